@@ -1,0 +1,183 @@
+"""The question bank: typed questions loaded from ``knowledge/questions.yaml``.
+
+The YAML goes through ``safe_load`` and then strict pydantic validation (unknown fields are
+rejected), so a typo fails at start-up with the entry named, not in the middle of an interview.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from interviewer.errors import BankError
+
+__all__ = ["Bank", "Question", "SourceRef", "load_bank", "adhoc_question"]
+
+
+class SourceRef(BaseModel):
+    """Where a question's reference material lives: a knowledge document and a heading in it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document: str = Field(min_length=1, description="File name in knowledge/, e.g. gan-basics.md")
+    heading: str = Field(default="", description="Heading text within the document")
+
+
+class Question(BaseModel):
+    """One interview question with what a strong answer contains."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    text: str = Field(min_length=5)
+    topic: str = Field(min_length=1)
+    difficulty: int = Field(ge=1, le=3)
+    key_points: list[str] = Field(min_length=1, max_length=8)
+    model_answer: str = ""
+    sources: list[SourceRef] = Field(default_factory=list)
+    merged_from: list[str] = Field(
+        default_factory=list, description="Source questions deduplicated into this one."
+    )
+    status: Literal["approved", "draft"] = "approved"
+
+    @field_validator("key_points")
+    @classmethod
+    def _no_empty_key_points(cls, value: list[str]) -> list[str]:
+        cleaned = [kp.strip() for kp in value]
+        if any(not kp for kp in cleaned):
+            raise ValueError("key points must not be empty")
+        return cleaned
+
+    @property
+    def version(self) -> str:
+        """Content hash: grades point at the exact version of the question they were graded on."""
+        payload = self.model_dump(include={"text", "key_points", "model_answer"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+class Bank(BaseModel):
+    """All questions, in bank order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    questions: list[Question]
+
+    def get(self, question_id: str) -> Question:
+        """Return the question with this id.
+
+        Raises:
+            BankError: No such question; the message lists how to see the valid ids.
+        """
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise BankError(
+            f"No question with id {question_id!r}. Run `interviewer questions list` to see the ids."
+        )
+
+    def topics(self) -> list[str]:
+        """Distinct topics in bank order."""
+        return list(dict.fromkeys(q.topic for q in self.questions))
+
+    def filter(self, topics: Iterable[str] | None = None, difficulty: int | None = None) -> list[Question]:
+        """Questions matching the given topics and difficulty (None means any)."""
+        wanted = set(topics) if topics else None
+        return [
+            q
+            for q in self.questions
+            if (wanted is None or q.topic in wanted) and (difficulty is None or q.difficulty == difficulty)
+        ]
+
+
+def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
+    """Load and validate the question bank.
+
+    Args:
+        path: The YAML file (a mapping with a ``questions`` list).
+        knowledge_dir: When given, every source document must exist in it.
+
+    Raises:
+        BankError: The file is missing, not YAML, or an entry is invalid (the entry is named).
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BankError(f"Question bank not found at {path}.") from exc
+    except yaml.YAMLError as exc:
+        raise BankError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("questions"), list):
+        raise BankError(f"{path} must be a mapping with a 'questions' list.")
+    questions: list[Question] = []
+    for index, entry in enumerate(raw["questions"], start=1):
+        label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+        try:
+            questions.append(Question.model_validate(entry))
+        except ValidationError as exc:
+            raise BankError(f"Question {label} in {path.name} is invalid: {_first_error(exc)}") from exc
+    _check_unique(questions, path)
+    if knowledge_dir is not None:
+        _check_sources(questions, knowledge_dir, path)
+    return Bank(questions=questions)
+
+
+def adhoc_question(text: str, reference_answer: str, key_points: list[str] | None = None) -> Question:
+    """A question outside the bank, built from free text and a reference answer.
+
+    Key points default to the reference's sentences (clauses when it is one long sentence).
+    """
+    points = key_points or split_key_points(reference_answer)
+    if not points:
+        raise BankError("A question outside the bank needs a reference answer or key points.")
+    digest = hashlib.sha256(f"{text}\n{reference_answer}".encode()).hexdigest()[:10]
+    return Question(
+        id=f"adhoc-{digest}",
+        text=text.strip() or "(no question text)",
+        topic="adhoc",
+        difficulty=2,
+        key_points=points[:8],
+        model_answer=reference_answer.strip(),
+    )
+
+
+def split_key_points(reference: str) -> list[str]:
+    """Split a reference answer into short checkable statements (sentences, else clauses)."""
+    text = " ".join(reference.split())
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?;])\s+", text) if len(s.strip()) > 2]
+    if len(sentences) <= 1:
+        clauses = [c.strip() for c in re.split(r",\s+|\s+(?:and|but|because|so|while)\s+", text)]
+        long_enough = [c for c in clauses if len(c.split()) >= 2]
+        if len(long_enough) >= 2:
+            return long_enough
+    return sentences or ([text] if text else [])
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "entry"
+    return f"{where}: {err['msg']}"
+
+
+def _check_unique(questions: list[Question], path: Path) -> None:
+    seen: set[str] = set()
+    for q in questions:
+        if q.id in seen:
+            raise BankError(f"Duplicate question id {q.id!r} in {path.name}: ids must be unique.")
+        seen.add(q.id)
+
+
+def _check_sources(questions: list[Question], knowledge_dir: Path, path: Path) -> None:
+    known = {p.name for p in knowledge_dir.glob("*.md")}
+    for q in questions:
+        for src in q.sources:
+            if src.document not in known:
+                raise BankError(
+                    f"Question {q.id} in {path.name} cites unknown source document "
+                    f"{src.document!r}; add it to {knowledge_dir} or fix the name."
+                )

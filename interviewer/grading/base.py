@@ -1,0 +1,140 @@
+"""The grade model and the grader protocol shared by every grading backend.
+
+A :class:`Grade` is what users trust: it records who graded (kind, model, prompt version),
+on what evidence (cited sources), and why (per-criterion rationales, key-point verdicts with
+quoted evidence). The overall score is computed in code from criterion scores and weights
+(see :mod:`interviewer.grading.rubric`), never taken from a model.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field, field_validator
+
+from interviewer.bank import Question
+from interviewer.retrieval import Citation, RetrievedChunk
+
+__all__ = [
+    "CRITERIA",
+    "CriterionName",
+    "CriterionScore",
+    "Flag",
+    "Grade",
+    "GradeRequest",
+    "Grader",
+    "GraderInfo",
+    "KeyPointVerdict",
+    "Verdict",
+]
+
+CriterionName = Literal["correctness", "coverage", "depth", "communication"]
+CRITERIA: tuple[CriterionName, ...] = ("correctness", "coverage", "depth", "communication")
+Verdict = Literal["covered", "partly", "missed"]
+Flag = Literal[
+    "empty",
+    "too_short",
+    "off_topic",
+    "gibberish",
+    "copied_question",
+    "injection_attempt",
+    "truncated",
+    "no_evidence",
+    "fallback",
+    "pending",
+    "low_confidence_transcript",
+]
+
+
+class CriterionScore(BaseModel):
+    """Score of one rubric criterion; ``score=None`` means not assessed (left out of overall)."""
+
+    criterion: CriterionName
+    score: float | None = Field(default=None, ge=0, le=5)
+    rationale: str = ""
+
+    @property
+    def assessed(self) -> bool:
+        """Whether the grader judged this criterion."""
+        return self.score is not None
+
+
+class KeyPointVerdict(BaseModel):
+    """Whether the answer states one key point, with the answer's own words as evidence."""
+
+    key_point: str
+    verdict: Verdict
+    evidence: str = Field(default="", description="Verbatim quote from the answer")
+
+
+class GraderInfo(BaseModel):
+    """Who produced a grade, with what, and at what cost."""
+
+    kind: str = Field(description="offline, llm, or guard")
+    model: str = ""
+    prompt_version: str = ""
+    latency_ms: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+
+
+class GradeRequest(BaseModel):
+    """Everything a grader needs: the question, the answer (data, never instructions), evidence."""
+
+    question: Question
+    answer: str
+    evidence: list[RetrievedChunk] = Field(default_factory=list)
+    evidence_error: str = Field(
+        default="", description="Why retrieval failed, if it did (grading goes on without it)"
+    )
+    transcript_confidence: float | None = Field(
+        default=None, description="Speech recognition confidence in [0, 1] for spoken answers"
+    )
+
+
+class Grade(BaseModel):
+    """A validated grade of one answer."""
+
+    question_id: str
+    question_version: str = ""
+    status: Literal["graded", "pending"] = "graded"
+    overall: float | None = Field(default=None, ge=0, le=5)
+    criteria: list[CriterionScore] = Field(default_factory=list)
+    key_points: list[KeyPointVerdict] = Field(default_factory=list)
+    factual_errors: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    model_answer: str = ""
+    follow_up: str = ""
+    sources: list[Citation] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    message: str = Field(default="", description="Notice for the user (why 0, why pending, ...)")
+    grader: GraderInfo
+
+    @field_validator("overall")
+    @classmethod
+    def _one_decimal(cls, value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    def criterion(self, name: CriterionName) -> CriterionScore | None:
+        """The score of one criterion, if present."""
+        return next((c for c in self.criteria if c.criterion == name), None)
+
+    @property
+    def missed_key_points(self) -> list[str]:
+        """Key points judged missed or only partly covered."""
+        return [v.key_point for v in self.key_points if v.verdict != "covered"]
+
+
+class Grader(Protocol):
+    """A grading backend: one method, deterministic for the same request."""
+
+    name: str
+
+    def grade(self, request: GradeRequest) -> Grade:
+        """Grade one answer.
+
+        Raises:
+            GradingError: No valid grade could be produced (after the backend's retries).
+        """
+        ...

@@ -1,0 +1,116 @@
+"""The rubric (``prompts/rubric.yaml``) and the score arithmetic done in code, not by a model.
+
+- Coverage is computed from per-key-point verdicts: covered 1, partly 0.5, missed 0.
+- The overall score is the weighted mean of the *assessed* criteria (a criterion a grader
+  could not judge is left out and the remaining weights renormalized), clamped to 0-5 and
+  rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from interviewer.errors import ConfigError
+from interviewer.grading.base import CRITERIA, CriterionName, CriterionScore, KeyPointVerdict
+
+__all__ = [
+    "Criterion",
+    "Rubric",
+    "clamp_score",
+    "coverage_score",
+    "load_rubric",
+    "overall_score",
+    "prompt_version",
+]
+
+VERDICT_VALUE = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
+
+
+class Criterion(BaseModel):
+    """One rubric criterion with its weight and a descriptor for every level 0-5."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weight: float = Field(gt=0, le=1)
+    description: str
+    levels: dict[int, str]
+
+
+class Rubric(BaseModel):
+    """All criteria, keyed by name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: dict[CriterionName, Criterion]
+
+    def weight(self, name: CriterionName) -> float:
+        """Weight of a criterion."""
+        return self.criteria[name].weight
+
+    def as_text(self) -> str:
+        """The rubric as plain text for prompts and reports."""
+        lines = []
+        for name, crit in self.criteria.items():
+            lines.append(f"{name} (weight {crit.weight:g}): {crit.description}")
+            lines.extend(f"  {lvl}: {desc}" for lvl, desc in sorted(crit.levels.items()))
+        return "\n".join(lines)
+
+
+@lru_cache(maxsize=8)
+def load_rubric(prompts_dir: Path) -> Rubric:
+    """Load and validate ``rubric.yaml`` from the prompts folder.
+
+    Raises:
+        ConfigError: Missing file, invalid YAML, unknown criterion, or a level missing.
+    """
+    path = prompts_dir / "rubric.yaml"
+    try:
+        rubric = Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Rubric not found at {path}.") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"{path} is invalid: {exc}") from exc
+    missing = [c for c in CRITERIA if c not in rubric.criteria]
+    if missing:
+        raise ConfigError(f"{path} lacks the criteria {missing}.")
+    for name, crit in rubric.criteria.items():
+        if sorted(crit.levels) != list(range(6)):
+            raise ConfigError(f"{path}: criterion {name} needs a descriptor for each level 0-5.")
+    return rubric
+
+
+def prompt_version(prompts_dir: Path) -> str:
+    """Hash of every file in the prompts folder: recorded on each grade."""
+    digest = hashlib.sha256()
+    for path in sorted(prompts_dir.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(prompts_dir).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def clamp_score(value: float) -> float:
+    """Clamp to 0-5 (a model's 6/5 or -1 never reaches storage)."""
+    return min(5.0, max(0.0, float(value)))
+
+
+def coverage_score(verdicts: list[KeyPointVerdict]) -> float | None:
+    """Coverage 0-5 from key-point verdicts; None when there are no key points."""
+    if not verdicts:
+        return None
+    return 5.0 * sum(VERDICT_VALUE[v.verdict] for v in verdicts) / len(verdicts)
+
+
+def overall_score(criteria: list[CriterionScore], rubric: Rubric) -> float | None:
+    """Weighted mean of assessed criteria, one decimal; None when nothing was assessed."""
+    assessed = [c for c in criteria if c.score is not None]
+    total_weight = sum(rubric.weight(c.criterion) for c in assessed)
+    if not assessed or total_weight == 0:
+        return None
+    value = sum(rubric.weight(c.criterion) * clamp_score(c.score or 0.0) for c in assessed)
+    return round(clamp_score(value / total_weight), 1)

