@@ -116,7 +116,9 @@ class OpenAIEmbedder:
         try:
             resp = self._client.embeddings.create(model=self._model, input=texts)
         except Exception as exc:
-            raise ConfigError(f"The embeddings API failed: {exc}. Check the key and base URL.") from exc
+            raise ConfigError(
+                f"The embeddings API failed: {exc}. Check the key and base URL."
+            ) from exc
         vecs = np.array([d.embedding for d in resp.data], dtype=np.float32)
         self.dim = vecs.shape[1]
         return vecs / np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)

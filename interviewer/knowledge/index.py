@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from pydantic import BaseModel, Field
 
+from interviewer.bank import Bank
 from interviewer.errors import ConfigError, InterviewerError, StoreError
 from interviewer.knowledge.chunking import Chunk, Chunker
 from interviewer.knowledge.embeddings import Embedder, FakeEmbedder, MiniLMEmbedder, OpenAIEmbedder
@@ -37,8 +38,12 @@ __all__ = [
     "IngestReport",
     "KnowledgeIndex",
     "Progress",
+    "RetrievalEval",
+    "RetrievalMiss",
     "build_embedder",
+    "collection_name",
     "ensure_ingested",
+    "evaluate_retrieval",
     "open_index",
 ]
 
@@ -474,3 +479,64 @@ def _store_message(where: str, action: str, exc: Exception, remedy: str) -> str:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
+class RetrievalMiss(BaseModel):
+    """A bank question whose top result was not from its sources (rank None: not in top k)."""
+
+    id: str
+    text: str
+    sources: list[str]
+    rank: int | None = Field(description="Rank of the first chunk from a source, if within k")
+    top: list[str] = Field(description="Citations of the top results")
+
+
+class RetrievalEval(BaseModel):
+    """Recall@1, recall@k and MRR of retrieval over the question bank."""
+
+    n: int
+    k: int
+    recall_at_1: float
+    recall_at_5: float
+    mrr: float
+    misses: list[RetrievalMiss] = Field(default_factory=list)
+
+
+def evaluate_retrieval(index: KnowledgeIndex, bank: Bank, *, k: int = 5) -> RetrievalEval:
+    """Query with each bank question's text; a hit is a chunk from one of its source documents.
+
+    ``recall_at_5`` counts hits within the top ``k`` (5 by default); MRR uses the first hit's
+    rank within the top ``k`` (0 when none). Questions without sources are left out.
+    """
+    ranks: list[int | None] = []
+    misses: list[RetrievalMiss] = []
+    for question in bank.questions:
+        sources = sorted({s.document for s in question.sources})
+        if not sources:
+            continue
+        results = index.retrieve(question.text, k)
+        rank = next((i + 1 for i, r in enumerate(results) if r.document in sources), None)
+        ranks.append(rank)
+        if rank != 1:
+            misses.append(
+                RetrievalMiss(
+                    id=question.id,
+                    text=question.text,
+                    sources=sources,
+                    rank=rank,
+                    top=[r.citation.label() for r in results],
+                )
+            )
+    n = len(ranks)
+    return RetrievalEval(
+        n=n,
+        k=k,
+        recall_at_1=_share(sum(r == 1 for r in ranks), n),
+        recall_at_5=_share(sum(r is not None for r in ranks), n),
+        mrr=round(sum(1 / r for r in ranks if r) / n, 4) if n else 0.0,
+        misses=misses,
+    )
+
+
+def _share(hits: int, n: int) -> float:
+    return round(hits / n, 4) if n else 0.0
