@@ -4,3 +4,4 @@ Add one line per command module; keep them in this order.
 """
 
 from interviewer.cli import doctor  # noqa: F401
+from interviewer.cli import knowledge  # noqa: F401
