@@ -1,0 +1,82 @@
+"""Report content from the store: maps the repository's records onto :class:`TurnInput`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from interviewer.grading.rubric import load_rubric
+from interviewer.reports.data import ReportData, TrendPoint, TurnInput, assemble_report
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from interviewer.settings import Settings
+    from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
+
+
+def report_from_store(repository: Repository, session_id: str, settings: Settings) -> ReportData:
+    """A session's report from the repository (see :func:`interviewer.reports.build_report`)."""
+    session = repository.get_session(session_id)
+    grades = repository.session_grades(session_id)
+    turns = [
+        _turn_input(turn, grades.get(turn.id or -1))
+        for turn in repository.turns(session_id)
+        # The question on screen but not answered yet is not part of the report.
+        if turn.answer is not None or turn.status == "skipped"
+    ]
+    report = assemble_report(
+        session.id,
+        turns,
+        load_rubric(settings.prompts_dir),
+        candidate=session.candidate or "",
+        mode=str(session.config.get("mode", "")),
+        started_at=session.created_at,
+        finished_at=session.finished_at,
+        finished=session.state == "finished" or session.finished_at is not None,
+    )
+    report.trend = _trend(repository, session, report.overall)
+    return report
+
+
+def _turn_input(turn: TurnRecord, grade: GradeRecord | None) -> TurnInput:
+    seconds = None
+    if turn.seconds_taken is not None or turn.follow_up_seconds is not None:
+        seconds = (turn.seconds_taken or 0.0) + (turn.follow_up_seconds or 0.0)
+    return TurnInput(
+        question_id=turn.question_id,
+        question_text=turn.question_text,
+        question_version=turn.question_version,
+        answer=turn.answer or "",
+        follow_up_question=turn.follow_up_question or "",
+        follow_up_answer=turn.follow_up_answer or "",
+        skipped=turn.status == "skipped",
+        grade=grade.grade if grade else None,
+        hints=list(turn.hints),
+        seconds=seconds,
+    )
+
+
+def _trend(
+    repository: Repository, session: SessionRecord, overall: float | None
+) -> list[TrendPoint]:
+    if not session.candidate:
+        return [
+            TrendPoint(
+                session_id=session.id, started_at=session.created_at, overall=overall, current=True
+            )
+        ]
+    listings = sorted(
+        repository.list_sessions(candidate=session.candidate),
+        key=lambda item: item.session.created_at,
+    )
+    points = []
+    for item in listings:
+        current = item.session.id == session.id
+        score = overall if current else item.mean_overall
+        points.append(
+            TrendPoint(
+                session_id=item.session.id,
+                started_at=item.session.created_at,
+                overall=None if score is None else round(score, 1),
+                current=current,
+            )
+        )
+    return points

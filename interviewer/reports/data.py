@@ -1,0 +1,427 @@
+"""The typed content of a feedback report, independent of its output format.
+
+:func:`assemble_report` turns a session's turns and grades into :class:`ReportData`;
+:func:`build_report` does the same from the repository. Every renderer (JSON, Markdown, HTML,
+PDF) reads only :class:`ReportData`, so all formats say the same thing.
+
+A report always exists: an answer whose grade is pending is shown as pending and left out of
+the averages, and the report is simply rebuilt once the grade arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from statistics import fmean
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from interviewer.grading.base import (
+    CRITERIA,
+    CriterionName,
+    CriterionScore,
+    Grade,
+    GraderInfo,
+    KeyPointVerdict,
+)
+from interviewer.grading.rubric import Rubric
+from interviewer.retrieval import Citation
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from interviewer.settings import Settings
+    from interviewer.store.repository import Repository
+
+__all__ = [
+    "CriterionRow",
+    "GraderSummary",
+    "QuestionRow",
+    "ReadingItem",
+    "ReportData",
+    "TrendPoint",
+    "TurnInput",
+    "assemble_report",
+    "build_report",
+]
+
+QuestionStatus = Literal["graded", "pending", "skipped"]
+
+# Thresholds (0-5 scale) for calling something a strength or a focus area.
+_STRONG = 3.5
+_WEAK = 2.5
+
+
+class TurnInput(BaseModel):
+    """One asked question as the report builder needs it (built from the store or by hand)."""
+
+    question_id: str
+    question_text: str
+    topic: str = ""
+    question_version: str = ""
+    answer: str = ""
+    follow_up_question: str = ""
+    follow_up_answer: str = ""
+    skipped: bool = False
+    grade: Grade | None = None
+    hints: list[str] = Field(default_factory=list)
+    seconds: float | None = Field(default=None, ge=0)
+    model_answer: str = Field(
+        default="", description="The bank's model answer, if the grade has none"
+    )
+
+
+class CriterionRow(BaseModel):
+    """A criterion's mean score over the graded answers, with the rubric's words for that level."""
+
+    criterion: CriterionName
+    weight: float
+    description: str
+    score: float | None = Field(
+        description="Mean over answers where assessed; None if never assessed"
+    )
+    level: int | None = None
+    descriptor: str = ""
+    assessed: int = Field(default=0, description="How many answers this criterion was assessed on")
+
+
+class QuestionRow(BaseModel):
+    """Everything the report says about one question."""
+
+    number: int
+    question_id: str
+    question_version: str = ""
+    text: str
+    topic: str = ""
+    answer: str = ""
+    follow_up_question: str = ""
+    follow_up_answer: str = ""
+    status: QuestionStatus
+    score: float | None = None
+    criteria: list[CriterionScore] = Field(default_factory=list)
+    covered: list[KeyPointVerdict] = Field(default_factory=list)
+    missed: list[KeyPointVerdict] = Field(default_factory=list)
+    factual_errors: list[str] = Field(default_factory=list)
+    feedback: str = ""
+    model_answer: str = ""
+    sources: list[Citation] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=list)
+    seconds: float | None = None
+    flags: list[str] = Field(default_factory=list)
+    message: str = ""
+    grader: GraderInfo | None = None
+
+    @property
+    def hints_used(self) -> int:
+        """Number of hints the candidate asked for."""
+        return len(self.hints)
+
+
+class ReadingItem(BaseModel):
+    """A source to read, with the questions that pointed at it."""
+
+    document: str
+    heading: str = ""
+    questions: list[int] = Field(default_factory=list)
+    priority: bool = Field(default=False, description="Cited for a question with missed key points")
+
+    def label(self) -> str:
+        """``document › heading``."""
+        return Citation(document=self.document, heading=self.heading).label()
+
+
+class GraderSummary(BaseModel):
+    """One grader configuration that produced grades in this report."""
+
+    kind: str
+    model: str = ""
+    prompt_version: str = ""
+    answers: int = 0
+
+
+class TrendPoint(BaseModel):
+    """A candidate's overall score in one session, for the trend chart."""
+
+    session_id: str
+    started_at: datetime | None = None
+    overall: float | None = None
+    current: bool = False
+
+
+class ReportData(BaseModel):
+    """The full content of a session report."""
+
+    session_id: str
+    candidate: str = ""
+    mode: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    finished: bool = True
+    generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    overall: float | None = None
+    criteria: list[CriterionRow] = Field(default_factory=list)
+    questions: list[QuestionRow] = Field(default_factory=list)
+    strengths: list[str] = Field(default_factory=list)
+    focus_areas: list[str] = Field(default_factory=list)
+    reading: list[ReadingItem] = Field(default_factory=list)
+    graders: list[GraderSummary] = Field(default_factory=list)
+    notices: list[str] = Field(default_factory=list)
+    trend: list[TrendPoint] = Field(default_factory=list)
+
+    @property
+    def pending(self) -> int:
+        """Number of answers still waiting for a grade."""
+        return sum(1 for q in self.questions if q.status == "pending")
+
+    @property
+    def graded(self) -> int:
+        """Number of graded answers."""
+        return sum(1 for q in self.questions if q.status == "graded")
+
+
+def assemble_report(
+    session_id: str,
+    turns: Sequence[TurnInput],
+    rubric: Rubric,
+    *,
+    candidate: str = "",
+    mode: str = "",
+    started_at: datetime | None = None,
+    finished_at: datetime | None = None,
+    finished: bool = True,
+    trend: Sequence[TrendPoint] = (),
+) -> ReportData:
+    """Build the report content from a session's turns and grades.
+
+    Args:
+        session_id: The session's id.
+        turns: The asked questions in order, each with its grade (None or status pending when
+            not graded yet).
+        rubric: The rubric, for weights and level descriptors.
+        candidate: The candidate's name, if given.
+        mode: practice or exam.
+        started_at: When the session started.
+        finished_at: When it ended (None while in progress).
+        finished: Whether the session is over.
+        trend: The candidate's sessions (this one included) for the trend chart.
+    """
+    questions = [_question_row(i, turn) for i, turn in enumerate(turns, start=1)]
+    graded = [q for q in questions if q.status == "graded" and q.score is not None]
+    overall = round(fmean(q.score for q in graded if q.score is not None), 1) if graded else None
+    criteria = _criterion_rows(graded, rubric)
+    report = ReportData(
+        session_id=session_id,
+        candidate=candidate,
+        mode=mode,
+        started_at=started_at,
+        finished_at=finished_at,
+        finished=finished,
+        overall=overall,
+        criteria=criteria,
+        questions=questions,
+        strengths=_strengths(criteria, graded),
+        focus_areas=_focus_areas(criteria, graded, rubric),
+        reading=_reading(questions),
+        graders=_graders(questions),
+        trend=list(trend),
+    )
+    report.notices = _notices(report)
+    return report
+
+
+def build_report(repository: Repository, session_id: str, settings: Settings) -> ReportData:
+    """Build the report of a stored session.
+
+    Args:
+        repository: The store's repository (``interviewer.store.Repository``).
+        session_id: The session id.
+        settings: For the rubric (prompts folder).
+
+    Raises:
+        SessionError: No session with this id.
+    """
+    from interviewer.reports._from_store import report_from_store
+
+    return report_from_store(repository, session_id, settings)
+
+
+def _question_row(number: int, turn: TurnInput) -> QuestionRow:
+    grade = turn.grade
+    status: QuestionStatus
+    if turn.skipped and (grade is None or not turn.answer.strip()):
+        status = "skipped"
+    elif grade is None or grade.status == "pending":
+        status = "pending"
+    else:
+        status = "graded"
+    row = QuestionRow(
+        number=number,
+        question_id=turn.question_id,
+        question_version=turn.question_version or (grade.question_version if grade else ""),
+        text=turn.question_text,
+        topic=turn.topic,
+        answer=turn.answer,
+        follow_up_question=turn.follow_up_question,
+        follow_up_answer=turn.follow_up_answer,
+        status=status,
+        hints=list(turn.hints),
+        seconds=turn.seconds,
+        model_answer=turn.model_answer,
+    )
+    if grade is None:
+        return row
+    row.grader = grade.grader
+    row.flags = [str(f) for f in grade.flags]
+    row.message = grade.message
+    row.model_answer = grade.model_answer or turn.model_answer
+    row.sources = list(grade.sources)
+    if status != "graded":
+        return row
+    row.score = grade.overall
+    row.criteria = list(grade.criteria)
+    row.covered = [v for v in grade.key_points if v.verdict == "covered"]
+    row.missed = [v for v in grade.key_points if v.verdict != "covered"]
+    row.factual_errors = list(grade.factual_errors)
+    row.feedback = grade.feedback
+    return row
+
+
+def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[CriterionRow]:
+    rows = []
+    for name in CRITERIA:
+        crit = rubric.criteria[name]
+        scores = [
+            c.score
+            for q in graded
+            for c in q.criteria
+            if c.criterion == name and c.score is not None
+        ]
+        mean = round(fmean(scores), 1) if scores else None
+        level = None if mean is None else int(min(5, max(0, round(mean))))
+        rows.append(
+            CriterionRow(
+                criterion=name,
+                weight=crit.weight,
+                description=crit.description,
+                score=mean,
+                level=level,
+                descriptor=crit.levels[level]
+                if level is not None
+                else "Not assessed by this grader.",
+                assessed=len(scores),
+            )
+        )
+    return rows
+
+
+def _strengths(criteria: list[CriterionRow], graded: list[QuestionRow]) -> list[str]:
+    out = [
+        f"{c.criterion.capitalize()} ({c.score:.1f}/5): {c.descriptor}"
+        for c in sorted(criteria, key=lambda c: -(c.score or 0))
+        if c.score is not None and c.score >= _STRONG
+    ]
+    strong = [q for q in graded if (q.score or 0) >= _STRONG + 0.5]
+    if strong:
+        listed = ", ".join(f"Q{q.number} ({_short(q.text)})" for q in strong[:4])
+        out.append(f"Strong answers: {listed}.")
+    covered = sum(len(q.covered) for q in graded)
+    total = covered + sum(len(q.missed) for q in graded)
+    if total and covered / total >= 0.6:
+        out.append(f"Covered {covered} of {total} key points across the answers.")
+    return out
+
+
+def _focus_areas(
+    criteria: list[CriterionRow], graded: list[QuestionRow], rubric: Rubric
+) -> list[str]:
+    out = [
+        f"{c.criterion.capitalize()} ({c.score:.1f}/5): next level is “{_next_level(c, rubric)}”"
+        for c in sorted(criteria, key=lambda c: c.score or 0)
+        if c.score is not None and c.score < _WEAK + 0.5
+    ]
+    weak = sorted((q for q in graded if (q.score or 0) < _WEAK), key=lambda q: q.score or 0)
+    for q in weak[:4]:
+        missed = "; ".join(v.key_point for v in q.missed[:3])
+        detail = f" Missed: {missed}." if missed else ""
+        out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
+    errors = sum(len(q.factual_errors) for q in graded)
+    if errors:
+        out.append(f"{errors} factual error(s) to correct: see the per-question details.")
+    return out
+
+
+def _next_level(row: CriterionRow, rubric: Rubric) -> str:
+    # The descriptor one level up tells the candidate concretely what better looks like.
+    level = min(5, (row.level or 0) + 1)
+    return rubric.criteria[row.criterion].levels[level]
+
+
+def _reading(questions: list[QuestionRow]) -> list[ReadingItem]:
+    items: dict[tuple[str, str], ReadingItem] = {}
+    for q in questions:
+        for source in q.sources:
+            key = (source.document, source.heading)
+            item = items.setdefault(
+                key, ReadingItem(document=source.document, heading=source.heading)
+            )
+            if q.number not in item.questions:
+                item.questions.append(q.number)
+            if q.status == "graded" and (q.missed or q.factual_errors or (q.score or 0) < _STRONG):
+                item.priority = True
+    return sorted(
+        items.values(), key=lambda r: (not r.priority, -len(r.questions), r.document, r.heading)
+    )
+
+
+def _graders(questions: list[QuestionRow]) -> list[GraderSummary]:
+    seen: dict[tuple[str, str, str], GraderSummary] = {}
+    for q in questions:
+        if q.grader is None or q.status != "graded":
+            continue
+        key = (q.grader.kind, q.grader.model, q.grader.prompt_version)
+        summary = seen.setdefault(
+            key, GraderSummary(kind=key[0], model=key[1], prompt_version=key[2])
+        )
+        summary.answers += 1
+    return list(seen.values())
+
+
+def _notices(report: ReportData) -> list[str]:
+    notices = []
+    graded = [q for q in report.questions if q.status == "graded"]
+    fallback = [q.number for q in graded if "fallback" in q.flags]
+    offline = [
+        q.number
+        for q in graded
+        if q.grader and q.grader.kind == "offline" and q.number not in fallback
+    ]
+    if offline:
+        notices.append(
+            f"{_answers(offline)} graded by the offline grader: an automatic, similarity-based "
+            "estimate against the key points and reference material, not a judgement by a person "
+            "or a language model. Correctness is assessed only where a contradiction "
+            "can be detected."
+        )
+    if fallback:
+        notices.append(
+            f"{_answers(fallback)} graded by the offline grader as a fallback because the LLM "
+            "grader failed; treat these scores as rough estimates."
+        )
+    if report.pending:
+        notices.append(
+            f"{report.pending} answer(s) are still waiting for a grade and are shown as pending; "
+            "they are left out of the scores. Reopen or regenerate this report once they "
+            "are graded."
+        )
+    if not report.finished:
+        notices.append("This session is still in progress; the report covers the answers so far.")
+    return notices
+
+
+def _answers(numbers: list[int]) -> str:
+    listed = ", ".join(f"Q{n}" for n in numbers)
+    return f"Answer {listed} was" if len(numbers) == 1 else f"Answers {listed} were"
+
+
+def _short(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
