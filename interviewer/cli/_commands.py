@@ -5,3 +5,4 @@ Add one line per command module; keep them in this order.
 
 from interviewer.cli import doctor  # noqa: F401
 from interviewer.cli import knowledge  # noqa: F401
+from interviewer.cli import report  # noqa: F401
