@@ -198,9 +198,11 @@ def _attested(left: str, right: str) -> bool:
         return True
     # Two long words rarely make a compound term, while glued phrases often do ("differentdomains").
     # Both must be common words: rare pieces are often suffixes ("pseudonym|ization").
-    return all(
-        len(word) >= _LONG_WORD and wordsegment.UNIGRAMS[word] >= _COMMON_COUNT for word in (left, right)
-    )
+    return all(_long_common(word) for word in (left, right))
+
+
+def _long_common(word: str) -> bool:
+    return len(word) >= _LONG_WORD and wordsegment.UNIGRAMS[word] >= _COMMON_COUNT
 
 
 def _is_word(token: str) -> bool:
