@@ -101,8 +101,11 @@ def ingest(
         f"added {len(report.added)}, updated {len(report.updated)}, removed "
         f"{len(report.removed)}, unchanged {len(report.unchanged)}, skipped {len(report.skipped)}"
     )
-    for label, names in (("added", report.added), ("updated", report.updated),
-                         ("removed", report.removed)):
+    for label, names in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
         for name in names:
             typer.echo(f"  {label}: {name}")
 

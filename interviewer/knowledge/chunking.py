@@ -34,9 +34,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # A sentence ends with . ! or ? (optionally closed by a quote or bracket) before a capital,
 # a digit or an opening quote/bracket; abbreviations like "e.g. the" are not split.
-_SENTENCE_END = re.compile(
-    r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(\[])"
-)
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(\[])")
 _LINE_BLOCK = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\||>)")
 
 

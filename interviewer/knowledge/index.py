@@ -188,8 +188,9 @@ class KnowledgeIndex:
         start = time.perf_counter()
         with self._lock:
             stored = self._stored()
-            report = IngestReport(documents=len(documents), chunks=0, tokens=0,
-                                  collection=self.collection_name)
+            report = IngestReport(
+                documents=len(documents), chunks=0, tokens=0, collection=self.collection_name
+            )
             pending: list[Chunk] = []
             stale: list[str] = []
             for doc in _dedupe(documents):
