@@ -1,0 +1,229 @@
+"""A small OpenAI-compatible HTTP server backed by :class:`FakeChatModel`, for tests and benches.
+
+Runs uvicorn in a background thread on 127.0.0.1 and a free port. Faults are queued and
+consumed one per request (HTTP 429 with ``retry-after``, 500, a delay, malformed JSON body,
+an empty reply), so the real ``ChatOpenAI`` client path is exercised end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel
+
+from interviewer.chat.fake import FakeChatModel
+
+__all__ = ["FakeOpenAIServer", "ServerFault"]
+
+
+class ServerFault(BaseModel):
+    """One injected fault, consumed by the next chat request."""
+
+    kind: Literal["429", "500", "delay", "malformed_body", "empty_reply"]
+    retry_after: float = 0.0
+    seconds: float = 0.0
+
+
+class FakeOpenAIServer:
+    """OpenAI-compatible ``/v1/chat/completions`` and ``/v1/models`` on 127.0.0.1.
+
+    Args:
+        model: The fake model answering requests (a fresh function-driven one by default).
+        api_key: The bearer token every request must carry.
+        delay: Seconds added to every chat request (load benchmarks).
+        models_dir: When given, reported usage is counted with tiktoken.
+
+    Use as a context manager; ``url`` is the ``base_url`` for clients, ``requests`` records
+    every chat request (headers and JSON body).
+    """
+
+    def __init__(
+        self,
+        model: FakeChatModel | None = None,
+        *,
+        api_key: str = "test-key",
+        delay: float = 0.0,
+        models_dir: Path | None = None,
+        model_name: str = "fake-grader",
+    ) -> None:
+        self.model = model or FakeChatModel()
+        self.api_key = api_key
+        self.delay = delay
+        self.model_name = model_name
+        self.requests: list[dict[str, Any]] = []
+        self._models_dir = models_dir
+        self._faults: list[ServerFault] = []
+        self._lock = threading.Lock()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Base URL for OpenAI clients, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def push_fault(self, *faults: ServerFault) -> None:
+        """Queue faults; each is consumed by one chat request."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def start(self) -> FakeOpenAIServer:
+        """Start serving in a background thread; returns once the port accepts requests."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self._app(), log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=lambda: (
+                asyncio.run(self._server.serve(sockets=[sock])) if self._server else None
+            ),
+            daemon=True,
+            name="fake-openai-server",
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the fake OpenAI server did not start within 10 s")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server and wait for its thread."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _next_fault(self) -> ServerFault | None:
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+    def _authorized(self, request: Request) -> bool:
+        return request.headers.get("authorization", "") == f"Bearer {self.api_key}"
+
+    def _app(self) -> FastAPI:
+        app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+        @app.get("/v1/models")
+        async def models(request: Request) -> Response:
+            if not self._authorized(request):
+                return _error(401, "invalid_api_key", "Incorrect API key provided.")
+            return JSONResponse(
+                {
+                    "object": "list",
+                    "data": [{"id": self.model_name, "object": "model", "owned_by": "fake"}],
+                }
+            )
+
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request) -> Response:
+            body = await request.json()
+            with self._lock:
+                self.requests.append({"headers": dict(request.headers), "body": body})
+            if not self._authorized(request):
+                return _error(401, "invalid_api_key", "Incorrect API key provided.")
+            if body.get("stream"):
+                return _error(
+                    400, "invalid_request_error", "Streaming is not supported by the fake server."
+                )
+            fault = self._next_fault()
+            delay = self.delay + (fault.seconds if fault and fault.kind == "delay" else 0.0)
+            if delay:
+                await asyncio.sleep(delay)
+            if fault and fault.kind == "429":
+                return _error(
+                    429,
+                    "rate_limit_exceeded",
+                    "Rate limit reached.",
+                    {"retry-after": f"{fault.retry_after:g}"},
+                )
+            if fault and fault.kind == "500":
+                return _error(500, "server_error", "The server had an error.")
+            if fault and fault.kind == "malformed_body":
+                return PlainTextResponse(
+                    '{"id": "chatcmpl-broken", "choices": [', media_type="application/json"
+                )
+            messages = [_to_message(m) for m in body.get("messages", [])]
+            if fault and fault.kind == "empty_reply":
+                text = ""
+            else:
+                reply = await asyncio.to_thread(self.model.invoke, messages)
+                text = str(reply.content)
+            return JSONResponse(self._completion(body, messages, text))
+
+        return app
+
+    def _completion(
+        self, body: dict[str, Any], messages: list[BaseMessage], text: str
+    ) -> dict[str, Any]:
+        prompt_tokens = completion_tokens = 0
+        if self._models_dir is not None:
+            from interviewer.knowledge.tokens import count_tokens
+
+            prompt_tokens = sum(count_tokens(str(m.content), self._models_dir) for m in messages)
+            completion_tokens = count_tokens(text, self._models_dir)
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", self.model_name),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+
+def _to_message(raw: dict[str, Any]) -> BaseMessage:
+    content = raw.get("content") or ""
+    if isinstance(content, list):
+        content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    role = raw.get("role")
+    if role in ("system", "developer"):
+        return SystemMessage(content=content)
+    if role == "assistant":
+        return AIMessage(content=content)
+    return HumanMessage(content=content)
+
+
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"message": message, "type": code, "code": code}},
+        status_code=status,
+        headers=headers,
+    )

@@ -1,0 +1,475 @@
+"""Checks run before any grader (and before any LLM call), as a wrapper grader.
+
+:class:`GuardedGrader` wraps any :class:`~interviewer.grading.base.Grader`:
+
+- ``empty`` (incl. whitespace-only), ``too_short``, ``gibberish``, ``copied_question`` and
+  ``off_topic`` answers get overall 0 with the flag and a message, and the inner grader is
+  never called.
+- Injection attempts (text addressed to the grader, fake JSON grades, delimiter closing,
+  score claims, pleading, role-play, in several languages, inside code blocks or base64) are
+  **stripped** and the rest is graded, flagged ``injection_attempt``. We strip rather than
+  "grade both and keep the min" because it costs one LLM call instead of two and a stripped
+  span cannot help the grade by construction; the LLM prompt still delimits the whole answer
+  as data, for what detection misses.
+- Answers over ``max_answer_tokens`` are cut and flagged ``truncated``; a low speech
+  recognition confidence is passed through as ``low_confidence_transcript``.
+
+The detectors are hand-written regular expressions and word statistics: no library we know
+ships a multilingual prompt-injection detector that runs offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from interviewer.bank import Question
+from interviewer.grading.base import (
+    CRITERIA,
+    CriterionScore,
+    Flag,
+    Grade,
+    Grader,
+    GradeRequest,
+    GraderInfo,
+    KeyPointVerdict,
+)
+from interviewer.grading.rubric import prompt_version
+from interviewer.knowledge.embeddings import Embedder
+from interviewer.knowledge.tokens import count_tokens, truncate_tokens
+
+__all__ = [
+    "GuardResult",
+    "GuardedGrader",
+    "MAX_ANSWER_TOKENS",
+    "check_answer",
+    "find_injections",
+    "strip_injections",
+]
+
+MAX_ANSWER_TOKENS = 700  # ~500 words, a long spoken answer; beyond that we grade the start
+LOW_TRANSCRIPT_CONFIDENCE = 0.6
+_OFF_TOPIC_COSINE = 0.25
+
+_I = re.IGNORECASE
+_GRADER = r"(grader|evaluator|examiner|assessor|judge|marker|scorer|reviewer|grading (?:system|model|ai)|ai|llm|assistant|chatgpt|gpt|language model)"
+_INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (name, re.compile(pattern, _I | re.DOTALL))
+    for name, pattern in [
+        # English: instructions to the grader
+        (
+            "ignore instructions",
+            r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}\b(instructions?|prompts?|rules?|guidelines?|rubric|above|previous|prior|everything)\b",
+        ),
+        (
+            "addresses grader",
+            rf"\b(dear|hey|hi|hello|attention|note to|note for|message to|message for|memo to|to)\s+(the\s+|my\s+)?{_GRADER}\b(?!\s+(?:learns?|is trained|outputs?))",
+        ),
+        (
+            "grader must",
+            rf"\b(as|you are) (the|an?|my)\s+(\w+\s+)?{_GRADER}\b|\b{_GRADER}\s+(should|must|will|shall|has to|needs to|is (instructed|required) to)\b|\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
+        ),
+        (
+            "you must give",
+            r"\byou\s+(must|should|shall|will|have to|need to|are to|are required to|are instructed to)\s+(now\s+)?(give|award|assign|grade|score|rate|mark|output|return|respond|reply|print|accept|pass)\b",
+        ),
+        (
+            "give full score",
+            r"\b(give|award|assign|grant)s?\s+(me|this|this answer|the answer|my answer|it|us)\b[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b",
+        ),
+        (
+            "full marks",
+            r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b",
+        ),
+        ("grade me", r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"),
+        (
+            "score claim",
+            r"(\b[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b)|\bout of (5|five|10|ten)\b|\b(score|grade|mark|rating)\s*(=|:|is|should be|must be|will be)\s*\"?(5|five|10|100)\b",
+        ),
+        (
+            "deserves",
+            r"\bdeserves?\s+(a|an|the)?\s*(5|five|perfect|full|top|high|higher|maximum|max|passing|pass)\b|\b(this|my) answer is (perfect|flawless|excellent|fully correct|complete and correct)\b",
+        ),
+        (
+            "reply format",
+            r"\b(respond|reply)\s+(only\s+)?with\b|\boutput\s+(only|exactly|the following)\b",
+        ),
+        (
+            "fake json grade",
+            r"\"(overall|score|scores|grade|verdict|criteria|correctness|coverage|depth|communication)\"\s*:",
+        ),
+        (
+            "role play",
+            r"\b(pretend (to be|you are|that you)|act as (the|an?|my) \w+|you are now|from now on,? you|role-?play|developer mode|jailbreak|\bDAN\b|simulate (a|an) )",
+        ),
+        (
+            "pleading",
+            r"\b(please|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}\b(score|grade|marks?|pass|points?|generous|lenient|5|five|full)\b|\bbe (generous|lenient|kind)\b|\bi (really )?need (this|the) job\b|\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b|\bhave mercy\b",
+        ),
+        (
+            "system impersonation",
+            r"(^|\n)\s*(system|assistant|developer)\s*:|\b(system prompt|system message|developer message|new instructions?|updated instructions?|admin(istrator)? override|system override|priority instruction)\b",
+        ),
+        (
+            "chat markup",
+            r"\[/?(INST|SYS)\]|<\|[a-z_]+\|>|<<\s*/?SYS\s*>>|#{2,}\s*(system|instruction|response|assistant)\b|\bEND OF (ANSWER|INPUT|DATA|CANDIDATE)\b",
+        ),
+        (
+            "closing tag",
+            r"<\s*/?\s*(system|user|assistant|instructions?|prompt|data|answer|candidate[_ -]?answer|input|context)\b[^>]*>",
+        ),
+        (
+            "decode hint",
+            r"\b(decode|base64|rot13)\b[^.!?\n]{0,40}\b(and|then)?\s*(follow|execute|obey|do)\b",
+        ),
+        # French
+        (
+            "fr",
+            r"\b(ignore[zr]?|oublie[zr]?|ne tenez pas compte)\b[^.!?\n]{0,40}\b(instructions?|consignes?|règles?)\b|\b(donne[zr]?|attribue[zr]?|mettez|mets)(-moi)?\b[^.!?\n]{0,40}\b(5|cinq|note maximale|20/20|la note maximale)\b|\bnote (maximale|parfaite)\b|\b(correcteur|évaluateur)\b",
+        ),
+        # German
+        (
+            "de",
+            r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*)\b[^.!?\n]{0,40}\b(anweisung\w*|instruktion\w*|regeln?|vorgaben?)\b|\b(gib|gebt|geben sie|vergib|vergeben sie|bewerte\w*)\b[^.!?\n]{0,40}\b(5|fünf|volle\w*|höchst\w*|maximal\w*|bestnote)\b|\b(bewerter|prüfer|korrektor)\b|\bvolle punktzahl\b",
+        ),
+        # Spanish / Portuguese / Italian
+        (
+            "es",
+            r"\b(ignora|olvida|omite|ignore|esqueça)\w*\b[^.!?\n]{0,40}\b(instrucciones|reglas|indicaciones|instruções|istruzioni)\b|\b(dame|da|otorga|asigna|pon|ponme|califica|puntúa|dê|me dê|dai)\b[^.!?\n]{0,40}\b(5|cinco|cinque|máxima|maxima|perfecta|completa|massimo)\b|\b(evaluador|calificador|corrector|avaliador|valutatore)\b|\b(puntuación|nota|punteggio) (máxima|maxima|máxima|massimo|perfecta)\b",
+        ),
+        # Chinese / Japanese / Korean
+        (
+            "cjk",
+            r"(忽略|无视|忽视|不要理会|不理会).{0,20}(指令|指示|说明|规则|提示|要求)|满分|最高分|(给|打).{0,8}(5|五)分|评分员|评分者|评分系统|評分|無視|満点|採点者|무시|만점|채점자",
+        ),
+        # Russian / Ukrainian
+        (
+            "ru",
+            r"(игнорир|забудь|не обращай|проигнорир)\w*.{0,40}(инструкц|правил|указани)|(поставь|дай|оцени|поставьте|дайте)\w*.{0,40}(5|пять|максимальн|высш|отлично)|(оценщик|проверяющ|экзаменатор)",
+        ),
+        # Arabic / Hindi / Turkish
+        ("other", r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक|talimatları (yok say|görmezden gel)|tam puan"),
+    ]
+]
+_CODE_BLOCK = re.compile(r"```.*?(```|$)|~~~.*?(~~~|$)", re.DOTALL)
+_JSON_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}?", re.DOTALL)
+# Markup, and the rest of its line: text after a fake delimiter pretends to be outside the answer.
+_MARKUP = re.compile(
+    r"(<[^<>\n]{1,80}>|\[/?[A-Z]{2,6}\]|<\|[^|]{1,30}\|>|#{2,}\s*[A-Za-z]+|\bEND OF [A-Z]+\b)[^\n]*"
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
+_SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[.!?。！？]+|\n|$)")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_STOP = frozenset(
+    """a about above after again all also an and any are as at be because been being both but by
+    can could did do does each for from had has have how i if in into is it its just more most
+    no not of on only or other our out over same should so some such than that the their them
+    then there these they this those through to too under up very was we were what when where
+    which while who why will with would you your""".split()
+)
+
+
+@dataclass
+class GuardResult:
+    """What the guards decided about one answer.
+
+    Attributes:
+        answer: The text to grade (injections stripped, long answers cut).
+        flags: Flags to put on the grade.
+        messages: One sentence per flag, for the user.
+        reject: The flag that makes the grade 0 without grading, if any.
+        removed: Injection spans that were stripped (for audits).
+    """
+
+    answer: str
+    flags: list[Flag] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    reject: Flag | None = None
+    removed: list[str] = field(default_factory=list)
+
+
+def _is_injection(text: str) -> str | None:
+    for name, pattern in _INJECTION_PATTERNS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def _decoded_base64(blob: str) -> str | None:
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    return text if text and printable / len(text) > 0.9 and " " in text else None
+
+
+def find_injections(text: str) -> list[str]:
+    """Spans of ``text`` that address the grader rather than answer the question."""
+    return strip_injections(text)[1]
+
+
+def strip_injections(text: str) -> tuple[str, list[str]]:
+    """Remove injection spans; returns the remaining text and the removed spans.
+
+    Code blocks and JSON objects are removed whole when anything in them is an injection;
+    chat markup and tags are always removed (they are never part of an answer spoken or
+    typed in an interview); base64 blobs that decode to text are removed; then every
+    sentence that matches an injection pattern.
+    """
+    removed: list[str] = []
+
+    def drop_if_injection(match: re.Match[str]) -> str:
+        span = match.group(0)
+        if _is_injection(span) or _is_injection(_decoded_base64(span) or ""):
+            removed.append(span)
+            return " "
+        return span
+
+    def drop_markup(match: re.Match[str]) -> str:
+        span = match.group(0)
+        if _is_injection(span) or re.match(r"<\s*/|\[/|\[(INST|SYS)\]|<\|", span):
+            removed.append(span)
+            return " "
+        return span
+
+    def drop_base64(match: re.Match[str]) -> str:
+        span = match.group(0)
+        if _decoded_base64(span) is not None:
+            removed.append(span)
+            return " "
+        return span
+
+    text = _CODE_BLOCK.sub(drop_if_injection, text)
+    text = _JSON_OBJECT.sub(drop_if_injection, text)
+    text = _MARKUP.sub(drop_markup, text)
+    text = _BASE64.sub(drop_base64, text)
+    kept: list[str] = []
+    for sentence in _SENTENCE.findall(text):
+        if sentence.strip() and _is_injection(sentence):
+            removed.append(sentence.strip())
+        elif removed and sentence.strip() in (")", "]", "}", ").", "]."):
+            continue  # the bracket left behind by a removed aside
+        else:
+            kept.append(sentence)
+    cleaned = re.sub(r"[ \t]{2,}", " ", "".join(kept)).strip()
+    return cleaned, removed
+
+
+def _stems(text: str) -> set[str]:
+    words = (w.lower() for w in _WORD.findall(text))
+    return {w[:6] for w in words if len(w) >= 3 and w not in _STOP}
+
+
+@lru_cache(maxsize=1)
+def _unigrams() -> dict[str, float]:
+    import wordsegment
+
+    wordsegment.load()
+    return dict(wordsegment.UNIGRAMS)
+
+
+def _wordlike(token: str) -> bool:
+    """A real word: common in English web text, an acronym, or made of common words."""
+    low = token.lower()
+    counts = _unigrams()
+    if token.isupper() and len(token) <= 6 or counts.get(low, 0) >= 1e6:
+        return True
+    if len(low) >= 6:
+        import wordsegment
+
+        pieces = wordsegment.segment(low)
+        return len(pieces) <= 3 and all(len(p) >= 3 and counts.get(p, 0) >= 1e6 for p in pieces)
+    return False
+
+
+def _is_gibberish(answer: str) -> bool:
+    tokens = [t for t in _WORD.findall(answer) if t.isascii()]
+    if len(tokens) < 3:
+        return False
+    return sum(_wordlike(t) for t in tokens) / len(tokens) < 0.4
+
+
+def _is_copy(answer: str, question: Question) -> bool:
+    added = _stems(answer) - _stems(question.text)
+    ratio = SequenceMatcher(None, answer.lower().split(), question.text.lower().split()).ratio()
+    return len(added) <= 1 and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
+
+
+def _topic_text(question: Question) -> str:
+    return " ".join([question.text, *question.key_points, question.model_answer])
+
+
+def _is_off_topic(answer: str, question: Question, embedder: Embedder | None) -> bool:
+    """Off topic: (almost) no word in common with the question, key points and model answer.
+
+    Terse answers are safe: they name the concept, which shares a word. With an embedder, a
+    paraphrase that shares no word is rescued by its semantic similarity.
+    """
+    answer_stems = _stems(answer)
+    overlap = len(answer_stems & _stems(_topic_text(question)))
+    if len(answer_stems) < 6 or overlap > 1:
+        return False
+    if embedder is None:
+        return overlap == 0
+    vectors = embedder.embed([answer, _topic_text(question)])
+    return float(np.dot(vectors[0], vectors[1])) < _OFF_TOPIC_COSINE
+
+
+def check_answer(
+    question: Question,
+    answer: str,
+    *,
+    models_dir: Path,
+    max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    transcript_confidence: float | None = None,
+    embedder: Embedder | None = None,
+) -> GuardResult:
+    """Run every guard on one answer (no model call beyond an optional embedding)."""
+    if not answer.strip():
+        what = "empty" if not answer else "only whitespace"
+        return GuardResult(
+            answer="",
+            flags=["empty"],
+            messages=[f"The answer is {what}: nothing to grade."],
+            reject="empty",
+        )
+    result = GuardResult(answer=answer.strip())
+    cleaned, removed = strip_injections(result.answer)
+    if removed:
+        result.answer, result.removed = cleaned, removed
+        result.flags.append("injection_attempt")
+        result.messages.append(
+            f"{len(removed)} passage(s) addressed to the grader were removed and not graded; "
+            "answers are graded as data, never as instructions."
+        )
+    _reject_checks(result, question, embedder)
+    if result.reject is None and count_tokens(result.answer, models_dir) > max_answer_tokens:
+        result.answer = truncate_tokens(result.answer, max_answer_tokens, models_dir)
+        result.flags.append("truncated")
+        result.messages.append(
+            f"The answer is long: only its first {max_answer_tokens} tokens were graded."
+        )
+    if transcript_confidence is not None and transcript_confidence < LOW_TRANSCRIPT_CONFIDENCE:
+        result.flags.append("low_confidence_transcript")
+        result.messages.append(
+            f"Speech recognition was unsure ({transcript_confidence:.0%}); check the transcript, "
+            "the grade may reflect recognition errors."
+        )
+    return result
+
+
+def _reject_checks(result: GuardResult, question: Question, embedder: Embedder | None) -> None:
+    text = result.answer
+    words = _WORD.findall(text)
+    checks: list[tuple[Flag, bool, str]] = [
+        (
+            "empty",
+            not words,
+            "Nothing is left to grade once the text addressed to the grader is removed.",
+        ),
+        (
+            "too_short",
+            len(words) < 2 or sum(map(len, words)) < 8,
+            "The answer is too short to grade: explain the idea in at least a sentence.",
+        ),
+        (
+            "gibberish",
+            _is_gibberish(text),
+            "The answer does not read as words: write a real answer in English.",
+        ),
+        (
+            "copied_question",
+            _is_copy(text, question),
+            "The answer repeats the question: answer it instead.",
+        ),
+        (
+            "off_topic",
+            _is_off_topic(text, question, embedder),
+            "The answer does not address the question: it shares no idea with the question or its key points.",
+        ),
+    ]
+    for flag, failed, message in checks:
+        if failed:
+            result.flags.append(flag)
+            result.messages.append(message)
+            result.reject = flag
+            return
+
+
+class GuardedGrader:
+    """Runs the guards, then the wrapped grader on the cleaned answer (or returns a 0 grade).
+
+    Args:
+        inner: The grader that grades answers that pass the guards.
+        prompts_dir: For the prompt version recorded on guard grades.
+        models_dir: Offline tokenizer (answer length cap).
+        embedder: Optional, to confirm off-topic answers semantically.
+        max_answer_tokens: Longer answers are cut to this and flagged ``truncated``.
+    """
+
+    def __init__(
+        self,
+        inner: Grader,
+        *,
+        prompts_dir: Path,
+        models_dir: Path,
+        embedder: Embedder | None = None,
+        max_answer_tokens: int = MAX_ANSWER_TOKENS,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._prompts_dir = prompts_dir
+        self._models_dir = models_dir
+        self._embedder = embedder
+        self._max_answer_tokens = max_answer_tokens
+
+    def grade(self, request: GradeRequest) -> Grade:
+        """Grade through the guards.
+
+        Raises:
+            GradingError: From the inner grader.
+        """
+        verdict = check_answer(
+            request.question,
+            request.answer,
+            models_dir=self._models_dir,
+            max_answer_tokens=self._max_answer_tokens,
+            transcript_confidence=request.transcript_confidence,
+            embedder=self._embedder,
+        )
+        if verdict.reject is not None:
+            return self._rejected(request.question, verdict)
+        grade = self.inner.grade(request.model_copy(update={"answer": verdict.answer}))
+        flags = list(dict.fromkeys([*grade.flags, *verdict.flags]))
+        message = " ".join(m for m in [grade.message, *verdict.messages] if m)
+        return grade.model_copy(update={"flags": flags, "message": message})
+
+    def _rejected(self, question: Question, verdict: GuardResult) -> Grade:
+        reason = " ".join(verdict.messages)
+        return Grade(
+            question_id=question.id,
+            question_version=question.version,
+            overall=0.0,
+            criteria=[
+                CriterionScore(criterion=c, score=0.0, rationale=f"Not graded: {reason}")
+                for c in CRITERIA
+            ],
+            key_points=[
+                KeyPointVerdict(key_point=kp, verdict="missed") for kp in question.key_points
+            ],
+            feedback=f"{reason} A strong answer covers: {'; '.join(question.key_points[:3])}.",
+            model_answer=question.model_answer,
+            follow_up=question.text,
+            flags=verdict.flags,
+            message=reason,
+            grader=GraderInfo(kind="guard", prompt_version=prompt_version(self._prompts_dir)),
+        )

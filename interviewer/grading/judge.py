@@ -1,0 +1,423 @@
+"""The LLM grader: one chat call per answer, a pydantic-validated reply, arithmetic in code.
+
+The model judges key points (with verbatim quotes), factual errors and three criteria
+(correctness, depth, communication) with its reasoning written before each score. Code then
+checks every quote against the answer, computes coverage from the verdicts and the overall
+score from the rubric weights: no number the model states about the whole answer is trusted.
+
+Retries: the client library's own retries are switched off (``max_retries=0`` in
+:func:`interviewer.chat.build_chat_model`) so that this loop owns the whole budget: at most
+``max_attempts`` HTTP requests per answer, counting transport errors (timeouts, 429, 5xx)
+and unusable replies alike. The retry loop is hand-written (tenacity would do the backoff,
+but the error must be fed back into the next prompt and the 429 ``retry-after`` honoured).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import BaseModel, Field, ValidationError
+
+from interviewer.errors import GradingError
+from interviewer.grading.base import (
+    CriterionScore,
+    Grade,
+    GradeRequest,
+    GraderInfo,
+    KeyPointVerdict,
+)
+from interviewer.grading.rubric import (
+    clamp_score,
+    coverage_score,
+    load_rubric,
+    overall_score,
+    prompt_version,
+)
+from interviewer.knowledge.tokens import count_tokens, truncate_tokens
+from interviewer.prompts import render_prompt
+from interviewer.retrieval import RetrievedChunk
+
+__all__ = [
+    "PROMPT_TOKEN_BUDGET",
+    "CriterionReply",
+    "GradeReply",
+    "KeyPointReply",
+    "LLMGrader",
+    "answer_tag",
+    "build_grading_messages",
+    "quote_in_answer",
+]
+
+# Whole prompt (system + user) for a 200-word answer must stay within this many tokens;
+# evidence is trimmed to whatever the rest of the prompt leaves (and to evidence_tokens).
+PROMPT_TOKEN_BUDGET = 1500
+_TAG_LOOKALIKE = re.compile(r"<\s*/?\s*answer[\w-]*\s*>?", re.IGNORECASE)
+
+
+class KeyPointReply(BaseModel):
+    """The model's verdict on one key point."""
+
+    key_point: str
+    verdict: Literal["covered", "partly", "missed"]
+    quote: str = ""
+
+
+class CriterionReply(BaseModel):
+    """The model's reasoning, then score, for one criterion it judges."""
+
+    criterion: Literal["correctness", "depth", "communication"]
+    reasoning: str = Field(min_length=1)
+    score: float
+
+
+class GradeReply(BaseModel):
+    """The JSON object the grading prompt asks for (validated before anything is stored)."""
+
+    key_points: list[KeyPointReply]
+    factual_errors: list[str] = Field(default_factory=list)
+    criteria: list[CriterionReply] = Field(min_length=1)
+    feedback: str = Field(min_length=1)
+    follow_up: str = Field(min_length=1)
+
+
+def answer_tag(answer: str) -> str:
+    """The delimiter tag for one answer: ``answer-`` plus a hash of the answer.
+
+    A candidate cannot close a tag whose name depends on the hash of the text containing the
+    closing tag, and the same answer always gets the same prompt (stable grades, cache hits).
+    """
+    return "answer-" + hashlib.sha256(("delimiter:" + answer).encode()).hexdigest()[:12]
+
+
+def _neutralize(answer: str) -> str:
+    """Defang anything that looks like our delimiter inside the answer."""
+    return _TAG_LOOKALIKE.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), answer)
+
+
+def _format_evidence(chunks: list[RetrievedChunk], budget: int, models_dir: Path) -> str:
+    """Chunks best first, each with its citation, cut to ``budget`` tokens in all."""
+    parts: list[str] = []
+    left = budget
+    for i, chunk in enumerate(chunks, start=1):
+        block = f"[{i}] {chunk.citation.label()}\n{' '.join(chunk.text.split())}"
+        size = count_tokens(block, models_dir) + 1
+        if size <= left:
+            parts.append(block)
+            left -= size
+        elif left >= 40:  # a useful tail; below that a fragment is noise
+            parts.append(truncate_tokens(block, left - 1, models_dir))
+            break
+        else:
+            break
+    return "\n".join(parts) if parts else "(none retrieved)"
+
+
+def build_grading_messages(
+    request: GradeRequest,
+    *,
+    prompts_dir: Path,
+    models_dir: Path,
+    evidence_tokens: int,
+    token_budget: int = PROMPT_TOKEN_BUDGET,
+) -> list[BaseMessage]:
+    """The system and user messages for grading one answer.
+
+    Evidence gets at most ``evidence_tokens`` and never more than the rest of the prompt
+    leaves within ``token_budget``.
+    """
+    question = request.question
+    tag = answer_tag(request.answer)
+    system = render_prompt(
+        prompts_dir, "grade_system", rubric=load_rubric(prompts_dir).as_text(), tag=tag
+    )
+    values = {
+        "question": question.text,
+        "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
+        "model_answer": question.model_answer or "(none)",
+        "answer": _neutralize(request.answer),
+        "tag": tag,
+    }
+    without_evidence = render_prompt(prompts_dir, "grade_user", evidence="", **values)
+    used = count_tokens(system, models_dir) + count_tokens(without_evidence, models_dir)
+    budget = max(0, min(evidence_tokens, token_budget - used - 8))
+    evidence = _format_evidence(request.evidence, budget, models_dir)
+    user = render_prompt(prompts_dir, "grade_user", evidence=evidence, **values)
+    return [SystemMessage(content=system), HumanMessage(content=user)]
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def quote_in_answer(quote: str, answer: str) -> bool:
+    """Whether a quote occurs in the answer, ignoring whitespace and case (and outer quotes)."""
+    cleaned = _normalize(quote).strip(" \"'“”‘’`.…")
+    return bool(cleaned) and cleaned in _normalize(answer)
+
+
+def _parse_reply(text: str) -> GradeReply:
+    """Parse a reply (bare JSON or JSON in a code fence).
+
+    Raises:
+        ValueError: Not JSON or not the expected shape (the message goes back to the model).
+    """
+    body = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
+    if fenced:
+        body = fenced.group(1).strip()
+    if not body:
+        raise ValueError("the reply was empty")
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the reply is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+    try:
+        return GradeReply.model_validate(data)
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise ValueError(f"the JSON does not match the schema ({errors})") from exc
+
+
+def _text_of(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
+
+
+class LLMGrader:
+    """Grades with any LangChain chat model (``ChatOpenAI`` in production, the fake in tests).
+
+    Args:
+        chat_model: The chat model, built by :func:`interviewer.chat.build_chat_model`.
+        prompts_dir: Folder with ``rubric.yaml`` and the ``grade_*.md`` prompts.
+        models_dir: Offline model files (tiktoken for token budgets and counts).
+        model_name: Recorded on each grade and part of the cache key.
+        max_attempts: Chat requests per answer in all (1-4), transport errors included.
+        evidence_tokens: Token budget of the retrieved evidence in the prompt.
+        backoff_s: First wait between attempts (doubled each time, capped at 8 s).
+        structured: ``json_schema`` asks the server to enforce the schema, ``json_mode`` only
+            for a JSON object (older Ollama / llama.cpp servers), ``none`` relies on the prompt.
+        sleep: Injected for tests.
+    """
+
+    name = "llm"
+
+    def __init__(
+        self,
+        *,
+        chat_model: BaseChatModel,
+        prompts_dir: Path,
+        models_dir: Path,
+        model_name: str,
+        max_attempts: int = 4,
+        evidence_tokens: int = 550,
+        backoff_s: float = 0.5,
+        structured: Literal["json_schema", "json_mode", "none"] = "json_schema",
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= max_attempts <= 4:
+            raise ValueError("max_attempts must be between 1 and 4")
+        self.model_name = model_name
+        self._prompts_dir = prompts_dir
+        self._models_dir = models_dir
+        self._max_attempts = max_attempts
+        self._evidence_tokens = evidence_tokens
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+        self._model = (
+            chat_model.bind(**_response_format(structured)) if structured != "none" else chat_model
+        )
+
+    def grade(self, request: GradeRequest) -> Grade:
+        """Grade one answer with one chat call (more only when a reply is unusable).
+
+        Raises:
+            GradingError: No valid reply within the attempt budget; carries the attempt count
+                and the last raw reply.
+        """
+        messages = build_grading_messages(
+            request,
+            prompts_dir=self._prompts_dir,
+            models_dir=self._models_dir,
+            evidence_tokens=self._evidence_tokens,
+        )
+        started = time.perf_counter()
+        reply, raw, usage, attempts = self._ask(messages)
+        info = GraderInfo(
+            kind="llm",
+            model=self.model_name,
+            prompt_version=prompt_version(self._prompts_dir),
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            prompt_tokens=usage[0]
+            or sum(count_tokens(_text_of(m), self._models_dir) for m in messages),
+            completion_tokens=usage[1] or count_tokens(raw, self._models_dir),
+            attempts=attempts,
+        )
+        return self._to_grade(request, reply, info)
+
+    def _ask(self, messages: list[BaseMessage]) -> tuple[GradeReply, str, tuple[int, int], int]:
+        """Call the model until a reply validates; returns reply, raw text, usage, attempts."""
+        conversation = list(messages)
+        last_raw = ""
+        last_problem = ""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                message = self._model.invoke(conversation)
+            except Exception as exc:  # noqa: BLE001 - any client/transport error is retried, then translated
+                last_problem = _describe_failure(exc)
+                if not _retryable(exc):
+                    raise GradingError(
+                        f"The LLM request failed: {last_problem}",
+                        attempts=attempt,
+                        last_reply=last_raw,
+                    ) from exc
+                self._wait(attempt, _retry_after(exc))
+                continue
+            last_raw = _text_of(message)
+            try:
+                reply = _parse_reply(last_raw)
+            except ValueError as exc:
+                last_problem = str(exc)
+                # The error goes back to the model so the next attempt can fix it.
+                conversation = [
+                    *messages,
+                    AIMessage(content=last_raw or "(empty)"),
+                    HumanMessage(
+                        content=render_prompt(self._prompts_dir, "grade_retry", error=last_problem)
+                    ),
+                ]
+                self._wait(attempt, None)
+                continue
+            return reply, last_raw, _usage(message), attempt
+        raise GradingError(
+            f"The LLM gave no valid grade after {self._max_attempts} attempts (last problem: "
+            f"{last_problem}). Check the model and INTERVIEWER_LLM_BASE_URL, or grade offline.",
+            attempts=self._max_attempts,
+            last_reply=last_raw,
+        )
+
+    def _wait(self, attempt: int, retry_after: float | None) -> None:
+        if attempt >= self._max_attempts:
+            return
+        delay = retry_after if retry_after is not None else self._backoff_s * 2 ** (attempt - 1)
+        if delay > 0:
+            self._sleep(min(delay, 8.0))
+
+    def _to_grade(self, request: GradeRequest, reply: GradeReply, info: GraderInfo) -> Grade:
+        """Checked grade: quotes verified, coverage and overall computed here."""
+        rubric = load_rubric(self._prompts_dir)
+        question = request.question
+        by_point = {_normalize(kp.key_point): kp for kp in reply.key_points}
+        verdicts: list[KeyPointVerdict] = []
+        for index, point in enumerate(question.key_points):
+            said = by_point.get(_normalize(point))
+            if said is None and index < len(reply.key_points):
+                said = reply.key_points[index]  # models often shorten the key point's text
+            verdicts.append(_checked_verdict(point, said, request.answer))
+        criteria = [
+            CriterionScore(criterion=c.criterion, score=clamp_score(c.score), rationale=c.reasoning)
+            for c in _dedupe(reply.criteria)
+        ]
+        coverage = coverage_score(verdicts)
+        covered = sum(v.verdict == "covered" for v in verdicts)
+        criteria.insert(
+            1,
+            CriterionScore(
+                criterion="coverage",
+                score=coverage,
+                rationale=f"{covered} of {len(verdicts)} key points covered (computed from the verdicts).",
+            ),
+        )
+        return Grade(
+            question_id=question.id,
+            question_version=question.version,
+            overall=overall_score(criteria, rubric),
+            criteria=criteria,
+            key_points=verdicts,
+            factual_errors=[e for e in reply.factual_errors if e.strip()],
+            feedback=reply.feedback.strip(),
+            model_answer=question.model_answer,
+            follow_up=reply.follow_up.strip(),
+            grader=info,
+        )
+
+
+def _checked_verdict(point: str, said: KeyPointReply | None, answer: str) -> KeyPointVerdict:
+    """A verdict whose quote is verified; an unsupported claim of coverage becomes "missed"."""
+    if said is None or said.verdict == "missed":
+        return KeyPointVerdict(key_point=point, verdict="missed")
+    if not quote_in_answer(said.quote, answer):
+        return KeyPointVerdict(key_point=point, verdict="missed")
+    return KeyPointVerdict(key_point=point, verdict=said.verdict, evidence=said.quote.strip())
+
+
+def _dedupe(criteria: list[CriterionReply]) -> list[CriterionReply]:
+    seen: dict[str, CriterionReply] = {}
+    for c in criteria:
+        seen.setdefault(c.criterion, c)
+    order = ("correctness", "depth", "communication")
+    return [seen[name] for name in order if name in seen]
+
+
+def _response_format(structured: Literal["json_schema", "json_mode"]) -> dict[str, object]:
+    if structured == "json_mode":
+        return {"response_format": {"type": "json_object"}}
+    return {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "grade",
+                "schema": GradeReply.model_json_schema(),
+                "strict": False,
+            },
+        }
+    }
+
+
+def _usage(message: BaseMessage) -> tuple[int, int]:
+    meta = getattr(message, "usage_metadata", None) or {}
+    return int(meta.get("input_tokens", 0) or 0), int(meta.get("output_tokens", 0) or 0)
+
+
+def _status_code(exc: Exception) -> int | None:
+    code = getattr(exc, "status_code", None)
+    return code if isinstance(code, int) else None
+
+
+def _retryable(exc: Exception) -> bool:
+    """Timeouts, connection errors, 408/409/429 and 5xx are worth another attempt."""
+    code = _status_code(exc)
+    if code is not None:
+        return code in (408, 409, 429) or code >= 500
+    return True
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    try:
+        return float(headers.get("retry-after", ""))
+    except ValueError:
+        return None
+
+
+def _describe_failure(exc: Exception) -> str:
+    code = _status_code(exc)
+    hint = ""
+    if code in (401, 403):
+        hint = " (check INTERVIEWER_LLM_API_KEY)"
+    elif code == 404:
+        hint = " (check INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL)"
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}{f' {code}' if code else ''}: {text}{hint}"

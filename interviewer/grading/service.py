@@ -1,0 +1,219 @@
+"""The grading service: evidence, guards, grader, failure policy and cache in one call.
+
+``build_grading_service(settings).grade(question, answer)`` is what the session engine, the
+UI and the CLI call. It never raises for an answer the LLM could not grade: the grade comes
+back ``pending`` (overall None) or, when chosen, from the offline grader flagged ``fallback``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Literal
+
+from interviewer.bank import Question
+from interviewer.errors import ConfigError, GradingError
+from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
+from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
+from interviewer.grading.guards import GuardedGrader
+from interviewer.grading.rubric import prompt_version
+from interviewer.knowledge.embeddings import Embedder
+from interviewer.retrieval import Citation, RetrievedChunk, Retriever
+from interviewer.settings import Settings
+
+__all__ = ["GradingService", "build_grading_service"]
+
+log = logging.getLogger(__name__)
+
+
+class GradingService:
+    """Grades answers to questions.
+
+    Args:
+        grader: The backend (it is wrapped in the guards here).
+        retriever: Reference material for the prompt and the cited sources; None means none.
+        prompts_dir: Rubric and prompt files (their hash is the prompt version).
+        models_dir: Offline model files (tokenizer for the guards).
+        cache: Finished grades by (question version, answer, prompt version, model).
+        on_failure: ``pending`` or ``fallback`` when the grader raises GradingError.
+        fallback: The grader used on failure when ``on_failure="fallback"``.
+        k: Chunks retrieved per answer.
+        embedder: Optional, lets the off-topic guard confirm with semantic similarity.
+    """
+
+    def __init__(
+        self,
+        *,
+        grader: Grader,
+        retriever: Retriever | None,
+        prompts_dir: Path,
+        models_dir: Path,
+        cache: GradeCache | None = None,
+        on_failure: Literal["pending", "fallback"] = "pending",
+        fallback: Grader | None = None,
+        k: int = 4,
+        embedder: Embedder | None = None,
+    ) -> None:
+        if on_failure == "fallback" and fallback is None:
+            raise ConfigError("on_failure='fallback' needs a fallback grader (the offline one).")
+        self.grader = grader
+        self._guarded = GuardedGrader(
+            grader, prompts_dir=prompts_dir, models_dir=models_dir, embedder=embedder
+        )
+        self._fallback = (
+            GuardedGrader(
+                fallback, prompts_dir=prompts_dir, models_dir=models_dir, embedder=embedder
+            )
+            if fallback is not None
+            else None
+        )
+        self._retriever = retriever
+        self._prompts_dir = prompts_dir
+        self._cache = cache
+        self._on_failure = on_failure
+        self._k = k
+        self.model_id = f"{grader.name}:{getattr(grader, 'model_name', '')}"
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        """Grade one answer (from the cache when the same answer was graded before).
+
+        Args:
+            question: A bank question or :func:`interviewer.bank.adhoc_question`.
+            answer: The candidate's answer, typed or transcribed (treated as data only).
+            transcript_confidence: Speech recognition confidence in [0, 1], for spoken answers.
+
+        Returns:
+            A graded grade, or a ``pending`` one (overall None) when the LLM failed.
+        """
+        version = prompt_version(self._prompts_dir)
+        key = cache_key(
+            question_version=question.version,
+            answer=f"{answer}\x1e{_confidence_bucket(transcript_confidence)}",
+            prompt_version=version,
+            model=self.model_id,
+        )
+        if self._cache is not None and (cached := self._cache.get(key)) is not None:
+            return cached
+        evidence, evidence_error = self._retrieve(question, answer)
+        request = GradeRequest(
+            question=question,
+            answer=answer,
+            evidence=evidence,
+            evidence_error=evidence_error,
+            transcript_confidence=transcript_confidence,
+        )
+        grade = self._grade(request, version)
+        grade = _with_evidence(grade, evidence, evidence_error)
+        if self._cache is not None and grade.status == "graded" and "fallback" not in grade.flags:
+            self._cache.put(key, grade)
+        return grade
+
+    def _retrieve(self, question: Question, answer: str) -> tuple[list[RetrievedChunk], str]:
+        if self._retriever is None:
+            return [], "no knowledge base is configured"
+        try:
+            return self._retriever.retrieve(f"{question.text}\n{answer[:500]}", self._k), ""
+        except Exception as exc:  # noqa: BLE001 - any retrieval failure: grade without evidence
+            log.warning("retrieval failed, grading without evidence: %s", exc)
+            return [], f"retrieval failed ({type(exc).__name__}: {exc})"
+
+    def _grade(self, request: GradeRequest, version: str) -> Grade:
+        try:
+            return self._guarded.grade(request)
+        except GradingError as exc:
+            reason = str(exc)
+            if self._on_failure == "fallback" and self._fallback is not None:
+                grade = self._fallback.grade(request)
+                return grade.model_copy(
+                    update={
+                        "flags": [*grade.flags, "fallback"],
+                        "message": f"The LLM grader failed ({reason}); graded offline instead. {grade.message}".strip(),
+                    }
+                )
+            return Grade(
+                question_id=request.question.id,
+                question_version=request.question.version,
+                status="pending",
+                overall=None,
+                model_answer=request.question.model_answer,
+                flags=["pending"],
+                message=f"Not graded yet: {reason} Re-grade it later; no score was made up.",
+                grader=GraderInfo(
+                    kind=self.grader.name,
+                    model=getattr(self.grader, "model_name", ""),
+                    prompt_version=version,
+                    attempts=exc.attempts,
+                ),
+            )
+
+
+def _confidence_bucket(confidence: float | None) -> str:
+    """Only whether the transcript is trusted changes a grade, so that is all the key holds."""
+    from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE
+
+    return "" if confidence is None else "low" if confidence < LOW_TRANSCRIPT_CONFIDENCE else "ok"
+
+
+def _with_evidence(grade: Grade, evidence: list[RetrievedChunk], error: str) -> Grade:
+    sources = list(
+        dict.fromkeys(Citation(document=c.document, heading=c.heading).label() for c in evidence)
+    )
+    citations = [c.citation for c in evidence]
+    unique = [next(c for c in citations if c.label() == label) for label in sources]
+    update: dict[str, object] = {"sources": unique}
+    if not evidence:
+        update["flags"] = list(dict.fromkeys([*grade.flags, "no_evidence"]))
+        note = f"Graded without reference material: {error or 'nothing relevant was found'}."
+        update["message"] = f"{grade.message} {note}".strip()
+    return grade.model_copy(update=update)
+
+
+def build_grading_service(
+    settings: Settings, kind: Literal["offline", "llm"] | None = None
+) -> GradingService:
+    """The grading service the settings ask for.
+
+    Args:
+        settings: Effective configuration.
+        kind: ``offline`` or ``llm``; default ``settings.effective_grader``.
+
+    Raises:
+        ConfigError: A remote LLM while ``allow_remote`` is off, a missing key, missing files.
+    """
+    from interviewer.grading import build_grader, shared_embedder
+
+    chosen = kind or settings.effective_grader
+    grader = build_grader(settings, chosen)
+    fallback = (
+        build_grader(settings, "offline")
+        if chosen == "llm" and settings.on_llm_failure == "fallback"
+        else None
+    )
+    return GradingService(
+        grader=grader,
+        retriever=_LazyRetriever(settings),
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        cache=SQLiteGradeCache(settings.data_dir / "grade_cache.sqlite3"),
+        on_failure=settings.on_llm_failure if fallback is not None else "pending",
+        fallback=fallback,
+        k=settings.retrieval_k,
+        embedder=shared_embedder(settings.models_dir),
+    )
+
+
+class _LazyRetriever:
+    """Opens the knowledge index on first use, so a missing index only costs the evidence."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._index: Retriever | None = None
+
+    def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
+        if self._index is None:
+            from interviewer.knowledge.index import open_index  # type: ignore[import-not-found,unused-ignore]
+
+            self._index = open_index(self._settings)
+        return self._index.retrieve(query, k)
