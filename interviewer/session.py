@@ -1,0 +1,892 @@
+"""The interview session engine: a typed state machine independent of any UI.
+
+The web app and the terminal mode are thin layers over :class:`Interview`: they pass what the
+candidate typed to :meth:`Interview.submit` and render the :class:`Reply` objects it returns.
+
+States (persisted, so a session resumes exactly where it was)::
+
+    greeting ──start──▶ asking ──answer──▶ grading ──▶ follow_up ──answer──▶ grading
+                          ▲                  │  (practice, missed key points,  │
+                          │                  │   at most one follow-up)        │
+                          └──── next ◀── feedback ◀───────────────────────────┘
+                                             └── last question / `end` ──▶ finished (summary)
+
+``feedback`` and ``next`` are replies, not resting states: after a grade the engine shows the
+feedback (practice mode) and asks the next question in the same step. Every answer is committed
+before grading starts and every grade as soon as it exists; an answer left in ``grading`` by a
+crash is graded by :meth:`Interview.resume`.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from interviewer.bank import Bank, Question
+from interviewer.errors import BankError, GradingError, SessionError
+from interviewer.grading.base import Grade, GraderInfo
+from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
+
+__all__ = [
+    "COMMANDS",
+    "AnswerGrader",
+    "Interview",
+    "Progress",
+    "RegradeReport",
+    "Reply",
+    "ReplyKind",
+    "SessionConfig",
+    "SessionState",
+    "Summary",
+    "TurnResult",
+    "regrade_pending",
+    "render_feedback",
+    "select_questions",
+]
+
+SessionState = Literal["greeting", "asking", "grading", "follow_up", "finished"]
+ReplyKind = Literal[
+    "greeting", "question", "follow_up", "answer", "feedback", "hint", "info", "summary"
+]
+Command = Literal["hint", "skip", "repeat", "end"]
+COMMANDS: tuple[Command, ...] = ("hint", "skip", "repeat", "end")
+Clock = Callable[[], datetime]
+
+MAX_ANSWER_CHARS = 20_000
+# C0 control characters except tab, newline and carriage return; NUL cannot even be stored.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class AnswerGrader(Protocol):
+    """What the engine needs from grading (``GradingService`` satisfies it).
+
+    A grader that cannot grade should return a ``pending`` grade; a ``GradingError`` is
+    turned into one by the engine.
+    """
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        """Grade one answer to one question."""
+        ...
+
+
+class SessionConfig(BaseModel):
+    """How an interview is set up; stored with the session."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidate: str | None = Field(default=None, max_length=200)
+    question_ids: list[str] = Field(
+        default_factory=list, description="Explicit questions; overrides topics and difficulty"
+    )
+    topics: list[str] = Field(default_factory=list, description="Empty means every topic")
+    num_questions: int = Field(default=5, ge=1, le=100)
+    difficulty: int | None = Field(default=None, ge=1, le=3)
+    order: Literal["bank", "shuffled"] = "bank"
+    seed: int | None = None
+    mode: Literal["practice", "exam"] = "practice"
+    follow_ups: bool = Field(default=True, description="Practice mode only; exam never asks them")
+    time_limit_s: float | None = Field(default=None, gt=0, le=24 * 3600)
+    grader: Literal["offline", "llm"] | None = Field(
+        default=None, description="Recorded for the record; None means the settings' choice"
+    )
+
+    @field_validator("candidate")
+    @classmethod
+    def _clean_candidate(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = " ".join(_CONTROL.sub("", value).split())
+        return cleaned or None
+
+    @property
+    def asks_follow_ups(self) -> bool:
+        """Whether follow-up questions are asked (practice mode with follow-ups on)."""
+        return self.mode == "practice" and self.follow_ups
+
+
+class Progress(BaseModel):
+    """Where the interview stands: question ``current`` of ``total`` (1-based)."""
+
+    current: int = Field(ge=0)
+    total: int = Field(ge=0)
+
+    @property
+    def label(self) -> str:
+        """E.g. ``Question 3 of 10``."""
+        return f"Question {self.current} of {self.total}"
+
+
+class TurnResult(BaseModel):
+    """One question's outcome, for the summary."""
+
+    position: int
+    question_id: str
+    question_text: str
+    outcome: Literal["graded", "pending", "skipped", "unanswered"]
+    overall: float | None = None
+    hints: list[str] = Field(default_factory=list)
+    follow_up_asked: bool = False
+    seconds_taken: float | None = None
+    time_limit_exceeded: bool = False
+    grade: Grade | None = None
+
+
+class Summary(BaseModel):
+    """The end-of-interview summary."""
+
+    session_id: str
+    mode: Literal["practice", "exam"]
+    total: int
+    answered: int
+    skipped: int
+    graded: int
+    pending: int
+    mean_overall: float | None
+    hints_used: int
+    ended_early: bool
+    results: list[TurnResult]
+
+
+class Reply(BaseModel):
+    """One message of the interviewer (or, for ``answer``, the candidate's text echoed back).
+
+    All text is plain text: renderers must escape it, never treat it as HTML.
+    """
+
+    kind: ReplyKind
+    text: str
+    grade: Grade | None = None
+    progress: Progress | None = None
+    question_id: str | None = None
+    turn_id: int | None = None
+    summary: Summary | None = None
+
+
+class RegradeReport(BaseModel):
+    """Outcome of :func:`regrade_pending`."""
+
+    found: int
+    completed: int
+    still_pending: int
+    failed: list[str] = Field(default_factory=list, description="Why some could not be graded")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def select_questions(bank: Bank, config: SessionConfig) -> list[Question]:
+    """The questions of a new session, in the order they will be asked.
+
+    Raises:
+        BankError: An explicit question id is unknown.
+        SessionError: No approved question matches the topics and difficulty.
+    """
+    if config.question_ids:
+        chosen = [bank.get(qid) for qid in dict.fromkeys(config.question_ids)]
+    else:
+        unknown = sorted(set(config.topics) - set(bank.topics()))
+        if unknown:
+            raise SessionError(
+                f"Unknown topic(s) {', '.join(unknown)}; choose from: {', '.join(bank.topics())}."
+            )
+        pool = [
+            q
+            for q in bank.filter(config.topics or None, config.difficulty)
+            if q.status == "approved"
+        ]
+        if not pool:
+            raise SessionError(
+                "No approved question matches these topics and difficulty; widen the selection."
+            )
+        chosen = pool
+    if config.order == "shuffled":
+        random.Random(config.seed).shuffle(chosen)
+    return chosen if config.question_ids else chosen[: config.num_questions]
+
+
+class Interview:
+    """One interview session, persisted through the repository after every step.
+
+    Create one with :meth:`create` or :meth:`load`, never directly. Methods are thread-safe for
+    one object; each browser tab should hold its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        repo: Repository,
+        bank: Bank,
+        grader: AnswerGrader,
+        record: SessionRecord,
+        turns: list[TurnRecord],
+        clock: Clock,
+    ) -> None:
+        self._repo = repo
+        self._bank = bank
+        self._grader = grader
+        self._record = record
+        self._turns = turns
+        self._clock = clock
+        self._lock = threading.RLock()
+        self.config = SessionConfig.model_validate(record.config)
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        repo: Repository,
+        bank: Bank,
+        grader: AnswerGrader,
+        config: SessionConfig,
+        *,
+        clock: Clock = _utc_now,
+    ) -> Interview:
+        """Choose the questions and store a new session (state ``greeting``).
+
+        Raises:
+            BankError: An explicit question id is unknown.
+            SessionError: No question matches the configuration.
+            StoreError: The database is unavailable.
+        """
+        if config.order == "shuffled" and config.seed is None:
+            # Record the seed so the order can be reproduced from the stored config.
+            config = config.model_copy(update={"seed": secrets.randbelow(2**31)})
+        questions = select_questions(bank, config)
+        record = repo.create_session(
+            config=config.model_dump(mode="json"),
+            question_ids=[q.id for q in questions],
+            candidate=config.candidate,
+        )
+        return cls(repo=repo, bank=bank, grader=grader, record=record, turns=[], clock=clock)
+
+    @classmethod
+    def load(
+        cls,
+        repo: Repository,
+        bank: Bank,
+        grader: AnswerGrader,
+        session_id: str,
+        *,
+        clock: Clock = _utc_now,
+    ) -> Interview:
+        """Load a stored session; call :meth:`resume` to continue it.
+
+        Raises:
+            SessionError: No session with this id.
+        """
+        record = repo.get_session(session_id.strip())
+        turns = repo.turns(record.id)
+        return cls(repo=repo, bank=bank, grader=grader, record=record, turns=turns, clock=clock)
+
+    # --- read-only views --------------------------------------------------------------------
+
+    @property
+    def session_id(self) -> str:
+        """The unguessable session id (the resume link carries it)."""
+        return self._record.id
+
+    @property
+    def state(self) -> SessionState:
+        """The current state."""
+        return self._record.state  # type: ignore[return-value]
+
+    @property
+    def finished(self) -> bool:
+        """Whether the interview is over."""
+        return self.state == "finished"
+
+    @property
+    def question_ids(self) -> list[str]:
+        """The session's questions in order."""
+        return list(self._record.question_ids)
+
+    @property
+    def progress(self) -> Progress:
+        """Question ``current`` of ``total``; ``current`` is 0 before the first question."""
+        total = len(self._record.question_ids)
+        if self.state == "greeting":
+            return Progress(current=0, total=total)
+        return Progress(current=min(self._record.current_index + 1, total), total=total)
+
+    @property
+    def turns(self) -> list[TurnRecord]:
+        """The stored turns so far (copies)."""
+        return [t.model_copy() for t in self._turns]
+
+    @property
+    def current_turn(self) -> TurnRecord | None:
+        """The turn of the current question, if asked."""
+        return self._turn_at(self._record.current_index)
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def start(self) -> list[Reply]:
+        """Greet the candidate and ask the first question (or resume if already started)."""
+        with self._lock:
+            if self.state != "greeting":
+                return self._resume()
+            return [self._greeting(), *self._ask(0)]
+
+    def resume(self) -> list[Reply]:
+        """Continue where the session stood: grade an interrupted answer, or re-ask."""
+        with self._lock:
+            return self._resume()
+
+    def submit(
+        self,
+        text: str,
+        *,
+        transcript: str | None = None,
+        transcript_confidence: float | None = None,
+    ) -> list[Reply]:
+        """Handle what the candidate sent: an answer or a command (``hint``, ``skip``, ...).
+
+        Args:
+            text: The answer (for a spoken answer, the transcript as corrected by the candidate).
+            transcript: The raw speech transcript, when the answer was spoken.
+            transcript_confidence: Speech recognition confidence in [0, 1].
+
+        Raises:
+            StoreError: The answer could not be saved; nothing changed, send it again.
+        """
+        with self._lock:
+            command = _command(text)
+            if self.state == "greeting":
+                if command == "end":
+                    return self._finish(ended_early=True)
+                return self.start()
+            if self.state == "finished":
+                return [self._info("This interview is finished. Start a new one to practise more.")]
+            if self.state == "grading":
+                return self._resume()
+            if command is not None:
+                return self._command(command)
+            answer = _clean_answer(text)
+            if not answer.strip():
+                return [self._info("Type your answer, or one of: hint, skip, repeat, end.")]
+            if len(answer) > MAX_ANSWER_CHARS:
+                return [
+                    self._info(
+                        f"Your answer is {len(answer):,} characters long; the limit is "
+                        f"{MAX_ANSWER_CHARS:,}. Shorten it and send it again."
+                    )
+                ]
+            if self.state == "follow_up":
+                return self._record_follow_up(answer)
+            return self._record_answer(answer, transcript, transcript_confidence)
+
+    def summary(self) -> Summary:
+        """The summary of the session so far."""
+        with self._lock:
+            return self._summary(ended_early=False)
+
+    def history(self) -> list[Reply]:
+        """The conversation so far rebuilt from storage (to redraw a chat after a reload)."""
+        with self._lock:
+            grades = self._repo.session_grades(self.session_id)
+            total = len(self._record.question_ids)
+            out: list[Reply] = []
+            for turn in self._turns:
+                progress = Progress(current=turn.position + 1, total=total)
+                out.append(self._question_reply(turn, progress))
+                if turn.answer is not None:
+                    out.append(Reply(kind="answer", text=turn.answer, turn_id=turn.id))
+                if turn.follow_up_question:
+                    out.append(
+                        Reply(kind="follow_up", text=turn.follow_up_question, turn_id=turn.id)
+                    )
+                if turn.follow_up_answer is not None:
+                    out.append(Reply(kind="answer", text=turn.follow_up_answer, turn_id=turn.id))
+                grade = grades.get(turn.id or -1)
+                show = self.config.mode == "practice" or self.finished
+                if grade is not None and show and turn.status == "done":
+                    out.append(self._feedback_reply(turn, grade.grade, progress))
+            if self.finished:
+                out.append(self._summary_reply(self._summary(ended_early=False)))
+            return out
+
+    # --- steps ------------------------------------------------------------------------------
+
+    def _resume(self) -> list[Reply]:
+        state = self.state
+        if state == "greeting":
+            return [self._greeting(), *self._ask(0)]
+        if state == "finished":
+            return [self._summary_reply(self._summary(ended_early=False))]
+        index = self._record.current_index
+        turn = self._turn_at(index)
+        back = self._info("Welcome back: continuing where you left off.")
+        if turn is None:
+            return [back, *self._ask(index)]
+        if state == "grading":
+            if turn.status in ("done", "skipped"):
+                return [back, *self._next()]
+            return [back, *self._grade_and_continue(turn)]
+        now = self._clock()
+        if state == "follow_up":
+            # The clock restarts: time lost to an outage is not the candidate's.
+            turn = self._save(turn.model_copy(update={"follow_up_asked_at": now}))
+            return [back, self._follow_up_reply(turn)]
+        if turn.status == "asked":
+            turn = self._save(turn.model_copy(update={"started_at": now}))
+            return [back, self._question_reply(turn, self.progress)]
+        return [back, *self._next()]
+
+    def _ask(self, index: int) -> list[Reply]:
+        """Store the turn of question ``index`` (state ``asking``) and ask it."""
+        if index >= len(self._record.question_ids):
+            return self._finish(ended_early=False)
+        question = self._question(self._record.question_ids[index])
+        turn = self._turn_at(index) or TurnRecord(
+            session_id=self.session_id,
+            position=index,
+            question_id=question.id,
+            question_version=question.version,
+            question_text=question.text,
+            started_at=self._clock(),
+        )
+        turn = self._save(turn, state="asking", current_index=index)
+        return [self._question_reply(turn, self.progress)]
+
+    def _record_answer(
+        self, answer: str, transcript: str | None, confidence: float | None
+    ) -> list[Reply]:
+        turn = self._require_turn()
+        now = self._clock()
+        seconds = max(0.0, (now - turn.started_at).total_seconds())
+        over = self._over_limit(seconds)
+        turn = self._save(
+            turn.model_copy(
+                update={
+                    "answer": answer,
+                    "transcript": transcript,
+                    "transcript_confidence": confidence,
+                    "answered_at": now,
+                    "seconds_taken": round(seconds, 3),
+                    "time_limit_exceeded": over,
+                    "status": "answered",
+                }
+            ),
+            state="grading",
+        )
+        replies = [self._time_notice(seconds)] if over else []
+        return replies + self._grade_and_continue(turn)
+
+    def _record_follow_up(self, answer: str) -> list[Reply]:
+        turn = self._require_turn()
+        now = self._clock()
+        asked = turn.follow_up_asked_at or now
+        seconds = max(0.0, (now - asked).total_seconds())
+        over = self._over_limit(seconds)
+        turn = self._save(
+            turn.model_copy(
+                update={
+                    "follow_up_answer": answer,
+                    "follow_up_answered_at": now,
+                    "follow_up_seconds": round(seconds, 3),
+                    "time_limit_exceeded": turn.time_limit_exceeded or over,
+                    "status": "follow_up_answered",
+                }
+            ),
+            state="grading",
+        )
+        replies = [self._time_notice(seconds)] if over else []
+        return replies + self._grade_and_continue(turn)
+
+    def _grade_and_continue(self, turn: TurnRecord) -> list[Reply]:
+        """Grade the turn (unless a grade of this stage is already stored) and move on."""
+        stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
+        if stored is not None and stored.stage == turn.grade_stage:
+            grade = stored.grade
+        else:
+            grade = self._grade(turn)
+            self._repo.save_grade(turn, grade)
+        wants_follow_up = (
+            self.config.asks_follow_ups
+            and turn.grade_stage == "answer"
+            and turn.follow_up_question is None
+            and grade.status == "graded"
+            and bool(grade.missed_key_points)
+        )
+        if wants_follow_up:
+            turn = self._save(
+                turn.model_copy(
+                    update={
+                        "follow_up_question": _follow_up_text(grade),
+                        "follow_up_asked_at": self._clock(),
+                        "status": "follow_up",
+                    }
+                ),
+                state="follow_up",
+            )
+            return [self._follow_up_reply(turn)]
+        return self._conclude(turn, grade)
+
+    def _conclude(self, turn: TurnRecord, grade: Grade | None) -> list[Reply]:
+        """Close the current turn, show its feedback (practice) and ask the next question."""
+        status = "skipped" if turn.answer is None else "done"
+        turn = self._save(turn.model_copy(update={"status": status}), state="grading")
+        replies: list[Reply] = []
+        if grade is not None and self.config.mode == "practice":
+            replies.append(self._feedback_reply(turn, grade, self.progress))
+        elif grade is not None:
+            replies.append(self._info("Answer saved. Feedback comes at the end of the exam."))
+        return replies + self._next()
+
+    def _next(self) -> list[Reply]:
+        return self._ask(self._record.current_index + 1)
+
+    def _finish(self, *, ended_early: bool) -> list[Reply]:
+        self._record = self._repo.update_session(self.session_id, state="finished")
+        summary = self._summary(ended_early=ended_early)
+        replies: list[Reply] = []
+        if self.config.mode == "exam":
+            total = len(self._record.question_ids)
+            for result in summary.results:
+                turn = self._turn_at(result.position)
+                if turn is not None and result.grade is not None:
+                    progress = Progress(current=result.position + 1, total=total)
+                    replies.append(self._feedback_reply(turn, result.grade, progress))
+        return [*replies, self._summary_reply(summary)]
+
+    # --- commands ---------------------------------------------------------------------------
+
+    def _command(self, command: Command) -> list[Reply]:
+        turn = self._require_turn()
+        if command == "repeat":
+            if self.state == "follow_up":
+                return [self._follow_up_reply(turn)]
+            return [self._question_reply(turn, self.progress)]
+        if command == "hint":
+            return [self._hint(turn)]
+        if command == "skip":
+            if self.state == "follow_up":
+                # The first answer's grade stands.
+                stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
+                return self._conclude(turn, stored.grade if stored else None)
+            return [self._info("Skipped."), *self._conclude(turn, None)]
+        if self.state == "follow_up":
+            stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
+            turn = self._save(turn.model_copy(update={"status": "done"}))
+            replies = []
+            if stored is not None and self.config.mode == "practice":
+                replies.append(self._feedback_reply(turn, stored.grade, self.progress))
+            return replies + self._finish(ended_early=True)
+        return self._finish(ended_early=True)
+
+    def _hint(self, turn: TurnRecord) -> Reply:
+        question = self._question(turn.question_id)
+        if self.state == "follow_up":
+            stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
+            candidates = stored.grade.missed_key_points if stored else question.key_points
+        else:
+            candidates = question.key_points
+        remaining = [kp for kp in candidates if kp not in turn.hints]
+        if not remaining:
+            return self._info("No more hints for this question: give it your best shot.")
+        key_point = remaining[0]
+        self._save(turn.model_copy(update={"hints": [*turn.hints, key_point]}))
+        return Reply(
+            kind="hint",
+            text=_nudge(key_point),
+            progress=self.progress,
+            question_id=turn.question_id,
+            turn_id=turn.id,
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _grade(self, turn: TurnRecord) -> Grade:
+        question = self._question(turn.question_id)
+        try:
+            return self._grader.grade(
+                question, turn.graded_answer, transcript_confidence=turn.transcript_confidence
+            )
+        except GradingError as exc:
+            return _pending_grade(question, str(exc))
+
+    def _save(
+        self,
+        turn: TurnRecord,
+        *,
+        state: SessionState | None = None,
+        current_index: int | None = None,
+    ) -> TurnRecord:
+        """Store a turn (and the session's state) first, then update memory: a failed write
+        leaves the engine exactly as it was, so the same submission can simply be retried."""
+        stored = self._repo.save_turn(turn, state=state, current_index=current_index)
+        self._turns = [t for t in self._turns if t.position != stored.position] + [stored]
+        self._turns.sort(key=lambda t: t.position)
+        if state is not None:
+            self._record = self._record.model_copy(
+                update={
+                    "state": state,
+                    "current_index": (
+                        self._record.current_index if current_index is None else current_index
+                    ),
+                }
+            )
+        return stored
+
+    def _turn_at(self, index: int) -> TurnRecord | None:
+        return next((t for t in self._turns if t.position == index), None)
+
+    def _require_turn(self) -> TurnRecord:
+        turn = self.current_turn
+        if turn is None:
+            raise SessionError("No question is open in this session; start or resume it first.")
+        return turn
+
+    def _question(self, question_id: str) -> Question:
+        try:
+            return self._bank.get(question_id)
+        except BankError as exc:
+            raise SessionError(
+                f"Question {question_id!r} of this session is no longer in the bank; "
+                "restore it in knowledge/questions.yaml to continue this session."
+            ) from exc
+
+    def _over_limit(self, seconds: float) -> bool:
+        limit = self.config.time_limit_s
+        return limit is not None and seconds > limit
+
+    def _time_notice(self, seconds: float) -> Reply:
+        return self._info(
+            f"Time limit exceeded: {seconds:.0f} s for a limit of "
+            f"{self.config.time_limit_s:.0f} s. Your answer is still graded; "
+            "the overrun is noted in the report."
+        )
+
+    def _greeting(self) -> Reply:
+        name = f" {self.config.candidate}" if self.config.candidate else ""
+        total = len(self._record.question_ids)
+        mode = (
+            "practice interview: feedback after each answer"
+            if self.config.mode == "practice"
+            else "exam: feedback at the end"
+        )
+        limit = (
+            f" You have {self.config.time_limit_s:.0f} seconds per answer."
+            if self.config.time_limit_s
+            else ""
+        )
+        text = (
+            f"Hello{name}. This is a {mode}, {total} question{'s' if total != 1 else ''}.{limit} "
+            "Answer in your own words. Type `hint` for a nudge, `skip` to move on, `repeat` to "
+            "see the question again, or `end` to finish."
+        )
+        return Reply(kind="greeting", text=text, progress=Progress(current=0, total=total))
+
+    def _question_reply(self, turn: TurnRecord, progress: Progress) -> Reply:
+        return Reply(
+            kind="question",
+            text=turn.question_text,
+            progress=progress,
+            question_id=turn.question_id,
+            turn_id=turn.id,
+        )
+
+    def _follow_up_reply(self, turn: TurnRecord) -> Reply:
+        return Reply(
+            kind="follow_up",
+            text=turn.follow_up_question or "",
+            progress=self.progress,
+            question_id=turn.question_id,
+            turn_id=turn.id,
+        )
+
+    def _feedback_reply(self, turn: TurnRecord, grade: Grade, progress: Progress) -> Reply:
+        return Reply(
+            kind="feedback",
+            text=render_feedback(grade),
+            grade=grade,
+            progress=progress,
+            question_id=turn.question_id,
+            turn_id=turn.id,
+        )
+
+    def _summary_reply(self, summary: Summary) -> Reply:
+        return Reply(
+            kind="summary",
+            text=_render_summary(summary),
+            summary=summary,
+            progress=Progress(current=summary.total, total=summary.total),
+        )
+
+    def _info(self, text: str) -> Reply:
+        return Reply(kind="info", text=text, progress=self.progress)
+
+    def _summary(self, *, ended_early: bool) -> Summary:
+        grades = self._repo.session_grades(self.session_id)
+        results = [_result(t, grades.get(t.id or -1)) for t in self._turns]
+        scores = [r.overall for r in results if r.outcome == "graded" and r.overall is not None]
+        total = len(self._record.question_ids)
+        answered = sum(1 for r in results if r.outcome in ("graded", "pending"))
+        skipped = sum(1 for r in results if r.outcome == "skipped")
+        return Summary(
+            session_id=self.session_id,
+            mode=self.config.mode,
+            total=total,
+            answered=answered,
+            skipped=skipped,
+            graded=sum(1 for r in results if r.outcome == "graded"),
+            pending=sum(1 for r in results if r.outcome == "pending"),
+            mean_overall=round(sum(scores) / len(scores), 1) if scores else None,
+            hints_used=sum(len(r.hints) for r in results),
+            ended_early=ended_early or answered + skipped < total,
+            results=results,
+        )
+
+
+def regrade_pending(
+    repo: Repository, bank: Bank, grader: AnswerGrader, *, session_id: str | None = None
+) -> RegradeReport:
+    """Grade every stored answer whose grade is pending or missing.
+
+    Args:
+        repo: The repository.
+        bank: The question bank (the current version of each question is graded against).
+        grader: The grader to use.
+        session_id: Only this session; None for all.
+    """
+    turns = repo.pending_turns(session_id)
+    completed = 0
+    failed: list[str] = []
+    for turn in turns:
+        try:
+            question = bank.get(turn.question_id)
+        except BankError:
+            failed.append(f"{turn.question_id}: no longer in the bank")
+            continue
+        try:
+            grade = grader.grade(
+                question, turn.graded_answer, transcript_confidence=turn.transcript_confidence
+            )
+        except GradingError as exc:
+            grade = _pending_grade(question, str(exc))
+        repo.save_grade(turn, grade)
+        if grade.status == "graded":
+            completed += 1
+        elif grade.message:
+            failed.append(f"{turn.question_id}: {grade.message}")
+    return RegradeReport(
+        found=len(turns), completed=completed, still_pending=len(turns) - completed, failed=failed
+    )
+
+
+def render_feedback(grade: Grade) -> str:
+    """Plain-text feedback for one grade (the web app renders its own card from ``grade``)."""
+    if grade.status == "pending":
+        reason = f" ({grade.message})" if grade.message else ""
+        return (
+            f"Your answer is saved, but it could not be graded right now{reason}. It will be "
+            "graded later (`interviewer regrade --pending`); nothing is lost."
+        )
+    lines = [f"Score: {grade.overall:.1f}/5" if grade.overall is not None else "Score: n/a"]
+    if grade.message:
+        lines.append(grade.message)
+    if grade.feedback:
+        lines.append(grade.feedback)
+    covered = [v.key_point for v in grade.key_points if v.verdict == "covered"]
+    if covered:
+        lines.append("Covered: " + "; ".join(covered))
+    if grade.missed_key_points:
+        lines.append("Missed or partial: " + "; ".join(grade.missed_key_points))
+    if grade.factual_errors:
+        lines.append("Check: " + "; ".join(grade.factual_errors))
+    if grade.sources:
+        lines.append("Sources: " + ", ".join(s.label() for s in grade.sources))
+    return "\n".join(lines)
+
+
+def _render_summary(summary: Summary) -> str:
+    mean = f"{summary.mean_overall:.1f}/5" if summary.mean_overall is not None else "n/a"
+    lines = [
+        f"Interview finished. Answered {summary.answered} of {summary.total} "
+        f"(skipped {summary.skipped}); mean score {mean}; hints used {summary.hints_used}."
+    ]
+    if summary.pending:
+        lines.append(
+            f"{summary.pending} answer(s) are waiting for grading; they will be graded later."
+        )
+    for result in summary.results:
+        score = {
+            "graded": f"{result.overall:.1f}/5" if result.overall is not None else "n/a",
+            "pending": "grading pending",
+            "skipped": "skipped",
+            "unanswered": "not answered",
+        }[result.outcome]
+        extra = " (time limit exceeded)" if result.time_limit_exceeded else ""
+        lines.append(f"{result.position + 1}. {result.question_text} — {score}{extra}")
+    lines.append(f"session: {summary.session_id}")
+    return "\n".join(lines)
+
+
+def _result(turn: TurnRecord, grade: GradeRecord | None) -> TurnResult:
+    outcome: Literal["graded", "pending", "skipped", "unanswered"]
+    if turn.status == "skipped":
+        outcome = "skipped"
+    elif turn.answer is None:
+        outcome = "unanswered"
+    elif grade is None or grade.status == "pending":
+        outcome = "pending"
+    else:
+        outcome = "graded"
+    return TurnResult(
+        position=turn.position,
+        question_id=turn.question_id,
+        question_text=turn.question_text,
+        outcome=outcome,
+        overall=grade.overall if grade and outcome == "graded" else None,
+        hints=list(turn.hints),
+        follow_up_asked=turn.follow_up_question is not None,
+        seconds_taken=turn.seconds_taken,
+        time_limit_exceeded=turn.time_limit_exceeded,
+        grade=grade.grade if grade else None,
+    )
+
+
+def _command(text: str) -> Command | None:
+    word = text.strip().lower()
+    return word if word in COMMANDS else None  # type: ignore[return-value]
+
+
+def _clean_answer(text: str) -> str:
+    return _CONTROL.sub("", text).strip()
+
+
+def _nudge(key_point: str) -> str:
+    """Point at a key point by its opening words only, so the hint does not give it away."""
+    words = key_point.split()
+    shown = words[: max(2, min(4, len(words) // 3))]
+    return f"Hint: a strong answer says something about “{' '.join(shown)} …”. What would you add?"
+
+
+def _follow_up_text(grade: Grade) -> str:
+    if grade.follow_up.strip():
+        return grade.follow_up.strip()
+    missed = grade.missed_key_points[0]
+    words = " ".join(missed.split()[:4])
+    return f"Let's go one step further: what can you add about “{words} …”?"
+
+
+def _pending_grade(question: Question, reason: str) -> Grade:
+    return Grade(
+        question_id=question.id,
+        question_version=question.version,
+        status="pending",
+        flags=["pending"],
+        message=f"Grading failed: {reason}",
+        grader=GraderInfo(kind="pending"),
+    )

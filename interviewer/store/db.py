@@ -1,0 +1,129 @@
+"""Database engine, migrations and error translation.
+
+SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so the
+web app's threads and a second process can read while one writes; PostgreSQL is the same code
+with a ``postgresql+psycopg://`` URL. Alembic migrations run programmatically at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from interviewer.errors import StoreError
+from interviewer.settings import Settings
+
+__all__ = ["ALEMBIC_INI", "create_db_engine", "open_database", "store_errors", "upgrade"]
+
+ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Serialises concurrent `upgrade` calls from several app processes on one PostgreSQL database.
+_PG_MIGRATION_LOCK = 7_243_010
+
+
+def create_db_engine(url: str) -> Engine:
+    """Build an engine for a SQLAlchemy URL, with SQLite tuned for concurrent use.
+
+    Raises:
+        StoreError: The URL is malformed or names a driver that is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"INTERVIEWER_DATABASE_URL is not a valid database URL ({exc}); use e.g. "
+            "sqlite:///data/interviewer.db or postgresql+psycopg://user:pass@host/db."
+        ) from exc
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    try:
+        return create_engine(url, pool_pre_ping=True, future=True)
+    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        raise StoreError(
+            f"Cannot use database URL {parsed.render_as_string(hide_password=True)}: {exc}. "
+            "For PostgreSQL use a postgresql+psycopg:// URL."
+        ) from exc
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate the database to the newest schema (Alembic ``head``).
+
+    Raises:
+        StoreError: The database cannot be reached or the migration failed.
+    """
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(ALEMBIC_INI.with_name("migrations")))
+    with store_errors("migrating the database"), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+            )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def open_database(settings: Settings) -> Engine:
+    """The engine for ``settings.effective_database_url``, migrated to the newest schema."""
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    return engine
+
+
+@contextmanager
+def store_errors(action: str) -> Iterator[None]:
+    """Translate SQLAlchemy errors raised inside the block into :class:`StoreError`.
+
+    Args:
+        action: What was being done, for the message (e.g. ``"saving the answer"``).
+    """
+    try:
+        yield
+    except StoreError:
+        raise
+    except OperationalError as exc:
+        raise StoreError(
+            f"The database is unavailable or locked while {action} ({_short(exc)}). Nothing "
+            "typed was lost: try again in a moment; if it persists, check "
+            "INTERVIEWER_DATABASE_URL and that the database server is running "
+            "(`interviewer doctor`)."
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(
+            f"Database error while {action} ({_short(exc)}). Run `interviewer doctor`; if the "
+            "schema is out of date, restarting the app migrates it."
+        ) from exc
+
+
+def _short(exc: SQLAlchemyError) -> str:
+    """First line of the driver's message, without the SQL statement and parameters."""
+    original = getattr(exc, "orig", None) or exc
+    return (
+        str(original).strip().splitlines()[0][:200] if str(original).strip() else type(exc).__name__
+    )

@@ -1,0 +1,538 @@
+"""The repository: the one place interview data is read and written.
+
+It returns pydantic records detached from the database session, so callers (the engine, the web
+app's threads, reports, calibration) never hold an ORM object or a connection. Every write is
+its own committed transaction: an answer is durable the moment :meth:`Repository.save_turn`
+returns. Database failures surface as :class:`~interviewer.errors.StoreError` with a remedy.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, Select, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from interviewer.errors import SessionError
+from interviewer.grading.base import Grade
+from interviewer.store.db import store_errors
+from interviewer.store.tables import CandidateRow, GradeRow, SessionRow, TurnRow
+
+__all__ = [
+    "CandidateRecord",
+    "GradeRecord",
+    "GradeStage",
+    "Repository",
+    "SessionListing",
+    "SessionRecord",
+    "TurnRecord",
+    "TurnStatus",
+]
+
+TurnStatus = Literal["asked", "answered", "follow_up", "follow_up_answered", "done", "skipped"]
+GradeStage = Literal["answer", "combined"]
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class CandidateRecord(BaseModel):
+    """A candidate."""
+
+    id: int
+    name: str
+    created_at: datetime
+
+
+class SessionRecord(BaseModel):
+    """A stored interview session."""
+
+    id: str
+    candidate: str | None = None
+    config: dict[str, object] = Field(default_factory=dict)
+    question_ids: list[str] = Field(default_factory=list)
+    state: str
+    current_index: int = 0
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+
+class TurnRecord(BaseModel):
+    """One question of a session with its answer, follow-up, hints and timings.
+
+    ``id`` is None until the turn is first stored.
+    """
+
+    id: int | None = None
+    session_id: str
+    position: int = Field(ge=0)
+    question_id: str
+    question_version: str
+    question_text: str
+    status: TurnStatus = "asked"
+    answer: str | None = None
+    transcript: str | None = None
+    transcript_confidence: float | None = None
+    started_at: datetime
+    answered_at: datetime | None = None
+    seconds_taken: float | None = None
+    time_limit_exceeded: bool = False
+    follow_up_question: str | None = None
+    follow_up_answer: str | None = None
+    follow_up_asked_at: datetime | None = None
+    follow_up_answered_at: datetime | None = None
+    follow_up_seconds: float | None = None
+    hints: list[str] = Field(default_factory=list)
+
+    @property
+    def graded_answer(self) -> str:
+        """The text graded for this turn: the answer, plus the follow-up answer when given."""
+        parts = [self.answer or "", self.follow_up_answer or ""]
+        return "\n\n".join(p for p in parts if p.strip())
+
+    @property
+    def grade_stage(self) -> GradeStage:
+        """Which grade this turn needs: of the answer alone, or of answer plus follow-up."""
+        return "combined" if self.follow_up_answer is not None else "answer"
+
+
+class GradeRecord(BaseModel):
+    """A stored grade with who produced it."""
+
+    id: int
+    turn_id: int
+    session_id: str
+    question_id: str
+    question_version: str
+    stage: GradeStage
+    status: Literal["graded", "pending"]
+    overall: float | None
+    grader_kind: str
+    grader_model: str
+    prompt_version: str
+    created_at: datetime
+    grade: Grade
+
+
+class SessionListing(BaseModel):
+    """A session with its progress figures, for history pages and ``sessions list``."""
+
+    session: SessionRecord
+    questions: int
+    answered: int
+    graded: int
+    pending: int
+    mean_overall: float | None
+
+
+class Repository:
+    """Reads and writes candidates, sessions, turns and grades.
+
+    Args:
+        engine: A migrated engine (see :func:`interviewer.store.db.open_database`).
+        clock: Returns the current UTC time; injected by tests.
+    """
+
+    def __init__(self, engine: Engine, *, clock: Clock = _utc_now) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._clock = clock
+
+    @contextmanager
+    def _tx(self, action: str) -> Iterator[Session]:
+        with store_errors(action), self._sessions.begin() as db:
+            yield db
+
+    # --- sessions -------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        *,
+        config: Mapping[str, object],
+        question_ids: Sequence[str],
+        candidate: str | None = None,
+        state: str = "greeting",
+    ) -> SessionRecord:
+        """Store a new session with an unguessable id.
+
+        Args:
+            config: The session configuration as JSON-compatible data.
+            question_ids: The questions of the session, in the order they will be asked.
+            candidate: The candidate's name; blank means anonymous.
+            state: The initial engine state.
+        """
+        now = self._clock()
+        name = _clean_name(candidate)
+        with self._tx("creating the session") as db:
+            candidate_id = self._candidate_id(db, name, now) if name else None
+            row = SessionRow(
+                id=secrets.token_urlsafe(16),
+                candidate_id=candidate_id,
+                config=dict(config),
+                question_ids=list(question_ids),
+                state=state,
+                current_index=0,
+                created_at=now,
+                updated_at=now,
+            )
+            db.add(row)
+            db.flush()
+            return _session_record(row, name)
+
+    def find_session(self, session_id: str) -> SessionRecord | None:
+        """The session with this id, or None."""
+        with self._tx("loading the session") as db:
+            row = db.get(SessionRow, session_id)
+            return None if row is None else _session_record(row, self._candidate_name(db, row))
+
+    def get_session(self, session_id: str) -> SessionRecord:
+        """The session with this id.
+
+        Raises:
+            SessionError: No such session.
+        """
+        record = self.find_session(session_id)
+        if record is None:
+            raise SessionError(
+                "No interview session with that id. Check the link or id, or run "
+                "`interviewer sessions list` to see stored sessions."
+            )
+        return record
+
+    def update_session(
+        self, session_id: str, *, state: str, current_index: int | None = None
+    ) -> SessionRecord:
+        """Set a session's state (and position); ``finished`` also stamps ``finished_at``."""
+        with self._tx("saving the session") as db:
+            row = self._session_row(db, session_id)
+            self._set_state(row, state, current_index)
+            return _session_record(row, self._candidate_name(db, row))
+
+    def list_sessions(self, candidate: str | None = None, limit: int = 200) -> list[SessionListing]:
+        """Sessions newest first, optionally of one candidate, with progress figures."""
+        with self._tx("listing sessions") as db:
+            query = select(SessionRow).order_by(SessionRow.created_at.desc(), SessionRow.id)
+            if candidate is not None:
+                query = query.join(CandidateRow).where(CandidateRow.name == _clean_name(candidate))
+            rows = db.scalars(query.limit(limit)).all()
+            listings: list[SessionListing] = []
+            for row in rows:
+                turns = db.scalars(select(TurnRow).where(TurnRow.session_id == row.id)).all()
+                grades = self._latest_grades(
+                    db, select(GradeRow).where(GradeRow.session_id == row.id)
+                )
+                answered = [t for t in turns if t.answer is not None]
+                scores = [
+                    g.overall for g in grades if g.status == "graded" and g.overall is not None
+                ]
+                listings.append(
+                    SessionListing(
+                        session=_session_record(row, self._candidate_name(db, row)),
+                        questions=len(row.question_ids),
+                        answered=len(answered),
+                        graded=sum(1 for g in grades if g.status == "graded"),
+                        pending=sum(1 for g in grades if g.status == "pending"),
+                        mean_overall=round(sum(scores) / len(scores), 2) if scores else None,
+                    )
+                )
+            return listings
+
+    def list_candidates(self) -> list[CandidateRecord]:
+        """Every candidate, by name."""
+        with self._tx("listing candidates") as db:
+            rows = db.scalars(select(CandidateRow).order_by(CandidateRow.name)).all()
+            return [
+                CandidateRecord(id=r.id, name=r.name, created_at=_utc(r.created_at) or r.created_at)
+                for r in rows
+            ]
+
+    # --- turns ----------------------------------------------------------------------------
+
+    def save_turn(
+        self, turn: TurnRecord, *, state: str | None = None, current_index: int | None = None
+    ) -> TurnRecord:
+        """Insert or update a turn, and optionally move the session, in one transaction.
+
+        Returns:
+            The stored turn (with its id).
+        """
+        with self._tx("saving the answer") as db:
+            session_row = self._session_row(db, turn.session_id)
+            values = turn.model_dump(exclude={"id"})
+            if turn.id is None:
+                row = TurnRow(**values)
+                db.add(row)
+            else:
+                found = db.get(TurnRow, turn.id)
+                if found is None:
+                    raise SessionError(f"Turn {turn.id} no longer exists; reload the session.")
+                row = found
+                for key, value in values.items():
+                    setattr(row, key, value)
+            if state is not None:
+                self._set_state(session_row, state, current_index)
+            else:
+                session_row.updated_at = self._clock()
+            db.flush()
+            return _turn_record(row)
+
+    def turns(self, session_id: str) -> list[TurnRecord]:
+        """The turns of a session in the order asked."""
+        with self._tx("loading the answers") as db:
+            rows = db.scalars(
+                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.position)
+            ).all()
+            return [_turn_record(r) for r in rows]
+
+    def get_turn(self, turn_id: int) -> TurnRecord:
+        """One turn by id.
+
+        Raises:
+            SessionError: No such turn.
+        """
+        with self._tx("loading the answer") as db:
+            row = db.get(TurnRow, turn_id)
+            if row is None:
+                raise SessionError(f"No answer with id {turn_id}.")
+            return _turn_record(row)
+
+    def pending_turns(self, session_id: str | None = None) -> list[TurnRecord]:
+        """Answered turns whose grade is missing, pending, or older than their follow-up answer."""
+        with self._tx("finding answers to grade") as db:
+            query = select(TurnRow).where(TurnRow.answer.is_not(None), TurnRow.status != "skipped")
+            if session_id is not None:
+                query = query.where(TurnRow.session_id == session_id)
+            turns = [_turn_record(r) for r in db.scalars(query.order_by(TurnRow.id)).all()]
+            latest = {g.turn_id: g for g in self._latest_grades(db, select(GradeRow))}
+            return [t for t in turns if _needs_grade(t, latest.get(t.id or -1))]
+
+    # --- grades ---------------------------------------------------------------------------
+
+    def save_grade(
+        self,
+        turn: TurnRecord,
+        grade: Grade,
+        *,
+        state: str | None = None,
+        current_index: int | None = None,
+    ) -> GradeRecord:
+        """Store a grade of a turn (stage from the turn), optionally moving the session."""
+        if turn.id is None:
+            raise SessionError("Store the answer before its grade.")
+        with self._tx("saving the grade") as db:
+            row = GradeRow(
+                turn_id=turn.id,
+                session_id=turn.session_id,
+                question_id=grade.question_id or turn.question_id,
+                question_version=grade.question_version or turn.question_version,
+                stage=turn.grade_stage,
+                status=grade.status,
+                overall=grade.overall,
+                grader_kind=grade.grader.kind,
+                grader_model=grade.grader.model,
+                prompt_version=grade.grader.prompt_version,
+                grade=grade.model_dump(mode="json"),
+                created_at=self._clock(),
+            )
+            db.add(row)
+            if state is not None:
+                self._set_state(self._session_row(db, turn.session_id), state, current_index)
+            db.flush()
+            return _grade_record(row)
+
+    def latest_grade(self, turn_id: int) -> GradeRecord | None:
+        """The newest grade of a turn, or None."""
+        with self._tx("loading the grade") as db:
+            row = db.scalars(
+                select(GradeRow).where(GradeRow.turn_id == turn_id).order_by(GradeRow.id.desc())
+            ).first()
+            return None if row is None else _grade_record(row)
+
+    def grade_history(self, turn_id: int) -> list[GradeRecord]:
+        """Every grade of a turn, oldest first (first answer, combined, regrades)."""
+        with self._tx("loading grades") as db:
+            rows = db.scalars(
+                select(GradeRow).where(GradeRow.turn_id == turn_id).order_by(GradeRow.id)
+            ).all()
+            return [_grade_record(r) for r in rows]
+
+    def session_grades(self, session_id: str) -> dict[int, GradeRecord]:
+        """The newest grade of each turn of a session, by turn id."""
+        with self._tx("loading grades") as db:
+            rows = self._latest_grades(
+                db, select(GradeRow).where(GradeRow.session_id == session_id)
+            )
+            return {r.turn_id: _grade_record(r) for r in rows}
+
+    def final_grades(
+        self,
+        question_id: str | None = None,
+        *,
+        status: Literal["graded", "pending"] | None = "graded",
+    ) -> list[GradeRecord]:
+        """The newest grade of every turn (all sessions), for item statistics and calibration.
+
+        Args:
+            question_id: Only this question; None for every question.
+            status: Only grades with this status; None for all.
+        """
+        with self._tx("loading grades") as db:
+            query = select(GradeRow)
+            if question_id is not None:
+                query = query.where(GradeRow.question_id == question_id)
+            rows = self._latest_grades(db, query)
+            return [_grade_record(r) for r in rows if status is None or r.status == status]
+
+    def question_attempts(
+        self, question_id: str, candidate: str | None = None
+    ) -> list[tuple[TurnRecord, GradeRecord | None]]:
+        """Every answered attempt at one question, oldest first, with its newest grade.
+
+        Args:
+            question_id: The bank question.
+            candidate: Only this candidate's attempts; None for everyone.
+        """
+        with self._tx("loading attempts") as db:
+            query = select(TurnRow).where(
+                TurnRow.question_id == question_id, TurnRow.answer.is_not(None)
+            )
+            if candidate is not None:
+                query = (
+                    query.join(SessionRow, SessionRow.id == TurnRow.session_id)
+                    .join(CandidateRow)
+                    .where(CandidateRow.name == _clean_name(candidate))
+                )
+            turns = db.scalars(query.order_by(TurnRow.answered_at, TurnRow.id)).all()
+            ids = [t.id for t in turns]
+            grades = {
+                g.turn_id: g
+                for g in self._latest_grades(db, select(GradeRow).where(GradeRow.turn_id.in_(ids)))
+            }
+            return [
+                (_turn_record(t), _grade_record(grades[t.id]) if t.id in grades else None)
+                for t in turns
+            ]
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _latest_grades(self, db: Session, query: Select[tuple[GradeRow]]) -> Sequence[GradeRow]:
+        newest = select(func.max(GradeRow.id)).group_by(GradeRow.turn_id).scalar_subquery()
+        return db.scalars(query.where(GradeRow.id.in_(newest)).order_by(GradeRow.id)).all()
+
+    def _session_row(self, db: Session, session_id: str) -> SessionRow:
+        row = db.get(SessionRow, session_id)
+        if row is None:
+            raise SessionError(
+                "No interview session with that id. Check the link or id, or run "
+                "`interviewer sessions list`."
+            )
+        return row
+
+    def _set_state(self, row: SessionRow, state: str, current_index: int | None) -> None:
+        now = self._clock()
+        row.state = state
+        if current_index is not None:
+            row.current_index = current_index
+        row.updated_at = now
+        if state == "finished" and row.finished_at is None:
+            row.finished_at = now
+
+    def _candidate_id(self, db: Session, name: str, now: datetime) -> int:
+        found = db.scalars(select(CandidateRow.id).where(CandidateRow.name == name)).first()
+        if found is not None:
+            return found
+        row = CandidateRow(name=name, created_at=now)
+        db.add(row)
+        db.flush()
+        return row.id
+
+    def _candidate_name(self, db: Session, row: SessionRow) -> str | None:
+        if row.candidate_id is None:
+            return None
+        return db.scalars(
+            select(CandidateRow.name).where(CandidateRow.id == row.candidate_id)
+        ).first()
+
+
+def _clean_name(name: str | None) -> str | None:
+    cleaned = " ".join((name or "").split())[:200]
+    return cleaned or None
+
+
+def _needs_grade(turn: TurnRecord, latest: GradeRecord | None) -> bool:
+    if turn.status == "follow_up":
+        # The follow-up is still open: the first answer's grade stands until it is answered.
+        return latest is None or latest.status == "pending"
+    return latest is None or latest.status == "pending" or latest.stage != turn.grade_stage
+
+
+def _session_record(row: SessionRow, candidate: str | None) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        candidate=candidate,
+        config=dict(row.config),
+        question_ids=list(row.question_ids),
+        state=row.state,
+        current_index=row.current_index,
+        created_at=_utc(row.created_at) or row.created_at,
+        updated_at=_utc(row.updated_at) or row.updated_at,
+        finished_at=_utc(row.finished_at),
+    )
+
+
+def _turn_record(row: TurnRow) -> TurnRecord:
+    return TurnRecord(
+        id=row.id,
+        session_id=row.session_id,
+        position=row.position,
+        question_id=row.question_id,
+        question_version=row.question_version,
+        question_text=row.question_text,
+        status=row.status,  # type: ignore[arg-type]
+        answer=row.answer,
+        transcript=row.transcript,
+        transcript_confidence=row.transcript_confidence,
+        started_at=_utc(row.started_at) or row.started_at,
+        answered_at=_utc(row.answered_at),
+        seconds_taken=row.seconds_taken,
+        time_limit_exceeded=row.time_limit_exceeded,
+        follow_up_question=row.follow_up_question,
+        follow_up_answer=row.follow_up_answer,
+        follow_up_asked_at=_utc(row.follow_up_asked_at),
+        follow_up_answered_at=_utc(row.follow_up_answered_at),
+        follow_up_seconds=row.follow_up_seconds,
+        hints=list(row.hints or []),
+    )
+
+
+def _grade_record(row: GradeRow) -> GradeRecord:
+    return GradeRecord(
+        id=row.id,
+        turn_id=row.turn_id,
+        session_id=row.session_id,
+        question_id=row.question_id,
+        question_version=row.question_version,
+        stage=row.stage,  # type: ignore[arg-type]
+        status=row.status,  # type: ignore[arg-type]
+        overall=row.overall,
+        grader_kind=row.grader_kind,
+        grader_model=row.grader_model,
+        prompt_version=row.prompt_version,
+        created_at=_utc(row.created_at) or row.created_at,
+        grade=Grade.model_validate(row.grade),
+    )
