@@ -1,0 +1,954 @@
+"""Hiring-team calibration: does the automatic grader agree with our interviewers, and which
+questions work?
+
+Flow: :func:`parse_human_scores` reads a CSV or JSONL file of human scores (every bad row is
+reported with its line number, good rows are kept); :func:`calibrate` grades each distinct
+answer once with the automatic grader and computes
+
+- grader vs human agreement, overall and per question: quadratic weighted kappa on scores
+  rounded half up to 0-5, Pearson, Spearman, mean absolute error, mean bias (grader minus
+  human consensus) and a confusion matrix;
+- agreement among the humans: Krippendorff's alpha (interval) and the mean absolute
+  difference between two interviewers scoring the same answer, shown next to the grader's
+  figures so the team sees whether the grader disagrees with them more than they disagree
+  with each other;
+- each interviewer's bias against the consensus of the *other* interviewers on the same
+  answers (leave-one-out, so a rater is not compared with themself);
+- item statistics over every graded answer (imported and from stored sessions): mean,
+  spread, difficulty, discrimination (corrected item-total correlation across candidates)
+  and a histogram; the human consensus is used where an answer has human scores, the
+  automatic grade elsewhere;
+- flags per question with a plain-language reason and a suggested action.
+
+The statistics come from scikit-learn (kappa, confusion matrix), scipy (correlations) and
+``krippendorff`` (alpha); only the bookkeeping around them is written here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from statistics import fmean
+from typing import Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from interviewer.bank import Bank, Question, adhoc_question
+from interviewer.errors import BankError, InputError
+from interviewer.grading.base import Grade
+
+__all__ = [
+    "AnswerGrader",
+    "CalibrationItem",
+    "CalibrationResult",
+    "Consistency",
+    "FlagCode",
+    "HumanScore",
+    "ImportResult",
+    "MAX_BYTES",
+    "Agreement",
+    "ItemStats",
+    "QuestionFlag",
+    "QuestionStats",
+    "RaterStats",
+    "RowProblem",
+    "SessionScore",
+    "agreement",
+    "calibrate",
+    "corrected_item_total",
+    "flag_question",
+    "human_alpha",
+    "item_statistics",
+    "load_human_scores",
+    "parse_human_scores",
+    "rater_biases",
+    "round_score",
+]
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+REQUIRED = ("answer", "rater", "score")
+OPTIONAL = ("question_id", "question", "reference_answer", "candidate")
+LEVELS = list(range(6))
+
+# Flag thresholds on the 0-5 scale (see flag_question for the reasoning).
+TOO_EASY_MEAN = 4.25
+TOO_HARD_MEAN = 1.25
+MIN_DISCRIMINATION = 0.2
+MIN_ANSWERS = 3
+MIN_CANDIDATES = 5
+GRADER_MAE = 1.0
+GRADER_BIAS = 0.75
+ALPHA_TENTATIVE = 0.667  # Krippendorff: below this, not even tentative conclusions
+RATER_MAD = 1.0
+
+FlagCode = Literal[
+    "too_easy", "too_hard", "no_discrimination", "grader_disagrees", "raters_disagree"
+]
+
+
+class AnswerGrader(Protocol):
+    """What calibration needs from the grading service."""
+
+    def grade(self, question: Question, answer: str) -> Grade:
+        """Grade one answer to one question."""
+        ...
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+class HumanScore(BaseModel):
+    """One validated row: an interviewer's score of one answer."""
+
+    line: int
+    question: Question
+    answer: str
+    rater: str = Field(min_length=1)
+    score: float = Field(ge=0, le=5)
+    candidate: str = ""
+
+
+class RowProblem(BaseModel):
+    """A row that was rejected, with why."""
+
+    line: int
+    reason: str
+
+
+class ImportResult(BaseModel):
+    """The good rows of an import and a report of every bad one."""
+
+    rows: list[HumanScore] = Field(default_factory=list)
+    problems: list[RowProblem] = Field(default_factory=list)
+    ignored_columns: list[str] = Field(default_factory=list)
+
+
+class _RawRow(BaseModel):
+    question_id: str = ""
+    question: str = ""
+    answer: str
+    rater: str
+    score: float
+    reference_answer: str = ""
+    candidate: str = ""
+
+    @field_validator(
+        "question_id", "question", "rater", "reference_answer", "candidate", mode="before"
+    )
+    @classmethod
+    def _text(cls, value: object) -> object:
+        if value is None:
+            return ""
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _answer(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("answer is missing")
+        return value
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _score(cls, value: object) -> object:
+        if isinstance(value, bool):
+            raise ValueError("score must be a number from 0 to 5")
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".") if value.count(",") == 1 else value.strip()
+            if not value:
+                raise ValueError("score is empty")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ValueError(f"score {value!r} is not a number from 0 to 5") from None
+        if math.isnan(number) or not 0 <= number <= 5:
+            raise ValueError(f"score {value!r} is outside 0-5")
+        return number
+
+
+def load_human_scores(path: str, bank: Bank | None = None) -> ImportResult:
+    """Read and validate a CSV or JSONL file of human scores.
+
+    Raises:
+        InputError: The file is missing, too large, not UTF-8, or lacks required columns.
+    """
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(_too_big(size))
+        content = file.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(f"{file} does not exist. Give the path of a CSV or JSONL file.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{file} is a folder. Give the path of a CSV or JSONL file.") from exc
+    return parse_human_scores(content, file.name, bank)
+
+
+def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) -> ImportResult:
+    """Validate human scores from the bytes of a CSV or JSONL file.
+
+    Args:
+        content: The file's bytes (UTF-8; a BOM is accepted).
+        filename: Its name; ``.jsonl``/``.ndjson``/``.json`` mean JSON lines, anything else is
+            sniffed (a first character ``{`` means JSON lines, else CSV).
+        bank: The question bank, to resolve ``question_id`` and bank question texts.
+
+    Raises:
+        InputError: Too large, not UTF-8, empty, or the header lacks required columns.
+    """
+    if len(content) > MAX_BYTES:
+        raise InputError(_too_big(len(content)))
+    text = _decode(content, filename)
+    if not text.strip():
+        raise InputError(f"{filename} is empty: it needs a header and one row per score.")
+    is_json = filename.lower().endswith((".jsonl", ".ndjson", ".json")) or text.lstrip().startswith(
+        "{"
+    )
+    result = ImportResult()
+    if is_json:
+        raw_rows = _json_rows(text)
+    else:
+        result.ignored_columns, raw_rows = _csv_rows(text, filename)
+    resolver = _QuestionResolver(bank)
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for line, raw in raw_rows:
+        if len(result.rows) + len(result.problems) >= MAX_ROWS:
+            result.problems.append(
+                RowProblem(
+                    line=line,
+                    reason=f"more than {MAX_ROWS} rows: "
+                    "the rest of the file was not read; split it",
+                )
+            )
+            break
+        if isinstance(raw, str):
+            result.problems.append(RowProblem(line=line, reason=raw))
+            continue
+        try:
+            row = _RawRow.model_validate(raw)
+            question = resolver.resolve(row)
+        except ValidationError as exc:
+            result.problems.append(RowProblem(line=line, reason=_reason(exc)))
+            continue
+        except BankError as exc:
+            result.problems.append(RowProblem(line=line, reason=str(exc)))
+            continue
+        if not row.rater:
+            result.problems.append(RowProblem(line=line, reason="rater is empty"))
+            continue
+        key = (question.id, row.candidate, _norm(row.answer), row.rater)
+        if key in seen:
+            result.problems.append(
+                RowProblem(
+                    line=line,
+                    reason=f"rater {row.rater!r} already scored this answer on line {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = line
+        result.rows.append(
+            HumanScore(
+                line=line,
+                question=question,
+                answer=row.answer,
+                rater=row.rater,
+                score=row.score,
+                candidate=row.candidate,
+            )
+        )
+    if not result.rows and not result.problems:
+        raise InputError(f"{filename} has a header but no rows.")
+    return result
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"The file is {size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB. "
+        "Split it into smaller files and import them one by one."
+    )
+
+
+def _decode(content: bytes, filename: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{filename} is not UTF-8 text (byte {content[exc.start]:#04x} on line {line}). "
+            "Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again."
+        ) from exc
+
+
+def _csv_rows(text: str, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str] | str]]]:
+    """(ignored columns, rows): a row is its values by column, or the reason it is unreadable."""
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+            text[:4096], delimiters=",;\t"
+        )
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        raise InputError(f"{filename} is empty.") from None
+    _check_columns(header, filename)
+    ignored = [h for h in header if h not in REQUIRED + OPTIONAL]
+    rows: list[tuple[int, dict[str, str] | str]] = []
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                rows.append(
+                    (
+                        line,
+                        f"{len(values)} fields where the header has {len(header)} "
+                        "(a comma inside an unquoted answer?)",
+                    )
+                )
+                continue
+            rows.append((line, dict(zip(header, values, strict=True))))
+    except csv.Error as exc:
+        rows.append((start, f"unreadable CSV: {exc}; the rest of the file was not read"))
+    return ignored, rows
+
+
+def _check_columns(header: list[str], filename: str) -> None:
+    missing = [c for c in REQUIRED if c not in header]
+    if "question_id" not in header and "question" not in header:
+        missing.append("question_id or question")
+    if missing:
+        raise InputError(
+            f"{filename} lacks the column(s) {', '.join(missing)}; "
+            f"found {', '.join(header) or 'none'}. "
+            "Expected a header with question_id (or question), answer, rater, score and optionally "
+            "reference_answer and candidate."
+        )
+
+
+def _json_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
+    rows: list[tuple[int, dict[str, object] | str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            rows.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(value, dict):
+            rows.append((number, "each line must be a JSON object"))
+            continue
+        missing = [c for c in REQUIRED if c not in value]
+        if "question_id" not in value and "question" not in value:
+            missing.append("question_id or question")
+        if missing:
+            rows.append((number, f"missing field(s): {', '.join(missing)}"))
+            continue
+        rows.append((number, value))
+    return rows
+
+
+def _reason(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return message if field in message else f"{field}: {message}"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+class _QuestionResolver:
+    """Maps a row to a bank question (by id or by text) or an ad-hoc one (text + reference)."""
+
+    def __init__(self, bank: Bank | None) -> None:
+        self.bank = bank
+        self.by_text = {_norm(q.text): q for q in bank.questions} if bank else {}
+        self.adhoc: dict[tuple[str, str], Question] = {}
+
+    def resolve(self, row: _RawRow) -> Question:
+        if row.question_id:
+            if self.bank is None:
+                raise BankError(
+                    f"question_id {row.question_id!r} given but no question bank loaded"
+                )
+            try:
+                return self.bank.get(row.question_id)
+            except BankError:
+                if not (row.question and row.reference_answer):
+                    raise BankError(
+                        f"unknown question_id {row.question_id!r} (give question text and "
+                        "reference_answer for questions outside the bank)"
+                    ) from None
+        if not row.question:
+            raise BankError("neither question_id nor question is given")
+        found = self.by_text.get(_norm(row.question))
+        if found is not None and not row.reference_answer:
+            return found
+        if not row.reference_answer:
+            raise BankError("question is not in the bank: add a reference_answer column for it")
+        key = (_norm(row.question), _norm(row.reference_answer))
+        if key not in self.adhoc:
+            self.adhoc[key] = adhoc_question(row.question, row.reference_answer)
+        return self.adhoc[key]
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+
+class Agreement(BaseModel):
+    """Grader-vs-human agreement on paired scores."""
+
+    n: int
+    qwk: float | None = None
+    pearson: float | None = None
+    spearman: float | None = None
+    mae: float | None = None
+    bias: float | None = Field(default=None, description="Mean of grader minus human")
+    confusion: list[list[int]] = Field(
+        default_factory=list, description="Rows: human score 0-5 (rounded); columns: grader score"
+    )
+
+
+def round_score(value: float) -> int:
+    """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
+    return int(min(5, max(0, math.floor(value + 0.5))))
+
+
+def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
+    """Agreement between grader scores and human scores of the same answers.
+
+    Correlations are None when either side is constant or fewer than two pairs exist; kappa is
+    None when it is undefined (both sides one single level).
+    """
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import cohen_kappa_score, confusion_matrix
+
+    n = len(grader)
+    if n == 0:
+        return Agreement(n=0)
+    g = np.asarray(grader, dtype=float)
+    h = np.asarray(human, dtype=float)
+    g_levels = [round_score(v) for v in g]
+    h_levels = [round_score(v) for v in h]
+    qwk = None
+    if len(set(g_levels) | set(h_levels)) > 1:  # kappa is 0/0 when both sides use one level
+        qwk = _finite(cohen_kappa_score(h_levels, g_levels, labels=LEVELS, weights="quadratic"))
+    varied = n >= 2 and float(np.std(g)) > 0 and float(np.std(h)) > 0
+    return Agreement(
+        n=n,
+        qwk=_r(qwk),
+        pearson=_r(_finite(pearsonr(g, h).statistic)) if varied else None,
+        spearman=_r(_finite(spearmanr(g, h).statistic)) if varied else None,
+        mae=_r(float(np.mean(np.abs(g - h)))),
+        bias=_r(float(np.mean(g - h))),
+        confusion=confusion_matrix(h_levels, g_levels, labels=LEVELS).tolist(),
+    )
+
+
+def human_alpha(ratings: Sequence[dict[str, float]]) -> float | None:
+    """Krippendorff's alpha (interval) among raters; each element maps rater -> score of one answer.
+
+    None when undefined: fewer than two raters, no answer scored twice, or no variation at all.
+    """
+    import krippendorff
+
+    raters = sorted({r for unit in ratings for r in unit})
+    pairable = [u for u in ratings if len(u) >= 2]
+    if len(raters) < 2 or not pairable:
+        return None
+    values = [v for u in pairable for v in u.values()]
+    if max(values) == min(values):
+        return None
+    matrix = np.array([[u.get(r, np.nan) for u in pairable] for r in raters], dtype=float)
+    return _r(_finite(krippendorff.alpha(reliability_data=matrix, level_of_measurement="interval")))
+
+
+def human_mad(ratings: Sequence[dict[str, float]]) -> float | None:
+    """Mean absolute difference between two raters of the same answer (over all rater pairs)."""
+    diffs = []
+    for unit in ratings:
+        scores = list(unit.values())
+        diffs += [abs(a - b) for i, a in enumerate(scores) for b in scores[i + 1 :]]
+    return _r(fmean(diffs)) if diffs else None
+
+
+class RaterStats(BaseModel):
+    """One interviewer against the consensus of the others on the same answers."""
+
+    rater: str
+    n: int = Field(description="Answers this rater scored")
+    compared: int = Field(description="Of which also scored by someone else")
+    mean: float
+    bias: float | None = Field(default=None, description="Mean of (own score - others' mean)")
+    mae: float | None = None
+    grader_bias: float | None = Field(default=None, description="Mean of (grader - own score)")
+
+
+def rater_biases(items: Sequence[CalibrationItem]) -> list[RaterStats]:
+    """Each rater's leave-one-out bias against the other raters of the same answers."""
+    own: dict[str, list[float]] = defaultdict(list)
+    diffs: dict[str, list[float]] = defaultdict(list)
+    grader_diffs: dict[str, list[float]] = defaultdict(list)
+    for item in items:
+        for rater, score in item.ratings.items():
+            own[rater].append(score)
+            others = [s for r, s in item.ratings.items() if r != rater]
+            if others:
+                diffs[rater].append(score - fmean(others))
+            if item.auto is not None:
+                grader_diffs[rater].append(item.auto - score)
+    return [
+        RaterStats(
+            rater=rater,
+            n=len(scores),
+            compared=len(diffs[rater]),
+            mean=_r(fmean(scores)) or 0.0,
+            bias=_r(fmean(diffs[rater])) if diffs[rater] else None,
+            mae=_r(fmean(abs(d) for d in diffs[rater])) if diffs[rater] else None,
+            grader_bias=_r(fmean(grader_diffs[rater])) if grader_diffs[rater] else None,
+        )
+        for rater, scores in sorted(own.items())
+    ]
+
+
+class SessionScore(BaseModel):
+    """A graded answer from a stored interview session, for item statistics."""
+
+    question_id: str
+    candidate: str
+    score: float
+
+
+class ItemStats(BaseModel):
+    """Classical item statistics of one question over every graded answer."""
+
+    answers: int = 0
+    candidates: int = 0
+    mean: float | None = None
+    sd: float | None = None
+    difficulty: float | None = Field(
+        default=None, description="Share of the points candidates miss: 0 easy, 1 hard"
+    )
+    discrimination: float | None = Field(
+        default=None, description="Corrected item-total correlation across candidates"
+    )
+    histogram: list[int] = Field(default_factory=lambda: [0] * 6)
+
+
+def corrected_item_total(scores: dict[str, dict[str, float]], question_id: str) -> float | None:
+    """Pearson correlation, across candidates, of the score on one question with the mean
+    score on the *other* questions ("corrected": the item itself is left out of the total).
+
+    Args:
+        scores: candidate -> question id -> score.
+        question_id: The question.
+
+    Returns:
+        None with fewer than three candidates who answered it and another question, or when
+        either side does not vary.
+    """
+    from scipy.stats import pearsonr
+
+    xs, ys = [], []
+    for per_question in scores.values():
+        if question_id not in per_question:
+            continue
+        rest = [s for q, s in per_question.items() if q != question_id]
+        if rest:
+            xs.append(per_question[question_id])
+            ys.append(fmean(rest))
+    if len(xs) < 3 or np.std(xs) == 0 or np.std(ys) == 0:
+        return None
+    return _r(_finite(pearsonr(xs, ys).statistic))
+
+
+def item_statistics(entries: Iterable[tuple[str, str, float]]) -> dict[str, ItemStats]:
+    """Item statistics per question from (question id, candidate, score) triples.
+
+    A candidate's several answers to the same question are averaged first.
+    """
+    collected: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    by_question: dict[str, list[float]] = defaultdict(list)
+    for question_id, candidate, score in entries:
+        collected[candidate][question_id].append(score)
+        by_question[question_id].append(score)
+    per_candidate = {c: {q: fmean(v) for q, v in qs.items()} for c, qs in collected.items()}
+    out = {}
+    for question_id, values in by_question.items():
+        mean = fmean(values)
+        histogram = [0] * 6
+        for value in values:
+            histogram[round_score(value)] += 1
+        out[question_id] = ItemStats(
+            answers=len(values),
+            candidates=sum(1 for qs in per_candidate.values() if question_id in qs),
+            mean=_r(mean),
+            sd=_r(float(np.std(values, ddof=1))) if len(values) > 1 else 0.0,
+            difficulty=_r(1 - mean / 5),
+            discrimination=corrected_item_total(per_candidate, question_id),
+            histogram=histogram,
+        )
+    return out
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+
+class QuestionFlag(BaseModel):
+    """A problem with a question, in plain language, with what to do about it."""
+
+    code: FlagCode
+    reason: str
+    action: str
+
+
+class Consistency(BaseModel):
+    """Score spread when the same answers are graded several times (``--repeat``)."""
+
+    answers: int
+    repeats: int
+    mean_sd: float = Field(description="Mean over answers of the standard deviation of its grades")
+    max_range: float = Field(description="Largest max-min spread of one answer's grades")
+
+
+class QuestionStats(BaseModel):
+    """Every calibration figure for one question."""
+
+    question_id: str
+    text: str
+    n: int = Field(description="Answers with both a human and an automatic score")
+    qwk: float | None = None
+    pearson: float | None = None
+    spearman: float | None = None
+    mae: float | None = None
+    bias: float | None = None
+    alpha: float | None = None
+    human_mad: float | None = None
+    human_mean: float | None = None
+    grader_mean: float | None = None
+    confusion: list[list[int]] = Field(default_factory=list)
+    items: ItemStats = Field(default_factory=ItemStats)
+    consistency: Consistency | None = None
+    flags: list[QuestionFlag] = Field(default_factory=list)
+
+
+def flag_question(stats: QuestionStats, rated_units: int) -> list[QuestionFlag]:
+    """Flags for one question.
+
+    Args:
+        stats: The question's figures.
+        rated_units: Answers scored by at least two interviewers (alpha needs a few of them).
+    """
+    flags: list[QuestionFlag] = []
+    items = stats.items
+    if items.mean is not None and items.answers >= MIN_ANSWERS:
+        if items.mean >= TOO_EASY_MEAN:
+            flags.append(
+                QuestionFlag(
+                    code="too_easy",
+                    reason=f"Candidates score {items.mean:.1f}/5 on average over {items.answers} "
+                    "answers: nearly everyone gets it, so it says little about who is stronger.",
+                    action="Make it harder (ask for mechanisms, trade-offs or failure modes) "
+                    "or drop it.",
+                )
+            )
+        elif items.mean <= TOO_HARD_MEAN:
+            flags.append(
+                QuestionFlag(
+                    code="too_hard",
+                    reason=f"Candidates score {items.mean:.1f}/5 on average over {items.answers} "
+                    "answers: almost nobody reaches the key points.",
+                    action="Check that the key points and model answer are fair for the level; "
+                    "rewrite the key points, lower its difficulty, or drop it.",
+                )
+            )
+    if (
+        items.discrimination is not None
+        and items.candidates >= MIN_CANDIDATES
+        and items.discrimination < MIN_DISCRIMINATION
+    ):
+        flags.append(
+            QuestionFlag(
+                code="no_discrimination",
+                reason=f"Scores on this question do not follow candidates' scores on the other "
+                f"questions (corrected item-total r = {items.discrimination:.2f} over "
+                f"{items.candidates} candidates): strong candidates do no better here.",
+                action="Rewrite the key points so they reward understanding rather than wording, "
+                "or drop the question.",
+            )
+        )
+    if stats.n >= MIN_ANSWERS and stats.mae is not None and stats.bias is not None:
+        worse_than_humans = stats.human_mad is None or stats.mae > stats.human_mad + 0.25
+        if (stats.mae >= GRADER_MAE or abs(stats.bias) >= GRADER_BIAS) and worse_than_humans:
+            direction = "higher" if stats.bias > 0 else "lower"
+            humans = (
+                f", while interviewers differ from each other by {stats.human_mad:.1f}"
+                if stats.human_mad is not None
+                else ""
+            )
+            flags.append(
+                QuestionFlag(
+                    code="grader_disagrees",
+                    reason=f"The automatic grade is {stats.mae:.1f} points away from the "
+                    "interviewers' "
+                    f"on average (mostly {direction}, bias {stats.bias:+.1f}){humans}.",
+                    action="Rewrite the key points to match what interviewers reward, or adjust "
+                    "the "
+                    "rubric; review this question's automatic grades by hand until they agree.",
+                )
+            )
+    alpha_low = (
+        stats.alpha is not None and rated_units >= MIN_ANSWERS and stats.alpha < ALPHA_TENTATIVE
+    )
+    mad_high = stats.human_mad is not None and stats.human_mad >= RATER_MAD
+    if alpha_low or mad_high:
+        parts = []
+        if stats.alpha is not None:
+            parts.append(f"Krippendorff's alpha {stats.alpha:.2f}")
+        if stats.human_mad is not None:
+            parts.append(f"{stats.human_mad:.1f} points apart on average")
+        flags.append(
+            QuestionFlag(
+                code="raters_disagree",
+                reason="Interviewers disagree with each other on this question ("
+                + ", ".join(parts)
+                + ").",
+                action="Agree a scoring guide: adjust the rubric's level descriptors and the key "
+                "points, then score a few answers together.",
+            )
+        )
+    return flags
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+class CalibrationItem(BaseModel):
+    """One distinct answer: its human scores and its automatic grade."""
+
+    question_id: str
+    candidate: str = ""
+    answer: str
+    ratings: dict[str, float]
+    auto: float | None = None
+    grader_flags: list[str] = Field(default_factory=list)
+
+    @property
+    def human(self) -> float:
+        """Consensus: the mean of the interviewers' scores."""
+        return fmean(self.ratings.values())
+
+
+class OverallStats(Agreement):
+    """Agreement over every question, with the humans' own agreement next to it."""
+
+    alpha: float | None = None
+    human_mad: float | None = None
+    pending: int = Field(default=0, description="Answers the grader could not grade (left out)")
+    answers: int = 0
+    ratings: int = 0
+    raters: int = 0
+
+
+class CalibrationResult(BaseModel):
+    """Everything a calibration run found."""
+
+    overall: OverallStats
+    questions: list[QuestionStats]
+    raters: list[RaterStats]
+    items: list[CalibrationItem]
+    problems: list[RowProblem] = Field(default_factory=list)
+    ignored_columns: list[str] = Field(default_factory=list)
+    grader: str = ""
+    session_answers: int = Field(default=0, description="Graded session answers in item stats")
+    repeat: int = 1
+
+    def to_json(self) -> dict[str, object]:
+        """The documented JSON shape: ``overall``, ``questions`` (each with ``flags``), and more."""
+        data = self.model_dump(mode="json")
+        for question in data["questions"]:  # type: ignore[union-attr]
+            question.update(question.pop("items"))  # item statistics at the question's top level
+        return data
+
+
+def calibrate(
+    imported: ImportResult,
+    grader: AnswerGrader,
+    *,
+    session_scores: Sequence[SessionScore] = (),
+    repeat: int = 1,
+    repeat_sample: int = 30,
+    grader_label: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> CalibrationResult:
+    """Grade the imported answers and compute every calibration figure.
+
+    Args:
+        imported: Validated human scores.
+        grader: The automatic grader (the grading service).
+        session_scores: Graded answers from stored sessions, for item statistics.
+        repeat: Grade a sample this many times to measure the grader's consistency (1 = off).
+        repeat_sample: Answers in that sample at most (spread over the questions).
+        grader_label: Who graded, for the report (kind, model, prompt version).
+        progress: Called with (done, total) after each grade.
+
+    Raises:
+        InputError: No valid row to calibrate on.
+    """
+    if not imported.rows:
+        raise InputError("No valid row to calibrate on: fix the rows listed and import again.")
+    questions = {row.question.id: row.question for row in imported.rows}
+    items = _group(imported.rows)
+    grades: dict[int, Grade] = {}
+    for index, item in enumerate(items):
+        grade = grader.grade(questions[item.question_id], item.answer)
+        grades[index] = grade
+        if grade.status == "graded" and grade.overall is not None:
+            item.auto = grade.overall
+        item.grader_flags = [str(f) for f in grade.flags]
+        if not grader_label:
+            grader_label = _label(grade)
+        if progress:
+            progress(index + 1, len(items))
+    consistency = (
+        _consistency(grader, questions, items, repeat, repeat_sample) if repeat > 1 else {}
+    )
+
+    paired = [i for i in items if i.auto is not None]
+    entries = [(i.question_id, i.candidate or f"answer:{n}", i.human) for n, i in enumerate(items)]
+    entries += [(s.question_id, s.candidate, s.score) for s in session_scores]
+    item_stats = item_statistics(entries)
+
+    per_question = []
+    for question_id, question in questions.items():
+        q_items = [i for i in items if i.question_id == question_id]
+        q_paired = [i for i in q_items if i.auto is not None]
+        agreed = agreement([i.auto or 0.0 for i in q_paired], [i.human for i in q_paired])
+        ratings = [i.ratings for i in q_items]
+        stats = QuestionStats(
+            question_id=question_id,
+            text=question.text,
+            **agreed.model_dump(),
+            alpha=human_alpha(ratings),
+            human_mad=human_mad(ratings),
+            human_mean=_r(fmean(i.human for i in q_items)),
+            grader_mean=_r(fmean(i.auto or 0.0 for i in q_paired)) if q_paired else None,
+            items=item_stats.get(question_id, ItemStats()),
+            consistency=consistency.get(question_id),
+        )
+        stats.flags = flag_question(stats, sum(1 for r in ratings if len(r) >= 2))
+        per_question.append(stats)
+
+    overall_agreement = agreement([i.auto or 0.0 for i in paired], [i.human for i in paired])
+    all_ratings = [i.ratings for i in items]
+    overall = OverallStats(
+        **overall_agreement.model_dump(),
+        alpha=human_alpha(all_ratings),
+        human_mad=human_mad(all_ratings),
+        pending=len(items) - len(paired),
+        answers=len(items),
+        ratings=len(imported.rows),
+        raters=len({r.rater for r in imported.rows}),
+    )
+    return CalibrationResult(
+        overall=overall,
+        questions=per_question,
+        raters=rater_biases(items),
+        items=items,
+        problems=imported.problems,
+        ignored_columns=imported.ignored_columns,
+        grader=grader_label,
+        session_answers=len(session_scores),
+        repeat=repeat,
+    )
+
+
+def _group(rows: Sequence[HumanScore]) -> list[CalibrationItem]:
+    """One item per distinct (question, candidate, answer), carrying every rater's score."""
+    items: dict[str, CalibrationItem] = {}
+    for row in rows:
+        key = hashlib.sha256(
+            f"{row.question.id}\n{row.candidate}\n{_norm(row.answer)}".encode()
+        ).hexdigest()
+        item = items.setdefault(
+            key,
+            CalibrationItem(
+                question_id=row.question.id, candidate=row.candidate, answer=row.answer, ratings={}
+            ),
+        )
+        item.ratings[row.rater] = row.score
+    return list(items.values())
+
+
+def _consistency(
+    grader: AnswerGrader,
+    questions: dict[str, Question],
+    items: Sequence[CalibrationItem],
+    repeat: int,
+    sample: int,
+) -> dict[str, Consistency]:
+    """Grade a sample (spread evenly over questions, fixed seed) ``repeat`` times."""
+    by_question: dict[str, list[CalibrationItem]] = defaultdict(list)
+    for item in items:
+        by_question[item.question_id].append(item)
+    rng = random.Random(0)
+    per_question = max(1, sample // max(1, len(by_question)))
+    out = {}
+    for question_id, q_items in by_question.items():
+        chosen = rng.sample(q_items, min(per_question, len(q_items)))
+        sds, ranges = [], []
+        for item in chosen:
+            scores = [
+                g.overall
+                for g in (grader.grade(questions[question_id], item.answer) for _ in range(repeat))
+                if g.status == "graded" and g.overall is not None
+            ]
+            if len(scores) >= 2:
+                sds.append(float(np.std(scores, ddof=1)))
+                ranges.append(max(scores) - min(scores))
+        if sds:
+            out[question_id] = Consistency(
+                answers=len(sds),
+                repeats=repeat,
+                mean_sd=_r(fmean(sds)) or 0.0,
+                max_range=_r(max(ranges)) or 0.0,
+            )
+    return out
+
+
+def _label(grade: Grade) -> str:
+    info = grade.grader
+    parts = [info.kind]
+    if info.model:
+        parts.append(info.model)
+    if info.prompt_version:
+        parts.append(f"prompt {info.prompt_version}")
+    return ", ".join(parts)
+
+
+def _finite(value: object) -> float | None:
+    number = float(value)  # type: ignore[arg-type]
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(float(value), digits)

@@ -1,0 +1,332 @@
+"""Calibration: import validation, statistics against hand-computed values, flags, repeats."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from interviewer import calibration
+from interviewer.bank import Bank, Question
+from interviewer.calibration import (
+    CalibrationItem,
+    SessionScore,
+    agreement,
+    calibrate,
+    corrected_item_total,
+    human_alpha,
+    item_statistics,
+    parse_human_scores,
+    rater_biases,
+    round_score,
+)
+from interviewer.errors import InputError
+from interviewer.grading.base import Grade, GraderInfo
+
+
+def _question(qid: str, text: str) -> Question:
+    return Question(
+        id=qid,
+        text=text,
+        topic="gan",
+        difficulty=2,
+        key_points=[f"{qid} key point"],
+        model_answer=f"{qid} model answer",
+    )
+
+
+@pytest.fixture(scope="module")
+def bank() -> Bank:
+    return Bank(
+        questions=[
+            _question("q01", "What is a GAN?"),
+            _question("q02", "What is mode collapse?"),
+            _question("q03", "What is a Nash equilibrium?"),
+        ]
+    )
+
+
+class TableGrader:
+    """Grades by looking the answer up in a table (deterministic, counts calls)."""
+
+    def __init__(self, scores: dict[str, float | None]) -> None:
+        self.scores = scores
+        self.calls = 0
+
+    def grade(self, question: Question, answer: str) -> Grade:
+        self.calls += 1
+        score = self.scores.get(answer)
+        if score is None:
+            return Grade(
+                question_id=question.id,
+                status="pending",
+                flags=["pending"],
+                grader=GraderInfo(kind="llm", model="fake"),
+            )
+        return Grade(
+            question_id=question.id,
+            overall=score,
+            grader=GraderInfo(kind="offline", model="minilm", prompt_version="p1"),
+        )
+
+
+# --- statistics against hand-computed values ------------------------------------------------
+
+
+def test_round_score_rounds_half_up():
+    assert [round_score(v) for v in (0.4, 0.5, 2.5, 3.49, 4.5, 5.0)] == [0, 1, 3, 3, 5, 5]
+
+
+def test_agreement_matches_hand_computed_figures():
+    # Hand computation: QWK = 1 - 0.04/0.56; Pearson = 6.5/sqrt(5*8.75); ranks identical.
+    result = agreement([1, 2, 3, 4], [1, 2, 3, 5])
+    assert result.n == 4
+    assert result.qwk == pytest.approx(1 - 0.04 / 0.56, abs=1e-3)
+    assert result.pearson == pytest.approx(6.5 / math.sqrt(43.75), abs=1e-3)
+    assert result.spearman == pytest.approx(1.0)
+    assert result.mae == pytest.approx(0.25)
+    assert result.bias == pytest.approx(-0.25)
+    assert result.confusion[5][4] == 1 and result.confusion[1][1] == 1
+    assert sum(map(sum, result.confusion)) == 4
+
+
+def test_agreement_is_undefined_not_invented_for_constant_scores():
+    result = agreement([3, 3, 3], [3, 3, 3])
+    assert result.qwk is None and result.pearson is None and result.spearman is None
+    assert result.mae == 0
+
+
+def test_human_alpha_matches_hand_computed_interval_alpha():
+    # Two raters, three answers: D_o = 4/6, D_e = 64/30, alpha = 1 - D_o/D_e = 0.6875.
+    units = [{"A": 1, "B": 2}, {"A": 2, "B": 2}, {"A": 3, "B": 4}]
+    assert human_alpha(units) == pytest.approx(0.6875, abs=1e-3)
+
+
+def test_human_alpha_is_none_with_one_rater():
+    assert human_alpha([{"A": 1}, {"A": 3}]) is None
+
+
+def test_corrected_item_total_matches_hand_computed_correlation():
+    scores = {
+        "c1": {"qa": 1, "qb": 1, "qc": 2},
+        "c2": {"qa": 2, "qb": 3, "qc": 2},
+        "c3": {"qa": 4, "qb": 3, "qc": 5},
+        "c4": {"qa": 5, "qb": 5, "qc": 4},
+    }
+    # x = [1,2,4,5]; rest mean = [1.5,2.5,4,4.5]: r = 7.5 / sqrt(10 * 5.6875).
+    assert corrected_item_total(scores, "qa") == pytest.approx(7.5 / math.sqrt(56.875), abs=1e-3)
+
+
+def test_item_statistics_give_mean_spread_difficulty_histogram():
+    stats = item_statistics([("q", "a", 1.0), ("q", "b", 2.0), ("q", "c", 2.4), ("q", "d", 5.0)])[
+        "q"
+    ]
+    assert stats.answers == 4 and stats.candidates == 4
+    assert stats.mean == pytest.approx(2.6)
+    assert stats.sd == pytest.approx(float(np.std([1, 2, 2.4, 5], ddof=1)), abs=1e-3)
+    assert stats.difficulty == pytest.approx(1 - 2.6 / 5)
+    assert stats.histogram == [0, 1, 2, 0, 0, 1]
+    assert stats.discrimination is None  # nobody answered another question
+
+
+def test_rater_biases_compare_each_rater_with_the_others():
+    items = [
+        CalibrationItem(question_id="q", answer="a", ratings={"A": 2, "B": 4}, auto=3),
+        CalibrationItem(question_id="q", answer="b", ratings={"A": 3, "B": 3, "C": 3}, auto=3),
+    ]
+    by_rater = {r.rater: r for r in rater_biases(items)}
+    assert by_rater["A"].bias == pytest.approx(-1.0)
+    assert by_rater["B"].bias == pytest.approx(1.0)
+    assert by_rater["C"].bias == pytest.approx(0.0)
+    assert by_rater["A"].grader_bias == pytest.approx(0.5)
+
+
+# --- import validation ----------------------------------------------------------------------
+
+
+GOOD_CSV = """question_id,answer,rater,score,candidate,notes
+q01,A generator and a discriminator,ann,4,c1,ok
+q01,"A generator, a discriminator",bob,3.5,c2,
+"""
+
+
+def test_parse_csv_keeps_good_rows_and_reports_ignored_columns(bank):
+    result = parse_human_scores(GOOD_CSV.encode(), "scores.csv", bank)
+    assert [r.score for r in result.rows] == [4.0, 3.5]
+    assert result.rows[1].answer == "A generator, a discriminator"
+    assert result.ignored_columns == ["notes"]
+    assert result.problems == []
+
+
+def test_parse_reports_every_bad_row_with_line_number_and_reason(bank):
+    text = (
+        "question_id,question,answer,rater,score,reference_answer\n"
+        "q01,,good answer,ann,4,\n"  # 2 ok
+        "q01,,too high,ann,7,\n"  # 3 score out of range
+        "q01,,not a number,ann,abc,\n"  # 4 score not a number
+        "q99,,unknown id,ann,2,\n"  # 5 unknown question id
+        ",Free question?,no reference,ann,2,\n"  # 6 not in bank, no reference
+        "q01,,good answer,ann,3,\n"  # 7 duplicate rater for the same answer
+        "q01,,short row\n"  # 8 wrong number of fields
+        ",Free question?,an answer,bob,2,The reference answer.\n"  # 9 ok (ad-hoc)
+        "q01,,,bob,,\n"  # 10 empty score
+    )
+    result = parse_human_scores(text.encode(), "s.csv", bank)
+    problems = {p.line: p.reason for p in result.problems}
+    assert sorted(problems) == [3, 4, 5, 6, 7, 8, 10]
+    assert "outside 0-5" in problems[3]
+    assert "not a number" in problems[4]
+    assert "q99" in problems[5]
+    assert "reference_answer" in problems[6]
+    assert "line 2" in problems[7]
+    assert "fields" in problems[8]
+    assert "empty" in problems[10]
+    assert [r.line for r in result.rows] == [2, 9]
+    assert result.rows[1].question.id.startswith("adhoc-")
+
+
+def test_parse_jsonl_reports_bad_json_lines(bank):
+    lines = [
+        json.dumps({"question_id": "q02", "answer": "x", "rater": "ann", "score": 2}),
+        "{not json",
+        json.dumps(
+            {"question": "What is mode collapse?", "answer": "y", "rater": "ann", "score": 1}
+        ),
+        json.dumps({"question_id": "q02", "answer": "z", "score": 1}),
+    ]
+    result = parse_human_scores("\n".join(lines).encode(), "s.jsonl", bank)
+    assert [r.line for r in result.rows] == [1, 3]
+    assert result.rows[1].question.id == "q02"  # matched by its bank text
+    assert {p.line for p in result.problems} == {2, 4}
+    assert "rater" in result.problems[1].reason
+
+
+def test_parse_rejects_wrong_columns_with_what_was_found(bank):
+    with pytest.raises(InputError, match="lacks the column.*rater.*found id, text"):
+        parse_human_scores(b"id,text,answer,score\n1,x,y,3\n", "s.csv", bank)
+
+
+def test_parse_rejects_non_utf8_with_the_line(bank):
+    content = "question_id,answer,rater,score\nq01,caf\u00e9,ann,3\n".encode("latin-1")
+    with pytest.raises(InputError, match="not UTF-8.*line 2.*Save it as UTF-8"):
+        parse_human_scores(content, "s.csv", bank)
+
+
+def test_parse_rejects_a_huge_file(bank, monkeypatch):
+    monkeypatch.setattr(calibration, "MAX_BYTES", 100)
+    with pytest.raises(InputError, match="limit.*Split it"):
+        parse_human_scores(b"x" * 101, "s.csv", bank)
+
+
+def test_load_human_scores_names_a_missing_file(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        calibration.load_human_scores(str(tmp_path / "nope.csv"))
+
+
+# --- the whole run ----------------------------------------------------------------------------
+
+
+def _rows(spec: list[tuple[str, str, str, str, float]]) -> bytes:
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f"{q},{c},{a},{r},{s}" for q, c, a, r, s in spec]
+    return "\n".join(lines).encode()
+
+
+@pytest.fixture(scope="module")
+def known_run(bank):
+    """q01: grader matches the hand case; q02: grader 2.5 too high; q03: raters disagree."""
+    spec = []
+    auto = {}
+    for i, (g, h) in enumerate(zip([1, 2, 3, 4], [1, 2, 3, 5], strict=True)):
+        spec += [("q01", f"c{i}", f"a1{i}", "ann", h), ("q01", f"c{i}", f"a1{i}", "bob", h)]
+        auto[f"a1{i}"] = g
+    for i, h in enumerate([0, 1, 1, 2]):
+        spec += [("q02", f"c{i}", f"a2{i}", "ann", h), ("q02", f"c{i}", f"a2{i}", "bob", h)]
+        auto[f"a2{i}"] = h + 2.5
+    for i, (a, b) in enumerate([(0, 4), (5, 1), (1, 5), (4, 0)]):
+        spec += [("q03", f"c{i}", f"a3{i}", "ann", a), ("q03", f"c{i}", f"a3{i}", "bob", b)]
+        auto[f"a3{i}"] = 2.5
+    spec.append(("q03", "c9", "pending answer", "ann", 3))
+    auto["pending answer"] = None
+    grader = TableGrader(auto)
+    imported = parse_human_scores(_rows(spec), "s.csv", bank)
+    sessions = [SessionScore(question_id="q01", candidate="c0", score=1.0)]
+    return calibrate(imported, grader, session_scores=sessions, repeat=3, repeat_sample=6), grader
+
+
+def test_calibrate_reports_known_per_question_agreement(known_run):
+    result, _ = known_run
+    q01 = next(q for q in result.questions if q.question_id == "q01")
+    assert q01.n == 4
+    assert q01.qwk == pytest.approx(0.929, abs=1e-3)
+    assert q01.mae == pytest.approx(0.25) and q01.bias == pytest.approx(-0.25)
+    assert q01.alpha == pytest.approx(1.0)  # both raters always agree
+    assert q01.flags == []
+
+
+def test_calibrate_flags_a_question_where_the_grader_disagrees(known_run):
+    result, _ = known_run
+    q02 = next(q for q in result.questions if q.question_id == "q02")
+    assert q02.bias == pytest.approx(2.5)
+    codes = {f.code: f for f in q02.flags}
+    assert "grader_disagrees" in codes
+    assert "higher" in codes["grader_disagrees"].reason
+    assert "key points" in codes["grader_disagrees"].action
+    assert "too_hard" in codes  # mean 1.0
+
+
+def test_calibrate_flags_raters_who_disagree(known_run):
+    result, _ = known_run
+    q03 = next(q for q in result.questions if q.question_id == "q03")
+    assert q03.alpha is not None and q03.alpha < 0
+    assert q03.human_mad == pytest.approx(4.0)
+    assert "raters_disagree" in {f.code for f in q03.flags}
+    # The grader is 2 points from the consensus but humans differ by 4: not blamed on the grader.
+    assert "grader_disagrees" not in {f.code for f in q03.flags}
+
+
+def test_calibrate_overall_json_has_documented_shape(known_run):
+    result, _ = known_run
+    data = result.to_json()
+    assert set(data["overall"]) >= {"qwk", "pearson", "spearman", "mae", "bias", "alpha", "n"}
+    assert data["overall"]["n"] == 12 and data["overall"]["pending"] == 1
+    q = data["questions"][0]
+    assert set(q) >= {
+        "qwk",
+        "pearson",
+        "spearman",
+        "mae",
+        "bias",
+        "alpha",
+        "n",
+        "flags",
+        "mean",
+        "sd",
+        "difficulty",
+        "discrimination",
+        "histogram",
+    }
+    json.dumps(data)
+
+
+def test_calibrate_includes_session_answers_in_item_statistics(known_run):
+    result, _ = known_run
+    q01 = next(q for q in result.questions if q.question_id == "q01")
+    assert q01.items.answers == 5 and result.session_answers == 1
+
+
+def test_calibrate_repeat_measures_spread_per_question(known_run):
+    result, grader = known_run
+    q01 = next(q for q in result.questions if q.question_id == "q01")
+    assert q01.consistency is not None
+    assert q01.consistency.repeats == 3 and q01.consistency.mean_sd == 0.0
+    # 13 distinct answers graded once, plus 2 per question (sample 6 / 3) x 3 repeats.
+    assert grader.calls == 13 + 3 * 2 * 3 - 1 * 0
+
+
+def test_calibrate_refuses_an_import_without_valid_rows(bank):
+    imported = parse_human_scores(b"question_id,answer,rater,score\nq01,x,ann,9\n", "s.csv", bank)
+    with pytest.raises(InputError, match="No valid row"):
+        calibrate(imported, TableGrader({}))
