@@ -6,6 +6,9 @@ Each chunk belongs to one section (its heading path travels with it), holds at m
 embedded text (heading path + body) is checked with the model's own word-piece tokenizer and
 split further when it would pass 256 word pieces, so nothing is ever silently truncated.
 
+A section whose text is only questions (a question list with empty answers) yields no chunk:
+it answers nothing, and as evidence it would only echo the question being asked back.
+
 LangChain's ``MarkdownHeaderTextSplitter`` + ``TokenTextSplitter`` do a similar job but neither
 checks a second tokenizer's limit; the packing below is small enough to own.
 """
@@ -28,7 +31,7 @@ __all__ = ["Chunk", "Chunker", "chunk_document", "split_sections"]
 Counter = Callable[[str], int]
 
 # Bump when the chunking rules change: stored chunks made by other rules are then rebuilt.
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -136,6 +139,8 @@ class Chunker:
         """Chunk one document; deterministic for the same text and limits."""
         chunks: list[Chunk] = []
         for path, body in split_sections(doc.text):
+            if _only_questions(body):
+                continue
             for text in self._pack_section(doc.title, path, body):
                 chunk = Chunk(
                     document=doc.name,
@@ -295,6 +300,12 @@ def _blocks(body: str) -> list[str]:
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+def _only_questions(body: str) -> bool:
+    """True when every sentence of the body is a question (nothing is stated)."""
+    pieces = [p.strip() for p in _SENTENCE_END.split(" ".join(body.split())) if p.strip()]
+    return bool(pieces) and all(p.rstrip("\"')]*_ ").endswith("?") for p in pieces)
 
 
 def _join(units: list[_Unit]) -> str:

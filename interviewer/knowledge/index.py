@@ -114,11 +114,11 @@ class IngestReport(BaseModel):
 
 
 class _StoredDoc(BaseModel):
-    doc_sha256: set[str]
-    chunker: set[str]
-    expected: int
-    ids: list[str]
-    tokens: int
+    doc_sha256: str = ""
+    chunker: str = ""
+    expected: int = -1  # chunks the manifest says were written; -1: no manifest entry
+    ids: list[str] = Field(default_factory=list)
+    tokens: int = 0
 
 
 class KnowledgeIndex:
@@ -154,6 +154,11 @@ class KnowledgeIndex:
                 embedding_function=ChromaEmbeddingFunction(embedder),  # type: ignore[arg-type]
                 configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedder": embedder.name, "dim": embedder.dim},
+            )
+            # One entry per document, written after its chunks: an ingest cut short leaves
+            # no entry and the document is redone; documents with no chunks are remembered.
+            self._manifest: Collection = client.get_or_create_collection(
+                f"{self.collection_name}-documents", embedding_function=None
             )
 
     @property
@@ -214,10 +219,14 @@ class KnowledgeIndex:
                     if name not in names:
                         report.removed.append(name)
                         stale.extend(old.ids)
-            self._write(pending, {d.name: d for d in documents}, progress)
-            if stale:
-                with self._translate("delete old chunks"):
+            docs = {d.name: d for d in documents}
+            self._write(pending, docs, progress)
+            with self._translate("delete old chunks"):
+                if stale:
                     self._collection.delete(ids=stale)
+                if report.removed:
+                    self._manifest.delete(ids=report.removed)
+            self._write_manifest([docs[name] for name in [*report.added, *report.updated]], pending)
         report.chunks_written = len(pending)
         report.seconds = time.perf_counter() - start
         return report
@@ -263,33 +272,52 @@ class KnowledgeIndex:
 
     def _is_current(self, old: _StoredDoc, doc: Document) -> bool:
         return (
-            old.doc_sha256 == {doc.sha256}
-            and old.chunker == {self.chunker.signature}
+            old.doc_sha256 == doc.sha256
+            and old.chunker == self.chunker.signature
             and old.expected == len(old.ids)
         )
 
     def _stored(self) -> dict[str, _StoredDoc]:
         with self._translate("read the stored chunks"):
-            got = self._collection.get(include=["metadatas"])  # type: ignore[list-item]
+            chunks = self._collection.get(include=["metadatas"])  # type: ignore[list-item]
+            manifest = self._manifest.get(include=["metadatas"])  # type: ignore[list-item]
         out: dict[str, _StoredDoc] = {}
-        for chunk_id, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-            name = str(meta.get("document", ""))
-            entry = out.setdefault(
-                name, _StoredDoc(doc_sha256=set(), chunker=set(), expected=-1, ids=[], tokens=0)
-            )
+        for chunk_id, meta in zip(chunks["ids"], chunks["metadatas"] or [], strict=False):
+            entry = out.setdefault(str(meta.get("document", "")), _StoredDoc())
             entry.ids.append(chunk_id)
-            entry.doc_sha256.add(str(meta.get("doc_sha256", "")))
-            entry.chunker.add(str(meta.get("chunker", "")))
-            entry.expected = int(meta.get("doc_chunks", -1))  # type: ignore[arg-type]
             entry.tokens += int(meta.get("tokens", 0))  # type: ignore[arg-type]
+        for name, meta in zip(manifest["ids"], manifest["metadatas"] or [], strict=False):
+            entry = out.setdefault(name, _StoredDoc())
+            entry.doc_sha256 = str(meta.get("doc_sha256", ""))
+            entry.chunker = str(meta.get("chunker", ""))
+            entry.expected = int(meta.get("chunks", -1))  # type: ignore[arg-type]
         return out
+
+    def _write_manifest(self, docs: list[Document], chunks: list[Chunk]) -> None:
+        if not docs:
+            return
+        per_doc = {d.name: 0 for d in docs}
+        for chunk in chunks:
+            per_doc[chunk.document] += 1
+        with self._translate("record ingested documents"):
+            self._manifest.upsert(
+                ids=[d.name for d in docs],
+                embeddings=[[1.0] for _ in docs],  # the manifest is looked up by id only
+                metadatas=[
+                    {
+                        "doc_sha256": d.sha256,
+                        "chunker": self.chunker.signature,
+                        "chunks": per_doc[d.name],
+                        "title": d.title,
+                        "origin": d.origin,
+                    }
+                    for d in docs
+                ],
+            )
 
     def _write(
         self, chunks: list[Chunk], docs: dict[str, Document], progress: Progress | None
     ) -> None:
-        per_doc: dict[str, int] = {}
-        for chunk in chunks:
-            per_doc[chunk.document] = per_doc.get(chunk.document, 0) + 1
         if progress:
             progress(0, len(chunks))
         for start in range(0, len(chunks), _ADD_BATCH):
@@ -306,7 +334,6 @@ class KnowledgeIndex:
                     "sha256": c.sha256,
                     "prefix_len": len(c.prefix),
                     "doc_sha256": docs[c.document].sha256,
-                    "doc_chunks": per_doc[c.document],
                     "chunker": self.chunker.signature,
                 }
                 for c in batch

@@ -182,3 +182,13 @@ def test_chunk_document_matches_chunker() -> None:
         doc, chunk_tokens=40, chunk_overlap=10, count_tokens=words, count_wordpieces=words
     )
     assert [c.text for c in direct] == [c.text for c in make_chunker().chunk(doc)]
+
+
+def test_chunker_skips_sections_that_only_ask_questions() -> None:
+    text = (
+        "# Questions\n\n## Question 1\n\nWhat is mode collapse?\n\n"
+        "## Question 2\n\nWhy is it a problem? How do you fix it?\n\n"
+        "## Answer\n\nWhat is it? The generator covers few modes.\n"
+    )
+    chunks = make_chunker().chunk(parse_document("q.md", text))
+    assert [c.heading_path for c in chunks] == [["Questions", "Answer"]]

@@ -205,3 +205,24 @@ def test_build_embedder_default_is_minilm_and_fake_on_request(settings: Settings
     assert isinstance(
         build_embedder(settings.model_copy(update={"embedding": "fake"})), FakeEmbedder
     )
+
+
+def test_ingest_remembers_document_without_chunks(index: KnowledgeIndex, knowledge: Path) -> None:
+    (knowledge / "questions-only.md").write_text("# Q\n\n## Question 1\n\nWhat is a GAN?\n")
+    first = index.ingest_paths([knowledge], prune=True)
+    second = index.ingest_paths([knowledge], prune=True)
+    assert "questions-only.md" in first.added
+    assert "questions-only.md" in second.unchanged
+    assert index.documents()["questions-only.md"] == 0
+
+
+def test_ingest_redoes_document_whose_previous_ingest_was_cut_short(
+    index: KnowledgeIndex, knowledge: Path
+) -> None:
+    index.ingest_paths([knowledge], prune=True)
+    # Chunks written but the run stopped before the document was recorded as done.
+    index._manifest.delete(ids=["training.md"])
+    count = index.count()
+    report = index.ingest_paths([knowledge], prune=True)
+    assert report.updated == ["training.md"]
+    assert index.count() == count
