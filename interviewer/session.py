@@ -866,19 +866,27 @@ def _clean_answer(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
-def _nudge(key_point: str) -> str:
-    """Point at a key point by its opening words only, so the hint does not give it away."""
+def _opening(key_point: str) -> str:
+    """The first few words of a key point: enough to point at it, too few to give it away."""
     words = key_point.split()
-    shown = words[: max(2, min(4, len(words) // 3))]
-    return f"Hint: a strong answer says something about “{' '.join(shown)} …”. What would you add?"
+    if len(words) > 2 and words[0].lower() in ("a", "an", "the"):
+        words = words[1:]
+    return " ".join(words[: max(1, min(4, len(words) // 3))])
+
+
+def _nudge(key_point: str) -> str:
+    return (
+        f"Hint: a strong answer says something about “{_opening(key_point)} …”. What would you add?"
+    )
 
 
 def _follow_up_text(grade: Grade) -> str:
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    missed = grade.missed_key_points[0]
-    words = " ".join(missed.split()[:4])
-    return f"Let's go one step further: what can you add about “{words} …”?"
+    return (
+        "Let's go one step further: what can you add about "
+        f"“{_opening(grade.missed_key_points[0])} …”?"
+    )
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

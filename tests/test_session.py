@@ -1,0 +1,473 @@
+"""The interview engine: every transition and command, follow-ups, modes, time limits, resume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from store.conftest import Clock, KeywordGrader, make_bank
+
+from interviewer.bank import Bank, Question
+from interviewer.errors import BankError, GradingError, SessionError, StoreError
+from interviewer.grading.base import Grade, GraderInfo
+from interviewer.session import (
+    Interview,
+    SessionConfig,
+    regrade_pending,
+    select_questions,
+)
+from interviewer.store import Repository, TurnRecord, create_db_engine, upgrade
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, clock: Clock) -> Iterator[Repository]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'engine.db'}")
+    upgrade(engine)
+    yield Repository(engine, clock=clock)
+    engine.dispose()
+
+
+@pytest.fixture
+def bank() -> Bank:
+    return make_bank()
+
+
+@pytest.fixture
+def grader() -> KeywordGrader:
+    return KeywordGrader()
+
+
+def _start(
+    repo: Repository, bank: Bank, grader: object, clock: Clock, **config: object
+) -> Interview:
+    interview = Interview.create(
+        repo,
+        bank,
+        grader,
+        SessionConfig.model_validate(config),
+        clock=clock,  # type: ignore[arg-type]
+    )
+    interview.start()
+    return interview
+
+
+def _kinds(replies: list) -> list[str]:  # type: ignore[type-arg]
+    return [r.kind for r in replies]
+
+
+class PendingGrader:
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        return Grade(
+            question_id=question.id,
+            status="pending",
+            flags=["pending"],
+            message="LLM timed out after 4 attempts",
+            grader=GraderInfo(kind="llm", model="m"),
+        )
+
+
+class RaisingGrader:
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        raise self.exc
+
+
+# --- flow -------------------------------------------------------------------------------------
+
+
+def test_interview_start_greets_and_asks_first_question(repo, bank, grader, clock) -> None:
+    interview = Interview.create(repo, bank, grader, SessionConfig(candidate="Ada"), clock=clock)
+    assert interview.state == "greeting"
+    assert interview.progress.current == 0
+    replies = interview.start()
+    assert _kinds(replies) == ["greeting", "question"]
+    assert "Ada" in replies[0].text and "hint" in replies[0].text
+    assert replies[1].text == bank.questions[0].text
+    assert replies[1].progress is not None and replies[1].progress.label == "Question 1 of 3"
+    assert interview.state == "asking"
+    assert repo.get_session(interview.session_id).state == "asking"
+
+
+def test_interview_full_answer_gets_feedback_then_next_question(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    replies = interview.submit("alpha1 and beta1 explained")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert replies[0].grade is not None and replies[0].grade.overall == 5.0
+    assert "Score: 5.0/5" in replies[0].text
+    assert replies[1].question_id == "q2" and interview.progress.current == 2
+    [first, second] = repo.turns(interview.session_id)
+    assert first.status == "done" and first.answer == "alpha1 and beta1 explained"
+    assert second.status == "asked"
+
+
+def test_interview_missed_key_point_asks_one_follow_up_graded_with_answer(
+    repo, bank, grader, clock
+) -> None:
+    interview = _start(repo, bank, grader, clock)
+    replies = interview.submit("only alpha1 here")
+    assert _kinds(replies) == ["follow_up"]
+    assert interview.state == "follow_up"
+    assert "beta1 second point" not in replies[0].text  # a nudge, not the answer
+    replies = interview.submit("and also beta1")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert replies[0].grade is not None and replies[0].grade.overall == 5.0
+    assert grader.calls[-1] == ("q1", "only alpha1 here\n\nand also beta1")
+    turn = repo.turns(interview.session_id)[0]
+    assert turn.follow_up_answer == "and also beta1"
+    assert turn.id is not None
+    assert [g.stage for g in repo.grade_history(turn.id)] == ["answer", "combined"]
+
+
+def test_interview_asks_at_most_one_follow_up(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    assert _kinds(interview.submit("nothing relevant")) == ["follow_up"]
+    replies = interview.submit("still nothing")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert replies[0].grade is not None and replies[0].grade.overall == 0.0
+    assert interview.state == "asking"
+
+
+def test_interview_follow_ups_switched_off(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    assert _kinds(interview.submit("only alpha1")) == ["feedback", "question"]
+
+
+def test_interview_uses_grader_follow_up_text_when_given(repo, bank, clock) -> None:
+    class AskingGrader(KeywordGrader):
+        def grade(self, question, answer, *, transcript_confidence=None):  # type: ignore[no-untyped-def]
+            grade = super().grade(question, answer)
+            return grade.model_copy(update={"follow_up": "Why does that matter in training?"})
+
+    interview = _start(repo, bank, AskingGrader(), clock)
+    assert interview.submit("alpha1")[0].text == "Why does that matter in training?"
+
+
+def test_interview_pending_grade_is_shown_honestly_without_follow_up(repo, bank, clock) -> None:
+    interview = _start(repo, bank, PendingGrader(), clock)
+    replies = interview.submit("an answer the LLM could not grade")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert replies[0].grade is not None and replies[0].grade.overall is None
+    assert "could not be graded" in replies[0].text and "nothing is lost" in replies[0].text
+    assert len(repo.pending_turns(interview.session_id)) == 1
+
+
+def test_interview_grading_error_becomes_pending_grade(repo, bank, clock) -> None:
+    interview = _start(repo, bank, RaisingGrader(GradingError("bad JSON x4", attempts=4)), clock)
+    replies = interview.submit("my answer")
+    assert replies[0].grade is not None and replies[0].grade.status == "pending"
+    assert "bad JSON x4" in replies[0].text
+
+
+def test_interview_last_answer_ends_with_summary(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    interview.submit("alpha1 beta1")
+    interview.submit("alpha2")
+    replies = interview.submit("nothing")
+    assert _kinds(replies) == ["feedback", "summary"]
+    summary = replies[-1].summary
+    assert summary is not None
+    assert (summary.answered, summary.graded, summary.mean_overall) == (3, 3, 2.5)
+    assert not summary.ended_early
+    assert f"session: {interview.session_id}" in replies[-1].text
+    assert interview.finished and repo.get_session(interview.session_id).finished_at is not None
+    assert _kinds(interview.submit("more?")) == ["info"]
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def test_interview_hint_nudges_without_giving_key_point_and_is_recorded(
+    repo, bank, grader, clock
+) -> None:
+    interview = _start(repo, bank, grader, clock)
+    first = interview.submit(" HINT ")
+    assert _kinds(first) == ["hint"]
+    assert "alpha1" in first[0].text and "alpha1 first point" not in first[0].text
+    second = interview.submit("hint")
+    assert "beta1" in second[0].text
+    assert _kinds(interview.submit("hint")) == ["info"]
+    assert repo.turns(interview.session_id)[0].hints == ["alpha1 first point", "beta1 second point"]
+    assert interview.state == "asking"
+
+
+def test_interview_hint_in_follow_up_points_at_missed_key_point(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("alpha1 only")
+    reply = interview.submit("hint")[0]
+    assert reply.kind == "hint" and "beta1" in reply.text
+    interview.submit("beta1 now")
+    summary = interview.summary()
+    assert summary.results[0].hints == ["beta1 second point"] and summary.hints_used == 1
+
+
+def test_interview_skip_moves_on_without_grading(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    replies = interview.submit("skip")
+    assert _kinds(replies) == ["info", "question"]
+    assert replies[-1].question_id == "q2"
+    assert grader.calls == []
+    assert repo.turns(interview.session_id)[0].status == "skipped"
+    assert interview.summary().skipped == 1
+
+
+def test_interview_skip_follow_up_keeps_first_grade(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("alpha1")
+    replies = interview.submit("skip")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert replies[0].grade is not None and replies[0].grade.overall == 2.5
+    assert repo.turns(interview.session_id)[0].status == "done"
+    assert repo.pending_turns(interview.session_id) == []
+
+
+def test_interview_repeat_shows_question_again_without_storing(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    replies = interview.submit("repeat")
+    assert _kinds(replies) == ["question"] and replies[0].text == bank.questions[0].text
+    assert repo.turns(interview.session_id)[0].answer is None
+    interview.submit("alpha1")
+    follow_up = interview.submit("Repeat")
+    assert _kinds(follow_up) == ["follow_up"]
+
+
+def test_interview_end_finishes_early_with_summary(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    interview.submit("alpha1 beta1")
+    replies = interview.submit("end")
+    assert _kinds(replies) == ["summary"]
+    summary = replies[0].summary
+    assert summary is not None and summary.ended_early and summary.answered == 1
+    assert [r.outcome for r in summary.results] == ["graded", "unanswered"]
+    assert interview.state == "finished"
+
+
+def test_interview_end_during_follow_up_shows_feedback_then_summary(
+    repo, bank, grader, clock
+) -> None:
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("alpha1")
+    assert _kinds(interview.submit("end")) == ["feedback", "summary"]
+
+
+def test_interview_end_before_start(repo, bank, grader, clock) -> None:
+    interview = Interview.create(repo, bank, grader, SessionConfig(), clock=clock)
+    assert _kinds(interview.submit("end")) == ["summary"]
+    assert interview.finished
+
+
+def test_interview_blank_and_oversized_answers_are_not_stored(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    assert _kinds(interview.submit("   \n\t ")) == ["info"]
+    assert "limit" in interview.submit("x" * 1_000_000)[0].text
+    assert repo.turns(interview.session_id)[0].answer is None
+    assert grader.calls == []
+
+
+def test_interview_control_characters_are_removed_from_answers(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    interview.submit("alpha1\x00 \x07beta1 ✓ مرحبا")
+    assert repo.turns(interview.session_id)[0].answer == "alpha1 beta1 ✓ مرحبا"
+
+
+# --- modes and timing -------------------------------------------------------------------------
+
+
+def test_interview_exam_mode_gives_feedback_only_at_the_end(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, mode="exam")
+    first = interview.submit("alpha1")  # missed key point, but no follow-up in an exam
+    assert _kinds(first) == ["info", "question"] and first[0].grade is None
+    interview.submit("skip")
+    replies = interview.submit("alpha3 beta3")
+    assert _kinds(replies) == ["info", "feedback", "feedback", "summary"]
+    assert [r.question_id for r in replies[1:3]] == ["q1", "q3"]
+    assert replies[-1].summary is not None and replies[-1].summary.mean_overall == 3.8
+
+
+def test_interview_records_time_taken(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    clock.advance(42.5)
+    interview.submit("alpha1 beta1")
+    turn = repo.turns(interview.session_id)[0]
+    assert turn.seconds_taken == 42.5 and not turn.time_limit_exceeded
+
+
+def test_interview_time_limit_exceeded_is_flagged_and_still_graded(
+    repo, bank, grader, clock
+) -> None:
+    interview = _start(repo, bank, grader, clock, time_limit_s=60)
+    clock.advance(95)
+    replies = interview.submit("alpha1 beta1")
+    assert _kinds(replies) == ["info", "feedback", "question"]
+    assert "Time limit exceeded: 95 s" in replies[0].text
+    turn = repo.turns(interview.session_id)[0]
+    assert turn.time_limit_exceeded and turn.seconds_taken == 95
+    assert replies[1].grade is not None and replies[1].grade.overall == 5.0
+    assert interview.summary().results[0].time_limit_exceeded
+
+
+def test_interview_follow_up_over_time_limit_is_flagged(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, time_limit_s=60)
+    interview.submit("alpha1")
+    clock.advance(61)
+    replies = interview.submit("beta1")
+    assert replies[0].kind == "info"
+    turn = repo.turns(interview.session_id)[0]
+    assert turn.time_limit_exceeded and turn.follow_up_seconds == 61
+
+
+def test_interview_spoken_answer_keeps_transcript_and_confidence(repo, bank, clock) -> None:
+    seen: list[float | None] = []
+
+    class Recording(KeywordGrader):
+        def grade(self, question, answer, *, transcript_confidence=None):  # type: ignore[no-untyped-def]
+            seen.append(transcript_confidence)
+            return super().grade(question, answer)
+
+    interview = _start(repo, bank, Recording(), clock, follow_ups=False)
+    interview.submit("alpha1 beta1", transcript="alfa one beta1", transcript_confidence=0.42)
+    turn = repo.turns(interview.session_id)[0]
+    assert (turn.transcript, turn.transcript_confidence) == ("alfa one beta1", 0.42)
+    assert seen == [0.42]
+
+
+# --- question selection -----------------------------------------------------------------------
+
+
+def test_select_questions_by_ids_topic_and_seeded_shuffle(bank) -> None:
+    assert [q.id for q in select_questions(bank, SessionConfig(question_ids=["q3", "q1"]))] == [
+        "q3",
+        "q1",
+    ]
+    assert [q.id for q in select_questions(bank, SessionConfig(topics=["vae"]))] == ["q3"]
+    assert [q.id for q in select_questions(bank, SessionConfig(num_questions=2))] == ["q1", "q2"]
+    shuffled = SessionConfig(order="shuffled", seed=7)
+    assert select_questions(bank, shuffled) == select_questions(bank, shuffled)
+
+
+def test_select_questions_rejects_unknown_topic_and_id(bank) -> None:
+    with pytest.raises(SessionError, match="choose from: gan, vae"):
+        select_questions(bank, SessionConfig(topics=["rl"]))
+    with pytest.raises(BankError, match="questions list"):
+        select_questions(bank, SessionConfig(question_ids=["nope"]))
+
+
+def test_interview_shuffled_without_seed_records_the_seed(repo, bank, grader, clock) -> None:
+    interview = Interview.create(repo, bank, grader, SessionConfig(order="shuffled"), clock=clock)
+    seed = interview.config.seed
+    assert seed is not None
+    again = select_questions(bank, SessionConfig(order="shuffled", seed=seed))
+    assert interview.question_ids == [q.id for q in again]
+
+
+# --- persistence, resume, failures ------------------------------------------------------------
+
+
+def test_interview_resume_mid_question_re_asks_it(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    interview.submit("alpha1 beta1")
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    replies = loaded.resume()
+    assert _kinds(replies) == ["info", "question"] and replies[1].question_id == "q2"
+    assert loaded.progress.label == "Question 2 of 3"
+    assert _kinds(loaded.submit("alpha2 beta2")) == ["feedback", "question"]
+
+
+def test_interview_resume_in_follow_up_re_asks_follow_up(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    follow_up = interview.submit("alpha1")[0]
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    replies = loaded.resume()
+    assert _kinds(replies) == ["info", "follow_up"] and replies[1].text == follow_up.text
+    assert _kinds(loaded.submit("beta1")) == ["feedback", "question"]
+
+
+def test_interview_crash_during_grading_is_graded_on_resume(repo, bank, grader, clock) -> None:
+    crashing = Interview.create(
+        repo, bank, RaisingGrader(RuntimeError("killed")), SessionConfig(), clock=clock
+    )
+    crashing.start()
+    with pytest.raises(RuntimeError):
+        crashing.submit("alpha1 beta1 typed before the crash")
+    stored = repo.turns(crashing.session_id)[0]
+    assert stored.answer == "alpha1 beta1 typed before the crash"
+    assert repo.get_session(crashing.session_id).state == "grading"
+    loaded = Interview.load(repo, bank, grader, crashing.session_id, clock=clock)
+    replies = loaded.resume()
+    assert _kinds(replies) == ["info", "feedback", "question"]
+    assert replies[1].grade is not None and replies[1].grade.overall == 5.0
+    assert grader.calls == [("q1", "alpha1 beta1 typed before the crash")]
+    assert repo.pending_turns(crashing.session_id) == []
+
+
+def test_interview_resume_after_grade_stored_does_not_regrade(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    interview.submit("alpha1 beta1")
+    # Simulate a crash after the grade was committed but before the turn was closed.
+    turn = repo.turns(interview.session_id)[0]
+    repo.save_turn(turn.model_copy(update={"status": "answered"}), state="grading", current_index=0)
+    calls = len(grader.calls)
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    assert _kinds(loaded.resume()) == ["info", "feedback", "question"]
+    assert len(grader.calls) == calls
+
+
+def test_interview_store_failure_leaves_engine_unchanged_for_retry(
+    repo, bank, grader, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interview = _start(repo, bank, grader, clock, follow_ups=False)
+    original = repo.save_turn
+
+    def broken(turn: TurnRecord, **kwargs: object) -> TurnRecord:
+        raise StoreError("The database is unavailable or locked while saving the answer.")
+
+    monkeypatch.setattr(repo, "save_turn", broken)
+    with pytest.raises(StoreError):
+        interview.submit("alpha1 beta1")
+    assert interview.state == "asking" and grader.calls == []
+    monkeypatch.setattr(repo, "save_turn", original)
+    assert _kinds(interview.submit("alpha1 beta1")) == ["feedback", "question"]
+
+
+def test_interview_load_unknown_id_raises_session_error(repo, bank, grader) -> None:
+    with pytest.raises(SessionError, match="No interview session"):
+        Interview.load(repo, bank, grader, "does-not-exist")
+
+
+def test_interview_history_rebuilds_the_conversation(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("alpha1")
+    interview.submit("beta1")
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    assert _kinds(loaded.history()) == [
+        "question",
+        "answer",
+        "follow_up",
+        "answer",
+        "feedback",
+        "question",
+    ]
+
+
+def test_regrade_pending_completes_pending_and_missing_grades(repo, bank, grader, clock) -> None:
+    interview = _start(repo, bank, PendingGrader(), clock)
+    interview.submit("alpha1 beta1")
+    interview.submit("alpha2")
+    assert len(repo.pending_turns()) == 2
+    report = regrade_pending(repo, bank, grader)
+    assert (report.found, report.completed, report.still_pending) == (2, 2, 0)
+    assert repo.pending_turns() == []
+    assert sorted(g.overall or 0 for g in repo.final_grades()) == [2.5, 5.0]
+    again = regrade_pending(repo, bank, PendingGrader())
+    assert again.found == 0
