@@ -6,3 +6,5 @@ Add one line per command module; keep them in this order.
 from interviewer.cli import doctor  # noqa: F401
 from interviewer.cli import knowledge  # noqa: F401
 from interviewer.cli import report  # noqa: F401
+from interviewer.cli import questions  # noqa: F401
+from interviewer.cli import grading  # noqa: F401
