@@ -19,7 +19,8 @@ a split is ours and deliberately conservative, because a wrong split corrupts a 
   belongs in code spans, which are never touched;
 - ``areGenerative``/``trainingGANs`` split at the lower→upper boundary only when the
   lowercase left part is a known word; ``CycleGANand``/``GANsonsmall`` split after the
-  acronym only when the lowercase tail is a word (``s`` stays as the plural).
+  acronym only when the lowercase tail is a word (``s`` stays as the plural) and that reading
+  is likelier than CamelCase (``GANSpace``, ``VGGNet`` stay whole).
 
 Every accepted piece is a known word, so a second pass changes nothing (idempotence).
 """
@@ -40,6 +41,7 @@ _MIN_CONTENT_LEN = 4
 _MAX_TOKEN_LEN = 60
 _LONG_WORD = 6
 _COMMON_COUNT = 1_000_000
+_TAIL_COUNT = 10_000_000
 # Articles always precede a noun, so a glued token can never end with one ("progan" ≠ "prog an").
 _ARTICLES = frozenset({"a", "an", "the"})
 # Inflected left words glue to the next word at a phrase boundary ("preservingdata").
@@ -154,12 +156,27 @@ def _split_after_paren(match: re.Match[str]) -> str:
 
 
 def _split_acronym_tail(head: str, tail: str) -> str:
+    """Read ``GANsand`` as ``GANs and``, ``GANtraining`` as ``GAN training``, but keep
+    ``GANSpace``/``VGGNet`` whole: the likeliest reading (by word counts) wins."""
+    readings: list[tuple[float, str]] = []
+    camel_word = (head[-1] + tail).lower()
+    if _is_word(camel_word):  # CamelCase: the last capital starts the next word
+        readings.append((wordsegment.UNIGRAMS[camel_word], head + tail))
     if tail.startswith("s") and len(tail) > 1:
         rest = _as_words(tail[1:])
         if rest:
-            return f"{head}s {rest}"
+            readings.append((_weakest_count(rest), f"{head}s {rest}"))
     words = _as_words(tail)
-    return f"{head} {words}" if words else head + tail
+    if words:
+        readings.append((_weakest_count(words), f"{head} {words}"))
+    # Names glue an acronym to a rarer word on purpose ("ASVspoof", "IEEEtran"): a split needs
+    # a common word after the acronym.
+    best = max(readings, default=(0.0, head + tail))
+    return best[1] if best[0] >= _TAIL_COUNT else head + tail
+
+
+def _weakest_count(words: str) -> float:
+    return min(wordsegment.UNIGRAMS[word] for word in words.split())
 
 
 def _as_words(token: str) -> str:
