@@ -8,3 +8,6 @@ from interviewer.cli import knowledge  # noqa: F401
 from interviewer.cli import report  # noqa: F401
 from interviewer.cli import questions  # noqa: F401
 from interviewer.cli import grading  # noqa: F401
+from interviewer.cli import calibrate  # noqa: F401
+from interviewer.cli import documents  # noqa: F401
+from interviewer.cli import interview  # noqa: F401

@@ -1,0 +1,78 @@
+"""`interviewer documents import`: turn raw text or Markdown into clean knowledge documents."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from interviewer.cli import app, friendly
+from interviewer.errors import InputError
+from interviewer.knowledge.loader import parse_document
+from interviewer.knowledge.normalize import normalize_text
+from interviewer.knowledge.seeds import render_document
+
+documents_app = typer.Typer(help="Knowledge documents: import and clean.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("import")
+@friendly
+def import_documents(
+    files: list[Path] = typer.Argument(..., help="Raw .txt or .md files to import."),  # noqa: B008
+    out: Path = typer.Option(Path("knowledge"), "--out", help="Folder for the clean Markdown."),  # noqa: B008
+    title: str = typer.Option("", "--title", help="Title (one file only); default: from the text."),
+    origin: str = typer.Option("", "--origin", help="URL or publication (one file only)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite existing documents."),
+) -> None:
+    """Normalize raw documents and write them as Markdown with title/origin front matter.
+
+    Glued words and typographic debris are fixed as the loader fixes them, so the written
+    file is what will be ingested. Run `interviewer ingest` afterwards.
+    """
+    if (title or origin) and len(files) > 1:
+        raise InputError("--title and --origin apply to one file; import the files one at a time")
+    out.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        target = out / f"{_slug(path.stem)}.md"
+        if target.exists() and not force:
+            raise InputError(f"{target} already exists; pass --force to overwrite it")
+        text = import_text(path.name, _read(path), title=title, origin=origin)
+        target.write_text(text, encoding="utf-8")
+        typer.echo(f"{path} -> {target}")
+
+
+def import_text(name: str, raw: str, *, title: str = "", origin: str = "") -> str:
+    """Return the clean Markdown document (front matter included) for one raw text.
+
+    Args:
+        name: Source file name; names the document when it has no title.
+        raw: The raw text, with or without ``title:``/``origin:`` front matter.
+        title: Overrides the title found in the text.
+        origin: Overrides the origin found in the text.
+    """
+    doc = parse_document(name, raw)
+    if not doc.text.strip():
+        raise InputError(f"{name} has no text to import")
+    found = doc.title if doc.title != Path(name).stem else re.sub(r"[-_]+", " ", doc.title).capitalize()
+    final_title = normalize_text(title or found).strip()
+    body = doc.text if doc.text.startswith("# ") else f"# {final_title}\n\n{doc.text}"
+    return render_document(final_title, origin or doc.origin or f"imported from {name}", body)
+
+
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({exc.strerror or exc}); check the path") from exc
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path} is a binary file; import text or Markdown files only")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text; convert it to UTF-8 first") from exc
+
+
+def _slug(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "document"
