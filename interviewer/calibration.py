@@ -35,7 +35,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from statistics import fmean
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -43,6 +43,9 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from interviewer.bank import Bank, Question, adhoc_question
 from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grade
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from interviewer.store.repository import Repository
 
 __all__ = [
     "AnswerGrader",
@@ -70,6 +73,7 @@ __all__ = [
     "parse_human_scores",
     "rater_biases",
     "round_score",
+    "session_scores",
 ]
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -716,8 +720,13 @@ def flag_question(stats: QuestionStats, rated_units: int) -> list[QuestionFlag]:
                     "rubric; review this question's automatic grades by hand until they agree.",
                 )
             )
+    # Alpha alone over-flags questions where everyone scores alike (little variance to agree
+    # on), so a low alpha counts only when the raters are also half a point apart or more.
     alpha_low = (
-        stats.alpha is not None and rated_units >= MIN_ANSWERS and stats.alpha < ALPHA_TENTATIVE
+        stats.alpha is not None
+        and rated_units >= MIN_ANSWERS
+        and stats.alpha < ALPHA_TENTATIVE
+        and (stats.human_mad or 0.0) >= RATER_MAD / 2
     )
     mad_high = stats.human_mad is not None and stats.human_mad >= RATER_MAD
     if alpha_low or mad_high:
@@ -880,6 +889,30 @@ def calibrate(
         session_answers=len(session_scores),
         repeat=repeat,
     )
+
+
+def session_scores(repository: Repository) -> list[SessionScore]:
+    """Every graded answer of the stored sessions (newest grade per answer), for item statistics.
+
+    Answers of anonymous sessions count as one candidate per session.
+    """
+    candidates: dict[str, str] = {}
+    out = []
+    for record in repository.final_grades():
+        if record.overall is None:
+            continue
+        if record.session_id not in candidates:
+            session = repository.find_session(record.session_id)
+            name = session.candidate if session and session.candidate else ""
+            candidates[record.session_id] = name or f"session:{record.session_id}"
+        out.append(
+            SessionScore(
+                question_id=record.question_id,
+                candidate=candidates[record.session_id],
+                score=record.overall,
+            )
+        )
+    return out
 
 
 def _group(rows: Sequence[HumanScore]) -> list[CalibrationItem]:

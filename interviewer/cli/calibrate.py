@@ -1,0 +1,134 @@
+"""``interviewer calibrate FILE``: agreement of the automatic grader with the hiring team."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from interviewer.cli import app, emit_json, friendly
+from interviewer.errors import BankError, InputError
+from interviewer.settings import Settings
+
+__all__ = ["calibrate"]
+
+
+@app.command()
+@friendly
+def calibrate(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL of human scores.")],
+    repeat: Annotated[
+        int, typer.Option("--repeat", min=1, max=20, help="Grade a sample N times: score spread.")
+    ] = 1,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write an HTML report with plots here.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    grader: Annotated[
+        str | None, typer.Option("--grader", help="offline or llm (default from settings).")
+    ] = None,
+    sessions: Annotated[
+        bool,
+        typer.Option("--sessions/--no-sessions", help="Add stored session grades to item stats."),
+    ] = True,
+) -> None:
+    """Compare automatic grades with interviewers' scores, and find questions that misbehave.
+
+    FILE has the columns question_id (or question), answer, rater, score (0-5) and optionally
+    reference_answer and candidate. Bad rows are listed with their line number; good rows are
+    kept.
+    """
+    from interviewer.bank import load_default_bank
+    from interviewer.calibration import calibrate as run
+    from interviewer.calibration import load_human_scores, session_scores
+    from interviewer.grading.service import build_grading_service
+
+    if fmt not in ("text", "json"):
+        raise InputError(f"Unknown format {fmt!r}: choose text or json.")
+    if grader not in (None, "offline", "llm"):
+        raise InputError(f"Unknown grader {grader!r}: choose offline or llm.")
+    settings = Settings()
+    try:
+        bank = load_default_bank(settings)
+    except BankError as exc:
+        typer.echo(
+            f"Warning: {exc} Only rows with question text and reference_answer can be used.",
+            err=True,
+        )
+        bank = None
+    imported = load_human_scores(str(file), bank)
+    for problem in imported.problems:
+        typer.echo(f"{file.name}:{problem.line}: {problem.reason}", err=True)
+    if imported.problems:
+        typer.echo(
+            f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True
+        )
+    service = build_grading_service(settings, grader)  # type: ignore[arg-type]
+    stored = []
+    if sessions:
+        from interviewer.store.db import open_database
+        from interviewer.store.repository import Repository
+
+        stored = session_scores(Repository(open_database(settings)))
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            typer.echo(f"graded {done}/{total} answers", err=True)
+
+    result = run(imported, service, session_scores=stored, repeat=repeat, progress=progress)
+    if report is not None:
+        from interviewer.reports.calibration import render_calibration_html
+
+        try:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(render_calibration_html(result), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"Cannot write {report}: {exc.strerror}. Choose another path."
+            ) from exc
+        typer.echo(f"Calibration report written to {report}.", err=True)
+    if fmt == "json":
+        emit_json(result.to_json())
+        return
+    _print_text(result)
+
+
+def _print_text(result: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from interviewer.calibration import CalibrationResult
+
+    assert isinstance(result, CalibrationResult)
+    o = result.overall
+
+    def f(value: float | None, signed: bool = False) -> str:
+        return "–" if value is None else (f"{value:+.2f}" if signed else f"{value:.2f}")
+
+    console = Console()
+    console.print(
+        f"[bold]Overall[/] ({o.n} answers, grader {result.grader}): QWK {f(o.qwk)} · "
+        f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
+        f"bias {f(o.bias, True)} · interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})"
+    )
+    table = Table("question", "n", "QWK", "MAE", "bias", "alpha", "mean", "discr.", "flags")
+    for q in result.questions:
+        table.add_row(
+            q.question_id,
+            str(q.n),
+            f(q.qwk),
+            f(q.mae),
+            f(q.bias, True),
+            f(q.alpha),
+            f(q.items.mean),
+            f(q.items.discrimination),
+            ", ".join(fl.code for fl in q.flags),
+        )
+    console.print(table)
+    for q in result.questions:
+        for flag in q.flags:
+            console.print(
+                f"[bold]{q.question_id}[/] {flag.code}: {flag.reason} → {flag.action}",
+                highlight=False,
+            )
