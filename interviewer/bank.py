@@ -11,14 +11,34 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from interviewer.errors import BankError
 
-__all__ = ["Bank", "Question", "SourceRef", "load_bank", "adhoc_question"]
+if TYPE_CHECKING:
+    from interviewer.settings import Settings
+
+__all__ = [
+    "BANK_FILE",
+    "Bank",
+    "Question",
+    "SourceRef",
+    "adhoc_question",
+    "bank_path",
+    "citation_problems",
+    "load_bank",
+    "load_default_bank",
+    "markdown_headings",
+]
+
+BANK_FILE = "questions.yaml"
+
+# ATX headings ("## Title", optional closing hashes); fenced code is skipped separately.
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 class SourceRef(BaseModel):
@@ -86,13 +106,16 @@ class Bank(BaseModel):
         """Distinct topics in bank order."""
         return list(dict.fromkeys(q.topic for q in self.questions))
 
-    def filter(self, topics: Iterable[str] | None = None, difficulty: int | None = None) -> list[Question]:
+    def filter(
+        self, topics: Iterable[str] | None = None, difficulty: int | None = None
+    ) -> list[Question]:
         """Questions matching the given topics and difficulty (None means any)."""
         wanted = set(topics) if topics else None
         return [
             q
             for q in self.questions
-            if (wanted is None or q.topic in wanted) and (difficulty is None or q.difficulty == difficulty)
+            if (wanted is None or q.topic in wanted)
+            and (difficulty is None or q.difficulty == difficulty)
         ]
 
 
@@ -120,14 +143,71 @@ def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
         try:
             questions.append(Question.model_validate(entry))
         except ValidationError as exc:
-            raise BankError(f"Question {label} in {path.name} is invalid: {_first_error(exc)}") from exc
+            raise BankError(
+                f"Question {label} in {path.name} is invalid: {_first_error(exc)}"
+            ) from exc
     _check_unique(questions, path)
     if knowledge_dir is not None:
         _check_sources(questions, knowledge_dir, path)
     return Bank(questions=questions)
 
 
-def adhoc_question(text: str, reference_answer: str, key_points: list[str] | None = None) -> Question:
+def bank_path(settings: Settings) -> Path:
+    """Where the question bank lives: ``questions.yaml`` in the knowledge directory."""
+    return settings.knowledge_dir / BANK_FILE
+
+
+def load_default_bank(settings: Settings) -> Bank:
+    """Load the bank from the knowledge directory, checking that cited documents exist.
+
+    Raises:
+        BankError: The bank is missing or invalid (the entry is named).
+    """
+    return load_bank(bank_path(settings), settings.knowledge_dir)
+
+
+def markdown_headings(text: str) -> list[str]:
+    """The text of every ATX heading in a Markdown document, in order (code fences skipped)."""
+    headings: list[str] = []
+    in_fence = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        match = None if in_fence else _HEADING.match(line)
+        if match:
+            headings.append(match.group(2).strip())
+    return headings
+
+
+def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
+    """Every citation whose document is missing or whose heading is not a heading in it.
+
+    An empty heading cites the whole document. Returns one readable line per problem, so a
+    test or ``doctor`` can show them all at once.
+    """
+    headings: dict[str, set[str] | None] = {}
+    problems: list[str] = []
+    for q in bank.questions:
+        for src in q.sources:
+            if src.document not in headings:
+                path = knowledge_dir / src.document
+                headings[src.document] = (
+                    set(markdown_headings(path.read_text(encoding="utf-8")))
+                    if path.is_file()
+                    else None
+                )
+            known = headings[src.document]
+            if known is None:
+                problems.append(f"{q.id}: document {src.document!r} not found in {knowledge_dir}")
+            elif src.heading and src.heading not in known:
+                problems.append(f"{q.id}: {src.document!r} has no heading {src.heading!r}")
+    return problems
+
+
+def adhoc_question(
+    text: str, reference_answer: str, key_points: list[str] | None = None
+) -> Question:
     """A question outside the bank, built from free text and a reference answer.
 
     Key points default to the reference's sentences (clauses when it is one long sentence).
