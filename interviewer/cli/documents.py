@@ -55,7 +55,9 @@ def import_text(name: str, raw: str, *, title: str = "", origin: str = "") -> st
     doc = parse_document(name, raw)
     if not doc.text.strip():
         raise InputError(f"{name} has no text to import")
-    found = doc.title if doc.title != Path(name).stem else re.sub(r"[-_]+", " ", doc.title).capitalize()
+    found = doc.title
+    if found == Path(name).stem:  # no title in the text: use the file name, readable
+        found = re.sub(r"[-_]+", " ", found).capitalize()
     final_title = normalize_text(title or found).strip()
     body = doc.text if doc.text.startswith("# ") else f"# {final_title}\n\n{doc.text}"
     return render_document(final_title, origin or doc.origin or f"imported from {name}", body)
