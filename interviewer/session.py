@@ -829,7 +829,6 @@ def _render_summary(summary: Summary) -> str:
         }[result.outcome]
         extra = " (time limit exceeded)" if result.time_limit_exceeded else ""
         lines.append(f"{result.position + 1}. {result.question_text} — {score}{extra}")
-    lines.append(f"session: {summary.session_id}")
     return "\n".join(lines)
 
 

@@ -180,7 +180,7 @@ def test_interview_last_answer_ends_with_summary(repo, bank, grader, clock) -> N
     assert summary is not None
     assert (summary.answered, summary.graded, summary.mean_overall) == (3, 3, 2.5)
     assert not summary.ended_early
-    assert f"session: {interview.session_id}" in replies[-1].text
+    assert summary.session_id == interview.session_id
     assert interview.finished and repo.get_session(interview.session_id).finished_at is not None
     assert _kinds(interview.submit("more?")) == ["info"]
 

@@ -1,0 +1,249 @@
+"""Terminal mode: ``interviewer interview``, ``interviewer sessions list``, ``interviewer regrade``.
+
+The interview runs the same engine as the web app. Answers are read from stdin one line at a
+time (commands ``hint``, ``skip``, ``repeat``, ``end`` as the whole line), so it can be scripted:
+``printf 'my answer\\nskip\\n' | interviewer interview --questions q01,q04``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from interviewer.cli import app, emit_json, friendly
+from interviewer.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from interviewer.bank import Bank
+    from interviewer.session import AnswerGrader, Interview, Reply
+    from interviewer.store import Repository
+
+sessions_app = typer.Typer(help="Stored interview sessions.", no_args_is_help=True)
+app.add_typer(sessions_app, name="sessions")
+
+
+class ModeChoice(StrEnum):
+    """Interview mode."""
+
+    practice = "practice"
+    exam = "exam"
+
+
+class GraderChoice(StrEnum):
+    """Grader kind."""
+
+    offline = "offline"
+    llm = "llm"
+
+
+class OrderChoice(StrEnum):
+    """Question order."""
+
+    bank = "bank"
+    shuffled = "shuffled"
+
+
+class FormatChoice(StrEnum):
+    """Output format."""
+
+    text = "text"
+    json = "json"
+
+
+@app.command()
+@friendly
+def interview(
+    questions: Annotated[
+        str | None, typer.Option("--questions", help="Comma-separated question ids, e.g. q01,q04.")
+    ] = None,
+    mode: Annotated[ModeChoice, typer.Option("--mode")] = ModeChoice.practice,
+    grader: Annotated[
+        GraderChoice | None,
+        typer.Option("--grader", help="Default: from settings (llm when a key or URL is set)."),
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Candidate name.")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="Session id to continue.")] = None,
+    topics: Annotated[str | None, typer.Option("--topics", help="Comma-separated topics.")] = None,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=100, help="Number of questions.")
+    ] = 5,
+    difficulty: Annotated[int | None, typer.Option("--difficulty", min=1, max=3)] = None,
+    order: Annotated[OrderChoice, typer.Option("--order")] = OrderChoice.bank,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for --order shuffled.")] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=1, help="Seconds per answer (overruns are flagged)."),
+    ] = None,
+    follow_ups: Annotated[bool, typer.Option("--follow-ups/--no-follow-ups")] = True,
+) -> None:
+    """Run an interview in the terminal, reading one answer per line from stdin."""
+    from interviewer.session import Interview, SessionConfig
+
+    settings = Settings()
+    bank = _load_bank(settings)
+    repo = _repository(settings)
+    if resume:
+        stored = repo.get_session(resume.strip())
+        kind = stored.config.get("grader")
+        answer_grader = _grader(settings, str(kind) if kind else None)
+        session = Interview.load(repo, bank, answer_grader, stored.id)
+        replies = session.resume()
+    else:
+        config = SessionConfig(
+            candidate=name,
+            question_ids=_split(questions),
+            topics=_split(topics),
+            num_questions=count,
+            difficulty=difficulty,
+            order=order.value,
+            seed=seed,
+            mode=mode.value,
+            follow_ups=follow_ups,
+            time_limit_s=time_limit,
+            grader=grader.value if grader else None,
+        )
+        answer_grader = _grader(settings, config.grader)
+        session = Interview.create(repo, bank, answer_grader, config)
+        replies = session.start()
+    _run(session, replies, typer.get_text_stream("stdin"))
+
+
+@sessions_app.command("list")
+@friendly
+def sessions_list(
+    candidate: Annotated[str | None, typer.Option("--candidate", help="Only this one.")] = None,
+    output: Annotated[FormatChoice, typer.Option("--format")] = FormatChoice.text,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
+) -> None:
+    """List stored sessions, newest first."""
+    listings = _repository(Settings()).list_sessions(candidate=candidate, limit=limit)
+    if output is FormatChoice.json:
+        emit_json(
+            [
+                {
+                    "id": item.session.id,
+                    "candidate": item.session.candidate,
+                    "state": item.session.state,
+                    "mode": item.session.config.get("mode"),
+                    "created_at": item.session.created_at.isoformat(),
+                    "finished_at": (
+                        item.session.finished_at.isoformat() if item.session.finished_at else None
+                    ),
+                    "questions": item.questions,
+                    "answered": item.answered,
+                    "graded": item.graded,
+                    "pending": item.pending,
+                    "mean_overall": item.mean_overall,
+                }
+                for item in listings
+            ]
+        )
+        return
+    if not listings:
+        typer.echo("No sessions stored yet. Start one with `interviewer interview`.")
+        return
+    for item in listings:
+        score = f"{item.mean_overall:.1f}/5" if item.mean_overall is not None else "-"
+        typer.echo(
+            f"{item.session.id}  {item.session.created_at:%Y-%m-%d %H:%M}  "
+            f"{item.session.candidate or '(anonymous)'}  {item.session.state}  "
+            f"{item.answered}/{item.questions} answered  mean {score}"
+            + (f"  {item.pending} pending" if item.pending else "")
+        )
+
+
+@app.command()
+@friendly
+def regrade(
+    pending: Annotated[
+        bool,
+        typer.Option("--pending", help="Grade every answer whose grade is pending or missing."),
+    ] = False,
+    session: Annotated[str | None, typer.Option("--session", help="Only this session.")] = None,
+    grader: Annotated[GraderChoice | None, typer.Option("--grader")] = None,
+) -> None:
+    """Finish grades that could not be computed (LLM down, process killed)."""
+    from interviewer.session import regrade_pending
+
+    if not pending:
+        typer.echo("Nothing to do: pass --pending to grade pending or missing grades.", err=True)
+        raise typer.Exit(2)
+    settings = Settings()
+    report = regrade_pending(
+        _repository(settings),
+        _load_bank(settings),
+        _grader(settings, grader.value if grader else None),
+        session_id=session,
+    )
+    typer.echo(
+        f"Regraded {report.completed} of {report.found} pending answer(s); "
+        f"{report.still_pending} still pending."
+    )
+    for reason in report.failed:
+        typer.echo(f"  {reason}", err=True)
+    if report.still_pending:
+        raise typer.Exit(1)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _run(session: Interview, replies: list[Reply], stdin: TextIO) -> None:
+    """Print replies and feed stdin lines to the engine until the interview ends or input does."""
+    interactive = stdin.isatty()
+    _print(replies)
+    while not session.finished:
+        if interactive:
+            typer.echo("> ", nl=False)
+        line = stdin.readline()
+        if not line:
+            typer.echo(
+                "Input ended before the interview did; everything so far is saved. Continue "
+                f"with `interviewer interview --resume {session.session_id}`."
+            )
+            break
+        _print(session.submit(line.rstrip("\r\n")))
+    typer.echo(f"session: {session.session_id}")
+
+
+def _print(replies: list[Reply]) -> None:
+    for reply in replies:
+        typer.echo(_render(reply))
+
+
+def _render(reply: Reply) -> str:
+    if reply.kind == "question":
+        label = reply.progress.label if reply.progress else "Question"
+        return f"\n[{label}] {reply.text}"
+    if reply.kind == "follow_up":
+        return f"Follow-up: {reply.text}"
+    if reply.kind == "feedback":
+        return f"--- Feedback ---\n{reply.text}"
+    if reply.kind == "summary":
+        return f"\n=== Summary ===\n{reply.text}"
+    return reply.text
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _load_bank(settings: Settings) -> Bank:
+    from interviewer.bank import load_default_bank
+
+    return load_default_bank(settings)
+
+
+def _repository(settings: Settings) -> Repository:
+    from interviewer.store import Repository, open_database
+
+    return Repository(open_database(settings))
+
+
+def _grader(settings: Settings, kind: str | None) -> AnswerGrader:
+    from interviewer.grading.service import build_grading_service
+
+    chosen = kind if kind in ("offline", "llm") else None
+    return build_grading_service(settings, chosen)  # type: ignore[arg-type]

@@ -1,0 +1,185 @@
+"""Terminal mode: `interviewer interview` scripted through stdin, `sessions list`, `regrade`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from interviewer.bank import Question
+from interviewer.cli import app
+from interviewer.cli import interview as interview_cli
+from interviewer.grading.base import Grade, GraderInfo, KeyPointVerdict
+from interviewer.settings import Settings
+from interviewer.store import Repository, open_database
+
+runner = CliRunner()
+
+
+class KeywordGrader:
+    """Covers a key point when the answer contains its first word."""
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        verdicts = [
+            KeyPointVerdict(
+                key_point=kp,
+                verdict="covered" if kp.split()[0].lower() in answer.lower() else "missed",
+            )
+            for kp in question.key_points
+        ]
+        covered = sum(v.verdict == "covered" for v in verdicts)
+        return Grade(
+            question_id=question.id,
+            overall=5 * covered / len(verdicts),
+            key_points=verdicts,
+            feedback="keyword feedback",
+            grader=GraderInfo(kind="keyword"),
+        )
+
+
+class PendingGrader:
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        return Grade(
+            question_id=question.id,
+            status="pending",
+            message="LLM unreachable",
+            grader=GraderInfo(kind="llm"),
+        )
+
+
+@pytest.fixture
+def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A three-question bank in its own knowledge folder."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    questions = [
+        {
+            "id": f"q0{i}",
+            "text": f"Explain concept number {i}.",
+            "topic": "gan",
+            "difficulty": 1,
+            "key_points": [f"alpha{i} first point", f"beta{i} second point"],
+        }
+        for i in (1, 2, 3)
+    ]
+    (folder / "questions.yaml").write_text(yaml.safe_dump({"questions": questions}))
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def keyword_grader(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: KeywordGrader())
+
+
+def _repo() -> Repository:
+    return Repository(open_database(Settings()))
+
+
+def _session_id(output: str) -> str:
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("session: ")
+    return last.removeprefix("session: ")
+
+
+def test_interview_cli_scripted_practice_run(knowledge: Path, keyword_grader: None) -> None:
+    script = "alpha1 beta1 both\nhint\nalpha2 only\nbeta2 now\nskip\n"
+    result = runner.invoke(app, ["interview", "--name", "Ada"], input=script)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "[Question 1 of 3] Explain concept number 1." in out
+    assert "Score: 5.0/5" in out
+    assert "Hint:" in out and "Follow-up:" in out
+    assert "=== Summary ===" in out and "skipped" in out
+    session_id = _session_id(out)
+    turns = _repo().turns(session_id)
+    assert [t.answer for t in turns] == ["alpha1 beta1 both", "alpha2 only", None]
+    assert turns[1].follow_up_answer == "beta2 now" and turns[1].hints
+
+
+def test_interview_cli_selected_questions_exam_mode(knowledge: Path, keyword_grader: None) -> None:
+    result = runner.invoke(
+        app, ["interview", "--questions", "q03,q01", "--mode", "exam"], input="alpha3\nalpha1\n"
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("concept number 3") < out.index("concept number 1")
+    assert "Follow-up:" not in out
+    assert out.count("--- Feedback ---") == 2
+    assert out.index("Answer saved") < out.index("--- Feedback ---")
+
+
+def test_interview_cli_input_ends_early_then_resume(knowledge: Path, keyword_grader: None) -> None:
+    first = runner.invoke(app, ["interview", "--no-follow-ups"], input="alpha1\n")
+    assert first.exit_code == 0, first.output
+    session_id = _session_id(first.stdout)
+    assert f"--resume {session_id}" in first.stdout
+    second = runner.invoke(app, ["interview", "--resume", session_id], input="alpha2 beta2\nend\n")
+    assert second.exit_code == 0, second.output
+    assert "Welcome back" in second.stdout and "[Question 2 of 3]" in second.stdout
+    assert _session_id(second.stdout) == session_id
+    assert [t.answer for t in _repo().turns(session_id)] == ["alpha1", "alpha2 beta2", None]
+
+
+def test_interview_cli_unknown_question_or_session_is_a_clear_error(
+    knowledge: Path, keyword_grader: None
+) -> None:
+    result = runner.invoke(app, ["interview", "--questions", "q99"], input="")
+    assert result.exit_code == 1
+    assert "No question with id 'q99'" in result.stderr and "Traceback" not in result.output
+    result = runner.invoke(app, ["interview", "--resume", "no-such-id"], input="")
+    assert result.exit_code == 1 and "sessions list" in result.stderr
+
+
+def test_sessions_list_json_and_candidate_filter(knowledge: Path, keyword_grader: None) -> None:
+    runner.invoke(app, ["interview", "--name", "Ada", "-n", "1"], input="alpha1 beta1\n")
+    runner.invoke(app, ["interview", "--name", "Bob", "-n", "2"], input="end\n")
+    result = runner.invoke(app, ["sessions", "list", "--format", "json", "--candidate", "Ada"])
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert (row["candidate"], row["state"], row["answered"], row["mean_overall"]) == (
+        "Ada",
+        "finished",
+        1,
+        5.0,
+    )
+    text = runner.invoke(app, ["sessions", "list"]).stdout
+    assert "Ada" in text and "Bob" in text
+
+
+def test_regrade_pending_completes_pending_grades(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: PendingGrader())
+    run = runner.invoke(app, ["interview", "-n", "2"], input="alpha1 beta1\nalpha2\n")
+    assert "could not be graded" in run.stdout
+    still_down = runner.invoke(app, ["regrade", "--pending"])
+    assert still_down.exit_code == 1 and "Regraded 0 of 2" in still_down.stdout
+    monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: KeywordGrader())
+    result = runner.invoke(app, ["regrade", "--pending"])
+    assert result.exit_code == 0, result.output
+    assert "Regraded 2 of 2 pending answer(s); 0 still pending." in result.stdout
+    assert sorted(g.overall or 0 for g in _repo().final_grades()) == [2.5, 5.0]
+    assert "Regraded 0 of 0" in runner.invoke(app, ["regrade", "--pending"]).stdout
+
+
+def test_interview_cli_with_grading_service_and_fake_llm(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
+    result = runner.invoke(
+        app,
+        ["interview", "--grader", "llm", "-n", "1", "--no-follow-ups"],
+        input="alpha1 first point holds because beta1 second point follows.\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Score:" in result.stdout
+    grade = next(iter(_repo().session_grades(_session_id(result.stdout)).values()))
+    assert grade.status == "graded" and grade.grader_kind == "llm"
