@@ -6,8 +6,9 @@ Each chunk belongs to one section (its heading path travels with it), holds at m
 embedded text (heading path + body) is checked with the model's own word-piece tokenizer and
 split further when it would pass 256 word pieces, so nothing is ever silently truncated.
 
-A section whose text is only questions (a question list with empty answers) yields no chunk:
-it answers nothing, and as evidence it would only echo the question being asked back.
+A section whose text is only questions or interview prompts ("Explain ...", "Describe ...":
+a question list with empty answers) yields no chunk: it answers nothing, and as evidence it
+would only echo the question being asked back.
 
 LangChain's ``MarkdownHeaderTextSplitter`` + ``TokenTextSplitter`` do a similar job but neither
 checks a second tokenizer's limit; the packing below is small enough to own.
@@ -31,13 +32,19 @@ __all__ = ["Chunk", "Chunker", "chunk_document", "split_sections"]
 Counter = Callable[[str], int]
 
 # Bump when the chunking rules change: stored chunks made by other rules are then rebuilt.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # A sentence ends with . ! or ? (optionally closed by a quote or bracket) before a capital,
 # a digit or an opening quote/bracket; abbreviations like "e.g. the" are not split.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[A-Z0-9\"'(\[])")
+# Imperative openings of interview prompts ("Explain the roles of ..."), which ask, not state.
+_PROMPT_START = re.compile(
+    r"^(explain|describe|discuss|compare|contrast|define|list|name|outline|give|provide|"
+    r"illustrate|summari[sz]e|elaborate|tell|state|mention)\b",
+    re.IGNORECASE,
+)
 _LINE_BLOCK = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\||>)")
 
 
@@ -303,9 +310,12 @@ def _blocks(body: str) -> list[str]:
 
 
 def _only_questions(body: str) -> bool:
-    """True when every sentence of the body is a question (nothing is stated)."""
-    pieces = [p.strip() for p in _SENTENCE_END.split(" ".join(body.split())) if p.strip()]
-    return bool(pieces) and all(p.rstrip("\"')]*_ ").endswith("?") for p in pieces)
+    """True when every sentence of the body is a question or a prompt (nothing is stated)."""
+    pieces = [p.strip(" *_\"'") for p in _SENTENCE_END.split(" ".join(body.split()))]
+    pieces = [p for p in pieces if p]
+    return bool(pieces) and all(
+        p.rstrip("\"')]*_ ").endswith("?") or _PROMPT_START.match(p) for p in pieces
+    )
 
 
 def _join(units: list[_Unit]) -> str:

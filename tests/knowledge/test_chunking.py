@@ -188,6 +188,7 @@ def test_chunker_skips_sections_that_only_ask_questions() -> None:
     text = (
         "# Questions\n\n## Question 1\n\nWhat is mode collapse?\n\n"
         "## Question 2\n\nWhy is it a problem? How do you fix it?\n\n"
+        "## Question 3\n\nExplain the roles of the generator and discriminator.\n\n"
         "## Answer\n\nWhat is it? The generator covers few modes.\n"
     )
     chunks = make_chunker().chunk(parse_document("q.md", text))
