@@ -11,4 +11,3 @@ from interviewer.cli import grading  # noqa: F401
 from interviewer.cli import calibrate  # noqa: F401
 from interviewer.cli import documents  # noqa: F401
 from interviewer.cli import interview  # noqa: F401
-from interviewer.cli import interview  # noqa: F401
