@@ -1,0 +1,127 @@
+"""The Gradio web app: ``build_app(settings)`` and ``main()`` (``python app.py``).
+
+Tabs: Interview, History, and the Report and Calibration tabs from
+:mod:`interviewer.ui.panels.report` and :mod:`interviewer.ui.panels.calibration`. Start-up is
+fast: the bank and database open at once, while the grading service (embedder, knowledge
+index) warms up in a background thread after the server listens and Whisper loads on the first
+recording.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+import gradio as gr
+
+from interviewer.errors import InterviewerError
+from interviewer.settings import Settings
+from interviewer.ui.panels import history, interview
+from interviewer.ui.services import Services, build_services
+from interviewer.ui.style import CSS, theme
+
+__all__ = ["build_app", "launch_kwargs", "main"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 8
+MAX_QUEUE = 256
+
+
+def _optional_panel(name: str) -> Any | None:
+    """The Report or Calibration panel module, when it exists in this checkout."""
+    try:
+        return importlib.import_module(f"interviewer.ui.panels.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"interviewer.ui.panels.{name}":
+            raise
+        return None
+
+
+def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
+    """Build the web app (not launched).
+
+    Args:
+        settings: Effective configuration.
+        services: Shared services; built from ``settings`` when not given.
+
+    Raises:
+        InterviewerError: The bank or the database cannot be opened.
+    """
+    services = services or build_services(settings)
+    with gr.Blocks(
+        title="Interviewer · ML theory mock interviews", analytics_enabled=False
+    ) as demo:
+        known = gr.BrowserState([], storage_key="interviewer-sessions")
+        gr.Markdown(
+            "# Interviewer\nMock interviews on machine-learning theory, graded against a rubric.",
+            elem_id="app-title",
+        )
+        with gr.Tabs(selected="interview") as tabs:
+            with gr.Tab("Interview", id="interview"):
+                interview_panel = interview.render(services)
+            with gr.Tab("History", id="history"):
+                history_panel = history.render()
+            for name, label in (("report", "Report"), ("calibration", "Calibration")):
+                module = _optional_panel(name)
+                if module is None:
+                    continue
+                with gr.Tab(label, id=name):
+                    rendered = module.render(services)
+                    if hasattr(module, "wire"):
+                        module.wire(rendered, services)
+        interview.wire(interview_panel, services, known, demo)
+        history.wire(history_panel, services, known)
+        # History's "Resume" switches to the Interview tab and resumes there.
+        history_panel.resume.click(
+            lambda sid: (sid, gr.Tabs(selected="interview")),
+            [history_panel.session_id],
+            [interview_panel.resume_id, tabs],
+            queue=False,
+        ).then(
+            None,
+            None,
+            None,
+            js="() => { document.querySelector('#resume')?.click(); }",
+            queue=False,
+        )
+    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)
+    return demo
+
+
+def launch_kwargs() -> dict[str, Any]:
+    """Look and behaviour arguments for ``Blocks.launch`` (Gradio 6 takes theme and CSS here)."""
+    return {
+        "theme": theme(),
+        "css": CSS,
+        "show_error": False,  # errors are gr.Error with escaped text, never tracebacks
+        "footer_links": [],
+        "max_file_size": "30mb",
+    }
+
+
+def main() -> None:
+    """Start the web app on ``GRADIO_SERVER_NAME:GRADIO_SERVER_PORT`` (default 127.0.0.1:7860)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        settings = Settings()
+        services = build_services(settings)
+        demo = build_app(settings, services)
+    except InterviewerError as exc:
+        sys.stderr.write(f"Error: {exc}\n")
+        raise SystemExit(1) from None
+    demo.launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        prevent_thread_lock=True,
+        **launch_kwargs(),
+    )
+    services.warm_up()
+    demo.block_thread()

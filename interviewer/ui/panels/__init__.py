@@ -1,0 +1,1 @@
+"""Tabs of the web app: each module has ``render(...)`` and ``wire(...)``."""

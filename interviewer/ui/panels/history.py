@@ -1,0 +1,218 @@
+"""History tab: the sessions this browser took part in, their feedback, attempts over time.
+
+Only sessions whose ids this browser holds (kept in its local storage when a session starts or
+is resumed) or that the candidate pastes by id are listed: ids are unguessable, names are not,
+so a name never opens someone else's sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from interviewer.errors import InterviewerError
+from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.ui.render import esc, feedback_card
+from interviewer.ui.services import Services
+
+__all__ = ["HistoryPanel", "known_session_rows", "render", "session_feedback_html", "wire"]
+
+MAX_KNOWN = 50
+_COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean score"]
+_ATTEMPT_COLUMNS = ["Answered (UTC)", "Session", "Score", "Key points covered", "Hints"]
+
+
+@dataclass
+class HistoryPanel:
+    """Components of the History tab."""
+
+    refresh: gr.Button
+    table: gr.Dataframe
+    session_id: gr.Textbox
+    resume: gr.Button
+    open_feedback: gr.Button
+    feedback: gr.HTML
+    question: gr.Dropdown
+    attempts: gr.Dataframe
+    trend: gr.Markdown
+
+
+def render() -> HistoryPanel:
+    """Lay out the History tab (inside an open ``gr.Tab``)."""
+    gr.Markdown(
+        "Sessions started in this browser. Paste a session id (or open its link) to add one "
+        "from elsewhere."
+    )
+    with gr.Row():
+        refresh = gr.Button("Refresh", size="sm", scale=0, min_width=100)
+    table = gr.Dataframe(
+        headers=_COLUMNS, value=[], interactive=False, wrap=True, elem_id="history-table"
+    )
+    with gr.Row(equal_height=True):
+        session_id = gr.Textbox(
+            label="Session id",
+            placeholder="paste an id, or click a row above",
+            scale=3,
+            elem_id="history-session-id",
+        )
+        resume = gr.Button("Resume in Interview tab", variant="primary", scale=1)
+        open_feedback = gr.Button("Show feedback", scale=1, elem_id="history-open-feedback")
+    feedback = gr.HTML(elem_classes=["history-cards"], elem_id="history-feedback")
+    gr.Markdown("### Attempts at the same question over time")
+    question = gr.Dropdown(label="Question", choices=[], interactive=True)
+    attempts = gr.Dataframe(headers=_ATTEMPT_COLUMNS, value=[], interactive=False, wrap=True)
+    trend = gr.Markdown()
+    return HistoryPanel(
+        refresh, table, session_id, resume, open_feedback, feedback, question, attempts, trend
+    )
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else ""
+
+
+def known_session_rows(services: Services, known: list[str] | None) -> list[list[object]]:
+    """Table rows for the sessions this browser knows, newest first."""
+    rows: list[tuple[object, list[object]]] = []
+    for session_id in list(dict.fromkeys(known or []))[:MAX_KNOWN]:
+        record = services.repository.find_session(session_id)
+        if record is None:
+            continue
+        turns = services.repository.turns(session_id)
+        grades = services.repository.session_grades(session_id)
+        scores = [
+            g.overall for g in grades.values() if g.status == "graded" and g.overall is not None
+        ]
+        answered = sum(1 for t in turns if t.answer is not None)
+        mean = f"{sum(scores) / len(scores):.1f}" if scores else "–"
+        rows.append(
+            (
+                record.created_at,
+                [
+                    _when(record.created_at),
+                    record.id,
+                    record.candidate or "",
+                    record.state,
+                    f"{answered} of {len(record.question_ids)}",
+                    mean,
+                ],
+            )
+        )
+    rows.sort(key=lambda r: str(r[0]), reverse=True)
+    return [r[1] for r in rows]
+
+
+def _turn_grades(
+    services: Services, session_id: str
+) -> list[tuple[TurnRecord, GradeRecord | None]]:
+    turns = services.repository.turns(session_id)
+    grades = services.repository.session_grades(session_id)
+    return [(t, grades.get(t.id) if t.id is not None else None) for t in turns]
+
+
+def session_feedback_html(services: Services, session_id: str) -> str:
+    """Every answered question of a session as feedback cards."""
+    record = services.repository.get_session(session_id)
+    cards = [
+        f'<p class="fb-muted">Session {esc(record.id)} · {esc(record.state)}'
+        f"{' · ' + esc(record.candidate) if record.candidate else ''}</p>"
+    ]
+    for turn, grade in _turn_grades(services, session_id):
+        title = f"Question {turn.position + 1} · {turn.question_text}"
+        if turn.status == "skipped":
+            cards.append(
+                f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
+                '<p class="fb-muted">Skipped.</p></div>'
+            )
+        elif grade is not None:
+            cards.append(feedback_card(grade.grade, title=title, answer=turn.graded_answer))
+        elif turn.answer is not None:
+            cards.append(
+                f'<div class="fb-card fb-pending"><div class="fb-title">{esc(title)}</div>'
+                '<p class="fb-muted">Answered; the grade is pending.</p></div>'
+            )
+    if len(cards) == 1:
+        cards.append('<p class="fb-muted">No answers yet in this session.</p>')
+    return "".join(cards)
+
+
+def _attempt_choices(services: Services, known: list[str]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for session_id in known[:MAX_KNOWN]:
+        for turn in services.repository.turns(session_id):
+            if turn.answer is not None:
+                seen.setdefault(turn.question_id, turn.question_text)
+    return [(f"{qid} · {text[:70]}", qid) for qid, text in seen.items()]
+
+
+def attempts_rows(
+    services: Services, known: list[str], question_id: str
+) -> tuple[list[list[object]], str]:
+    """Rows comparing this browser's attempts at one question, oldest first, and a trend line."""
+    rows: list[tuple[str, list[object]]] = []
+    scores: list[float] = []
+    for session_id in known[:MAX_KNOWN]:
+        for turn, grade in _turn_grades(services, session_id):
+            if turn.question_id != question_id or turn.answer is None:
+                continue
+            score = "pending" if grade is None or grade.overall is None else f"{grade.overall:.1f}"
+            covered = ""
+            if grade is not None and grade.grade.key_points:
+                kps = grade.grade.key_points
+                covered = f"{sum(k.verdict == 'covered' for k in kps)} of {len(kps)}"
+            when = _when(turn.answered_at)
+            rows.append((when, [when, session_id, score, covered, len(turn.hints)]))
+            if grade is not None and grade.overall is not None:
+                scores.append(grade.overall)
+    rows.sort(key=lambda r: r[0])
+    trend = ""
+    if len(scores) >= 2:
+        delta = scores[-1] - scores[0]
+        word = "up" if delta > 0 else "down" if delta < 0 else "unchanged"
+        first, last = scores[0], scores[-1]
+        trend = f"From **{first:.1f}** to **{last:.1f}** over {len(scores)} attempts ({word})."
+    return [r[1] for r in rows], trend
+
+
+def wire(panel: HistoryPanel, services: Services, known: gr.BrowserState) -> None:
+    """Attach the History tab's events."""
+
+    def refresh(ids: list[str] | None) -> tuple[list[list[object]], gr.Dropdown]:
+        ids = list(ids or [])
+        return known_session_rows(services, ids), gr.Dropdown(
+            choices=_attempt_choices(services, ids)
+        )
+
+    def pick_row(evt: gr.SelectData, table: object) -> str:
+        try:
+            row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+            return str(table.iloc[row, 1])  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a click outside a row just does nothing
+            return gr.skip()
+
+    def show(session_id: str, ids: list[str] | None) -> tuple[str, list[str]]:
+        session_id = (session_id or "").strip()
+        if not session_id:
+            raise gr.Error("Paste a session id first (it is shown above the chat).")
+        try:
+            html_cards = session_feedback_html(services, session_id)
+        except InterviewerError as exc:
+            raise gr.Error(esc(exc)) from None
+        return html_cards, remember(ids, session_id)
+
+    def compare(question_id: str | None, ids: list[str] | None) -> tuple[list[list[object]], str]:
+        if not question_id:
+            return [], ""
+        return attempts_rows(services, list(ids or []), question_id)
+
+    panel.refresh.click(refresh, [known], [panel.table, panel.question], queue=False)
+    panel.table.select(pick_row, [panel.table], [panel.session_id], queue=False)
+    panel.open_feedback.click(show, [panel.session_id, known], [panel.feedback, known])
+    panel.question.change(compare, [panel.question, known], [panel.attempts, panel.trend])
+
+
+def remember(ids: list[str] | None, session_id: str) -> list[str]:
+    """Add a session id to the browser's list (newest first, bounded)."""
+    out = [session_id] + [i for i in (ids or []) if i != session_id]
+    return out[:MAX_KNOWN]

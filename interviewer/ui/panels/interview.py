@@ -1,0 +1,639 @@
+"""Interview tab: set-up form, chat, answer box, microphone, commands and the feedback cards.
+
+Each browser tab keeps only its session id in ``gr.State``; the :class:`Interview` is loaded
+from the repository for every event, so a restart, a second app process or a reload all see
+the same stored session. Sending an answer is two events: an instant one that shows the answer
+in the chat and the "grading…" indicator (and rejects bad input before anything changes), then
+the slow one that saves the answer and grades it. If saving fails the answer stays in the box.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import gradio as gr
+from pydantic import ValidationError
+
+from interviewer.bank import Question
+from interviewer.errors import InterviewerError
+from interviewer.grading.base import Grade
+from interviewer.session import MAX_ANSWER_CHARS, Interview, Reply, SessionConfig
+from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
+from interviewer.ui.panels.history import remember
+from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
+from interviewer.ui.services import Services
+
+__all__ = ["InterviewPanel", "reply_messages", "render", "wire"]
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+GRADE_CONCURRENCY = 4  # answers graded at once per process; other events are never blocked
+_IDLE = ""
+_GRADING = "⏳ Grading your answer…"
+_UNSET_DIFFICULTY = "any"
+
+
+@dataclass
+class InterviewPanel:
+    """Components of the Interview tab."""
+
+    session_id: gr.State
+    transcript: gr.State
+    setup: gr.Accordion
+    name: gr.Textbox
+    topics: gr.Dropdown
+    num_questions: gr.Slider
+    difficulty: gr.Radio
+    mode: gr.Radio
+    follow_ups: gr.Checkbox
+    read_aloud: gr.Checkbox
+    start: gr.Button
+    resume_id: gr.Textbox
+    resume: gr.Button
+    status: gr.Markdown
+    indicator: gr.Markdown
+    chat: gr.Chatbot
+    answer: gr.Textbox
+    send: gr.Button
+    mic: gr.Audio
+    mic_notice: gr.Markdown
+    hint: gr.Button
+    skip: gr.Button
+    repeat: gr.Button
+    end: gr.Button
+    cards: gr.HTML
+    sources: gr.HTML
+    speak_text: gr.Textbox
+    voice: gr.Audio | None
+
+
+def render(services: Services) -> InterviewPanel:
+    """Lay out the Interview tab (inside an open ``gr.Tab``)."""
+    session_id = gr.State("")
+    transcript = gr.State(None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=7, min_width=480):
+            with gr.Accordion("Set up the interview", open=True, elem_id="setup") as setup:
+                with gr.Row():
+                    name = gr.Textbox(
+                        label="Your name (optional)", max_length=200, elem_id="name", scale=2
+                    )
+                    topics = gr.Dropdown(
+                        label="Topics (empty = all)",
+                        choices=services.bank.topics(),
+                        multiselect=True,
+                        scale=3,
+                        elem_id="topics",
+                    )
+                with gr.Row():
+                    num_questions = gr.Slider(
+                        1, 10, value=5, step=1, label="Questions", elem_id="num-questions"
+                    )
+                    difficulty = gr.Radio(
+                        [("Any", _UNSET_DIFFICULTY), ("1", "1"), ("2", "2"), ("3", "3")],
+                        value=_UNSET_DIFFICULTY,
+                        label="Difficulty",
+                    )
+                    mode = gr.Radio(
+                        [
+                            ("Practice: feedback after each answer", "practice"),
+                            ("Exam: feedback at the end", "exam"),
+                        ],
+                        value="practice",
+                        label="Mode",
+                        elem_id="mode",
+                    )
+                with gr.Row():
+                    follow_ups = gr.Checkbox(
+                        value=True, label="Follow-up questions", elem_id="follow-ups"
+                    )
+                    read_aloud = gr.Checkbox(
+                        value=False, label="Read questions aloud", elem_id="read-aloud"
+                    )
+                    start = gr.Button("Start interview", variant="primary", elem_id="start")
+                with gr.Row(equal_height=True):
+                    resume_id = gr.Textbox(
+                        label="Or resume a session by id", scale=3, elem_id="resume-id"
+                    )
+                    resume = gr.Button("Resume", scale=1, elem_id="resume")
+            status = gr.Markdown(
+                "No interview yet: fill in the set-up and press **Start**.", elem_id="status-bar"
+            )
+            chat = gr.Chatbot(
+                label="Interview",
+                show_label=False,
+                height=420,
+                elem_id="chat",
+                feedback_options=None,
+                sanitize_html=True,
+                render_markdown=True,
+                buttons=["copy"],
+                placeholder="Your interviewer's questions appear here.",
+            )
+            indicator = gr.Markdown(_IDLE, elem_id="grading-indicator")
+            answer = gr.Textbox(
+                label="Your answer (Enter sends)",
+                lines=1,
+                max_lines=12,
+                elem_id="answer",
+                placeholder="Type your answer, or record it…",
+            )
+            with gr.Row(elem_id="commands"):
+                send = gr.Button("Send", variant="primary", elem_id="send", scale=2, min_width=90)
+                hint = gr.Button("Hint", elem_id="hint", scale=1, min_width=70)
+                skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70)
+                repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
+                end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
+            mic = gr.Audio(
+                sources=["microphone"],
+                type="filepath",
+                label="Speak your answer",
+                elem_id="mic",
+                format="wav",
+            )
+            mic_notice = gr.Markdown(
+                esc(services.transcriber_problem)
+                if services.transcriber_problem
+                else "Record, then check the transcript in the answer box before sending.",
+                elem_id="mic-notice",
+            )
+        with gr.Column(scale=5, min_width=360):
+            gr.Markdown("### Feedback")
+            cards = gr.HTML(
+                '<p class="fb-muted">Feedback cards appear here after each answer '
+                "(practice mode).</p>",
+                elem_id="feedback-cards",
+            )
+            with gr.Accordion("Sources and model answer", open=False, elem_id="sources"):
+                sources = gr.HTML(sources_html(None))
+    speak_text = gr.Textbox(visible=False)
+    voice = None
+    if services.settings.tts == "piper":
+        voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
+    return InterviewPanel(
+        session_id,
+        transcript,
+        setup,
+        name,
+        topics,
+        num_questions,
+        difficulty,
+        mode,
+        follow_ups,
+        read_aloud,
+        start,
+        resume_id,
+        resume,
+        status,
+        indicator,
+        chat,
+        answer,
+        send,
+        mic,
+        mic_notice,
+        hint,
+        skip,
+        repeat,
+        end,
+        cards,
+        sources,
+        speak_text,
+        voice,
+    )
+
+
+# --- pure helpers (tested without a browser) ---------------------------------------------------
+
+
+def reply_messages(replies: list[Reply]) -> list[Message]:
+    """Chat messages for the engine's replies; every piece of text is escaped."""
+    out: list[Message] = []
+    for reply in replies:
+        text = as_chat_text(reply.text)
+        if reply.kind == "greeting":
+            for word in ("hint", "skip", "repeat", "end"):
+                text = text.replace(f"\\`{word}\\`", f"**{word}**")
+            out.append({"role": "assistant", "content": text})
+        elif reply.kind == "answer":
+            out.append({"role": "user", "content": text})
+        elif reply.kind == "question":
+            label = reply.progress.label if reply.progress else "Question"
+            out.append({"role": "assistant", "content": f"**{label}**\n\n{text}"})
+        elif reply.kind == "follow_up":
+            out.append({"role": "assistant", "content": f"**Follow-up**\n\n{text}"})
+        elif reply.kind == "feedback" and reply.grade is not None:
+            out.append({"role": "assistant", "content": _feedback_line(reply.grade)})
+        elif reply.kind == "summary":
+            out.append({"role": "assistant", "content": f"**Summary**\n\n{text}"})
+        elif reply.kind == "hint":
+            out.append({"role": "assistant", "content": f"💡 {text}"})
+        else:
+            out.append({"role": "assistant", "content": text})
+    return out
+
+
+def _feedback_line(grade: Grade) -> str:
+    if grade.status == "pending":
+        return (
+            "Your answer is saved, but it could not be graded right now; it will be graded "
+            "later and nothing is lost."
+        )
+    score = "n/a" if grade.overall is None else f"{grade.overall:.1f} / 5"
+    return f"**Score {score}.** {as_chat_text(grade.feedback)} *(details in the feedback card)*"
+
+
+def _status(interview: Interview | None) -> str:
+    if interview is None:
+        return "No interview yet: fill in the set-up and press **Start**."
+    sid = esc(interview.session_id)
+    link = f"[resume link](?session={sid})"
+    if interview.finished:
+        where = "**Finished**"
+    elif interview.progress.current == 0:
+        where = "Not started"
+    else:
+        where = f"**{esc(interview.progress.label)}**"
+    return f"{where} · session `{sid}` · {link}"
+
+
+def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
+    """Feedback cards of the session's answered questions (newest first) and latest sources."""
+    if interview is None:
+        return (
+            '<p class="fb-muted">Feedback cards appear here after each answer (practice mode).</p>',
+            sources_html(None),
+        )
+    if interview.config.mode == "exam" and not interview.finished:
+        return (
+            '<p class="fb-muted">Exam mode: feedback is shown when the interview ends.</p>',
+            sources_html(None),
+        )
+    grades = services.repository.session_grades(interview.session_id)
+    cards: list[str] = []
+    latest: Grade | None = None
+    for turn in sorted(interview.turns, key=lambda t: t.position, reverse=True):
+        record = grades.get(turn.id) if turn.id is not None else None
+        if record is None or turn.answer is None:
+            continue
+        if turn.status not in ("done", "follow_up"):
+            continue
+        title = f"Question {turn.position + 1} · {turn.question_text}"
+        cards.append(feedback_card(record.grade, title=title, answer=turn.graded_answer))
+        latest = latest or record.grade
+    if not cards:
+        return (
+            '<p class="fb-muted">Feedback cards appear here after each answer.</p>',
+            sources_html(None),
+        )
+    return "".join(cards), sources_html(latest)
+
+
+def _last_spoken(replies: list[Reply]) -> str:
+    for reply in reversed(replies):
+        if reply.kind in ("question", "follow_up"):
+            return speakable_text(reply.text)
+    return ""
+
+
+def _error(exc: Exception) -> gr.Error:
+    if isinstance(exc, InterviewerError):
+        return gr.Error(esc(exc))
+    log.exception("Unexpected error in the interview tab")
+    return gr.Error("Something went wrong on our side; your answer is kept. Try again.")
+
+
+class _LazyGrader:
+    """Grades through the shared grading service, built on first use (start stays instant)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        return self.services.grading.grade(
+            question, answer, transcript_confidence=transcript_confidence
+        )
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def wire(
+    panel: InterviewPanel, services: Services, known: gr.BrowserState, demo: gr.Blocks
+) -> None:
+    """Attach the Interview tab's events (and the page load that resumes ``?session=ID``)."""
+    grader = services.grader or _LazyGrader(services)
+
+    def load(session_id: str) -> Interview:
+        return Interview.load(services.repository, services.bank, grader, session_id)
+
+    view_outputs = [
+        panel.session_id,
+        panel.chat,
+        panel.status,
+        panel.cards,
+        panel.sources,
+        panel.speak_text,
+        known,
+        panel.indicator,
+    ]
+
+    def view(
+        interview: Interview, chat: list[Message], spoken: str, ids: list[str] | None
+    ) -> tuple[Any, ...]:
+        cards, sources = _cards(services, interview)
+        return (
+            interview.session_id,
+            chat,
+            _status(interview),
+            cards,
+            sources,
+            spoken,
+            remember(ids, interview.session_id),
+            _IDLE,
+        )
+
+    def start(
+        name: str,
+        topics: list[str] | None,
+        num: float,
+        difficulty: str,
+        mode: str,
+        follow_ups: bool,
+        ids: list[str] | None,
+    ) -> tuple[Any, ...]:
+        try:
+            config = SessionConfig(
+                candidate=name or None,
+                topics=list(topics or []),
+                num_questions=int(num),
+                difficulty=None if difficulty == _UNSET_DIFFICULTY else int(difficulty),
+                mode=mode,
+                follow_ups=bool(follow_ups),
+                grader=services.settings.effective_grader,
+            )
+        except ValidationError as exc:
+            raise gr.Error(esc(f"Check the set-up: {exc.errors()[0]['msg']}")) from None
+        try:
+            interview = Interview.create(services.repository, services.bank, grader, config)
+            replies = interview.start()
+        except Exception as exc:  # noqa: BLE001 - shown as a clean message
+            raise _error(exc) from None
+        return (
+            *view(interview, reply_messages(replies), _last_spoken(replies), ids),
+            gr.Accordion(open=False),
+        )
+
+    def resume(session_id: str, ids: list[str] | None) -> tuple[Any, ...]:
+        session_id = (session_id or "").strip()
+        if not session_id:
+            raise gr.Error("Paste the session id shown above the chat, or open its link.")
+        try:
+            interview = load(session_id)
+            past = interview.history()
+            fresh = [] if interview.finished else interview.resume()
+        except Exception as exc:  # noqa: BLE001 - shown as a clean message
+            raise _error(exc) from None
+        return (
+            *view(interview, reply_messages(past + fresh), _last_spoken(fresh or past), ids),
+            gr.Accordion(open=False),
+        )
+
+    def on_page_load(ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
+        session_id = (request.query_params.get("session") or "").strip() if request else ""
+        if not session_id:
+            return tuple(gr.skip() for _ in range(len(view_outputs) + 1))
+        return resume(session_id, ids)
+
+    def accept(text: str, session_id: str, chat: list[Message] | None) -> tuple[Any, ...]:
+        """Instant step: validate, echo the answer, show the grading indicator."""
+        if not session_id:
+            raise gr.Error("Start an interview first (or resume one), then send your answer.")
+        if not (text or "").strip():
+            raise gr.Error("Your answer is empty: type it (or record it), then send.")
+        if len(text) > MAX_ANSWER_CHARS:
+            raise gr.Error(
+                f"Your answer is {len(text):,} characters long; the limit is "
+                f"{MAX_ANSWER_CHARS:,}. Shorten it and send again (nothing was lost)."
+            )
+        chat = [*(chat or []), {"role": "user", "content": as_chat_text(text.strip())}]
+        return chat, _GRADING, gr.Textbox(interactive=False)
+
+    def grade(
+        text: str,
+        session_id: str,
+        chat: list[Message] | None,
+        heard: dict | None,
+        ids: list[str] | None,
+    ) -> tuple[Any, ...]:
+        """Slow step: save the answer, grade it, show feedback and the next question."""
+        kwargs: dict[str, Any] = {}
+        if heard and heard.get("text"):
+            kwargs = {"transcript": heard["text"], "transcript_confidence": heard["confidence"]}
+        try:
+            interview = load(session_id)
+            replies = interview.submit(text, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - keep the answer in the box, say what happened
+            message = (
+                esc(exc)
+                if isinstance(exc, InterviewerError)
+                else (
+                    "Something went wrong on our side; your answer is kept in the box. "
+                    "Send it again."
+                )
+            )
+            if not isinstance(exc, InterviewerError):
+                log.exception("Unexpected error while grading")
+            gr.Warning(message)
+            kept = list(chat or [])[:-1]  # the echo; the answer itself stays in the box
+            return (
+                session_id,
+                kept,
+                gr.skip(),
+                gr.skip(),
+                gr.skip(),
+                gr.skip(),
+                gr.skip(),
+                _IDLE,
+                gr.Textbox(value=text, interactive=True),
+                heard,
+            )
+        shown = [r for r in replies if r.kind != "answer"]
+        chat = [*(chat or []), *reply_messages(shown)]
+        return (
+            *view(interview, chat, _last_spoken(shown), ids),
+            gr.Textbox(value="", interactive=True),
+            None,
+        )
+
+    def command(word: Literal["hint", "skip", "repeat", "end"]):  # type: ignore[no-untyped-def]
+        def run(
+            session_id: str, chat: list[Message] | None, ids: list[str] | None
+        ) -> tuple[Any, ...]:
+            if not session_id:
+                raise gr.Error("Start an interview first (or resume one).")
+            try:
+                interview = load(session_id)
+                replies = interview.submit(word)
+            except Exception as exc:  # noqa: BLE001 - shown as a clean message
+                raise _error(exc) from None
+            echo = [{"role": "user", "content": f"*{word}*"}]
+            return view(
+                interview,
+                [*(chat or []), *echo, *reply_messages(replies)],
+                _last_spoken(replies),
+                ids,
+            )
+
+        return run
+
+    def transcribe(path: str | None, text: str) -> tuple[Any, ...]:
+        if not path:
+            return gr.skip(), gr.skip(), gr.skip()
+        if services.transcriber is None or services.transcriber_problem:
+            return (
+                gr.skip(),
+                esc(
+                    services.transcriber_problem
+                    or "Speech recognition is unavailable; type your answer."
+                ),
+                None,
+            )
+        try:
+            heard = services.transcriber.transcribe(Path(path))
+        except InterviewerError as exc:
+            return gr.skip(), f"⚠️ {esc(exc)}", None
+        if not heard.text:
+            return gr.skip(), f"⚠️ {esc(heard.message)}", None
+        joined = f"{text.rstrip()} {heard.text}".strip() if (text or "").strip() else heard.text
+        note = (
+            f"⚠️ {esc(heard.message)}"
+            if heard.low_confidence
+            else f"Transcribed {heard.duration_s:.0f} s of speech (confidence "
+            f"{heard.confidence:.0%}). Correct it if needed, then send."
+        )
+        confidence = min(heard.confidence, 0.3) if heard.low_confidence else heard.confidence
+        return joined, note, {"text": heard.text, "confidence": confidence}
+
+    setup_outputs = [*view_outputs, panel.setup]
+    set_url = """(sid) => {
+      try {
+        const url = new URL(window.location.href);
+        if (sid) { url.searchParams.set("session", sid); }
+        window.history.replaceState(null, "", url.toString());
+      } catch (e) {}
+    }"""
+    speak = BROWSER_SPEAK_JS if services.settings.tts == "browser" else None
+
+    def after(event: Any) -> None:
+        """Put the id in the address bar and read the question aloud when asked to."""
+        event = event.then(None, [panel.session_id], None, js=set_url, queue=False)
+        if speak:
+            event.then(None, [panel.speak_text, panel.read_aloud], None, js=speak, queue=False)
+        elif panel.voice is not None:
+            event.then(_piper(services), [panel.speak_text, panel.read_aloud], [panel.voice])
+
+    after(
+        panel.start.click(
+            start,
+            [
+                panel.name,
+                panel.topics,
+                panel.num_questions,
+                panel.difficulty,
+                panel.mode,
+                panel.follow_ups,
+                known,
+            ],
+            setup_outputs,
+            concurrency_id="session",
+            concurrency_limit=8,
+        )
+    )
+    after(
+        panel.resume.click(
+            resume,
+            [panel.resume_id, known],
+            setup_outputs,
+            concurrency_id="grade",
+            concurrency_limit=GRADE_CONCURRENCY,
+        )
+    )
+    grade_outputs = [*view_outputs, panel.answer, panel.transcript]
+    for trigger in (panel.answer.submit, panel.send.click):
+        after(
+            trigger(
+                accept,
+                [panel.answer, panel.session_id, panel.chat],
+                [panel.chat, panel.indicator, panel.answer],
+                queue=False,
+            ).success(
+                grade,
+                [panel.answer, panel.session_id, panel.chat, panel.transcript, known],
+                grade_outputs,
+                concurrency_id="grade",
+                concurrency_limit=GRADE_CONCURRENCY,
+                show_progress="minimal",
+            )
+        )
+    for button, word in (
+        (panel.hint, "hint"),
+        (panel.skip, "skip"),
+        (panel.repeat, "repeat"),
+        (panel.end, "end"),
+    ):
+        after(
+            button.click(
+                command(word),
+                [panel.session_id, panel.chat, known],
+                view_outputs,  # type: ignore[arg-type]
+                concurrency_id="grade",
+                concurrency_limit=GRADE_CONCURRENCY,
+            )
+        )
+    panel.mic.stop_recording(
+        transcribe,
+        [panel.mic, panel.answer],
+        [panel.answer, panel.mic_notice, panel.transcript],
+        concurrency_id="stt",
+        concurrency_limit=1,
+    )
+    panel.mic.upload(
+        transcribe,
+        [panel.mic, panel.answer],
+        [panel.answer, panel.mic_notice, panel.transcript],
+        concurrency_id="stt",
+        concurrency_limit=1,
+    )
+    after(
+        demo.load(
+            on_page_load,
+            [known],
+            setup_outputs,
+            concurrency_id="grade",
+            concurrency_limit=GRADE_CONCURRENCY,
+        )
+    )
+
+
+def _piper(services: Services):  # type: ignore[no-untyped-def]
+    speaker = PiperSpeaker()
+    folder = Path(tempfile.mkdtemp(prefix="interviewer-voice-"))
+
+    def speak(text: str, enabled: bool) -> str | None:
+        if not (enabled and text):
+            return None
+        try:
+            return str(speaker.speak(text, folder / f"q-{time.monotonic_ns()}.wav"))
+        except InterviewerError as exc:
+            gr.Warning(esc(exc))
+            return None
+
+    return speak

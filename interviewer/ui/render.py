@@ -1,0 +1,157 @@
+"""Turn grades and candidate text into safe HTML and Markdown for the web app.
+
+Everything a candidate typed goes through :func:`as_chat_text` (chat, Markdown) or
+:func:`esc` (HTML) before it reaches the page, so an answer or a name can never become markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from interviewer.grading.base import CRITERIA, Grade
+
+__all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line"]
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+
+_FLAG_NOTES: dict[str, str] = {
+    "empty": "The answer was empty.",
+    "too_short": "The answer was very short.",
+    "off_topic": "The answer seems off topic.",
+    "gibberish": "The answer did not read as an answer.",
+    "copied_question": "The answer mostly repeats the question.",
+    "injection_attempt": "The answer contained instructions to the grader; they were ignored.",
+    "truncated": "The answer was too long and was cut before grading.",
+    "no_evidence": "No reference material was found; graded without it.",
+    "fallback": "The LLM grader failed; the offline grader produced this grade.",
+    "pending": "Grading is pending; it will complete later and the report will update.",
+    "low_confidence_transcript": "The spoken answer was hard to recognise; the transcript may be "
+    "inaccurate.",
+}
+
+
+def esc(text: object) -> str:
+    """Escape any value for HTML text or attribute context."""
+    return html.escape(str(text), quote=True)
+
+
+def as_chat_text(text: str) -> str:
+    """Candidate text for a Markdown chat bubble: shown literally, never as HTML or Markdown."""
+    escaped = html.escape(text, quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", escaped).replace("\n", "  \n")
+
+
+def status_line(session_id: str | None, index: int, total: int, state: str = "") -> str:
+    """Markdown for the bar above the chat: session id and "Question 3 of 10"."""
+    if not session_id:
+        return "No interview yet: fill in the set-up and press **Start**."
+    parts = [f"Session `{esc(session_id)}`"]
+    if total:
+        parts.append(f"**Question {min(max(index, 1), total)} of {total}**")
+    if state:
+        parts.append(esc(state))
+    return " · ".join(parts)
+
+
+def _score_text(score: float | None) -> str:
+    return "not assessed" if score is None else f"{score:.1f} / 5"
+
+
+def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
+    """The feedback card of one graded answer, as self-contained HTML.
+
+    Args:
+        grade: The grade to show (pending grades are shown honestly, without a score).
+        title: Heading, e.g. "Question 2 · What is mode collapse?" (escaped here).
+        answer: The candidate's answer, shown escaped in a collapsed section when given.
+    """
+    pending = grade.status == "pending"
+    overall = "pending" if pending else _score_text(grade.overall)
+    rows = []
+    for name in CRITERIA:
+        crit = grade.criterion(name)
+        score = crit.score if crit else None
+        width = 0 if score is None else int(score / 5 * 100)
+        rows.append(
+            f'<tr class="fb-crit" data-criterion="{name}"><td>{name.capitalize()}</td>'
+            f'<td class="fb-bar"><span style="width:{width}%"></span></td>'
+            f'<td class="fb-crit-score">{esc(_score_text(score))}</td></tr>'
+        )
+    covered = [kp for kp in grade.key_points if kp.verdict == "covered"]
+    partly = [kp for kp in grade.key_points if kp.verdict == "partly"]
+    missed = [kp for kp in grade.key_points if kp.verdict == "missed"]
+
+    def kp_items(items: list, mark: str) -> str:  # type: ignore[type-arg]
+        out = []
+        for kp in items:
+            quote = f' <q class="fb-evidence">{esc(kp.evidence)}</q>' if kp.evidence else ""
+            out.append(f'<li><span class="fb-mark">{mark}</span> {esc(kp.key_point)}{quote}</li>')
+        return "".join(out)
+
+    parts = [
+        f'<div class="fb-card{" fb-pending" if pending else ""}" data-testid="feedback-card"'
+        f' data-overall="{esc("" if grade.overall is None else grade.overall)}">',
+        '<div class="fb-head">',
+        f'<div class="fb-title">{esc(title or grade.question_id)}</div>',
+        f'<div class="fb-overall">Overall <b class="fb-score">{esc(overall)}</b></div>',
+        "</div>",
+    ]
+    notes = [_FLAG_NOTES[f] for f in grade.flags if f in _FLAG_NOTES]
+    if grade.message:
+        notes.insert(0, grade.message)
+    if notes:
+        parts.append(
+            '<div class="fb-notice">'
+            + "".join(f"<p>{esc(n)}</p>" for n in dict.fromkeys(notes))
+            + "</div>"
+        )
+    if not pending:
+        parts.append('<table class="fb-criteria">' + "".join(rows) + "</table>")
+        if covered or partly:
+            parts.append(
+                '<h4>Covered</h4><ul class="fb-covered">'
+                + kp_items(covered, "✓")
+                + kp_items(partly, "◐")
+                + "</ul>"
+            )
+        if missed:
+            missed_items = kp_items(missed, "✗")
+            parts.append(f'<h4>Missed</h4><ul class="fb-missed">{missed_items}</ul>')
+        if grade.factual_errors:
+            parts.append(
+                '<h4>Factual errors</h4><ul class="fb-errors">'
+                + "".join(f"<li>{esc(e)}</li>" for e in grade.factual_errors)
+                + "</ul>"
+            )
+        if grade.feedback:
+            parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
+        if grade.follow_up:
+            parts.append(f'<p class="fb-follow"><b>Follow-up:</b> {esc(grade.follow_up)}</p>')
+    if answer:
+        parts.append(
+            f'<details><summary>Your answer</summary><p class="fb-answer">{esc(answer)}'
+            "</p></details>"
+        )
+    info = grade.grader
+    parts.append(
+        f'<div class="fb-meta">Graded by {esc(info.kind)}'
+        f"{' · ' + esc(info.model) if info.model else ''}</div>"
+    )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def sources_html(grade: Grade | None) -> str:
+    """The cited sources of a grade (and its model answer) for the expandable section."""
+    if grade is None:
+        return '<p class="fb-muted">Sources appear here after your first graded answer.</p>'
+    items = "".join(f"<li>{esc(src.label())}</li>" for src in grade.sources)
+    out = [
+        f'<ul class="fb-sources">{items}</ul>'
+        if items
+        else '<p class="fb-muted">No sources were cited for this answer.</p>'
+    ]
+    if grade.model_answer:
+        out.append(f"<h4>Model answer</h4><p>{esc(grade.model_answer)}</p>")
+    return "".join(out)

@@ -1,0 +1,105 @@
+"""Everything the web app's event handlers share, built once at start-up.
+
+Cheap things (settings, bank, repository with its migrations) are built eagerly; heavy ones
+(the grading service with its embedder and knowledge index, the Whisper model) are built on
+first use or by :meth:`Services.warm_up` in a background thread after the server is listening,
+so the first page is served within seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from interviewer.bank import Bank, load_default_bank
+from interviewer.settings import Settings
+from interviewer.speech import build_transcriber
+from interviewer.store.db import open_database
+from interviewer.store.repository import Repository
+
+if TYPE_CHECKING:
+    from interviewer.grading.service import GradingService
+    from interviewer.session import AnswerGrader
+    from interviewer.speech import OpenAITranscriber, WhisperTranscriber
+
+__all__ = ["Services", "build_services"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Shared, thread-safe objects of one app process.
+
+    Attributes:
+        settings: Effective configuration.
+        bank: The question bank.
+        repository: Sessions, turns and grades.
+        transcriber: Speech to text (loads its model on first use), or None when the
+            configured one cannot be built (the UI then says so; typing still works).
+        transcriber_problem: Why there is no transcriber, for the UI.
+        grader: A grader to use instead of the grading service (benchmarks and tests).
+    """
+
+    settings: Settings
+    bank: Bank
+    repository: Repository
+    transcriber: WhisperTranscriber | OpenAITranscriber | None = None
+    transcriber_problem: str = ""
+    grader: AnswerGrader | None = None
+    _grading: GradingService | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def grading(self) -> GradingService:
+        """The grading service, built on first use (it opens the knowledge index)."""
+        if self._grading is None:
+            with self._lock:
+                if self._grading is None:
+                    from interviewer.grading.service import build_grading_service
+
+                    self._grading = build_grading_service(self.settings)
+        return self._grading
+
+    def warm_up(self) -> threading.Thread:
+        """Build the grading service in a background thread; errors surface on first use."""
+
+        def _run() -> None:
+            try:
+                _ = self.grading
+            except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
+                log.warning("Warm-up of the grading service failed: %s", exc)
+
+        thread = threading.Thread(target=_run, name="interviewer-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+def build_services(settings: Settings) -> Services:
+    """Build the shared services: bank and database now, models later.
+
+    Raises:
+        InterviewerError: The bank is invalid or the database cannot be opened.
+    """
+    bank = load_default_bank(settings)
+    repository = Repository(open_database(settings))
+    transcriber = None
+    problem = ""
+    try:
+        transcriber = build_transcriber(settings)
+        if not transcriber.available():
+            problem = (
+                "Speech recognition is unavailable (no Whisper model installed); "
+                "type your answers instead."
+            )
+    except Exception as exc:  # noqa: BLE001 - speech is optional; typing always works
+        problem = str(exc)
+    return Services(
+        settings=settings,
+        bank=bank,
+        repository=repository,
+        transcriber=transcriber,
+        transcriber_problem=problem,
+    )

@@ -1,0 +1,61 @@
+"""The web app's look: a calm theme, a little CSS, and the page-level JavaScript."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+__all__ = ["CSS", "theme"]
+
+
+def theme() -> gr.themes.Base:
+    """A quiet slate-and-indigo theme with system fonts (no web-font download)."""
+    return gr.themes.Soft(
+        primary_hue="indigo",
+        secondary_hue="slate",
+        neutral_hue="slate",
+        font=["system-ui", "Segoe UI", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "monospace"],
+    ).set(block_radius="10px", button_large_radius="8px")
+
+
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: auto; }
+#app-title h1 { font-size: 1.45rem; margin: 0.2rem 0 0; }
+#app-title p { color: var(--body-text-color-subdued); margin: 0.1rem 0 0.6rem; }
+#status-bar { padding: 0.5rem 0.8rem; border-radius: 8px;
+  background: var(--background-fill-secondary); }
+#status-bar p { margin: 0; }
+#grading-indicator { color: var(--color-accent); font-weight: 600; min-height: 1.4rem; }
+#grading-indicator p { margin: 0; }
+#chat { border-radius: 10px; }
+.fb-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 1rem;
+  background: var(--background-fill-primary); font-size: 0.92rem; }
+.fb-card h4 { margin: 0.7rem 0 0.2rem; font-size: 0.85rem; text-transform: uppercase;
+  letter-spacing: 0.04em; color: var(--body-text-color-subdued); }
+.fb-card ul { margin: 0.1rem 0 0.2rem 1.1rem; padding: 0; }
+.fb-card li { margin: 0.15rem 0; }
+.fb-head { display: flex; justify-content: space-between; gap: 1rem; align-items: baseline; }
+.fb-title { font-weight: 600; }
+.fb-overall { white-space: nowrap; }
+.fb-score { font-size: 1.15rem; color: var(--color-accent); }
+.fb-criteria { width: 100%; border-collapse: collapse; margin-top: 0.5rem; }
+.fb-criteria, .fb-criteria tr, .fb-criteria td { border: none !important; }
+.fb-criteria td { padding: 0.15rem 0.3rem; background: transparent !important; }
+.fb-bar { width: 45%; }
+.fb-bar span { display: block; height: 0.5rem; border-radius: 4px;
+  background: var(--color-accent); }
+.fb-crit-score { text-align: right; white-space: nowrap; color: var(--body-text-color-subdued); }
+.fb-evidence { display: block; font-style: italic; color: var(--body-text-color-subdued);
+  margin-left: 1.2rem; }
+.fb-missed .fb-mark { color: #b45309; }
+.fb-covered .fb-mark { color: #15803d; }
+.fb-notice { background: #fffbeb; color: #78350f; border-radius: 6px; padding: 0.3rem 0.6rem;
+  margin-top: 0.5rem; }
+.fb-notice p { margin: 0.15rem 0; }
+.fb-meta, .fb-muted { color: var(--body-text-color-subdued); font-size: 0.8rem;
+  margin-top: 0.5rem; }
+.fb-pending .fb-score { color: #b45309; }
+.fb-answer { white-space: pre-wrap; }
+.history-cards .fb-card { margin-bottom: 0.8rem; }
+footer { display: none !important; }
+"""

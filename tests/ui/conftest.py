@@ -1,0 +1,181 @@
+"""The running app for browser tests: a real server process, a real headless Chromium.
+
+One app process per test session (its own data directory and port), graded by the LLM grader
+pointed at the fake OpenAI-compatible server running inside the test process. The browser is
+Debian's chromium driven by Playwright; its fake microphone plays an espeak-ng recording.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from interviewer.chat.server import FakeOpenAIServer
+from interviewer.settings import PROJECT_ROOT
+
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SPOKEN_ANSWER = (
+    "Mode collapse is when the generator produces only a few kinds of samples. "
+    "It fools the discriminator with little diversity."
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class AppServer:
+    """``python app.py`` as a subprocess that can be stopped and started on the same data."""
+
+    def __init__(self, data_dir: Path, llm_url: str) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.log = data_dir.parent / "app.log"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")},
+            "GRADIO_SERVER_NAME": "127.0.0.1",
+            "GRADIO_SERVER_PORT": str(self.port),
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "HF_HUB_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+            "INTERVIEWER_DATA_DIR": str(data_dir),
+            "INTERVIEWER_MODELS_DIR": str(PROJECT_ROOT / "models"),
+            "INTERVIEWER_GRADER": "llm",
+            "INTERVIEWER_LLM_BASE_URL": llm_url,
+            "INTERVIEWER_LLM_API_KEY": "test-key",
+            "INTERVIEWER_LLM_MODEL": "fake-grader",
+            # The LLM server is on 127.0.0.1 inside this test run; nothing leaves the machine.
+            "INTERVIEWER_ALLOW_REMOTE": "true",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, str(PROJECT_ROOT / "app.py")],
+                cwd=self.data_dir.parent,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the app exited; see {self.log}:\n{self.log.read_text()[-3000:]}"
+                )
+            try:
+                if httpx.get(self.url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"the app did not answer within 60 s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer(api_key="test-key") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def app_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAIServer
+) -> Iterator[AppServer]:
+    root = tmp_path_factory.mktemp("app")
+    server = AppServer(root / "data", fake_llm.url)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def spoken_answer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The spoken answer as 16-bit 16 kHz mono WAV with a second of silence after it."""
+    folder = tmp_path_factory.mktemp("voice")
+    raw, wav = folder / "raw.wav", folder / "answer.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(raw), SPOKEN_ANSWER], check=True)
+    subprocess.run(
+        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), "pad", "0.3", "1.5"],
+        check=True,
+    )
+    return wav
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright, spoken_answer_wav: Path) -> Iterator[Browser]:
+    """Headless Debian chromium whose microphone plays the spoken answer once."""
+    chromium = playwright_driver.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={spoken_answer_wav}%noloop",
+        ],
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
+    """A fresh browser context (its own storage) on the app's first page."""
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    context.grant_permissions(["microphone"], origin=app_server.url)
+    tab = context.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.dialogs = dialogs  # type: ignore[attr-defined]
+    tab.goto(app_server.url, wait_until="domcontentloaded")
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
