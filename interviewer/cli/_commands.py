@@ -11,3 +11,4 @@ from interviewer.cli import grading  # noqa: F401
 from interviewer.cli import calibrate  # noqa: F401
 from interviewer.cli import documents  # noqa: F401
 from interviewer.cli import interview  # noqa: F401
+from interviewer.cli import serve  # noqa: F401
