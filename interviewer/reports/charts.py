@@ -65,7 +65,7 @@ def criteria_chart(criteria: Sequence[CriterionRow]) -> str:
     """Horizontal bars: mean score per rubric criterion (not assessed ones drawn as a note)."""
     if not any(c.score is not None for c in criteria):
         return ""
-    fig, ax = plt.subplots(figsize=(6.2, 0.45 * len(criteria) + 0.7))
+    fig, ax = plt.subplots(figsize=(4.6, 2.6))
     names = [c.criterion.capitalize() for c in criteria][::-1]
     values = [c.score or 0.0 for c in criteria][::-1]
     colors = [score_color(c.score) for c in criteria][::-1]
@@ -89,7 +89,7 @@ def questions_chart(questions: Sequence[QuestionRow]) -> str:
     """Vertical bars: score per question; pending and skipped ones labelled instead of drawn."""
     if not questions:
         return ""
-    width = max(4.0, min(9.0, 0.55 * len(questions) + 1.5))
+    width = max(4.6, min(9.0, 0.45 * len(questions) + 1.5))
     fig, ax = plt.subplots(figsize=(width, 2.6))
     labels = [f"Q{q.number}" for q in questions]
     values = [q.score if q.score is not None else 0.0 for q in questions]

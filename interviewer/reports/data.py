@@ -340,7 +340,7 @@ def _focus_areas(
     ]
     weak = sorted((q for q in graded if (q.score or 0) < _WEAK), key=lambda q: q.score or 0)
     for q in weak[:4]:
-        missed = "; ".join(v.key_point for v in q.missed[:3])
+        missed = "; ".join(_short(v.key_point, 70) for v in q.missed[:3])
         detail = f" Missed: {missed}." if missed else ""
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
     errors = sum(len(q.factual_errors) for q in graded)

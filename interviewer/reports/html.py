@@ -38,6 +38,8 @@ body { font-family: 'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif; col
   font-size: 10.5pt; line-height: 1.45; margin: 0; background: #f4f6f7; }
 main { max-width: 920px; margin: 0 auto; background: #fff; padding: 28px 36px 36px; }
 h1 { font-size: 20pt; margin: 0 0 2px; string-set: session attr(data-session); }
+tr, li, .answer, .notice, .box { break-inside: avoid; }
+h2, h3, .q-head, .label { break-after: avoid; }
 h2 { font-size: 13pt; margin: 26px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e5e8e8; }
 h3 { font-size: 11.5pt; margin: 0; }
 .meta { color: #5d6d7e; font-size: 9.5pt; }
@@ -65,10 +67,11 @@ td.num { text-align: right; white-space: nowrap; }
 .pill.pending { background: #7f8c8d; } .pill.skipped { background: #aab7b8; }
 .chart { margin: 8px 0; page-break-inside: avoid; }
 .chart svg { max-width: 100%; height: auto; }
-.charts { display: flex; gap: 16px; align-items: flex-end; margin-top: 10px; }
-.charts .chart { flex: 1; }
+.charts { margin-top: 10px; }
+.charts .chart { display: inline-block; width: 49%; vertical-align: top; }
+.chart svg { width: 100%; }
 .q { border: 1px solid #e5e8e8; border-radius: 8px; padding: 12px 16px; margin: 12px 0;
-  page-break-inside: avoid; }
+}
 .q-head { display: flex; justify-content: space-between; gap: 12px; align-items: baseline; }
 .q .facts { color: #5d6d7e; font-size: 8.5pt; margin: 2px 0 8px; }
 .label { font-weight: 600; font-size: 9pt; color: #5d6d7e; text-transform: uppercase;

@@ -138,3 +138,11 @@ def sample_report(rubric) -> ReportData:
         started_at=datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
         trend=trend,
     )
+
+
+@pytest.fixture(scope="session")
+def stored(tmp_path_factory: pytest.TempPathFactory):
+    """Real sessions in SQLite (see stored.py); shared by the report tests."""
+    from .stored import make_stored_sessions
+
+    return make_stored_sessions(tmp_path_factory.mktemp("stored") / "data")

@@ -1,0 +1,101 @@
+"""Report content: scores, pending answers, notices, strengths and reading."""
+
+from __future__ import annotations
+
+from interviewer.reports import assemble_report, build_report
+from interviewer.reports.data import TurnInput
+
+from .conftest import make_grade
+
+
+def test_report_overall_is_mean_of_graded_answers_and_ignores_pending(sample_report):
+    # Graded: 4.6, 1.4, 3.1; Q4 is pending.
+    assert sample_report.overall == round((4.6 + 1.4 + 3.1) / 3, 1)
+    assert [q.status for q in sample_report.questions] == ["graded", "graded", "graded", "pending"]
+    assert sample_report.pending == 1 and sample_report.graded == 3
+
+
+def test_report_criteria_carry_rubric_level_descriptors(sample_report, rubric):
+    coverage = next(c for c in sample_report.criteria if c.criterion == "coverage")
+    assert coverage.level == round(coverage.score)
+    assert coverage.descriptor == rubric.criteria["coverage"].levels[coverage.level]
+    correctness = next(c for c in sample_report.criteria if c.criterion == "correctness")
+    # Only the two LLM grades assessed correctness; the offline one left it out.
+    assert correctness.assessed == 2
+
+
+def test_report_criterion_never_assessed_says_so(rubric):
+    report = assemble_report(
+        "s",
+        [TurnInput(question_id="q", question_text="What?", answer="x", grade=make_grade("q", 3.0))],
+        rubric,
+    )
+    correctness = next(c for c in report.criteria if c.criterion == "correctness")
+    assert correctness.score is None and "Not assessed" in correctness.descriptor
+
+
+def test_report_notices_name_offline_fallback_and_pending(sample_report):
+    text = " ".join(sample_report.notices)
+    assert "Answer Q3 was graded by the offline grader as a fallback" in text
+    assert "1 answer(s) are still waiting for a grade" in text
+
+
+def test_report_splits_covered_and_missed_key_points(sample_report):
+    q1 = sample_report.questions[0]
+    assert [k.key_point for k in q1.covered] == ["q01 point 1", "q01 point 2"]
+    assert [(k.key_point, k.verdict) for k in q1.missed] == [("q01 point 3", "partly")]
+
+
+def test_report_strengths_and_focus_areas_point_at_questions(sample_report):
+    assert any("Q1" in s for s in sample_report.strengths)
+    assert any("Q2" in s and "q04 point 1" in s for s in sample_report.focus_areas)
+    assert any("factual error" in s for s in sample_report.focus_areas)
+
+
+def test_report_reading_puts_sources_of_weak_answers_first(sample_report):
+    first = sample_report.reading[0]
+    assert first.label() == "gan-basics.md › Training" and first.priority
+    assert first.questions == [1, 2, 3]  # the pending answer cites nothing yet
+
+
+def test_report_lists_each_grader_configuration(sample_report):
+    kinds = {(g.kind, g.answers) for g in sample_report.graders}
+    assert kinds == {("llm", 2), ("offline", 1)}
+
+
+def test_build_report_from_a_real_stored_session(stored):
+    report = build_report(stored.repository, stored.newer, stored.settings)
+    assert report.candidate == "Ada Lovelace" and report.mode == "practice"
+    assert [q.question_id for q in report.questions] == ["q01", "q04", "q05"]
+    q1, q4, q5 = report.questions
+    assert q1.hints_used == 1 and q1.seconds is not None and q1.seconds > 0
+    assert q4.score is not None and q1.score is not None and q4.score > q1.score
+    assert q4.grader is not None and q4.grader.kind == "offline"
+    assert q5.status == "pending"
+    assert any("offline grader" in n for n in report.notices)
+    assert report.reading and report.reading[0].document == "gan-interview-notes.md"
+
+
+def test_build_report_trend_covers_the_candidates_sessions(stored):
+    report = build_report(stored.repository, stored.newer, stored.settings)
+    assert [p.session_id for p in report.trend] == [stored.older, stored.newer]
+    assert report.trend[-1].current and report.trend[-1].overall == report.overall
+
+
+def test_build_report_shows_skipped_questions(stored):
+    report = build_report(stored.repository, stored.older, stored.settings)
+    assert report.questions[-1].status == "skipped"
+
+
+def test_build_report_refreshes_once_a_pending_answer_is_graded(tmp_path):
+    from .stored import make_stored_sessions
+
+    sessions = make_stored_sessions(tmp_path / "data")
+    before = build_report(sessions.repository, sessions.newer, sessions.settings)
+    assert before.pending == 1
+    turn = sessions.repository.turns(sessions.newer)[2]
+    grade = sessions.service.grade(sessions.bank.get(turn.question_id), turn.graded_answer)
+    sessions.repository.save_grade(turn, grade)
+    after = build_report(sessions.repository, sessions.newer, sessions.settings)
+    assert after.pending == 0 and after.questions[2].status == "graded"
+    assert not any("waiting for a grade" in n for n in after.notices)

@@ -1,0 +1,117 @@
+"""Every output format: content, escaping, self-containment, PDF pages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from interviewer.reports import build_report, render_report
+from interviewer.reports.charts import criteria_chart, questions_chart, trend_chart
+from interviewer.reports.markdown import md_escape
+
+from .conftest import XSS
+
+
+def test_html_escapes_answers_and_names(sample_report):
+    html = render_report(sample_report, "html").decode()
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in html
+
+
+def test_html_is_self_contained_with_inline_charts(sample_report):
+    html = render_report(sample_report, "html").decode()
+    assert "<script" not in html and 'src="http' not in html and "<link" not in html
+    assert html.count("<svg") == 3  # criteria, questions, trend
+
+
+def test_html_shows_every_section(sample_report):
+    html = render_report(sample_report, "html").decode()
+    for text in (
+        "Strengths",
+        "Focus areas",
+        "Scores by criterion",
+        "Level 3:",
+        "Covered key points",
+        "Missed key points",
+        "Factual errors",
+        "Model answer for q04.",
+        "Sources to read",
+        "Hints used",
+        "Think about the diversity",
+        "1 min 35 s",
+        "Recommended reading",
+        "abc123def456",
+        "fallback grade",
+        "pending",
+        "Progress over attempts",
+    ):
+        assert text in html, text
+
+
+def test_markdown_escapes_markup_and_keeps_structure(sample_report):
+    md = render_report(sample_report, "md").decode()
+    assert "<img" not in md.replace("\\<img", "")
+    assert "> \\<img src=x onerror=alert\\(1\\)\\>" in md
+    assert "## Overall score: 3.0 / 5 (3 graded, 1 pending)" in md
+    assert "### Q4. What are challenges in training GANs? (PENDING)" in md
+    assert "| Coverage | 35% | 3.0 | Level 3:" in md
+
+
+def test_md_escape_neutralizes_links_and_headings():
+    assert md_escape("[x](http://e) # h") == "\\[x\\]\\(http://e\\) \\# h"
+
+
+def test_json_report_round_trips_with_counts(sample_report):
+    data = json.loads(render_report(sample_report, "json"))
+    assert data["overall"] == 3.0 and data["pending"] == 1 and data["graded"] == 3
+    assert data["questions"][1]["answer"].startswith(XSS)
+    assert data["questions"][3]["status"] == "pending"
+
+
+def test_charts_are_empty_when_there_is_nothing_to_draw(sample_report):
+    assert trend_chart(sample_report.trend[:1]) == ""
+    assert questions_chart([]) == ""
+    assert criteria_chart(sample_report.criteria).startswith("<svg")
+
+
+def _pdf_text(path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def stored_pdf(stored, tmp_path_factory):
+    report = build_report(stored.repository, stored.newer, stored.settings)
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    path.write_bytes(render_report(report, "pdf"))
+    return report, path
+
+
+def test_pdf_of_a_real_session_has_pages_and_the_expected_text(stored_pdf):
+    report, path = stored_pdf
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    assert 2 <= pages <= 12
+    text = _pdf_text(path)
+    for expected in (
+        "Interview feedback report",
+        "Ada Lovelace",
+        "What is mode collapse",
+        "Scores by criterion",
+        "Recommended reading",
+        "gan-interview-notes.md",
+        f"Page 1 of {pages}",
+        "pending",
+        "offline grader",
+    ):
+        assert expected in text, expected
+    assert '<script>alert("pwned")</script>' in text  # shown as text, not run or dropped
+
+
+def test_pdf_shows_overall_score(stored_pdf):
+    report, path = stored_pdf
+    assert f"{report.overall:.1f}" in _pdf_text(path)
