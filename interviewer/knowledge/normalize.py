@@ -95,8 +95,10 @@ def normalize_text(text: str) -> str:
             fence = match.group(1)
             out.append(line)
             continue
-        out.append(_normalize_line(line))
-    cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
+        cleaned_line = _normalize_line(line)
+        if cleaned_line or not out or out[-1]:  # at most one blank line outside code
+            out.append(cleaned_line)
+    cleaned = "\n".join(out).strip("\n")
     return cleaned + "\n" if cleaned else ""
 
 

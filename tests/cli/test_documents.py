@@ -1,0 +1,61 @@
+"""`interviewer documents import`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+from interviewer.knowledge.loader import load_documents
+
+runner = CliRunner()
+
+
+def test_documents_import_writes_clean_markdown_with_front_matter(tmp_path: Path) -> None:
+    raw = tmp_path / "my_notes.txt"
+    raw.write_text(
+        "What areGenerative Adversarial Networks? It isn‘t hard.\n\n```\nthelatent = 1\n```\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "documents",
+            "import",
+            str(raw),
+            "--out",
+            str(tmp_path / "kb"),
+            "--origin",
+            "Lecture, 2026",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "kb" / "my-notes.md").read_text()
+    assert written.startswith("---\ntitle: My notes\norigin: Lecture, 2026\n---\n\n# My notes\n")
+    assert "What are Generative Adversarial Networks? It isn't hard." in written
+    assert "thelatent = 1" in written
+    docs, _ = load_documents([tmp_path / "kb"])
+    assert docs[0].title == "My notes" and docs[0].origin == "Lecture, 2026"
+
+
+def test_documents_import_keeps_front_matter_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    raw = tmp_path / "paper.md"
+    raw.write_text(
+        "---\ntitle: A Paper\norigin: https://example.org/p\n---\n# A Paper\n\nthelatent space\n"
+    )
+    args = ["documents", "import", str(raw), "--out", str(tmp_path)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 1  # paper.md already exists in the output folder
+    assert "--force" in first.output
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    text = raw.read_text()
+    assert "origin: https://example.org/p" in text and "the latent space" in text
+
+
+def test_documents_import_rejects_title_for_several_files(tmp_path: Path) -> None:
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for path in files:
+        path.write_text("text\n")
+    result = runner.invoke(app, ["documents", "import", *map(str, files), "--title", "T"])
+    assert result.exit_code == 1
+    assert "one file" in result.output
