@@ -1,0 +1,124 @@
+"""`interviewer calibrate FILE [--repeat N] [--report calibration.html] [--format json]`,
+with the real offline grader."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+from interviewer.settings import PROJECT_ROOT
+
+runner = CliRunner()
+
+GOOD = (
+    "Mode collapse is when the generator produces only a few modes or near-identical outputs, "
+    "so sample diversity is low; many latent vectors map to the same output. The generator "
+    "optimizes against the current discriminator. Remedies: minibatch discrimination, unrolled "
+    "GANs, Wasserstein loss with gradient penalty."
+)
+ROWS = [
+    ("q04", "c1", GOOD, "ann", 5),
+    ("q04", "c1", GOOD, "bob", 4),
+    ("q04", "c2", "The generator outputs the same image again and again.", "ann", 2),
+    ("q04", "c2", "The generator outputs the same image again and again.", "bob", 2),
+    ("q04", "c3", "It is when the loss becomes NaN.", "ann", 0),
+    ("q04", "c3", "It is when the loss becomes NaN.", "bob", 1),
+    ("q01", "c1", "Two networks, a generator and a discriminator, play a minimax game.", "ann", 4),
+    ("q01", "c2", "A kind of network that makes images.", "ann", 1),
+    (
+        "q01",
+        "c3",
+        "A generator maps noise to samples; a discriminator tells real from fake.",
+        "ann",
+        4,
+    ),
+]
+
+
+def _csv(path: Path) -> Path:
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f'{q},{c},"{a}",{r},{s}' for q, c, a, r, s in ROWS]
+    lines.append('q01,c4,"out of range",ann,9')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def json_run(tmp_path_factory: pytest.TempPathFactory):
+    """One calibrate run with --repeat, --report and --format json."""
+    tmp = tmp_path_factory.mktemp("calibrate")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INTERVIEWER_DATA_DIR", str(tmp / "data"))
+        mp.setenv("INTERVIEWER_MODELS_DIR", str(PROJECT_ROOT / "models"))
+        mp.setenv("INTERVIEWER_ALLOW_REMOTE", "false")
+        mp.setenv("INTERVIEWER_GRADER", "offline")
+        report = tmp / "out" / "calibration.html"
+        result = runner.invoke(
+            app,
+            [
+                "calibrate",
+                str(_csv(tmp / "scores.csv")),
+                "--repeat",
+                "2",
+                "--report",
+                str(report),
+                "--format",
+                "json",
+            ],
+        )
+    return result, report
+
+
+def test_calibrate_json_has_overall_and_questions(json_run) -> None:
+    result, _ = json_run
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["overall"]) >= {"qwk", "pearson", "spearman", "mae", "bias", "alpha", "n"}
+    assert data["overall"]["n"] == 6
+    assert {q["question_id"] for q in data["questions"]} == {"q01", "q04"}
+    for question in data["questions"]:
+        assert {"qwk", "mae", "alpha", "flags", "difficulty", "discrimination"} <= set(question)
+        assert question["consistency"]["repeats"] == 2
+
+
+def test_calibrate_reports_bad_rows_with_line_numbers(json_run) -> None:
+    result, _ = json_run
+    assert "scores.csv:11: score '9' is outside 0-5" in result.stderr
+    assert "1 bad row(s) skipped; 9 kept." in result.stderr
+
+
+def test_calibrate_grader_ranks_good_answers_above_bad(json_run) -> None:
+    data = json.loads(json_run[0].stdout)
+    assert data["overall"]["spearman"] is not None and data["overall"]["spearman"] > 0
+
+
+def test_calibrate_writes_html_report_with_plots(json_run) -> None:
+    _, report = json_run
+    html = report.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3 and "Grader calibration report" in html
+    assert "<script" not in html
+
+
+def test_calibrate_text_output_shows_table(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["calibrate", str(_csv(tmp_path / "s.csv")), "--grader", "offline", "--no-sessions"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Overall" in result.stdout and "q04" in result.stdout
+
+
+def test_calibrate_wrong_columns_is_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,text\n1,x\n", encoding="utf-8")
+    result = runner.invoke(app, ["calibrate", str(path)])
+    assert result.exit_code == 1
+    assert "lacks the column(s)" in result.stderr and "Traceback" not in result.output
+
+
+def test_calibrate_missing_file_is_one_line_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["calibrate", str(tmp_path / "none.csv")])
+    assert result.exit_code == 1 and "does not exist" in result.stderr
