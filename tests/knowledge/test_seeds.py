@@ -186,7 +186,7 @@ def test_every_knowledge_document_has_front_matter_and_real_headings(
 @pytest.mark.parametrize("name", REFERENCE_NOTES)
 def test_reference_notes_are_300_to_600_words(documents: dict[str, Document], name: str) -> None:
     words = len(documents[name].text.split())
-    assert 300 <= words <= 620, f"{name} has {words} words"
+    assert 300 <= words <= 600, f"{name} has {words} words"
 
 
 def test_committed_documents_are_already_normalized(documents: dict[str, Document]) -> None:
