@@ -144,3 +144,21 @@ def test_quote_in_answer_ignores_case_and_whitespace():
     assert quote_in_answer("the  GENERATOR\nproduces", "The generator produces few outputs")
     assert not quote_in_answer("the critic", "The generator produces few outputs")
     assert not quote_in_answer("", "anything")
+
+
+def test_judge_without_guards_is_not_raised_by_any_injection(llm_grader, question):
+    """The prompt's delimiting alone keeps the fake LLM from obeying the answer."""
+    from importlib import resources
+
+    import yaml
+
+    corpus = yaml.safe_load(
+        resources.files("interviewer.grading").joinpath("data/injections.yaml").read_text(encoding="utf-8")
+    )["injections"]
+    clean = llm_grader.grade(_request(question, STRONG)).overall
+    raised = [
+        inj["id"]
+        for inj in corpus
+        if (llm_grader.grade(_request(question, f"{STRONG} {inj['text']}")).overall or 0) > clean
+    ]
+    assert raised == []

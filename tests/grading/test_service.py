@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from grading_support import MODELS, PROMPTS, STRONG, make_grader
+
+from interviewer.chat.fake import FakeChatModel, FakeFault
+from interviewer.errors import ConfigError
+from interviewer.grading import build_grading_service
+from interviewer.grading.base import Grade, GradeRequest, GraderInfo
+from interviewer.grading.cache import MemoryGradeCache, SQLiteGradeCache, cache_key
+from interviewer.grading.service import GradingService
+
+
+class _Boom:
+    def retrieve(self, query: str, k: int = 4):
+        raise RuntimeError("chroma is down")
+
+
+class _Fixed:
+    name = "fixed"
+
+    def grade(self, request: GradeRequest) -> Grade:
+        return Grade(question_id=request.question.id, overall=2.0, feedback="ok", grader=GraderInfo(kind="fixed"))
+
+
+def _service(grader, **kwargs) -> GradingService:
+    return GradingService(grader=grader, retriever=kwargs.pop("retriever", None), prompts_dir=PROMPTS,
+                          models_dir=MODELS, **kwargs)
+
+
+def test_service_retrieval_failure_grades_without_evidence(question):
+    grade = _service(make_grader(FakeChatModel()), retriever=_Boom()).grade(question, STRONG)
+    assert grade.status == "graded" and "no_evidence" in grade.flags
+    assert "chroma is down" in grade.message
+
+
+def test_service_llm_failure_gives_pending_not_a_number(question):
+    chat = FakeChatModel(script=[FakeFault(kind="prose")] * 4)
+    grade = _service(make_grader(chat)).grade(question, STRONG)
+    assert grade.status == "pending" and grade.overall is None
+    assert "pending" in grade.flags and "no score was made up" in grade.message
+    assert grade.grader.attempts == 4
+
+
+def test_service_llm_failure_uses_fallback_when_chosen(question):
+    chat = FakeChatModel(script=[FakeFault(kind="error")] * 4)
+    grade = _service(make_grader(chat), on_failure="fallback", fallback=_Fixed()).grade(question, STRONG)
+    assert grade.overall == 2.0 and "fallback" in grade.flags
+
+
+def test_service_fallback_needs_a_grader():
+    with pytest.raises(ConfigError):
+        _service(_Fixed(), on_failure="fallback")
+
+
+def test_service_cache_avoids_a_second_llm_call(question):
+    chat = FakeChatModel()
+    service = _service(make_grader(chat), cache=MemoryGradeCache())
+    first = service.grade(question, STRONG)
+    second = service.grade(question, STRONG)
+    assert first == second and len(chat.calls) == 1
+    service.grade(question, STRONG + " More.")
+    assert len(chat.calls) == 2
+
+
+def test_service_pending_grades_are_not_cached(question):
+    chat = FakeChatModel(script=[FakeFault(kind="empty")] * 4)
+    service = _service(make_grader(chat), cache=MemoryGradeCache())
+    assert service.grade(question, STRONG).status == "pending"
+    assert service.grade(question, STRONG).status == "graded"
+
+
+def test_sqlite_cache_persists_and_is_thread_safe(tmp_path, question):
+    path = tmp_path / "cache.sqlite3"
+    cache = SQLiteGradeCache(path)
+    grade = Grade(question_id="q04", overall=3.2, grader=GraderInfo(kind="llm"))
+    keys = [cache_key(question_version="v", answer=str(i), prompt_version="p", model="m") for i in range(20)]
+    threads = [threading.Thread(target=cache.put, args=(k, grade)) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cache.close()
+    reopened = SQLiteGradeCache(path)
+    assert all(reopened.get(k) == grade for k in keys)
+    assert reopened.get("missing") is None
+
+
+def test_cache_key_changes_with_every_input():
+    base = {"question_version": "v", "answer": "a", "prompt_version": "p", "model": "m"}
+    keys = {cache_key(**base)} | {cache_key(**{**base, name: "x"}) for name in base}
+    assert len(keys) == 5
+
+
+def test_build_grading_service_refuses_remote_llm(settings):
+    remote = settings.model_copy(update={"grader": "llm", "llm_base_url": "https://llm.example.com/v1"})
+    with pytest.raises(ConfigError, match="INTERVIEWER_ALLOW_REMOTE"):
+        build_grading_service(remote)
+
+
+def test_build_grading_service_fake_llm(settings, question):
+    service = build_grading_service(settings.model_copy(update={"llm_model": "fake"}), "llm")
+    grade = service.grade(question, STRONG)
+    assert grade.grader.kind == "llm" and grade.overall is not None
+    assert (settings.data_dir / "grade_cache.sqlite3").exists()
