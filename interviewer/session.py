@@ -36,6 +36,7 @@ from interviewer.store.repository import GradeRecord, Repository, SessionRecord,
 
 __all__ = [
     "COMMANDS",
+    "MAX_ANSWER_CHARS",
     "AnswerGrader",
     "Interview",
     "Progress",
@@ -364,7 +365,7 @@ class Interview:
             command = _command(text)
             if self.state == "greeting":
                 if command == "end":
-                    return self._finish(ended_early=True)
+                    return self._finish([], ended_early=True)
                 return self.start()
             if self.state == "finished":
                 return [self._info("This interview is finished. Start a new one to practise more.")]
@@ -431,8 +432,8 @@ class Interview:
             return [back, *self._ask(index)]
         if state == "grading":
             if turn.status in ("done", "skipped"):
-                return [back, *self._next()]
-            return [back, *self._grade_and_continue(turn)]
+                return [back, *self._advance([])]
+            return [back, *self._grade_and_continue(turn, fresh=False)]
         now = self._clock()
         if state == "follow_up":
             # The clock restarts: time lost to an outage is not the candidate's.
@@ -441,14 +442,19 @@ class Interview:
         if turn.status == "asked":
             turn = self._save(turn.model_copy(update={"started_at": now}))
             return [back, self._question_reply(turn, self.progress)]
-        return [back, *self._next()]
+        return [back, *self._advance([])]
 
     def _ask(self, index: int) -> list[Reply]:
         """Store the turn of question ``index`` (state ``asking``) and ask it."""
         if index >= len(self._record.question_ids):
-            return self._finish(ended_early=False)
+            return self._finish([], ended_early=False)
+        turn = self._turn_at(index) or self._new_turn(index)
+        [turn] = self._commit([turn], state="asking", current_index=index)
+        return [self._question_reply(turn, self.progress)]
+
+    def _new_turn(self, index: int) -> TurnRecord:
         question = self._question(self._record.question_ids[index])
-        turn = self._turn_at(index) or TurnRecord(
+        return TurnRecord(
             session_id=self.session_id,
             position=index,
             question_id=question.id,
@@ -456,8 +462,6 @@ class Interview:
             question_text=question.text,
             started_at=self._clock(),
         )
-        turn = self._save(turn, state="asking", current_index=index)
-        return [self._question_reply(turn, self.progress)]
 
     def _record_answer(
         self, answer: str, transcript: str | None, confidence: float | None
@@ -481,7 +485,7 @@ class Interview:
             state="grading",
         )
         replies = [self._time_notice(seconds)] if over else []
-        return replies + self._grade_and_continue(turn)
+        return replies + self._grade_and_continue(turn, fresh=True)
 
     def _record_follow_up(self, answer: str) -> list[Reply]:
         turn = self._require_turn()
@@ -502,16 +506,22 @@ class Interview:
             state="grading",
         )
         replies = [self._time_notice(seconds)] if over else []
-        return replies + self._grade_and_continue(turn)
+        return replies + self._grade_and_continue(turn, fresh=True)
 
-    def _grade_and_continue(self, turn: TurnRecord) -> list[Reply]:
-        """Grade the turn (unless a grade of this stage is already stored) and move on."""
-        stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
+    def _grade_and_continue(self, turn: TurnRecord, *, fresh: bool) -> list[Reply]:
+        """Grade the turn and move on; the grade is committed with the step that follows it.
+
+        Args:
+            turn: The stored turn whose answer (or answer plus follow-up) needs its grade.
+            fresh: The answer was stored just now, so no grade of it can exist yet; otherwise
+                (resume) a grade stored before a crash, or by ``regrade``, is reused.
+        """
+        stored = None if fresh or turn.id is None else self._repo.latest_grade(turn.id)
+        new_grade: Grade | None = None
         if stored is not None and stored.stage == turn.grade_stage:
             grade = stored.grade
         else:
-            grade = self._grade(turn)
-            self._repo.save_grade(turn, grade)
+            grade = new_grade = self._grade(turn)
         wants_follow_up = (
             self.config.asks_follow_ups
             and turn.grade_stage == "answer"
@@ -520,35 +530,53 @@ class Interview:
             and bool(grade.missed_key_points)
         )
         if wants_follow_up:
-            turn = self._save(
-                turn.model_copy(
-                    update={
-                        "follow_up_question": _follow_up_text(grade),
-                        "follow_up_asked_at": self._clock(),
-                        "status": "follow_up",
-                    }
-                ),
+            asking = turn.model_copy(
+                update={
+                    "follow_up_question": _follow_up_text(grade),
+                    "follow_up_asked_at": self._clock(),
+                    "status": "follow_up",
+                }
+            )
+            [asking] = self._commit(
+                [asking],
+                grade=(turn, new_grade) if new_grade is not None else None,
                 state="follow_up",
             )
-            return [self._follow_up_reply(turn)]
-        return self._conclude(turn, grade)
+            return [self._follow_up_reply(asking)]
+        return self._conclude(turn, grade, new_grade=new_grade)
 
-    def _conclude(self, turn: TurnRecord, grade: Grade | None) -> list[Reply]:
+    def _conclude(
+        self, turn: TurnRecord, grade: Grade | None, *, new_grade: Grade | None = None
+    ) -> list[Reply]:
         """Close the current turn, show its feedback (practice) and ask the next question."""
-        status = "skipped" if turn.answer is None else "done"
-        turn = self._save(turn.model_copy(update={"status": status}), state="grading")
+        closed = turn.model_copy(update={"status": "skipped" if turn.answer is None else "done"})
         replies: list[Reply] = []
         if grade is not None and self.config.mode == "practice":
-            replies.append(self._feedback_reply(turn, grade, self.progress))
+            replies.append(self._feedback_reply(closed, grade, self.progress))
         elif grade is not None:
             replies.append(self._info("Answer saved. Feedback comes at the end of the exam."))
-        return replies + self._next()
+        graded = (turn, new_grade) if new_grade is not None else None
+        return replies + self._advance([closed], grade=graded)
 
-    def _next(self) -> list[Reply]:
-        return self._ask(self._record.current_index + 1)
+    def _advance(
+        self, closing: list[TurnRecord], *, grade: tuple[TurnRecord, Grade] | None = None
+    ) -> list[Reply]:
+        """Store the closed turn (and its grade) together with the next question, and ask it."""
+        index = self._record.current_index + 1
+        if index >= len(self._record.question_ids):
+            return self._finish(closing, grade=grade, ended_early=False)
+        nxt = self._turn_at(index) or self._new_turn(index)
+        stored = self._commit([*closing, nxt], grade=grade, state="asking", current_index=index)
+        return [self._question_reply(stored[-1], self.progress)]
 
-    def _finish(self, *, ended_early: bool) -> list[Reply]:
-        self._record = self._repo.update_session(self.session_id, state="finished")
+    def _finish(
+        self,
+        closing: list[TurnRecord],
+        *,
+        grade: tuple[TurnRecord, Grade] | None = None,
+        ended_early: bool,
+    ) -> list[Reply]:
+        self._commit(closing, grade=grade, state="finished")
         summary = self._summary(ended_early=ended_early)
         replies: list[Reply] = []
         if self.config.mode == "exam":
@@ -578,12 +606,12 @@ class Interview:
             return [self._info("Skipped."), *self._conclude(turn, None)]
         if self.state == "follow_up":
             stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
-            turn = self._save(turn.model_copy(update={"status": "done"}))
+            closed = turn.model_copy(update={"status": "done"})
             replies = []
             if stored is not None and self.config.mode == "practice":
-                replies.append(self._feedback_reply(turn, stored.grade, self.progress))
-            return replies + self._finish(ended_early=True)
-        return self._finish(ended_early=True)
+                replies.append(self._feedback_reply(closed, stored.grade, self.progress))
+            return replies + self._finish([closed], ended_early=True)
+        return self._finish([], ended_early=True)
 
     def _hint(self, turn: TurnRecord) -> Reply:
         question = self._question(turn.question_id)
@@ -623,20 +651,31 @@ class Interview:
         state: SessionState | None = None,
         current_index: int | None = None,
     ) -> TurnRecord:
-        """Store a turn (and the session's state) first, then update memory: a failed write
+        [stored] = self._commit([turn], state=state, current_index=current_index)
+        return stored
+
+    def _commit(
+        self,
+        turns: list[TurnRecord],
+        *,
+        grade: tuple[TurnRecord, Grade] | None = None,
+        state: SessionState | None = None,
+        current_index: int | None = None,
+    ) -> list[TurnRecord]:
+        """Store one step (turns, grade, state) first, then update memory: a failed write
         leaves the engine exactly as it was, so the same submission can simply be retried."""
-        stored = self._repo.save_turn(turn, state=state, current_index=current_index)
-        self._turns = [t for t in self._turns if t.position != stored.position] + [stored]
-        self._turns.sort(key=lambda t: t.position)
+        stored, _ = self._repo.save_step(
+            self.session_id, turns=turns, grade=grade, state=state, current_index=current_index
+        )
+        by_position = {t.position: t for t in self._turns}
+        by_position.update({t.position: t for t in stored})
+        self._turns = [by_position[p] for p in sorted(by_position)]
+        update: dict[str, object] = {"updated_at": self._clock()}
         if state is not None:
-            self._record = self._record.model_copy(
-                update={
-                    "state": state,
-                    "current_index": (
-                        self._record.current_index if current_index is None else current_index
-                    ),
-                }
-            )
+            update["state"] = state
+        if current_index is not None:
+            update["current_index"] = current_index
+        self._record = self._record.model_copy(update=update)
         return stored
 
     def _turn_at(self, index: int) -> TurnRecord | None:

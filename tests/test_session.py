@@ -427,16 +427,16 @@ def test_interview_store_failure_leaves_engine_unchanged_for_retry(
     repo, bank, grader, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     interview = _start(repo, bank, grader, clock, follow_ups=False)
-    original = repo.save_turn
+    original = repo.save_step
 
-    def broken(turn: TurnRecord, **kwargs: object) -> TurnRecord:
+    def broken(session_id: str, **kwargs: object) -> tuple[list[TurnRecord], None]:
         raise StoreError("The database is unavailable or locked while saving the answer.")
 
-    monkeypatch.setattr(repo, "save_turn", broken)
+    monkeypatch.setattr(repo, "save_step", broken)
     with pytest.raises(StoreError):
         interview.submit("alpha1 beta1")
     assert interview.state == "asking" and grader.calls == []
-    monkeypatch.setattr(repo, "save_turn", original)
+    monkeypatch.setattr(repo, "save_step", original)
     assert _kinds(interview.submit("alpha1 beta1")) == ["feedback", "question"]
 
 

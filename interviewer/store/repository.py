@@ -12,10 +12,10 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from interviewer.errors import SessionError
@@ -271,25 +271,103 @@ class Repository:
         Returns:
             The stored turn (with its id).
         """
+        [stored], _ = self.save_step(
+            turn.session_id, turns=[turn], state=state, current_index=current_index
+        )
+        return stored
+
+    def save_step(
+        self,
+        session_id: str,
+        *,
+        turns: Sequence[TurnRecord] = (),
+        grade: tuple[TurnRecord, Grade] | None = None,
+        state: str | None = None,
+        current_index: int | None = None,
+    ) -> tuple[list[TurnRecord], GradeRecord | None]:
+        """Store one engine step atomically: a grade, turns (insert or update), session state.
+
+        One transaction per step keeps a turn's overhead low and a crash can never leave half a
+        step behind (e.g. a closed turn without the next question).
+
+        Args:
+            session_id: The session all of this belongs to.
+            turns: Turns to insert (``id`` None) or update.
+            grade: A grade and the (already stored) turn it grades.
+            state: The session's new state, if it changes.
+            current_index: The session's new current question index.
+
+        Returns:
+            The stored turns (with ids) in the order given, and the stored grade.
+
+        Raises:
+            SessionError: The session or a turn no longer exists.
+            StoreError: The database failed; nothing of the step was stored.
+        """
+        now = self._clock()
         with self._tx("saving the answer") as db:
-            session_row = self._session_row(db, turn.session_id)
-            values = turn.model_dump(exclude={"id"})
-            if turn.id is None:
-                row = TurnRow(**values)
-                db.add(row)
-            else:
-                found = db.get(TurnRow, turn.id)
-                if found is None:
-                    raise SessionError(f"Turn {turn.id} no longer exists; reload the session.")
-                row = found
-                for key, value in values.items():
-                    setattr(row, key, value)
+            stored_grade = self._add_grade(db, *grade, now) if grade is not None else None
+            stored = [self._put_turn(db, turn) for turn in turns]
+            values: dict[str, object] = {"updated_at": now}
             if state is not None:
-                self._set_state(session_row, state, current_index)
-            else:
-                session_row.updated_at = self._clock()
+                values["state"] = state
+                if state == "finished":
+                    values["finished_at"] = func.coalesce(SessionRow.finished_at, now)
+            if current_index is not None:
+                values["current_index"] = current_index
+            result = db.execute(
+                update(SessionRow).where(SessionRow.id == session_id).values(**values)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise SessionError("This interview session no longer exists; start a new one.")
+            return stored, stored_grade
+
+    def _put_turn(self, db: Session, turn: TurnRecord) -> TurnRecord:
+        values = turn.model_dump(exclude={"id"})
+        if turn.id is None:
+            row = TurnRow(**values)
+            db.add(row)
             db.flush()
-            return _turn_record(row)
+            return turn.model_copy(update={"id": row.id})
+        result = db.execute(update(TurnRow).where(TurnRow.id == turn.id).values(**values))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise SessionError(f"Answer {turn.id} no longer exists; reload the session.")
+        return turn
+
+    def _add_grade(self, db: Session, turn: TurnRecord, grade: Grade, now: datetime) -> GradeRecord:
+        if turn.id is None:
+            raise SessionError("Store the answer before its grade.")
+        row = GradeRow(
+            turn_id=turn.id,
+            session_id=turn.session_id,
+            question_id=grade.question_id or turn.question_id,
+            question_version=grade.question_version or turn.question_version,
+            stage=turn.grade_stage,
+            status=grade.status,
+            overall=grade.overall,
+            grader_kind=grade.grader.kind,
+            grader_model=grade.grader.model,
+            prompt_version=grade.grader.prompt_version,
+            grade=grade.model_dump(mode="json"),
+            created_at=now,
+        )
+        db.add(row)
+        db.flush()
+        return GradeRecord(
+            id=row.id,
+            turn_id=row.turn_id,
+            session_id=row.session_id,
+            question_id=row.question_id,
+            question_version=row.question_version,
+            stage=turn.grade_stage,
+            status=grade.status,
+            overall=grade.overall,
+            grader_kind=row.grader_kind,
+            grader_model=row.grader_model,
+            prompt_version=row.prompt_version,
+            created_at=now,
+            grade=grade,
+        )
 
     def turns(self, session_id: str) -> list[TurnRecord]:
         """The turns of a session in the order asked."""
@@ -331,29 +409,12 @@ class Repository:
         state: str | None = None,
         current_index: int | None = None,
     ) -> GradeRecord:
-        """Store a grade of a turn (stage from the turn), optionally moving the session."""
-        if turn.id is None:
-            raise SessionError("Store the answer before its grade.")
-        with self._tx("saving the grade") as db:
-            row = GradeRow(
-                turn_id=turn.id,
-                session_id=turn.session_id,
-                question_id=grade.question_id or turn.question_id,
-                question_version=grade.question_version or turn.question_version,
-                stage=turn.grade_stage,
-                status=grade.status,
-                overall=grade.overall,
-                grader_kind=grade.grader.kind,
-                grader_model=grade.grader.model,
-                prompt_version=grade.grader.prompt_version,
-                grade=grade.model_dump(mode="json"),
-                created_at=self._clock(),
-            )
-            db.add(row)
-            if state is not None:
-                self._set_state(self._session_row(db, turn.session_id), state, current_index)
-            db.flush()
-            return _grade_record(row)
+        """Store a grade of a stored turn (stage from the turn), optionally moving the session."""
+        _, stored = self.save_step(
+            turn.session_id, grade=(turn, grade), state=state, current_index=current_index
+        )
+        assert stored is not None  # noqa: S101 - save_step returns the grade it was given
+        return stored
 
     def latest_grade(self, turn_id: int) -> GradeRecord | None:
         """The newest grade of a turn, or None."""
@@ -430,7 +491,7 @@ class Repository:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def _latest_grades(self, db: Session, query: Select[tuple[GradeRow]]) -> Sequence[GradeRow]:
+    def _latest_grades(self, db: Session, query: Select[Any]) -> Sequence[GradeRow]:
         newest = select(func.max(GradeRow.id)).group_by(GradeRow.turn_id).scalar_subquery()
         return db.scalars(query.where(GradeRow.id.in_(newest)).order_by(GradeRow.id)).all()
 
@@ -474,7 +535,7 @@ def _clean_name(name: str | None) -> str | None:
     return cleaned or None
 
 
-def _needs_grade(turn: TurnRecord, latest: GradeRecord | None) -> bool:
+def _needs_grade(turn: TurnRecord, latest: GradeRow | None) -> bool:
     if turn.status == "follow_up":
         # The follow-up is still open: the first answer's grade stands until it is answered.
         return latest is None or latest.status == "pending"

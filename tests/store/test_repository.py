@@ -175,3 +175,22 @@ def test_repository_unreachable_database_raises_store_error_without_password() -
 def test_repository_malformed_url_raises_store_error() -> None:
     with pytest.raises(StoreError, match="valid database URL"):
         create_db_engine("not a url")
+
+
+def test_repository_failed_step_stores_nothing(store: Repository, clock: Clock) -> None:
+    session = store.create_session(config={}, question_ids=["q1", "q2"])
+    turn = store.save_turn(_turn(session.id, 0, clock, answer="a", status="answered"))
+    closed = turn.model_copy(update={"status": "done"})
+    duplicate = _turn(session.id, 0, clock)  # same position: violates the unique constraint
+    with pytest.raises(StoreError):
+        store.save_step(session.id, turns=[closed, duplicate], grade=(turn, _grade("q1", 4.0)))
+    assert turn.id is not None and store.latest_grade(turn.id) is None
+    assert [t.status for t in store.turns(session.id)] == ["answered"]
+
+
+def test_store_exports_its_public_api() -> None:
+    import interviewer.store as package
+    from interviewer.store import repository
+
+    assert set(repository.__all__) <= set(package.__all__)
+    assert all(hasattr(package, name) for name in package.__all__)
