@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from interviewer.cli import app, emit_json, friendly
+from interviewer.cli.doctor import CHECKS
 from interviewer.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -247,3 +248,18 @@ def _grader(settings: Settings, kind: str | None) -> AnswerGrader:
 
     chosen = kind if kind in ("offline", "llm") else None
     return build_grading_service(settings, chosen)  # type: ignore[arg-type]
+
+
+def _check_database(settings: Settings) -> str:
+    sessions = len(_repository(settings).list_sessions(limit=10_000))
+    url = settings.masked()["effective_database_url"]
+    return f"{url} migrated to head, {sessions} session(s)"
+
+
+CHECKS.append(
+    (
+        "database",
+        _check_database,
+        "check INTERVIEWER_DATABASE_URL; for PostgreSQL make sure the server is running",
+    )
+)

@@ -226,31 +226,41 @@ class Repository:
     def list_sessions(self, candidate: str | None = None, limit: int = 200) -> list[SessionListing]:
         """Sessions newest first, optionally of one candidate, with progress figures."""
         with self._tx("listing sessions") as db:
-            query = select(SessionRow).order_by(SessionRow.created_at.desc(), SessionRow.id)
+            query = (
+                select(SessionRow, CandidateRow.name)
+                .outerjoin(CandidateRow, CandidateRow.id == SessionRow.candidate_id)
+                .order_by(SessionRow.created_at.desc(), SessionRow.id)
+            )
             if candidate is not None:
-                query = query.join(CandidateRow).where(CandidateRow.name == _clean_name(candidate))
-            rows = db.scalars(query.limit(limit)).all()
-            listings: list[SessionListing] = []
-            for row in rows:
-                turns = db.scalars(select(TurnRow).where(TurnRow.session_id == row.id)).all()
-                grades = self._latest_grades(
-                    db, select(GradeRow).where(GradeRow.session_id == row.id)
+                query = query.where(CandidateRow.name == _clean_name(candidate))
+            rows = db.execute(query.limit(limit)).all()
+            ids = [row.id for row, _ in rows]
+            answered = dict(
+                db.execute(
+                    select(TurnRow.session_id, func.count())
+                    .where(TurnRow.session_id.in_(ids), TurnRow.answer.is_not(None))
+                    .group_by(TurnRow.session_id)
+                ).all()
+            )
+            latest = (
+                select(func.max(GradeRow.id))
+                .where(GradeRow.session_id.in_(ids))
+                .group_by(GradeRow.turn_id)
+                .scalar_subquery()
+            )
+            grades: dict[str, list[tuple[str, float | None]]] = {}
+            for session_id, status, overall in db.execute(
+                select(GradeRow.session_id, GradeRow.status, GradeRow.overall).where(
+                    GradeRow.id.in_(latest)
                 )
-                answered = [t for t in turns if t.answer is not None]
-                scores = [
-                    g.overall for g in grades if g.status == "graded" and g.overall is not None
-                ]
-                listings.append(
-                    SessionListing(
-                        session=_session_record(row, self._candidate_name(db, row)),
-                        questions=len(row.question_ids),
-                        answered=len(answered),
-                        graded=sum(1 for g in grades if g.status == "graded"),
-                        pending=sum(1 for g in grades if g.status == "pending"),
-                        mean_overall=round(sum(scores) / len(scores), 2) if scores else None,
-                    )
+            ).all():
+                grades.setdefault(session_id, []).append((status, overall))
+            return [
+                _listing(
+                    _session_record(row, name), answered.get(row.id, 0), grades.get(row.id, [])
                 )
-            return listings
+                for row, name in rows
+            ]
 
     def list_candidates(self) -> list[CandidateRecord]:
         """Every candidate, by name."""
@@ -533,6 +543,20 @@ class Repository:
 def _clean_name(name: str | None) -> str | None:
     cleaned = " ".join((name or "").split())[:200]
     return cleaned or None
+
+
+def _listing(
+    session: SessionRecord, answered: int, grades: list[tuple[str, float | None]]
+) -> SessionListing:
+    scores = [overall for status, overall in grades if status == "graded" and overall is not None]
+    return SessionListing(
+        session=session,
+        questions=len(session.question_ids),
+        answered=answered,
+        graded=sum(1 for status, _ in grades if status == "graded"),
+        pending=sum(1 for status, _ in grades if status == "pending"),
+        mean_overall=round(sum(scores) / len(scores), 2) if scores else None,
+    )
 
 
 def _needs_grade(turn: TurnRecord, latest: GradeRow | None) -> bool:

@@ -183,3 +183,15 @@ def test_interview_cli_with_grading_service_and_fake_llm(
     assert "Score:" in result.stdout
     grade = next(iter(_repo().session_grades(_session_id(result.stdout)).values()))
     assert grade.status == "graded" and grade.grader_kind == "llm"
+
+
+def test_interview_cli_unreachable_database_is_a_clear_error(
+    knowledge: Path, keyword_grader: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_DATABASE_URL", "postgresql+psycopg://u:hunter2@127.0.0.1:1/x")
+    result = runner.invoke(app, ["interview"], input="an answer\n")
+    assert result.exit_code == 1
+    assert (
+        "database is unavailable" in result.stderr and "INTERVIEWER_DATABASE_URL" in result.stderr
+    )
+    assert "hunter2" not in result.output and "Traceback" not in result.output
