@@ -127,7 +127,7 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
         if grade.feedback:
             parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
         if grade.follow_up:
-            parts.append(f'<p class="fb-follow"><b>Follow-up:</b> {esc(grade.follow_up)}</p>')
+            parts.append(f'<p class="fb-follow"><b>To go further:</b> {esc(grade.follow_up)}</p>')
     if answer:
         parts.append(
             f'<details><summary>Your answer</summary><p class="fb-answer">{esc(answer)}'

@@ -64,11 +64,23 @@ class Services:
         return self._grading
 
     def warm_up(self) -> threading.Thread:
-        """Build the grading service in a background thread; errors surface on first use."""
+        """In a background thread: ingest the knowledge base if empty, build the grading service.
+
+        Errors are logged here and surface again where they matter (a grade without evidence
+        says so; a grading service that cannot be built is reported on the first answer).
+        """
 
         def _run() -> None:
             try:
+                from interviewer.knowledge.index import ensure_ingested
+
+                ensure_ingested(self.settings)
+                log.info("Knowledge base ready.")
+            except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
+                log.warning("Knowledge base not ready, grading without evidence: %s", exc)
+            try:
                 _ = self.grading
+                log.info("Grading service ready.")
             except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
                 log.warning("Warm-up of the grading service failed: %s", exc)
 

@@ -48,7 +48,8 @@ class AppServer:
     def __init__(self, data_dir: Path, llm_url: str) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
-        self.log = data_dir.parent / "app.log"
+        self.log = ARTIFACTS / "app.log"  # kept after the run for diagnosis
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")},
             "GRADIO_SERVER_NAME": "127.0.0.1",
@@ -102,6 +103,13 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """Kill the process abruptly (SIGKILL), as a crash or an OOM kill would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def restart(self) -> None:

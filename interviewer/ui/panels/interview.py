@@ -70,6 +70,7 @@ class InterviewPanel:
     cards: gr.HTML
     sources: gr.HTML
     speak_text: gr.Textbox
+    sid_text: gr.Textbox
     voice: gr.Audio | None
 
 
@@ -172,7 +173,9 @@ def render(services: Services) -> InterviewPanel:
             )
             with gr.Accordion("Sources and model answer", open=False, elem_id="sources"):
                 sources = gr.HTML(sources_html(None))
-    speak_text = gr.Textbox(visible=False)
+    # Hidden but rendered: client-side JavaScript (URL, speech) reads their values.
+    speak_text = gr.Textbox(visible="hidden", elem_id="speak-text")
+    sid_text = gr.Textbox(visible="hidden", elem_id="session-id-text")
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -204,6 +207,7 @@ def render(services: Services) -> InterviewPanel:
         cards,
         sources,
         speak_text,
+        sid_text,
         voice,
     )
 
@@ -343,6 +347,7 @@ def wire(
         panel.speak_text,
         known,
         panel.indicator,
+        panel.sid_text,
     ]
 
     def view(
@@ -358,6 +363,7 @@ def wire(
             spoken,
             remember(ids, interview.session_id),
             _IDLE,
+            interview.session_id,
         )
 
     def start(
@@ -462,6 +468,7 @@ def wire(
                 gr.skip(),
                 gr.skip(),
                 _IDLE,
+                gr.skip(),
                 gr.Textbox(value=text, interactive=True),
                 heard,
             )
@@ -534,7 +541,7 @@ def wire(
 
     def after(event: Any) -> None:
         """Put the id in the address bar and read the question aloud when asked to."""
-        event = event.then(None, [panel.session_id], None, js=set_url, queue=False)
+        event = event.then(None, [panel.sid_text], None, js=set_url, queue=False)
         if speak:
             event.then(None, [panel.speak_text, panel.read_aloud], None, js=speak, queue=False)
         elif panel.voice is not None:

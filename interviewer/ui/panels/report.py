@@ -1,0 +1,239 @@
+"""Report tab: a session's feedback report on screen and as HTML, PDF, Markdown and JSON files.
+
+Candidates open their own sessions: the ones this browser started (kept in its local storage
+by the Interview tab) or one whose unguessable id they paste. The hiring team signs in with
+the team password to pick any candidate's session. While answers are still being graded the
+report refreshes itself every few seconds until every grade is in.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from interviewer.errors import InterviewerError
+from interviewer.reports import FORMATS, ReportData, build_report, render_html, render_report
+from interviewer.ui.panels._access import check_password, team_pages_enabled
+from interviewer.ui.render import esc
+from interviewer.ui.services import Services
+
+__all__ = ["ReportPanel", "render", "report_frame", "session_choices", "wire", "write_report_files"]
+
+REFRESH_SECONDS = 5.0
+KNOWN_KEY = "interviewer-sessions"  # the Interview tab's browser storage of session ids
+
+
+@dataclass
+class ReportPanel:
+    """Components of the Report tab."""
+
+    known: gr.BrowserState
+    mine: gr.Dropdown
+    session_id: gr.Textbox
+    show: gr.Button
+    status: gr.Markdown
+    view: gr.HTML
+    downloads: dict[str, gr.DownloadButton]
+    timer: gr.Timer
+    password: gr.Textbox
+    sign_in: gr.Button
+    sign_in_status: gr.Markdown
+    everyone: gr.Dropdown
+    team: gr.State
+
+
+def write_report_files(
+    services: Services, session_id: str, folder: Path | None = None
+) -> tuple[ReportData, dict[str, Path]]:
+    """Build a session's report and write it in every format.
+
+    Args:
+        services: The app's services.
+        session_id: The session.
+        folder: Where to write (a new temporary folder by default).
+
+    Returns:
+        The report content and the file of each format (``html``, ``pdf``, ``md``, ``json``).
+
+    Raises:
+        SessionError: No such session.
+    """
+    data = build_report(services.repository, session_id, services.settings)
+    folder = folder or Path(tempfile.mkdtemp(prefix="interviewer-report-"))
+    short = session_id[:12]
+    files = {}
+    for fmt, (ext, _) in FORMATS.items():
+        path = folder / f"interview-report-{short}{ext}"
+        path.write_bytes(render_report(data, fmt))
+        files[fmt] = path
+    return data, files
+
+
+def report_frame(data: ReportData) -> str:
+    """The HTML report inside a sandboxed iframe: its styles cannot leak into the app, and
+    no script can run in it."""
+    return (
+        '<iframe class="report-frame" title="Feedback report" sandbox="" '
+        f'srcdoc="{esc(render_html(data))}" '
+        'style="width:100%;height:1400px;border:1px solid var(--border-color-primary);'
+        'border-radius:10px;background:#fff"></iframe>'
+    )
+
+
+def session_choices(services: Services, ids: list[str] | None) -> list[tuple[str, str]]:
+    """Dropdown choices (label, id) for the given session ids, newest first; unknown ids dropped."""
+    rows = []
+    for session_id in dict.fromkeys(ids or []):
+        record = services.repository.find_session(session_id)
+        if record is not None:
+            rows.append(record)
+    rows.sort(key=lambda r: r.created_at, reverse=True)
+    return [(_label(r.created_at, r.candidate, r.id), r.id) for r in rows]
+
+
+def _label(created: object, candidate: str | None, session_id: str) -> str:
+    when = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else ""
+    return f"{when} · {candidate or 'anonymous'} · {session_id[:8]}…"
+
+
+def render(services: Services) -> ReportPanel:
+    """Lay out the Report tab (inside an open ``gr.Tab``)."""
+    known = gr.BrowserState([], storage_key=KNOWN_KEY)
+    gr.Markdown("Open the feedback report of one of your sessions, then download it in any format.")
+    with gr.Row(equal_height=True):
+        mine = gr.Dropdown(
+            label="Your sessions (this browser)", choices=[], scale=3, elem_id="report-mine"
+        )
+        session_id = gr.Textbox(
+            label="…or paste a session id", scale=3, elem_id="report-session-id"
+        )
+        show = gr.Button("Show report", variant="primary", scale=1, elem_id="report-show")
+    status = gr.Markdown(elem_id="report-status")
+    with gr.Row():
+        downloads = {
+            fmt: gr.DownloadButton(
+                f"Download {label}", visible=False, size="sm", elem_id=f"report-download-{fmt}"
+            )
+            for fmt, label in (
+                ("pdf", "PDF"),
+                ("html", "HTML"),
+                ("md", "Markdown"),
+                ("json", "JSON"),
+            )
+        }
+    view = gr.HTML(elem_id="report-view")
+    timer = gr.Timer(REFRESH_SECONDS, active=False)
+    with gr.Accordion("Hiring team", open=False, elem_id="report-team"):
+        enabled = team_pages_enabled(services.settings)
+        gr.Markdown(
+            "Sign in with the team password to open any candidate's report."
+            if enabled
+            else "Set INTERVIEWER_ADMIN_PASSWORD on the server to enable this."
+        )
+        with gr.Row(equal_height=True):
+            password = gr.Textbox(
+                label="Team password",
+                type="password",
+                scale=3,
+                elem_id="report-password",
+                interactive=enabled,
+            )
+            sign_in = gr.Button("Sign in", scale=1, elem_id="report-sign-in", interactive=enabled)
+        sign_in_status = gr.Markdown(elem_id="report-sign-in-status")
+        everyone = gr.Dropdown(
+            label="All sessions", choices=[], visible=False, elem_id="report-everyone"
+        )
+    team = gr.State(False)
+    return ReportPanel(
+        known,
+        mine,
+        session_id,
+        show,
+        status,
+        view,
+        downloads,
+        timer,
+        password,
+        sign_in,
+        sign_in_status,
+        everyone,
+        team,
+    )
+
+
+def wire(panel: ReportPanel, services: Services) -> None:
+    """Connect the Report tab's events."""
+    outputs = [panel.status, panel.view, *panel.downloads.values(), panel.timer]
+
+    def show(session_id: str, known: list[str] | None, team: bool) -> list[object]:
+        session_id = (session_id or "").strip()
+        if not session_id:
+            raise gr.Error("Pick one of your sessions or paste a session id.")
+        try:
+            data, files = write_report_files(services, session_id)
+        except InterviewerError as exc:
+            raise gr.Error(esc(str(exc))) from None
+        return _outputs(data, files)
+
+    def refresh(session_id: str, known: list[str] | None, team: bool) -> list[object]:
+        session_id = (session_id or "").strip()
+        if not session_id:
+            return [gr.update()] * (len(outputs) - 1) + [gr.Timer(active=False)]
+        data, files = write_report_files(services, session_id)
+        return _outputs(data, files)
+
+    def sign_in(password: str) -> tuple[str, bool, object]:
+        ok, message = check_password(services.settings, password or "")
+        if not ok:
+            return esc(message), False, gr.update(visible=False, choices=[])
+        listings = services.repository.list_sessions(limit=500)
+        choices = [
+            (
+                _label(item.session.created_at, item.session.candidate, item.session.id)
+                + (f" · {item.mean_overall:.1f}/5" if item.mean_overall is not None else ""),
+                item.session.id,
+            )
+            for item in listings
+        ]
+        return esc(message), True, gr.update(visible=True, choices=choices, value=None)
+
+    def load_mine(known: list[str] | None) -> object:
+        return gr.update(choices=session_choices(services, known), value=None)
+
+    panel.mine.focus(load_mine, [panel.known], [panel.mine], queue=False)
+    panel.mine.change(lambda sid: sid or gr.update(), [panel.mine], [panel.session_id], queue=False)
+    panel.everyone.change(
+        lambda sid: sid or gr.update(), [panel.everyone], [panel.session_id], queue=False
+    )
+    inputs = [panel.session_id, panel.known, panel.team]
+    panel.show.click(show, inputs, outputs, concurrency_limit=4)
+    panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
+    panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
+    panel.sign_in.click(
+        sign_in,
+        [panel.password],
+        [panel.sign_in_status, panel.team, panel.everyone],
+        concurrency_limit=2,
+    )
+    panel.password.submit(
+        sign_in,
+        [panel.password],
+        [panel.sign_in_status, panel.team, panel.everyone],
+        concurrency_limit=2,
+    )
+
+
+def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
+    pending = data.pending
+    score = "–" if data.overall is None else f"{data.overall:.1f} / 5"
+    status = f"**Overall {score}** · {data.graded} graded"
+    if pending:
+        status += f" · {pending} still being graded: this page refreshes until they are done"
+    buttons = [
+        gr.DownloadButton(value=str(files[fmt]), visible=True)
+        for fmt in ("pdf", "html", "md", "json")
+    ]
+    return [status, report_frame(data), *buttons, gr.Timer(active=pending > 0)]

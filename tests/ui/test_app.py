@@ -1,0 +1,215 @@
+"""End-to-end tests of the web app in headless Chromium (Debian chromium + Playwright).
+
+Each test drives the running app the way a candidate would and saves screenshots to
+``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from interviewer.bank import Question, load_default_bank
+from interviewer.chat.server import FakeOpenAIServer, ServerFault
+from interviewer.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+FIRST_GRADE_MS = 240_000  # the first grade waits for the knowledge index to be built
+GRADE_MS = 90_000
+WEAK_ANSWER = "I am not sure. Maybe it is something about computers and data."
+
+
+@pytest.fixture(scope="module")
+def bank_by_text() -> dict[str, Question]:
+    bank = load_default_bank(Settings())
+    return {" ".join(q.text.split()): q for q in bank.questions}
+
+
+def strong_answer(question: Question) -> str:
+    return " ".join(kp.rstrip(".") + "." for kp in question.key_points)
+
+
+def start_interview(page: Page, *, name: str = "", questions: int = 3, follow_ups: bool = False,
+                    mode: str = "practice") -> str:
+    """Fill in the set-up, press Start, and return the session id."""
+    expect(page.locator("#start")).to_be_visible(timeout=30_000)
+    if name:
+        page.locator("#name textarea, #name input").first.fill(name)
+    slider = page.locator("#num-questions input[type=number]")
+    slider.fill(str(questions))
+    slider.press("Tab")
+    if not follow_ups:
+        page.locator("#follow-ups input[type=checkbox]").uncheck()
+    if mode == "exam":
+        page.locator("#mode").get_by_text("Exam").click()
+    page.locator("#start").click()
+    expect(page.locator("#status-bar")).to_contain_text(f"Question 1 of {questions}",
+                                                        timeout=30_000)
+    return session_id(page)
+
+
+def session_id(page: Page) -> str:
+    match = re.search(r"session ([A-Za-z0-9_-]{12,})", page.locator("#status-bar").inner_text())
+    assert match, page.locator("#status-bar").inner_text()
+    return match.group(1)
+
+
+def current_question(page: Page) -> str:
+    """The text of the last question the interviewer asked."""
+    bot = page.locator("#chat [data-testid='bot']")
+    for index in range(bot.count() - 1, -1, -1):
+        text = bot.nth(index).inner_text().strip()
+        match = re.match(r"Question \d+ of \d+\s*(.*)", text, re.DOTALL)
+        if match:
+            return " ".join(match.group(1).split())
+    raise AssertionError("no question in the chat")
+
+
+def send_answer(page: Page, text: str, *, cards_before: int, timeout: int = GRADE_MS) -> None:
+    """Type an answer, press Enter, and wait for its feedback card."""
+    box = page.locator("#answer textarea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator("#grading-indicator")).to_contain_text("Grading", timeout=10_000)
+    expect(page.locator("#feedback-cards .fb-card")).to_have_count(cards_before + 1,
+                                                                    timeout=timeout)
+    expect(page.locator("#grading-indicator")).not_to_contain_text("Grading", timeout=10_000)
+
+
+def card_scores(page: Page) -> dict[int, float]:
+    """Overall score per question number, read from the feedback cards."""
+    scores: dict[int, float] = {}
+    cards = page.locator("#feedback-cards .fb-card")
+    for index in range(cards.count()):
+        card = cards.nth(index)
+        number = int(re.search(r"Question (\d+)", card.locator(".fb-title").inner_text()).group(1))
+        scores[number] = float(card.locator(".fb-score").inner_text().split("/")[0])
+    return scores
+
+
+def test_app_practice_interview_scores_strong_answer_above_weak(
+    page: Page, bank_by_text: dict[str, Question], artifacts: Path
+) -> None:
+    start_interview(page, name="Ada", questions=3)
+    page.screenshot(path=artifacts / "practice-1-started.png", full_page=True)
+
+    first = bank_by_text[current_question(page)]
+    send_answer(page, strong_answer(first), cards_before=0, timeout=FIRST_GRADE_MS)
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 3")
+
+    send_answer(page, WEAK_ANSWER, cards_before=1)
+    expect(page.locator("#status-bar")).to_contain_text("Question 3 of 3")
+    page.screenshot(path=artifacts / "practice-2-feedback.png", full_page=True)
+
+    third = bank_by_text[current_question(page)]
+    send_answer(page, third.key_points[0], cards_before=2)
+    expect(page.locator("#status-bar")).to_contain_text("Finished")
+    expect(page.locator("#chat")).to_contain_text("Interview finished")
+
+    scores = card_scores(page)
+    assert set(scores) == {1, 2, 3}
+    assert scores[1] > scores[2]
+    strong_card = page.locator("#feedback-cards .fb-card").last  # newest first: Q1 is last
+    expect(strong_card.locator(".fb-covered li").first).to_be_visible()
+    expect(strong_card.locator(".fb-crit")).to_have_count(4)
+    page.locator("#sources").get_by_text("Sources and model answer").click()
+    page.screenshot(path=artifacts / "practice-3-finished.png", full_page=True)
+
+
+def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
+    page: Page, artifacts: Path
+) -> None:
+    start_interview(page, name="Voice", questions=1)
+    mic = page.locator("#mic")
+    mic.get_by_role("button", name="Record").click()
+    page.wait_for_timeout(9_000)  # the fake microphone plays the ~9 s recording once
+    mic.get_by_role("button", name="Stop").click()
+    box = page.locator("#answer textarea")
+    expect(box).to_have_value(re.compile("generator", re.IGNORECASE), timeout=120_000)
+    assert "collapse" in box.input_value().lower()
+    expect(page.locator("#mic-notice")).to_contain_text("Transcribed")
+    page.screenshot(path=artifacts / "spoken-1-transcript.png", full_page=True)
+
+    send_answer(page, box.input_value() + " Minibatch discrimination helps.", cards_before=0,
+                timeout=FIRST_GRADE_MS)
+    expect(page.locator("#chat [data-testid='user']").last).to_contain_text("Minibatch")
+    assert card_scores(page)[1] >= 0
+    page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
+
+
+def test_app_resumes_after_server_restart_with_nothing_lost(
+    page: Page, app_server, fake_llm: FakeOpenAIServer,
+    bank_by_text: dict[str, Question], artifacts: Path,
+) -> None:
+    sid = start_interview(page, name="Restart", questions=3)
+    assert f"session={sid}" in page.url
+    first = bank_by_text[current_question(page)]
+    send_answer(page, strong_answer(first), cards_before=0, timeout=FIRST_GRADE_MS)
+    second = bank_by_text[current_question(page)]
+
+    # The server dies while the second answer is being graded.
+    fake_llm.push_fault(ServerFault(kind="delay", seconds=30))
+    box = page.locator("#answer textarea")
+    box.fill(strong_answer(second))
+    box.press("Enter")
+    expect(page.locator("#grading-indicator")).to_contain_text("Grading")
+    page.wait_for_timeout(1_500)
+    app_server.kill()
+    app_server.start()
+
+    page.goto(f"{app_server.url}/?session={sid}", wait_until="domcontentloaded")
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("Welcome back", timeout=GRADE_MS)
+    expect(page.locator("#feedback-cards .fb-card")).to_have_count(2, timeout=GRADE_MS)
+    expect(page.locator("#status-bar")).to_contain_text("Question 3 of 3")
+    expect(chat).to_contain_text(first.key_points[0].rstrip("."))
+    expect(chat).to_contain_text(second.key_points[0].rstrip("."))
+    page.screenshot(path=artifacts / "restart-resumed.png", full_page=True)
+
+
+def test_app_browser_contexts_do_not_share_sessions(
+    page: Page, browser, app_server, artifacts: Path  # type: ignore[no-untyped-def]
+) -> None:
+    other_context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    other = other_context.new_page()
+    try:
+        other.goto(app_server.url, wait_until="domcontentloaded")
+        mine = start_interview(page, name="Alice Private", questions=2)
+        theirs = start_interview(other, name="Bob Private", questions=2)
+        assert mine != theirs
+        expect(page.locator("#chat")).not_to_contain_text("Bob")
+        expect(other.locator("#chat")).not_to_contain_text("Alice")
+
+        for tab, own, foreign in ((page, mine, theirs), (other, theirs, mine)):
+            tab.get_by_role("tab", name="History").click()
+            tab.get_by_role("button", name="Refresh").click()
+            table = tab.locator("#history-table")
+            expect(table).to_contain_text(own, timeout=15_000)
+            expect(table).not_to_contain_text(foreign)
+        page.screenshot(path=artifacts / "contexts-alice-history.png", full_page=True)
+        other.screenshot(path=artifacts / "contexts-bob-history.png", full_page=True)
+    finally:
+        other_context.close()
+
+
+def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: Path) -> None:
+    name = "<img src=x onerror=alert(1)>"
+    answer = "<script>alert(2)</script><img src=x onerror=alert(3)> **not bold**"
+    start_interview(page, name=name, questions=1)
+    send_answer(page, answer, cards_before=0, timeout=FIRST_GRADE_MS)
+    page.wait_for_timeout(1_000)
+
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(chat).to_contain_text("<script>alert(2)</script>")
+    expect(chat).to_contain_text("**not bold**")
+    assert page.locator("#chat img[src='x'], #feedback-cards img[src='x']").count() == 0
+    assert page.locator("#chat script, #feedback-cards script").count() == 0
+    page.locator("#feedback-cards details summary").first.click()
+    expect(page.locator("#feedback-cards .fb-answer").first).to_contain_text("<script>")
+    page.screenshot(path=artifacts / "xss-inert.png", full_page=True)
