@@ -474,7 +474,7 @@ class Interview:
             turn.model_copy(
                 update={
                     "answer": answer,
-                    "transcript": transcript,
+                    "transcript": _clean_answer(transcript) if transcript else transcript,
                     "transcript_confidence": confidence,
                     "answered_at": now,
                     "seconds_taken": round(seconds, 3),

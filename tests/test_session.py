@@ -471,3 +471,29 @@ def test_regrade_pending_completes_pending_and_missing_grades(repo, bank, grader
     assert sorted(g.overall or 0 for g in repo.final_grades()) == [2.5, 5.0]
     again = regrade_pending(repo, bank, PendingGrader())
     assert again.found == 0
+
+
+def test_interview_any_text_is_stored_cleanly_or_refused(tmp_path: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'prop.db'}")
+    upgrade(engine)
+    repo = Repository(engine)
+    bank = make_bank()
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.text(max_size=300))
+    def check(text: str) -> None:
+        interview = Interview.create(repo, bank, KeywordGrader(), SessionConfig(follow_ups=False))
+        interview.start()
+        replies = interview.submit(text)
+        stored = repo.turns(interview.session_id)[0].answer
+        if stored is None:
+            assert replies[0].kind in ("info", "hint", "question", "summary")
+        else:
+            assert "\x00" not in stored and stored == stored.strip() and stored
+            assert replies[0].kind == "feedback"
+
+    check()
+    engine.dispose()

@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from interviewer.errors import StoreError
@@ -113,6 +113,11 @@ def store_errors(action: str) -> Iterator[None]:
             "typed was lost: try again in a moment; if it persists, check "
             "INTERVIEWER_DATABASE_URL and that the database server is running "
             "(`interviewer doctor`)."
+        ) from exc
+    except IntegrityError as exc:
+        raise StoreError(
+            f"This session was changed at the same time elsewhere (another tab or process) while "
+            f"{action}. Reload the session and send your answer again."
         ) from exc
     except SQLAlchemyError as exc:
         raise StoreError(

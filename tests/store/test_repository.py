@@ -182,7 +182,7 @@ def test_repository_failed_step_stores_nothing(store: Repository, clock: Clock) 
     turn = store.save_turn(_turn(session.id, 0, clock, answer="a", status="answered"))
     closed = turn.model_copy(update={"status": "done"})
     duplicate = _turn(session.id, 0, clock)  # same position: violates the unique constraint
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="Reload the session"):
         store.save_step(session.id, turns=[closed, duplicate], grade=(turn, _grade("q1", 4.0)))
     assert turn.id is not None and store.latest_grade(turn.id) is None
     assert [t.status for t in store.turns(session.id)] == ["answered"]
