@@ -188,6 +188,10 @@ def render(services: Services) -> CalibrationPanel:
     )
 
 
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _f(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "–"
