@@ -144,6 +144,7 @@ def render(services: Services) -> CalibrationPanel:
             value=[],
             interactive=False,
             wrap=True,
+            column_widths=["10%", "14%", "46%", "30%"],
             elem_id="calibration-flags",
         )
         gr.Markdown("### Per question")
@@ -202,7 +203,7 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
     """Rows of the per-question table."""
     return [
         [
-            f"{q.question_id}: {q.text}",
+            f"{q.question_id}: {_short(q.text)}",
             q.n,
             _f(q.qwk),
             _f(q.pearson),
