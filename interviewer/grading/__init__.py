@@ -81,6 +81,7 @@ def _llm(settings: Settings) -> Grader:
         model_name=settings.llm_model,
         max_attempts=settings.llm_max_attempts,
         evidence_tokens=settings.evidence_tokens,
+        structured=settings.llm_response_format,
     )
 
 

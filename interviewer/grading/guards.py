@@ -277,12 +277,15 @@ def _unigrams() -> dict[str, float]:
     return dict(wordsegment.UNIGRAMS)
 
 
-def _wordlike(token: str) -> bool:
-    """A real word: common in English web text, an acronym, or made of common words."""
+def _common(token: str) -> bool:
+    """Common in English web text, or an acronym."""
+    return token.isupper() and len(token) <= 6 or _unigrams().get(token.lower(), 0) >= 1e6
+
+
+def _compound(token: str) -> bool:
+    """Made of a few common words (``minibatch``, ``cyclegan``); word segmentation is slow."""
     low = token.lower()
     counts = _unigrams()
-    if token.isupper() and len(token) <= 6 or counts.get(low, 0) >= 1e6:
-        return True
     if len(low) >= 6:
         import wordsegment
 
@@ -295,7 +298,11 @@ def _is_gibberish(answer: str) -> bool:
     tokens = [t for t in _WORD.findall(answer) if t.isascii()]
     if len(tokens) < 3:
         return False
-    return sum(_wordlike(t) for t in tokens) / len(tokens) < 0.4
+    needed = 0.4 * len(tokens)
+    common = sum(_common(t) for t in tokens)
+    if common >= needed:  # real prose: no need to segment the rare words
+        return False
+    return common + sum(_compound(t) for t in tokens if not _common(t)) < needed
 
 
 def _is_copy(answer: str, question: Question) -> bool:

@@ -59,6 +59,8 @@ __all__ = [
 # Whole prompt (system + user) for a 200-word answer must stay within this many tokens;
 # evidence is trimmed to whatever the rest of the prompt leaves (and to evidence_tokens).
 PROMPT_TOKEN_BUDGET = 1500
+# The model answer is reference material too; beyond this it crowds out retrieved evidence.
+MODEL_ANSWER_TOKENS = 160
 _TAG_LOOKALIKE = re.compile(r"<\s*/?\s*answer[\w-]*\s*>?", re.IGNORECASE)
 
 
@@ -141,7 +143,7 @@ def build_grading_messages(
     values = {
         "question": question.text,
         "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
-        "model_answer": question.model_answer or "(none)",
+        "model_answer": truncate_tokens(question.model_answer, MODEL_ANSWER_TOKENS, models_dir) or "(none)",
         "answer": _neutralize(request.answer),
         "tag": tag,
     }

@@ -104,3 +104,12 @@ def test_server_lists_models_with_auth(server):
     ok = httpx.get(f"{server.url}/models", headers={"Authorization": "Bearer test-key"})
     assert ok.status_code == 200 and ok.json()["data"][0]["id"] == "fake-grader"
     assert httpx.get(f"{server.url}/models").status_code == 401
+
+
+def test_server_json_mode_for_servers_without_json_schema(server, settings, question):
+    server.requests.clear()
+    chat = build_chat_model(settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}))
+    grader = LLMGrader(chat_model=chat, prompts_dir=settings.prompts_dir, models_dir=settings.models_dir,
+                       model_name="m", backoff_s=0, structured="json_mode")
+    assert grader.grade(GradeRequest(question=question, answer=ANSWER)).overall is not None
+    assert server.requests[0]["body"]["response_format"] == {"type": "json_object"}

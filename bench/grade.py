@@ -1,0 +1,117 @@
+"""Grading benchmark: offline grade latency, LLM-path overhead, prompt tokens per grade.
+
+- Offline: ``GradingService.grade`` with the offline grader (guards included, no cache, no
+  retrieval) on 200-word answers to bank questions.
+- LLM path: the same service with the LLM grader, talking through the real ``ChatOpenAI``
+  client to the fake OpenAI-compatible server answering instantly; the latency is our
+  overhead (prompt building, tokenizer, HTTP, parsing, checks) plus the fake model's own
+  reply computation, reported separately. Evidence: 4 real knowledge chunks per answer,
+  trimmed to the prompt budget.
+
+Run: ``.venv/bin/python bench/grade.py``
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from interviewer.bank import Question, load_bank
+from interviewer.chat import build_chat_model
+from interviewer.chat.fake import grade_prompt
+from interviewer.chat.server import FakeOpenAIServer
+from interviewer.grading import build_grader
+from interviewer.grading.judge import build_grading_messages
+from interviewer.grading.base import GradeRequest
+from interviewer.grading.service import GradingService
+from interviewer.retrieval import RetrievedChunk
+from interviewer.settings import Settings
+
+RUNS = 40
+
+
+def _answer(question: Question, salt: int) -> str:
+    """A ~200-word answer built from the question's own material (varied so nothing caches)."""
+    words = " ".join([question.model_answer, *question.key_points] * 6).split()
+    return " ".join([f"Variant {salt}."] + words[:198])
+
+
+def _chunks(settings: Settings) -> list[RetrievedChunk]:
+    docs = sorted(settings.knowledge_dir.glob("*.md"))[:4]
+    chunks = []
+    for i, doc in enumerate(docs):
+        words = doc.read_text(encoding="utf-8").split()[:160]
+        chunks.append(RetrievedChunk(chunk_id=f"c{i}", text=" ".join(words), document=doc.name, score=0.8))
+    return chunks
+
+
+class _Stub:
+    def __init__(self, chunks: list[RetrievedChunk]) -> None:
+        self.chunks = chunks
+
+    def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
+        return self.chunks[:k]
+
+
+def _pcts(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
+    }
+
+
+def _time(service: GradingService, questions: list[Question]) -> tuple[list[float], list[Any]]:
+    service.grade(questions[0], _answer(questions[0], -1))  # warm-up (model load, tokenizer)
+    times, grades = [], []
+    for i in range(RUNS):
+        q = questions[i % len(questions)]
+        start = time.perf_counter()
+        grades.append(service.grade(q, _answer(q, i)))
+        times.append((time.perf_counter() - start) * 1000)
+    return times, grades
+
+
+def run() -> dict[str, Any]:
+    """Measure and return the figures."""
+    base = Settings(allow_remote=False, data_dir=Path("/tmp/interviewer-bench-grade"))
+    questions = load_bank(base.knowledge_dir / "questions.yaml").questions
+    chunks = _chunks(base)
+    result: dict[str, Any] = {"runs": RUNS, "answer_words": len(_answer(questions[0], 0).split())}
+
+    offline = GradingService(grader=build_grader(base, "offline"), retriever=None,
+                             prompts_dir=base.prompts_dir, models_dir=base.models_dir)
+    times, _ = _time(offline, questions)
+    result["offline_grade_ms"] = _pcts(times)
+
+    with FakeOpenAIServer(models_dir=base.models_dir) as server:
+        settings = base.model_copy(update={"llm_base_url": server.url, "llm_model": "fake-grader"})
+        settings.llm_api_key = None  # local server: no key needed
+        server.api_key = "not-needed"
+        llm = GradingService(grader=build_grader(settings, "llm"), retriever=_Stub(chunks),
+                             prompts_dir=base.prompts_dir, models_dir=base.models_dir)
+        assert build_chat_model(settings) is not None
+        times, grades = _time(llm, questions)
+    tokens = [g.grader.prompt_tokens for g in grades]
+    result["llm_path_overhead_ms"] = _pcts(times)
+    result["llm_attempts_max"] = max(g.grader.attempts for g in grades)
+    result["prompt_tokens_per_grade"] = {"mean": round(statistics.mean(tokens), 1), "max": max(tokens)}
+
+    # The fake model's own work (parse the prompt, score overlap) is part of the time above.
+    q = questions[0]
+    messages = build_grading_messages(GradeRequest(question=q, answer=_answer(q, 0), evidence=chunks),
+                                      prompts_dir=base.prompts_dir, models_dir=base.models_dir,
+                                      evidence_tokens=base.evidence_tokens)
+    text = "\n\n".join(str(m.content) for m in messages)
+    start = time.perf_counter()
+    for _ in range(RUNS):
+        grade_prompt(text)
+    result["fake_model_compute_ms"] = round((time.perf_counter() - start) * 1000 / RUNS, 2)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
