@@ -1,0 +1,154 @@
+"""The Report and Calibration tabs in a real headless Chromium against the running app, with
+access control: candidates reach sessions by id, the team signs in with its password."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer
+
+from .stored import StoredSessions, make_stored_sessions
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "team-pass-7f3a"
+SCORES = """question_id,candidate,answer,rater,score
+q04,c1,"Mode collapse: the generator makes a few near-identical outputs, low diversity.",ann,4
+q04,c1,"Mode collapse: the generator makes a few near-identical outputs, low diversity.",bob,4
+q04,c2,"The loss becomes NaN.",ann,0
+q04,c2,"The loss becomes NaN.",bob,1
+q01,c1,"A generator and a discriminator trained against each other in a minimax game.",ann,4
+q01,c2,"Some network.",ann,1
+q01,c3,"bad",ann,11
+"""
+
+
+@pytest.fixture(scope="module")
+def team_app(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[AppServer, StoredSessions]]:
+    """The app on stored sessions, offline grader, team password set."""
+    root = tmp_path_factory.mktemp("team-app")
+    stored = make_stored_sessions(root / "data")
+    server = AppServer(root / "data", "http://127.0.0.1:9")
+    for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
+        server.env.pop(key, None)
+    server.env.update(
+        {
+            "INTERVIEWER_GRADER": "offline",
+            "INTERVIEWER_ALLOW_REMOTE": "false",
+            "INTERVIEWER_ADMIN_PASSWORD": PASSWORD,
+        }
+    )
+    server.start()
+    yield server, stored
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium: Browser, team_app) -> Iterator[Page]:
+    server, _ = team_app
+    context = chromium.new_context(viewport={"width": 1360, "height": 1100}, accept_downloads=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs  # type: ignore[attr-defined]
+    page.goto(server.url, wait_until="domcontentloaded")
+    yield page
+    context.close()
+
+
+def _open(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def _show_report(page: Page, session_id: str) -> None:
+    _open(page, "Report")
+    page.locator("#report-session-id textarea, #report-session-id input").first.fill(session_id)
+    page.locator("#report-show").click()
+
+
+def test_report_tab_shows_a_session_by_id_and_downloads_pdf(tab: Page, team_app) -> None:
+    _, stored = team_app
+    _show_report(tab, stored.newer)
+    expect(tab.locator("#report-status")).to_contain_text("1 still being graded", timeout=60_000)
+    frame = tab.frame_locator("iframe.report-frame")
+    expect(frame.locator("h1")).to_have_text("Interview feedback report")
+    expect(frame.get_by_text("Ada Lovelace")).to_be_visible()
+    # The XSS answer is shown as text inside a sandboxed frame, never run.
+    expect(frame.locator(".answer").first).to_contain_text('<script>alert("pwned")</script>')
+    assert tab.dialogs == []  # type: ignore[attr-defined]
+    tab.screenshot(path=str(ARTIFACTS / "report-tab.png"), full_page=True)
+    with tab.expect_download() as download:
+        tab.locator("#report-download-pdf").click()
+    path = Path(download.value.path())
+    assert path.read_bytes().startswith(b"%PDF")
+    assert download.value.suggested_filename.endswith(".pdf")
+
+
+def test_report_tab_unknown_id_says_so(tab: Page) -> None:
+    _show_report(tab, "not-a-real-session-id")
+    expect(tab.get_by_text("No interview session with that id").first).to_be_visible(timeout=30_000)
+
+
+def test_report_tab_lists_every_session_only_after_team_sign_in(tab: Page) -> None:
+    _open(tab, "Report")
+    tab.locator("#report-team").get_by_text("Hiring team").click()
+    expect(tab.locator("#report-everyone")).to_be_hidden()
+    tab.locator("#report-password input").fill("wrong")
+    tab.locator("#report-sign-in").click()
+    expect(tab.locator("#report-sign-in-status")).to_contain_text("Wrong password", timeout=30_000)
+    expect(tab.locator("#report-everyone")).to_be_hidden()
+    tab.locator("#report-password input").fill(PASSWORD)
+    tab.locator("#report-sign-in").click()
+    expect(tab.locator("#report-everyone")).to_be_visible(timeout=30_000)
+    tab.locator("#report-everyone input").click()
+    expect(tab.get_by_role("option", name="Ada Lovelace").first).to_be_visible()
+    expect(tab.get_by_role("option", name="anonymous").first).to_be_visible()
+
+
+def test_calibration_tab_is_locked_until_team_sign_in(tab: Page) -> None:
+    _open(tab, "Calibration")
+    expect(tab.locator("#calibration-sign-in")).to_be_visible(timeout=30_000)
+    expect(tab.locator("#calibration-content")).to_be_hidden()
+    tab.locator("#calibration-password input").fill("guess")
+    tab.locator("#calibration-sign-in").click()
+    expect(tab.locator("#calibration-sign-in-status")).to_contain_text(
+        "Wrong password", timeout=30_000
+    )
+    expect(tab.locator("#calibration-content")).to_be_hidden()
+
+
+def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
+    scores = tmp_path / "scores.csv"
+    scores.write_text(SCORES, encoding="utf-8")
+    _open(tab, "Calibration")
+    tab.locator("#calibration-password input").fill(PASSWORD)
+    tab.locator("#calibration-sign-in").click()
+    expect(tab.locator("#calibration-content")).to_be_visible(timeout=30_000)
+    tab.locator("#calibration-upload input[type=file]").set_input_files(str(scores))
+    expect(tab.locator("#calibration-upload")).to_contain_text("scores.csv", timeout=30_000)
+    tab.locator("#calibration-run").click()
+    summary = tab.locator("#calibration-summary")
+    expect(summary).to_contain_text("QWK", timeout=180_000)
+    expect(summary).to_contain_text("1 row(s) rejected")
+    expect(tab.locator("#calibration-plots svg")).to_have_count(3)
+    expect(tab.locator("#calibration-problems")).to_contain_text("outside 0-5")
+    expect(tab.locator("#calibration-questions")).to_contain_text("q04")
+    tab.screenshot(path=str(ARTIFACTS / "calibration-tab.png"), full_page=True)
+    with tab.expect_download() as download:
+        tab.locator("#calibration-download-json").click()
+    assert '"overall"' in Path(download.value.path()).read_text(encoding="utf-8")
