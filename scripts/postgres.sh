@@ -5,7 +5,7 @@ ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
 if ! pg_lsclusters -h | grep -q "^$ver main"; then
   pg_createcluster "$ver" main >/dev/null
 fi
-pg_ctlcluster "$ver" main start 2>/dev/null || true
+pg_ctlcluster "$ver" main start >/dev/null 2>&1 || true  # stdout carries only the URL
 for _ in $(seq 1 30); do
   pg_isready -q -h 127.0.0.1 -p "$(pg_lsclusters -h | awk -v v="$ver" '$1==v && $2=="main"{print $3}')" && break
   sleep 1

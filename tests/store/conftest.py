@@ -26,9 +26,9 @@ from interviewer.store import Repository, create_db_engine, upgrade
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """URL of the test PostgreSQL database, starting the server if needed."""
-    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL")
+    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL", "").strip()
     if url:
-        return url
+        return url.splitlines()[-1]
     result = subprocess.run(
         ["bash", str(PROJECT_ROOT / "scripts" / "postgres.sh")],
         capture_output=True,
