@@ -1,7 +1,7 @@
 """The Gradio web app: ``build_app(settings)`` and ``main()`` (``python app.py``).
 
-Tabs: Interview, History, and the Report and Calibration tabs from
-:mod:`interviewer.ui.panels.report` and :mod:`interviewer.ui.panels.calibration`. Start-up is
+Tabs: Interview, History, Report and Calibration (one module each in
+:mod:`interviewer.ui.panels`). Start-up is
 fast: the bank and database open at once, while the grading service (embedder, knowledge
 index) warms up in a background thread after the server listens and Whisper loads on the first
 recording.
@@ -9,7 +9,6 @@ recording.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -19,7 +18,7 @@ import gradio as gr
 
 from interviewer.errors import InterviewerError
 from interviewer.settings import Settings
-from interviewer.ui.panels import history, interview
+from interviewer.ui.panels import calibration, history, interview, report
 from interviewer.ui.services import Services, build_services
 from interviewer.ui.style import CSS, theme
 
@@ -29,16 +28,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 8
 MAX_QUEUE = 256
-
-
-def _optional_panel(name: str) -> Any | None:
-    """The Report or Calibration panel module, when it exists in this checkout."""
-    try:
-        return importlib.import_module(f"interviewer.ui.panels.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"interviewer.ui.panels.{name}":
-            raise
-        return None
 
 
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
@@ -65,16 +54,27 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
                 interview_panel = interview.render(services)
             with gr.Tab("History", id="history"):
                 history_panel = history.render()
-            for name, label in (("report", "Report"), ("calibration", "Calibration")):
-                module = _optional_panel(name)
-                if module is None:
-                    continue
-                with gr.Tab(label, id=name):
-                    rendered = module.render(services)
-                    if hasattr(module, "wire"):
-                        module.wire(rendered, services)
+            with gr.Tab("Report", id="report"):
+                report_panel = report.render(services)
+            with gr.Tab("Calibration", id="calibration"):
+                calibration_panel = calibration.render(services)
         interview.wire(interview_panel, services, known, demo)
         history.wire(history_panel, services, known)
+        report.wire(report_panel, services)
+        calibration.wire(calibration_panel, services)
+        # "Open report" in the Interview tab shows this session's report in the Report tab.
+        interview_panel.open_report.click(
+            lambda sid: (sid, gr.Tabs(selected="report")) if sid else (gr.skip(), gr.skip()),
+            [interview_panel.sid_text],
+            [report_panel.session_id, tabs],
+            queue=False,
+        ).then(
+            None,
+            None,
+            None,
+            js="() => { setTimeout(() => document.querySelector('#report-show')?.click(), 50); }",
+            queue=False,
+        )
         # History's "Resume" switches to the Interview tab and resumes there.
         history_panel.resume.click(
             lambda sid: (sid, gr.Tabs(selected="interview")),
@@ -85,7 +85,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
             None,
             None,
             None,
-            js="() => { document.querySelector('#resume')?.click(); }",
+            js="() => { setTimeout(() => document.querySelector('#resume')?.click(), 50); }",
             queue=False,
         )
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=MAX_QUEUE)

@@ -20,7 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from interviewer.chat.server import FakeOpenAIServer
-from interviewer.settings import PROJECT_ROOT
+from interviewer.knowledge.index import ensure_ingested
+from interviewer.settings import PROJECT_ROOT, Settings
 
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = [
@@ -128,6 +129,9 @@ def app_server(
     tmp_path_factory: pytest.TempPathFactory, fake_llm: FakeOpenAIServer
 ) -> Iterator[AppServer]:
     root = tmp_path_factory.mktemp("app")
+    # Build the knowledge index first (as `interviewer ingest` would), so grades cite sources
+    # from the first answer on instead of racing the app's background ingest.
+    ensure_ingested(Settings(data_dir=root / "data", models_dir=PROJECT_ROOT / "models"))
     server = AppServer(root / "data", fake_llm.url)
     server.start()
     yield server

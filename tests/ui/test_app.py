@@ -117,6 +117,7 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     expect(strong_card.locator(".fb-covered li").first).to_be_visible()
     expect(strong_card.locator(".fb-crit")).to_have_count(4)
     page.locator("#sources").get_by_text("Sources and model answer").click()
+    expect(page.locator("#sources .fb-sources li").first).to_be_visible()
     page.screenshot(path=artifacts / "practice-3-finished.png", full_page=True)
 
 

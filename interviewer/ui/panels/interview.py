@@ -67,6 +67,7 @@ class InterviewPanel:
     skip: gr.Button
     repeat: gr.Button
     end: gr.Button
+    open_report: gr.Button
     cards: gr.HTML
     sources: gr.HTML
     speak_text: gr.Textbox
@@ -151,6 +152,7 @@ def render(services: Services) -> InterviewPanel:
                 skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70)
                 repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
                 end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
+                open_report = gr.Button("Open report", elem_id="open-report", scale=1, min_width=90)
             mic = gr.Audio(
                 sources=["microphone"],
                 type="filepath",
@@ -204,6 +206,7 @@ def render(services: Services) -> InterviewPanel:
         skip,
         repeat,
         end,
+        open_report,
         cards,
         sources,
         speak_text,
@@ -471,12 +474,14 @@ def wire(
                 gr.skip(),
                 gr.Textbox(value=text, interactive=True),
                 heard,
+                gr.skip(),
             )
         shown = [r for r in replies if r.kind != "answer"]
         chat = [*(chat or []), *reply_messages(shown)]
         return (
             *view(interview, chat, _last_spoken(shown), ids),
             gr.Textbox(value="", interactive=True),
+            None,
             None,
         )
 
@@ -573,7 +578,7 @@ def wire(
             concurrency_limit=GRADE_CONCURRENCY,
         )
     )
-    grade_outputs = [*view_outputs, panel.answer, panel.transcript]
+    grade_outputs = [*view_outputs, panel.answer, panel.transcript, panel.mic]
     for trigger in (panel.answer.submit, panel.send.click):
         after(
             trigger(

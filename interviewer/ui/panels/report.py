@@ -64,7 +64,7 @@ def write_report_files(
     data = build_report(services.repository, session_id, services.settings)
     folder = folder or Path(tempfile.mkdtemp(prefix="interviewer-report-"))
     short = session_id[:12]
-    files = {}
+    files: dict[str, Path] = {}
     for fmt, (ext, _) in FORMATS.items():
         path = folder / f"interview-report-{short}{ext}"
         path.write_bytes(render_report(data, fmt))

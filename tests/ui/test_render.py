@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import gradio as gr
+
+from interviewer.grading.base import CriterionScore, Grade, GraderInfo, KeyPointVerdict
+from interviewer.retrieval import Citation
+from interviewer.session import Progress, Reply
+from interviewer.settings import Settings
+from interviewer.ui.app import build_app
+from interviewer.ui.panels.interview import reply_messages
+from interviewer.ui.render import as_chat_text, feedback_card, sources_html
+
+
+def _grade(**changes: object) -> Grade:
+    base = Grade(
+        question_id="q01",
+        overall=3.2,
+        criteria=[
+            CriterionScore(criterion="correctness", score=None),
+            CriterionScore(criterion="coverage", score=4),
+        ],
+        key_points=[
+            KeyPointVerdict(key_point="Two networks", verdict="covered",
+                            evidence="<b>two</b> networks compete"),
+            KeyPointVerdict(key_point="Minimax game", verdict="missed"),
+        ],
+        factual_errors=["Claims <i>D</i> generates"],
+        feedback="Add the objective.",
+        sources=[Citation(document="gan.md", heading="Basics")],
+        model_answer="A GAN has two networks.",
+        grader=GraderInfo(kind="llm", model="fake"),
+    )
+    return base.model_copy(update=changes)
+
+
+def test_as_chat_text_shows_html_and_markdown_literally() -> None:
+    text = as_chat_text("<img src=x onerror=alert(1)> **bold** [a](javascript:x)")
+    assert "<img" not in text
+    assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
+    assert "\\*\\*bold\\*\\*" in text
+    assert "\\[a\\]\\(javascript:x\\)" in text
+
+
+def test_feedback_card_shows_scores_evidence_and_not_assessed() -> None:
+    card = feedback_card(_grade(), title="Question 1 · <script>x</script>", answer="<svg onload=1>")
+    assert "3.2 / 5" in card
+    assert "not assessed" in card  # correctness has no score
+    assert "4.0 / 5" in card
+    assert "&lt;b&gt;two&lt;/b&gt; networks compete" in card
+    assert "Minimax game" in card and "fb-missed" in card
+    assert "Claims &lt;i&gt;D&lt;/i&gt; generates" in card
+    assert "<script>" not in card and "<svg" not in card
+
+
+def test_feedback_card_pending_grade_has_no_score() -> None:
+    pending = _grade(status="pending", overall=None, flags=["pending"], message="LLM timed out")
+    card = feedback_card(pending)
+    assert "pending" in card
+    assert "LLM timed out" in card
+    assert "fb-criteria" not in card
+
+
+def test_sources_html_lists_citations_and_model_answer() -> None:
+    html = sources_html(_grade())
+    assert "gan.md › Basics" in html
+    assert "A GAN has two networks." in html
+
+
+def test_reply_messages_escape_engine_text_and_label_questions() -> None:
+    replies = [
+        Reply(kind="greeting", text="Hello <img src=x>. Type `hint` for a nudge."),
+        Reply(kind="question", text="What is a GAN?", progress=Progress(current=2, total=5)),
+        Reply(kind="answer", text="<script>alert(1)</script>"),
+        Reply(kind="feedback", text="", grade=_grade()),
+    ]
+    messages = reply_messages(replies)
+    assert [m["role"] for m in messages] == ["assistant", "assistant", "user", "assistant"]
+    assert "&lt;img src=x&gt;" in messages[0]["content"] and "**hint**" in messages[0]["content"]
+    assert messages[1]["content"].startswith("**Question 2 of 5**")
+    assert "<script>" not in messages[2]["content"]
+    assert "Score 3.2 / 5" in messages[3]["content"]
+
+
+def test_build_app_has_every_tab(settings: Settings) -> None:
+    demo = build_app(settings)
+    labels = {block.label for block in demo.blocks.values() if isinstance(block, gr.Tab)}
+    assert {"Interview", "History", "Report", "Calibration"} <= labels
