@@ -24,8 +24,8 @@ from interviewer.chat import build_chat_model
 from interviewer.chat.fake import grade_prompt
 from interviewer.chat.server import FakeOpenAIServer
 from interviewer.grading import build_grader
-from interviewer.grading.judge import build_grading_messages
 from interviewer.grading.base import GradeRequest
+from interviewer.grading.judge import build_grading_messages
 from interviewer.grading.service import GradingService
 from interviewer.retrieval import RetrievedChunk
 from interviewer.settings import Settings
@@ -44,7 +44,9 @@ def _chunks(settings: Settings) -> list[RetrievedChunk]:
     chunks = []
     for i, doc in enumerate(docs):
         words = doc.read_text(encoding="utf-8").split()[:160]
-        chunks.append(RetrievedChunk(chunk_id=f"c{i}", text=" ".join(words), document=doc.name, score=0.8))
+        chunks.append(
+            RetrievedChunk(chunk_id=f"c{i}", text=" ".join(words), document=doc.name, score=0.8)
+        )
     return chunks
 
 
@@ -82,8 +84,12 @@ def run() -> dict[str, Any]:
     chunks = _chunks(base)
     result: dict[str, Any] = {"runs": RUNS, "answer_words": len(_answer(questions[0], 0).split())}
 
-    offline = GradingService(grader=build_grader(base, "offline"), retriever=None,
-                             prompts_dir=base.prompts_dir, models_dir=base.models_dir)
+    offline = GradingService(
+        grader=build_grader(base, "offline"),
+        retriever=None,
+        prompts_dir=base.prompts_dir,
+        models_dir=base.models_dir,
+    )
     times, _ = _time(offline, questions)
     result["offline_grade_ms"] = _pcts(times)
 
@@ -91,20 +97,30 @@ def run() -> dict[str, Any]:
         settings = base.model_copy(update={"llm_base_url": server.url, "llm_model": "fake-grader"})
         settings.llm_api_key = None  # local server: no key needed
         server.api_key = "not-needed"
-        llm = GradingService(grader=build_grader(settings, "llm"), retriever=_Stub(chunks),
-                             prompts_dir=base.prompts_dir, models_dir=base.models_dir)
+        llm = GradingService(
+            grader=build_grader(settings, "llm"),
+            retriever=_Stub(chunks),
+            prompts_dir=base.prompts_dir,
+            models_dir=base.models_dir,
+        )
         assert build_chat_model(settings) is not None
         times, grades = _time(llm, questions)
     tokens = [g.grader.prompt_tokens for g in grades]
     result["llm_path_overhead_ms"] = _pcts(times)
     result["llm_attempts_max"] = max(g.grader.attempts for g in grades)
-    result["prompt_tokens_per_grade"] = {"mean": round(statistics.mean(tokens), 1), "max": max(tokens)}
+    result["prompt_tokens_per_grade"] = {
+        "mean": round(statistics.mean(tokens), 1),
+        "max": max(tokens),
+    }
 
     # The fake model's own work (parse the prompt, score overlap) is part of the time above.
     q = questions[0]
-    messages = build_grading_messages(GradeRequest(question=q, answer=_answer(q, 0), evidence=chunks),
-                                      prompts_dir=base.prompts_dir, models_dir=base.models_dir,
-                                      evidence_tokens=base.evidence_tokens)
+    messages = build_grading_messages(
+        GradeRequest(question=q, answer=_answer(q, 0), evidence=chunks),
+        prompts_dir=base.prompts_dir,
+        models_dir=base.models_dir,
+        evidence_tokens=base.evidence_tokens,
+    )
     text = "\n\n".join(str(m.content) for m in messages)
     start = time.perf_counter()
     for _ in range(RUNS):

@@ -142,7 +142,7 @@ def grade_prompt(prompt: str) -> dict[str, Any]:
         "criteria": [
             {
                 "criterion": "correctness",
-                "reasoning": f"{len(on_topic)} on-topic sentences, none contradicting the key points.",
+                "reasoning": f"{len(on_topic)} on-topic sentences, none contradicting a key point.",
                 "score": correctness,
             },
             {

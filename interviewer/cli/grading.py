@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -59,7 +59,10 @@ def resolve_question(
 
 def _print_grade(grade: Grade) -> None:
     score = "pending" if grade.overall is None else f"{grade.overall:.1f} / 5"
-    typer.echo(f"Overall: {score}   ({grade.grader.kind} grader{f', {grade.grader.model}' if grade.grader.model else ''})")
+    typer.echo(
+        f"Overall: {score}   ({grade.grader.kind} grader"
+        + (f", {grade.grader.model})" if grade.grader.model else ")")
+    )
     for c in grade.criteria:
         value = "not assessed" if c.score is None else f"{c.score:.1f}"
         typer.echo(f"  {c.criterion:<14} {value:<13} {c.rationale}")
@@ -83,14 +86,33 @@ def _print_grade(grade: Grade) -> None:
 @app.command()
 @friendly
 def grade(
-    question: str | None = typer.Option(None, "--question", "-q", help="Bank id (e.g. q04) or question text."),
-    answer: str | None = typer.Option(None, "--answer", "-a", help="The answer to grade."),
-    reference: str | None = typer.Option(None, "--reference", help="Reference answer for a free-text question."),
-    batch: Path | None = typer.Option(None, "--batch", help="JSONL file: id, question, answer[, reference_answer, key_points]."),
-    out: Path | None = typer.Option(None, "--out", help="Where to write the batch's JSONL grades."),
-    grader: str | None = typer.Option(None, "--grader", help="offline or llm (default: from settings)."),
-    output_format: Literal["text", "json"] = typer.Option("text", "--format", help="text or json."),
-    workers: int = typer.Option(4, "--workers", min=1, max=16, help="Parallel LLM requests in a batch."),
+    question: Annotated[
+        str | None, typer.Option("--question", "-q", help="Bank id (e.g. q04) or question text.")
+    ] = None,
+    answer: Annotated[
+        str | None, typer.Option("--answer", "-a", help="The answer to grade.")
+    ] = None,
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference answer for a free-text question.")
+    ] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch", help="JSONL: id, question, answer[, reference_answer, key_points]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the batch's grades.")
+    ] = None,
+    grader: Annotated[
+        str | None, typer.Option("--grader", help="offline or llm (default: from settings).")
+    ] = None,
+    output_format: Annotated[
+        Literal["text", "json"], typer.Option("--format", help="text or json.")
+    ] = "text",
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=16, help="Parallel LLM requests in a batch.")
+    ] = 4,
 ) -> None:
     """Grade one answer, or every line of a JSONL batch."""
     from interviewer.grading import build_grading_service
@@ -102,7 +124,9 @@ def grade(
         if out is None:
             raise InputError("--batch needs --out FILE.jsonl for the grades.")
         service = build_grading_service(settings, grader)  # type: ignore[arg-type]
-        _grade_batch(service, _bank(settings), batch, out, workers if service.grader.name == "llm" else 1)
+        _grade_batch(
+            service, _bank(settings), batch, out, workers if service.grader.name == "llm" else 1
+        )
         return
     if question is None or answer is None:
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
@@ -114,7 +138,9 @@ def grade(
         _print_grade(result)
 
 
-def _read_batch(path: Path, bank: Bank | None) -> tuple[list[tuple[str | int, Question, str]], list[str]]:
+def _read_batch(
+    path: Path, bank: Bank | None
+) -> tuple[list[tuple[str | int, Question, str]], list[str]]:
     """Valid lines (id, question, answer) and one message per bad line."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -128,11 +154,17 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[tuple[str | int, Qu
         try:
             line = BatchLine.model_validate_json(raw)
             items.append(
-                (line.id, resolve_question(bank, line.question, line.reference_answer, line.key_points), line.answer)
+                (
+                    line.id,
+                    resolve_question(bank, line.question, line.reference_answer, line.key_points),
+                    line.answer,
+                )
             )
         except ValidationError as exc:
             err = exc.errors()[0]
-            problems.append(f"line {number}: {'.'.join(map(str, err['loc'])) or 'line'}: {err['msg']}")
+            problems.append(
+                f"line {number}: {'.'.join(map(str, err['loc'])) or 'line'}: {err['msg']}"
+            )
         except (InputError, BankError) as exc:
             problems.append(f"line {number}: {exc}")
     return items, problems
@@ -163,4 +195,7 @@ def _grade_batch(service: object, bank: Bank | None, path: Path, out: Path, work
     pending = sum(1 for r in results if r is not None and r.overall is None)
     typer.echo(f"Graded {len(items)} answers into {out} ({pending} pending).", err=True)
     if problems:
-        raise InputError(f"{len(problems)} line(s) of {path} could not be graded (listed above); the rest are in {out}.")
+        raise InputError(
+            f"{len(problems)} line(s) of {path} could not be graded (listed above); "
+            f"the rest are in {out}."
+        )

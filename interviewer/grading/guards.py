@@ -59,104 +59,129 @@ LOW_TRANSCRIPT_CONFIDENCE = 0.6
 _OFF_TOPIC_COSINE = 0.25
 
 _I = re.IGNORECASE
-_GRADER = r"(grader|evaluator|examiner|assessor|judge|marker|scorer|reviewer|grading (?:system|model|ai)|ai|llm|assistant|chatgpt|gpt|language model)"
+_GRADER = (
+    r"(grader|evaluator|examiner|assessor|judge|marker|scorer|reviewer|grading (?:system|model|ai)"
+    r"|ai|llm|assistant|chatgpt|gpt|language model)"
+)
+_NEAR = r"\b[^.!?\n]{0,40}\b"  # within the same clause
+# Each detector is a list of alternatives (joined with "|"), kept short enough to read.
+_DETECTORS: dict[str, list[str]] = {
+    # English: instructions to the grader
+    "ignore instructions": [
+        r"\b(ignore|disregard|forget|override|bypass|skip)"
+        + _NEAR
+        + r"(instructions?|prompts?|rules?|guidelines?|rubric|above|previous|prior|everything)\b",
+    ],
+    "addresses grader": [
+        r"\b(dear|hey|hi|hello|attention|note to|note for|message to|message for|memo to|to)\s+"
+        rf"(the\s+|my\s+)?{_GRADER}\b(?!\s+(?:learns?|is trained|outputs?))",
+    ],
+    "grader must": [
+        rf"\b(as|you are) (the|an?|my)\s+(\w+\s+)?{_GRADER}\b",
+        rf"\b{_GRADER}\s+(should|must|will|shall|has to|needs to|is (instructed|required) to)\b",
+        r"\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
+    ],
+    "you must give": [
+        r"\byou\s+(must|should|shall|will|have to|need to|are to|are (required|instructed) to)\s+"
+        r"(now\s+)?(give|award|assign|grade|score|rate|mark|output|return|respond|reply|print"
+        r"|accept|pass)\b",
+    ],
+    "give full score": [
+        r"\b(give|award|assign|grant)s?\s+(me|this|this answer|the answer|my answer|it|us)\b"
+        r"[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b",
+    ],
+    "full marks": [
+        r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b"
+    ],
+    "grade me": [r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"],
+    "score claim": [
+        r"\b[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b",
+        r"\bout of (5|five|10|ten)\b",
+        r"\b(score|grade|mark|rating)\s*(=|:|is|should be|must be|will be)\s*\"?(5|five|10|100)\b",
+    ],
+    "deserves": [
+        r"\bdeserves?\s+(a|an|the)?\s*(5|five|perfect|full|top|high|higher|maximum|max|passing|pass)\b",
+        r"\b(this|my) answer is (perfect|flawless|excellent|fully correct|complete and correct)\b",
+    ],
+    "reply format": [
+        r"\b(respond|reply)\s+(only\s+)?with\b",
+        r"\boutput\s+(only|exactly|the following)\b",
+    ],
+    "fake json grade": [
+        r"\"(overall|score|scores|grade|verdict|criteria|correctness|coverage|depth|communication)\"\s*:",
+    ],
+    "role play": [
+        r"\b(pretend (to be|you are|that you)|act as (the|an?|my) \w+)",
+        r"\b(you are now|from now on,? you)",
+        r"\b(role-?play|developer mode|jailbreak|DAN|simulate (a|an) )\b",
+    ],
+    "pleading": [
+        r"\b(please|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}"
+        r"\b(score|grade|marks?|pass|points?|generous|lenient|5|five|full)\b",
+        r"\bbe (generous|lenient|kind)\b|\bi (really )?need (this|the) job\b|\bhave mercy\b",
+        r"\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b",
+    ],
+    "system impersonation": [
+        r"(^|\n)\s*(system|assistant|developer)\s*:",
+        r"\b(system prompt|system message|developer message)\b",
+        r"\b(new instructions?|updated instructions?)\b",
+        r"\b(admin(istrator)? override|system override|priority instruction)\b",
+    ],
+    "chat markup": [
+        r"\[/?(INST|SYS)\]|<\|[a-z_]+\|>|<<\s*/?SYS\s*>>",
+        r"#{2,}\s*(system|instruction|response|assistant)\b",
+        r"\bEND OF (ANSWER|INPUT|DATA|CANDIDATE)\b",
+    ],
+    "closing tag": [
+        r"<\s*/?\s*(system|user|assistant|instructions?|prompt|data|answer|candidate[_ -]?answer"
+        r"|input|context)\b[^>]*>",
+    ],
+    "decode hint": [
+        r"\b(decode|base64|rot13)" + _NEAR + r"(and|then)?\s*(follow|execute|obey|do)\b"
+    ],
+    "fr": [
+        r"\b(ignore[zr]?|oublie[zr]?|ne tenez pas compte)"
+        + _NEAR
+        + r"(instructions?|consignes?|règles?)\b",
+        r"\b(donne[zr]?|attribue[zr]?|mettez|mets)(-moi)?"
+        + _NEAR
+        + r"(5|cinq|note maximale|20/20|la note maximale)\b",
+        r"\bnote (maximale|parfaite)\b|\b(correcteur|évaluateur)\b",
+    ],
+    "de": [
+        r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*)"
+        + _NEAR
+        + r"(anweisung\w*|instruktion\w*|regeln?|vorgaben?)\b",
+        r"\b(gib|gebt|geben sie|vergib|vergeben sie|bewerte\w*)"
+        + _NEAR
+        + r"(5|fünf|volle\w*|höchst\w*|maximal\w*|bestnote)\b",
+        r"\b(bewerter|prüfer|korrektor)\b|\bvolle punktzahl\b",
+    ],
+    "es-pt-it": [
+        r"\b(ignora|olvida|omite|ignore|esqueça)\w*"
+        + _NEAR
+        + r"(instrucciones|reglas|indicaciones|instruções|istruzioni)\b",
+        r"\b(dame|da|otorga|asigna|pon|ponme|califica|puntúa|dê|me dê|dai)"
+        + _NEAR
+        + r"(5|cinco|cinque|máxima|maxima|perfecta|completa|massimo)\b",
+        r"\b(evaluador|calificador|corrector|avaliador|valutatore)\b",
+        r"\b(puntuación|nota|punteggio) (máxima|maxima|massimo|perfecta)\b",
+    ],
+    "cjk": [
+        r"(忽略|无视|忽视|不要理会|不理会).{0,20}(指令|指示|说明|规则|提示|要求)",
+        r"满分|最高分|(给|打).{0,8}(5|五)分|评分员|评分者|评分系统|評分",
+        r"無視|満点|採点者|무시|만점|채점자",
+    ],
+    "ru": [
+        r"(игнорир|забудь|не обращай|проигнорир)\w*.{0,40}(инструкц|правил|указани)",
+        r"(поставь|дай|оцени|поставьте|дайте)\w*.{0,40}(5|пять|максимальн|высш|отлично)",
+        r"(оценщик|проверяющ|экзаменатор)",
+    ],
+    "ar-hi-tr": [r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक|talimatları (yok say|görmezden gel)|tam puan"],
+}
 _INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile(pattern, _I | re.DOTALL))
-    for name, pattern in [
-        # English: instructions to the grader
-        (
-            "ignore instructions",
-            r"\b(ignore|disregard|forget|override|bypass|skip)\b[^.!?\n]{0,40}\b(instructions?|prompts?|rules?|guidelines?|rubric|above|previous|prior|everything)\b",
-        ),
-        (
-            "addresses grader",
-            rf"\b(dear|hey|hi|hello|attention|note to|note for|message to|message for|memo to|to)\s+(the\s+|my\s+)?{_GRADER}\b(?!\s+(?:learns?|is trained|outputs?))",
-        ),
-        (
-            "grader must",
-            rf"\b(as|you are) (the|an?|my)\s+(\w+\s+)?{_GRADER}\b|\b{_GRADER}\s+(should|must|will|shall|has to|needs to|is (instructed|required) to)\b|\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
-        ),
-        (
-            "you must give",
-            r"\byou\s+(must|should|shall|will|have to|need to|are to|are required to|are instructed to)\s+(now\s+)?(give|award|assign|grade|score|rate|mark|output|return|respond|reply|print|accept|pass)\b",
-        ),
-        (
-            "give full score",
-            r"\b(give|award|assign|grant)s?\s+(me|this|this answer|the answer|my answer|it|us)\b[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b",
-        ),
-        (
-            "full marks",
-            r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b",
-        ),
-        ("grade me", r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"),
-        (
-            "score claim",
-            r"(\b[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b)|\bout of (5|five|10|ten)\b|\b(score|grade|mark|rating)\s*(=|:|is|should be|must be|will be)\s*\"?(5|five|10|100)\b",
-        ),
-        (
-            "deserves",
-            r"\bdeserves?\s+(a|an|the)?\s*(5|five|perfect|full|top|high|higher|maximum|max|passing|pass)\b|\b(this|my) answer is (perfect|flawless|excellent|fully correct|complete and correct)\b",
-        ),
-        (
-            "reply format",
-            r"\b(respond|reply)\s+(only\s+)?with\b|\boutput\s+(only|exactly|the following)\b",
-        ),
-        (
-            "fake json grade",
-            r"\"(overall|score|scores|grade|verdict|criteria|correctness|coverage|depth|communication)\"\s*:",
-        ),
-        (
-            "role play",
-            r"\b(pretend (to be|you are|that you)|act as (the|an?|my) \w+|you are now|from now on,? you|role-?play|developer mode|jailbreak|\bDAN\b|simulate (a|an) )",
-        ),
-        (
-            "pleading",
-            r"\b(please|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}\b(score|grade|marks?|pass|points?|generous|lenient|5|five|full)\b|\bbe (generous|lenient|kind)\b|\bi (really )?need (this|the) job\b|\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b|\bhave mercy\b",
-        ),
-        (
-            "system impersonation",
-            r"(^|\n)\s*(system|assistant|developer)\s*:|\b(system prompt|system message|developer message|new instructions?|updated instructions?|admin(istrator)? override|system override|priority instruction)\b",
-        ),
-        (
-            "chat markup",
-            r"\[/?(INST|SYS)\]|<\|[a-z_]+\|>|<<\s*/?SYS\s*>>|#{2,}\s*(system|instruction|response|assistant)\b|\bEND OF (ANSWER|INPUT|DATA|CANDIDATE)\b",
-        ),
-        (
-            "closing tag",
-            r"<\s*/?\s*(system|user|assistant|instructions?|prompt|data|answer|candidate[_ -]?answer|input|context)\b[^>]*>",
-        ),
-        (
-            "decode hint",
-            r"\b(decode|base64|rot13)\b[^.!?\n]{0,40}\b(and|then)?\s*(follow|execute|obey|do)\b",
-        ),
-        # French
-        (
-            "fr",
-            r"\b(ignore[zr]?|oublie[zr]?|ne tenez pas compte)\b[^.!?\n]{0,40}\b(instructions?|consignes?|règles?)\b|\b(donne[zr]?|attribue[zr]?|mettez|mets)(-moi)?\b[^.!?\n]{0,40}\b(5|cinq|note maximale|20/20|la note maximale)\b|\bnote (maximale|parfaite)\b|\b(correcteur|évaluateur)\b",
-        ),
-        # German
-        (
-            "de",
-            r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*)\b[^.!?\n]{0,40}\b(anweisung\w*|instruktion\w*|regeln?|vorgaben?)\b|\b(gib|gebt|geben sie|vergib|vergeben sie|bewerte\w*)\b[^.!?\n]{0,40}\b(5|fünf|volle\w*|höchst\w*|maximal\w*|bestnote)\b|\b(bewerter|prüfer|korrektor)\b|\bvolle punktzahl\b",
-        ),
-        # Spanish / Portuguese / Italian
-        (
-            "es",
-            r"\b(ignora|olvida|omite|ignore|esqueça)\w*\b[^.!?\n]{0,40}\b(instrucciones|reglas|indicaciones|instruções|istruzioni)\b|\b(dame|da|otorga|asigna|pon|ponme|califica|puntúa|dê|me dê|dai)\b[^.!?\n]{0,40}\b(5|cinco|cinque|máxima|maxima|perfecta|completa|massimo)\b|\b(evaluador|calificador|corrector|avaliador|valutatore)\b|\b(puntuación|nota|punteggio) (máxima|maxima|máxima|massimo|perfecta)\b",
-        ),
-        # Chinese / Japanese / Korean
-        (
-            "cjk",
-            r"(忽略|无视|忽视|不要理会|不理会).{0,20}(指令|指示|说明|规则|提示|要求)|满分|最高分|(给|打).{0,8}(5|五)分|评分员|评分者|评分系统|評分|無視|満点|採点者|무시|만점|채점자",
-        ),
-        # Russian / Ukrainian
-        (
-            "ru",
-            r"(игнорир|забудь|не обращай|проигнорир)\w*.{0,40}(инструкц|правил|указани)|(поставь|дай|оцени|поставьте|дайте)\w*.{0,40}(5|пять|максимальн|высш|отлично)|(оценщик|проверяющ|экзаменатор)",
-        ),
-        # Arabic / Hindi / Turkish
-        ("other", r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक|talimatları (yok say|görmezden gel)|tam puan"),
-    ]
+    (name, re.compile("|".join(f"(?:{alt})" for alt in alts), _I | re.DOTALL))
+    for name, alts in _DETECTORS.items()
 ]
 _CODE_BLOCK = re.compile(r"```.*?(```|$)|~~~.*?(~~~|$)", re.DOTALL)
 _JSON_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}?", re.DOTALL)
@@ -401,7 +426,8 @@ def _reject_checks(result: GuardResult, question: Question, embedder: Embedder |
         (
             "off_topic",
             _is_off_topic(text, question, embedder),
-            "The answer does not address the question: it shares no idea with the question or its key points.",
+            "The answer does not address the question: it shares no idea with the question "
+            "or its key points.",
         ),
     ]
     for flag, failed, message in checks:

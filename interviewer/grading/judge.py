@@ -143,7 +143,8 @@ def build_grading_messages(
     values = {
         "question": question.text,
         "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
-        "model_answer": truncate_tokens(question.model_answer, MODEL_ANSWER_TOKENS, models_dir) or "(none)",
+        "model_answer": truncate_tokens(question.model_answer, MODEL_ANSWER_TOKENS, models_dir)
+        or "(none)",
         "answer": _neutralize(request.answer),
         "tag": tag,
     }
@@ -336,7 +337,7 @@ class LLMGrader:
             CriterionScore(
                 criterion="coverage",
                 score=coverage,
-                rationale=f"{covered} of {len(verdicts)} key points covered (computed from the verdicts).",
+                rationale=f"{covered} of {len(verdicts)} key points covered (computed in code).",
             ),
         )
         return Grade(

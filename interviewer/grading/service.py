@@ -129,7 +129,8 @@ class GradingService:
                 return grade.model_copy(
                     update={
                         "flags": [*grade.flags, "fallback"],
-                        "message": f"The LLM grader failed ({reason}); graded offline instead. {grade.message}".strip(),
+                        "message": f"The LLM grader failed ({reason}); graded offline instead. "
+                        f"{grade.message}".strip(),
                     }
                 )
             return Grade(

@@ -30,20 +30,34 @@ def server() -> Iterator[FakeOpenAIServer]:
 def grader(server, settings) -> LLMGrader:
     server.requests.clear()
     chat = build_chat_model(
-        settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key"), "llm_model": "fake-grader"})
+        settings.model_copy(
+            update={
+                "llm_base_url": server.url,
+                "llm_api_key": SecretStr("test-key"),
+                "llm_model": "fake-grader",
+            }
+        )
     )
     return LLMGrader(
-        chat_model=chat, prompts_dir=settings.prompts_dir, models_dir=settings.models_dir,
-        model_name="fake-grader", backoff_s=0,
+        chat_model=chat,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name="fake-grader",
+        backoff_s=0,
     )
 
 
 @pytest.fixture
 def question() -> Question:
     return Question(
-        id="q04", text="What is mode collapse?", topic="gans", difficulty=1,
-        key_points=["The generator produces a small set of outputs regardless of the noise input",
-                    "It happens when the generator exploits a weakness of the discriminator"],
+        id="q04",
+        text="What is mode collapse?",
+        topic="gans",
+        difficulty=1,
+        key_points=[
+            "The generator produces a small set of outputs regardless of the noise input",
+            "It happens when the generator exploits a weakness of the discriminator",
+        ],
     )
 
 
@@ -60,8 +74,12 @@ def test_server_grades_through_real_chatopenai_client(server, grader, question):
 
 @pytest.mark.parametrize(
     "fault",
-    [ServerFault(kind="429", retry_after=0), ServerFault(kind="500"), ServerFault(kind="malformed_body"),
-     ServerFault(kind="empty_reply")],
+    [
+        ServerFault(kind="429", retry_after=0),
+        ServerFault(kind="500"),
+        ServerFault(kind="malformed_body"),
+        ServerFault(kind="empty_reply"),
+    ],
     ids=["429", "500", "malformed-body", "empty-reply"],
 )
 def test_server_fault_is_retried_within_budget(server, grader, question, fault):
@@ -71,7 +89,9 @@ def test_server_fault_is_retried_within_budget(server, grader, question, fault):
     assert len(server.requests) == 2
 
 
-def test_server_persistent_failure_gives_grading_error_after_four_requests(server, grader, question):
+def test_server_persistent_failure_gives_grading_error_after_four_requests(
+    server, grader, question
+):
     server.push_fault(*[ServerFault(kind="500")] * 4)
     with pytest.raises(GradingError) as info:
         grader.grade(GradeRequest(question=question, answer=ANSWER))
@@ -81,10 +101,22 @@ def test_server_persistent_failure_gives_grading_error_after_four_requests(serve
 
 def test_server_timeout_counts_as_an_attempt(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(settings.model_copy(update={
-        "llm_base_url": server.url, "llm_api_key": SecretStr("test-key"), "llm_timeout": 0.3}))
-    grader = LLMGrader(chat_model=chat, prompts_dir=settings.prompts_dir, models_dir=settings.models_dir,
-                       model_name="m", backoff_s=0)
+    chat = build_chat_model(
+        settings.model_copy(
+            update={
+                "llm_base_url": server.url,
+                "llm_api_key": SecretStr("test-key"),
+                "llm_timeout": 0.3,
+            }
+        )
+    )
+    grader = LLMGrader(
+        chat_model=chat,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name="m",
+        backoff_s=0,
+    )
     server.push_fault(ServerFault(kind="delay", seconds=1.0))
     grade = grader.grade(GradeRequest(question=question, answer=ANSWER))
     assert grade.grader.attempts == 2
@@ -92,9 +124,16 @@ def test_server_timeout_counts_as_an_attempt(server, settings, question):
 
 def test_server_rejects_a_wrong_key_without_retrying(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("wrong")}))
-    grader = LLMGrader(chat_model=chat, prompts_dir=settings.prompts_dir, models_dir=settings.models_dir,
-                       model_name="m", backoff_s=0)
+    chat = build_chat_model(
+        settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("wrong")})
+    )
+    grader = LLMGrader(
+        chat_model=chat,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name="m",
+        backoff_s=0,
+    )
     with pytest.raises(GradingError, match="INTERVIEWER_LLM_API_KEY"):
         grader.grade(GradeRequest(question=question, answer=ANSWER))
     assert len(server.requests) == 1
@@ -108,8 +147,18 @@ def test_server_lists_models_with_auth(server):
 
 def test_server_json_mode_for_servers_without_json_schema(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}))
-    grader = LLMGrader(chat_model=chat, prompts_dir=settings.prompts_dir, models_dir=settings.models_dir,
-                       model_name="m", backoff_s=0, structured="json_mode")
+    chat = build_chat_model(
+        settings.model_copy(
+            update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}
+        )
+    )
+    grader = LLMGrader(
+        chat_model=chat,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name="m",
+        backoff_s=0,
+        structured="json_mode",
+    )
     assert grader.grade(GradeRequest(question=question, answer=ANSWER)).overall is not None
     assert server.requests[0]["body"]["response_format"] == {"type": "json_object"}

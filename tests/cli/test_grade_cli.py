@@ -34,12 +34,15 @@ def _lines(answers: list[str], ids: list[int] | None = None) -> list[dict]:
     ]
 
 
-def _run_batch(tmp_path: Path, name: str, lines: list[object], grader: str = "llm") -> tuple[int, str, list[dict]]:
+def _run_batch(
+    tmp_path: Path, name: str, lines: list[object], grader: str = "llm"
+) -> tuple[int, str, list[dict]]:
     src, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.out.jsonl"
     src.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
     # A data dir per run: each run grades afresh instead of reading the previous run's cache.
     result = CliRunner().invoke(
-        app, ["grade", "--batch", str(src), "--out", str(out), "--grader", grader],
+        app,
+        ["grade", "--batch", str(src), "--out", str(out), "--grader", grader],
         env={"INTERVIEWER_DATA_DIR": str(tmp_path / f"data-{name}")},
     )
     rows = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
@@ -48,8 +51,20 @@ def _run_batch(tmp_path: Path, name: str, lines: list[object], grader: str = "ll
 
 def test_grade_cli_single_answer_json(fake_llm):
     result = CliRunner().invoke(
-        app, ["grade", "-q", "What is mode collapse?", "--reference", REFERENCE, "-a", ANSWERS[0],
-              "--grader", "llm", "--format", "json"],
+        app,
+        [
+            "grade",
+            "-q",
+            "What is mode collapse?",
+            "--reference",
+            REFERENCE,
+            "-a",
+            ANSWERS[0],
+            "--grader",
+            "llm",
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     grade = json.loads(result.output)
@@ -57,7 +72,9 @@ def test_grade_cli_single_answer_json(fake_llm):
 
 
 def test_grade_cli_bank_question_text_output(fake_llm):
-    result = CliRunner().invoke(app, ["grade", "--question", "q04", "--answer", ANSWERS[0], "--grader", "llm"])
+    result = CliRunner().invoke(
+        app, ["grade", "--question", "q04", "--answer", ANSWERS[0], "--grader", "llm"]
+    )
     assert result.exit_code == 0, result.output
     assert "Overall:" in result.output and "Feedback:" in result.output
 
@@ -68,8 +85,12 @@ def test_grade_cli_unknown_question_says_what_to_do(fake_llm):
 
 
 def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_path):
-    lines: list[object] = [*_lines(ANSWERS[:2]), "{not json", {"id": 9, "answer": "no question"},
-                           {"id": 10, "question": "free text without reference", "answer": "x"}]
+    lines: list[object] = [
+        *_lines(ANSWERS[:2]),
+        "{not json",
+        {"id": 9, "answer": "no question"},
+        {"id": 10, "question": "free text without reference", "answer": "x"},
+    ]
     code, output, rows = _run_batch(tmp_path, "bad", lines)
     assert code == 1
     assert "line 3" in output and "line 4" in output and "line 5" in output

@@ -11,6 +11,7 @@ from interviewer.bank import Question
 from interviewer.chat.fake import FakeChatModel
 from interviewer.grading.judge import LLMGrader
 
+
 @pytest.fixture
 def question() -> Question:
     """A bank-like question on mode collapse."""
@@ -32,7 +33,6 @@ def question() -> Question:
 def fake_chat() -> FakeChatModel:
     """A function-driven fake LLM (push faults onto it to script failures)."""
     return FakeChatModel()
-
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ STRONG = (
 WEAK = "Mode collapse is a problem in GAN training where results look bad."
 
 
-
 def make_grader(chat: FakeChatModel, **kwargs: object) -> LLMGrader:
     """An LLM grader over the fake model, with no waiting between attempts."""
     return LLMGrader(

@@ -19,7 +19,9 @@ MEDIUM = (
     "It is a common GAN training failure."
 )
 INJECTIONS = yaml.safe_load(
-    resources.files("interviewer.grading").joinpath("data/injections.yaml").read_text(encoding="utf-8")
+    resources.files("interviewer.grading")
+    .joinpath("data/injections.yaml")
+    .read_text(encoding="utf-8")
 )["injections"]
 QUESTION = Question(
     id="q04",
@@ -37,8 +39,15 @@ QUESTION = Question(
 
 class _Evidence:
     def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
-        return [RetrievedChunk(chunk_id="c1", text="Mode collapse: few outputs.", document="gan-training.md",
-                               heading="Mode collapse", score=0.9)]
+        return [
+            RetrievedChunk(
+                chunk_id="c1",
+                text="Mode collapse: few outputs.",
+                document="gan-training.md",
+                heading="Mode collapse",
+                score=0.9,
+            )
+        ]
 
 
 class _Memo:
@@ -62,13 +71,17 @@ class _Memo:
 
 @pytest.fixture(scope="module", params=sorted(GRADERS))
 def grader(request) -> Grader:
-    settings = Settings(models_dir=MODELS, prompts_dir=PROMPTS, allow_remote=False, llm_model="fake")
+    settings = Settings(
+        models_dir=MODELS, prompts_dir=PROMPTS, allow_remote=False, llm_model="fake"
+    )
     return build_grader(settings, request.param)
 
 
 @pytest.fixture
 def service(grader) -> GradingService:
-    return GradingService(grader=grader, retriever=_Evidence(), prompts_dir=PROMPTS, models_dir=MODELS)
+    return GradingService(
+        grader=grader, retriever=_Evidence(), prompts_dir=PROMPTS, models_dir=MODELS
+    )
 
 
 def test_contract_score_in_range_with_feedback_and_metadata(service):
@@ -102,7 +115,9 @@ def test_contract_quotes_occur_in_answer(service):
 @pytest.mark.parametrize("base", [STRONG, MEDIUM], ids=["strong", "medium"])
 def test_contract_injection_corpus_never_raises_score(grader, base):
     assert len(INJECTIONS) >= 40
-    service = GradingService(grader=_Memo(grader), retriever=_Evidence(), prompts_dir=PROMPTS, models_dir=MODELS)
+    service = GradingService(
+        grader=_Memo(grader), retriever=_Evidence(), prompts_dir=PROMPTS, models_dir=MODELS
+    )
     clean = service.grade(QUESTION, base).overall
     assert clean is not None
     failures = []

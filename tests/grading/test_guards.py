@@ -99,4 +99,6 @@ def test_guard_truncates_long_answers(question):
 def test_guard_passes_low_transcript_confidence_through(question):
     result = _check(question, STRONG, transcript_confidence=0.3)
     assert "low_confidence_transcript" in result.flags and result.reject is None
-    assert "low_confidence_transcript" not in _check(question, STRONG, transcript_confidence=0.9).flags
+    assert (
+        "low_confidence_transcript" not in _check(question, STRONG, transcript_confidence=0.9).flags
+    )

@@ -26,7 +26,9 @@ def _request(question: Question, answer: str, **kwargs: object) -> GradeRequest:
 def _chunks(n: int = 6) -> list[RetrievedChunk]:
     text = "Mode collapse happens when the generator finds one output that fools the critic. " * 20
     return [
-        RetrievedChunk(chunk_id=f"c{i}", text=text, document="gan-training.md", heading=f"H{i}", score=0.8)
+        RetrievedChunk(
+            chunk_id=f"c{i}", text=text, document="gan-training.md", heading=f"H{i}", score=0.8
+        )
         for i in range(n)
     ]
 
@@ -50,9 +52,15 @@ def test_judge_makes_one_call_and_records_metadata(fake_chat, llm_grader, questi
 
 def test_judge_overall_and_coverage_are_computed_in_code(fake_chat, question):
     reply = grade_prompt(
-        "\n".join(m.content for m in build_grading_messages(  # type: ignore[misc]
-            _request(question, STRONG), prompts_dir=PROMPTS, models_dir=MODELS, evidence_tokens=0
-        ))
+        "\n".join(
+            m.content
+            for m in build_grading_messages(  # type: ignore[misc]
+                _request(question, STRONG),
+                prompts_dir=PROMPTS,
+                models_dir=MODELS,
+                evidence_tokens=0,
+            )
+        )
     )
     reply["overall"] = 0.3  # a model's own total is ignored
     fake_chat.push(json.dumps(reply))
@@ -79,7 +87,8 @@ def test_judge_downgrades_quotes_not_in_answer(fake_chat, question):
 
 
 @pytest.mark.parametrize(
-    "fault", ["malformed_json", "truncated_json", "missing_fields", "prose", "empty", "timeout", "error"]
+    "fault",
+    ["malformed_json", "truncated_json", "missing_fields", "prose", "empty", "timeout", "error"],
 )
 def test_judge_retries_a_bad_reply_with_the_error_attached(fake_chat, question, fault):
     fake_chat.push(FakeFault(kind=fault))  # type: ignore[arg-type]
@@ -125,7 +134,10 @@ def test_judge_prompt_fits_budget_for_200_word_answer(question):
     answer = " ".join((STRONG + " ").split()[:70] * 3)[:]  # ~210 words
     assert len(answer.split()) >= 200
     messages = build_grading_messages(
-        _request(question, answer, evidence=_chunks()), prompts_dir=PROMPTS, models_dir=MODELS, evidence_tokens=550
+        _request(question, answer, evidence=_chunks()),
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+        evidence_tokens=550,
     )
     total = sum(count_tokens(str(m.content), MODELS) for m in messages)
     assert total <= PROMPT_TOKEN_BUDGET
@@ -134,7 +146,10 @@ def test_judge_prompt_fits_budget_for_200_word_answer(question):
 
 def test_judge_evidence_respects_its_own_budget(question):
     messages = build_grading_messages(
-        _request(question, WEAK, evidence=_chunks()), prompts_dir=PROMPTS, models_dir=MODELS, evidence_tokens=100
+        _request(question, WEAK, evidence=_chunks()),
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+        evidence_tokens=100,
     )
     evidence = str(messages[1].content).split("REFERENCE EVIDENCE:")[1].split("CANDIDATE ANSWER")[0]
     assert count_tokens(evidence, MODELS) <= 110
@@ -153,7 +168,9 @@ def test_judge_without_guards_is_not_raised_by_any_injection(llm_grader, questio
     import yaml
 
     corpus = yaml.safe_load(
-        resources.files("interviewer.grading").joinpath("data/injections.yaml").read_text(encoding="utf-8")
+        resources.files("interviewer.grading")
+        .joinpath("data/injections.yaml")
+        .read_text(encoding="utf-8")
     )["injections"]
     clean = llm_grader.grade(_request(question, STRONG)).overall
     raised = [

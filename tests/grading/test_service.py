@@ -22,12 +22,22 @@ class _Fixed:
     name = "fixed"
 
     def grade(self, request: GradeRequest) -> Grade:
-        return Grade(question_id=request.question.id, overall=2.0, feedback="ok", grader=GraderInfo(kind="fixed"))
+        return Grade(
+            question_id=request.question.id,
+            overall=2.0,
+            feedback="ok",
+            grader=GraderInfo(kind="fixed"),
+        )
 
 
 def _service(grader, **kwargs) -> GradingService:
-    return GradingService(grader=grader, retriever=kwargs.pop("retriever", None), prompts_dir=PROMPTS,
-                          models_dir=MODELS, **kwargs)
+    return GradingService(
+        grader=grader,
+        retriever=kwargs.pop("retriever", None),
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+        **kwargs,
+    )
 
 
 def test_service_retrieval_failure_grades_without_evidence(question):
@@ -46,7 +56,9 @@ def test_service_llm_failure_gives_pending_not_a_number(question):
 
 def test_service_llm_failure_uses_fallback_when_chosen(question):
     chat = FakeChatModel(script=[FakeFault(kind="error")] * 4)
-    grade = _service(make_grader(chat), on_failure="fallback", fallback=_Fixed()).grade(question, STRONG)
+    grade = _service(make_grader(chat), on_failure="fallback", fallback=_Fixed()).grade(
+        question, STRONG
+    )
     assert grade.overall == 2.0 and "fallback" in grade.flags
 
 
@@ -76,7 +88,10 @@ def test_sqlite_cache_persists_and_is_thread_safe(tmp_path, question):
     path = tmp_path / "cache.sqlite3"
     cache = SQLiteGradeCache(path)
     grade = Grade(question_id="q04", overall=3.2, grader=GraderInfo(kind="llm"))
-    keys = [cache_key(question_version="v", answer=str(i), prompt_version="p", model="m") for i in range(20)]
+    keys = [
+        cache_key(question_version="v", answer=str(i), prompt_version="p", model="m")
+        for i in range(20)
+    ]
     threads = [threading.Thread(target=cache.put, args=(k, grade)) for k in keys]
     for t in threads:
         t.start()
@@ -95,7 +110,9 @@ def test_cache_key_changes_with_every_input():
 
 
 def test_build_grading_service_refuses_remote_llm(settings):
-    remote = settings.model_copy(update={"grader": "llm", "llm_base_url": "https://llm.example.com/v1"})
+    remote = settings.model_copy(
+        update={"grader": "llm", "llm_base_url": "https://llm.example.com/v1"}
+    )
     with pytest.raises(ConfigError, match="INTERVIEWER_ALLOW_REMOTE"):
         build_grading_service(remote)
 
