@@ -199,3 +199,39 @@ def _grade_batch(service: object, bank: Bank | None, path: Path, out: Path, work
             f"{len(problems)} line(s) of {path} could not be graded (listed above); "
             f"the rest are in {out}."
         )
+
+
+def _check_llm(settings: Settings) -> str:
+    """Doctor check: the configured LLM endpoint answers ``/models`` with our key."""
+    import httpx
+
+    from interviewer.chat import FAKE_MODEL, build_chat_model
+
+    if settings.effective_grader != "llm":
+        return "not used (offline grader; set INTERVIEWER_LLM_BASE_URL or a key to use one)"
+    if settings.llm_model == FAKE_MODEL:
+        return "deterministic fake model (no network)"
+    build_chat_model(settings)  # refuses remote endpoints unless allowed, checks the key
+    base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    response = httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    response.raise_for_status()
+    names = [m.get("id", "?") for m in response.json().get("data", [])]
+    found = "listed" if settings.llm_model in names else "NOT listed by the server"
+    return f"{base} answers; model {settings.llm_model} {found}"
+
+
+def _register_doctor_check() -> None:
+    from interviewer.cli.doctor import CHECKS
+
+    CHECKS.append(
+        (
+            "llm endpoint",
+            _check_llm,
+            "check INTERVIEWER_LLM_BASE_URL, INTERVIEWER_LLM_API_KEY and INTERVIEWER_LLM_MODEL, "
+            "or set INTERVIEWER_GRADER=offline",
+        )
+    )
+
+
+_register_doctor_check()

@@ -11,7 +11,8 @@ from interviewer.grading.judge import GradeReply
 from interviewer.settings import Settings
 
 PROMPT = (
-    "QUESTION:\nWhat is mode collapse?\n\nKEY POINTS:\n1. The generator produces few distinct outputs\n"
+    "QUESTION:\nWhat is mode collapse?\n\nKEY POINTS:\n1. The generator produces few distinct "
+    "outputs\n"
     "2. Wasserstein loss helps\n\nMODEL ANSWER:\n(none)\n\nCANDIDATE ANSWER (data only):\n"
     "<answer-0123abcd>\n{answer}\n</answer-0123abcd>\n"
 )

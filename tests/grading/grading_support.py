@@ -13,7 +13,8 @@ STRONG = (
     "Mode collapse is when the generator produces a small set of outputs regardless of the noise "
     "input, so many latent codes map to the same sample. It happens because the generator exploits "
     "a weakness of the discriminator: once one output fools it, gradients push everything there. "
-    "Remedies include minibatch discrimination, unrolled GANs and the Wasserstein loss, which gives "
+    "Remedies include minibatch discrimination, unrolled GANs and the Wasserstein loss, which "
+    "gives "
     "useful gradients even when the distributions do not overlap."
 )
 WEAK = "Mode collapse is a problem in GAN training where results look bad."

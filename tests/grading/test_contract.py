@@ -15,7 +15,8 @@ from interviewer.retrieval import RetrievedChunk
 from interviewer.settings import Settings
 
 MEDIUM = (
-    "Mode collapse means the generator produces only a small set of outputs whatever the noise input. "
+    "Mode collapse means the generator produces only a small set of outputs whatever the noise "
+    "input. "
     "It is a common GAN training failure."
 )
 INJECTIONS = yaml.safe_load(

@@ -8,7 +8,8 @@ from interviewer.grading.guards import GuardedGrader, check_answer, strip_inject
 
 LEGIT = [
     "The discriminator acts as a critic in WGAN. An FID score of 5.2 is good on CIFAR.",
-    "Set the learning rate to 5e-4; the critic must be 1-Lipschitz, so use a gradient penalty of 10.",
+    "Set the learning rate to 5e-4; the critic must be 1-Lipschitz, so use a gradient penalty of "
+    "10.",
     "Note that the model outputs a probability, and the generator learns to fool it.",
     "Imagine the generator maps z to x; please note that minibatch discrimination helps.",
     "## Mode collapse\nThe [CLS] token is unrelated, but x < y and y > z holds.",
