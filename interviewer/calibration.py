@@ -33,7 +33,7 @@ import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from statistics import fmean
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -222,6 +222,7 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
         "{"
     )
     result = ImportResult()
+    raw_rows: Sequence[tuple[int, Mapping[str, object] | str]]
     if is_json:
         raw_rows = _json_rows(text)
     else:

@@ -130,7 +130,7 @@ def trend_chart(trend: Sequence[TrendPoint]) -> str:
             color=color,
         )
         if point.current:
-            ax.plot([x], [point.overall], marker="o", markersize=9, color="#2471a3")
+            ax.plot([x], [point.overall or 0.0], marker="o", markersize=9, color="#2471a3")
     ax.set_xticks(xs, [_attempt_label(i, p) for i, p in enumerate(points, start=1)], fontsize=7.5)
     _score_axis(ax, horizontal=False)
     ax.set_title("Overall score over attempts", loc="left", fontsize=10, color=_INK)
