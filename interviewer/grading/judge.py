@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from interviewer.errors import GradingError
 from interviewer.grading.base import (
+    CRITERIA,
     CriterionScore,
     Grade,
     GradeRequest,
@@ -326,20 +327,24 @@ class LLMGrader:
             if said is None and index < len(reply.key_points):
                 said = reply.key_points[index]  # models often shorten the key point's text
             verdicts.append(_checked_verdict(point, said, request.answer))
-        criteria = [
-            CriterionScore(criterion=c.criterion, score=clamp_score(c.score), rationale=c.reasoning)
+        judged = {
+            c.criterion: CriterionScore(
+                criterion=c.criterion, score=clamp_score(c.score), rationale=c.reasoning
+            )
             for c in _dedupe(reply.criteria)
-        ]
-        coverage = coverage_score(verdicts)
+        }
         covered = sum(v.verdict == "covered" for v in verdicts)
-        criteria.insert(
-            1,
-            CriterionScore(
-                criterion="coverage",
-                score=coverage,
-                rationale=f"{covered} of {len(verdicts)} key points covered (computed in code).",
-            ),
+        judged["coverage"] = CriterionScore(
+            criterion="coverage",
+            score=coverage_score(verdicts),
+            rationale=f"{covered} of {len(verdicts)} key points covered (computed in code).",
         )
+        # A criterion the model did not score is "not assessed", never guessed.
+        criteria = [
+            judged.get(name)
+            or CriterionScore(criterion=name, rationale="Not assessed: the model gave no score.")
+            for name in CRITERIA
+        ]
         return Grade(
             question_id=question.id,
             question_version=question.version,

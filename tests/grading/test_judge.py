@@ -179,3 +179,22 @@ def test_judge_without_guards_is_not_raised_by_any_injection(llm_grader, questio
         if (llm_grader.grade(_request(question, f"{STRONG} {inj['text']}")).overall or 0) > clean
     ]
     assert raised == []
+
+
+def test_judge_marks_unscored_criteria_not_assessed(fake_chat, question):
+    messages = build_grading_messages(
+        _request(question, STRONG), prompts_dir=PROMPTS, models_dir=MODELS, evidence_tokens=0
+    )
+    reply = grade_prompt("\n".join(str(m.content) for m in messages))
+    reply["criteria"] = [c for c in reply["criteria"] if c["criterion"] == "correctness"]
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, STRONG))
+    depth = grade.criterion("depth")
+    assert depth is not None and depth.score is None and not depth.assessed
+    assert [c.criterion for c in grade.criteria] == [
+        "correctness",
+        "coverage",
+        "depth",
+        "communication",
+    ]
+    assert grade.overall is not None
