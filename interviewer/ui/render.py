@@ -128,6 +128,12 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
             parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
         if grade.follow_up:
             parts.append(f'<p class="fb-follow"><b>To go further:</b> {esc(grade.follow_up)}</p>')
+    if grade.sources:
+        items = "".join(f"<li>{esc(src.label())}</li>" for src in grade.sources)
+        parts.append(
+            f"<details><summary>Sources ({len(grade.sources)})</summary>"
+            f'<ul class="fb-sources">{items}</ul></details>'
+        )
     if answer:
         parts.append(
             f'<details><summary>Your answer</summary><p class="fb-answer">{esc(answer)}'

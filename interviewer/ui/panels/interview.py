@@ -33,7 +33,8 @@ __all__ = ["InterviewPanel", "reply_messages", "render", "wire"]
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
-GRADE_CONCURRENCY = 4  # answers graded at once per process; other events are never blocked
+GRADE_CONCURRENCY_LLM = 16  # answers graded at once per process with an LLM grader
+SESSION_CONCURRENCY = 16  # start, commands: quick database work, never queued behind grading
 _IDLE = ""
 _GRADING = "⏳ Grading your answer…"
 _UNSET_DIFFICULTY = "any"
@@ -152,7 +153,9 @@ def render(services: Services) -> InterviewPanel:
                 skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70)
                 repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
                 end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
-                open_report = gr.Button("Open report", elem_id="open-report", scale=1, min_width=90)
+                open_report = gr.Button(
+                    "Open report", elem_id="open-report", scale=1, min_width=120
+                )
             mic = gr.Audio(
                 sources=["microphone"],
                 type="filepath",
@@ -337,6 +340,9 @@ def wire(
 ) -> None:
     """Attach the Interview tab's events (and the page load that resumes ``?session=ID``)."""
     grader = services.grader or _LazyGrader(services)
+    # LLM grading waits on the network, so more answers can be in flight than with the
+    # CPU-bound offline grader; either way other users' clicks run in their own group.
+    grade_limit = GRADE_CONCURRENCY_LLM if services.settings.effective_grader == "llm" else 2
 
     def load(session_id: str) -> Interview:
         return Interview.load(services.repository, services.bank, grader, session_id)
@@ -565,8 +571,9 @@ def wire(
                 known,
             ],
             setup_outputs,
+            api_name="start",
             concurrency_id="session",
-            concurrency_limit=8,
+            concurrency_limit=SESSION_CONCURRENCY,
         )
     )
     after(
@@ -574,24 +581,30 @@ def wire(
             resume,
             [panel.resume_id, known],
             setup_outputs,
+            api_name="resume",
             concurrency_id="grade",
-            concurrency_limit=GRADE_CONCURRENCY,
+            concurrency_limit=grade_limit,
         )
     )
     grade_outputs = [*view_outputs, panel.answer, panel.transcript, panel.mic]
-    for trigger in (panel.answer.submit, panel.send.click):
+    # Enter and the Send button do the same; only the first is part of the documented API.
+    for trigger, public in ((panel.answer.submit, True), (panel.send.click, False)):
         after(
             trigger(
                 accept,
                 [panel.answer, panel.session_id, panel.chat],
                 [panel.chat, panel.indicator, panel.answer],
                 queue=False,
+                api_name="accept" if public else None,
+                api_visibility="public" if public else "undocumented",
             ).success(
                 grade,
                 [panel.answer, panel.session_id, panel.chat, panel.transcript, known],
                 grade_outputs,
+                api_name="answer" if public else None,
+                api_visibility="public" if public else "undocumented",
                 concurrency_id="grade",
-                concurrency_limit=GRADE_CONCURRENCY,
+                concurrency_limit=grade_limit,
                 show_progress="minimal",
             )
         )
@@ -606,14 +619,16 @@ def wire(
                 command(word),
                 [panel.session_id, panel.chat, known],
                 view_outputs,  # type: ignore[arg-type]
-                concurrency_id="grade",
-                concurrency_limit=GRADE_CONCURRENCY,
+                api_name=word,
+                concurrency_id="session",
+                concurrency_limit=SESSION_CONCURRENCY,
             )
         )
     panel.mic.stop_recording(
         transcribe,
         [panel.mic, panel.answer],
         [panel.answer, panel.mic_notice, panel.transcript],
+        api_name="transcribe",
         concurrency_id="stt",
         concurrency_limit=1,
     )
@@ -621,6 +636,7 @@ def wire(
         transcribe,
         [panel.mic, panel.answer],
         [panel.answer, panel.mic_notice, panel.transcript],
+        api_visibility="undocumented",
         concurrency_id="stt",
         concurrency_limit=1,
     )
@@ -629,8 +645,9 @@ def wire(
             on_page_load,
             [known],
             setup_outputs,
+            api_visibility="undocumented",
             concurrency_id="grade",
-            concurrency_limit=GRADE_CONCURRENCY,
+            concurrency_limit=grade_limit,
         )
     )
 
