@@ -52,6 +52,9 @@ class MiniLMEmbedder:
             self._tokenizer = Tokenizer.from_file(str(tok))
             options = ort.SessionOptions()
             options.intra_op_num_threads = 2
+            # Idle worker threads sleep instead of spinning: on a shared 2-core machine
+            # spinning burns the CPU that the other thread (or process) needs.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
                 str(model), sess_options=options, providers=["CPUExecutionProvider"]
             )
