@@ -12,3 +12,5 @@ from interviewer.cli import calibrate  # noqa: F401
 from interviewer.cli import documents  # noqa: F401
 from interviewer.cli import interview  # noqa: F401
 from interviewer.cli import serve  # noqa: F401
+from interviewer.cli import evaluate  # noqa: F401
+from interviewer.cli import bank  # noqa: F401

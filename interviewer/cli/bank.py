@@ -1,0 +1,103 @@
+"""``interviewer bank``: the hiring team's question-bank management (import, drafts, approve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from interviewer.cli import app, emit_json, friendly
+from interviewer.errors import InputError
+from interviewer.settings import Settings
+
+__all__ = ["approve", "drafts", "history", "import_questions"]
+
+bank_app = typer.Typer(help="Manage the question bank (hiring team).", no_args_is_help=True)
+app.add_typer(bank_app, name="bank")
+
+
+def _editor(settings: Settings):  # type: ignore[no-untyped-def]
+    from interviewer.bank import bank_path
+    from interviewer.bank_admin import BankEditor
+
+    return BankEditor(bank_path(settings), settings.knowledge_dir)
+
+
+@bank_app.command("import")
+@friendly
+def import_questions(
+    file: Annotated[Path, typer.Argument(help="Markdown (numbered questions) or YAML list.")],
+    topic: Annotated[
+        str, typer.Option("--topic", help="Topic for questions without one.")
+    ] = "imported",
+    difficulty: Annotated[int, typer.Option("--difficulty", min=1, max=3)] = 2,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write to the bank (default: preview).")
+    ] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Import a question list; missing key points and model answers are drafted from the
+    reference material and marked draft until approved (`interviewer bank approve ID`)."""
+    from interviewer.bank_admin import draft_question, parse_question_list
+    from interviewer.knowledge.index import ensure_ingested
+
+    try:
+        content = file.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise InputError(f"{file} does not exist.") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file} is not UTF-8 text: save it as UTF-8.") from exc
+    settings = Settings()
+    editor = _editor(settings)
+    imported = parse_question_list(content, file.name)
+    retriever = ensure_ingested(settings)
+    ids = editor.next_ids(len(imported))
+    questions = [
+        draft_question(
+            q, question_id=q.id or ids[i], retriever=retriever, topic=topic, difficulty=difficulty
+        )
+        for i, q in enumerate(imported)
+    ]
+    if apply:
+        editor.save(questions, author="cli")
+    if fmt == "json":
+        emit_json([q.model_dump(mode="json") for q in questions])
+    else:
+        for q in questions:
+            typer.echo(f"{q.id} [{q.status}] {q.text}")
+            for point in q.key_points:
+                typer.echo(f"    - {point}")
+    verb = "Added" if apply else "Would add"
+    typer.echo(
+        f"{verb} {len(questions)} question(s); "
+        f"{sum(q.status == 'draft' for q in questions)} draft(s) need approval."
+        + ("" if apply else " Run again with --apply to write them."),
+        err=True,
+    )
+
+
+@bank_app.command("drafts")
+@friendly
+def drafts() -> None:
+    """List questions still marked draft."""
+    for q in _editor(Settings()).load().questions:
+        if q.status == "draft":
+            typer.echo(f"{q.id}\t{q.text}")
+
+
+@bank_app.command("approve")
+@friendly
+def approve(question_ids: Annotated[list[str], typer.Argument(help="Ids to approve.")]) -> None:
+    """Approve drafted questions (after reviewing their key points and model answer)."""
+    editor = _editor(Settings())
+    for question_id in question_ids:
+        editor.set_status(question_id, "approved", author="cli")
+        typer.echo(f"{question_id} approved.")
+
+
+@bank_app.command("history")
+@friendly
+def history(question_id: Annotated[str, typer.Argument(help="Question id.")]) -> None:
+    """Earlier versions of a question (old grades point at these by version hash)."""
+    emit_json(_editor(Settings()).history(question_id))

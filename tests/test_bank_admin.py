@@ -1,0 +1,220 @@
+"""Question-bank management: import lists, draft from references, validated versioned saves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from interviewer.bank import Question
+from interviewer.bank_admin import BankEditor, ImportedQuestion, draft_question, parse_question_list
+from interviewer.errors import BankError, InputError
+from interviewer.retrieval import RetrievedChunk
+
+SEED_STYLE = """# Gans Interview Questions - Theory Questions
+
+## Question 1
+
+**What areGenerative Adversarial Networks (GANs)?**
+
+**Answer:** _[To be filled]_
+
+---
+
+## Question 2
+
+**What ismode collapsein GANs?**
+
+**Answer:** The generator produces few distinct outputs. Many latent codes map to one sample.
+
+---
+"""
+
+
+class NotesRetriever:
+    """Two reference chunks about WGAN."""
+
+    def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
+        return [
+            RetrievedChunk(
+                chunk_id="1",
+                document="wgan.md",
+                heading="WGAN",
+                score=0.7,
+                text=(
+                    "## WGAN\nThe Wasserstein GAN replaces the Jensen-Shannon divergence with the "
+                    "Earth Mover distance. Its critic must be 1-Lipschitz, enforced by weight "
+                    "clipping or a gradient penalty. Training is more stable because the critic "
+                    "gives useful gradients even when distributions do not overlap."
+                ),
+            ),
+            RetrievedChunk(
+                chunk_id="2",
+                document="misc.md",
+                score=0.2,
+                text="Unrelated text about convolution kernels and image sizes here.",
+            ),
+        ][:k]
+
+
+def test_parse_markdown_seed_format_normalizes_and_drops_placeholders():
+    questions = parse_question_list(SEED_STYLE, "list.md")
+    assert [q.text for q in questions] == [
+        "What are Generative Adversarial Networks (GANs)?",
+        "What is mode collapse in GANs?",
+    ]
+    assert questions[0].answer == ""
+    assert questions[1].answer.startswith("The generator produces few distinct outputs.")
+
+
+def test_parse_numbered_list_with_answers():
+    questions = parse_question_list("1. What is a GAN?\nAnswer: Two networks.\n2) Why?\n", "l.md")
+    assert [(q.text, q.answer) for q in questions] == [
+        ("What is a GAN?", "Two networks."),
+        ("Why?", ""),
+    ]
+
+
+def test_parse_yaml_list():
+    content = yaml.safe_dump(
+        {
+            "questions": [
+                {
+                    "text": "What is WGAN?",
+                    "key_points": ["Uses Earth Mover distance"],
+                    "difficulty": 3,
+                },
+                "What is a critic?",
+            ]
+        }
+    )
+    questions = parse_question_list(content, "q.yaml")
+    assert questions[0].key_points == ["Uses Earth Mover distance"] and questions[0].difficulty == 3
+    assert questions[1].text == "What is a critic?"
+
+
+def test_parse_rejects_a_file_without_questions():
+    with pytest.raises(InputError, match="No questions found"):
+        parse_question_list("just some prose\n", "notes.md")
+
+
+def test_draft_from_reference_material_is_marked_draft():
+    question = draft_question(
+        ImportedQuestion(number=1, text="What is a Wasserstein GAN and why is it more stable?"),
+        question_id="q90",
+        retriever=NotesRetriever(),
+    )
+    assert question.status == "draft"
+    assert any("Earth Mover" in k for k in question.key_points)
+    assert not any("convolution" in k for k in question.key_points)
+    assert "1-Lipschitz" in question.model_answer or "Earth Mover" in question.model_answer
+
+
+def test_draft_from_the_imported_answer_splits_key_points():
+    question = draft_question(
+        parse_question_list(SEED_STYLE, "l.md")[1], question_id="q91", retriever=None
+    )
+    assert question.key_points == [
+        "The generator produces few distinct outputs.",
+        "Many latent codes map to one sample.",
+    ]
+    assert question.status == "draft"
+
+
+def test_complete_import_is_approved_as_is():
+    imported = ImportedQuestion(
+        number=1, text="What is a critic?", answer="A scorer.", key_points=["It scores samples"]
+    )
+    assert draft_question(imported, question_id="q92", retriever=None).status == "approved"
+
+
+def test_draft_without_any_material_says_what_to_do():
+    with pytest.raises(BankError, match="upload a source document"):
+        draft_question(
+            ImportedQuestion(number=3, text="What is X?"), question_id="q93", retriever=None
+        )
+
+
+@pytest.fixture
+def editor(tmp_path: Path) -> BankEditor:
+    bank_file = tmp_path / "questions.yaml"
+    bank_file.write_text(
+        "# Team bank\n\nquestions:\n  - id: q01\n    text: What is a GAN?\n"
+        "    topic: basics\n    difficulty: 1\n    key_points: [Two networks]\n",
+        encoding="utf-8",
+    )
+    return BankEditor(bank_file)
+
+
+def _question(qid: str, **update: object) -> Question:
+    base = {
+        "id": qid,
+        "text": "What is a critic?",
+        "topic": "wgan",
+        "difficulty": 2,
+        "key_points": ["It scores samples"],
+        "status": "draft",
+    }
+    return Question.model_validate(base | update)
+
+
+def test_editor_adds_questions_with_next_ids_and_keeps_the_header(editor: BankEditor):
+    assert editor.next_ids(2) == ["q02", "q03"]
+    assert editor.save([_question("q02")]) == ["q02"]
+    assert [q.id for q in editor.load().questions] == ["q01", "q02"]
+    assert editor.bank_file.read_text(encoding="utf-8").startswith("# Team bank")
+
+
+def test_editor_approve_records_the_old_version(editor: BankEditor):
+    editor.save([_question("q02")])
+    draft_version = editor.load().get("q02").version
+    editor.save([_question("q02", key_points=["It scores samples", "It is 1-Lipschitz"])])
+    approved = editor.set_status("q02", "approved")
+    assert approved.status == "approved" and editor.load().get("q02").status == "approved"
+    old = editor.version("q02", draft_version)
+    assert old is not None and old.key_points == ["It scores samples"]
+    assert len(editor.history("q02")) == 2
+
+
+def test_editor_refuses_an_invalid_bank_and_writes_nothing(editor: BankEditor):
+    before = editor.bank_file.read_text(encoding="utf-8")
+    duplicate_text = _question("q02").model_copy(update={"id": "bad id!"})
+    with pytest.raises(BankError):
+        editor.save([duplicate_text])
+    assert editor.bank_file.read_text(encoding="utf-8") == before
+
+
+def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from interviewer.cli import app
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "questions.yaml").write_text(
+        "questions:\n  - {id: q01, text: 'What is a GAN?', topic: b, difficulty: 1, "
+        "key_points: [Two networks]}\n",
+        encoding="utf-8",
+    )
+    (knowledge / "wgan.md").write_text(
+        "# WGAN\n\nThe Wasserstein GAN replaces the Jensen-Shannon divergence with the Earth "
+        "Mover distance. Its critic must be 1-Lipschitz, enforced by a gradient penalty.\n",
+        encoding="utf-8",
+    )
+    listing = tmp_path / "list.md"
+    listing.write_text("1. What does the Wasserstein GAN critic measure?\n", encoding="utf-8")
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    runner = CliRunner()
+    preview = runner.invoke(app, ["bank", "import", str(listing), "--format", "json"])
+    assert preview.exit_code == 0, preview.output
+    drafted = json.loads(preview.stdout)
+    assert drafted[0]["id"] == "q02" and drafted[0]["status"] == "draft"
+    assert "Earth Mover" in " ".join(drafted[0]["key_points"])
+    assert "q02" not in (knowledge / "questions.yaml").read_text(encoding="utf-8")
+    applied = runner.invoke(app, ["bank", "import", str(listing), "--apply"])
+    assert applied.exit_code == 0, applied.output
+    approved = runner.invoke(app, ["bank", "approve", "q02"])
+    assert approved.exit_code == 0 and "q02 approved" in approved.stdout
+    assert runner.invoke(app, ["bank", "drafts"]).stdout == ""
