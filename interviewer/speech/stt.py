@@ -35,7 +35,8 @@ __all__ = [
 MAX_AUDIO_SECONDS = 180.0
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
 # Below this confidence (or this share of speech) a transcript is flagged, not trusted.
-LOW_CONFIDENCE = 0.45
+# Same value as grading.guards.LOW_TRANSCRIPT_CONFIDENCE, so the UI and the grade agree.
+LOW_CONFIDENCE = 0.6
 MIN_SPEECH_RATIO = 0.2
 SAMPLE_RATE = 16_000
 

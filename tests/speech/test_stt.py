@@ -94,8 +94,11 @@ class _FakeAudioAPI:
 
     def create(self, **kwargs: object) -> object:
         self.calls += 1
-        return type("Reply", (), {"text": " ".join(s.text for s in self.segments),
-                                  "segments": self.segments})()
+        return type(
+            "Reply",
+            (),
+            {"text": " ".join(s.text for s in self.segments), "segments": self.segments},
+        )()
 
 
 def _fake_client(segments: list[_Segment]) -> object:
@@ -111,3 +114,10 @@ def test_openai_transcriber_uses_segment_confidence(audio_dir: Path) -> None:
     assert not result.low_confidence
     unsure = OpenAITranscriber(_fake_client([_Segment("mumble", 0, 2, -2.5)]))
     assert unsure.transcribe(audio_dir / "speech.wav").low_confidence
+
+
+def test_transcriber_threshold_matches_the_grader_flag() -> None:
+    from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE
+    from interviewer.speech.stt import LOW_CONFIDENCE
+
+    assert LOW_CONFIDENCE == LOW_TRANSCRIPT_CONFIDENCE

@@ -178,6 +178,13 @@ def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
     """A fresh browser context (its own storage) on the app's first page."""
     context = browser.new_context(viewport={"width": 1360, "height": 1000})
     context.grant_permissions(["microphone"], origin=app_server.url)
+    # Record what the page asks the browser to speak (headless Chromium has no voices).
+    context.add_init_script(
+        "window.__spoken = [];"
+        "if (window.speechSynthesis) {"
+        "  window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);"
+        "}"
+    )
     tab = context.new_page()
     dialogs: list[str] = []
     tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -94,8 +94,13 @@ def card_scores(page: Page) -> dict[int, float]:
 def test_app_practice_interview_scores_strong_answer_above_weak(
     page: Page, bank_by_text: dict[str, Question], artifacts: Path
 ) -> None:
-    start_interview(page, name="Ada", questions=3)
+    page.locator("#read-aloud input[type=checkbox]").check()
+    session_id_text = start_interview(page, name="Ada", questions=3)
     page.screenshot(path=artifacts / "practice-1-started.png", full_page=True)
+    # With "Read questions aloud" on, the browser's speech synthesis speaks the question.
+    page.wait_for_function("window.__spoken.length > 0")
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[-1].split()[:4] == current_question(page).split()[:4]
 
     first = bank_by_text[current_question(page)]
     send_answer(page, strong_answer(first), cards_before=0, timeout=FIRST_GRADE_MS)
@@ -119,6 +124,21 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     page.locator("#sources").get_by_text("Sources and model answer").click()
     expect(page.locator("#sources .fb-sources li").first).to_be_visible()
     page.screenshot(path=artifacts / "practice-3-finished.png", full_page=True)
+
+    # History: the finished session, its feedback, and the attempts at its first question.
+    page.get_by_role("tab", name="History").click()
+    page.get_by_role("button", name="Refresh").click()
+    table = page.locator("#history-table")
+    expect(table).to_contain_text("finished", timeout=15_000)
+    page.locator("#history-session-id textarea, #history-session-id input").first.fill(
+        session_id_text
+    )
+    page.locator("#history-open-feedback").click()
+    expect(page.locator("#history-feedback .fb-card")).to_have_count(3, timeout=15_000)
+    page.locator("#history-question input").click()
+    page.get_by_role("option", name=re.compile(first.id)).click()
+    expect(page.locator("#history-attempts")).to_contain_text(f"{scores[1]:.1f}", timeout=15_000)
+    page.screenshot(path=artifacts / "practice-4-history.png", full_page=True)
 
 
 def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
@@ -201,6 +221,18 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     name = "<img src=x onerror=alert(1)>"
     answer = "<script>alert(2)</script><img src=x onerror=alert(3)> **not bold**"
     start_interview(page, name=name, questions=1)
+
+    # Bad input first: an empty and a huge answer are refused with a message, nothing lost.
+    box = page.locator("#answer textarea")
+    box.press("Enter")
+    expect(page.get_by_text("Your answer is empty")).to_be_visible(timeout=10_000)
+    huge = "GAN " * 6_000
+    box.fill(huge)
+    box.press("Enter")
+    expect(page.get_by_text("the limit is 20,000")).to_be_visible(timeout=10_000)
+    assert box.input_value() == huge
+    expect(page.locator("#chat [data-testid='user']")).to_have_count(0)
+
     send_answer(page, answer, cards_before=0, timeout=FIRST_GRADE_MS)
     page.wait_for_timeout(1_000)
 
@@ -211,6 +243,6 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     expect(chat).to_contain_text("**not bold**")
     assert page.locator("#chat img[src='x'], #feedback-cards img[src='x']").count() == 0
     assert page.locator("#chat script, #feedback-cards script").count() == 0
-    page.locator("#feedback-cards details summary").first.click()
+    page.locator("#feedback-cards details summary").get_by_text("Your answer").first.click()
     expect(page.locator("#feedback-cards .fb-answer").first).to_contain_text("<script>")
     page.screenshot(path=artifacts / "xss-inert.png", full_page=True)

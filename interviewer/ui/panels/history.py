@@ -60,9 +60,13 @@ def render() -> HistoryPanel:
         open_feedback = gr.Button("Show feedback", scale=1, elem_id="history-open-feedback")
     feedback = gr.HTML(elem_classes=["history-cards"], elem_id="history-feedback")
     gr.Markdown("### Attempts at the same question over time")
-    question = gr.Dropdown(label="Question", choices=[], interactive=True)
-    attempts = gr.Dataframe(headers=_ATTEMPT_COLUMNS, value=[], interactive=False, wrap=True)
-    trend = gr.Markdown()
+    question = gr.Dropdown(
+        label="Question", choices=[], interactive=True, elem_id="history-question"
+    )
+    attempts = gr.Dataframe(
+        headers=_ATTEMPT_COLUMNS, value=[], interactive=False, wrap=True, elem_id="history-attempts"
+    )
+    trend = gr.Markdown(elem_id="history-trend")
     return HistoryPanel(
         refresh, table, session_id, resume, open_feedback, feedback, question, attempts, trend
     )

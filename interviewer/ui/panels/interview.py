@@ -594,7 +594,10 @@ def wire(
                 accept,
                 [panel.answer, panel.session_id, panel.chat],
                 [panel.chat, panel.indicator, panel.answer],
-                queue=False,
+                # Queued (in the quick group) because only queued events show gr.Error text.
+                concurrency_id="session",
+                concurrency_limit=SESSION_CONCURRENCY,
+                show_progress="hidden",
                 api_name="accept" if public else None,
                 api_visibility="public" if public else "undocumented",
             ).success(
