@@ -1,0 +1,45 @@
+"""``interviewer eval grader``: agreement of a grader with human scores on a labelled dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from interviewer.cli import emit_json, eval_app, friendly
+from interviewer.settings import Settings
+
+
+@eval_app.command("grader")
+@friendly
+def eval_grader(
+    dataset: Annotated[
+        Path, typer.Option(help="JSON Lines: id, question, reference_answer, answer, score (0-5)")
+    ],
+    grader: Annotated[str, typer.Option(help="offline or llm")] = "offline",
+    split: Annotated[
+        str | None, typer.Option(help="Only rows whose split is this, e.g. test_uq")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N rows (after --split)")
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+) -> None:
+    """Grade every answer of a dataset and print agreement with the human scores."""
+    from interviewer.errors import InputError
+    from interviewer.grading.evaluation import build_scorer, evaluate, load_dataset
+
+    if grader not in ("offline", "llm"):
+        raise InputError(f"Unknown grader {grader!r}: use --grader offline or --grader llm.")
+    if output_format not in ("text", "json"):
+        raise InputError(f"Unknown format {output_format!r}: use --format text or --format json.")
+    kind: Literal["offline", "llm"] = "offline" if grader == "offline" else "llm"
+    items = load_dataset(dataset, split=split, limit=limit)
+    report = evaluate(items, build_scorer(Settings(), kind)).model_dump()
+    report.update(dataset=str(dataset), split=split, grader=grader)
+    if output_format == "json":
+        emit_json(report)
+        return
+    for key, value in report.items():
+        typer.echo(f"{key:>28}: {value}")

@@ -1,0 +1,304 @@
+"""Validity evaluation: agreement of a grader with human scores on a labelled dataset.
+
+Input is JSON Lines, one answer per line: ``id``, ``question``, ``reference_answer``, ``answer``,
+human ``score`` (0-5), optionally ``key_points``, ``qid`` (groups answers to the same question),
+``split`` and ``label`` (a categorical human label). Metrics come from scipy and scikit-learn;
+only the per-question mean and the label mapping are written here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from interviewer.bank import adhoc_question
+from interviewer.errors import BankError, InputError
+from interviewer.grading.base import Grader, GradeRequest
+from interviewer.settings import Settings
+
+__all__ = [
+    "Agreement",
+    "EvalItem",
+    "agreement",
+    "build_scorer",
+    "constant_baseline",
+    "evaluate",
+    "label_metrics",
+    "load_dataset",
+    "per_question_pearson",
+    "to_request",
+]
+
+
+class EvalItem(BaseModel):
+    """One human-graded answer."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    question: str = Field(min_length=1)
+    reference_answer: str = ""
+    answer: str
+    score: float = Field(ge=0, le=5)
+    key_points: list[str] | None = None
+    qid: str | None = None
+    split: str | None = None
+    label: str | None = None
+
+    @property
+    def group(self) -> str:
+        """Which question this answer belongs to (``qid``, else the question text)."""
+        return self.qid or self.question
+
+
+class Agreement(BaseModel):
+    """Agreement between predicted and human scores."""
+
+    n: int
+    pearson: float | None
+    spearman: float | None
+    qwk: float | None = Field(description="Quadratic-weighted kappa on scores rounded to integers")
+    rmse: float
+    mae: float
+    per_question_pearson: float | None = Field(
+        description="Mean Pearson over questions with >= 3 answers and non-constant scores"
+    )
+    questions_in_per_question: int = 0
+    mean_predicted: float
+    mean_human: float
+    accuracy: float | None = None
+    macro_f1: float | None = None
+    label_classes: list[str] | None = None
+    pending: int = Field(default=0, description="Answers the grader left pending (excluded)")
+
+
+def load_dataset(
+    path: Path, *, split: str | None = None, limit: int | None = None
+) -> list[EvalItem]:
+    """Read a JSON Lines dataset, optionally one split and the first ``limit`` rows of it.
+
+    Raises:
+        InputError: The file is missing, or a line is not valid (its number is given).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"Dataset not found: {path}. Give a JSON Lines file with --dataset."
+        ) from exc
+    items: list[EvalItem] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = EvalItem.model_validate(json.loads(line))
+        except (json.JSONDecodeError, ValidationError) as exc:
+            raise InputError(f"{path.name} line {number} is invalid: {_first_error(exc)}") from exc
+        if split is None or item.split == split:
+            items.append(item)
+        if limit is not None and len(items) >= limit:
+            break
+    if not items:
+        where = f" with split {split!r}" if split else ""
+        raise InputError(f"No rows{where} in {path}. Check the file and the --split value.")
+    return items
+
+
+def to_request(item: EvalItem) -> GradeRequest:
+    """A grade request for one dataset row (an ad-hoc question built from the reference).
+
+    Raises:
+        InputError: The row has neither a reference answer nor key points.
+    """
+    # Some dataset questions are terse ("Why?"); the question model needs five characters.
+    text = item.question if len(item.question.strip()) >= 5 else f"Question: {item.question}"
+    try:
+        question = adhoc_question(text, item.reference_answer, item.key_points)
+    except BankError as exc:
+        raise InputError(f"Row {item.id}: {exc}") from exc
+    return GradeRequest(question=question, answer=item.answer)
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc']) or 'line'}: {err['msg']}"
+    return str(exc)
+
+
+def _safe(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 4)
+
+
+def per_question_pearson(
+    human: Sequence[float], predicted: Sequence[float], groups: Sequence[str]
+) -> tuple[float | None, int]:
+    """Mean Pearson over groups with >= 3 answers where both score lists vary.
+
+    Returns:
+        The mean (None when no group qualifies) and how many groups it averages.
+    """
+    from scipy.stats import pearsonr
+
+    by_group: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        by_group[g].append(i)
+    values = []
+    for idx in by_group.values():
+        h = np.asarray([human[i] for i in idx], dtype=float)
+        p = np.asarray([predicted[i] for i in idx], dtype=float)
+        if len(idx) >= 3 and np.ptp(h) > 0 and np.ptp(p) > 0:
+            values.append(float(pearsonr(h, p)[0]))
+    return (round(float(np.mean(values)), 4) if values else None), len(values)
+
+
+def label_metrics(
+    labels: Sequence[str], human: Sequence[float], predicted: Sequence[float]
+) -> tuple[float, float, list[str]]:
+    """Accuracy and macro-F1 of predicted scores mapped to the human labels.
+
+    Labels that share a human score (e.g. Beetle's contradictory / irrelevant / non_domain, all 0)
+    are merged into one class; each class sits at the median human score of its rows, and a
+    predicted score takes the class with the nearest centre.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    scores_by_label: dict[str, list[float]] = defaultdict(list)
+    for lab, h in zip(labels, human, strict=True):
+        scores_by_label[lab].append(h)
+    centre_of: dict[str, float] = {lab: float(np.median(v)) for lab, v in scores_by_label.items()}
+    merged: dict[float, str] = {}
+    for lab in sorted(centre_of):
+        c = centre_of[lab]
+        merged[c] = f"{merged[c]}|{lab}" if c in merged else lab
+    centres = sorted(merged)
+    true = [merged[centre_of[lab]] for lab in labels]
+    pred = [merged[min(centres, key=lambda c: (abs(c - p), c))] for p in predicted]
+    classes = [merged[c] for c in centres]
+    return (
+        round(float(accuracy_score(true, pred)), 4),
+        round(float(f1_score(true, pred, labels=classes, average="macro", zero_division=0)), 4),
+        classes,
+    )
+
+
+def agreement(
+    human: Sequence[float],
+    predicted: Sequence[float],
+    groups: Sequence[str],
+    labels: Sequence[str | None] | None = None,
+) -> Agreement:
+    """All agreement metrics between predicted and human scores (same order)."""
+    from scipy.stats import pearsonr, spearmanr
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(human) != len(predicted) or not human:
+        raise InputError("Agreement needs the same, non-zero number of human and predicted scores.")
+    h = np.asarray(human, dtype=float)
+    p = np.asarray(predicted, dtype=float)
+    varies = np.ptp(h) > 0 and np.ptp(p) > 0
+    rounded_h = np.rint(h).astype(int)
+    rounded_p = np.rint(p).astype(int)
+    qwk = (
+        cohen_kappa_score(rounded_h, rounded_p, weights="quadratic", labels=list(range(6)))
+        if len(set(rounded_h) | set(rounded_p)) > 1
+        else float("nan")
+    )
+    pqp, n_groups = per_question_pearson(h.tolist(), p.tolist(), list(groups))
+    report = Agreement(
+        n=len(h),
+        pearson=_safe(pearsonr(h, p)[0]) if varies else None,
+        spearman=_safe(spearmanr(h, p)[0]) if varies else None,
+        qwk=_safe(qwk),
+        rmse=round(float(np.sqrt(np.mean((h - p) ** 2))), 4),
+        mae=round(float(np.mean(np.abs(h - p))), 4),
+        per_question_pearson=pqp,
+        questions_in_per_question=n_groups,
+        mean_predicted=round(float(p.mean()), 4),
+        mean_human=round(float(h.mean()), 4),
+    )
+    if labels is not None and all(lab is not None for lab in labels):
+        acc, f1, classes = label_metrics([str(lab) for lab in labels], h.tolist(), p.tolist())
+        report.accuracy, report.macro_f1, report.label_classes = acc, f1, classes
+    return report
+
+
+def evaluate(
+    items: Sequence[EvalItem],
+    grade: Callable[[Sequence[GradeRequest]], list[float | None]],
+) -> Agreement:
+    """Grade every item with ``grade`` (a batch function returning overall scores) and compare.
+
+    Items whose grade is pending (``None``) are left out and counted in ``pending``.
+    """
+    scores = grade([to_request(item) for item in items])
+    kept = [(item, s) for item, s in zip(items, scores, strict=True) if s is not None]
+    if not kept:
+        raise InputError("Every answer was left pending: there is nothing to compare.")
+    labels = [item.label for item, _ in kept]
+    report = agreement(
+        [item.score for item, _ in kept],
+        [float(s) for _, s in kept],
+        [item.group for item, _ in kept],
+        labels if all(lab is not None for lab in labels) else None,
+    )
+    report.pending = len(items) - len(kept)
+    return report
+
+
+def constant_baseline(train: Sequence[EvalItem], test: Sequence[EvalItem]) -> dict[str, float]:
+    """RMSE and MAE on ``test`` of always predicting the mean human score of ``train``."""
+    mean = float(np.mean([i.score for i in train]))
+    h = np.asarray([i.score for i in test], dtype=float)
+    return {
+        "constant": round(mean, 4),
+        "rmse": round(float(np.sqrt(np.mean((h - mean) ** 2))), 4),
+        "mae": round(float(np.mean(np.abs(h - mean))), 4),
+    }
+
+
+def build_scorer(
+    settings: Settings, kind: Literal["offline", "llm"] = "offline", *, workers: int = 4
+) -> Callable[[Sequence[GradeRequest]], list[float | None]]:
+    """A batch scorer that grades through the product's path: guards, then the grader.
+
+    No retrieval and no grade cache: the evaluation measures the grader, not the knowledge base.
+    The offline grader embeds the whole batch at once first (much faster than answer by answer;
+    the grades are the same). The LLM grader is called from ``workers`` threads.
+    """
+    from interviewer.grading import build_grader, shared_embedder
+    from interviewer.grading.service import GradingService
+    from interviewer.grading.similarity import CachedEmbedder, SimilarityGrader
+
+    embedder = CachedEmbedder(shared_embedder(settings.models_dir))
+    if kind == "offline":
+        offline = SimilarityGrader(embedder=embedder, prompts_dir=settings.prompts_dir)
+        grader: Grader = offline
+    else:
+        grader = build_grader(settings, kind)
+    service = GradingService(
+        grader=grader,
+        retriever=None,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        cache=None,
+        embedder=embedder,
+    )
+
+    def score(requests: Sequence[GradeRequest]) -> list[float | None]:
+        if kind == "offline":
+            embedder.warm(t for r in requests for t in offline.texts_to_embed(r))
+            return [service.grade(r.question, r.answer).overall for r in requests]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            grades = pool.map(lambda r: service.grade(r.question, r.answer), requests)
+            return [g.overall for g in grades]
+
+    return score

@@ -1,0 +1,207 @@
+"""The offline similarity grader: ranking, honest evidence, determinism, ad-hoc questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from grading_support import MODELS, PROMPTS, STRONG, WEAK
+
+from interviewer.bank import Question, SourceRef, adhoc_question
+from interviewer.errors import ConfigError
+from interviewer.grading import shared_embedder
+from interviewer.grading.base import GradeRequest
+from interviewer.grading.similarity import SimilarityGrader, answer_spans, load_params
+from interviewer.retrieval import RetrievedChunk
+
+BANK_LIKE = [
+    (
+        Question(
+            id="q01",
+            text=(
+                "Why does the generator's gradient vanish early in GAN training, "
+                "and how is it fixed?"
+            ),
+            topic="gan-training",
+            difficulty=2,
+            key_points=[
+                "Early on the discriminator confidently rejects generated samples",
+                "The minimax loss log(1 - D(G(z))) saturates, so its gradient is close to zero",
+                "The non-saturating loss maximizes log D(G(z)) instead",
+            ],
+            model_answer=(
+                "Early on D rejects fakes easily; log(1 - D(G(z))) saturates; "
+                "use the non-saturating loss."
+            ),
+            sources=[SourceRef(document="gan-training.md", heading="Vanishing gradients")],
+        ),
+        "At the start the discriminator easily rejects the generated samples because they look "
+        "nothing like real data. The minimax loss log(1 - D(G(z))) then saturates, so the "
+        "gradient reaching the generator is close to zero. The fix is the non-saturating loss: "
+        "the generator maximizes log D(G(z)) instead, which gives strong gradients exactly when "
+        "it is bad.",
+        "Training is hard at the beginning and GANs are unstable, so you need to tune things "
+        "carefully.",
+    ),
+    (
+        Question(
+            id="q02",
+            text="What does the Wasserstein distance bring to GAN training?",
+            topic="gan-losses",
+            difficulty=2,
+            key_points=[
+                "It stays meaningful when the real and generated distributions do not overlap",
+                "The critic must be 1-Lipschitz, enforced by weight clipping or a gradient penalty",
+                "Its value correlates with sample quality, so it can monitor training",
+            ],
+            model_answer="A smooth distance even for disjoint supports; needs a Lipschitz critic.",
+        ),
+        "Unlike the JS divergence it stays meaningful when the real and generated distributions "
+        "do not overlap, so the generator gets useful gradients. The critic has to be "
+        "1-Lipschitz, which WGAN enforces with weight clipping and WGAN-GP with a gradient "
+        "penalty. Its value also tracks sample quality, so you can monitor training with it.",
+        "It is a different loss that people use, invented in 2017.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def grader() -> SimilarityGrader:
+    """The offline grader with the real MiniLM embedder and the shipped parameters."""
+    return SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+
+
+@pytest.mark.parametrize(("question", "strong", "weak"), BANK_LIKE, ids=["q01", "q02"])
+def test_similarity_strong_answer_outranks_weak(
+    grader: SimilarityGrader, question, strong, weak
+) -> None:
+    good = grader.grade(GradeRequest(question=question, answer=strong))
+    bad = grader.grade(GradeRequest(question=question, answer=weak))
+    assert good.overall is not None and bad.overall is not None
+    assert good.overall >= bad.overall + 1.5
+    assert all(v.verdict != "missed" for v in good.key_points)
+    assert all(v.verdict == "missed" for v in bad.key_points)
+
+
+def test_similarity_fixture_answers_rank(grader: SimilarityGrader, question: Question) -> None:
+    strong = grader.grade(GradeRequest(question=question, answer=STRONG))
+    weak = grader.grade(GradeRequest(question=question, answer=WEAK))
+    assert strong.overall is not None and weak.overall is not None
+    assert strong.overall > weak.overall
+
+
+def test_similarity_evidence_is_quoted_from_the_answer(grader: SimilarityGrader) -> None:
+    question, strong, _ = BANK_LIKE[0]
+    grade = grader.grade(GradeRequest(question=question, answer=strong))
+    quoted = [v.evidence for v in grade.key_points if v.verdict != "missed"]
+    assert quoted
+    assert all(q and q in strong for q in quoted)
+
+
+def test_similarity_restating_the_question_covers_nothing(grader: SimilarityGrader) -> None:
+    question, _, _ = BANK_LIKE[0]
+    grade = grader.grade(GradeRequest(question=question, answer=question.text))
+    assert all(v.verdict == "missed" for v in grade.key_points)
+
+
+def test_similarity_correctness_not_assessed_on_plain_answer(grader: SimilarityGrader) -> None:
+    question, strong, weak = BANK_LIKE[1]
+    for answer in (strong, weak):
+        grade = grader.grade(GradeRequest(question=question, answer=answer))
+        correctness = grade.criterion("correctness")
+        assert correctness is not None and correctness.score is None
+        assert "Not assessed" in correctness.rationale
+
+
+def test_similarity_detects_negated_key_point(grader: SimilarityGrader) -> None:
+    question = adhoc_question(
+        "What happens to the bulb when the switch is open?",
+        "The bulb is not in a closed path with the battery.",
+    )
+    grade = grader.grade(
+        GradeRequest(question=question, answer="The bulb is in a closed path with the battery.")
+    )
+    correctness = grade.criterion("correctness")
+    assert correctness is not None and correctness.score is not None and correctness.score <= 2
+    assert grade.factual_errors
+
+
+def test_similarity_is_deterministic(grader: SimilarityGrader) -> None:
+    question, strong, _ = BANK_LIKE[1]
+    first = grader.grade(GradeRequest(question=question, answer=strong))
+    grader.grade(GradeRequest(question=question, answer="Something else entirely about GANs."))
+    second = grader.grade(GradeRequest(question=question, answer=strong))
+    drop = {"grader": {"latency_ms"}}
+    assert first.model_dump(exclude=drop) == second.model_dump(exclude=drop)
+
+
+def test_similarity_works_with_adhoc_questions(grader: SimilarityGrader) -> None:
+    question = adhoc_question(
+        "How did you separate the salt from the water?",
+        "The water was evaporated, leaving the salt behind.",
+    )
+    good = grader.grade(
+        GradeRequest(
+            question=question, answer="We let the water evaporate and the salt stayed in the dish."
+        )
+    )
+    bad = grader.grade(GradeRequest(question=question, answer="We used a magnet to pull it out."))
+    assert good.overall is not None and bad.overall is not None
+    assert good.overall > bad.overall
+    assert good.model_answer == "The water was evaporated, leaving the salt behind."
+
+
+def test_similarity_grade_says_what_it_is(grader: SimilarityGrader) -> None:
+    question, strong, _ = BANK_LIKE[0]
+    grade = grader.grade(GradeRequest(question=question, answer=strong))
+    assert "similarity-based" in grade.message
+    assert grade.grader.kind == "offline"
+    assert grade.grader.model == shared_embedder(MODELS).name
+    assert grade.grader.prompt_version
+    assert grade.model_answer == question.model_answer
+
+
+def test_similarity_feedback_names_missed_points_and_sources(grader: SimilarityGrader) -> None:
+    question, _, weak = BANK_LIKE[0]
+    chunk = RetrievedChunk(
+        chunk_id="c", text="...", document="gan-training.md", heading="Losses", score=0.8
+    )
+    grade = grader.grade(GradeRequest(question=question, answer=weak, evidence=[chunk]))
+    assert "non-saturating loss" in grade.feedback
+    assert "gan-training.md › Losses" in grade.feedback
+    assert grade.follow_up
+
+
+def test_similarity_overall_is_rubric_mean_of_assessed(grader: SimilarityGrader) -> None:
+    from interviewer.grading.rubric import load_rubric, overall_score
+
+    question, strong, _ = BANK_LIKE[1]
+    grade = grader.grade(GradeRequest(question=question, answer=strong))
+    assert grade.overall == overall_score(grade.criteria, load_rubric(PROMPTS))
+
+
+def test_answer_spans_are_verbatim_substrings() -> None:
+    answer = (
+        "First, the critic is trained.\n- It must be Lipschitz; weight clipping does that\n"
+        "2) then the generator"
+    )
+    spans = answer_spans(answer)
+    assert spans
+    assert all(s in answer for s in spans)
+    assert "It must be Lipschitz" in spans
+
+
+def test_load_params_reports_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="fit_offline"):
+        load_params(tmp_path / "missing.json")
+
+
+def test_shipped_params_record_their_provenance() -> None:
+    params = load_params()
+    assert params.fitted_at and params.fitted_on
+    assert all("train" in source for source in params.fitted_on)
+    raw = json.loads(
+        (Path(__file__).parents[2] / "interviewer/grading/data/offline_params.json").read_text()
+    )
+    assert raw["covered_threshold"] > raw["partly_threshold"]
