@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from pydantic import BaseModel, Field
 
@@ -302,7 +303,7 @@ class KnowledgeIndex:
         with self._translate("record ingested documents"):
             self._manifest.upsert(
                 ids=[d.name for d in docs],
-                embeddings=[[1.0] for _ in docs],  # the manifest is looked up by id only
+                embeddings=np.ones((len(docs), 1), dtype=np.float32),  # looked up by id only
                 metadatas=[
                     {
                         "doc_sha256": d.sha256,
