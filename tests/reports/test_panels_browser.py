@@ -4,12 +4,15 @@ access control: candidates reach sessions by id, the team signs in with its pass
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer
+
+from interviewer.settings import PROJECT_ROOT
 
 from .stored import StoredSessions, make_stored_sessions
 
@@ -34,6 +37,8 @@ def team_app(
     """The app on stored sessions, offline grader, team password set."""
     root = tmp_path_factory.mktemp("team-app")
     stored = make_stored_sessions(root / "data")
+    # Bank edits in the browser go to a copy of the knowledge folder, never the repository's.
+    shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
     server = AppServer(root / "data", "http://127.0.0.1:9")
     for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
         server.env.pop(key, None)
@@ -42,6 +47,7 @@ def team_app(
             "INTERVIEWER_GRADER": "offline",
             "INTERVIEWER_ALLOW_REMOTE": "false",
             "INTERVIEWER_ADMIN_PASSWORD": PASSWORD,
+            "INTERVIEWER_KNOWLEDGE_DIR": str(root / "knowledge"),
         }
     )
     server.start()
@@ -142,8 +148,9 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     expect(tab.locator("#calibration-content")).to_be_visible(timeout=30_000)
     tab.locator("#calibration-upload input[type=file]").set_input_files(str(scores))
     # Gradio renders the name and the extension in separate elements.
-    expect(tab.locator("#calibration-upload")).to_contain_text(re.compile(r"scores\s*\.csv"),
-                                                             timeout=30_000)
+    expect(tab.locator("#calibration-upload")).to_contain_text(
+        re.compile(r"scores\s*\.csv"), timeout=30_000
+    )
     tab.locator("#calibration-run").click()
     summary = tab.locator("#calibration-summary")
     expect(summary).to_contain_text("QWK", timeout=180_000)
@@ -155,3 +162,25 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     with tab.expect_download() as download:
         tab.locator("#calibration-download-json").click()
     assert '"overall"' in Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) -> None:
+    server, _ = team_app
+    knowledge = server.data_dir.parent / "knowledge"
+    _open(tab, "Calibration")
+    tab.locator("#calibration-password input").fill(PASSWORD)
+    tab.locator("#calibration-sign-in").click()
+    expect(tab.locator("#calibration-content")).to_be_visible(timeout=30_000)
+    tab.get_by_text("Edit or approve a question").click()
+    tab.locator("#bank-question input").click()
+    tab.get_by_role("option", name=re.compile(r"^q02 ·")).click()
+    points = tab.get_by_label("Key points (one per line)")
+    expect(points).not_to_have_value("", timeout=30_000)
+    points.fill(points.input_value() + "\nThe generator and discriminator are trained jointly")
+    tab.locator("#bank-save").click()
+    expect(tab.locator("#bank-status")).to_contain_text("Saved q02", timeout=30_000)
+    bank = (knowledge / "questions.yaml").read_text(encoding="utf-8")
+    assert "The generator and discriminator are trained jointly" in bank
+    history = (knowledge / "questions.history.jsonl").read_text(encoding="utf-8")
+    assert '"id": "q02"' in history
+    tab.screenshot(path=str(ARTIFACTS / "bank-edit.png"), full_page=True)

@@ -27,6 +27,7 @@ from interviewer.reports.calibration import (
     render_calibration_html,
     scatter_chart,
 )
+from interviewer.ui.panels import bank as bank_panel
 from interviewer.ui.panels._access import check_password, team_pages_enabled
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
@@ -80,6 +81,7 @@ class CalibrationPanel:
     download_html: gr.DownloadButton
     download_json: gr.DownloadButton
     team: gr.State
+    bank: bank_panel.BankPanel
 
 
 def render(services: Services) -> CalibrationPanel:
@@ -167,6 +169,7 @@ def render(services: Services) -> CalibrationPanel:
             wrap=True,
             elem_id="calibration-problems",
         )
+        bank = bank_panel.render(services)
     team = gr.State(False)
     return CalibrationPanel(
         password,
@@ -186,6 +189,7 @@ def render(services: Services) -> CalibrationPanel:
         download_html,
         download_json,
         team,
+        bank,
     )
 
 
@@ -304,6 +308,7 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             gr.DownloadButton(value=str(json_path), visible=True),
         ]
 
+    bank_panel.wire(panel.bank, services, panel.team)
     login_outputs = [panel.sign_in_status, panel.team, panel.content]
     panel.sign_in.click(sign_in, [panel.password], login_outputs, concurrency_limit=2)
     panel.password.submit(sign_in, [panel.password], login_outputs, concurrency_limit=2)

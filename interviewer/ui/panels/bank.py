@@ -1,0 +1,332 @@
+"""Question-bank management for the hiring team, shown inside the (locked) Calibration tab.
+
+Import a question list (Markdown or YAML) with drafts for missing key points and model
+answers, approve drafts, edit a question, and upload new source documents (normalized, then
+ingested into the knowledge base with a progress bar). Every change goes through
+:class:`interviewer.bank_admin.BankEditor`: validated before it is written, old versions kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from interviewer.bank import Question, bank_path
+from interviewer.bank_admin import BankEditor, draft_question, parse_question_list
+from interviewer.errors import InterviewerError
+from interviewer.ui.render import esc
+from interviewer.ui.services import Services
+
+__all__ = ["BankPanel", "render", "wire"]
+
+PREVIEW_COLUMNS = ["Id", "Status", "Question", "Key points"]
+
+
+@dataclass
+class BankPanel:
+    """Components of the question-bank section."""
+
+    list_file: gr.File
+    topic: gr.Textbox
+    preview_button: gr.Button
+    preview: gr.Dataframe
+    pending: gr.State
+    add: gr.Button
+    status: gr.Markdown
+    question: gr.Dropdown
+    text: gr.Textbox
+    q_topic: gr.Textbox
+    difficulty: gr.Slider
+    key_points: gr.Textbox
+    model_answer: gr.Textbox
+    q_status: gr.Markdown
+    save: gr.Button
+    approve: gr.Button
+    documents: gr.File
+    ingest: gr.Button
+    ingest_status: gr.Markdown
+
+
+def render(services: Services) -> BankPanel:
+    """Lay out the section (inside the Calibration tab's team-only column)."""
+    gr.Markdown("## Question bank")
+    with gr.Accordion("Import a question list", open=False):
+        with gr.Row(equal_height=True):
+            list_file = gr.File(
+                label="Markdown or YAML list",
+                type="filepath",
+                scale=3,
+                file_types=[".md", ".txt", ".yaml", ".yml"],
+                elem_id="bank-list",
+            )
+            with gr.Column(scale=2):
+                topic = gr.Textbox(label="Topic for new questions", value="imported")
+                preview_button = gr.Button("Preview with drafts", elem_id="bank-preview")
+        preview = gr.Dataframe(
+            headers=PREVIEW_COLUMNS,
+            value=[],
+            interactive=False,
+            wrap=True,
+            elem_id="bank-preview-table",
+        )
+        add = gr.Button("Add to the bank", variant="primary", elem_id="bank-add")
+    status = gr.Markdown(elem_id="bank-status")
+    with gr.Accordion("Edit or approve a question", open=False):
+        question = gr.Dropdown(
+            label="Question", choices=_choices(services), elem_id="bank-question"
+        )
+        q_status = gr.Markdown()
+        text = gr.Textbox(label="Question text", lines=2)
+        with gr.Row():
+            q_topic = gr.Textbox(label="Topic")
+            difficulty = gr.Slider(1, 3, value=2, step=1, label="Difficulty")
+        key_points = gr.Textbox(label="Key points (one per line)", lines=5)
+        model_answer = gr.Textbox(label="Model answer", lines=5)
+        with gr.Row():
+            save = gr.Button("Save changes", elem_id="bank-save")
+            approve = gr.Button("Approve draft", variant="primary", elem_id="bank-approve")
+    with gr.Accordion("Upload source documents", open=False):
+        documents = gr.File(
+            label="Text or Markdown documents",
+            file_count="multiple",
+            type="filepath",
+            file_types=[".md", ".txt"],
+        )
+        ingest = gr.Button("Normalize and add to the knowledge base")
+        ingest_status = gr.Markdown()
+    return BankPanel(
+        list_file,
+        topic,
+        preview_button,
+        preview,
+        gr.State([]),
+        add,
+        status,
+        question,
+        text,
+        q_topic,
+        difficulty,
+        key_points,
+        model_answer,
+        q_status,
+        save,
+        approve,
+        documents,
+        ingest,
+        ingest_status,
+    )
+
+
+def _editor(services: Services) -> BankEditor:
+    return BankEditor(bank_path(services.settings), services.settings.knowledge_dir)
+
+
+def _choices(services: Services) -> list[tuple[str, str]]:
+    return [
+        (f"{q.id} · {'DRAFT · ' if q.status == 'draft' else ''}{q.text[:70]}", q.id)
+        for q in services.bank.questions
+    ]
+
+
+def _reload(services: Services) -> None:
+    # New sessions pick up the edited bank; running ones keep the questions they were given.
+    services.bank = _editor(services).load()
+
+
+def _retriever(services: Services):  # type: ignore[no-untyped-def]
+    from interviewer.knowledge.index import ensure_ingested
+
+    return ensure_ingested(services.settings)
+
+
+def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
+    """Connect the section's events; every handler checks the team sign-in."""
+
+    def guard(signed_in: bool) -> None:
+        if not signed_in:
+            raise gr.Error("Sign in with the team password first.")
+
+    def preview(
+        path: str | None, topic: str, signed_in: bool
+    ) -> tuple[list[list[str]], list[dict[str, object]], str]:
+        guard(signed_in)
+        if not path:
+            raise gr.Error("Upload a Markdown or YAML question list first.")
+        try:
+            content = Path(path).read_text(encoding="utf-8")
+            imported = parse_question_list(content, Path(path).name)
+            ids = _editor(services).next_ids(len(imported))
+            retriever = _retriever(services)
+            drafted = [
+                draft_question(
+                    q,
+                    question_id=q.id or ids[i],
+                    retriever=retriever,
+                    topic=topic.strip() or "imported",
+                )
+                for i, q in enumerate(imported)
+            ]
+        except UnicodeDecodeError:
+            raise gr.Error("The file is not UTF-8 text: save it as UTF-8.") from None
+        except InterviewerError as exc:
+            raise gr.Error(esc(str(exc))) from None
+        rows = [[q.id, q.status, q.text, " • ".join(q.key_points)] for q in drafted]
+        drafts = sum(q.status == "draft" for q in drafted)
+        note = (
+            f"{len(drafted)} question(s) read; {drafts} with drafted key points or model "
+            "answer (review, then approve them below)."
+        )
+        return rows, [q.model_dump(mode="json") for q in drafted], note
+
+    def add(pending: list[dict[str, object]], signed_in: bool) -> tuple[str, object, list[object]]:
+        guard(signed_in)
+        if not pending:
+            raise gr.Error("Preview a question list first.")
+        try:
+            changed = _editor(services).save([Question.model_validate(q) for q in pending])
+            _reload(services)
+        except InterviewerError as exc:
+            raise gr.Error(esc(str(exc))) from None
+        return (
+            f"Added {len(changed)} question(s): {', '.join(changed)}.",
+            gr.update(choices=_choices(services)),
+            [],
+        )
+
+    def load(question_id: str | None, signed_in: bool) -> list[object]:
+        guard(signed_in)
+        if not question_id:
+            return [gr.update()] * 6
+        q = services.bank.get(question_id)
+        state = (
+            "**Draft**: review the key points and model answer, then approve."
+            if q.status == "draft"
+            else "Approved."
+        )
+        return [state, q.text, q.topic, q.difficulty, "\n".join(q.key_points), q.model_answer]
+
+    def save(
+        question_id: str | None,
+        text: str,
+        topic: str,
+        difficulty: float,
+        points: str,
+        answer: str,
+        signed_in: bool,
+    ) -> tuple[str, object]:
+        guard(signed_in)
+        if not question_id:
+            raise gr.Error("Pick a question first.")
+        try:
+            current = services.bank.get(question_id)
+            edited = current.model_copy(
+                update={
+                    "text": text.strip(),
+                    "topic": topic.strip(),
+                    "difficulty": int(difficulty),
+                    "key_points": [p.strip(" -•\t") for p in points.splitlines() if p.strip()],
+                    "model_answer": answer.strip(),
+                }
+            )
+            Question.model_validate(edited.model_dump())
+            changed = _editor(services).save([edited])
+            _reload(services)
+        except (InterviewerError, ValueError) as exc:
+            raise gr.Error(esc(str(exc))) from None
+        message = f"Saved {question_id}." if changed else "Nothing changed."
+        return message, gr.update(choices=_choices(services), value=question_id)
+
+    def approve(question_id: str | None, signed_in: bool) -> tuple[str, object]:
+        guard(signed_in)
+        if not question_id:
+            raise gr.Error("Pick a question first.")
+        try:
+            _editor(services).set_status(question_id, "approved")
+            _reload(services)
+        except InterviewerError as exc:
+            raise gr.Error(esc(str(exc))) from None
+        return f"{question_id} approved.", gr.update(choices=_choices(services), value=question_id)
+
+    def ingest(
+        paths: list[str] | None,
+        signed_in: bool,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+    ) -> str:
+        guard(signed_in)
+        if not paths:
+            raise gr.Error("Upload one or more text or Markdown documents first.")
+        from interviewer.cli.documents import import_text
+
+        knowledge = services.settings.knowledge_dir
+        written = []
+        try:
+            for path in paths:
+                source = Path(path)
+                target = knowledge / f"{_slug(source.stem)}.md"
+                target.write_text(
+                    import_text(source.name, source.read_text(encoding="utf-8")), encoding="utf-8"
+                )
+                written.append(target)
+            index = _retriever(services)
+            report = index.ingest_paths(
+                written,
+                progress=lambda done, total: progress(
+                    done / max(total, 1), desc=f"Embedding chunks {done}/{total}"
+                ),
+            )
+        except UnicodeDecodeError:
+            raise gr.Error("A document is not UTF-8 text: save it as UTF-8.") from None
+        except InterviewerError as exc:
+            raise gr.Error(esc(str(exc))) from None
+        names = ", ".join(p.name for p in written)
+        return f"Added {names} to the knowledge base ({report.chunks} chunks)."
+
+    panel.preview_button.click(
+        preview,
+        [panel.list_file, panel.topic, team],
+        [panel.preview, panel.pending, panel.status],
+        concurrency_limit=1,
+    )
+    panel.add.click(
+        add,
+        [panel.pending, team],
+        [panel.status, panel.question, panel.pending],
+        concurrency_limit=1,
+    )
+    panel.question.change(
+        load,
+        [panel.question, team],
+        [
+            panel.q_status,
+            panel.text,
+            panel.q_topic,
+            panel.difficulty,
+            panel.key_points,
+            panel.model_answer,
+        ],
+    )
+    panel.save.click(
+        save,
+        [
+            panel.question,
+            panel.text,
+            panel.q_topic,
+            panel.difficulty,
+            panel.key_points,
+            panel.model_answer,
+            team,
+        ],
+        [panel.status, panel.question],
+        concurrency_limit=1,
+    )
+    panel.approve.click(
+        approve, [panel.question, team], [panel.status, panel.question], concurrency_limit=1
+    )
+    panel.ingest.click(ingest, [panel.documents, team], [panel.ingest_status], concurrency_limit=1)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "document"
