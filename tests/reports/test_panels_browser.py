@@ -184,3 +184,23 @@ def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) 
     history = (knowledge / "questions.history.jsonl").read_text(encoding="utf-8")
     assert '"id": "q02"' in history
     tab.screenshot(path=str(ARTIFACTS / "bank-edit.png"), full_page=True)
+
+
+def test_report_tab_lists_the_sessions_this_browser_started(tab: Page) -> None:
+    expect(tab.locator("#start")).to_be_visible(timeout=30_000)
+    tab.locator("#name textarea, #name input").first.fill("Grace Hopper")
+    tab.locator("#start").click()
+    expect(tab.locator("#status-bar")).to_contain_text("Question 1 of", timeout=60_000)
+    session_id = re.search(
+        r"ession `?([A-Za-z0-9_-]{12,})", tab.locator("#status-bar").inner_text()
+    )
+    assert session_id
+    _open(tab, "Report")
+    tab.locator("#report-mine input").click()
+    tab.get_by_role("option", name=re.compile("Grace Hopper")).click()
+    expect(
+        tab.locator("#report-session-id textarea, #report-session-id input").first
+    ).to_have_value(session_id.group(1))
+    tab.locator("#report-show").click()
+    frame = tab.frame_locator("iframe.report-frame")
+    expect(frame.get_by_text("This session is still in progress")).to_be_visible(timeout=60_000)

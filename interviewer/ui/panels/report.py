@@ -99,9 +99,26 @@ def _label(created: object, candidate: str | None, session_id: str) -> str:
     return f"{when} · {candidate or 'anonymous'} · {session_id[:8]}…"
 
 
+def _shared_known() -> gr.BrowserState:
+    """The Interview tab's browser storage of session ids, reused as an input here.
+
+    A BrowserState encrypts its value with a secret of its own, so a second component with the
+    same storage key could not read it: the existing component is looked up in the app being
+    built, and a fresh one is made only when the app has none (the panel used on its own).
+    """
+    from gradio.context import get_blocks_context
+
+    context = get_blocks_context()
+    if context is not None:
+        for block in context.blocks.values():
+            if isinstance(block, gr.BrowserState) and block.storage_key == KNOWN_KEY:
+                return block
+    return gr.BrowserState([], storage_key=KNOWN_KEY)
+
+
 def render(services: Services) -> ReportPanel:
     """Lay out the Report tab (inside an open ``gr.Tab``)."""
-    known = gr.BrowserState([], storage_key=KNOWN_KEY)
+    known = _shared_known()
     gr.Markdown("Open the feedback report of one of your sessions, then download it in any format.")
     with gr.Row(equal_height=True):
         mine = gr.Dropdown(
