@@ -58,6 +58,7 @@ class TurnInput(BaseModel):
     question_text: str
     topic: str = ""
     question_version: str = ""
+    current_version: str = Field(default="", description="The bank's version now, if known")
     answer: str = ""
     follow_up_question: str = ""
     follow_up_answer: str = ""
@@ -109,6 +110,9 @@ class QuestionRow(BaseModel):
     flags: list[str] = Field(default_factory=list)
     message: str = ""
     grader: GraderInfo | None = None
+    edited_since: bool = Field(
+        default=False, description="The bank question changed after this answer was graded"
+    )
 
     @property
     def hints_used(self) -> int:
@@ -267,6 +271,8 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
         seconds=turn.seconds,
         model_answer=turn.model_answer,
     )
+    asked = row.question_version
+    row.edited_since = bool(asked and turn.current_version and asked != turn.current_version)
     if grade is None:
         return row
     row.grader = grade.grader

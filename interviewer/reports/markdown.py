@@ -121,6 +121,12 @@ def _question(q: QuestionRow) -> list[str]:
     ]
     if q.message:
         out += [f"*{md_escape(q.message)}*", ""]
+    if q.edited_since:
+        out += [
+            f"*The question has been edited since this answer was graded (graded version "
+            f"`{q.question_version}`).*",
+            "",
+        ]
     out += ["**Your answer**", "", *_quote(q.answer), ""]
     if q.follow_up_question:
         out += [

@@ -99,3 +99,26 @@ def test_build_report_refreshes_once_a_pending_answer_is_graded(tmp_path):
     after = build_report(sessions.repository, sessions.newer, sessions.settings)
     assert after.pending == 0 and after.questions[2].status == "graded"
     assert not any("waiting for a grade" in n for n in after.notices)
+
+
+def test_report_says_when_a_question_was_edited_after_grading(rubric):
+    turn = TurnInput(
+        question_id="q01",
+        question_text="What?",
+        answer="x",
+        question_version="old123",
+        current_version="new456",
+        grade=make_grade("q01", 3.0),
+    )
+    report = assemble_report("s", [turn], rubric)
+    assert report.questions[0].edited_since
+    from interviewer.reports import render_report
+
+    assert "edited since this answer was graded" in render_report(report, "html").decode()
+    same = assemble_report("s", [turn.model_copy(update={"current_version": "old123"})], rubric)
+    assert not same.questions[0].edited_since
+
+
+def test_build_report_of_an_unedited_bank_flags_nothing(stored):
+    report = build_report(stored.repository, stored.newer, stored.settings)
+    assert not any(q.edited_since for q in report.questions)
