@@ -34,6 +34,7 @@ import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from statistics import fmean
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -809,6 +810,7 @@ def calibrate(
     repeat_sample: int = 30,
     grader_label: str = "",
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> CalibrationResult:
     """Grade the imported answers and compute every calibration figure.
 
@@ -820,6 +822,7 @@ def calibrate(
         repeat_sample: Answers in that sample at most (spread over the questions).
         grader_label: Who graded, for the report (kind, model, prompt version).
         progress: Called with (done, total) after each grade.
+        workers: Answers graded at the same time (for LLM graders; the offline one is CPU-bound).
 
     Raises:
         InputError: No valid row to calibrate on.
@@ -828,17 +831,20 @@ def calibrate(
         raise InputError("No valid row to calibrate on: fix the rows listed and import again.")
     questions = {row.question.id: row.question for row in imported.rows}
     items = _group(imported.rows)
-    grades: dict[int, Grade] = {}
-    for index, item in enumerate(items):
-        grade = grader.grade(questions[item.question_id], item.answer)
-        grades[index] = grade
-        if grade.status == "graded" and grade.overall is not None:
-            item.auto = grade.overall
-        item.grader_flags = [str(f) for f in grade.flags]
-        if not grader_label:
-            grader_label = _label(grade)
-        if progress:
-            progress(index + 1, len(items))
+
+    def grade_one(item: CalibrationItem) -> Grade:
+        return grader.grade(questions[item.question_id], item.answer)
+
+    # LLM graders wait on the network: a few requests in flight; results keep the input order.
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for index, (item, grade) in enumerate(zip(items, pool.map(grade_one, items), strict=True)):
+            if grade.status == "graded" and grade.overall is not None:
+                item.auto = grade.overall
+            item.grader_flags = [str(f) for f in grade.flags]
+            if not grader_label:
+                grader_label = _label(grade)
+            if progress:
+                progress(index + 1, len(items))
     consistency = (
         _consistency(grader, questions, items, repeat, repeat_sample) if repeat > 1 else {}
     )

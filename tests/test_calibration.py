@@ -330,3 +330,22 @@ def test_calibrate_refuses_an_import_without_valid_rows(bank):
     imported = parse_human_scores(b"question_id,answer,rater,score\nq01,x,ann,9\n", "s.csv", bank)
     with pytest.raises(InputError, match="No valid row"):
         calibrate(imported, TableGrader({}))
+
+
+def test_calibrate_in_parallel_gives_the_same_figures(bank, known_run):
+    result, _ = known_run
+    spec = [
+        (i.question_id, i.candidate, i.answer, r, s)
+        for i in result.items
+        for r, s in i.ratings.items()
+    ]
+    imported = parse_human_scores(_rows(spec), "s.csv", bank)
+    auto = {i.answer: i.auto for i in result.items}
+    parallel = calibrate(
+        imported,
+        TableGrader(auto),
+        workers=4,
+        session_scores=[SessionScore(question_id="q01", candidate="c0", score=1)],
+    )
+    assert parallel.overall == result.overall
+    assert [i.auto for i in parallel.items] == [i.auto for i in result.items]

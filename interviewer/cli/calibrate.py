@@ -28,6 +28,9 @@ def calibrate(
     grader: Annotated[
         str | None, typer.Option("--grader", help="offline or llm (default from settings).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=16, help="Parallel LLM requests.")
+    ] = 4,
     sessions: Annotated[
         bool,
         typer.Option("--sessions/--no-sessions", help="Add stored session grades to item stats."),
@@ -76,7 +79,10 @@ def calibrate(
         if done == total or done % max(1, total // 10) == 0:
             typer.echo(f"graded {done}/{total} answers", err=True)
 
-    result = run(imported, service, session_scores=stored, repeat=repeat, progress=progress)
+    parallel = workers if service.grader.name == "llm" else 1
+    result = run(
+        imported, service, session_scores=stored, repeat=repeat, progress=progress, workers=parallel
+    )
     if report is not None:
         from interviewer.reports.calibration import render_calibration_html
 
