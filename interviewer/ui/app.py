@@ -52,14 +52,14 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
         with gr.Tabs(selected="interview") as tabs:
             with gr.Tab("Interview", id="interview"):
                 interview_panel = interview.render(services)
-            with gr.Tab("History", id="history"):
+            with gr.Tab("History", id="history") as history_tab:
                 history_panel = history.render()
             with gr.Tab("Report", id="report"):
                 report_panel = report.render(services)
             with gr.Tab("Calibration", id="calibration"):
                 calibration_panel = calibration.render(services)
         interview.wire(interview_panel, services, known, demo)
-        history.wire(history_panel, services, known)
+        history.wire(history_panel, services, known, history_tab)
         report.wire(report_panel, services)
         calibration.wire(calibration_panel, services)
         # "Open report" in the Interview tab shows this session's report in the Report tab.

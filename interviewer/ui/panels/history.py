@@ -19,6 +19,13 @@ from interviewer.ui.services import Services
 __all__ = ["HistoryPanel", "known_session_rows", "render", "session_feedback_html", "wire"]
 
 MAX_KNOWN = 50
+_STATE_LABELS = {
+    "greeting": "not started",
+    "asking": "in progress",
+    "follow_up": "in progress",
+    "grading": "in progress",
+    "finished": "finished",
+}
 _COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean score"]
 _ATTEMPT_COLUMNS = ["Answered (UTC)", "Session", "Score", "Key points covered", "Hints"]
 
@@ -49,15 +56,16 @@ def render() -> HistoryPanel:
     table = gr.Dataframe(
         headers=_COLUMNS, value=[], interactive=False, wrap=True, elem_id="history-table"
     )
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False):
         session_id = gr.Textbox(
             label="Session id",
             placeholder="paste an id, or click a row above",
             scale=3,
             elem_id="history-session-id",
         )
-        resume = gr.Button("Resume in Interview tab", variant="primary", scale=1)
-        open_feedback = gr.Button("Show feedback", scale=1, elem_id="history-open-feedback")
+        with gr.Column(scale=2, min_width=260):
+            resume = gr.Button("Resume in Interview tab", variant="primary", size="md")
+            open_feedback = gr.Button("Show feedback", size="md", elem_id="history-open-feedback")
     feedback = gr.HTML(elem_classes=["history-cards"], elem_id="history-feedback")
     gr.Markdown("### Attempts at the same question over time")
     question = gr.Dropdown(
@@ -97,7 +105,7 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
                     _when(record.created_at),
                     record.id,
                     record.candidate or "",
-                    record.state,
+                    _STATE_LABELS.get(record.state, record.state),
                     f"{answered} of {len(record.question_ids)}",
                     mean,
                 ],
@@ -179,8 +187,10 @@ def attempts_rows(
     return [r[1] for r in rows], trend
 
 
-def wire(panel: HistoryPanel, services: Services, known: gr.BrowserState) -> None:
-    """Attach the History tab's events."""
+def wire(
+    panel: HistoryPanel, services: Services, known: gr.BrowserState, tab: gr.Tab | None = None
+) -> None:
+    """Attach the History tab's events (the list refreshes when ``tab`` is opened)."""
 
     def refresh(ids: list[str] | None) -> tuple[list[list[object]], gr.Dropdown]:
         ids = list(ids or [])
@@ -211,6 +221,8 @@ def wire(panel: HistoryPanel, services: Services, known: gr.BrowserState) -> Non
         return attempts_rows(services, list(ids or []), question_id)
 
     panel.refresh.click(refresh, [known], [panel.table, panel.question], queue=False)
+    if tab is not None:
+        tab.select(refresh, [known], [panel.table, panel.question], queue=False)
     panel.table.select(pick_row, [panel.table], [panel.session_id], queue=False)
     panel.open_feedback.click(show, [panel.session_id, known], [panel.feedback, known])
     panel.question.change(compare, [panel.question, known], [panel.attempts, panel.trend])
