@@ -252,12 +252,10 @@ class KnowledgeIndex:
         if not query.strip() or k < 1:
             return []
         with self._translate("search"):
-            total = self._collection.count()
-            if total == 0:
-                return []
+            # Chroma returns fewer than k results when the store holds fewer chunks.
             result = self._collection.query(
                 query_texts=[query],
-                n_results=min(k, total),
+                n_results=k,
                 include=["documents", "metadatas", "distances"],  # type: ignore[list-item]
             )
         return _to_retrieved(result)
