@@ -120,13 +120,15 @@ def bench_turns(data_dir: Path) -> dict[str, Any]:
             accepts: list[float] = []
             for session in range(SESSIONS + 1):  # the first session warms up and is not counted
                 out = client.predict(
-                    f"bench {session}",
-                    [],
-                    QUESTIONS,
-                    "any",
-                    "practice",
-                    False,
-                    [],
+                    name=f"bench {session}",
+                    topics=[],
+                    num=QUESTIONS,
+                    difficulty="any",
+                    mode="practice",
+                    follow_ups=False,
+                    shuffle=False,
+                    time_limit=0,
+                    ids=[],
                     api_name="/start",
                 )
                 chat, ids = out[0], out[5]

@@ -54,6 +54,8 @@ class InterviewPanel:
     mode: gr.Radio
     follow_ups: gr.Checkbox
     read_aloud: gr.Checkbox
+    shuffle: gr.Checkbox
+    time_limit: gr.Number
     start: gr.Button
     resume_id: gr.Textbox
     resume: gr.Button
@@ -118,6 +120,15 @@ def render(services: Services) -> InterviewPanel:
                     )
                     read_aloud = gr.Checkbox(
                         value=False, label="Read questions aloud", elem_id="read-aloud"
+                    )
+                    shuffle = gr.Checkbox(value=False, label="Shuffle questions", elem_id="shuffle")
+                    time_limit = gr.Number(
+                        value=0,
+                        minimum=0,
+                        maximum=3600,
+                        precision=0,
+                        elem_id="time-limit",
+                        label="Seconds per answer (0 = no limit)",
                     )
                     start = gr.Button("Start interview", variant="primary", elem_id="start")
                 with gr.Row(equal_height=True):
@@ -195,6 +206,8 @@ def render(services: Services) -> InterviewPanel:
         mode,
         follow_ups,
         read_aloud,
+        shuffle,
+        time_limit,
         start,
         resume_id,
         resume,
@@ -382,6 +395,8 @@ def wire(
         difficulty: str,
         mode: str,
         follow_ups: bool,
+        shuffle: bool,
+        time_limit: float | None,
         ids: list[str] | None,
     ) -> tuple[Any, ...]:
         try:
@@ -392,6 +407,8 @@ def wire(
                 difficulty=None if difficulty == _UNSET_DIFFICULTY else int(difficulty),
                 mode=mode,
                 follow_ups=bool(follow_ups),
+                order="shuffled" if shuffle else "bank",
+                time_limit_s=float(time_limit) if time_limit else None,
                 grader=services.settings.effective_grader,
             )
         except ValidationError as exc:
@@ -568,6 +585,8 @@ def wire(
                 panel.difficulty,
                 panel.mode,
                 panel.follow_ups,
+                panel.shuffle,
+                panel.time_limit,
                 known,
             ],
             setup_outputs,

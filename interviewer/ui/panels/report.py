@@ -8,6 +8,7 @@ report refreshes itself every few seconds until every grade is in.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ class ReportPanel:
     view: gr.HTML
     downloads: dict[str, gr.DownloadButton]
     timer: gr.Timer
+    shown: gr.State
     password: gr.Textbox
     sign_in: gr.Button
     sign_in_status: gr.Markdown
@@ -46,14 +48,18 @@ class ReportPanel:
 
 
 def write_report_files(
-    services: Services, session_id: str, folder: Path | None = None
+    services: Services,
+    session_id: str,
+    folder: Path | None = None,
+    data: ReportData | None = None,
 ) -> tuple[ReportData, dict[str, Path]]:
     """Build a session's report and write it in every format.
 
     Args:
         services: The app's services.
         session_id: The session.
-        folder: Where to write (a new temporary folder by default).
+        folder: Where to write (default: one temporary folder per session, overwritten).
+        data: The report content when already built.
 
     Returns:
         The report content and the file of each format (``html``, ``pdf``, ``md``, ``json``).
@@ -61,8 +67,10 @@ def write_report_files(
     Raises:
         SessionError: No such session.
     """
-    data = build_report(services.repository, session_id, services.settings)
-    folder = folder or Path(tempfile.mkdtemp(prefix="interviewer-report-"))
+    data = data or build_report(services.repository, session_id, services.settings)
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
+    folder = folder or Path(tempfile.gettempdir()) / "interviewer-reports" / digest
+    folder.mkdir(parents=True, exist_ok=True)
     short = session_id[:12]
     files: dict[str, Path] = {}
     for fmt, (ext, _) in FORMATS.items():
@@ -173,6 +181,7 @@ def render(services: Services) -> ReportPanel:
         view,
         downloads,
         timer,
+        gr.State(""),
         password,
         sign_in,
         sign_in_status,
@@ -183,9 +192,9 @@ def render(services: Services) -> ReportPanel:
 
 def wire(panel: ReportPanel, services: Services) -> None:
     """Connect the Report tab's events."""
-    outputs = [panel.status, panel.view, *panel.downloads.values(), panel.timer]
+    outputs = [panel.status, panel.view, *panel.downloads.values(), panel.timer, panel.shown]
 
-    def show(session_id: str, known: list[str] | None, team: bool) -> list[object]:
+    def show(session_id: str, known: list[str] | None, shown: str) -> list[object]:
         session_id = (session_id or "").strip()
         if not session_id:
             raise gr.Error("Pick one of your sessions or paste a session id.")
@@ -195,12 +204,19 @@ def wire(panel: ReportPanel, services: Services) -> None:
             raise gr.Error(esc(str(exc))) from None
         return _outputs(data, files)
 
-    def refresh(session_id: str, known: list[str] | None, team: bool) -> list[object]:
+    def refresh(session_id: str, known: list[str] | None, shown: str) -> list[object]:
         session_id = (session_id or "").strip()
+        unchanged = [gr.update()] * (len(outputs) - 2)
         if not session_id:
-            return [gr.update()] * (len(outputs) - 1) + [gr.Timer(active=False)]
-        data, files = write_report_files(services, session_id)
-        return _outputs(data, files)
+            return [*unchanged, gr.Timer(active=False), shown]
+        try:
+            data = build_report(services.repository, session_id, services.settings)
+        except InterviewerError:
+            return [*unchanged, gr.Timer(active=False), shown]
+        if _fingerprint(data) == shown:
+            # Nothing graded since the last look: skip re-rendering the PDF every tick.
+            return [*unchanged, gr.Timer(active=data.pending > 0), shown]
+        return _outputs(*write_report_files(services, session_id, data=data))
 
     def sign_in(password: str) -> tuple[str, bool, object]:
         ok, message = check_password(services.settings, password or "")
@@ -225,7 +241,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
     panel.everyone.change(
         lambda sid: sid or gr.update(), [panel.everyone], [panel.session_id], queue=False
     )
-    inputs = [panel.session_id, panel.known, panel.team]
+    inputs = [panel.session_id, panel.known, panel.shown]
     panel.show.click(show, inputs, outputs, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
@@ -253,4 +269,10 @@ def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
         gr.DownloadButton(value=str(files[fmt]), visible=True)
         for fmt in ("pdf", "html", "md", "json")
     ]
-    return [status, report_frame(data), *buttons, gr.Timer(active=pending > 0)]
+    return [status, report_frame(data), *buttons, gr.Timer(active=pending > 0), _fingerprint(data)]
+
+
+def _fingerprint(data: ReportData) -> str:
+    """What the report says, without its generation time."""
+    content = data.model_dump_json(exclude={"generated_at"})
+    return hashlib.sha256(f"{data.session_id}\n{content}".encode()).hexdigest()
