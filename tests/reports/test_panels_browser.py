@@ -204,3 +204,18 @@ def test_report_tab_lists_the_sessions_this_browser_started(tab: Page) -> None:
     tab.locator("#report-show").click()
     frame = tab.frame_locator("iframe.report-frame")
     expect(frame.get_by_text("This session is still in progress")).to_be_visible(timeout=60_000)
+
+
+def test_report_tab_refreshes_itself_when_a_pending_answer_is_graded(tab: Page, team_app) -> None:
+    # Runs last: it grades the pending answer of the shared "newer" session.
+    _, stored = team_app
+    _show_report(tab, stored.newer)
+    status = tab.locator("#report-status")
+    expect(status).to_contain_text("1 still being graded", timeout=60_000)
+    turn = stored.repository.turns(stored.newer)[2]
+    grade = stored.service.grade(stored.bank.get(turn.question_id), turn.graded_answer)
+    stored.repository.save_grade(turn, grade)
+    expect(status).to_contain_text("3 graded", timeout=30_000)
+    expect(status).not_to_contain_text("still being graded")
+    frame = tab.frame_locator("iframe.report-frame")
+    expect(frame.get_by_text("waiting for a grade")).to_have_count(0)
