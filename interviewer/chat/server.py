@@ -84,12 +84,14 @@ class FakeOpenAIServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app(), log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
+        # loop="auto" picks uvloop when installed: with the plain asyncio loop each request
+        # took ~44 ms here, with uvloop ~1 ms (measured with httpx against /v1/models).
+        config = uvicorn.Config(
+            self._app(), log_level="warning", access_log=False, lifespan="off", loop="auto"
+        )
+        server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=lambda: (
-                asyncio.run(self._server.serve(sockets=[sock])) if self._server else None
-            ),
+            target=lambda: server.run(sockets=[sock]),
             daemon=True,
             name="fake-openai-server",
         )
