@@ -128,14 +128,14 @@ def render(services: Services) -> InterviewPanel:
                         maximum=3600,
                         precision=0,
                         elem_id="time-limit",
-                        label="Seconds per answer (0 = no limit)",
+                        label="Time limit, s (0 = none)",
                     )
                     start = gr.Button("Start interview", variant="primary", elem_id="start")
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=False):
                     resume_id = gr.Textbox(
                         label="Or resume a session by id", scale=3, elem_id="resume-id"
                     )
-                    resume = gr.Button("Resume", scale=1, elem_id="resume")
+                    resume = gr.Button("Resume", scale=1, elem_id="resume", size="md")
             status = gr.Markdown(
                 "No interview yet: fill in the set-up and press **Start**.", elem_id="status-bar"
             )
@@ -165,7 +165,7 @@ def render(services: Services) -> InterviewPanel:
                 repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
                 end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
                 open_report = gr.Button(
-                    "Open report", elem_id="open-report", scale=1, min_width=120
+                    "Report", elem_id="open-report", scale=1, min_width=80
                 )
             mic = gr.Audio(
                 sources=["microphone"],
