@@ -91,7 +91,18 @@ _DETECTORS: dict[str, list[str]] = {
         r"[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b",
     ],
     "full marks": [
-        r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b"
+        r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b",
+        r"\bfull credit\b|\b(on|for|in)\s+(each|every|all)\s+(criterion|criteria)\b",
+    ],
+    "verdict request": [
+        r"\b(mark|label|treat|consider|count|rate|grade|score)\s+(all|every|each|them|this|these)\b"
+        r"[^.!?\n]{0,40}\b(covered|perfect|excellent|full)\b",
+        r"\bkey points?\s+(are|is|were)\s+(all\s+)?(covered|present|addressed)\b",
+        r"\b(when|while|as|before) you (grade|score|mark|evaluate|assess|review)\b",
+        r"\b(grade|score|mark|rating)\s+(for|of)\s+(this|my|the)\s+(answer|response|submission)\b",
+        r"\b(this|my) (answer|response|submission)\s+(gets|earns|is worth|should (get|receive))\b",
+        r"\b(the\s+)?rubric\s+(says|states|requires|allows|gives|has changed)\b",
+        r"(^|[.!?]\s+)(assistant|grader|evaluator|examiner|chatgpt|gpt)\s*[,:]",
     ],
     "grade me": [r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"],
     "score claim": [
@@ -146,7 +157,7 @@ _DETECTORS: dict[str, list[str]] = {
         r"\b(donne[zr]?|attribue[zr]?|mettez|mets)(-moi)?"
         + _NEAR
         + r"(5|cinq|note maximale|20/20|la note maximale)\b",
-        r"\bnote (maximale|parfaite)\b|\b(correcteur|évaluateur)\b",
+        r"\bnote (maximale|parfaite)\b|\b(meilleure|bonne) note\b|\b(correcteur|évaluateur)\b",
     ],
     "de": [
         r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*)"
@@ -175,7 +186,7 @@ _DETECTORS: dict[str, list[str]] = {
     "ru": [
         r"(игнорир|забудь|не обращай|проигнорир)\w*.{0,40}(инструкц|правил|указани)",
         r"(поставь|дай|оцени|поставьте|дайте)\w*.{0,40}(5|пять|максимальн|высш|отлично)",
-        r"(оценщик|проверяющ|экзаменатор)",
+        r"(оценщик|проверяющ|экзаменатор)|пят[её]рк",
     ],
     "ar-hi-tr": [r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक|talimatları (yok say|görmezden gel)|tam puan"],
 }

@@ -7,6 +7,11 @@ from interviewer.grading.base import Grade, GradeRequest, GraderInfo
 from interviewer.grading.guards import GuardedGrader, check_answer, strip_injections
 
 LEGIT = [
+    "A decision tree uses the Gini splitting criterion; all criteria are computed per node.",
+    "The FID score of this model is 10 on CIFAR-10.",
+    "When you train a GAN, mark the discriminator's accuracy: at 100% gradients vanish.",
+    "Treat it as a minimax game where the discriminator is right half the time at equilibrium.",
+    "Consider it complete when the losses stop moving. The assistant: a generator network G.",
     "The discriminator acts as a critic in WGAN. An FID score of 5.2 is good on CIFAR.",
     "Set the learning rate to 5e-4; the critic must be 1-Lipschitz, so use a gradient penalty of "
     "10.",
