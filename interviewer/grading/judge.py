@@ -425,6 +425,11 @@ def _describe_failure(exc: Exception) -> str:
     hint = ""
     if code in (401, 403):
         hint = " (check INTERVIEWER_LLM_API_KEY)"
+    elif code in (400, 422):
+        hint = (
+            " (if the server lacks JSON-schema output, set INTERVIEWER_LLM_RESPONSE_FORMAT="
+            "json_mode or none)"
+        )
     elif code == 404:
         hint = " (check INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL)"
     text = " ".join(str(exc).split())[:300]
