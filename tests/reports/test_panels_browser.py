@@ -206,6 +206,19 @@ def test_report_tab_lists_the_sessions_this_browser_started(tab: Page) -> None:
     expect(frame.get_by_text("This session is still in progress")).to_be_visible(timeout=60_000)
 
 
+def test_open_report_at_the_end_of_an_interview_shows_it(tab: Page) -> None:
+    expect(tab.locator("#start")).to_be_visible(timeout=30_000)
+    tab.locator("#name textarea, #name input").first.fill("Alan Turing")
+    tab.locator("#start").click()
+    expect(tab.locator("#status-bar")).to_contain_text("Question 1 of", timeout=60_000)
+    tab.locator("#end").click()
+    tab.locator("#open-report").click()
+    expect(tab.locator("#report-status")).to_contain_text("0 graded", timeout=60_000)
+    frame = tab.frame_locator("iframe.report-frame")
+    expect(frame.get_by_text("Alan Turing")).to_be_visible()
+    expect(frame.get_by_text("No answer has been graded yet.")).to_be_visible()
+
+
 def test_report_tab_refreshes_itself_when_a_pending_answer_is_graded(tab: Page, team_app) -> None:
     # Runs last: it grades the pending answer of the shared "newer" session.
     _, stored = team_app
