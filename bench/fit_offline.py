@@ -1,10 +1,11 @@
 """Fit the offline grader's parameters on the train splits and write offline_params.json.
 
 Parameters: the weight ``w`` of embedding cosine vs word overlap in a key point's match score,
-and the two verdict thresholds (covered / partly). Everything else (the rubric weights, the
-depth and communication features) is fixed by design, so the fitted map acts only where the
-rubric allows: on the key-point verdicts, from which coverage and then the overall score (the
-rubric's weighted mean of assessed criteria) are computed exactly as in the product.
+the share ``b`` of the whole-answer similarity in it, and the two verdict thresholds. Everything
+else (the rubric weights, the depth and communication features) is fixed by design, so the
+fitted map acts only where the rubric allows: on the key-point verdicts, from which coverage
+and then the overall score (the rubric's weighted mean of assessed criteria) are computed
+exactly as in the product.
 
 Data: ``split == "train"`` rows only of ``../shared/data/{saf_en,scientsbank_2way,beetle}.jsonl``
 (a seeded random sample of at most ``--per-dataset`` rows each, to keep the fit quick). The
@@ -34,22 +35,23 @@ from sklearn.metrics import cohen_kappa_score
 from interviewer.grading import shared_embedder
 from interviewer.grading.base import GradeRequest
 from interviewer.grading.evaluation import EvalItem, load_dataset, to_request
-from interviewer.grading.rubric import VERDICT_VALUE, load_rubric
+from interviewer.grading.rubric import load_rubric
 from interviewer.grading.similarity import (
     DEFAULT_PARAMS_PATH,
     CachedEmbedder,
-    KeyPointMatch,
     OfflineParams,
+    Similarities,
     SimilarityGrader,
-    content_stems,
+    match_key_points,
 )
 from interviewer.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"
 DATASETS = ("saf_en", "scientsbank_2way", "beetle")
-WEIGHTS = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-PARTLY = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
-COVERED = (0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)
+WEIGHTS = (0.6, 0.8, 1.0)
+WHOLE = (0.0, 0.25, 0.5, 0.75)
+PARTLY = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
+COVERED = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 MEMO = Path("/tmp/interviewer-fit-embeddings.pkl")  # a cache outside the repo, safe to delete
 
 
@@ -57,10 +59,7 @@ MEMO = Path("/tmp/interviewer-fit-embeddings.pkl")  # a cache outside the repo, 
 class _Row:
     item: EvalItem
     request: GradeRequest
-    key_points: list[str]
-    spans: list[str]
-    cos: np.ndarray  # key points x spans
-    lex: np.ndarray  # key points x spans
+    sims: Similarities
     communication: float
 
 
@@ -69,57 +68,34 @@ def _rows(grader: SimilarityGrader, embedder: CachedEmbedder, items: list[EvalIt
     embedder.warm(t for r in requests for t in grader.texts_to_embed(r))
     out = []
     for item, request in zip(items, requests, strict=True):
-        prep = grader._prepare(request)
-        if not prep.spans:
-            continue
-        # w=1 gives the cosine of the best span only; we need the full matrices, so compute them
-        # the same way the grader does (SimilarityGrader._match) for every span.
-        texts = prep.kp_texts + [t for t in prep.span_texts if t]
-        vecs = embedder.embed(texts)
-        kp_vecs = vecs[: len(prep.kp_texts)]
-        span_vecs = np.zeros((len(prep.spans), vecs.shape[1]), dtype=np.float32)
-        nonempty = [i for i, t in enumerate(prep.span_texts) if t]
-        span_vecs[nonempty] = vecs[len(prep.kp_texts) :]
-        cos = np.clip(kp_vecs @ span_vecs.T, 0.0, 1.0)
-        span_stems = [set(content_stems(s)) - prep.question_stems for s in prep.spans]
-        lex = np.zeros_like(cos)
-        for i, kp in enumerate(prep.key_points):
-            kp_stems = set(content_stems(kp)) - prep.question_stems or set(content_stems(kp))
-            for j, st in enumerate(span_stems):
-                lex[i, j] = len(kp_stems & st) / len(kp_stems) if kp_stems else 0.0
-        comm = grader._communication(request.answer).score or 0.0
-        out.append(_Row(item, request, prep.key_points, prep.spans, cos, lex, comm))
+        sims = grader.similarities(request)
+        if sims.spans:
+            comm = grader._communication(request.answer).score or 0.0
+            out.append(_Row(item, request, sims, comm))
     return out
 
 
 def _overall_scores(
-    grader: SimilarityGrader, rows: list[_Row], w: float, partly: float, covered_grid: tuple[float, ...]
+    grader: SimilarityGrader, rows: list[_Row], params: OfflineParams
 ) -> dict[float, np.ndarray]:
-    """Overall score per row for each covered threshold (depth depends on w and partly only)."""
+    """Overall score per row for each covered threshold (depth does not depend on it)."""
     rubric = load_rubric(grader._prompts_dir)
     wc, wd, wm = (rubric.weight(c) for c in ("coverage", "depth", "communication"))
+    grader.params = params
     best_scores, depths, comms = [], [], []
-    grader.params = grader.params.model_copy(update={"embed_weight": w, "partly_threshold": partly})
     for row in rows:
-        score = w * row.cos + (1 - w) * row.lex
-        best = score.argmax(axis=1)
-        matches = [
-            KeyPointMatch(kp, row.spans[b], float(row.cos[i, b]), float(row.lex[i, b]), float(score[i, b]))
-            for i, (kp, b) in enumerate(zip(row.key_points, best, strict=True))
-        ]
+        matches = match_key_points(row.sims, params)
         best_scores.append(np.array([m.score for m in matches]))
         depths.append(grader._depth(row.request, matches).score or 0.0)
         comms.append(row.communication)
     out = {}
-    for covered in covered_grid:
+    partly = params.partly_threshold
+    for covered in COVERED:
         if covered <= partly:
             continue
         cov = np.array(
             [
-                5.0
-                * np.mean(
-                    np.where(s >= covered, VERDICT_VALUE["covered"], np.where(s >= partly, VERDICT_VALUE["partly"], 0.0))
-                )
+                5.0 * np.mean(np.where(s >= covered, 1.0, np.where(s >= partly, 0.5, 0.0)))
                 for s in best_scores
             ]
         )
@@ -132,10 +108,20 @@ def _metrics(human: np.ndarray, predicted: np.ndarray, constant_rmse: float) -> 
     predicted = np.round(predicted, 1)
     pearson = float(pearsonr(human, predicted)[0]) if np.ptp(predicted) > 0 else 0.0
     qwk = float(
-        cohen_kappa_score(np.rint(human).astype(int), np.rint(predicted).astype(int), weights="quadratic", labels=list(range(6)))
+        cohen_kappa_score(
+            np.rint(human).astype(int),
+            np.rint(predicted).astype(int),
+            weights="quadratic",
+            labels=list(range(6)),
+        )
     )
     rmse = float(np.sqrt(np.mean((human - predicted) ** 2)))
-    return {"pearson": round(pearson, 4), "qwk": round(qwk, 4), "rmse": round(rmse, 4), "constant_rmse": round(constant_rmse, 4)}
+    return {
+        "pearson": round(pearson, 4),
+        "qwk": round(qwk, 4),
+        "rmse": round(rmse, 4),
+        "constant_rmse": round(constant_rmse, 4),
+    }
 
 
 def _objective(per_dataset: dict[str, dict[str, float]]) -> float:
@@ -160,18 +146,24 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
         rng = np.random.default_rng(seed)
         chosen = sorted(rng.permutation(len(items))[:per_dataset])
         data[name] = _rows(grader, embedder, [items[i] for i in chosen])
-        sources.append(f"{name}.jsonl split=train: {len(chosen)} of {len(items)} rows (seed {seed})")
+        sources.append(
+            f"{name}.jsonl split=train: {len(chosen)} of {len(items)} rows (seed {seed})"
+        )
         MEMO.write_bytes(pickle.dumps(embedder._memo))
     human = {n: np.array([r.item.score for r in rows]) for n, rows in data.items()}
     constant = {n: float(np.sqrt(np.mean((h - h.mean()) ** 2))) for n, h in human.items()}
     best: tuple[float, dict[str, float], dict[str, dict[str, float]]] | None = None
-    for w, partly in itertools.product(WEIGHTS, PARTLY):
-        overall = {n: _overall_scores(grader, rows, w, partly, COVERED) for n, rows in data.items()}
+    for w, b, partly in itertools.product(WEIGHTS, WHOLE, PARTLY):
+        trial = OfflineParams(
+            embed_weight=w, whole_weight=b, partly_threshold=partly, covered_threshold=1.0
+        )
+        overall = {n: _overall_scores(grader, rows, trial) for n, rows in data.items()}
         for covered in overall[DATASETS[0]]:
             per = {n: _metrics(human[n], overall[n][covered], constant[n]) for n in DATASETS}
             value = _objective(per)
             if best is None or value > best[0]:
-                best = (value, {"embed_weight": w, "partly_threshold": partly, "covered_threshold": covered}, per)
+                chosen = {"embed_weight": w, "whole_weight": b, "partly_threshold": partly}
+                best = (value, {**chosen, "covered_threshold": covered}, per)
     assert best is not None
     value, chosen_params, per = best
     return OfflineParams(
@@ -179,9 +171,10 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
         fitted_at=time.strftime("%Y-%m-%d", time.gmtime()),
         fitted_on=sources,
         method=(
-            "bench/fit_offline.py: grid search of embed_weight x partly_threshold x covered_threshold, "
-            "maximizing the mean over datasets of (Pearson + QWK)/2 of the overall score, minus the "
-            f"excess of RMSE over the constant predictor's; objective {value:.4f}"
+            "bench/fit_offline.py: grid search of embed_weight x whole_weight x partly_threshold x "
+            "covered_threshold, maximizing the mean over datasets of (Pearson + QWK)/2 of the "
+            "overall score, minus the excess of RMSE over the constant predictor's; "
+            f"objective {value:.4f}"
         ),
         train_metrics=per,
     )
@@ -190,7 +183,9 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-dataset", type=int, default=1500)
-    parser.add_argument("--dry-run", action="store_true", help="Print the parameters, do not write them")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="Print the parameters, do not write them"
+    )
     args = parser.parse_args()
     params = fit(args.per_dataset)
     text = params.model_dump_json(indent=2) + "\n"

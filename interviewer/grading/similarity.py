@@ -6,7 +6,9 @@ sentence or clause and gives a verdict (covered / partly / missed) quoting that 
 Before comparing, words that already appear in the question are removed from both sides: an
 answer that restates the question must not look like it covers the key points (the largest
 single gain measured on the development data). The match of a key point with an answer span is
-``w * cosine(MiniLM embeddings) + (1 - w) * share of the key point's content words found``.
+``w * cosine(MiniLM embeddings) + (1 - w) * share of the key point's content words found``,
+blended with the whole answer's similarity to the whole reference (share ``b``), which credits
+a point made across several sentences; the quote is always the best span.
 
 Criteria, honestly limited to what such features can measure:
 
@@ -18,9 +20,10 @@ Criteria, honestly limited to what such features can measure:
   negation or an antonym the key point does not have); then it is scored low and the key point
   is named.
 
-The weight ``w`` and the verdict thresholds are fitted by ``bench/fit_offline.py`` on the train
-splits of the development data and stored in ``grading/data/offline_params.json``. Stemming is a
-small hand-written suffix stripper (a stemming library would add a dependency for five rules).
+The weights ``w``, ``b`` and the verdict thresholds are fitted by ``bench/fit_offline.py`` on
+the train splits of the development data and stored in ``grading/data/offline_params.json``.
+Stemming is a small hand-written suffix stripper (a stemming library would add a dependency
+for five rules).
 """
 
 from __future__ import annotations
@@ -53,10 +56,12 @@ __all__ = [
     "CachedEmbedder",
     "KeyPointMatch",
     "OfflineParams",
+    "Similarities",
     "SimilarityGrader",
     "answer_spans",
     "content_stems",
     "load_params",
+    "match_key_points",
 ]
 
 DEFAULT_PARAMS_PATH = Path(__file__).parent / "data" / "offline_params.json"
@@ -143,6 +148,9 @@ class OfflineParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     embed_weight: float = Field(ge=0, le=1, description="w in w*cosine + (1-w)*lexical recall")
+    whole_weight: float = Field(
+        default=0.0, ge=0, le=1, description="b: share of the whole-answer similarity in a match"
+    )
     covered_threshold: float = Field(description="Match at or above which a key point is covered")
     partly_threshold: float = Field(
         description="Match at or above which a key point is partly covered"
@@ -248,7 +256,7 @@ def answer_spans(answer: str) -> list[str]:
     """Sentences and clauses of the answer, each a verbatim substring of it, longest first kept."""
     spans: list[str] = []
     for sentence in _SENTENCE_END.split(answer):
-        sentence = sentence.strip(" \t-*•")
+        sentence = sentence.strip(" \t-*•;:,")
         if not _words(sentence):
             continue
         spans.append(sentence)
@@ -300,6 +308,46 @@ class _Prepared:
     kp_texts: list[str]
     span_texts: list[str]
     question_stems: set[str]
+    reference_text: str
+
+
+@dataclass(frozen=True)
+class Similarities:
+    """Raw similarities of one answer: what the fitted parameters act on."""
+
+    key_points: list[str]
+    spans: list[str]
+    cosine: np.ndarray  # key points x spans, embeddings with question words removed
+    lexical: np.ndarray  # key points x spans, share of the key point's content words in the span
+    whole: float  # the whole answer vs the whole reference
+
+
+def match_key_points(sims: Similarities, params: OfflineParams) -> list[KeyPointMatch]:
+    """Each key point's best span and its match score under ``params``.
+
+    match = (1 - b) * (w * cosine + (1 - w) * overlap of the best span) + b * whole-answer
+    similarity: the second term credits a point made across sentences; the quote is the span.
+    """
+    w, b = params.embed_weight, params.whole_weight
+    local = w * sims.cosine + (1 - w) * sims.lexical
+    out = []
+    for i, kp in enumerate(sims.key_points):
+        # Ties (e.g. a clause and its sentence) go to the shorter, more precise span.
+        best = max(
+            range(len(sims.spans)),
+            key=lambda j: (round(float(local[i, j]), 6), -len(sims.spans[j])),
+        )
+        score = (1 - b) * float(local[i, best]) + b * sims.whole
+        out.append(
+            KeyPointMatch(
+                kp,
+                sims.spans[best],
+                float(sims.cosine[i, best]),
+                float(sims.lexical[i, best]),
+                score,
+            )
+        )
+    return out
 
 
 # --- the grader ------------------------------------------------------------------------------
@@ -323,7 +371,7 @@ class SimilarityGrader:
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
         """Every text :meth:`grade` will embed for this request."""
         prep = self._prepare(request)
-        return [t for t in prep.kp_texts + prep.span_texts if t]
+        return [t for t in [*prep.kp_texts, *prep.span_texts, prep.reference_text] if t]
 
     def match(self, request: GradeRequest) -> list[KeyPointMatch]:
         """Best-matching answer span of every key point, with its scores."""
@@ -383,38 +431,45 @@ class SimilarityGrader:
         spans = answer_spans(request.answer)
         kp_texts = [_without(kp, q_stems) or kp for kp in key_points]
         span_texts = [_without(s, q_stems) for s in spans]
-        return _Prepared(key_points, spans, kp_texts, span_texts, q_stems)
+        reference = question.model_answer or " ".join(key_points)
+        reference_text = _without(reference, q_stems) or reference
+        return _Prepared(key_points, spans, kp_texts, span_texts, q_stems, reference_text)
 
-    def _match(self, prep: _Prepared) -> list[KeyPointMatch]:
-        w = self.params.embed_weight
-        if not prep.spans:
-            return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in prep.key_points]
-        texts = prep.kp_texts + [t for t in prep.span_texts if t]
-        vecs = self._embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-        kp_vecs = vecs[: len(prep.kp_texts)]
-        span_vecs = np.zeros((len(prep.spans), vecs.shape[1]), dtype=np.float32)
+    def similarities(self, request: GradeRequest) -> Similarities:
+        """Cosine and word-overlap matrices (key points x spans) and the whole-answer similarity.
+
+        Public for ``bench/fit_offline.py``, which fits the parameters on exactly these numbers.
+        """
+        return self._similarities(self._prepare(request))
+
+    def _similarities(self, prep: _Prepared) -> Similarities:
+        n_kp, n_span = len(prep.key_points), len(prep.spans)
+        texts = prep.kp_texts + [t for t in prep.span_texts if t] + [prep.reference_text]
+        vecs = self._embedder.embed(texts)
+        kp_vecs = vecs[:n_kp]
+        span_vecs = np.zeros((n_span, vecs.shape[1]), dtype=np.float32)
         nonempty = [i for i, t in enumerate(prep.span_texts) if t]
-        span_vecs[nonempty] = vecs[len(prep.kp_texts) :]
+        span_vecs[nonempty] = vecs[n_kp:-1]
         cos = np.clip(kp_vecs @ span_vecs.T, 0.0, 1.0)
         span_stems = [set(content_stems(s)) - prep.question_stems for s in prep.spans]
-        out = []
+        lex = np.zeros((n_kp, n_span), dtype=np.float32)
         for i, kp in enumerate(prep.key_points):
             kp_stems = set(content_stems(kp)) - prep.question_stems or set(content_stems(kp))
-            lex = np.array(
-                [len(kp_stems & st) / len(kp_stems) if kp_stems else 0.0 for st in span_stems]
-            )
-            score = w * cos[i] + (1 - w) * lex
-            # Ties (e.g. a clause and its sentence) go to the shorter, more precise span.
-            best = max(
-                range(len(prep.spans)),
-                key=lambda j: (round(float(score[j]), 6), -len(prep.spans[j])),
-            )
-            out.append(
-                KeyPointMatch(
-                    kp, prep.spans[best], float(cos[i, best]), float(lex[best]), float(score[best])
-                )
-            )
-        return out
+            for j, stems in enumerate(span_stems):
+                lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
+        # The whole answer as the normalized mean of its spans' vectors: embedding a long answer
+        # in one piece would pad the batch to 256 word pieces and cost ~100 ms.
+        whole = 0.0
+        if nonempty:
+            mean = span_vecs[nonempty].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            whole = max(0.0, float(mean @ vecs[-1]) / norm) if norm > 0 else 0.0
+        return Similarities(prep.key_points, prep.spans, cos, lex, whole)
+
+    def _match(self, prep: _Prepared) -> list[KeyPointMatch]:
+        if not prep.spans:
+            return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in prep.key_points]
+        return match_key_points(self._similarities(prep), self.params)
 
     def _verdict(self, m: KeyPointMatch) -> KeyPointVerdict:
         verdict: Verdict
@@ -459,8 +514,7 @@ class SimilarityGrader:
             ),
         )
 
-    @staticmethod
-    def _coverage_rationale(verdicts: list[KeyPointVerdict]) -> str:
+    def _coverage_rationale(self, verdicts: list[KeyPointVerdict]) -> str:
         counts = {
             v: sum(1 for x in verdicts if x.verdict == v) for v in ("covered", "partly", "missed")
         }
@@ -468,7 +522,13 @@ class SimilarityGrader:
             f"{counts['covered']} of {len(verdicts)} key points covered, "
             f"{counts['partly']} partly, {counts['missed']} missed (each key point compared with "
             "the answer's best-matching sentence or clause, by sentence embeddings and shared "
-            "words, ignoring words of the question)."
+            "words, ignoring words of the question"
+            + (
+                f"; {self.params.whole_weight:.0%} of each match is the whole answer's "
+                "similarity to the reference)."
+                if self.params.whole_weight
+                else ")."
+            )
         )
 
     def _depth(self, request: GradeRequest, matches: list[KeyPointMatch]) -> CriterionScore:
