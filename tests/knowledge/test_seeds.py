@@ -13,7 +13,9 @@ from interviewer.knowledge.normalize import normalize_text
 from interviewer.knowledge.seeds import SEEDS, convert_seeds
 from interviewer.settings import PROJECT_ROOT
 
-SEEDS_DIR = Path(__file__).parent / "seeds"  # verbatim copies of the raw source texts
+# The raw source texts are the team's read-only input beside the repository (CI lays it there);
+# they are not copied into the project.
+SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
 SEED_OUTPUTS = [seed.output for seed in SEEDS]
 REFERENCE_NOTES = [
@@ -72,6 +74,7 @@ GLUED = [
 
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    assert SEEDS_DIR.is_dir(), f"the team's source texts are expected in {SEEDS_DIR}"
     out = tmp_path_factory.mktemp("knowledge")
     return {path.name: path.read_text(encoding="utf-8") for path in convert_seeds(SEEDS_DIR, out)}
 
