@@ -1,0 +1,171 @@
+"""Store faults: Chroma unreachable, SQLite locked by another writer, PostgreSQL down.
+
+Grading goes on without evidence and says so; an answer that cannot be saved is refused with
+a clear message, the engine stays as it was, and sending it again once the database is back
+saves it.
+"""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.bank import load_default_bank
+from interviewer.errors import StoreError
+from interviewer.grading.service import build_grading_service
+from interviewer.session import Interview, SessionConfig, render_feedback
+from interviewer.settings import Settings
+from interviewer.store import Repository, create_db_engine, db, open_database
+
+from .conftest import STRONG
+
+runner = CliRunner()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the block ends
+
+
+class _Offline:
+    """A stand-in grader (the store is under test, not grading)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._service = build_grading_service(settings, "offline")
+        self._service._retriever = None  # noqa: SLF001 - no knowledge index to build here
+
+    def grade(self, question, answer, *, transcript_confidence=None):  # type: ignore[no-untyped-def]
+        return self._service.grade(question, answer, transcript_confidence=transcript_confidence)
+
+
+@pytest.mark.parametrize("kind", ["offline", "llm"])
+def test_store_chroma_unreachable_grades_without_evidence_and_says_so(
+    settings: Settings, llm_settings: Settings, kind: str
+) -> None:
+    base = llm_settings if kind == "llm" else settings
+    down = base.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": _closed_port()})
+    question = load_default_bank(down).get("q04")
+
+    grade = build_grading_service(down, kind).grade(question, STRONG)  # type: ignore[arg-type]
+
+    assert grade.status == "graded" and grade.overall is not None
+    assert "no_evidence" in grade.flags and grade.sources == []
+    assert "Graded without reference material" in grade.message
+    assert "retrieval failed" in grade.message
+    assert "Graded without reference material" in render_feedback(grade)
+
+
+def _locked(path: str) -> sqlite3.Connection:
+    """Another connection holding the write lock (an open write transaction)."""
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_store_sqlite_locked_refuses_the_answer_clearly_then_saves_it_on_retry(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)  # fail in 0.2 s instead of 10 s
+    repo = Repository(open_database(settings))
+    bank = load_default_bank(settings)
+    interview = Interview.create(
+        repo, bank, _Offline(settings), SessionConfig(question_ids=["q04", "q01"])
+    )
+    interview.start()
+    holder = _locked(str(settings.data_dir / "interviewer.db"))
+    try:
+        with pytest.raises(StoreError) as info:
+            interview.submit(STRONG)
+    finally:
+        holder.rollback()
+        holder.close()
+    message = str(info.value)
+    assert "unavailable or locked" in message and "Nothing typed was lost" in message
+    assert "try again" in message
+    assert interview.state == "asking" and interview.current_turn.answer is None  # type: ignore[union-attr]
+
+    replies = interview.submit(STRONG)  # the same answer, sent again
+    assert replies[0].kind in ("feedback", "follow_up")
+    reopened = Repository(create_db_engine(settings.effective_database_url))
+    assert [t.answer for t in reopened.turns(interview.session_id)][0] == STRONG
+    assert len(reopened.session_grades(interview.session_id)) == 1
+    reopened.engine.dispose()
+    repo.engine.dispose()
+
+
+def test_store_sqlite_locked_while_grading_keeps_the_answer_and_resumes(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer is saved, then the lock arrives before the grade is: nothing is lost."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    repo = Repository(open_database(settings))
+    bank = load_default_bank(settings)
+    path = str(settings.data_dir / "interviewer.db")
+    holders: list[sqlite3.Connection] = []
+    offline = _Offline(settings)
+
+    class LockingGrader:
+        def grade(self, question, answer, *, transcript_confidence=None):  # type: ignore[no-untyped-def]
+            grade = offline.grade(question, answer)
+            holders.append(_locked(path))  # another writer grabs the database mid-grade
+            return grade
+
+    interview = Interview.create(
+        repo, bank, LockingGrader(), SessionConfig(question_ids=["q04"], follow_ups=False)
+    )
+    interview.start()
+    with pytest.raises(StoreError, match="unavailable or locked"):
+        interview.submit(STRONG)
+    holders[0].rollback()
+    holders[0].close()
+    assert [t.answer for t in repo.turns(interview.session_id)] == [STRONG]
+
+    resumed = Interview.load(repo, bank, _Offline(settings), interview.session_id)
+    replies = resumed.resume()
+    assert any(r.kind == "feedback" for r in replies) and resumed.finished
+    [grade] = repo.session_grades(interview.session_id).values()
+    assert grade.status == "graded"
+    repo.engine.dispose()
+
+
+def test_store_postgres_down_is_a_clear_error_without_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"postgresql+psycopg://interviewer:s3cr3t-pw@127.0.0.1:{_closed_port()}/interviewer"
+    with pytest.raises(StoreError) as info:
+        open_database(Settings(database_url=url))
+    message = str(info.value)
+    assert "database is unavailable" in message and "INTERVIEWER_DATABASE_URL" in message
+    assert "s3cr3t-pw" not in message and "Traceback" not in message
+
+    monkeypatch.setenv("INTERVIEWER_DATABASE_URL", url)
+    for command in (["sessions", "list"], ["regrade", "--pending"]):
+        result = runner.invoke(app_cli(), command)
+        assert result.exit_code == 1, command
+        assert "unavailable" in result.stderr and "s3cr3t-pw" not in result.output
+
+
+def app_cli():  # type: ignore[no-untyped-def]
+    from interviewer.cli import app
+
+    return app
+
+
+def test_store_postgres_answer_survives_a_lost_connection(
+    settings: Settings, postgres_schema_url: str
+) -> None:
+    """A PostgreSQL session: the pool drops every connection; the next submit still saves."""
+    pg = settings.model_copy(update={"database_url": postgres_schema_url})
+    repo = Repository(open_database(pg))
+    interview = Interview.create(
+        repo, load_default_bank(pg), _Offline(settings), SessionConfig(question_ids=["q04", "q01"])
+    )
+    interview.start()
+    repo.engine.dispose()  # as after a database restart: pool_pre_ping reconnects
+    interview.submit(STRONG)
+    assert [t.answer for t in repo.turns(interview.session_id)][0] == STRONG
+    repo.engine.dispose()
