@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ _ANTONYMS = {
         ("always", "never"),
     ]
 }
+_QUESTION_MEMO_SIZE = 4096  # key-point and reference vectors kept (1.5 KB each)
 _MARKERS = (
     "because",
     "since",
@@ -252,14 +254,20 @@ def _without(text: str, drop: set[str]) -> str:
     return " ".join(kept) if has_content else ""
 
 
-def answer_spans(answer: str) -> list[str]:
-    """Sentences and clauses of the answer, each a verbatim substring of it, longest first kept."""
+def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[str]:
+    """Sentences of the answer, and their clauses, each a verbatim substring of it.
+
+    Clauses are added only when the answer has at most ``max_sentences_with_clauses`` sentences:
+    they matter for short answers, and on long ones they would double the texts to embed (the
+    grade's latency) for little gain.
+    """
+    sentences = [s.strip(" \t-*•;:,") for s in _SENTENCE_END.split(answer)]
+    sentences = [s for s in sentences if _words(s)]
     spans: list[str] = []
-    for sentence in _SENTENCE_END.split(answer):
-        sentence = sentence.strip(" \t-*•;:,")
-        if not _words(sentence):
-            continue
+    for sentence in sentences:
         spans.append(sentence)
+        if len(sentences) > max_sentences_with_clauses:
+            continue
         parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
         if len(parts) > 1:
             spans.extend(p for p in parts if len(_words(p)) >= 2 and p in answer)
@@ -366,6 +374,8 @@ class SimilarityGrader:
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
+        self._question_vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()  # graders are shared by parallel batch grading
 
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
@@ -445,7 +455,7 @@ class SimilarityGrader:
     def _similarities(self, prep: _Prepared) -> Similarities:
         n_kp, n_span = len(prep.key_points), len(prep.spans)
         texts = prep.kp_texts + [t for t in prep.span_texts if t] + [prep.reference_text]
-        vecs = self._embedder.embed(texts)
+        vecs = self._embed(texts, reusable=set(prep.kp_texts) | {prep.reference_text})
         kp_vecs = vecs[:n_kp]
         span_vecs = np.zeros((n_span, vecs.shape[1]), dtype=np.float32)
         nonempty = [i for i, t in enumerate(prep.span_texts) if t]
@@ -465,6 +475,20 @@ class SimilarityGrader:
             norm = float(np.linalg.norm(mean))
             whole = max(0.0, float(mean @ vecs[-1]) / norm) if norm > 0 else 0.0
         return Similarities(prep.key_points, prep.spans, cos, lex, whole)
+
+    def _embed(self, texts: list[str], reusable: set[str]) -> Vectors:
+        """Embed texts; key points and references are the same for every answer: reuse them."""
+        with self._lock:
+            known = {t: self._question_vectors[t] for t in texts if t in self._question_vectors}
+        todo = list(dict.fromkeys(t for t in texts if t not in known))
+        vectors = dict(zip(todo, self._embedder.embed(todo), strict=True)) if todo else {}
+        with self._lock:
+            for text in reusable & vectors.keys():
+                if len(self._question_vectors) >= _QUESTION_MEMO_SIZE:
+                    self._question_vectors.pop(next(iter(self._question_vectors)))
+                self._question_vectors[text] = vectors[text]
+        vectors.update(known)
+        return np.stack([vectors[t] for t in texts])
 
     def _match(self, prep: _Prepared) -> list[KeyPointMatch]:
         if not prep.spans:
