@@ -25,8 +25,13 @@ CSS = """
 #status-bar { padding: 0.5rem 0.8rem; border-radius: 8px;
   background: var(--background-fill-secondary); }
 #status-bar p { margin: 0; }
-#grading-indicator { color: var(--color-accent); font-weight: 600; min-height: 1.4rem; }
-#grading-indicator p { margin: 0; }
+#grading-indicator { min-height: 1.4rem; }
+#grading-indicator .md p { color: var(--color-accent) !important; font-weight: 600; }
+#grading-indicator .md p { margin: 0; display: flex; align-items: center; gap: 0.5rem; }
+#grading-indicator .md p::before { content: ""; width: 0.9rem; height: 0.9rem; border-radius: 50%;
+  border: 2px solid var(--color-accent); border-right-color: transparent;
+  animation: interviewer-spin 0.8s linear infinite; }
+@keyframes interviewer-spin { to { transform: rotate(360deg); } }
 #chat { border-radius: 10px; }
 .fb-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 1rem;
   background: var(--background-fill-primary); font-size: 0.92rem; }

@@ -179,6 +179,7 @@ def test_app_resumes_after_server_restart_with_nothing_lost(
     box.press("Enter")
     expect(page.locator("#grading-indicator")).to_contain_text("Grading")
     page.wait_for_timeout(1_500)
+    page.screenshot(path=artifacts / "restart-0-grading.png", full_page=True)
     app_server.kill()
     app_server.start()
 

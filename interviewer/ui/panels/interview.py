@@ -36,7 +36,7 @@ Message = dict[str, str]
 GRADE_CONCURRENCY_LLM = 16  # answers graded at once per process with an LLM grader
 SESSION_CONCURRENCY = 16  # start, commands: quick database work, never queued behind grading
 _IDLE = ""
-_GRADING = "⏳ Grading your answer…"
+_GRADING = "Grading your answer…"
 _UNSET_DIFFICULTY = "any"
 
 
@@ -627,7 +627,9 @@ def wire(
                 api_visibility="public" if public else "undocumented",
                 concurrency_id="grade",
                 concurrency_limit=grade_limit,
+                # Only the chat shows progress; the indicator line must stay clearly visible.
                 show_progress="minimal",
+                show_progress_on=[panel.chat],
             )
         )
     for button, word in (
