@@ -1,0 +1,74 @@
+"""``interviewer eval grader``: metrics printed for a small labelled dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+
+QUESTION = "What happens to the generator's gradient early in GAN training?"
+REFERENCE = (
+    "The discriminator rejects generated samples easily. The minimax loss saturates, so the "
+    "generator's gradient vanishes."
+)
+ROWS = [
+    (
+        "The discriminator easily rejects fakes, so the minimax loss saturates and the gradient "
+        "vanishes.",
+        5.0,
+    ),
+    ("The loss saturates and the gradient vanishes.", 3.0),
+    ("The discriminator rejects the generated samples.", 2.5),
+    ("GANs generate images from noise with two networks.", 0.0),
+]
+
+
+def _dataset(tmp_path: Path) -> Path:
+    path = tmp_path / "labelled.jsonl"
+    lines = [
+        json.dumps(
+            {
+                "id": f"r{i}",
+                "qid": "q",
+                "split": "test_uq",
+                "question": QUESTION,
+                "reference_answer": REFERENCE,
+                "answer": answer,
+                "score": score,
+            }
+        )
+        for i, (answer, score) in enumerate(ROWS)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_eval_grader_prints_agreement_as_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "grader",
+            "--dataset",
+            str(_dataset(tmp_path)),
+            "--split",
+            "test_uq",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 4
+    for key in ("pearson", "spearman", "qwk", "rmse", "mae", "per_question_pearson"):
+        assert key in report
+    assert report["pearson"] > 0
+
+
+def test_eval_grader_reports_a_missing_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(tmp_path / "no.jsonl")])
+    assert result.exit_code == 1
+    assert "Dataset not found" in result.output
