@@ -1,33 +1,108 @@
 """Run every benchmark script in bench/ and write bench/results.json (one object per script).
 
 Each script exposes ``run() -> dict``; a script that fails is recorded with its error so one
-broken benchmark does not hide the others' figures.
+broken benchmark does not hide the others' figures. ``summary`` gathers the headline figures
+(the README table) from the per-script objects, and ``machine`` says where they were taken,
+including the load average, since other work on the machine slows every figure.
+
+Run: ``make bench`` (or ``.venv/bin/python bench/run_all.py [script ...]`` for some of them).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import platform
 import sys
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 # Order matters only for readability of the results file.
 SCRIPTS = ["ingest", "retrieval", "grade", "turn", "load"]
 
 
-def _machine() -> dict[str, object]:
-    import os
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
+
+def _memory_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _machine() -> dict[str, object]:
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "processor": platform.processor() or platform.machine(),
+        "cpu_model": _cpu_model(),
+        "memory_gb": _memory_gb(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _get(results: dict[str, Any], *path: str) -> Any:
+    """``results[a][b][c]`` or None when any step is missing."""
+    node: Any = results
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _summary(results: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures, picked from the per-script objects (None when a script failed)."""
+    return {
+        "ingest_chunks_per_s": _get(results, "ingest", "chunks_per_second"),
+        "ingest_speedup_vs_chroma_default": _get(
+            results, "ingest", "speedup_vs_chroma_default_chunks"
+        ),
+        "retrieval_real_p50_ms": _get(
+            results, "retrieval", "real_store", "retrieve_end_to_end", "p50_ms"
+        ),
+        "retrieval_real_p95_ms": _get(
+            results, "retrieval", "real_store", "retrieve_end_to_end", "p95_ms"
+        ),
+        "retrieval_100k_p50_ms": _get(
+            results, "retrieval", "synthetic_100k", "retrieve_end_to_end", "p50_ms"
+        ),
+        "retrieval_100k_p95_ms": _get(
+            results, "retrieval", "synthetic_100k", "retrieve_end_to_end", "p95_ms"
+        ),
+        "offline_grade_p50_ms": _get(results, "grade", "offline_grade_ms", "p50"),
+        "offline_grade_p95_ms": _get(results, "grade", "offline_grade_ms", "p95"),
+        "turn_server_overhead_p95_ms": _get(results, "turn", "turn", "server_overhead_ms", "p95"),
+        "turn_client_overhead_p95_ms": _get(results, "turn", "turn", "overhead_ms", "p95"),
+        "startup_median_s": _get(results, "turn", "startup", "median_s"),
+        "load_sqlite": {
+            k: _get(results, "load", "sqlite", k)
+            for k in ("sessions", "turns", "errors", "lost", "p50_ms", "p95_ms", "p99_ms")
+        },
+        "load_postgres_chroma": {
+            k: _get(results, "load", "postgres_chroma", k)
+            for k in ("sessions", "turns", "errors", "lost", "p50_ms", "p95_ms", "p99_ms")
+        },
+        "load_peak_rss_mb": {
+            "sqlite": _get(results, "load", "sqlite", "peak_rss_mb"),
+            "postgres_chroma": _get(results, "load", "postgres_chroma", "peak_rss_mb"),
+        },
     }
 
 
@@ -40,8 +115,10 @@ def _load(name: str):  # noqa: ANN202 - returns a module
 
 
 def main() -> int:
-    results: dict[str, object] = {"machine": _machine()}
-    for name in SCRIPTS:
+    chosen = sys.argv[1:] or SCRIPTS
+    results: dict[str, Any] = {"machine": _machine(), "seconds": {}}
+    began = time.perf_counter()
+    for name in chosen:
         if not (HERE / f"{name}.py").exists():
             results[name] = {"error": "script missing"}
             continue
@@ -52,7 +129,12 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001 - record and continue with the others
             traceback.print_exc()
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
-        print(f"bench {name}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+        elapsed = time.perf_counter() - start
+        results["seconds"][name] = round(elapsed, 1)
+        print(f"bench {name}: {elapsed:.1f} s", file=sys.stderr, flush=True)
+    results["seconds"]["total"] = round(time.perf_counter() - began, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["summary"] = _summary(results)
     out = HERE / "results.json"
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
