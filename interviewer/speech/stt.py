@@ -198,7 +198,7 @@ class WhisperTranscriber:
         samples, duration = load_audio(audio_path, max_seconds=self.max_seconds)
         self.load()
         with self._run_lock:
-            segments, info = self._model.transcribe(  # type: ignore[attr-defined]
+            segments, info = self._model.transcribe(  # type: ignore[union-attr]
                 samples,
                 language="en",
                 beam_size=1,
@@ -289,8 +289,9 @@ class OpenAITranscriber:
             )
             for s in segments
         ]
-        if not parts and getattr(reply, "text", ""):
-            parts = [(str(reply.text), duration, 0.0, 0.0)]
+        text = str(getattr(reply, "text", "") or "")
+        if not parts and text:
+            parts = [(text, duration, 0.0, 0.0)]
         speech_s = sum(p[1] for p in parts)
         return _summarise(parts, duration, speech_s, engine=f"openai-{self.model}")
 

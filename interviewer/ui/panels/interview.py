@@ -164,9 +164,7 @@ def render(services: Services) -> InterviewPanel:
                 skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70)
                 repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
                 end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
-                open_report = gr.Button(
-                    "Report", elem_id="open-report", scale=1, min_width=80
-                )
+                open_report = gr.Button("Report", elem_id="open-report", scale=1, min_width=80)
             mic = gr.Audio(
                 sources=["microphone"],
                 type="filepath",
@@ -405,7 +403,7 @@ def wire(
                 topics=list(topics or []),
                 num_questions=int(num),
                 difficulty=None if difficulty == _UNSET_DIFFICULTY else int(difficulty),
-                mode=mode,
+                mode="exam" if mode == "exam" else "practice",
                 follow_ups=bool(follow_ups),
                 order="shuffled" if shuffle else "bank",
                 time_limit_s=float(time_limit) if time_limit else None,
@@ -632,12 +630,13 @@ def wire(
                 show_progress_on=[panel.chat],
             )
         )
-    for button, word in (
+    buttons: tuple[tuple[gr.Button, Literal["hint", "skip", "repeat", "end"]], ...] = (
         (panel.hint, "hint"),
         (panel.skip, "skip"),
         (panel.repeat, "repeat"),
         (panel.end, "end"),
-    ):
+    )
+    for button, word in buttons:
         after(
             button.click(
                 command(word),
