@@ -63,6 +63,8 @@ Clock = Callable[[], datetime]
 MAX_ANSWER_CHARS = 20_000
 # C0 control characters except tab, newline and carriage return; NUL cannot even be stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width characters: an answer made only of them looks empty and must not be graded.
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 
 
 class AnswerGrader(Protocol):
@@ -374,7 +376,7 @@ class Interview:
             if command is not None:
                 return self._command(command)
             answer = _clean_answer(text)
-            if not answer.strip():
+            if not _INVISIBLE.sub("", answer).strip():
                 return [self._info("Type your answer, or one of: hint, skip, repeat, end.")]
             if len(answer) > MAX_ANSWER_CHARS:
                 return [
