@@ -350,7 +350,8 @@ def _check_columns(header: list[str], filename: str) -> None:
 
 def _json_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
     rows: list[tuple[int, dict[str, object] | str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -143,9 +143,15 @@ def _read_batch(
 ) -> tuple[list[tuple[str | int, Question, str]], list[str]]:
     """Valid lines (id, question, answer) and one message per bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
+            "Save it as UTF-8 and run the batch again."
+        ) from exc
     items: list[tuple[str | int, Question, str]] = []
     problems: list[str] = []
     for number, raw in enumerate(lines, start=1):
