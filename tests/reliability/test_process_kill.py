@@ -30,8 +30,19 @@ def _kill_while_grading(server: FakeOpenAIServer, cwd: Path) -> str:
     """Start an interview, answer the first question, SIGKILL it mid-grade; the session id."""
     server.push_fault(ServerFault(kind="delay", seconds=6))
     process = subprocess.Popen(
-        [sys.executable, "-m", "interviewer", "interview", "--questions", "q04,q01", "-n", "2",
-         "--no-follow-ups", "--name", "Ada"],
+        [
+            sys.executable,
+            "-m",
+            "interviewer",
+            "interview",
+            "--questions",
+            "q04,q01",
+            "-n",
+            "2",
+            "--no-follow-ups",
+            "--name",
+            "Ada",
+        ],
         cwd=cwd,
         env=dict(os.environ),
         stdin=subprocess.PIPE,
