@@ -20,7 +20,7 @@ from interviewer.errors import (
     SessionError,
     StoreError,
 )
-from interviewer.grading.base import Grade, GradeRequest, Grader
+from interviewer.grading.base import Grade, Grader, GradeRequest
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever
 from interviewer.settings import Settings
 

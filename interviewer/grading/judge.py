@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 from interviewer.errors import GradingError
 from interviewer.grading.base import (
     CRITERIA,
+    CriterionName,
     CriterionScore,
     Grade,
     GradeRequest,
@@ -327,7 +328,7 @@ class LLMGrader:
             if said is None and index < len(reply.key_points):
                 said = reply.key_points[index]  # models often shorten the key point's text
             verdicts.append(_checked_verdict(point, said, request.answer))
-        judged = {
+        judged: dict[CriterionName, CriterionScore] = {
             c.criterion: CriterionScore(
                 criterion=c.criterion, score=clamp_score(c.score), rationale=c.reasoning
             )

@@ -78,7 +78,9 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            out.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            )
         else:
             out.append(path)
     return out
@@ -90,7 +92,9 @@ def _load_one(path: Path) -> Document:
     except OSError as exc:
         raise ValueError(f"cannot be read ({exc.strerror or exc})") from exc
     if len(data) > MAX_BYTES:
-        raise ValueError(f"is larger than {MAX_BYTES // 1_000_000} MB; split it into smaller documents")
+        raise ValueError(
+            f"is larger than {MAX_BYTES // 1_000_000} MB; split it into smaller documents"
+        )
     if b"\x00" in data[:8192]:
         raise ValueError("is a binary file, not text")
     try:
