@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -232,10 +233,28 @@ class GuardResult:
 
 
 def _is_injection(text: str) -> str | None:
-    for name, pattern in _INJECTION_PATTERNS:
-        if pattern.search(text):
-            return name
+    for candidate in dict.fromkeys((text, _fold(text))):
+        for name, pattern in _INJECTION_PATTERNS:
+            if pattern.search(candidate):
+                return name
     return None
+
+
+# Latin look-alikes (Cyrillic, Greek) and leetspeak digits, undone for detection only.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухіјѕԁɡΑΒΕΖΗΙΚΜΝΟΡΤΥΧаеіοорсυνΙ",
+    "aeopcyxijsdgABEZHIKMNOPTYXaeiooocuvI",
+)
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_TOKEN = re.compile(r"\b(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[\w@$]+\b", _I)
+_SPACED = re.compile(r"\b(?:\w ){2,}\w\b")
+
+
+def _fold(text: str) -> str:
+    """Text with obfuscation undone: NFKC, homoglyphs, l33t words, s p a c e d letters."""
+    text = unicodedata.normalize("NFKC", text).translate(_HOMOGLYPHS)
+    text = _LEET_TOKEN.sub(lambda m: m.group(0).translate(_LEET), text)
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
 def _decoded_base64(blob: str) -> str | None:
