@@ -30,6 +30,7 @@ backend.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -53,6 +54,7 @@ Backend = Literal["sqlite", "postgres-chroma"]
 API_KEY = "bench-load-key"
 WEAK_ANSWER = "I am not sure. I think it has something to do with neural networks and training."
 READY_MARK = "Grading service ready."
+CONNECT_TIMEOUT_S = 120  # a client fetches the app's config; slow while 50 connect at once
 START_TIMEOUT_S = 300  # app start plus knowledge ingestion on a busy 2-core machine
 
 
@@ -81,6 +83,15 @@ def _rss_mb(pid: int, key: str = "VmRSS") -> float | None:
         return None
     match = re.search(rf"^{key}:\s+(\d+) kB", text, re.MULTILINE)
     return round(int(match.group(1)) / 1024, 1) if match else None
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds used so far by a process (from /proc; 0.0 when unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_http(url: str, deadline: float, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -340,17 +351,29 @@ def _session(
     return result
 
 
+def _client(url: str) -> Any:
+    """One browser tab's worth of API client (no analytics: nothing leaves the machine)."""
+    from gradio_client import Client
+
+    return Client(
+        url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": CONNECT_TIMEOUT_S}
+    )
+
+
 def _drive(app: _App, sessions: int, answers: int, timeout_s: float) -> dict[str, Any]:
     from concurrent.futures import ThreadPoolExecutor
-
-    from gradio_client import Client
 
     from interviewer.bank import load_default_bank
     from interviewer.settings import Settings
 
     bank = load_default_bank(Settings())  # the app's bank: same questions, same order
     deadline = time.monotonic() + timeout_s
-    gate = threading.Barrier(sessions, timeout=timeout_s)
+    started: list[float] = []  # clock and CPU counters when every client is connected
+
+    def go() -> None:
+        started.extend([time.monotonic(), _cpu_s(app.process.pid), _cpu_s(os.getpid())])
+
+    gate = threading.Barrier(sessions, action=go, timeout=timeout_s)
     stop_sampling = threading.Event()
 
     def sample() -> None:
@@ -363,26 +386,49 @@ def _drive(app: _App, sessions: int, answers: int, timeout_s: float) -> dict[str
     sampler = threading.Thread(target=sample, daemon=True)
 
     def one(index: int) -> _SessionResult:
-        client = Client(app.url, verbose=False)
+        try:
+            client = _client(app.url)
+        except Exception as exc:  # noqa: BLE001 - counted; the others must not wait for it
+            with contextlib.suppress(threading.BrokenBarrierError):
+                gate.wait()
+            return _SessionResult(errors=[f"connect: {type(exc).__name__}: {exc}"[:300]])
         # One candidate per session, as in real use (see the report on same-name starts).
         name = f"Load Candidate {index:03d}"
         return _session(client, name, _answers(bank, answers, index), deadline, gate)
 
+    # One untimed turn first: the app's first grade loads what its warm-up does not (see
+    # ``warm_up_turn_ms``); the figures below are for an app that has served one answer.
+    warm = _session(
+        _client(app.url),
+        "Load Warm-up",
+        _answers(bank, 1, 0),
+        deadline,
+        threading.Barrier(1),
+    )
+    if warm.errors:
+        raise RuntimeError(f"the warm-up turn failed: {warm.errors[0]}")
     # The clock starts when every client has connected (gate), like 50 open browser tabs.
     sampler.start()
     with ThreadPoolExecutor(max_workers=sessions) as pool:
         futures = [pool.submit(one, i) for i in range(sessions)]
-        began = time.monotonic()
         results: list[_SessionResult] = []
         for future in futures:
             try:
                 results.append(future.result(timeout=max(1.0, deadline - time.monotonic() + 30)))
             except Exception as exc:  # noqa: BLE001 - a client that never connected
                 results.append(_SessionResult(errors=[f"client: {type(exc).__name__}: {exc}"]))
+        began, app_cpu, own_cpu = started or [time.monotonic(), 0.0, 0.0]
         wall = time.monotonic() - began
+        app_cpu, own_cpu = _cpu_s(app.process.pid) - app_cpu, _cpu_s(os.getpid()) - own_cpu
     stop_sampling.set()
     sampler.join()
-    return {"results": results, "wall_s": wall}
+    return {
+        "results": results,
+        "wall_s": wall,
+        "warm_up_turn_ms": round(warm.latencies_ms[0], 1),
+        "app_cpu_s": round(app_cpu, 1),
+        "load_generator_cpu_s": round(own_cpu, 1),
+    }
 
 
 def _check_store(settings: Any, results: list[Any]) -> dict[str, int]:
@@ -456,6 +502,11 @@ def run_backend(
             "max_ms": round(latencies[-1], 1) if latencies else None,
             "turns_per_s": round(len(latencies) / driven["wall_s"], 2),
             "wall_s": round(driven["wall_s"], 1),
+            "warm_up_turn_ms": driven["warm_up_turn_ms"],
+            # Where the CPU went while the sessions ran (the app is one Python process).
+            "app_cpu_s": driven["app_cpu_s"],
+            "app_cpu_ms_per_turn": round(1000 * driven["app_cpu_s"] / max(1, len(latencies)), 1),
+            "load_generator_cpu_s": driven["load_generator_cpu_s"],
             "llm_delay_s": delay,
             "llm_requests": llm.get("requests"),
             "peak_rss_mb": max(app.samples) if app.samples else None,
