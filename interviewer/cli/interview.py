@@ -205,8 +205,38 @@ def _run(session: Interview, replies: list[Reply], stdin: TextIO) -> None:
                 f"with `interviewer interview --resume {session.session_id}`."
             )
             break
-        _print(session.submit(line.rstrip("\r\n")))
+        _print(_submit(session, line.rstrip("\r\n")))
     typer.echo(f"session: {session.session_id}")
+
+
+# Waits between attempts while the database is locked or down; the line is kept meanwhile.
+STORE_RETRY_WAITS = (1.0, 2.0, 4.0)
+
+
+def _submit(session: Interview, text: str) -> list[Reply]:
+    """Submit a line, retrying while the database is unavailable (the engine is unchanged
+    by a failed write, so sending the same line again is safe)."""
+    import time
+
+    from interviewer.errors import StoreError
+
+    for wait in (*STORE_RETRY_WAITS, None):
+        try:
+            return session.submit(text)
+        except StoreError as exc:
+            if wait is None:
+                resume = f"`interviewer interview --resume {session.session_id}`"
+                if session.state == "grading":  # the answer was stored before grading began
+                    raise StoreError(
+                        f"{exc} Your answer is saved; {resume} finishes its grade."
+                    ) from exc
+                raise StoreError(
+                    f"{exc} Your last line was not saved; continue with {resume} and send it "
+                    f"again:\n{text}"
+                ) from exc
+            typer.echo(f"{exc} Retrying in {wait:g} s.", err=True)
+            time.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _print(replies: list[Reply]) -> None:
