@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from typer.testing import CliRunner
@@ -61,7 +64,7 @@ def test_store_chroma_unreachable_grades_without_evidence_and_says_so(
 
 def _locked(path: str) -> sqlite3.Connection:
     """Another connection holding the write lock (an open write transaction)."""
-    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     return holder
 
@@ -168,4 +171,87 @@ def test_store_postgres_answer_survives_a_lost_connection(
     repo.engine.dispose()  # as after a database restart: pool_pre_ping reconnects
     interview.submit(STRONG)
     assert [t.answer for t in repo.turns(interview.session_id)][0] == STRONG
+    repo.engine.dispose()
+
+
+@pytest.fixture
+def cli_offline(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """The CLI grades offline without a knowledge index, waits 0.2 s for locks and retries fast."""
+    from interviewer.cli import interview as interview_cli
+
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(interview_cli, "STORE_RETRY_WAITS", (0.5, 0.5, 0.5))
+    monkeypatch.setattr(interview_cli, "_grader", lambda s, kind: _Offline(settings))
+
+
+@contextmanager
+def _locked_from_first_answer(path: str, release_after: float | None) -> Iterator[None]:
+    """Another writer takes the lock when the first line is submitted (after the session
+    started) and, when ``release_after`` is given, lets it go that many seconds later."""
+    from interviewer.session import Interview as Engine
+
+    original = Engine.submit
+    holders: list[sqlite3.Connection] = []
+    timers: list[threading.Timer] = []
+
+    def submit(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not holders:
+            holders.append(_locked(path))
+            if release_after is not None:
+                timers.append(threading.Timer(release_after, _release, [holders[0]]))
+                timers[0].start()
+        return original(self, *args, **kwargs)
+
+    Engine.submit = submit  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Engine.submit = original  # type: ignore[method-assign]
+        for timer in timers:
+            timer.join()
+        if release_after is None:
+            for holder in holders:
+                _release(holder)
+
+
+def _release(holder: sqlite3.Connection) -> None:
+    holder.rollback()
+    holder.close()
+
+
+def test_store_cli_waits_out_a_locked_database_and_saves_the_answer(
+    cli_offline: None, settings: Settings
+) -> None:
+    with _locked_from_first_answer(str(settings.data_dir / "interviewer.db"), release_after=0.8):
+        result = runner.invoke(
+            app_cli(),
+            ["interview", "--questions", "q04", "-n", "1", "--no-follow-ups"],
+            input=STRONG + "\n",
+        )
+    assert result.exit_code == 0, result.output
+    assert "unavailable or locked" in result.stderr and "Retrying" in result.stderr
+    assert "Score:" in result.stdout
+    repo = Repository(open_database(settings))
+    [listing] = repo.list_sessions()
+    assert [t.answer for t in repo.turns(listing.session.id)] == [STRONG]
+    repo.engine.dispose()
+
+
+def test_store_cli_gives_the_unsaved_answer_back_when_the_database_stays_locked(
+    cli_offline: None, settings: Settings
+) -> None:
+    with _locked_from_first_answer(str(settings.data_dir / "interviewer.db"), release_after=None):
+        result = runner.invoke(
+            app_cli(),
+            ["interview", "--questions", "q04", "-n", "1", "--no-follow-ups"],
+            input=STRONG + "\n",
+        )
+    assert result.exit_code == 1
+    assert "Your last line was not saved" in result.stderr and STRONG in result.stderr
+    assert "interviewer interview --resume" in result.stderr and "Traceback" not in result.output
+    repo = Repository(open_database(settings))
+    [listing] = repo.list_sessions()
+    assert all(t.answer is None for t in repo.turns(listing.session.id))
+    resumed = runner.invoke(app_cli(), ["interview", "--resume", listing.session.id], input=STRONG)
+    assert resumed.exit_code == 0 and "Score:" in resumed.stdout
     repo.engine.dispose()
