@@ -193,3 +193,47 @@ def test_llm_cli_regrade_while_the_server_is_still_down_keeps_it_pending(
     assert still.exit_code == 1
     assert "Regraded 0 of 1" in still.stdout and "429" in still.stderr
     assert len(llm_env.requests) == 8  # 4 per answer per run, not more
+
+
+GAN_ANSWER = (
+    "A GAN is a generative model that learns to produce new samples resembling its training "
+    "data. It consists of two neural networks, a generator and a discriminator, trained "
+    "against each other: the discriminator classifies samples as real or generated."
+)
+
+
+def test_llm_app_says_saved_not_graded_then_regrade_fills_in_the_report(
+    running_app, llm: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from gradio_client import Client
+
+    from .conftest import LLM_KEY
+
+    browser = Client(running_app.url, verbose=False)
+    started = browser.predict(
+        "Pat", [], 2, "any", "practice", False, False, None, [], api_name="/start"
+    )
+    session_id = started[-1]
+    llm.push_fault(*[ServerFault(kind="500")] * 4)
+    outputs = browser.predict(GAN_ANSWER, [], [session_id], api_name="/answer")
+
+    chat = json.dumps(outputs[0], ensure_ascii=False)
+    assert "could not be graded right now" in chat and "nothing is lost" in chat
+    assert "**Score" not in chat and "Question 2 of 2" in chat
+    assert len(llm.requests) == 4
+    before = json.dumps(browser.predict(session_id=session_id, known=[], api_name="/show_1"))
+    assert "1 pending" in before or "pending" in before.lower()
+
+    llm.requests.clear()
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(running_app.root / "data"))
+    monkeypatch.setenv("INTERVIEWER_GRADER", "llm")
+    monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", llm.url)
+    monkeypatch.setenv("INTERVIEWER_LLM_API_KEY", LLM_KEY)
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake-grader")
+    done = runner.invoke(app, ["regrade", "--pending", "--session", session_id])
+    assert done.exit_code == 0, done.output
+    assert "Regraded 1 of 1" in done.stdout and len(llm.requests) == 1
+    after = browser.predict(session_id=session_id, known=[], api_name="/show_1")
+    assert "1 graded" in after[0]
