@@ -255,3 +255,99 @@ def test_store_cli_gives_the_unsaved_answer_back_when_the_database_stays_locked(
     resumed = runner.invoke(app_cli(), ["interview", "--resume", listing.session.id], input=STRONG)
     assert resumed.exit_code == 0 and "Score:" in resumed.stdout
     repo.engine.dispose()
+
+
+class _Proxy:
+    """A TCP forwarder to PostgreSQL that can be cut (every connection dropped, new ones
+    refused) and restored on the same port: a database outage in the middle of a session."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._up = threading.Event()
+        self._up.set()
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self._up.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self._up.clear()
+        with self._lock:
+            for sock in self._sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self._sockets.clear()
+
+    def restore(self) -> None:
+        self._up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
+
+
+def test_store_postgres_outage_mid_session_keeps_the_answer_for_the_retry(
+    settings: Settings, postgres_schema_url: str
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_schema_url)
+    proxy = _Proxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    pg = settings.model_copy(update={"database_url": proxied})
+    repo = Repository(open_database(pg))
+    try:
+        interview = Interview.create(
+            repo,
+            load_default_bank(pg),
+            _Offline(settings),
+            SessionConfig(question_ids=["q04", "q01"], follow_ups=False),
+        )
+        interview.start()
+        proxy.cut()
+        with pytest.raises(StoreError) as info:
+            interview.submit(STRONG)
+        message = str(info.value)
+        assert "unavailable" in message and "Nothing typed was lost" in message
+        assert f":{url.password}@" not in message and proxied not in message
+        assert interview.state == "asking"
+
+        proxy.restore()
+        replies = interview.submit(STRONG)  # the candidate sends the same answer again
+        assert replies[0].kind == "feedback" and replies[-1].kind == "question"
+        assert [t.answer for t in repo.turns(interview.session_id)][0] == STRONG
+    finally:
+        repo.engine.dispose()
+        proxy.close()
