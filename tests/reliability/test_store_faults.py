@@ -351,3 +351,19 @@ def test_store_postgres_outage_mid_session_keeps_the_answer_for_the_retry(
     finally:
         repo.engine.dispose()
         proxy.close()
+
+
+def test_store_cli_interview_with_chroma_down_grades_and_says_there_was_no_evidence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("INTERVIEWER_CHROMA_PORT", str(_closed_port()))
+    result = runner.invoke(
+        app_cli(),
+        ["interview", "--grader", "offline", "--questions", "q04", "-n", "1", "--no-follow-ups"],
+        input=STRONG + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Score:" in result.stdout
+    assert "Graded without reference material: retrieval failed" in result.stdout
+    assert "Traceback" not in result.output
