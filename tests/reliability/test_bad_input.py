@@ -534,3 +534,46 @@ def test_bad_input_injection_in_a_markdown_link_title_is_flagged(guarded_service
             grade = guarded_service.grade(question, answer)
             assert "injection_attempt" in grade.flags
             assert (grade.overall or 0) <= clean + 0.1
+
+
+# --- property-based: normalization and escaping ------------------------------------------
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_bad_input_chat_text_is_always_literal(text: str) -> None:
+    """Whatever a candidate types, the chat bubble holds no tag and no live Markdown."""
+    import re
+
+    shown = as_chat_text(text)
+    assert "<" not in shown and ">" not in shown.replace("&gt;", "")
+    unescaped = re.findall(r"(?<!\\)[`*_\[\]#|~]", shown.replace("\\\\", ""))
+    assert unescaped == []
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(max_size=200), st.data())
+def test_bad_input_quote_check_finds_every_real_excerpt(answer: str, data) -> None:  # type: ignore[no-untyped-def]
+    from interviewer.grading.judge import quote_in_answer
+
+    words = answer.split()
+    if not words:
+        assert not quote_in_answer(answer, answer)
+        return
+    start = data.draw(st.integers(0, len(words) - 1))
+    end = data.draw(st.integers(start + 1, len(words)))
+    excerpt = " ".join(words[start:end])
+    if excerpt.strip(" \"'“”‘’`.…"):
+        assert quote_in_answer(excerpt.upper() if excerpt.isascii() else excerpt, answer)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_bad_input_injection_stripping_never_adds_text(text: str) -> None:
+    from interviewer.grading.guards import strip_injections
+
+    cleaned, removed = strip_injections(text)
+    kept_words = cleaned.split()
+    original_words = " ".join(text.split())
+    assert all(word in original_words for word in kept_words)
+    assert all(" ".join(span.split()) in original_words for span in removed)
