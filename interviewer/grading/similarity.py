@@ -13,14 +13,16 @@ a point made across several sentences; the quote is always the best span.
 Criteria, honestly limited to what such features can measure:
 
 - coverage: from the verdicts (:func:`interviewer.grading.rubric.coverage_score`);
-- depth: new content beyond the question (relative to the reference's length) in the spans that
-  match a key point, plus explanation markers (because, for example, trade-off, ...);
+- depth: how much of the reference's explanation the answer carries (its whole-answer similarity
+  to the reference and the share of the reference's content words beyond the question it uses),
+  mapped linearly to 0-5 by fitted bounds; 0 when no key point is matched. Length alone earns
+  nothing;
 - communication: sentence length, repetition and structure;
 - correctness: "not assessed" unless a span that clearly matches a key point contradicts it (a
   negation or an antonym the key point does not have); then it is scored low and the key point
   is named.
 
-The weights ``w``, ``b`` and the verdict thresholds are fitted by ``bench/fit_offline.py`` on
+The weights ``w``, ``b``, the verdict thresholds and the depth map are fitted by ``bench/fit_offline.py`` on
 the train splits of the development data and stored in ``grading/data/offline_params.json``.
 Stemming is a small hand-written suffix stripper (a stemming library would add a dependency
 for five rules).
@@ -61,6 +63,8 @@ __all__ = [
     "SimilarityGrader",
     "answer_spans",
     "content_stems",
+    "depth_evidence",
+    "depth_score",
     "load_params",
     "match_key_points",
 ]
@@ -159,6 +163,18 @@ class OfflineParams(BaseModel):
     )
     contradiction_min_match: float = Field(
         default=0.55, description="A span must match a key point this well before a negation counts"
+    )
+    depth_whole_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of the whole-answer similarity (vs reference-word recall) in depth",
+    )
+    depth_low: float = Field(
+        default=0.1, ge=0, le=1, description="Depth evidence at or below which depth is 0"
+    )
+    depth_high: float = Field(
+        default=0.4, gt=0, le=1, description="Depth evidence at or above which depth is 5"
     )
     fitted_at: str = ""
     fitted_on: list[str] = Field(default_factory=list)
@@ -358,6 +374,30 @@ def match_key_points(sims: Similarities, params: OfflineParams) -> list[KeyPoint
     return out
 
 
+def depth_evidence(
+    request: GradeRequest, whole: float, params: OfflineParams
+) -> tuple[float, float]:
+    """The depth evidence of an answer and its reference-word recall.
+
+    evidence = s * whole-answer similarity + (1 - s) * share of the reference's content words
+    (beyond the question) that the answer uses: it grows with how much of the reference's
+    explanation the answer carries, not with the answer's length.
+    """
+    q_stems = set(content_stems(request.question.text))
+    reference = request.question.model_answer or " ".join(request.question.key_points)
+    ref_stems = set(content_stems(reference)) - q_stems
+    answer_stems = set(content_stems(request.answer)) - q_stems
+    recall = len(ref_stems & answer_stems) / max(1, len(ref_stems))
+    share = params.depth_whole_share
+    return share * whole + (1 - share) * recall, recall
+
+
+def depth_score(evidence: float, params: OfflineParams) -> float:
+    """Depth 0-5: the fitted linear map of the evidence, clipped (``depth_low``/``depth_high``)."""
+    span = max(1e-6, params.depth_high - params.depth_low)
+    return round(5.0 * min(1.0, max(0.0, (evidence - params.depth_low) / span)), 2)
+
+
 # --- the grader ------------------------------------------------------------------------------
 
 
@@ -392,7 +432,9 @@ class SimilarityGrader:
         """Grade one answer by key-point similarity to the reference."""
         start = time.perf_counter()
         question = request.question
-        matches = self._match(self._prepare(request))
+        prep = self._prepare(request)
+        sims = self._similarities(prep) if prep.spans else None
+        matches = self._match(prep, sims)
         verdicts = [self._verdict(m) for m in matches]
         coverage = coverage_score(verdicts)
         contradictions = self._contradictions(matches)
@@ -403,7 +445,7 @@ class SimilarityGrader:
                 score=coverage,
                 rationale=self._coverage_rationale(verdicts),
             ),
-            self._depth(request, matches),
+            self._depth(request, verdicts, sims.whole if sims else 0.0),
             self._communication(request.answer),
         ]
         return Grade(
@@ -490,10 +532,10 @@ class SimilarityGrader:
         vectors.update(known)
         return np.stack([vectors[t] for t in texts])
 
-    def _match(self, prep: _Prepared) -> list[KeyPointMatch]:
+    def _match(self, prep: _Prepared, sims: Similarities | None = None) -> list[KeyPointMatch]:
         if not prep.spans:
             return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in prep.key_points]
-        return match_key_points(self._similarities(prep), self.params)
+        return match_key_points(sims or self._similarities(prep), self.params)
 
     def _verdict(self, m: KeyPointMatch) -> KeyPointVerdict:
         verdict: Verdict
@@ -555,28 +597,29 @@ class SimilarityGrader:
             )
         )
 
-    def _depth(self, request: GradeRequest, matches: list[KeyPointMatch]) -> CriterionScore:
-        q_stems = set(content_stems(request.question.text))
-        relevant = [m.span for m in matches if m.score >= self.params.partly_threshold]
-        new_words = {s for span in relevant for s in content_stems(span)} - q_stems
-        reference = request.question.model_answer or " ".join(request.question.key_points)
-        ref_words = set(content_stems(reference)) - q_stems
-        target = max(6, len(ref_words))
-        elaboration = min(1.0, len(new_words) / target)
+    def _depth(
+        self, request: GradeRequest, verdicts: list[KeyPointVerdict], whole: float
+    ) -> CriterionScore:
+        evidence, recall = depth_evidence(request, whole, self.params)
+        if all(v.verdict == "missed" for v in verdicts):
+            # Nothing in the answer matches a key point: there is nothing to go deeper on.
+            score = 0.0
+        else:
+            score = depth_score(evidence, self.params)
         low = request.answer.lower()
         markers = sorted({mk for mk in _MARKERS if re.search(rf"\b{re.escape(mk)}", low)})
-        relevant_text = " ".join(relevant).lower()
-        used = [mk for mk in markers if mk in relevant_text]
-        score = 5.0 * (0.75 * elaboration + 0.25 * min(1.0, len(used) / 2))
-        shown = ", ".join(used) if used else "none"
+        shown = ", ".join(markers) if markers else "none"
         return CriterionScore(
             criterion="depth",
-            score=round(score, 2),
+            score=score,
             rationale=(
-                f"Measured, not judged: {len(new_words)} distinct content words beyond the "
-                "question in the parts of the answer that match a key point (a full reference "
-                "uses about "
-                f"{target}), and explanation markers there: {shown}."
+                "Measured, not judged: how much of the reference's explanation the answer "
+                f"carries: {recall:.0%} of the reference's content words beyond the question, "
+                f"and a whole-answer similarity to the reference of {whole:.2f} (evidence "
+                f"{evidence:.2f}; depth is 0 at {self.params.depth_low:g} or below and 5 at "
+                f"{self.params.depth_high:g} or above, a linear map fitted on human-graded "
+                "train data). Length alone earns nothing. Explanation markers seen (not "
+                f"scored): {shown}."
             ),
         )
 
