@@ -248,14 +248,19 @@ def test_security_store_and_grading_errors_name_no_secret(llm_settings: Settings
     assert "sk-wrong-key-5551234" not in grade.model_dump_json()
 
 
-def test_security_reports_hold_no_secret(client: Client, ada_session: str) -> None:
+def test_security_reports_hold_no_secret(
+    running_app: RunningApp, client: Client, ada_session: str
+) -> None:
     outputs = client.predict(session_id=ada_session, known=[], api_name="/show_1")
-    files = [
-        Path(o["value"] if isinstance(o, dict) and "value" in o else o)
-        for o in outputs
-        if isinstance(o, str | dict) and str(o).endswith((".html", ".md", ".json", ".pdf"))
-    ]
-    texts = [json.dumps(outputs, default=str)]
-    texts += [f.read_text(errors="replace") for f in files if f.exists() and f.suffix != ".pdf"]
-    for text in texts:
+    paths = [o["value"] for o in outputs if isinstance(o, dict) and o.get("value")]
+    # Download every report file as the browser does (the Report tab's buttons).
+    files = {
+        Path(path).suffix: httpx.get(f"{running_app.url}/gradio_api/file={path}", timeout=30)
+        for path in paths
+    }
+    assert set(files) >= {".pdf", ".html", ".md", ".json"}
+    assert all(response.status_code == 200 for response in files.values())
+    assert "Ada" in files[".md"].text  # really this session's report
+    for text in [json.dumps(outputs), *(r.text for s, r in files.items() if s != ".pdf")]:
         assert LLM_KEY not in text and TEAM_PASSWORD not in text
+    assert LLM_KEY.encode() not in files[".pdf"].content
