@@ -205,3 +205,27 @@ def test_shipped_params_record_their_provenance() -> None:
         (Path(__file__).parents[2] / "interviewer/grading/data/offline_params.json").read_text()
     )
     assert raw["covered_threshold"] > raw["partly_threshold"]
+
+
+def test_similarity_depth_does_not_reward_length_alone(grader: SimilarityGrader) -> None:
+    question, strong, _ = BANK_LIKE[0]
+    padding = (
+        " I have worked with many neural networks in my career. Deep learning is a large field"
+        " with a long history. There are many libraries, and people like different ones."
+    )
+    plain = grader.grade(GradeRequest(question=question, answer=strong)).criterion("depth")
+    padded = grader.grade(GradeRequest(question=question, answer=strong + padding)).criterion(
+        "depth"
+    )
+    assert plain is not None and padded is not None
+    assert plain.score is not None and padded.score is not None
+    assert padded.score <= plain.score
+
+
+def test_similarity_depth_is_zero_when_no_key_point_matches(grader: SimilarityGrader) -> None:
+    question, _, weak = BANK_LIKE[0]
+    grade = grader.grade(GradeRequest(question=question, answer=weak))
+    depth = grade.criterion("depth")
+    assert all(v.verdict == "missed" for v in grade.key_points)
+    assert depth is not None and depth.score == 0.0
+    assert "reference" in depth.rationale
