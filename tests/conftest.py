@@ -1,11 +1,15 @@
-"""Shared fixtures: no network models, data in tmp_path, shared model files."""
+"""Shared fixtures: no network models, data in tmp_path, shared model files, PostgreSQL."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from interviewer.settings import PROJECT_ROOT, Settings
 
@@ -30,3 +34,35 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
 def settings(tmp_path: Path) -> Settings:
     """Settings for one test: offline, data in tmp_path."""
     return Settings(data_dir=tmp_path / "data", models_dir=MODELS_DIR, allow_remote=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the test PostgreSQL server (``make test`` sets it; otherwise it is started)."""
+    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL", "").strip()
+    if url:
+        return url.splitlines()[-1]
+    result = subprocess.run(
+        ["bash", str(PROJECT_ROOT / "scripts" / "postgres.sh")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a fresh schema, dropped afterwards."""
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in postgres_url else "?"
+    try:
+        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -8,7 +8,6 @@ counted there, so "at most 4 attempts per answer" is checked where the requests 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -20,7 +19,6 @@ import httpx
 import pytest
 from gradio_client import Client
 from pydantic import SecretStr
-from sqlalchemy import create_engine, text
 
 from interviewer.chat.server import FakeOpenAIServer
 from interviewer.settings import PROJECT_ROOT, Settings
@@ -78,38 +76,6 @@ def llm_settings(settings: Settings, llm: FakeOpenAIServer) -> Settings:
             "llm_model": "fake-grader",
         }
     )
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """URL of the test PostgreSQL server (``make test`` sets it; otherwise it is started)."""
-    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL", "").strip()
-    if url:
-        return url.splitlines()[-1]
-    result = subprocess.run(
-        ["bash", str(PROJECT_ROOT / "scripts" / "postgres.sh")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout.strip().splitlines()[-1]
-
-
-@pytest.fixture
-def postgres_schema_url(postgres_url: str) -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a fresh schema, dropped afterwards."""
-    schema = f"rel_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 class RunningApp:

@@ -1,62 +1,29 @@
 """Store fixtures: a migrated repository on SQLite and on a real PostgreSQL server.
 
-The PostgreSQL URL comes from ``INTERVIEWER_TEST_POSTGRES_URL`` (set by ``make test``); when it is
-unset the fixture starts the Debian cluster itself with ``scripts/postgres.sh``. Each test gets
+The PostgreSQL schema comes from ``postgres_schema_url`` in ``tests/conftest.py``: each test gets
 its own schema, dropped afterwards, so tests never see each other's rows.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from interviewer.bank import Bank, Question
 from interviewer.grading.base import Grade, GraderInfo, KeyPointVerdict
-from interviewer.settings import PROJECT_ROOT
 from interviewer.store import Repository, create_db_engine, upgrade
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """URL of the test PostgreSQL database, starting the server if needed."""
-    url = os.environ.get("INTERVIEWER_TEST_POSTGRES_URL", "").strip()
-    if url:
-        return url.splitlines()[-1]
-    result = subprocess.run(
-        ["bash", str(PROJECT_ROOT / "scripts" / "postgres.sh")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return result.stdout.strip().splitlines()[-1]
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database URL (a SQLite file, or a PostgreSQL schema of its own)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    base = request.getfixturevalue("postgres_url")
-    schema = f"t_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("postgres_schema_url")
+    return url
 
 
 class Clock:
