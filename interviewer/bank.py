@@ -66,6 +66,12 @@ class Question(BaseModel):
         default_factory=list, description="Source questions deduplicated into this one."
     )
     status: Literal["approved", "draft"] = "approved"
+    drafted_by: str = Field(
+        default="",
+        description="How missing key points/model answer were drafted: 'llm:<model>', "
+        "'extracted' (from reference material) or 'answer' (from the imported answer).",
+    )
+    draft_note: str = Field(default="", description="What the reviewer should know about it.")
 
     @field_validator("key_points")
     @classmethod

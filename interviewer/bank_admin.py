@@ -5,9 +5,12 @@
   YAML (a list of questions, or a mapping with ``questions``). Text goes through the same
   normalization as knowledge documents (glued words, typographic debris).
 - :func:`draft_question` completes a question that arrives without key points or model answer:
-  from its own answer when one is given, otherwise extracted from the retrieved reference
-  material (the sentences closest to the question). Drafts have ``status: draft`` until a team
-  member approves them.
+  with the LLM when one is configured (:func:`build_drafter`, prompt
+  ``prompts/draft_question*.md``), otherwise from its own answer when one is given, otherwise
+  extracted from the retrieved reference material (the sentences closest to the question). An
+  LLM that gives no valid draft within the attempt budget falls back to extraction, and the
+  draft says so. Each draft records how it was made (``drafted_by``: ``llm:<model>``,
+  ``answer`` or ``extracted``) and has ``status: draft`` until a team member approves it.
 - :class:`BankEditor` validates every change by loading the whole bank again before replacing
   ``questions.yaml`` (atomically), and appends each replaced version of a question to
   ``questions.history.jsonl``: grades record the question's version hash, so the exact text,
@@ -16,31 +19,49 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from interviewer.bank import Bank, Question, load_bank, split_key_points
 from interviewer.errors import BankError, InputError
-from interviewer.retrieval import Retriever
+from interviewer.retrieval import RetrievedChunk, Retriever
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from interviewer.settings import Settings
 
 __all__ = [
     "BankEditor",
+    "DraftReply",
     "HISTORY_FILE",
     "ImportedQuestion",
+    "LLMDrafter",
+    "build_draft_messages",
+    "build_drafter",
     "draft_question",
     "parse_question_list",
 ]
 
 HISTORY_FILE = "questions.history.jsonl"
+# Reference chunks given to the drafting LLM, and the characters kept of each: enough for the
+# closest sections without a tokenizer (grading budgets tokens; a draft prompt is one-off).
+DRAFT_CHUNKS = 6
+DRAFT_CHUNK_CHARS = 1500
+_CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*[,;-]\s*\d+)*\]")
+_TAG_LOOKALIKE = re.compile(r"<\s*/?\s*data[\w-]*\s*>?", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^[_*\s]*\[?\s*(to be filled|tbd|todo|n/?a|\.\.\.)\s*\]?[_*\s.]*$", re.I)
 _SECTION = re.compile(r"^#{2,4}\s*(?:question|q)\s*\d+\b.*$", re.I | re.M)
 _NUMBERED = re.compile(r"^\s*(?:q(?:uestion)?\s*)?(\d{1,3})\s*[.):]\s+(.+)$", re.I)
@@ -201,24 +222,54 @@ def draft_question(
     retriever: Retriever | None,
     topic: str = "imported",
     difficulty: int = 2,
+    drafter: LLMDrafter | None = None,
 ) -> Question:
     """A bank question from an imported one, drafting what is missing.
 
-    Key points come, in order of preference, from the import itself, from the imported answer
-    (its sentences), or from the reference material: the retrieved sentences sharing the most
-    content words with the question. The model answer is the imported answer, else those
-    sentences joined. Anything drafted makes the question a ``draft``.
+    With a ``drafter`` (see :func:`build_drafter`) the missing key points and model answer come
+    from one LLM call grounded in the retrieved reference chunks. Without one, or when the LLM
+    gives no valid draft (the question's ``draft_note`` then says so), key points come, in order
+    of preference, from the import itself, from the imported answer (its sentences), or from
+    the reference material: the retrieved sentences sharing the most content words with the
+    question. The model answer is the imported answer, else those sentences joined. Anything
+    drafted makes the question a ``draft`` and sets ``drafted_by``.
 
     Raises:
         BankError: Nothing to draft from (no answer and no usable reference material).
     """
     key_points = [k.strip() for k in imported.key_points if k.strip()]
     model_answer = imported.answer
-    drafted = False
+    base = Question.model_construct(
+        id=question_id,
+        text=imported.text,
+        topic=imported.topic or topic,
+        difficulty=imported.difficulty or difficulty,
+    )
+    if key_points and model_answer:
+        return _question(base, key_points, model_answer, status="approved")
+    chunks = _retrieve(imported.text, retriever)
+    failure = ""
+    if drafter is not None and (chunks or model_answer):
+        try:
+            reply = drafter.draft(imported, chunks)
+        except BankError as exc:
+            failure = f"LLM draft failed ({exc}); drafted by extraction instead. "
+        else:
+            cited = _labels(chunks, reply.citations)
+            return _question(
+                base,
+                key_points or reply.key_points,
+                model_answer or _CITATION_MARK.sub("", reply.model_answer).strip(),
+                drafted_by=f"llm:{drafter.model_name}",
+                draft_note=f"Drafted by LLM {drafter.model_name}"
+                + (f" from {cited}" if cited else "")
+                + "; review before approving.",
+            )
+    drafted_by = "answer"
     if not key_points and model_answer:
-        key_points, drafted = split_key_points(model_answer)[:6], True
+        key_points = split_key_points(model_answer)[:6]
     if not key_points or not model_answer:
-        picked = _reference_sentences(imported.text, retriever)
+        picked = _reference_sentences(imported.text, chunks)
         if not picked and not key_points:
             raise BankError(
                 f"Question {imported.number} ({imported.text[:60]}) has no answer and no "
@@ -228,25 +279,272 @@ def draft_question(
             key_points = picked[:5]
         if not model_answer:
             model_answer = " ".join(picked[:6])
-        drafted = True
-    return Question(
-        id=question_id,
-        text=imported.text,
-        topic=imported.topic or topic,
-        difficulty=imported.difficulty or difficulty,
-        key_points=key_points[:8],
-        model_answer=model_answer,
-        status="draft" if drafted else "approved",
+        drafted_by = "extracted"
+    how = "the imported answer" if drafted_by == "answer" else "the reference material"
+    return _question(
+        base,
+        key_points,
+        model_answer,
+        drafted_by=drafted_by,
+        draft_note=f"{failure}Extracted from {how}; review before approving.",
     )
 
 
-def _reference_sentences(question: str, retriever: Retriever | None) -> list[str]:
+def _question(
+    base: Question,
+    key_points: list[str],
+    model_answer: str,
+    *,
+    status: Literal["approved", "draft"] = "draft",
+    drafted_by: str = "",
+    draft_note: str = "",
+) -> Question:
+    return Question(
+        id=base.id,
+        text=base.text,
+        topic=base.topic,
+        difficulty=base.difficulty,
+        key_points=key_points[:8],
+        model_answer=model_answer,
+        status=status,
+        drafted_by=drafted_by,
+        draft_note=draft_note,
+    )
+
+
+def _labels(chunks: list[RetrievedChunk], numbers: list[int]) -> str:
+    labels = dict.fromkeys(chunks[n - 1].citation.label() for n in numbers if 0 < n <= len(chunks))
+    return ", ".join(labels)
+
+
+class DraftReply(BaseModel):
+    """The JSON object the drafting prompt asks for (validated before it reaches the bank)."""
+
+    key_points: list[str] = Field(min_length=3, max_length=6)
+    model_answer: str
+    citations: list[int] = Field(default_factory=list)
+
+    @field_validator("key_points")
+    @classmethod
+    def _short_atomic(cls, value: list[str]) -> list[str]:
+        cleaned = [" ".join(k.split()) for k in value]
+        if any(not k for k in cleaned):
+            raise ValueError("key points must not be empty")
+        long = [k for k in cleaned if len(k.split()) > 30]
+        if long:
+            raise ValueError(f"key points must be short (at most 20 words): {long[0][:60]!r}")
+        return cleaned
+
+    @field_validator("model_answer")
+    @classmethod
+    def _answer_length(cls, value: str) -> str:
+        # The prompt asks for 80-200 words; models miscount, so only far-off lengths are retried.
+        words = len(value.split())
+        if not 40 <= words <= 300:
+            raise ValueError(f"the model answer must have 80-200 words, not {words}")
+        return " ".join(value.split())
+
+
+def _data_tag(*parts: str) -> str:
+    """A delimiter tag the delimited text cannot close (it depends on a hash of that text)."""
+    return "data-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+def _defang(text: str) -> str:
+    return _TAG_LOOKALIKE.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
+def _format_chunks(chunks: list[RetrievedChunk]) -> str:
+    blocks = [
+        f"[{i}] {chunk.citation.label()}\n{_flat(chunk.text)[:DRAFT_CHUNK_CHARS]}"
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+    return "\n".join(blocks) if blocks else "(none retrieved)"
+
+
+def _flat(text: str) -> str:
+    # Headings are already in the chunk's label; on one line they would glue onto sentences.
+    return " ".join(
+        " ".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#")).split()
+    )
+
+
+def build_draft_messages(
+    imported: ImportedQuestion, chunks: list[RetrievedChunk], prompts_dir: Path
+) -> list[BaseMessage]:
+    """The system and user messages asking for a draft of one question."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    values = {
+        "question": _defang(imported.text),
+        "key_points": _defang("\n".join(f"- {k}" for k in imported.key_points) or "(none)"),
+        "answer": _defang(imported.answer or "(none)"),
+        "chunks": _defang(_format_chunks(chunks)),
+    }
+    tag = _data_tag(*values.values())
+    from interviewer.prompts import render_prompt
+
+    return [
+        SystemMessage(content=render_prompt(prompts_dir, "draft_question", tag=tag)),
+        HumanMessage(content=render_prompt(prompts_dir, "draft_question_user", tag=tag, **values)),
+    ]
+
+
+def _parse_draft(text: str, chunk_count: int) -> DraftReply:
+    """Parse a reply (bare JSON or in a code fence) and check its citations.
+
+    Raises:
+        ValueError: Not JSON, not the expected shape, or a citation to no chunk (the message
+            goes back to the model).
+    """
+    body = text.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
+    if fenced:
+        body = fenced.group(1).strip()
+    if not body:
+        raise ValueError("the reply was empty")
+    try:
+        reply = DraftReply.model_validate_json(body)
+    except ValidationError as exc:
+        errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
+        raise ValueError(f"the reply is not the expected JSON ({errors})") from exc
+    wrong = [n for n in reply.citations if not 0 < n <= chunk_count]
+    if wrong:
+        raise ValueError(f"citations {wrong} name no chunk (there are {chunk_count})")
+    if chunk_count and not reply.citations:
+        raise ValueError("cite at least one chunk number in 'citations'")
+    return reply
+
+
+class LLMDrafter:
+    """Drafts key points and a model answer with a chat model (``ChatOpenAI`` or the fake).
+
+    Same retry policy as :class:`interviewer.grading.judge.LLMGrader`: at most
+    ``max_attempts`` requests, an unusable reply is sent back with the error attached.
+
+    Args:
+        chat_model: Built by :func:`interviewer.chat.build_chat_model`.
+        prompts_dir: Folder with ``draft_question.md``, ``draft_question_user.md`` and
+            ``draft_question_retry.md``.
+        model_name: Recorded on each draft (``drafted_by = "llm:<model_name>"``).
+        max_attempts: Chat requests per question in all (1-4), transport errors included.
+        structured: As for the grader: ``json_schema``, ``json_mode`` or ``none``.
+        backoff_s: First wait between attempts (doubled each time, capped at 8 s).
+        sleep: Injected for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        chat_model: BaseChatModel,
+        prompts_dir: Path,
+        model_name: str,
+        max_attempts: int = 4,
+        structured: Literal["json_schema", "json_mode", "none"] = "json_schema",
+        backoff_s: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not 1 <= max_attempts <= 4:
+            raise ValueError("max_attempts must be between 1 and 4")
+        self.model_name = model_name
+        self._prompts_dir = prompts_dir
+        self._max_attempts = max_attempts
+        self._backoff_s = backoff_s
+        self._sleep = sleep
+        self._model = (
+            chat_model.bind(**_draft_format(structured)) if structured != "none" else chat_model
+        )
+
+    def draft(self, imported: ImportedQuestion, chunks: list[RetrievedChunk]) -> DraftReply:
+        """One validated draft for a question from the given reference chunks.
+
+        Raises:
+            BankError: No valid reply within the attempt budget (attempts and last problem
+                in the message).
+        """
+        from langchain_core.messages import AIMessage, HumanMessage
+
+        from interviewer.grading.judge import _describe_failure, _retryable, _text_of
+        from interviewer.prompts import render_prompt
+
+        messages = build_draft_messages(imported, chunks, self._prompts_dir)
+        conversation = list(messages)
+        problem = ""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                raw = _text_of(self._model.invoke(conversation))
+            except Exception as exc:  # noqa: BLE001 - client/transport errors are retried, then translated
+                problem = _describe_failure(exc)
+                if not _retryable(exc):
+                    break
+                self._wait(attempt)
+                continue
+            try:
+                return _parse_draft(raw, len(chunks))
+            except ValueError as exc:
+                problem = str(exc)
+                conversation = [
+                    *messages,
+                    AIMessage(content=raw or "(empty)"),
+                    HumanMessage(
+                        content=render_prompt(
+                            self._prompts_dir, "draft_question_retry", error=problem
+                        )
+                    ),
+                ]
+                self._wait(attempt)
+        raise BankError(
+            f"{self.model_name} gave no valid draft after {attempt} attempt(s): {problem}"
+        )
+
+    def _wait(self, attempt: int) -> None:
+        delay = self._backoff_s * 2 ** (attempt - 1)
+        if attempt < self._max_attempts and delay > 0:
+            self._sleep(min(delay, 8.0))
+
+
+def _draft_format(structured: Literal["json_schema", "json_mode"]) -> dict[str, object]:
+    if structured == "json_mode":
+        return {"response_format": {"type": "json_object"}}
+    schema = DraftReply.model_json_schema()
+    return {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "question_draft", "schema": schema, "strict": False},
+        }
+    }
+
+
+def build_drafter(settings: Settings) -> LLMDrafter | None:
+    """The LLM drafter when the LLM grader is configured, else ``None`` (extraction).
+
+    Raises:
+        ConfigError: A remote model while ``allow_remote`` is off, or one without a key (the
+            same checks as the LLM grader).
+    """
+    if settings.effective_grader != "llm":
+        return None
+    from interviewer.chat import build_chat_model
+
+    return LLMDrafter(
+        chat_model=build_chat_model(settings),
+        prompts_dir=settings.prompts_dir,
+        model_name=settings.llm_model,
+        max_attempts=settings.llm_max_attempts,
+        structured=settings.llm_response_format,
+    )
+
+
+def _retrieve(question: str, retriever: Retriever | None) -> list[RetrievedChunk]:
     if retriever is None:
         return []
     try:
-        chunks = retriever.retrieve(question, 6)
+        return retriever.retrieve(question, DRAFT_CHUNKS)
     except Exception:  # noqa: BLE001 - no reference material is a normal outcome for drafting
         return []
+
+
+def _reference_sentences(question: str, chunks: list[RetrievedChunk]) -> list[str]:
     wanted = _content_words(question)
     scored: list[tuple[float, int, str]] = []
     seen: set[str] = set()

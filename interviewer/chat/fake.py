@@ -5,6 +5,10 @@ answer), measures word overlap between each key point and the answer's sentences
 with a valid grade JSON whose quotes are real sentences of the answer. It only measures
 overlap, so instructions inside the answer cannot move it; text unrelated to the key points
 lowers communication. Scripted mode plays a queue of raw replies or faults first.
+
+A question-drafting prompt (``prompts/draft_question*.md``, recognised by its system message
+only, so an answer quoting it cannot switch a grading call) gets a draft instead:
+:func:`draft_prompt` picks the chunk sentences sharing the most words with the question.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, PrivateAttr
 
-__all__ = ["FakeChatModel", "FakeFault", "FaultKind", "grade_prompt"]
+__all__ = ["FakeChatModel", "FakeFault", "FaultKind", "draft_prompt", "grade_prompt"]
 
 FaultKind = Literal[
     "malformed_json",
@@ -161,6 +165,46 @@ def grade_prompt(prompt: str) -> dict[str, Any]:
     }
 
 
+_DRAFT_MARKER = "You draft the answer key"
+
+
+def draft_prompt(prompt: str) -> dict[str, Any]:
+    """The reply a simple extractive drafter would give to a question-drafting prompt.
+
+    Args:
+        prompt: The whole prompt text (system and user messages joined).
+
+    Returns:
+        A dict in the shape of :class:`interviewer.bank_admin.DraftReply`.
+    """
+    question = _section(prompt, "QUESTION:", "KEY POINTS ALREADY WRITTEN:")
+    block = prompt.split("REFERENCE CHUNKS:", 1)[-1]
+    wanted = _stems(question)
+    ranked: list[tuple[int, int, str, int]] = []
+    for match in re.finditer(r"^\[(\d+)\][^\n]*\n([^\n]+)", block, re.MULTILINE):
+        number = int(match.group(1))
+        for sentence in _sentences(match.group(2)):
+            if len(sentence.split()) >= 5:
+                overlap = len(wanted & _stems(sentence))
+                ranked.append((-overlap, len(ranked), sentence, number))
+    ranked.sort()
+    # Sentences sharing a word with the question; unrelated ones only to reach three points.
+    picked = [r for r in ranked if r[0] < 0][:5]
+    picked += [r for r in ranked if r[0] == 0][: max(0, 3 - len(picked))]
+    key_points = [" ".join(s.split()[:20]).rstrip(".,;") for _, _, s, _ in picked]
+    answer = " ".join(f"{s.rstrip()} [{n}]" for _, _, s, n in picked)
+    if picked and len(answer.split()) < 80:
+        answer += (
+            " A strong answer states each of these points, explains the mechanism behind it and"
+            " says what goes wrong in training without it, with a concrete example."
+        )
+    return {
+        "key_points": key_points,
+        "model_answer": " ".join(answer.split()[:200]),
+        "citations": sorted({n for _, _, _, n in picked}),
+    }
+
+
 def _faulty(kind: FaultKind, good: dict[str, Any]) -> str:
     """The raw reply text of a scripted fault, derived from the good reply."""
     text = json.dumps(good)
@@ -229,16 +273,18 @@ class FakeChatModel(BaseChatModel):
     ) -> ChatResult:
         item = self._next(messages, kwargs)
         prompt = "\n\n".join(str(m.content) for m in messages if m.type in ("system", "human"))
+        system = "".join(str(m.content) for m in messages if m.type == "system")
+        reply = draft_prompt if system.startswith(_DRAFT_MARKER) else grade_prompt
         if isinstance(item, str):
             text = item
         elif item is None or item.kind == "sleep":
             if item is not None:
                 time.sleep(item.seconds)
-            text = json.dumps(grade_prompt(prompt))
+            text = json.dumps(reply(prompt))
         elif item.kind == "timeout":
             raise TimeoutError("fake model: request timed out")
         elif item.kind == "error":
             raise RuntimeError("fake model: upstream error")
         else:
-            text = _faulty(item.kind, grade_prompt(prompt))
+            text = _faulty(item.kind, reply(prompt))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])

@@ -37,9 +37,10 @@ def import_questions(
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
 ) -> None:
-    """Import a question list; missing key points and model answers are drafted from the
-    reference material and marked draft until approved (`interviewer bank approve ID`)."""
-    from interviewer.bank_admin import draft_question, parse_question_list
+    """Import a question list; missing key points and model answers are drafted (by the LLM
+    when one is configured, else from the reference material) and marked draft until approved
+    (`interviewer bank approve ID`)."""
+    from interviewer.bank_admin import build_drafter, draft_question, parse_question_list
     from interviewer.knowledge.index import ensure_ingested
 
     try:
@@ -52,10 +53,16 @@ def import_questions(
     editor = _editor(settings)
     imported = parse_question_list(content, file.name)
     retriever = ensure_ingested(settings)
+    drafter = build_drafter(settings)
     ids = editor.next_ids(len(imported))
     questions = [
         draft_question(
-            q, question_id=q.id or ids[i], retriever=retriever, topic=topic, difficulty=difficulty
+            q,
+            question_id=q.id or ids[i],
+            retriever=retriever,
+            topic=topic,
+            difficulty=difficulty,
+            drafter=drafter,
         )
         for i, q in enumerate(imported)
     ]
@@ -66,6 +73,8 @@ def import_questions(
     else:
         for q in questions:
             typer.echo(f"{q.id} [{q.status}] {q.text}")
+            if q.draft_note:
+                typer.echo(f"    ({q.draft_note})")
             for point in q.key_points:
                 typer.echo(f"    - {point}")
     verb = "Added" if apply else "Would add"
@@ -83,7 +92,7 @@ def drafts() -> None:
     """List questions still marked draft."""
     for q in _editor(Settings()).load().questions:
         if q.status == "draft":
-            typer.echo(f"{q.id}\t{q.text}")
+            typer.echo(f"{q.id}\t{q.drafted_by or 'edited'}\t{q.text}")
 
 
 @bank_app.command("approve")

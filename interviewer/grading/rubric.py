@@ -84,10 +84,20 @@ def load_rubric(prompts_dir: Path) -> Rubric:
     return rubric
 
 
+# The files a grade depends on: the rubric and the grading prompts (``grade_*.md``, loaded by
+# ``interviewer.grading.judge``). Other prompts in the folder (e.g. ``draft_question.md`` for
+# question-bank drafts) must not change the version recorded on grades.
+GRADING_PROMPT_GLOBS = ("rubric.yaml", "grade_*")
+
+
 def prompt_version(prompts_dir: Path) -> str:
-    """Hash of every file in the prompts folder: recorded on each grade."""
+    """Hash of the files the graders use (``rubric.yaml``, ``grade_*``): recorded on each grade.
+
+    Editing any other prompt file leaves the version, and so the grade cache, unchanged.
+    """
+    files = {path for pattern in GRADING_PROMPT_GLOBS for path in prompts_dir.glob(pattern)}
     digest = hashlib.sha256()
-    for path in sorted(prompts_dir.rglob("*")):
+    for path in sorted(files):
         if path.is_file():
             digest.update(path.relative_to(prompts_dir).as_posix().encode())
             digest.update(path.read_bytes())
