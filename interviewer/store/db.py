@@ -2,18 +2,20 @@
 
 SQLite (the default, a file in the data directory) runs in WAL mode with a busy timeout so the
 web app's threads and a second process can read while one writes; PostgreSQL is the same code
-with a ``postgresql+psycopg://`` URL. Alembic migrations run programmatically at start-up.
+with a ``postgresql+psycopg://`` URL. Alembic migrations run programmatically at start-up; when
+the database is already at the newest revision, a one-row query says so and Alembic (half a
+second to import) is not loaded at all.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -78,6 +80,12 @@ def upgrade(engine: Engine) -> None:
     Raises:
         StoreError: The database cannot be reached or the migration failed.
     """
+    with store_errors("reading the schema version"), engine.connect() as connection:
+        if _at_head(connection):
+            return
+    from alembic import command
+    from alembic.config import Config
+
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(ALEMBIC_INI.with_name("migrations")))
     with store_errors("migrating the database"), engine.begin() as connection:
@@ -87,6 +95,59 @@ def upgrade(engine: Engine) -> None:
             )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _at_head(connection: Connection) -> bool:
+    """Whether the database's Alembic revision is the single head of the migration files."""
+    heads = _head_revisions()
+    if len(heads) != 1 or not inspect(connection).has_table("alembic_version"):
+        return False
+    rows: list[str] = list(
+        connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    )
+    return set(rows) == heads
+
+
+@cache
+def _head_revisions() -> frozenset[str]:
+    """Revision ids that no other revision builds on, read from the migration files.
+
+    Hand-written so start-up need not import Alembic: the ``revision`` and ``down_revision``
+    assignments are literals (the Alembic template), read with :mod:`ast`. An empty set means
+    the files could not be read this way, and callers fall back to Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(ALEMBIC_INI.with_name("migrations").joinpath("versions").glob("*.py")):
+        values = _literal_assignments(path)
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str):
+            return frozenset()
+        revisions.add(revision)
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(str(item) for item in down)
+        elif down is not None:
+            return frozenset()
+    return frozenset(revisions - parents)
+
+
+def _literal_assignments(path: Path) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target: ast.expr | None = None
+        value: ast.expr | None = None
+        if isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        if isinstance(target, ast.Name) and value is not None:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                continue
+    return values
 
 
 def open_database(settings: Settings) -> Engine:
