@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import random
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from matplotlib.ticker import MaxNLocator
 
 from interviewer.calibration import CalibrationResult, QuestionStats
-from interviewer.reports.charts import figure_svg
+from interviewer.reports.charts import figure_svg, pyplot
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["agreement_chart", "histograms_chart", "render_calibration_html", "scatter_chart"]
 
@@ -35,7 +37,7 @@ def scatter_chart(result: CalibrationResult) -> str:
     if not pairs:
         return ""
     rng = random.Random(0)  # jitter only separates overlapping dots; fixed seed, same picture
-    fig, ax = plt.subplots(figsize=(4.2, 4.0))
+    fig, ax = pyplot().subplots(figsize=(4.2, 4.0))
     ax.plot([0, 5], [0, 5], color="#aab7b8", linestyle="--", linewidth=1, label="perfect agreement")
     ax.scatter(
         [h + rng.uniform(-0.08, 0.08) for h, _ in pairs],
@@ -61,7 +63,7 @@ def agreement_chart(questions: list[QuestionStats]) -> str:
     rows = [q for q in questions if q.mae is not None]
     if not rows:
         return ""
-    fig, ax = plt.subplots(figsize=(max(4.5, 0.7 * len(rows) + 1.8), 3.0))
+    fig, ax = pyplot().subplots(figsize=(max(4.5, 0.7 * len(rows) + 1.8), 3.0))
     xs = range(len(rows))
     ax.bar(
         [x - 0.2 for x in xs],
@@ -99,7 +101,9 @@ def histograms_chart(questions: list[QuestionStats]) -> str:
         return ""
     cols = min(4, len(rows))
     lines = math.ceil(len(rows) / cols)
-    fig, axes = plt.subplots(
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = pyplot().subplots(
         lines, cols, figsize=(2.1 * cols, 1.7 * lines), squeeze=False, sharey=False
     )
     for ax, q in zip(axes.flat, rows, strict=False):
@@ -151,7 +155,7 @@ def _verdict(result: CalibrationResult) -> str:
     return text + "The grader disagrees with the team more than the team disagrees with itself."
 
 
-def _tidy(ax: plt.Axes) -> None:
+def _tidy(ax: Axes) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="y", color=_GRID, linewidth=0.8)

@@ -9,34 +9,55 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
+from interviewer.reports.data import CriterionRow, QuestionRow, TrendPoint
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from interviewer.reports.data import CriterionRow, QuestionRow, TrendPoint  # noqa: E402
-
-__all__ = ["criteria_chart", "figure_svg", "questions_chart", "score_color", "trend_chart"]
+__all__ = [
+    "criteria_chart",
+    "figure_svg",
+    "pyplot",
+    "questions_chart",
+    "score_color",
+    "trend_chart",
+]
 
 # One palette for charts, HTML and PDF: red < 2, amber < 3.5, green otherwise.
 _RED, _AMBER, _GREEN, _GREY = "#c0392b", "#d68910", "#1e8449", "#aab7b8"
 _INK, _GRID = "#2c3e50", "#e5e8e8"
 
-plt.rcParams.update(
-    {
-        "font.family": "DejaVu Sans",
-        "font.size": 9,
-        "axes.edgecolor": _GRID,
-        "axes.labelcolor": _INK,
-        "xtick.color": _INK,
-        "ytick.color": _INK,
-        "svg.fonttype": "none",  # keep text as text: searchable in the PDF, smaller files
-        "svg.hashsalt": "interviewer",  # deterministic element ids
-    }
-)
+
+@cache
+def pyplot() -> ModuleType:
+    """``matplotlib.pyplot`` on the Agg backend with the report style, imported on first use.
+
+    matplotlib costs a quarter of a second to import, so the web app loads it with the first
+    chart rather than at start-up.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.edgecolor": _GRID,
+            "axes.labelcolor": _INK,
+            "xtick.color": _INK,
+            "ytick.color": _INK,
+            "svg.fonttype": "none",  # keep text as text: searchable in the PDF, smaller files
+            "svg.hashsalt": "interviewer",  # deterministic element ids
+        }
+    )
+    return plt
 
 
 def score_color(score: float | None) -> str:
@@ -54,7 +75,7 @@ def figure_svg(fig: Figure) -> str:
     """Serialize a figure to an inline ``<svg>`` element and close it."""
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
+    pyplot().close(fig)
     svg = buffer.getvalue()
     # Drop the XML prolog and DOCTYPE: the SVG is embedded in HTML.
     svg = svg[svg.index("<svg") :]
@@ -65,7 +86,7 @@ def criteria_chart(criteria: Sequence[CriterionRow]) -> str:
     """Horizontal bars: mean score per rubric criterion (not assessed ones drawn as a note)."""
     if not any(c.score is not None for c in criteria):
         return ""
-    fig, ax = plt.subplots(figsize=(4.6, 2.6))
+    fig, ax = pyplot().subplots(figsize=(4.6, 2.6))
     names = [c.criterion.capitalize() for c in criteria][::-1]
     values = [c.score or 0.0 for c in criteria][::-1]
     colors = [score_color(c.score) for c in criteria][::-1]
@@ -90,7 +111,7 @@ def questions_chart(questions: Sequence[QuestionRow]) -> str:
     if not questions:
         return ""
     width = max(4.6, min(9.0, 0.45 * len(questions) + 1.5))
-    fig, ax = plt.subplots(figsize=(width, 2.6))
+    fig, ax = pyplot().subplots(figsize=(width, 2.6))
     labels = [f"Q{q.number}" for q in questions]
     values = [q.score if q.score is not None else 0.0 for q in questions]
     bars = ax.bar(labels, values, color=[score_color(q.score) for q in questions], width=0.6)
@@ -114,7 +135,7 @@ def trend_chart(trend: Sequence[TrendPoint]) -> str:
     points = [p for p in trend if p.overall is not None]
     if len(points) < 2:
         return ""
-    fig, ax = plt.subplots(figsize=(6.2, 2.4))
+    fig, ax = pyplot().subplots(figsize=(6.2, 2.4))
     xs = list(range(1, len(points) + 1))
     ys = [p.overall or 0.0 for p in points]
     ax.plot(xs, ys, color=_INK, marker="o", linewidth=1.6, markersize=5)
@@ -142,7 +163,7 @@ def _attempt_label(index: int, point: TrendPoint) -> str:
     return f"#{index}\n{date}" if date else f"#{index}"
 
 
-def _score_axis(ax: plt.Axes, *, horizontal: bool) -> None:
+def _score_axis(ax: Axes, *, horizontal: bool) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if horizontal:
