@@ -493,8 +493,9 @@ def run_backend(
             "turns": len(latencies),
             "errors": len(errors),
             "error_samples": sorted(set(errors))[:5],
-            "lost": stored["lost"] + sum(answers - r.acknowledged for r in results if r.errors),
+            "lost": stored["lost"],  # acknowledged by the app, missing from the database
             "acknowledged_answers": sum(r.acknowledged for r in results),
+            "not_acknowledged": sessions * answers - sum(r.acknowledged for r in results),
             **stored,
             "p50_ms": _percentile(latencies, 0.50),
             "p95_ms": _percentile(latencies, 0.95),
