@@ -354,3 +354,35 @@ def test_build_drafter_follows_the_grader_settings(settings: Settings):
     )
     with pytest.raises(ConfigError, match="INTERVIEWER_ALLOW_REMOTE"):
         build_drafter(remote)
+
+
+def test_cli_bank_import_drafts_with_the_configured_llm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from interviewer.cli import app
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "questions.yaml").write_text(
+        "questions:\n  - {id: q01, text: 'What is a GAN?', topic: b, difficulty: 1, "
+        "key_points: [Two networks]}\n",
+        encoding="utf-8",
+    )
+    (knowledge / "wgan.md").write_text(
+        "# WGAN\n\nThe Wasserstein GAN critic measures the Earth Mover distance between the real "
+        "and generated distributions. The Wasserstein critic must be 1-Lipschitz, enforced by a "
+        "gradient penalty. The Wasserstein GAN critic gives useful gradients when the "
+        "distributions do not overlap.\n",
+        encoding="utf-8",
+    )
+    listing = tmp_path / "list.md"
+    listing.write_text("1. What does the Wasserstein GAN critic measure?\n", encoding="utf-8")
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    monkeypatch.setenv("INTERVIEWER_GRADER", "llm")
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
+    runner = CliRunner()
+    applied = runner.invoke(app, ["bank", "import", str(listing), "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "(Drafted by LLM fake from wgan.md" in applied.stdout
+    assert runner.invoke(app, ["bank", "drafts"]).stdout.startswith("q02\tllm:fake\t")
