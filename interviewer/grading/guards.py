@@ -26,7 +26,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -324,12 +323,11 @@ def _stems(text: str) -> set[str]:
     return {w[:6] for w in words if len(w) >= 3 and w not in _STOP}
 
 
-@lru_cache(maxsize=1)
 def _unigrams() -> dict[str, float]:
-    import wordsegment
+    # One thread-safe load per process, shared with document normalization.
+    from interviewer.knowledge.normalize import word_counts
 
-    wordsegment.load()
-    return dict(wordsegment.UNIGRAMS)
+    return word_counts()
 
 
 def _common(token: str) -> bool:

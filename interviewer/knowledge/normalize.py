@@ -28,12 +28,13 @@ Every accepted piece is a known word, so a second pass changes nothing (idempote
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 
 import ftfy
 import wordsegment
 
-__all__ = ["normalize_text", "split_glued"]
+__all__ = ["normalize_text", "split_glued", "word_counts"]
 
 # The N most frequent corpus words act as function words ("the", "of", "in", "and", ...).
 _FREQUENT_RANK = 100
@@ -240,7 +241,20 @@ def _frequent_words() -> frozenset[str]:
     return frozenset(ranked[:_FREQUENT_RANK])
 
 
-@cache
+_LOAD_LOCK = threading.Lock()
+
+
+def word_counts() -> dict[str, float]:
+    """wordsegment's unigram counts, loaded once per process and only when needed.
+
+    ``wordsegment.load()`` reads ~10 MB; the lock keeps concurrent first users (the app grades
+    several answers at once) from each loading it, which ``functools.cache`` does not prevent.
+    """
+    with _LOAD_LOCK:
+        if not wordsegment.UNIGRAMS:
+            wordsegment.load()
+    return wordsegment.UNIGRAMS
+
+
 def _load() -> None:
-    # wordsegment.load() reads ~10 MB of counts: once per process, and only when needed.
-    wordsegment.load()
+    word_counts()

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from interviewer.errors import SessionError
@@ -527,10 +528,15 @@ class Repository:
         found = db.scalars(select(CandidateRow.id).where(CandidateRow.name == name)).first()
         if found is not None:
             return found
-        row = CandidateRow(name=name, created_at=now)
-        db.add(row)
-        db.flush()
-        return row.id
+        # Two sessions started at once under the same new name race to insert it: the loser's
+        # insert fails on the unique name inside a savepoint, and it takes the winner's row.
+        try:
+            with db.begin_nested():
+                row = CandidateRow(name=name, created_at=now)
+                db.add(row)
+            return row.id
+        except IntegrityError:
+            return db.scalars(select(CandidateRow.id).where(CandidateRow.name == name)).one()
 
     def _candidate_name(self, db: Session, row: SessionRow) -> str | None:
         if row.candidate_id is None:

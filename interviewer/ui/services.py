@@ -71,6 +71,9 @@ class Services:
         """
 
         def _run() -> None:
+            from interviewer.knowledge.normalize import word_counts
+
+            word_counts()  # the answer guards need them; load once before the first answers
             try:
                 from interviewer.knowledge.index import ensure_ingested
 
