@@ -19,7 +19,7 @@ from interviewer.bank_admin import (
     draft_question,
     parse_question_list,
 )
-from interviewer.chat import FakeChatModel
+from interviewer.chat import FakeChatModel, FakeFault
 from interviewer.errors import BankError, ConfigError, InputError
 from interviewer.retrieval import RetrievedChunk
 from interviewer.settings import Settings
@@ -386,3 +386,12 @@ def test_cli_bank_import_drafts_with_the_configured_llm(
     assert applied.exit_code == 0, applied.output
     assert "(Drafted by LLM fake from wgan.md" in applied.stdout
     assert runner.invoke(app, ["bank", "drafts"]).stdout.startswith("q02\tllm:fake\t")
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "missing_fields", "out_of_range", "prose"])
+def test_draft_with_llm_recovers_from_each_fake_fault(kind: str):
+    chat = FakeChatModel(script=[FakeFault(kind=kind)])
+    question = draft_question(
+        WGAN_QUESTION, question_id="q90", retriever=NotesRetriever(), drafter=_drafter(chat)
+    )
+    assert len(chat.calls) == 2 and question.drafted_by == "llm:fake"

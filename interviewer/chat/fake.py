@@ -208,6 +208,8 @@ def draft_prompt(prompt: str) -> dict[str, Any]:
 def _faulty(kind: FaultKind, good: dict[str, Any]) -> str:
     """The raw reply text of a scripted fault, derived from the good reply."""
     text = json.dumps(good)
+    if "criteria" not in good and kind in ("out_of_range", "bad_quotes"):
+        kind = "missing_fields"  # a draft reply has no scores or quotes to corrupt
     if kind == "malformed_json":
         return text.replace('"', "'", 6)
     if kind == "truncated_json":
@@ -217,7 +219,8 @@ def _faulty(kind: FaultKind, good: dict[str, Any]) -> str:
             crit["score"] = 9 if i % 2 == 0 else -2
         return json.dumps(good)
     if kind == "missing_fields":
-        return json.dumps({k: v for k, v in good.items() if k not in ("criteria", "feedback")})
+        dropped = ("criteria", "feedback", "model_answer")
+        return json.dumps({k: v for k, v in good.items() if k not in dropped})
     if kind == "bad_quotes":
         for v in good["key_points"]:
             v["verdict"], v["quote"] = "covered", "a sentence the candidate never wrote"
