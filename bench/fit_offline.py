@@ -45,7 +45,7 @@ from interviewer.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"
 DATASETS = ("saf_en", "scientsbank_2way", "beetle")
-WEIGHTS = (0.6, 0.8, 1.0)
+WEIGHTS = (0.3, 0.45, 0.6, 0.8, 1.0)
 WHOLE = (0.0, 0.25, 0.5, 0.75)
 PARTLY = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 COVERED = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)

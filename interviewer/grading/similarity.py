@@ -22,8 +22,9 @@ Criteria, honestly limited to what such features can measure:
   negation or an antonym the key point does not have); then it is scored low and the key point
   is named.
 
-The weights ``w``, ``b``, the verdict thresholds and the depth map are fitted by ``bench/fit_offline.py`` on
-the train splits of the development data and stored in ``grading/data/offline_params.json``.
+The weights ``w``, ``b``, the verdict thresholds and the depth map are fitted by
+``bench/fit_offline.py`` on the train splits of the development data and stored in
+``grading/data/offline_params.json``.
 Stemming is a small hand-written suffix stripper (a stemming library would add a dependency
 for five rules).
 """
@@ -503,10 +504,17 @@ class SimilarityGrader:
         nonempty = [i for i, t in enumerate(prep.span_texts) if t]
         span_vecs[nonempty] = vecs[n_kp:-1]
         cos = np.clip(kp_vecs @ span_vecs.T, 0.0, 1.0)
-        span_stems = [set(content_stems(s)) - prep.question_stems for s in prep.spans]
+        full_stems = [set(content_stems(s)) for s in prep.spans]
         lex = np.zeros((n_kp, n_span), dtype=np.float32)
         for i, kp in enumerate(prep.key_points):
-            kp_stems = set(content_stems(kp)) - prep.question_stems or set(content_stems(kp))
+            kp_stems = set(content_stems(kp)) - prep.question_stems
+            if kp_stems:
+                span_stems = [stems - prep.question_stems for stems in full_stems]
+            else:
+                # A key point made only of question words (common when a one-sentence reference
+                # restates the question) is compared whole with whole spans: with the question's
+                # words removed on one side only, it could never match at all.
+                kp_stems, span_stems = set(content_stems(kp)), full_stems
             for j, stems in enumerate(span_stems):
                 lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
         # The whole answer as the normalized mean of its spans' vectors: embedding a long answer
