@@ -15,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from interviewer.bank import Question, bank_path
-from interviewer.bank_admin import BankEditor, draft_question, parse_question_list
+from interviewer.bank_admin import BankEditor, build_drafter, draft_question, parse_question_list
 from interviewer.errors import InterviewerError
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
@@ -160,12 +160,14 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             imported = parse_question_list(content, Path(path).name)
             ids = _editor(services).next_ids(len(imported))
             retriever = _retriever(services)
+            drafter = build_drafter(services.settings)  # None without an LLM: extraction
             drafted = [
                 draft_question(
                     q,
                     question_id=q.id or ids[i],
                     retriever=retriever,
                     topic=topic.strip() or "imported",
+                    drafter=drafter,
                 )
                 for i, q in enumerate(imported)
             ]
@@ -173,7 +175,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             raise gr.Error("The file is not UTF-8 text: save it as UTF-8.") from None
         except InterviewerError as exc:
             raise gr.Error(esc(str(exc))) from None
-        rows = [[q.id, q.status, q.text, " • ".join(q.key_points)] for q in drafted]
+        rows = [[q.id, _draft_state(q), q.text, " • ".join(q.key_points)] for q in drafted]
         drafts = sum(q.status == "draft" for q in drafted)
         note = (
             f"{len(drafted)} question(s) read; {drafts} with drafted key points or model "
@@ -202,7 +204,8 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             return [gr.update()] * 6
         q = services.bank.get(question_id)
         state = (
-            "**Draft**: review the key points and model answer, then approve."
+            f"**Draft** ({esc(_draft_state(q))}): review the key points and model answer, "
+            "then approve."
             if q.status == "draft"
             else "Approved."
         )
@@ -330,3 +333,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "document"
+
+
+def _draft_state(q: Question) -> str:
+    """How a question's key points and model answer were made, in the team's words."""
+    if q.status != "draft":
+        return q.status
+    how = {"extracted": "extracted from the references", "answer": "from the given answer"}
+    made = how.get(q.drafted_by or "", (q.drafted_by or "").replace("llm:", "written by LLM "))
+    note = f"; {q.draft_note}" if q.draft_note else ""
+    return f"draft, {made}{note}" if made else f"draft{note}"
