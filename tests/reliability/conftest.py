@@ -7,18 +7,12 @@ counted there, so "at most 4 attempts per answer" is checked where the requests 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from gradio_client import Client
 from pydantic import SecretStr
+from ui.conftest import AppServer
 
 from interviewer.chat.server import FakeOpenAIServer
 from interviewer.settings import PROJECT_ROOT, Settings
@@ -78,76 +72,25 @@ def llm_settings(settings: Settings, llm: FakeOpenAIServer) -> Settings:
     )
 
 
-class RunningApp:
-    """``python app.py`` on a free loopback port with its log captured.
-
-    It has a known fake LLM key and team password, so tests can look for them where they
-    must never appear (pages, API replies, logs).
-    """
-
-    def __init__(self, root: Path, llm_url: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.root = root
-        self.log = root / "app.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
-        env.update(
-            GRADIO_SERVER_NAME="127.0.0.1",
-            GRADIO_SERVER_PORT=str(self.port),
-            GRADIO_ANALYTICS_ENABLED="False",
-            HF_HUB_OFFLINE="1",
-            ANONYMIZED_TELEMETRY="False",
-            INTERVIEWER_DATA_DIR=str(root / "data"),
-            INTERVIEWER_MODELS_DIR=str(PROJECT_ROOT / "models"),
-            INTERVIEWER_GRADER="llm",
-            INTERVIEWER_LLM_BASE_URL=llm_url,
-            INTERVIEWER_LLM_API_KEY=LLM_KEY,
-            INTERVIEWER_LLM_MODEL="fake-grader",
-            INTERVIEWER_ADMIN_PASSWORD=TEAM_PASSWORD,
-        )
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(PROJECT_ROOT / "app.py")],
-                cwd=root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the app exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"the app did not answer within 90 s:\n{self.log.read_text()[-3000:]}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 @pytest.fixture(scope="session")
 def running_app(
     tmp_path_factory: pytest.TempPathFactory, llm_server: FakeOpenAIServer
-) -> Iterator[RunningApp]:
-    running = RunningApp(tmp_path_factory.mktemp("secure-app"), llm_server.url)
+) -> Iterator[AppServer]:
+    """``python app.py`` with a known fake LLM key and team password, its log kept beside it.
+
+    Tests look for the key and the password where they must never appear (pages, API replies,
+    logs).
+    """
+    root = tmp_path_factory.mktemp("secure-app")
+    running = AppServer(root / "data", llm_server.url, log=root / "app.log", startup_timeout=90)
+    running.env.update(
+        {"INTERVIEWER_LLM_API_KEY": LLM_KEY, "INTERVIEWER_ADMIN_PASSWORD": TEAM_PASSWORD}
+    )
+    running.start()
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def client(running_app: RunningApp) -> Client:
+def client(running_app: AppServer) -> Client:
     return Client(running_app.url, verbose=False)

@@ -227,7 +227,7 @@ def test_llm_app_says_saved_not_graded_then_regrade_fills_in_the_report(
     assert "1 pending" in before or "pending" in before.lower()
 
     llm.requests.clear()
-    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(running_app.root / "data"))
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(running_app.data_dir))
     monkeypatch.setenv("INTERVIEWER_GRADER", "llm")
     monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", llm.url)
     monkeypatch.setenv("INTERVIEWER_LLM_API_KEY", LLM_KEY)

@@ -19,6 +19,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from pydantic import SecretStr
 from typer.testing import CliRunner
+from ui.conftest import AppServer
 
 from interviewer.bank import load_default_bank
 from interviewer.cli import app as cli
@@ -27,7 +28,7 @@ from interviewer.grading.service import build_grading_service
 from interviewer.settings import Settings
 from interviewer.store import Repository, open_database
 
-from .conftest import LLM_KEY, STRONG, TEAM_PASSWORD, RunningApp
+from .conftest import LLM_KEY, STRONG, TEAM_PASSWORD
 
 runner = CliRunner()
 
@@ -122,7 +123,7 @@ def test_security_wrong_team_password_lists_no_sessions(client: Client, ada_sess
 
 
 def test_security_team_state_cannot_be_forged_over_http(
-    running_app: RunningApp, ada_session: str
+    running_app: AppServer, ada_session: str
 ) -> None:
     """Posting ``True`` into the sign-in state's slot is ignored: State lives on the server."""
     config = httpx.get(f"{running_app.url}/config").json()
@@ -158,7 +159,7 @@ def test_security_team_state_cannot_be_forged_over_http(
 
 
 def test_security_uploads_over_the_size_limit_are_refused(
-    running_app: RunningApp, tmp_path: Path
+    running_app: AppServer, tmp_path: Path
 ) -> None:
     big = tmp_path / "scores.csv"
     with big.open("wb") as handle:
@@ -174,7 +175,7 @@ def test_security_uploads_over_the_size_limit_are_refused(
 
 
 def test_security_upload_name_cannot_traverse_out_of_the_upload_folder(
-    running_app: RunningApp,
+    running_app: AppServer,
 ) -> None:
     response = httpx.post(
         f"{running_app.url}/gradio_api/upload",
@@ -193,7 +194,7 @@ def test_security_upload_name_cannot_traverse_out_of_the_upload_folder(
 
 
 def test_security_llm_key_and_team_password_never_reach_the_browser(
-    running_app: RunningApp, client: Client, ada_session: str
+    running_app: AppServer, client: Client, ada_session: str
 ) -> None:
     pages = [
         httpx.get(running_app.url + path, timeout=30).text
@@ -209,7 +210,7 @@ def test_security_llm_key_and_team_password_never_reach_the_browser(
 
 
 def test_security_app_log_holds_no_secret(
-    running_app: RunningApp, client: Client, ada_session: str
+    running_app: AppServer, client: Client, ada_session: str
 ) -> None:
     client.predict("wrong " + TEAM_PASSWORD[:4], api_name="/sign_in_2")
     log = running_app.log.read_text(errors="replace")
@@ -249,7 +250,7 @@ def test_security_store_and_grading_errors_name_no_secret(llm_settings: Settings
 
 
 def test_security_reports_hold_no_secret(
-    running_app: RunningApp, client: Client, ada_session: str
+    running_app: AppServer, client: Client, ada_session: str
 ) -> None:
     outputs = client.predict(session_id=ada_session, known=[], api_name="/show_1")
     paths = [o["value"] for o in outputs if isinstance(o, dict) and o.get("value")]

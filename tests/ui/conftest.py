@@ -46,11 +46,19 @@ def _free_port() -> int:
 class AppServer:
     """``python app.py`` as a subprocess that can be stopped and started on the same data."""
 
-    def __init__(self, data_dir: Path, llm_url: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        llm_url: str,
+        *,
+        log: Path = ARTIFACTS / "app.log",  # kept after the run for diagnosis
+        startup_timeout: float = 60,
+    ) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
-        self.log = ARTIFACTS / "app.log"  # kept after the run for diagnosis
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log = log
+        self.startup_timeout = startup_timeout
+        log.parent.mkdir(parents=True, exist_ok=True)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")},
             "GRADIO_SERVER_NAME": "127.0.0.1",
@@ -82,7 +90,7 @@ class AppServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -94,7 +102,10 @@ class AppServer:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"the app did not answer within 60 s; see {self.log}")
+        raise RuntimeError(
+            f"the app did not answer within {self.startup_timeout:g} s; see {self.log}:\n"
+            f"{self.log.read_text()[-3000:]}"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
