@@ -11,10 +11,21 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from collections.abc import Callable, Sequence
+
+import gradio as gr
+from gradio.blocks import Block
 
 from interviewer.settings import Settings
 
-__all__ = ["LOCKOUT_SECONDS", "MAX_FAILURES", "check_password", "team_pages_enabled"]
+__all__ = [
+    "LOCKOUT_SECONDS",
+    "MAX_FAILURES",
+    "check_password",
+    "render_sign_in",
+    "team_pages_enabled",
+    "wire_sign_in",
+]
 
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
@@ -51,3 +62,32 @@ def check_password(settings: Settings, attempt: str) -> tuple[bool, str]:
             return True, "Signed in as the hiring team."
         _failures.append(now)
     return False, "Wrong password."
+
+
+def render_sign_in(prefix: str, *, enabled: bool) -> tuple[gr.Textbox, gr.Button]:
+    """Lay out the team password box and its Sign in button (inside an open ``gr.Row``).
+
+    Args:
+        prefix: Start of the element ids (``<prefix>-password``, ``<prefix>-sign-in``).
+        enabled: Whether a team password is configured; without one both stay disabled.
+    """
+    password = gr.Textbox(
+        label="Team password",
+        type="password",
+        scale=3,
+        elem_id=f"{prefix}-password",
+        interactive=enabled,
+    )
+    sign_in = gr.Button("Sign in", scale=1, elem_id=f"{prefix}-sign-in", interactive=enabled)
+    return password, sign_in
+
+
+def wire_sign_in(
+    password: gr.Textbox,
+    sign_in: gr.Button,
+    handler: Callable[[str], tuple[object, ...]],
+    outputs: Sequence[Block],
+) -> None:
+    """Run ``handler`` on the typed password when Sign in is clicked or Enter is pressed."""
+    for trigger in (sign_in.click, password.submit):
+        trigger(handler, [password], list(outputs), concurrency_limit=2)

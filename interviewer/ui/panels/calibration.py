@@ -28,7 +28,12 @@ from interviewer.reports.calibration import (
     scatter_chart,
 )
 from interviewer.ui.panels import bank as bank_panel
-from interviewer.ui.panels._access import check_password, team_pages_enabled
+from interviewer.ui.panels._access import (
+    check_password,
+    render_sign_in,
+    team_pages_enabled,
+    wire_sign_in,
+)
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
@@ -88,14 +93,7 @@ def render(services: Services) -> CalibrationPanel:
     """Lay out the Calibration tab (inside an open ``gr.Tab``)."""
     enabled = team_pages_enabled(services.settings)
     with gr.Row(equal_height=True, elem_id="calibration-login"):
-        password = gr.Textbox(
-            label="Team password",
-            type="password",
-            scale=3,
-            elem_id="calibration-password",
-            interactive=enabled,
-        )
-        sign_in = gr.Button("Sign in", scale=1, elem_id="calibration-sign-in", interactive=enabled)
+        password, sign_in = render_sign_in("calibration", enabled=enabled)
     sign_in_status = gr.Markdown(
         "For the hiring team: sign in to calibrate the grader."
         if enabled
@@ -309,9 +307,9 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         ]
 
     bank_panel.wire(panel.bank, services, panel.team)
-    login_outputs = [panel.sign_in_status, panel.team, panel.content]
-    panel.sign_in.click(sign_in, [panel.password], login_outputs, concurrency_limit=2)
-    panel.password.submit(sign_in, [panel.password], login_outputs, concurrency_limit=2)
+    wire_sign_in(
+        panel.password, panel.sign_in, sign_in, [panel.sign_in_status, panel.team, panel.content]
+    )
     panel.run.click(
         run,
         [panel.upload, panel.repeat, panel.include_sessions, panel.team],

@@ -17,7 +17,12 @@ import gradio as gr
 
 from interviewer.errors import InterviewerError
 from interviewer.reports import FORMATS, ReportData, build_report, render_html, render_report
-from interviewer.ui.panels._access import check_password, team_pages_enabled
+from interviewer.ui.panels._access import (
+    check_password,
+    render_sign_in,
+    team_pages_enabled,
+    wire_sign_in,
+)
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
@@ -159,14 +164,7 @@ def render(services: Services) -> ReportPanel:
             else "Set INTERVIEWER_ADMIN_PASSWORD on the server to enable this."
         )
         with gr.Row(equal_height=True):
-            password = gr.Textbox(
-                label="Team password",
-                type="password",
-                scale=3,
-                elem_id="report-password",
-                interactive=enabled,
-            )
-            sign_in = gr.Button("Sign in", scale=1, elem_id="report-sign-in", interactive=enabled)
+            password, sign_in = render_sign_in("report", enabled=enabled)
         sign_in_status = gr.Markdown(elem_id="report-sign-in-status")
         everyone = gr.Dropdown(
             label="All sessions", choices=[], visible=False, elem_id="report-everyone"
@@ -245,17 +243,8 @@ def wire(panel: ReportPanel, services: Services) -> None:
     panel.show.click(show, inputs, outputs, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
-    panel.sign_in.click(
-        sign_in,
-        [panel.password],
-        [panel.sign_in_status, panel.team, panel.everyone],
-        concurrency_limit=2,
-    )
-    panel.password.submit(
-        sign_in,
-        [panel.password],
-        [panel.sign_in_status, panel.team, panel.everyone],
-        concurrency_limit=2,
+    wire_sign_in(
+        panel.password, panel.sign_in, sign_in, [panel.sign_in_status, panel.team, panel.everyone]
     )
 
 
