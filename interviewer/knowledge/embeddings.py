@@ -22,6 +22,8 @@ __all__ = ["MAX_WORDPIECES", "Embedder", "FakeEmbedder", "MiniLMEmbedder", "Open
 
 # all-MiniLM-L6-v2 was trained with 256 word pieces (incl. [CLS]/[SEP]); longer input is cut.
 MAX_WORDPIECES = 256
+# Padded word pieces per ONNX call: enough for 32 sentences of 64 pieces, or 8 full chunks.
+MAX_BATCH_TOKENS = 2048
 Vectors = NDArray[np.float32]
 
 
@@ -60,12 +62,12 @@ class MiniLMEmbedder:
             )
         except Exception as exc:  # foreign errors enter here
             raise ConfigError(f"Could not load the embedding model from {model}: {exc}") from exc
-        # The shipped tokenizer.json pads and truncates to 128; we want the model's real limit
-        # and padding to the longest input of each batch.
+        # The shipped tokenizer.json pads and truncates to 128; we want the model's real limit,
+        # and we pad ourselves, to the longest input of each batch (see `embed`).
         self._tokenizer.enable_truncation(MAX_WORDPIECES)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()
         self._batch_size = batch_size
-        self._lock = threading.Lock()  # tokenizers' padding state is not thread-safe
+        self._lock = threading.Lock()  # the tokenizer's truncation state is not thread-safe
 
     def count_wordpieces(self, text: str) -> int:
         """Word pieces of ``text`` including [CLS] and [SEP], before truncation."""
@@ -77,21 +79,43 @@ class MiniLMEmbedder:
                 self._tokenizer.enable_truncation(MAX_WORDPIECES)
 
     def embed(self, texts: list[str]) -> Vectors:
-        """Embed texts in batches (sorted by length so padding stays small)."""
+        """Embed texts in batches of similar length, so padding stays small.
+
+        Texts are tokenized once, sorted by length and grouped so that a batch never holds more
+        than ``batch_size`` texts or ``MAX_BATCH_TOKENS`` padded word pieces: one long text (a
+        reference answer) then no longer pads twenty short answer sentences to 256 pieces.
+        """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            idx = order[start : start + self._batch_size]
-            out[idx] = self._embed_batch([texts[i] for i in idx])
-        return out
-
-    def _embed_batch(self, texts: list[str]) -> Vectors:
         with self._lock:
             encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx in self._batches(order, [len(e.ids) for e in encodings]):
+            out[idx] = self._run([encodings[i].ids for i in idx])
+        return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:  # ascending length: the newest item is the batch's longest
+            too_many = len(current) >= self._batch_size
+            too_long = (len(current) + 1) * lengths[i] > MAX_BATCH_TOKENS
+            if current and (too_many or too_long):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
+
+    def _run(self, id_lists: list[list[int]]) -> Vectors:
+        longest = max(len(ids) for ids in id_lists)
+        ids = np.zeros((len(id_lists), longest), dtype=np.int64)  # [PAD] is id 0 in BERT vocab
+        mask = np.zeros_like(ids)
+        for row, seq in enumerate(id_lists):
+            ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
