@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer
+from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer, open_tab
 
 from interviewer.settings import PROJECT_ROOT
 
@@ -69,12 +69,7 @@ def chromium() -> Iterator[Browser]:
 def tab(chromium: Browser, team_app) -> Iterator[Page]:
     server, _ = team_app
     context = chromium.new_context(viewport={"width": 1360, "height": 1100}, accept_downloads=True)
-    page = context.new_page()
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs  # type: ignore[attr-defined]
-    page.goto(server.url, wait_until="domcontentloaded")
-    yield page
+    yield open_tab(context, server.url)
     context.close()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from interviewer.chat.server import FakeOpenAIServer
 from interviewer.knowledge.index import ensure_ingested
@@ -196,13 +196,18 @@ def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
         "  window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);"
         "}"
     )
+    yield open_tab(context, app_server.url)
+    context.close()
+
+
+def open_tab(context: BrowserContext, url: str) -> Page:
+    """A new page on ``url`` whose dialogs are dismissed and kept in ``page.dialogs``."""
     tab = context.new_page()
     dialogs: list[str] = []
     tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     tab.dialogs = dialogs  # type: ignore[attr-defined]
-    tab.goto(app_server.url, wait_until="domcontentloaded")
-    yield tab
-    context.close()
+    tab.goto(url, wait_until="domcontentloaded")
+    return tab
 
 
 @pytest.fixture(scope="session")
