@@ -64,6 +64,7 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self._models_dir = models_dir
         self._faults: list[ServerFault] = []
+        self._in_flight = 0  # chat requests being handled, abandoned ones included
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -73,6 +74,16 @@ class FakeOpenAIServer:
     def url(self) -> str:
         """Base URL for OpenAI clients, e.g. ``http://127.0.0.1:PORT/v1``."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until no chat request is being handled.
+
+        A client that timed out leaves its request sleeping here; when it wakes it would take
+        the next scripted model reply. Tests that reuse one server wait for that first.
+        """
+        deadline = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def push_fault(self, *faults: ServerFault) -> None:
         """Queue faults; each is consumed by one chat request."""
@@ -144,6 +155,15 @@ class FakeOpenAIServer:
 
         @app.post("/v1/chat/completions")
         async def chat(request: Request) -> Response:
+            with self._lock:
+                self._in_flight += 1
+            try:
+                return await _chat(request)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        async def _chat(request: Request) -> Response:
             body = await request.json()
             with self._lock:
                 self.requests.append({"headers": dict(request.headers), "body": body})

@@ -43,6 +43,7 @@ def llm(llm_server: FakeOpenAIServer) -> Iterator[FakeOpenAIServer]:
 
 
 def _reset(server: FakeOpenAIServer) -> None:
+    server.wait_idle()  # an abandoned request of the last test must not eat this one's faults
     server.requests.clear()
     server.delay = 0.0
     server._faults.clear()  # noqa: SLF001 - test helper resets the shared server

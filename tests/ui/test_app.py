@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from interviewer.bank import Question, load_default_bank
@@ -183,7 +184,7 @@ def test_app_resumes_after_server_restart_with_nothing_lost(
     app_server.kill()
     app_server.start()
 
-    page.goto(f"{app_server.url}/?session={sid}", wait_until="domcontentloaded")
+    _goto_after_restart(page, f"{app_server.url}/?session={sid}")
     chat = page.locator("#chat")
     expect(chat).to_contain_text("Welcome back", timeout=GRADE_MS)
     expect(page.locator("#feedback-cards .fb-card")).to_have_count(2, timeout=GRADE_MS)
@@ -247,3 +248,19 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     page.locator("#feedback-cards details summary").get_by_text("Your answer").first.click()
     expect(page.locator("#feedback-cards .fb-answer").first).to_contain_text("<script>")
     page.screenshot(path=artifacts / "xss-inert.png", full_page=True)
+
+
+def _goto_after_restart(page: Page, url: str) -> None:
+    """Open ``url`` in a page whose old server just died.
+
+    The dead page's own reconnect logic can start a navigation at the same moment, which
+    aborts ours (net::ERR_ABORTED); a person would simply load the link again.
+    """
+    for attempt in range(3):
+        try:
+            page.goto(url, wait_until="domcontentloaded")
+            return
+        except PlaywrightError as exc:
+            if "ERR_ABORTED" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_timeout(500)
