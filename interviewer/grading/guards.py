@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -64,20 +65,32 @@ _GRADER = (
     r"|ai|llm|assistant|chatgpt|gpt|language model)"
 )
 _NEAR = r"\b[^.!?\n]{0,40}\b"  # within the same clause
+_RUBRIC = (
+    r"(rubric|marking scheme|mark scheme|answer key|grading (criteria|guidelines?|scheme|policy"
+    r"|key|instructions|rules)|scoring (guide|guidelines?|policy|criteria|rubric|key|instructions))"
+)
+_AUTHORITY = (
+    r"(instructor|teacher|professor|lecturer|interviewer|examiner|proctor|hiring (manager|team)"
+    r"|recruiter|course staff|grading team|admin(istrator)?|moderator)"
+)
 # Each detector is a list of alternatives (joined with "|"), kept short enough to read.
 _DETECTORS: dict[str, list[str]] = {
     # English: instructions to the grader
     "ignore instructions": [
         r"\b(ignore|disregard|forget|override|bypass|skip)"
         + _NEAR
-        + r"(instructions?|prompts?|rules?|guidelines?|rubric|above|previous|prior|everything)\b",
+        + r"(instructions?|prompts?|rules?|guidelines?|rubric|everything)\b",
+        # "ignore all previous", not "skip connections bypass the previous layer"
+        r"\b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?(above|previous|prior|preceding)"
+        r"(\s+(text|messages?|context|input|directions|commands|guidance))?\s*($|[.,;:!?)]|and\b)",
     ],
     "addresses grader": [
         r"\b(dear|hey|hi|hello|attention|note to|note for|message to|message for|memo to|to)\s+"
         rf"(the\s+|my\s+)?{_GRADER}\b(?!\s+(?:learns?|is trained|outputs?))",
     ],
     "grader must": [
-        rf"\b(as|you are) (the|an?|my)\s+(\w+\s+)?{_GRADER}\b",
+        rf"\b(?<!acts )(?<!act )(?<!serves )(?<!works )(?<!functions )(as|you are) (the|an?|my)\s+"
+        rf"(\w+\s+)?{_GRADER}\b",
         rf"\b{_GRADER}\s+(should|must|will|shall|has to|needs to|is (instructed|required) to)\b",
         r"\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
     ],
@@ -96,18 +109,23 @@ _DETECTORS: dict[str, list[str]] = {
     ],
     "verdict request": [
         r"\b(mark|label|treat|consider|count|rate|grade|score)\s+(all|every|each|them|this|these)\b"
-        r"[^.!?\n]{0,40}\b(covered|perfect|excellent|full)\b",
+        r"[^.!?\n]{0,40}\b(covered|perfect|excellent|full|addressed|satisfied|met)\b",
         r"\bkey points?\s+(are|is|were)\s+(all\s+)?(covered|present|addressed)\b",
-        r"\b(when|while|as|before) you (grade|score|mark|evaluate|assess|review)\b",
+        r"\b(when|while|as|before) you (grade|score|mark|evaluate|assess|review)\s+"
+        r"(this|these|that|my|me|the (answer|response|submission|candidate))\b",
         r"\b(grade|score|mark|rating)\s+(for|of)\s+(this|my|the)\s+(answer|response|submission)\b",
         r"\b(this|my) (answer|response|submission)\s+(gets|earns|is worth|should (get|receive))\b",
         r"\b(the\s+)?rubric\s+(says|states|requires|allows|gives|has changed)\b",
-        r"(^|[.!?]\s+)(assistant|grader|evaluator|examiner|chatgpt|gpt)\s*[,:]",
+        # at the start of a sentence, a line, a comment or a bracket
+        r"(^|[.!?(\[]\s*|\n\s*|<!--\s*|#\s*|//\s*|/\*\s*)"
+        r"(assistant|grader|evaluator|examiner|chatgpt|gpt)\s*[,:]",
     ],
     "grade me": [r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"],
     "score claim": [
-        r"\b[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b",
-        r"\bout of (5|five|10|ten)\b",
+        # "5/5", not "rho = 9/10" or "shrinks by a factor of 1/10"
+        r"(?<![\w=/.])(?<!=\s)(?<!factor of )(?<!about )[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b"
+        r"(?!\s*[=*+\-/]|\.[0-9])",
+        r"\bout of (5|five|10|ten)\b(?!\s+(?!points?|marks?|stars?)[a-z])",
         r"\b(score|grade|mark|rating)\s*(=|:|is|should be|must be|will be)\s*\"?(5|five|10|100)\b",
     ],
     "deserves": [
@@ -122,21 +140,27 @@ _DETECTORS: dict[str, list[str]] = {
         r"\"(overall|score|scores|grade|verdict|criteria|correctness|coverage|depth|communication)\"\s*:",
     ],
     "role play": [
-        r"\b(pretend (to be|you are|that you)|act as (the|an?|my) \w+)",
-        r"\b(you are now|from now on,? you)",
-        r"\b(role-?play|developer mode|jailbreak|DAN|simulate (a|an) )\b",
+        r"\bpretend (to be|you are|that you)\b|\bact as if\b",
+        rf"\bact as (the|an?|my) (\w+ )?({_GRADER}|professor|teacher|instructor|examiner|tutor)\b",
+        r"(^|[.!?:]\s*)you are now\b|\bfrom now on,? you\b",
+        r"\b(role-?play|developer mode|jailbreak|DAN|simulate (a|an) )\b|\blet'?s play a game\b",
+        r"\byou are (the|an?|my) (\w+ )?(interviewer|professor|teacher|instructor|examiner)\b",
     ],
     "pleading": [
-        r"\b(please|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}"
+        r"\b(please(?! (note|see|refer|recall))|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}"
         r"\b(score|grade|marks?|pass|points?|generous|lenient|5|five|full)\b",
         r"\bbe (generous|lenient|kind)\b|\bi (really )?need (this|the) job\b|\bhave mercy\b",
         r"\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b",
+        r"\b(round|bump|push)\s+(my|the|this)\s+(grade|score|mark)s?\s+up\b"
+        r"|\boverlook (the|any|my) (gaps|mistakes|errors|omissions)\b",
     ],
     "system impersonation": [
         r"(^|\n)\s*(system|assistant|developer)\s*:",
         r"\b(system prompt|system message|developer message)\b",
         r"\b(new instructions?|updated instructions?)\b",
         r"\b(admin(istrator)? override|system override|priority instruction)\b",
+        r"\[\s*(system|admin\w*|moderator|grader|instructor|grading)\b[^\]\n]{0,30}\]",
+        r"\b(system|grading system|platform) (notice|alert|update|announcement)\b",
     ],
     "chat markup": [
         r"\[/?(INST|SYS)\]|<\|[a-z_]+\|>|<<\s*/?SYS\s*>>",
@@ -150,51 +174,285 @@ _DETECTORS: dict[str, list[str]] = {
     "decode hint": [
         r"\b(decode|base64|rot13)" + _NEAR + r"(and|then)?\s*(follow|execute|obey|do)\b"
     ],
-    "fr": [
-        r"\b(ignore[zr]?|oublie[zr]?|ne tenez pas compte)"
-        + _NEAR
-        + r"(instructions?|consignes?|règles?)\b",
-        r"\b(donne[zr]?|attribue[zr]?|mettez|mets)(-moi)?"
-        + _NEAR
-        + r"(5|cinq|note maximale|20/20|la note maximale)\b",
-        r"\bnote (maximale|parfaite)\b|\b(meilleure|bonne) note\b|\b(correcteur|évaluateur)\b",
+    "rubric update": [
+        rf"\b{_RUBRIC}\b" + _NEAR + r"(updated|changed|revised|amended|replaced|overridden"
+        r"|superseded|modified|no longer|now (says|states|gives|awards|requires|allows|reads))\b",
+        rf"\b(new|updated|revised|amended|latest|modified|corrected|changed)\s+"
+        rf"(version of the\s+)?{_RUBRIC}\b",
+        rf"\b(update|change|revision|amendment|correction)s?\s+(to|of|in)\s+(the\s+)?{_RUBRIC}\b",
+        r"\b(instructions|guidelines)\s+(have|has)\s+(been\s+)?(updated|changed|revised|replaced)\b",
     ],
-    "de": [
-        r"\b(ignorier\w*|vergiss|vergessen sie|missachte\w*)"
-        + _NEAR
-        + r"(anweisung\w*|instruktion\w*|regeln?|vorgaben?)\b",
-        r"\b(gib|gebt|geben sie|vergib|vergeben sie|bewerte\w*)"
-        + _NEAR
-        + r"(5|fünf|volle\w*|höchst\w*|maximal\w*|bestnote)\b",
-        r"\b(bewerter|prüfer|korrektor)\b|\bvolle punktzahl\b",
-    ],
-    "es-pt-it": [
-        r"\b(ignora|olvida|omite|ignore|esqueça)\w*"
-        + _NEAR
-        + r"(instrucciones|reglas|indicaciones|instruções|istruzioni)\b",
-        r"\b(dame|da|otorga|asigna|pon|ponme|califica|puntúa|dê|me dê|dai)"
-        + _NEAR
-        + r"(5|cinco|cinque|máxima|maxima|perfecta|completa|massimo)\b",
-        r"\b(evaluador|calificador|corrector|avaliador|valutatore)\b",
-        r"\b(puntuación|nota|punteggio) (máxima|maxima|massimo|perfecta)\b",
+    "authority claim": [
+        rf"\b{_AUTHORITY}('s)?\s+(override|note|update|instruction|decision|approval|exception)\b",
+        r"\b(override|update|message|note|memo|reminder|notice|instructions?|exception|approval)"
+        r"\s+(from|by)\s+"
+        rf"(the\s+|your\s+|my\s+)?{_AUTHORITY}\b",
+        rf"\b{_AUTHORITY}\s+(has\s+|have\s+)?(overrid\w*|overrode|approved|authori[sz]ed"
+        r"|instructed|pre-?approved|waived)\b",
+        rf"\b(on behalf of|authori[sz]ed by|approved by)\s+(the\s+)?{_AUTHORITY}\b",
     ],
     "cjk": [
         r"(忽略|无视|忽视|不要理会|不理会).{0,20}(指令|指示|说明|规则|提示|要求)",
         r"满分|最高分|(给|打).{0,8}(5|五)分|评分员|评分者|评分系统|評分",
         r"無視|満点|採点者|무시|만점|채점자",
+        r"(评分|評分|采分|採点|채점)\s*(标准|標準|基準|규칙|기준).{0,12}(更新|修改|变更|變更|改|変更|변경|업데이트)",
+        r"(新的?|更新后的|最新的?)\s*(评分|評分|採点)\s*(标准|標準|基準)",
     ],
     "ru": [
         r"(игнорир|забудь|не обращай|проигнорир)\w*.{0,40}(инструкц|правил|указани)",
         r"(поставь|дай|оцени|поставьте|дайте)\w*.{0,40}(5|пять|максимальн|высш|отлично)",
         r"(оценщик|проверяющ|экзаменатор)|пят[её]рк",
+        r"(критери|рубрик|шкал\w* оцен|инструкци)\w*.{0,40}(обновл|изменен|изменил|заменен)",
+        r"(нов|обновл[её]нн)\w*\s+(критери|рубрик|шкал|инструкци)",
     ],
-    "ar-hi-tr": [r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक|talimatları (yok say|görmezden gel)|tam puan"],
+    "ar-hi": [r"تجاهل|الدرجة الكاملة|अनदेखा|पूरे अंक"],
 }
+
+
+class _Words(NamedTuple):
+    """One language's words for the moves an injection makes, as regex alternations.
+
+    Written with their accents for readability; patterns and text are compared without
+    diacritics (``_plain``), so "diem toi da" matches "điểm tối đa". ``give`` words pair with
+    ``much`` and ``deserve`` words, so none may be an English word (``da``, ``ge``, ``add``);
+    ``top`` and ``grader`` stand alone, so they must never occur in an English answer.
+    """
+
+    ignore: str  # ignore / forget / disregard
+    orders: str  # instructions / rules
+    give: str  # give / award / rate (imperative)
+    much: str  # what is given: numbers, "maximum", "full"
+    top: str  # a maximum-score phrase
+    grader: str  # the grader, addressed
+    rubric: str  # rubric / grading criteria
+    changed: str  # updated / changed / new
+    deserve: str  # deserves
+
+
+# Answers are in English: text in another language that asks for a score is addressed to the
+# grader. One row per language; the patterns below are built from every row the same way.
+_LANGUAGES: dict[str, _Words] = {
+    "fr": _Words(
+        ignore=r"ignore[zr]?|oublie[zr]?|ne tenez pas compte|ne tiens pas compte"
+        r"|faites abstraction",
+        orders=r"instructions?|consignes?|règles|directives",
+        give=r"donne[zr]?|attribue[zr]?|mettez|mets|accorde[zr]?",
+        much=r"5|20|cinq|vingt|maximale|parfaite|maximum|tous les points",
+        top=r"note (maximale|parfaite)|(meilleure|bonne) note|20/20|score (maximal|parfait)"
+        r"|la totalité des points",
+        grader=r"correcteur\w*|correctrice\w*|évaluateur\w*|évaluatrice\w*|examinateur\w*",
+        rubric=r"barème\w*|grilles? (d'|de )(évaluation|notation|correction)"
+        r"|critères (d'|de )(évaluation|notation|correction)",
+        changed=r"mis(es)? à jour|mise à jour|modifiées|ont été modifiés|ont changé|nouvelles?"
+        r"|nouveaux?|nouvel|révisées?",
+        deserve=r"mérite|méritent",
+    ),
+    "de": _Words(
+        ignore=r"ignorier\w*|vergiss|vergessen sie|missachte\w*|übergehe\w*",
+        orders=r"anweisung\w*|instruktion\w*|regeln?|vorgaben?|befehl\w*",
+        give=r"gib|gebt|geben sie|vergib|vergeben sie|bewerte\w*",
+        much=r"5|fünf|volle\w*|höchst\w*|maximal\w*|bestnote|punkte",
+        top=r"volle punktzahl|höchstpunktzahl|bestnote|höchstnote|maximale punktzahl|volle punkte",
+        grader=r"bewerter\w*|prüfer\w*|korrektor\w*|gutachter\w*",
+        rubric=r"bewertungs(schema|raster|kriterien|bogen|maßstab|richtlinien)\w*|punkteschema"
+        r"|erwartungshorizont",
+        changed=r"aktualisiert\w*|geändert\w*|neue?[rsnm]?|überarbeitet\w*|angepasst\w*",
+        deserve=r"verdient|verdienen",
+    ),
+    "es": _Words(
+        ignore=r"ignora\w*|olvida\w*|omite|no tengas en cuenta|haz caso omiso",
+        orders=r"instrucciones|reglas|indicaciones|órdenes",
+        give=r"dame|otorga\w*|asigna\w*|pon|ponme|califica\w*|puntúa\w*",
+        much=r"5|10|cinco|diez|máxima|perfecta|completa|máximo",
+        top=r"(puntuación|nota|calificación|puntaje) (máxima|máximo|perfecta|perfecto)",
+        grader=r"evaluador\w*|calificador\w*|examinador\w*",
+        rubric=r"rúbrica|criterios de (evaluación|calificación|corrección)|baremo",
+        changed=r"actualizad\w*|cambiad\w*|modificad\w*|nuev[oa]s?",
+        deserve=r"merece|merecen",
+    ),
+    "it": _Words(
+        ignore=r"ignora\w*|dimentica\w*|trascura\w*",
+        orders=r"istruzioni|regole|indicazioni",
+        give=r"dai|dammi|assegna\w*|metti\w*|attribuisci",
+        much=r"5|10|30|cinque|dieci|trenta|massimo|pieni|lode",
+        top=r"(punteggio|voto) (massimo|pieno|perfetto)|pieni voti|(30|trenta) e lode",
+        grader=r"valutatore\w*|valutatrice\w*|correttore\w*|esaminatore\w*",
+        rubric=r"griglia di (valutazione|correzione)|criteri di (valutazione|correzione)",
+        changed=r"aggiornat\w*|cambiat\w*|modificat\w*|nuov[aeio]",
+        deserve=r"merita|meritano",
+    ),
+    "pt": _Words(
+        ignore=r"ignore|ignora|esqueça|desconsidere|não considere",
+        orders=r"instruções|regras|orientações|comandos",
+        give=r"me dê|dê-me|dá-me|atribua|coloque|conceda",
+        much=r"5|10|cinco|dez|máxima|perfeita|máximo",
+        top=r"nota (máxima|perfeita|dez)|pontuação (máxima|perfeita|total|completa)",
+        grader=r"avaliador\w*|corretor\w*|examinador\w*",
+        rubric=r"rubrica|critérios de (avaliação|correção)|gabarito",
+        changed=r"atualizad\w*|alterad\w*|mudad\w*|nov[ao]s?",
+        deserve=r"merece|merecem",
+    ),
+    "nl": _Words(
+        ignore=r"negeer|negeren|vergeet|vergeten|ignoreer|ignoreren|houd geen rekening met",
+        orders=r"instructies?|aanwijzingen|opdrachten?|regels|richtlijnen",
+        give=r"geef|geeft|geven|toekennen|beoordeel|beoordelen|waardeer",
+        much=r"5|10|vijf|tien|maximale?|hoogste|volle(dige)?|perfecte?|punten",
+        top=r"(maximale?|hoogste|volle(dige)?|perfecte?) (score|punten|aantal punten|cijfer"
+        r"|beoordeling)|alle punten",
+        grader=r"beoordelaars?|examinator(en)?|nakijkers?",
+        rubric=r"rubriek|beoordelingscriteria|beoordelingsschema|beoordelingsmodel|nakijkmodel"
+        r"|normering|antwoordmodel",
+        changed=r"bijgewerkt|gewijzigd|veranderd|aangepast|herzien|nieuwe?|geüpdatet",
+        deserve=r"verdient|verdienen",
+    ),
+    "pl": _Words(
+        ignore=r"zignoruj\w*|ignoruj\w*|zapomnij\w*|pomiń|pomijaj|nie zwracaj uwagi na"
+        r"|nie bierz pod uwagę",
+        orders=r"instrukcj\w*|polece[nń]\w*|zasad\w*|reguł\w*|wytyczn\w*",
+        give=r"daj|dajcie|przyznaj\w*|wystaw\w*|postaw\w*|oceń|oceńcie",
+        much=r"5|6|10|100|pięć|piątk\w*|szóstk\w*|maksym\w*|najwyższ\w*|pełn\w*|punkt\w*",
+        top=r"maksymaln\w* (liczb\w* punktów|ocen\w*|wynik\w*|punktacj\w*|not\w*)"
+        r"|najwyższ\w* (ocen\w*|not\w*|wynik\w*)|pełn\w* (liczb\w* punktów|punktacj\w*)"
+        r"|celując\w*|na piątkę|na szóstkę",
+        grader=r"egzaminator\w*|oceniając\w*|sprawdzając\w*|recenzen\w*|korektor\w*",
+        rubric=r"kryteri\w* ocen\w*|klucz\w* (odpowiedzi|oceniania)|schemat\w* oceniania|rubryk\w*"
+        r"|punktacj\w*",
+        changed=r"zaktualizowa\w*|zmienion\w*|zmieni\w*|nowe|nowa|nowy|nowych|nowej",
+        deserve=r"zasługuj\w*",
+    ),
+    "vi": _Words(
+        ignore=r"bỏ qua|phớt lờ|lờ đi|quên( đi)?|không (cần )?(làm theo|tuân theo|tuân thủ)"
+        r"|đừng (làm theo|tuân theo)",
+        orders=r"hướng dẫn|chỉ dẫn|chỉ thị|mệnh lệnh|lệnh|quy tắc|quy định|yêu cầu",
+        give=r"cho|chấm|trao|cộng",
+        much=r"điểm|5|10|năm|mười|tối đa|tuyệt đối|cao nhất",
+        top=r"điểm (số )?(tối đa|tuyệt đối|cao nhất|mười|10)|(đủ|tròn|trọn) điểm",
+        grader=r"người chấm( điểm| bài| thi)?|giám khảo|người đánh giá|hệ thống chấm( điểm)?",
+        rubric=r"thang điểm|tiêu chí (chấm|đánh giá)|barem|đáp án|hướng dẫn chấm",
+        changed=r"cập nhật|thay đổi|mới|sửa đổi|điều chỉnh",
+        deserve=r"xứng đáng|đáng được",
+    ),
+    "tr": _Words(
+        ignore=r"yok say\w*|görmezden gel\w*|dikkate alma\w*|unut\w*|önemseme\w*",
+        orders=r"talimat\w*|yönerge\w*|kural\w*|komut\w*|direktif\w*",
+        give=r"ver|verin|veriniz|puanla\w*",  # no digits in `much`: "ver 5" is a version
+        much=r"tam|en yüksek|maksimum|beş|puan\w*",
+        top=r"tam puan\w*|en yüksek (puan|not)\w*|maksimum puan\w*|tam not\w*",
+        grader=r"değerlendirici\w*|notlandırıcı\w*|puanlayıcı\w*|sınav görevlisi",
+        rubric=r"değerlendirme (ölçüt|kriter)\w*|puanlama (anahtar|kriter|ölçüt|yönerge)\w*"
+        r"|cevap anahtar\w*",
+        changed=r"güncellen\w*|değiştiril\w*|değişti\w*|yeni",
+        deserve=r"hak ed\w*",
+    ),
+    "id": _Words(
+        ignore=r"abaikan|lupakan|jangan (ikuti|hiraukan|pedulikan)",
+        orders=r"instruksi|petunjuk|perintah|aturan|arahan",
+        give=r"berikan|beri|kasih|kasihlah|nilailah",
+        much=r"sempurna|maksimal|maksimum|penuh|tertinggi|lima|sepuluh|seratus|5|10|100",
+        top=r"(nilai|skor|poin) (sempurna|maksimal|maksimum|penuh|tertinggi)|nilai 100",
+        grader=r"penilai|pemeriksa|penguji",
+        rubric=r"kriteria penilaian|pedoman penilaian|kunci jawaban",
+        changed=r"diperbarui|diperbaharui|diubah|berubah|baru|direvisi",
+        deserve=r"layak (mendapat\w*|diberi)|pantas (mendapat\w*|diberi)",
+    ),
+    "sv": _Words(
+        ignore=r"ignorera|glöm|bortse från|strunta i|bry dig inte om",
+        orders=r"instruktion\w*|anvisning\w*|regler\w*|direktiv\w*",
+        give=r"ge (mig|svaret|detta|det här|denna)|sätt|betygsätt|tilldela",
+        much=r"full\w*|högsta|max\w*|fem|tio|5|10|toppbetyg|poäng",
+        top=r"full poäng|fullt betyg|högsta (betyg|poäng)\w*|max(imal)? poäng|toppbetyg",
+        grader=r"bedömare\w*|rättare\w*|examinator\w*|granskare\w*",
+        rubric=r"bedömningskriteri\w*|bedömningsmall\w*|bedömningsmatris\w*|betygskriteri\w*"
+        r"|rättningsmall\w*",
+        changed=r"uppdater\w*|ändrad\w*|ändrats|ny|nya|nytt|reviderad\w*",
+        deserve=r"förtjänar",
+    ),
+    "cs": _Words(
+        ignore=r"ignoruj\w*|zapomeň\w*|nevšímej\w*|přehlédni\w*|neřiď\w* se",
+        orders=r"pokyn\w*|instrukc\w*|pravid\w*|zadání|příkaz\w*",
+        give=r"dej|dejte|uděl\w*|přiděl\w*|ohodnoť\w*|oznámkuj\w*",
+        much=r"plný\w*|plné|maximální\w*|nejvyšší\w*|jedničk\w*|pět|deset|bod\w*|5|10|100",
+        top=r"pln\w* (počet|počtu) bodů|maximální\w* (počet |počtu )?bod\w*"
+        r"|nejvyšší\w* (známk\w*|hodnocení|počet bodů)|plné hodnocení|jedničk\w*",
+        grader=r"hodnotitel\w*|examinátor\w*|zkoušející\w*|opravující\w*",
+        rubric=r"hodnotící\w* kritéri\w*|kritéri\w* hodnocení|bodování|hodnotící\w* schém\w*",
+        changed=r"aktualizován\w*|aktualizovan\w*|změněn\w*|změnil\w*|nové|nová|nový|nových",
+        deserve=r"zaslouží|zasluhuje",
+    ),
+    "ro": _Words(
+        ignore=r"ignoră|ignorați|uită|uitați|nu ține cont|nu țineți cont|nu lua în seamă",
+        orders=r"instrucțiuni\w*|regulile|regulilor|reguli|indicați\w*|cerinț\w*",
+        give=r"acordă|acordați|dă-mi|dați-mi|pune-mi|puneți-mi|notează|notați",
+        much=r"nota|notă|punctaj\w*|maxim\w*|zece|cinci|10|5|100",
+        top=r"nota maximă|notă maximă|nota 10|punctaj(ul)? (maxim|complet|total)|toate punctele",
+        grader=r"evaluatorul\w*|evaluatorule|examinatorul\w*|corectorul\w*",
+        rubric=r"barem\w*|criteriil?e? de (evaluare|notare)|grila de (evaluare|notare|corectare)",
+        changed=r"actualizat\w*|modificat\w*|schimbat\w*|noi|noua|nou",
+        deserve=r"merită|meritați",
+    ),
+    "hu": _Words(
+        ignore=r"hagyd figyelmen kívül|hagyja figyelmen kívül|figyelmen kívül|felejtsd el"
+        r"|felejtse el|ne törődj\w*|ne foglalkozz\w*",
+        orders=r"utasítás\w*|szabály\w*|instrukció\w*|előírás\w*|parancs\w*",
+        give=r"adj|adjon|adjál|add meg|értékeld|értékelje|pontozd|pontozza",
+        much=r"maximális|teljes|ötös\w*|öt|tíz|pont\w*|5|10|100",
+        top=r"(maximális|teljes|legmagasabb) pont\w*|max(imum)? pont\w*|legjobb jegy\w*|ötös\w*"
+        r"|jeles\w*",
+        grader=r"értékelő\w*|vizsgáztató\w*|javító\w*|bíráló\w*|pontozó\w*",
+        rubric=r"értékelési (szempont|kritérium|útmutató|rendszer)\w*"
+        r"|pontozási (útmutató|rendszer|kulcs)\w*|javítókulcs\w*",
+        changed=r"frissít\w*|módosít\w*|megváltoz\w*|új\w*",
+        deserve=r"megérdemel\w*|megérdemli",
+    ),
+}
+# Letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans(
+    dict(zip("łŁđĐıøØæœß", ["l", "L", "d", "D", "i", "o", "O", "ae", "oe", "ss"], strict=True))
+)
+
+
+def _plain(text: str) -> str:
+    """``text`` without diacritics: "điểm tối đa" -> "diem toi da", "Łódź" -> "Lodz"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(
+        _UNDECOMPOSED
+    )
+
+
+def _language_alternatives(words: _Words) -> list[str]:
+    asks = f"({words.much}|{words.top})\\b"
+    return [
+        rf"\b({words.ignore})" + _NEAR + rf"({words.orders})\b",
+        rf"\b({words.give})" + _NEAR + asks,
+        rf"\b({words.much}|{words.top})" + _NEAR + rf"({words.give})\b",  # verb-final word order
+        rf"\b({words.orders})" + _NEAR + rf"({words.ignore})\b",
+        rf"\b({words.deserve})" + _NEAR + asks,
+        rf"\b({words.top}|{words.grader})\b",
+        rf"\b({words.rubric}|{words.orders})" + _NEAR + rf"({words.changed})\b",
+        rf"\b({words.changed})" + _NEAR + rf"({words.rubric}|{words.orders})\b",
+    ]
+
+
+def _compile(alternatives: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{alt})" for alt in alternatives), _I | re.DOTALL)
+
+
 _INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (name, re.compile("|".join(f"(?:{alt})" for alt in alts), _I | re.DOTALL))
-    for name, alts in _DETECTORS.items()
+    (name, _compile(alts)) for name, alts in _DETECTORS.items()
+]
+# Matched against the text without diacritics (_plain), as their patterns are.
+_LANGUAGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (language, _compile([_plain(alt) for alt in _language_alternatives(words)]))
+    for language, words in _LANGUAGES.items()
 ]
 _CODE_BLOCK = re.compile(r"```.*?(```|$)|~~~.*?(~~~|$)", re.DOTALL)
+# Invisible once rendered, so only a machine reads it: a comment about the grade is for the grader.
+_HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
+_GRADING_WORDS = re.compile(
+    r"\b(grad\w*|scor\w*|marks?|rubric|points?|criteri\w*|evaluat\w*|assess\w*|pass\w*"
+    r"|correct|complete|covered|perfect|excellent)\b",
+    _I,
+)
 _JSON_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}?", re.DOTALL)
 # Markup, and the rest of its line: text after a fake delimiter pretends to be outside the answer.
 _MARKUP = re.compile(
@@ -232,8 +490,13 @@ class GuardResult:
 
 
 def _is_injection(text: str) -> str | None:
-    for candidate in dict.fromkeys((text, _fold(text))):
+    folded = _fold(text)
+    for candidate in dict.fromkeys((text, folded)):
         for name, pattern in _INJECTION_PATTERNS:
+            if pattern.search(candidate):
+                return name
+    for candidate in dict.fromkeys((_plain(text), _plain(folded))):
+        for name, pattern in _LANGUAGE_PATTERNS:
             if pattern.search(candidate):
                 return name
     return None
@@ -274,7 +537,8 @@ def find_injections(text: str) -> list[str]:
 def strip_injections(text: str) -> tuple[str, list[str]]:
     """Remove injection spans; returns the remaining text and the removed spans.
 
-    Code blocks and JSON objects are removed whole when anything in them is an injection;
+    HTML comments that talk about the grade are removed (nobody reading the page sees them);
+    code blocks and JSON objects are removed whole when anything in them is an injection;
     chat markup and tags are always removed (they are never part of an answer spoken or
     typed in an interview); base64 blobs that decode to text are removed; then every
     sentence that matches an injection pattern.
@@ -302,6 +566,14 @@ def strip_injections(text: str) -> tuple[str, list[str]]:
             return " "
         return span
 
+    def drop_hidden(match: re.Match[str]) -> str:
+        span = match.group(0)
+        if _GRADING_WORDS.search(span) or _is_injection(span):
+            removed.append(span)
+            return " "
+        return span
+
+    text = _HTML_COMMENT.sub(drop_hidden, text)
     text = _CODE_BLOCK.sub(drop_if_injection, text)
     text = _JSON_OBJECT.sub(drop_if_injection, text)
     text = _MARKUP.sub(drop_markup, text)
