@@ -91,7 +91,8 @@ _DETECTORS: dict[str, list[str]] = {
     "grader must": [
         rf"\b(?<!acts )(?<!act )(?<!serves )(?<!works )(?<!functions )(as|you are) (the|an?|my)\s+"
         rf"(\w+\s+)?{_GRADER}\b",
-        rf"\b{_GRADER}\s+(should|must|will|shall|has to|needs to|is (instructed|required) to)\b",
+        rf"\b{_GRADER}\s+(should|must|will|would|shall|has to|needs to"
+        r"|is (instructed|required) to)\b",
         r"\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
     ],
     "you must give": [
@@ -403,6 +404,63 @@ _LANGUAGES: dict[str, _Words] = {
         r"|pontozási (útmutató|rendszer|kulcs)\w*|javítókulcs\w*",
         changed=r"frissít\w*|módosít\w*|megváltoz\w*|új\w*",
         deserve=r"megérdemel\w*|megérdemli",
+    ),
+    "no-da": _Words(
+        ignore=r"ignorer|glem|se bort fra|overse",
+        orders=r"instruks\w*|instruktion\w*|regler\w*|anvisning\w*",
+        give=r"gi (meg|svaret|dette)|giv|tildel",
+        much=r"full\w*|høyeste|højeste|maks\w*|fem|ti|poeng|point",
+        top=r"full pott|fulle? poeng|fuldt point|(høyeste|højeste) (karakter|poeng|point)"
+        r"|toppkarakter|topkarakter|maks(imal)? (poeng|point)",
+        grader=r"bedømmer(en)?|vurdereren|eksaminator\w*",
+        rubric=r"vurderingskriteri\w*|bedømmelseskriteri\w*|retteveiledning\w*"
+        r"|rettevejledning\w*",
+        changed=r"oppdatert\w*|opdateret|endret|ændret|ny|nye|nytt",
+        deserve=r"fortjener",
+    ),
+    "fi": _Words(
+        ignore=r"ohita|unohda|älä välitä|jätä huomiotta",
+        orders=r"ohje\w*|säänn\w*|sääntö\w*|käsky\w*",
+        give=r"anna|antakaa|arvioi",  # no digits in `much`: "Anna" is also a name
+        much=r"täyde\w*|täysi\w*|maksimi\w*|korkein\w*|viisi|kymmenen|pistee\w*",
+        top=r"täydet pisteet|maksimipistee\w*|korkein (arvosana|pistemäärä)|kiitettävä\w*",
+        grader=r"arvioija\w*|tarkastaja\w*|arvostelija\w*",
+        rubric=r"arviointikriteeri\w*|arvosteluperustee\w*|pisteytysohje\w*",
+        changed=r"päivitett\w*|muutettu|muuttunut|uusi|uudet",
+        deserve=r"ansaitsee",
+    ),
+    "hr-sr-bs": _Words(
+        ignore=r"zanemari\w*|ignoriraj\w*|zaboravi\w*",
+        orders=r"upute|uputa|pravila|instrukcij\w*|naredb\w*",
+        give=r"daj|dajte|dodijeli\w*",
+        much=r"maksimal\w*|najviš\w*|sve bodove|pet|deset|bod\w*|5|10",
+        top=r"maksimal\w* (broj )?bodova|sve bodove|najviš\w* ocjen\w*|petic\w*",
+        grader=r"ocjenjivač\w*|ispitivač\w*",
+        rubric=r"kriterij\w* ocjenjivanja|bodovn\w* (ljestvic|shem)\w*",
+        changed=r"ažurira\w*|promijenjen\w*|izmijenjen\w*|nova|novi|novo",
+        deserve=r"zaslužuje",
+    ),
+    "el": _Words(
+        ignore=r"αγνόησε|αγνοήστε|ξέχασε|ξεχάστε",
+        orders=r"οδηγίες|οδηγιών|κανόνες|κανόνων|εντολές",
+        give=r"δώσε|δώστε|βάλε|βάλτε",
+        much=r"άριστα|μέγιστ\w*|πλήρ\w*|βαθμ\w*|5|10|20",
+        top=r"άριστα|μέγιστ\w* βαθμ\w*|πλήρη βαθμολογία|τέλεια βαθμολογία",
+        grader=r"βαθμολογητ\w*|αξιολογητ\w*|εξεταστ\w*",
+        rubric=r"κριτήρια (βαθμολόγησης|αξιολόγησης)|ρουμπρίκα",
+        changed=r"ενημερώθηκ\w*|άλλαξ\w*|αλλάχτηκ\w*|νέ\w*|καινούρι\w*",
+        deserve=r"αξίζει",
+    ),
+    "uk": _Words(
+        ignore=r"ігноруй\w*|проігноруй\w*|забудь\w*|не зважай\w*",
+        orders=r"інструкці\w*|правил\w*|вказівк\w*|вказівок",
+        give=r"постав\w*|дай|дайте|оціни\w*",
+        much=r"максимальн\w*|найвищ\w*|повн\w*|п'ять|бал\w*|5|10|12",
+        top=r"максимальн\w* (бал\w*|оцінк\w*)|найвищ\w* (бал\w*|оцінк\w*)|п'ятірк\w*",
+        grader=r"оцінювач\w*|екзаменатор\w*|перевіряюч\w*",
+        rubric=r"критері\w* оцінювання|шкал\w* оцінювання",
+        changed=r"оновлен\w*|змінен\w*|нов\w*",
+        deserve=r"заслуговує",
     ),
 }
 # Letters that Unicode does not decompose into a base letter and a mark.
