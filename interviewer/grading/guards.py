@@ -553,11 +553,18 @@ def _is_injection(text: str) -> str | None:
         for name, pattern in _INJECTION_PATTERNS:
             if pattern.search(candidate):
                 return name
-    for candidate in dict.fromkeys((_plain(text), _plain(folded))):
-        for name, pattern in _LANGUAGE_PATTERNS:
-            if pattern.search(candidate):
-                return name
+    # Folding maps Cyrillic and Greek look-alikes to Latin: right for an English word in
+    # disguise, wrong for a Ukrainian or Greek sentence, which is matched as written.
+    mostly_greek_cyrillic = len(_GREEK_CYRILLIC.findall(text)) * 2 > len(_WORD_CHAR.findall(text))
+    plain = _plain(text if mostly_greek_cyrillic else folded)
+    for name, pattern in _LANGUAGE_PATTERNS:
+        if pattern.search(plain):
+            return name
     return None
+
+
+_GREEK_CYRILLIC = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff\u0400-\u04ff]")
+_WORD_CHAR = re.compile(r"[^\W\d_]")
 
 
 # Latin look-alikes (Cyrillic, Greek) and leetspeak digits, undone for detection only.
