@@ -397,12 +397,9 @@ def _parse_draft(text: str, chunk_count: int) -> DraftReply:
         ValueError: Not JSON, not the expected shape, or a citation to no chunk (the message
             goes back to the model).
     """
-    body = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
-    if fenced:
-        body = fenced.group(1).strip()
-    if not body:
-        raise ValueError("the reply was empty")
+    from interviewer.chat.structured import json_body
+
+    body = json_body(text)
     try:
         reply = DraftReply.model_validate_json(body)
     except ValidationError as exc:
@@ -419,8 +416,9 @@ def _parse_draft(text: str, chunk_count: int) -> DraftReply:
 class LLMDrafter:
     """Drafts key points and a model answer with a chat model (``ChatOpenAI`` or the fake).
 
-    Same retry policy as :class:`interviewer.grading.judge.LLMGrader`: at most
-    ``max_attempts`` requests, an unusable reply is sent back with the error attached.
+    Same retry loop as :class:`interviewer.grading.judge.LLMGrader`
+    (:func:`interviewer.chat.structured.ask_structured`): at most ``max_attempts`` requests,
+    an unusable reply is sent back with the error attached, a 429's ``retry-after`` is honoured.
 
     Args:
         chat_model: Built by :func:`interviewer.chat.build_chat_model`.
@@ -444,6 +442,8 @@ class LLMDrafter:
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        from interviewer.chat.structured import response_format
+
         if not 1 <= max_attempts <= 4:
             raise ValueError("max_attempts must be between 1 and 4")
         self.model_name = model_name
@@ -451,9 +451,8 @@ class LLMDrafter:
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._sleep = sleep
-        self._model = (
-            chat_model.bind(**_draft_format(structured)) if structured != "none" else chat_model
-        )
+        binding = response_format(structured, DraftReply, "question_draft")
+        self._model = chat_model.bind(**binding) if binding else chat_model
 
     def draft(self, imported: ImportedQuestion, chunks: list[RetrievedChunk]) -> DraftReply:
         """One validated draft for a question from the given reference chunks.
@@ -462,57 +461,26 @@ class LLMDrafter:
             BankError: No valid reply within the attempt budget (attempts and last problem
                 in the message).
         """
-        from langchain_core.messages import AIMessage, HumanMessage
-
-        from interviewer.grading.judge import _describe_failure, _retryable, _text_of
+        from interviewer.chat.structured import StructuredReplyError, ask_structured
         from interviewer.prompts import render_prompt
 
-        messages = build_draft_messages(imported, chunks, self._prompts_dir)
-        conversation = list(messages)
-        problem = ""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                raw = _text_of(self._model.invoke(conversation))
-            except Exception as exc:  # noqa: BLE001 - client/transport errors are retried, then translated
-                problem = _describe_failure(exc)
-                if not _retryable(exc):
-                    break
-                self._wait(attempt)
-                continue
-            try:
-                return _parse_draft(raw, len(chunks))
-            except ValueError as exc:
-                problem = str(exc)
-                conversation = [
-                    *messages,
-                    AIMessage(content=raw or "(empty)"),
-                    HumanMessage(
-                        content=render_prompt(
-                            self._prompts_dir, "draft_question_retry", error=problem
-                        )
-                    ),
-                ]
-                self._wait(attempt)
-        raise BankError(
-            f"{self.model_name} gave no valid draft after {attempt} attempt(s): {problem}"
-        )
-
-    def _wait(self, attempt: int) -> None:
-        delay = self._backoff_s * 2 ** (attempt - 1)
-        if attempt < self._max_attempts and delay > 0:
-            self._sleep(min(delay, 8.0))
-
-
-def _draft_format(structured: Literal["json_schema", "json_mode"]) -> dict[str, object]:
-    if structured == "json_mode":
-        return {"response_format": {"type": "json_object"}}
-    schema = DraftReply.model_json_schema()
-    return {
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": "question_draft", "schema": schema, "strict": False},
-        }
-    }
+        try:
+            return ask_structured(
+                self._model,
+                build_draft_messages(imported, chunks, self._prompts_dir),
+                lambda raw: _parse_draft(raw, len(chunks)),
+                retry_prompt=lambda problem: render_prompt(
+                    self._prompts_dir, "draft_question_retry", error=problem
+                ),
+                max_attempts=self._max_attempts,
+                backoff_s=self._backoff_s,
+                sleep=self._sleep,
+            ).value
+        except StructuredReplyError as exc:
+            raise BankError(
+                f"{self.model_name} gave no valid draft after {exc.attempts} attempt(s): "
+                f"{exc.problem}"
+            ) from exc
 
 
 def build_drafter(settings: Settings) -> LLMDrafter | None:

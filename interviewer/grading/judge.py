@@ -5,11 +5,9 @@ The model judges key points (with verbatim quotes), factual errors and three cri
 checks every quote against the answer, computes coverage from the verdicts and the overall
 score from the rubric weights: no number the model states about the whole answer is trusted.
 
-Retries: the client library's own retries are switched off (``max_retries=0`` in
-:func:`interviewer.chat.build_chat_model`) so that this loop owns the whole budget: at most
+Retries: :func:`interviewer.chat.structured.ask_structured` owns the whole budget: at most
 ``max_attempts`` HTTP requests per answer, counting transport errors (timeouts, 429, 5xx)
-and unusable replies alike. The retry loop is hand-written (tenacity would do the backoff,
-but the error must be fed back into the next prompt and the 429 ``retry-after`` honoured).
+and unusable replies alike (the client library's own retries are off).
 """
 
 from __future__ import annotations
@@ -23,9 +21,17 @@ from pathlib import Path
 from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, Field, ValidationError
 
+from interviewer.chat.structured import (
+    ResponseFormat,
+    StructuredReplyError,
+    ask_structured,
+    json_body,
+    response_format,
+    text_of,
+)
 from interviewer.errors import GradingError
 from interviewer.grading.base import (
     CRITERIA,
@@ -174,12 +180,7 @@ def _parse_reply(text: str) -> GradeReply:
     Raises:
         ValueError: Not JSON or not the expected shape (the message goes back to the model).
     """
-    body = text.strip()
-    fenced = re.search(r"```(?:json)?\s*(.*?)```", body, re.DOTALL)
-    if fenced:
-        body = fenced.group(1).strip()
-    if not body:
-        raise ValueError("the reply was empty")
+    body = json_body(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
@@ -189,13 +190,6 @@ def _parse_reply(text: str) -> GradeReply:
     except ValidationError as exc:
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         raise ValueError(f"the JSON does not match the schema ({errors})") from exc
-
-
-def _text_of(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
 
 
 class LLMGrader:
@@ -226,7 +220,7 @@ class LLMGrader:
         max_attempts: int = 4,
         evidence_tokens: int = 550,
         backoff_s: float = 0.5,
-        structured: Literal["json_schema", "json_mode", "none"] = "json_schema",
+        structured: ResponseFormat = "json_schema",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if not 1 <= max_attempts <= 4:
@@ -238,9 +232,8 @@ class LLMGrader:
         self._evidence_tokens = evidence_tokens
         self._backoff_s = backoff_s
         self._sleep = sleep
-        self._model = (
-            chat_model.bind(**_response_format(structured)) if structured != "none" else chat_model
-        )
+        binding = response_format(structured, GradeReply, "grade")
+        self._model = chat_model.bind(**binding) if binding else chat_model
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer with one chat call (more only when a reply is unusable).
@@ -256,66 +249,31 @@ class LLMGrader:
             evidence_tokens=self._evidence_tokens,
         )
         started = time.perf_counter()
-        reply, raw, usage, attempts = self._ask(messages)
+        try:
+            reply = ask_structured(
+                self._model,
+                messages,
+                _parse_reply,
+                retry_prompt=lambda problem: render_prompt(
+                    self._prompts_dir, "grade_retry", error=problem
+                ),
+                max_attempts=self._max_attempts,
+                backoff_s=self._backoff_s,
+                sleep=self._sleep,
+            )
+        except StructuredReplyError as exc:
+            raise _grading_error(exc) from exc
         info = GraderInfo(
             kind="llm",
             model=self.model_name,
             prompt_version=prompt_version(self._prompts_dir),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
-            prompt_tokens=usage[0]
-            or sum(count_tokens(_text_of(m), self._models_dir) for m in messages),
-            completion_tokens=usage[1] or count_tokens(raw, self._models_dir),
-            attempts=attempts,
+            prompt_tokens=reply.prompt_tokens
+            or sum(count_tokens(text_of(m), self._models_dir) for m in messages),
+            completion_tokens=reply.completion_tokens or count_tokens(reply.raw, self._models_dir),
+            attempts=reply.attempts,
         )
-        return self._to_grade(request, reply, info)
-
-    def _ask(self, messages: list[BaseMessage]) -> tuple[GradeReply, str, tuple[int, int], int]:
-        """Call the model until a reply validates; returns reply, raw text, usage, attempts."""
-        conversation = list(messages)
-        last_raw = ""
-        last_problem = ""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                message = self._model.invoke(conversation)
-            except Exception as exc:  # noqa: BLE001 - any client/transport error is retried, then translated
-                last_problem = _describe_failure(exc)
-                if not _retryable(exc):
-                    raise GradingError(
-                        f"The LLM request failed: {last_problem}",
-                        attempts=attempt,
-                        last_reply=last_raw,
-                    ) from exc
-                self._wait(attempt, _retry_after(exc))
-                continue
-            last_raw = _text_of(message)
-            try:
-                reply = _parse_reply(last_raw)
-            except ValueError as exc:
-                last_problem = str(exc)
-                # The error goes back to the model so the next attempt can fix it.
-                conversation = [
-                    *messages,
-                    AIMessage(content=last_raw or "(empty)"),
-                    HumanMessage(
-                        content=render_prompt(self._prompts_dir, "grade_retry", error=last_problem)
-                    ),
-                ]
-                self._wait(attempt, None)
-                continue
-            return reply, last_raw, _usage(message), attempt
-        raise GradingError(
-            f"The LLM gave no valid grade after {self._max_attempts} attempts (last problem: "
-            f"{last_problem}). Check the model and INTERVIEWER_LLM_BASE_URL, or grade offline.",
-            attempts=self._max_attempts,
-            last_reply=last_raw,
-        )
-
-    def _wait(self, attempt: int, retry_after: float | None) -> None:
-        if attempt >= self._max_attempts:
-            return
-        delay = retry_after if retry_after is not None else self._backoff_s * 2 ** (attempt - 1)
-        if delay > 0:
-            self._sleep(min(delay, 8.0))
+        return self._to_grade(request, reply.value, info)
 
     def _to_grade(self, request: GradeRequest, reply: GradeReply, info: GraderInfo) -> Grade:
         """Checked grade: quotes verified, coverage and overall computed here."""
@@ -377,61 +335,12 @@ def _dedupe(criteria: list[CriterionReply]) -> list[CriterionReply]:
     return [seen[name] for name in order if name in seen]
 
 
-def _response_format(structured: Literal["json_schema", "json_mode"]) -> dict[str, object]:
-    if structured == "json_mode":
-        return {"response_format": {"type": "json_object"}}
-    return {
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "grade",
-                "schema": GradeReply.model_json_schema(),
-                "strict": False,
-            },
-        }
-    }
-
-
-def _usage(message: BaseMessage) -> tuple[int, int]:
-    meta = getattr(message, "usage_metadata", None) or {}
-    return int(meta.get("input_tokens", 0) or 0), int(meta.get("output_tokens", 0) or 0)
-
-
-def _status_code(exc: Exception) -> int | None:
-    code = getattr(exc, "status_code", None)
-    return code if isinstance(code, int) else None
-
-
-def _retryable(exc: Exception) -> bool:
-    """Timeouts, connection errors, 408/409/429 and 5xx are worth another attempt."""
-    code = _status_code(exc)
-    if code is not None:
-        return code in (408, 409, 429) or code >= 500
-    return True
-
-
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    if headers is None:
-        return None
-    try:
-        return float(headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _describe_failure(exc: Exception) -> str:
-    code = _status_code(exc)
-    hint = ""
-    if code in (401, 403):
-        hint = " (check INTERVIEWER_LLM_API_KEY)"
-    elif code in (400, 422):
-        hint = (
-            " (if the server lacks JSON-schema output, set INTERVIEWER_LLM_RESPONSE_FORMAT="
-            "json_mode or none)"
+def _grading_error(exc: StructuredReplyError) -> GradingError:
+    if exc.gave_up_early:
+        message = f"The LLM request failed: {exc.problem}"
+    else:
+        message = (
+            f"The LLM gave no valid grade after {exc.attempts} attempts (last problem: "
+            f"{exc.problem}). Check the model and INTERVIEWER_LLM_BASE_URL, or grade offline."
         )
-    elif code == 404:
-        hint = " (check INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL)"
-    text = " ".join(str(exc).split())[:300]
-    return f"{type(exc).__name__}{f' {code}' if code else ''}: {text}{hint}"
+    return GradingError(message, attempts=exc.attempts, last_reply=exc.last_reply)
