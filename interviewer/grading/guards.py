@@ -58,6 +58,7 @@ __all__ = [
 MAX_ANSWER_TOKENS = 700  # ~500 words, a long spoken answer; beyond that we grade the start
 LOW_TRANSCRIPT_CONFIDENCE = 0.6
 _OFF_TOPIC_COSINE = 0.25
+_SCAN_CHARS = 40_000  # twice the longest answer the app accepts (session.MAX_ANSWER_CHARS)
 
 _I = re.IGNORECASE
 _GRADER = (
@@ -739,7 +740,9 @@ def check_answer(
             messages=[f"The answer is {what}: nothing to grade."],
             reject="empty",
         )
-    result = GuardResult(answer=answer.strip())
+    text = answer.strip()
+    # Bounds the pattern matching on huge inputs: the grader reads ~3,000 characters.
+    result = GuardResult(answer=text[:_SCAN_CHARS])
     cleaned, removed = strip_injections(result.answer)
     if removed:
         result.answer, result.removed = cleaned, removed
@@ -749,7 +752,8 @@ def check_answer(
             "answers are graded as data, never as instructions."
         )
     _reject_checks(result, question, embedder)
-    if result.reject is None and count_tokens(result.answer, models_dir) > max_answer_tokens:
+    cut = len(text) > _SCAN_CHARS or count_tokens(result.answer, models_dir) > max_answer_tokens
+    if result.reject is None and cut:
         result.answer = truncate_tokens(result.answer, max_answer_tokens, models_dir)
         result.flags.append("truncated")
         result.messages.append(
