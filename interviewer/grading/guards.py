@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -500,10 +501,90 @@ _INJECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (name, _compile(alts)) for name, alts in _DETECTORS.items()
 ]
 # Matched against the text without diacritics (_plain), as their patterns are.
-_LANGUAGE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (language, _compile([_plain(alt) for alt in _language_alternatives(words)]))
+_LANGUAGE_PATTERNS: dict[str, re.Pattern[str]] = {
+    language: _compile([_plain(alt) for alt in _language_alternatives(words)])
     for language, words in _LANGUAGES.items()
-]
+}
+
+
+def _split_alternatives(pattern: str) -> list[str]:
+    """The top-level branches of ``a|b(c|d)|e``."""
+    branches, depth, start, escaped = [], 0, 0, False
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    return [*branches, pattern[start:]]
+
+
+def _word_starts(pattern: str) -> set[str]:
+    """Literal starts of the words a vocabulary alternation can match ("" = unknown).
+
+    Handles what the rows use (letters, groups, ``?``, ``*``, ``\\w``); anything else ends a
+    start early, which is safe: a shorter start only lets more text through the gate.
+    """
+    starts: set[str] = set()
+    for branch in _split_alternatives(pattern):
+        if branch.startswith("("):
+            end = next(
+                i
+                for i, depth in enumerate(
+                    itertools.accumulate({"(": 1, ")": -1}.get(c, 0) for c in branch)
+                )
+                if depth == 0
+            )
+            optional = branch[end + 1 : end + 2] in ("?", "*", "{")
+            starts |= {""} if optional else _word_starts(branch[1:end].removeprefix("?:"))
+            continue
+        letters = re.match(r"\w*", branch)
+        word = letters.group(0) if letters else ""
+        if branch[len(word) : len(word) + 1] in ("?", "*", "{"):
+            word = word[:-1]  # "nieuwe?": the last letter is optional
+        starts.add(word.casefold())
+    return starts
+
+
+def _language_gate() -> tuple[dict[str, set[str]], list[int], set[str]]:
+    """Which languages a word start can belong to, the start lengths, and the ungated rows.
+
+    Every pattern of a row contains, at a word boundary, a word of one of these slots (see
+    ``_language_alternatives``), so a sentence with no such word start cannot match the row.
+    """
+    by_start: dict[str, set[str]] = {}
+    always: set[str] = set()
+    for language, words in _LANGUAGES.items():
+        slots = (words.ignore, words.give, words.deserve, words.top, words.grader, words.changed)
+        for start in set().union(*(_word_starts(_plain(slot)) for slot in slots)):
+            if start:
+                by_start.setdefault(start, set()).add(language)
+            else:
+                always.add(language)
+    return by_start, sorted({len(start) for start in by_start}), always
+
+
+_GATE_STARTS, _GATE_LENGTHS, _UNGATED = _language_gate()
+_TOKEN = re.compile(r"\w+")
+
+
+def _candidate_languages(plain: str) -> set[str]:
+    """The rows worth matching against ``plain``: a set lookup per word, not a regex per row."""
+    languages = set(_UNGATED)
+    for token in {t.casefold() for t in _TOKEN.findall(plain)}:
+        for length in _GATE_LENGTHS:
+            if length > len(token):
+                break
+            languages |= _GATE_STARTS.get(token[:length], set())
+    return languages
+
+
 _CODE_BLOCK = re.compile(r"```.*?(```|$)|~~~.*?(~~~|$)", re.DOTALL)
 # Invisible once rendered, so only a machine reads it: a comment about the grade is for the grader.
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.DOTALL)
@@ -558,8 +639,8 @@ def _is_injection(text: str) -> str | None:
     # disguise, wrong for a Ukrainian or Greek sentence, which is matched as written.
     mostly_greek_cyrillic = len(_GREEK_CYRILLIC.findall(text)) * 2 > len(_WORD_CHAR.findall(text))
     plain = _plain(text if mostly_greek_cyrillic else folded)
-    for name, pattern in _LANGUAGE_PATTERNS:
-        if pattern.search(plain):
+    for name in _candidate_languages(plain):
+        if _LANGUAGE_PATTERNS[name].search(plain):
             return name
     return None
 
