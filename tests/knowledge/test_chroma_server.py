@@ -2,79 +2,37 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
+from interviewer.errors import StoreError
+from interviewer.knowledge.chroma_server import free_port, run_chroma_server
 from interviewer.knowledge.index import open_index
 from interviewer.settings import Settings
 
 pytestmark = pytest.mark.chroma_server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _chroma_executable() -> str:
-    beside_python = Path(sys.executable).parent / "chroma"
-    found = str(beside_python) if beside_python.exists() else shutil.which("chroma")
-    assert found, "the `chroma` console script (PyPI chromadb) is not installed"
-    return found
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """A `chroma run` server on 127.0.0.1 and a free port, waited for by heartbeat."""
-    path = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    log = (path / "server.log").open("wb")
-    env = os.environ | {"ANONYMIZED_TELEMETRY": "False"}
-    proc = subprocess.Popen(
-        [
-            _chroma_executable(),
-            "run",
-            "--path",
-            str(path / "db"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (path / "server.log").read_text(errors="replace")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                    break
-            except httpx.TransportError:
+    with run_chroma_server(tmp_path_factory.mktemp("chroma-server") / "db") as server:
+        yield server.host, server.port
+
+
+def test_run_chroma_server_on_a_taken_port_raises_with_the_servers_log(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        with pytest.raises(StoreError, match=f"port {port}") as caught:
+            with run_chroma_server(tmp_path / "db", port=port, timeout_s=60):
                 pass
-            assert time.monotonic() < deadline, "chroma run did not answer within 60 s"
-            time.sleep(0.2)
-        yield "127.0.0.1", port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    assert "log" in str(caught.value)
+    assert (tmp_path / "db.log").exists()
 
 
 def test_index_on_chroma_server_ingests_incrementally_and_retrieves(
