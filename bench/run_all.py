@@ -25,9 +25,8 @@ HERE = Path(__file__).resolve().parent
 # and writes the offline grader's parameters; a tool, not a benchmark) and eval_grader.py
 # (grades every labelled test answer; run it on its own, see docs/grading.md).
 SCRIPTS = ["ingest", "retrieval", "grade", "turn", "load"]
-# --quick (the default of ``make bench``) trims a script's optional side measurement so the
-# whole run fits in 20 minutes on 2 busy cores; what was trimmed is recorded under "quick".
-QUICK_SENTENCES = 200
+# By default a script runs with its own (quick) defaults; --full passes a script's FULL_RUN
+# keyword arguments (larger samples) instead. A quick run records them under "quick".
 
 
 def _cpu_model() -> str:
@@ -97,6 +96,10 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
         "retrieval_100k_p95_ms": _get(
             results, "retrieval", "synthetic_100k", "retrieve_end_to_end", "p95_ms"
         ),
+        "retrieval_100k_recall_at_k": _get(results, "retrieval", "synthetic_100k", "recall_at_k"),
+        "retrieval_100k_fill_cached": _get(
+            results, "retrieval", "synthetic_100k", "fill", "cached"
+        ),
         "offline_grade_p50_ms": _get(results, "grade", "offline_grade_ms", "p50"),
         "offline_grade_p95_ms": _get(results, "grade", "offline_grade_ms", "p95"),
         "turn_server_overhead_p95_ms": _get(results, "turn", "turn", "server_overhead_ms", "p95"),
@@ -130,21 +133,15 @@ def _load(name: str):  # noqa: ANN202 - returns a module
     return module
 
 
-def _quick(name: str, module: Any) -> dict[str, Any] | None:
-    """Shrink a script's slowest optional part before it runs; returns what was changed."""
-    if name == "ingest" and hasattr(module, "answer_sentences"):
-        full = module.answer_sentences
-
-        def fewer(settings: Any, n: int = QUICK_SENTENCES) -> list[str]:
-            return full(settings, n)  # type: ignore[no-any-return]
-
-        module.answer_sentences = fewer
-        return {
-            "chroma_comparison_sentences": QUICK_SENTENCES,
-            "full_run": getattr(module, "N_SENTENCES", None),
-            "note": "the comparison on the real chunks is unchanged",
-        }
-    return None
+def _run(module: Any, full: bool) -> dict[str, Any]:
+    """The script's figures: with its FULL_RUN arguments under --full, its defaults otherwise."""
+    larger: dict[str, Any] | None = getattr(module, "FULL_RUN", None)
+    if full and larger:
+        return module.run(**larger)  # type: ignore[no-any-return]
+    out: dict[str, Any] = module.run()
+    if larger:
+        out["quick"] = {"full_run": larger, "note": "bench/run_all.py --full runs these"}
+    return out
 
 
 def main() -> int:
@@ -166,11 +163,7 @@ def main() -> int:
         start = time.perf_counter()
         print(f"bench {name} ...", file=sys.stderr, flush=True)
         try:
-            module = _load(name)
-            trimmed = None if full else _quick(name, module)
-            results[name] = module.run()
-            if trimmed is not None:
-                results[name]["quick"] = trimmed
+            results[name] = _run(_load(name), full)
         except Exception as exc:  # noqa: BLE001 - record and continue with the others
             traceback.print_exc()
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
