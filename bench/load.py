@@ -35,7 +35,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -59,12 +58,6 @@ START_TIMEOUT_S = 300  # app start plus knowledge ingestion on a busy 2-core mac
 
 
 # --- small helpers -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _percentile(ordered: list[float], q: float) -> float | None:
@@ -191,34 +184,6 @@ def _postgres() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextmanager
-def _chroma_server(folder: Path) -> Iterator[int]:
-    """``chroma run`` on 127.0.0.1 and a free port, stopped afterwards."""
-    port = _free_port()
-    log = (folder / "chroma.log").open("wb")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "chroma"),
-            "run",
-            "--path",
-            str(folder / "chroma-server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_clean_env(),
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", time.monotonic() + 60, process)
-        yield port
-    finally:
-        _stop(process)
-        log.close()
-
-
 @dataclass
 class _App:
     process: subprocess.Popen[bytes]
@@ -233,7 +198,9 @@ class _App:
 @contextmanager
 def _app(folder: Path, llm_url: str, extra_env: dict[str, str]) -> Iterator[_App]:
     """Start ``python app.py``; yield once it serves pages and its grading service is ready."""
-    port = _free_port()
+    from interviewer.knowledge.chroma_server import free_port
+
+    port = free_port()
     env = _clean_env()
     env.update(
         GRADIO_SERVER_NAME="127.0.0.1",
@@ -529,11 +496,16 @@ def _services(backend: Backend, folder: Path) -> Iterator[dict[str, str]]:
     if backend == "sqlite":
         yield {}
         return
-    with _postgres() as url, _chroma_server(folder) as port:
+    from interviewer.knowledge.chroma_server import run_chroma_server
+
+    chroma = run_chroma_server(
+        folder / "chroma-server", log=folder / "chroma.log", env=_clean_env()
+    )
+    with _postgres() as url, chroma as server:
         yield {
             "INTERVIEWER_DATABASE_URL": url,
-            "INTERVIEWER_CHROMA_HOST": "127.0.0.1",
-            "INTERVIEWER_CHROMA_PORT": str(port),
+            "INTERVIEWER_CHROMA_HOST": server.host,
+            "INTERVIEWER_CHROMA_PORT": str(server.port),
         }
 
 
