@@ -24,7 +24,7 @@ from interviewer.grading.base import (
 from interviewer.grading.cache import GradeCache, MemoryGradeCache, SQLiteGradeCache
 from interviewer.grading.guards import GuardedGrader, check_answer, strip_injections
 from interviewer.grading.service import GradingService, build_grading_service
-from interviewer.knowledge.embeddings import Embedder
+from interviewer.knowledge.embeddings import TokenEmbedder
 from interviewer.settings import Settings
 
 __all__ = [
@@ -54,7 +54,7 @@ GraderName = Literal["offline", "llm"]
 
 
 @lru_cache(maxsize=2)
-def shared_embedder(models_dir: Path) -> Embedder:
+def shared_embedder(models_dir: Path) -> TokenEmbedder:
     """One MiniLM embedder per models folder (loading it costs ~0.5 s)."""
     from interviewer.knowledge.embeddings import MiniLMEmbedder
 

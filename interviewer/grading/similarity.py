@@ -1,30 +1,25 @@
-"""The offline grader: key-point matching with sentence embeddings plus lexical overlap.
+"""The offline grader: token alignment of the answer with the reference, plus fitted calibration.
 
-No network and no LLM. For every key point of the question (derived from the reference answer's
-sentences or clauses when the question has none), the grader finds the answer's best-matching
-sentence or clause and gives a verdict (covered / partly / missed) quoting that text verbatim.
-Before comparing, words that already appear in the question are removed from both sides: an
-answer that restates the question must not look like it covers the key points (the largest
-single gain measured on the development data). The match of a key point with an answer span is
-``w * cosine(MiniLM embeddings) + (1 - w) * share of the key point's content words found``,
-blended with the whole answer's similarity to the whole reference (share ``b``), which credits
-a point made across several sentences; the quote is always the best span.
+No network and no LLM. The answer is run once through MiniLM (sentence by sentence) and its
+contextual word-piece vectors are aligned with those of the reference answer and of each key
+point (:mod:`interviewer.grading.alignment`): recall = how much of the reference the answer
+carries, precision = how much of the answer is about the reference. Words of the question are
+left out on both sides (the largest single gain measured on the development data): restating
+the question earns nothing.
 
-Criteria, honestly limited to what such features can measure:
+A small logistic model, fitted by ``bench/fit_offline.py`` on the train splits of three public
+human-graded datasets (pooled, each dataset weighted equally) combines these few measures into
+one answer-level match ``m`` in [0, 1]. The criteria, honestly limited to what can be measured:
 
-- coverage: from the verdicts (:func:`interviewer.grading.rubric.coverage_score`);
-- depth: how much of the reference's explanation the answer carries (its whole-answer similarity
-  to the reference and the share of the reference's content words beyond the question it uses),
-  mapped linearly to 0-5 by fitted bounds; 0 when no key point is matched. Length alone earns
-  nothing;
+- coverage: per key point, from its own alignment with the answer blended with ``m``
+  (share ``b``); verdicts by fitted thresholds; the quote is the sentence or clause of the
+  answer that aligns best with the key point;
+- depth: ``m`` mapped linearly to 0-5 by fitted bounds; 0 when no key point is matched.
+  Length alone lowers precision, so it earns nothing;
 - communication: sentence length, repetition and structure;
 - correctness: "not assessed" unless a span that clearly matches a key point contradicts it (a
-  negation or an antonym the key point does not have); then it is scored low and the key point
-  is named.
+  negation or an antonym the key point does not have); then it is scored low.
 
-The weights ``w``, ``b``, the verdict thresholds and the depth map are fitted by
-``bench/fit_offline.py`` on the train splits of the development data and stored in
-``grading/data/offline_params.json``.
 Stemming is a small hand-written suffix stripper (a stemming library would add a dependency
 for five rules).
 """
@@ -32,9 +27,11 @@ for five rules).
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +39,16 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from interviewer.bank import Question
 from interviewer.errors import ConfigError
+from interviewer.grading.alignment import (
+    Aligned,
+    content_tokens,
+    cosines,
+    precision,
+    recall,
+    span_recalls,
+)
 from interviewer.grading.base import (
     CriterionScore,
     Grade,
@@ -52,22 +58,24 @@ from interviewer.grading.base import (
     Verdict,
 )
 from interviewer.grading.rubric import coverage_score, load_rubric, overall_score, prompt_version
-from interviewer.knowledge.embeddings import Embedder, Vectors
+from interviewer.knowledge.embeddings import TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
+    "FEATURES",
     "CachedEmbedder",
     "KeyPointMatch",
+    "Measures",
     "OfflineParams",
-    "Similarities",
     "SimilarityGrader",
     "answer_spans",
     "content_stems",
-    "depth_evidence",
     "depth_score",
+    "key_point_scores",
     "load_params",
-    "match_key_points",
+    "match_score",
+    "sentence_ranges",
 ]
 
 DEFAULT_PARAMS_PATH = Path(__file__).parent / "data" / "offline_params.json"
@@ -113,7 +121,7 @@ _ANTONYMS = {
         ("always", "never"),
     ]
 }
-_QUESTION_MEMO_SIZE = 4096  # key-point and reference vectors kept (1.5 KB each)
+_QUESTION_MEMO_SIZE = 1024  # questions whose aligned reference and key points are kept
 _MARKERS = (
     "because",
     "since",
@@ -148,35 +156,46 @@ _CLAUSE_SPLIT = re.compile(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
+_SKIP_WORDS = _STOPWORDS | _NEGATIONS
+# Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
+MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical")
+FEATURES = ("recall", "key_point_recall", "whole")
+
+
+def _mean_cosine(a: Aligned, b: Aligned) -> float:
+    """Cosine of the two texts' mean content vectors: a whole-text similarity for free."""
+    if a.empty or b.empty:
+        return 0.0
+    u, v = a.vectors.mean(axis=0), b.vectors.mean(axis=0)
+    norm = float(np.linalg.norm(u) * np.linalg.norm(v))
+    return max(0.0, float(u @ v) / norm) if norm > 0 else 0.0
+
+
+def _reference(question: Question) -> str:
+    return question.model_answer or " ".join(question.key_points)
+
 
 class OfflineParams(BaseModel):
     """Fitted parameters of the offline grader, with where they came from."""
 
     model_config = ConfigDict(extra="forbid")
 
-    embed_weight: float = Field(ge=0, le=1, description="w in w*cosine + (1-w)*lexical recall")
-    whole_weight: float = Field(
-        default=0.0, ge=0, le=1, description="b: share of the whole-answer similarity in a match"
+    coefficients: dict[str, float] = Field(
+        description="Logistic weights of the alignment measures (see FEATURES) in the match m"
+    )
+    intercept: float
+    key_point_share: float = Field(
+        ge=0, le=1, description="Share of a key point's own alignment (vs m) in its match"
     )
     covered_threshold: float = Field(description="Match at or above which a key point is covered")
     partly_threshold: float = Field(
         description="Match at or above which a key point is partly covered"
     )
     contradiction_min_match: float = Field(
-        default=0.55, description="A span must match a key point this well before a negation counts"
+        default=0.6, description="A key point must align this well before a negation counts"
     )
-    depth_whole_share: float = Field(
-        default=0.5,
-        ge=0,
-        le=1,
-        description="Share of the whole-answer similarity (vs reference-word recall) in depth",
-    )
-    depth_low: float = Field(
-        default=0.1, ge=0, le=1, description="Depth evidence at or below which depth is 0"
-    )
-    depth_high: float = Field(
-        default=0.4, gt=0, le=1, description="Depth evidence at or above which depth is 5"
-    )
+    depth_low: float = Field(default=0.2, ge=0, le=1, description="m at or below which depth is 0")
+    depth_high: float = Field(default=0.8, gt=0, le=1, description="m at or above which depth is 5")
     fitted_at: str = ""
     fitted_on: list[str] = Field(default_factory=list)
     method: str = ""
@@ -191,7 +210,7 @@ def load_params(path: Path | None = None) -> OfflineParams:
     """
     path = path or DEFAULT_PARAMS_PATH
     try:
-        return OfflineParams.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        params = OfflineParams.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ConfigError(
             f"Offline grader parameters not found at {path}; run bench/fit_offline.py."
@@ -200,30 +219,42 @@ def load_params(path: Path | None = None) -> OfflineParams:
         raise ConfigError(
             f"{path} is invalid ({exc}); run bench/fit_offline.py to rewrite it."
         ) from exc
+    unknown = set(params.coefficients) - set(MEASURES)
+    if unknown:
+        raise ConfigError(
+            f"{path} weights unknown measures {sorted(unknown)}; run bench/fit_offline.py."
+        )
+    return params
 
 
 class CachedEmbedder:
     """Wraps an embedder with a memo so a dataset can be embedded once, in large batches."""
 
-    def __init__(self, inner: Embedder) -> None:
+    def __init__(self, inner: TokenEmbedder) -> None:
         self.name = inner.name
         self.dim = inner.dim
         self._inner = inner
-        self._memo: dict[str, np.ndarray] = {}
+        self._memo: dict[str, TokenVectors] = {}
 
     def warm(self, texts: Iterable[str]) -> None:
-        """Embed every text not yet known, in one batched call."""
+        """Embed (per token) every text not yet known, in one batched call."""
         todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
         if todo:
-            for text, vec in zip(todo, self._inner.embed(todo), strict=True):
-                self._memo[text] = vec
+            for text, tokens in zip(todo, self._inner.embed_tokens(todo), strict=True):
+                self._memo[text] = tokens
+
+    def forget(self) -> None:
+        """Drop the memo (token vectors of a large dataset take memory)."""
+        self._memo.clear()
 
     def embed(self, texts: list[str]) -> Vectors:
-        """Embed texts, reusing memoized vectors."""
+        """Sentence vectors, straight from the inner embedder (not memoized)."""
+        return self._inner.embed(texts)
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """Per-token vectors, reusing memoized ones."""
         self.warm(texts)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._memo[t] for t in texts]).astype(np.float32)
+        return [self._memo[t] for t in texts]
 
 
 # --- text features ---------------------------------------------------------------------------
@@ -262,13 +293,6 @@ def content_stems(text: str) -> list[str]:
             continue
         out.append(_stem(low))
     return out
-
-
-def _without(text: str, drop: set[str]) -> str:
-    """The text's words minus those whose stem is in ``drop`` (stopwords kept for fluency)."""
-    kept = [w for w in _words(text) if w.lower() in _STOPWORDS or _stem(w) not in drop]
-    has_content = any(w.lower() not in _STOPWORDS for w in kept)
-    return " ".join(kept) if has_content else ""
 
 
 def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[str]:
@@ -315,88 +339,72 @@ def _contradicts(key_point: str, span: str) -> str:
     return ""
 
 
+def sentence_ranges(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the text's sentences (list items and lines count as sentences).
+
+    The answer is embedded sentence by sentence: short inputs are much cheaper for the model
+    than one long one, and a word's context rarely needs to cross a sentence.
+    """
+    ranges = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        ranges.append((start, match.start()))
+        start = match.end()
+    ranges.append((start, len(text)))
+    return [(a, b) for a, b in ranges if _words(text[a:b])]
+
+
+def _span_range(answer: str, span: str) -> tuple[int, int]:
+    start = answer.find(span)
+    return (start, start + len(span))
+
+
 @dataclass(frozen=True)
 class KeyPointMatch:
-    """How well the answer's best span matches one key point."""
+    """How well the answer matches one key point, and its best-aligned span."""
 
     key_point: str
     span: str
-    cosine: float
-    lexical: float
-    score: float
+    alignment: float  # the key point's recall against the whole answer
+    lexical: float  # share of the key point's content words in the span
+    score: float  # blended with the answer-level match m; what the thresholds act on
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Measures:
+    """Everything the fitted parameters act on, for one answer: public for the fit script."""
+
+    features: dict[str, float]  # see FEATURES
     key_points: list[str]
+    key_point_alignment: list[float]
     spans: list[str]
-    kp_texts: list[str]
-    span_texts: list[str]
-    question_stems: set[str]
-    reference_text: str
+    span_alignment: np.ndarray  # key points x spans
+    lexical: np.ndarray  # key points x spans
 
 
 @dataclass(frozen=True)
-class Similarities:
-    """Raw similarities of one answer: what the fitted parameters act on."""
-
-    key_points: list[str]
-    spans: list[str]
-    cosine: np.ndarray  # key points x spans, embeddings with question words removed
-    lexical: np.ndarray  # key points x spans, share of the key point's content words in the span
-    whole: float  # the whole answer vs the whole reference
+class _QuestionSide:
+    reference: Aligned
+    key_points: list[Aligned]
+    stems: set[str]
 
 
-def match_key_points(sims: Similarities, params: OfflineParams) -> list[KeyPointMatch]:
-    """Each key point's best span and its match score under ``params``.
-
-    match = (1 - b) * (w * cosine + (1 - w) * overlap of the best span) + b * whole-answer
-    similarity: the second term credits a point made across sentences; the quote is the span.
-    """
-    w, b = params.embed_weight, params.whole_weight
-    local = w * sims.cosine + (1 - w) * sims.lexical
-    out = []
-    for i, kp in enumerate(sims.key_points):
-        # Ties (e.g. a clause and its sentence) go to the shorter, more precise span.
-        best = max(
-            range(len(sims.spans)),
-            key=lambda j: (round(float(local[i, j]), 6), -len(sims.spans[j])),
-        )
-        score = (1 - b) * float(local[i, best]) + b * sims.whole
-        out.append(
-            KeyPointMatch(
-                kp,
-                sims.spans[best],
-                float(sims.cosine[i, best]),
-                float(sims.lexical[i, best]),
-                score,
-            )
-        )
-    return out
+def match_score(features: dict[str, float], params: OfflineParams) -> float:
+    """The answer-level match m = sigmoid(intercept + sum of weight x measure)."""
+    z = params.intercept + sum(w * features[name] for name, w in params.coefficients.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def depth_evidence(
-    request: GradeRequest, whole: float, params: OfflineParams
-) -> tuple[float, float]:
-    """The depth evidence of an answer and its reference-word recall.
-
-    evidence = s * whole-answer similarity + (1 - s) * share of the reference's content words
-    (beyond the question) that the answer uses: it grows with how much of the reference's
-    explanation the answer carries, not with the answer's length.
-    """
-    q_stems = set(content_stems(request.question.text))
-    reference = request.question.model_answer or " ".join(request.question.key_points)
-    ref_stems = set(content_stems(reference)) - q_stems
-    answer_stems = set(content_stems(request.answer)) - q_stems
-    recall = len(ref_stems & answer_stems) / max(1, len(ref_stems))
-    share = params.depth_whole_share
-    return share * whole + (1 - share) * recall, recall
+def key_point_scores(measures: Measures, m: float, params: OfflineParams) -> list[float]:
+    """Each key point's match: its own alignment blended with the answer-level match ``m``."""
+    share = params.key_point_share
+    return [share * a + (1 - share) * m for a in measures.key_point_alignment]
 
 
-def depth_score(evidence: float, params: OfflineParams) -> float:
-    """Depth 0-5: the fitted linear map of the evidence, clipped (``depth_low``/``depth_high``)."""
+def depth_score(m: float, params: OfflineParams) -> float:
+    """Depth 0-5: the fitted linear map of ``m``, clipped (``depth_low``/``depth_high``)."""
     span = max(1e-6, params.depth_high - params.depth_low)
-    return round(5.0 * min(1.0, max(0.0, (evidence - params.depth_low) / span)), 2)
+    return round(5.0 * min(1.0, max(0.0, (m - params.depth_low) / span)), 2)
 
 
 # --- the grader ------------------------------------------------------------------------------
@@ -408,45 +416,73 @@ class SimilarityGrader:
     name = "offline"
 
     def __init__(
-        self, *, embedder: Embedder, prompts_dir: Path, params_path: Path | None = None
+        self, *, embedder: TokenEmbedder, prompts_dir: Path, params_path: Path | None = None
     ) -> None:
         self._embedder = embedder
         self._prompts_dir = prompts_dir
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
-        self._question_vectors: dict[str, np.ndarray] = {}
+        self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
 
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
-        """Every text :meth:`grade` will embed for this request."""
-        prep = self._prepare(request)
-        return [t for t in [*prep.kp_texts, *prep.span_texts, prep.reference_text] if t]
+        """Every text :meth:`grade` embeds for this request (per token)."""
+        question = request.question
+        texts = []
+        for text in (_reference(question), *question.key_points, request.answer):
+            texts += [text[a:b] for a, b in sentence_ranges(text)]
+        return texts
+
+    def measures(self, request: GradeRequest) -> Measures:
+        """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on)."""
+        side = self._question_side(request.question)
+        answer = self._aligned(request.answer, side.stems)
+        spans = answer_spans(request.answer)
+        ranges = [_span_range(request.answer, s) for s in spans]
+        ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
+        kp_align = [recall(sims) for sims in kp_sims]
+        span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
+        features = {
+            "recall": recall(ref_sims),
+            "precision": precision(ref_sims),
+            "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
+            "whole": _mean_cosine(side.reference, answer),
+        }
+        lexical = self._lexical(request.question.key_points, spans, side.stems)
+        features["lexical"] = float(lexical.max(axis=1).mean()) if lexical.size else 0.0
+        return Measures(
+            features,
+            list(request.question.key_points),
+            kp_align,
+            spans,
+            span_align.reshape(len(kp_align), len(spans)),
+            lexical,
+        )
 
     def match(self, request: GradeRequest) -> list[KeyPointMatch]:
-        """Best-matching answer span of every key point, with its scores."""
-        prep = self._prepare(request)
-        return self._match(prep)
+        """Every key point's match score and best-aligned answer span."""
+        measures = self.measures(request)
+        return self._match(measures, match_score(measures.features, self.params))
 
     def grade(self, request: GradeRequest) -> Grade:
-        """Grade one answer by key-point similarity to the reference."""
+        """Grade one answer by its alignment with the reference and the key points."""
         start = time.perf_counter()
         question = request.question
-        prep = self._prepare(request)
-        sims = self._similarities(prep) if prep.spans else None
-        matches = self._match(prep, sims)
-        verdicts = [self._verdict(m) for m in matches]
-        coverage = coverage_score(verdicts)
+        measures = self.measures(request)
+        m = match_score(measures.features, self.params)
+        matches = self._match(measures, m)
+        verdicts = [self._verdict(x) for x in matches]
         contradictions = self._contradictions(matches)
         criteria = [
             self._correctness(contradictions),
             CriterionScore(
                 criterion="coverage",
-                score=coverage,
+                score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(verdicts),
             ),
-            self._depth(request, verdicts, sims.whole if sims else 0.0),
+            self._depth(measures, verdicts, m),
             self._communication(request.answer),
         ]
         return Grade(
@@ -463,9 +499,10 @@ class SimilarityGrader:
             follow_up=self._follow_up(verdicts),
             sources=_sources(request),
             message=(
-                "Automatic similarity-based grade (offline): key points matched by sentence "
-                "embeddings and word overlap; correctness is not judged unless a contradiction "
-                "is detected. Use the LLM grader for a judgement of accuracy."
+                "Automatic similarity-based grade (offline): the answer's words are aligned "
+                "with the reference and the key points by a small language model's word "
+                "vectors; correctness is not judged unless a contradiction is detected. Use the "
+                "LLM grader for a judgement of accuracy."
             ),
             grader=GraderInfo(
                 kind="offline",
@@ -475,75 +512,89 @@ class SimilarityGrader:
             ),
         )
 
-    # --- matching ----------------------------------------------------------------------------
+    # --- alignment ---------------------------------------------------------------------------
 
-    def _prepare(self, request: GradeRequest) -> _Prepared:
-        question = request.question
-        q_stems = set(content_stems(question.text))
-        key_points = list(question.key_points)
-        spans = answer_spans(request.answer)
-        kp_texts = [_without(kp, q_stems) or kp for kp in key_points]
-        span_texts = [_without(s, q_stems) for s in spans]
-        reference = question.model_answer or " ".join(key_points)
-        reference_text = _without(reference, q_stems) or reference
-        return _Prepared(key_points, spans, kp_texts, span_texts, q_stems, reference_text)
+    def _aligned(self, text: str, stems: set[str], *, keep_if_empty: bool = False) -> Aligned:
+        """``text`` embedded sentence by sentence, its content pieces with offsets in ``text``."""
+        ranges = sentence_ranges(text)
+        if not ranges:
+            return content_tokens(
+                TokenVectors(text, np.zeros((0, self._embedder.dim), np.float32), []),
+                skip_words=_SKIP_WORDS,
+                skip_stems=stems,
+                stem=_stem,
+            )
+        parts = self._embedder.embed_tokens([text[a:b] for a, b in ranges])
+        vectors = np.concatenate([p.vectors for p in parts])
+        offsets = [
+            (a + s, a + e) for (a, _), p in zip(ranges, parts, strict=True) for s, e in p.offsets
+        ]
+        whole = TokenVectors(text, vectors, offsets)
+        aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
+        if aligned.empty and stems and keep_if_empty:
+            # A key point made only of question words (common when a one-sentence reference
+            # restates the question) is compared whole rather than never matching at all.
+            aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=set(), stem=_stem)
+        return aligned
 
-    def similarities(self, request: GradeRequest) -> Similarities:
-        """Cosine and word-overlap matrices (key points x spans) and the whole-answer similarity.
+    def _question_side(self, question: Question) -> _QuestionSide:
+        """The reference's and key points' aligned pieces, computed once per question version."""
+        key = (question.text, _reference(question), *question.key_points)
+        with self._lock:
+            side = self._questions.get(key)
+            if side is not None:
+                self._questions.move_to_end(key)
+                return side
+        stems = set(content_stems(question.text))
+        side = _QuestionSide(
+            self._aligned(_reference(question), stems, keep_if_empty=True),
+            [self._aligned(kp, stems, keep_if_empty=True) for kp in question.key_points],
+            stems,
+        )
+        with self._lock:
+            self._questions[key] = side
+            while len(self._questions) > _QUESTION_MEMO_SIZE:
+                self._questions.popitem(last=False)
+        return side
 
-        Public for ``bench/fit_offline.py``, which fits the parameters on exactly these numbers.
-        """
-        return self._similarities(self._prepare(request))
-
-    def _similarities(self, prep: _Prepared) -> Similarities:
-        n_kp, n_span = len(prep.key_points), len(prep.spans)
-        texts = prep.kp_texts + [t for t in prep.span_texts if t] + [prep.reference_text]
-        vecs = self._embed(texts, reusable=set(prep.kp_texts) | {prep.reference_text})
-        kp_vecs = vecs[:n_kp]
-        span_vecs = np.zeros((n_span, vecs.shape[1]), dtype=np.float32)
-        nonempty = [i for i, t in enumerate(prep.span_texts) if t]
-        span_vecs[nonempty] = vecs[n_kp:-1]
-        cos = np.clip(kp_vecs @ span_vecs.T, 0.0, 1.0)
-        full_stems = [set(content_stems(s)) for s in prep.spans]
-        lex = np.zeros((n_kp, n_span), dtype=np.float32)
-        for i, kp in enumerate(prep.key_points):
-            kp_stems = set(content_stems(kp)) - prep.question_stems
-            if kp_stems:
-                span_stems = [stems - prep.question_stems for stems in full_stems]
-            else:
-                # A key point made only of question words (common when a one-sentence reference
-                # restates the question) is compared whole with whole spans: with the question's
-                # words removed on one side only, it could never match at all.
-                kp_stems, span_stems = set(content_stems(kp)), full_stems
-            for j, stems in enumerate(span_stems):
+    @staticmethod
+    def _lexical(key_points: list[str], spans: list[str], q_stems: set[str]) -> np.ndarray:
+        """Share of each key point's content words (beyond the question) found in each span."""
+        span_stems = [set(content_stems(s)) for s in spans]
+        lex = np.zeros((len(key_points), len(spans)), dtype=np.float32)
+        for i, kp in enumerate(key_points):
+            kp_stems = set(content_stems(kp)) - q_stems
+            stems_of = [st - q_stems for st in span_stems]
+            if not kp_stems:
+                kp_stems, stems_of = set(content_stems(kp)), span_stems
+            for j, stems in enumerate(stems_of):
                 lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
-        # The whole answer as the normalized mean of its spans' vectors: embedding a long answer
-        # in one piece would pad the batch to 256 word pieces and cost ~100 ms.
-        whole = 0.0
-        if nonempty:
-            mean = span_vecs[nonempty].mean(axis=0)
-            norm = float(np.linalg.norm(mean))
-            whole = max(0.0, float(mean @ vecs[-1]) / norm) if norm > 0 else 0.0
-        return Similarities(prep.key_points, prep.spans, cos, lex, whole)
+        return lex
 
-    def _embed(self, texts: list[str], reusable: set[str]) -> Vectors:
-        """Embed texts; key points and references are the same for every answer: reuse them."""
-        with self._lock:
-            known = {t: self._question_vectors[t] for t in texts if t in self._question_vectors}
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
-        vectors = dict(zip(todo, self._embedder.embed(todo), strict=True)) if todo else {}
-        with self._lock:
-            for text in reusable & vectors.keys():
-                if len(self._question_vectors) >= _QUESTION_MEMO_SIZE:
-                    self._question_vectors.pop(next(iter(self._question_vectors)))
-                self._question_vectors[text] = vectors[text]
-        vectors.update(known)
-        return np.stack([vectors[t] for t in texts])
-
-    def _match(self, prep: _Prepared, sims: Similarities | None = None) -> list[KeyPointMatch]:
-        if not prep.spans:
-            return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in prep.key_points]
-        return match_key_points(sims or self._similarities(prep), self.params)
+    def _match(self, measures: Measures, m: float) -> list[KeyPointMatch]:
+        if not measures.spans:
+            return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in measures.key_points]
+        scores = key_point_scores(measures, m, self.params)
+        out = []
+        for i, kp in enumerate(measures.key_points):
+            # Ties (e.g. a clause and its sentence) go to the shorter, more precise span.
+            best = max(
+                range(len(measures.spans)),
+                key=lambda j: (
+                    round(float(measures.span_alignment[i, j]), 6),
+                    -len(measures.spans[j]),
+                ),
+            )
+            out.append(
+                KeyPointMatch(
+                    kp,
+                    measures.spans[best],
+                    measures.key_point_alignment[i],
+                    float(measures.lexical[i, best]),
+                    scores[i],
+                )
+            )
+        return out
 
     def _verdict(self, m: KeyPointMatch) -> KeyPointVerdict:
         verdict: Verdict
@@ -559,7 +610,7 @@ class SimilarityGrader:
     def _contradictions(self, matches: list[KeyPointMatch]) -> list[tuple[str, str, str]]:
         found = []
         for m in matches:
-            if m.score >= self.params.contradiction_min_match and m.lexical >= 0.5:
+            if m.alignment >= self.params.contradiction_min_match and m.lexical >= 0.5:
                 why = _contradicts(m.key_point, m.span)
                 if why:
                     found.append((m.key_point, m.span, why))
@@ -594,40 +645,33 @@ class SimilarityGrader:
         }
         return (
             f"{counts['covered']} of {len(verdicts)} key points covered, "
-            f"{counts['partly']} partly, {counts['missed']} missed (each key point compared with "
-            "the answer's best-matching sentence or clause, by sentence embeddings and shared "
-            "words, ignoring words of the question"
-            + (
-                f"; {self.params.whole_weight:.0%} of each match is the whole answer's "
-                "similarity to the reference)."
-                if self.params.whole_weight
-                else ")."
-            )
+            f"{counts['partly']} partly, {counts['missed']} missed (each key point's words "
+            "aligned with the answer's by word vectors, ignoring words of the question, "
+            f"{self.params.key_point_share:.0%} from the key point's own alignment and the "
+            "rest from the whole answer's match with the reference; the quote is the "
+            "best-aligned sentence or clause)."
         )
 
     def _depth(
-        self, request: GradeRequest, verdicts: list[KeyPointVerdict], whole: float
+        self, measures: Measures, verdicts: list[KeyPointVerdict], m: float
     ) -> CriterionScore:
-        evidence, recall = depth_evidence(request, whole, self.params)
         if all(v.verdict == "missed" for v in verdicts):
             # Nothing in the answer matches a key point: there is nothing to go deeper on.
             score = 0.0
         else:
-            score = depth_score(evidence, self.params)
-        low = request.answer.lower()
-        markers = sorted({mk for mk in _MARKERS if re.search(rf"\b{re.escape(mk)}", low)})
-        shown = ", ".join(markers) if markers else "none"
+            score = depth_score(m, self.params)
+        f = measures.features
         return CriterionScore(
             criterion="depth",
             score=score,
             rationale=(
                 "Measured, not judged: how much of the reference's explanation the answer "
-                f"carries: {recall:.0%} of the reference's content words beyond the question, "
-                f"and a whole-answer similarity to the reference of {whole:.2f} (evidence "
-                f"{evidence:.2f}; depth is 0 at {self.params.depth_low:g} or below and 5 at "
-                f"{self.params.depth_high:g} or above, a linear map fitted on human-graded "
-                "train data). Length alone earns nothing. Explanation markers seen (not "
-                f"scored): {shown}."
+                f"carries ({f['recall']:.0%} aligned) and how much of the answer is about it "
+                f"({f['precision']:.0%}), combined into a match of {m:.2f} by weights fitted on "
+                "human-graded train data; depth is 0 at "
+                f"{self.params.depth_low:g} or below and 5 at {self.params.depth_high:g} or "
+                "above. Length alone earns nothing: text beyond the reference lowers the "
+                "second figure."
             ),
         )
 

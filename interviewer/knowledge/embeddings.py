@@ -8,7 +8,9 @@ ONNX function pads everything to 256 tokens, which is ~10x slower on short texts
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +20,15 @@ from numpy.typing import NDArray
 from interviewer.assets import asset_path
 from interviewer.errors import ConfigError
 
-__all__ = ["MAX_WORDPIECES", "Embedder", "FakeEmbedder", "MiniLMEmbedder", "OpenAIEmbedder"]
+__all__ = [
+    "MAX_WORDPIECES",
+    "Embedder",
+    "FakeEmbedder",
+    "MiniLMEmbedder",
+    "OpenAIEmbedder",
+    "TokenEmbedder",
+    "TokenVectors",
+]
 
 # all-MiniLM-L6-v2 was trained with 256 word pieces (incl. [CLS]/[SEP]); longer input is cut.
 MAX_WORDPIECES = 256
@@ -35,6 +45,34 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> Vectors:
         """Embed texts; returns an array of shape (len(texts), dim), rows L2-normalized."""
+        ...
+
+
+@dataclass(frozen=True)
+class TokenVectors:
+    """Contextual vectors of a text's word pieces, each tied to where it occurs in the text.
+
+    ``vectors`` has one L2-normalized row per word piece ([CLS]/[SEP] dropped); ``offsets``
+    holds each piece's (start, end) character offsets in the text, so a match can be quoted.
+    """
+
+    text: str
+    vectors: Vectors
+    offsets: list[tuple[int, int]]
+
+
+class TokenEmbedder(Protocol):
+    """An embedder that also exposes its per-token vectors (what the offline grader aligns)."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """Embed texts; one L2-normalized row per text."""
+        ...
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """Per-token contextual vectors of each text."""
         ...
 
 
@@ -95,6 +133,49 @@ class MiniLMEmbedder:
             out[idx] = self._run([encodings[i].ids for i in idx])
         return out
 
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """Per-word-piece contextual vectors (the model's last hidden state, L2-normalized).
+
+        A text longer than the model's 256 pieces is cut into consecutive windows, each run with
+        its own [CLS]/[SEP], so every piece of a long answer gets a vector (a piece near a window
+        edge sees less context). All windows of all texts are batched by length, as in
+        :meth:`embed`.
+        """
+        if not texts:
+            return []
+        with self._lock:
+            self._tokenizer.no_truncation()
+            try:
+                encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+            finally:
+                self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        cls_id, sep_id = self._special_ids()
+        inner = MAX_WORDPIECES - 2
+        windows: list[tuple[int, int, list[int]]] = []  # (text index, first piece, ids)
+        for t, enc in enumerate(encodings):
+            for start in range(0, len(enc.ids), inner):
+                windows.append((t, start, [cls_id, *enc.ids[start : start + inner], sep_id]))
+        vectors = [np.zeros((len(e.ids), self.dim), dtype=np.float32) for e in encodings]
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i][2]))
+        for idx in self._batches(order, [len(w[2]) for w in windows]):
+            hidden = self._hidden([windows[i][2] for i in idx])
+            for row, i in enumerate(idx):
+                t, start, ids = windows[i]
+                vectors[t][start : start + len(ids) - 2] = hidden[row, 1 : len(ids) - 1]
+        out = []
+        for text, enc, vecs in zip(texts, encodings, vectors, strict=True):
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            unit = (vecs / np.clip(norms, 1e-12, None)).astype(np.float32)
+            out.append(TokenVectors(text, unit, [(a, b) for a, b in enc.offsets]))
+        return out
+
+    def _special_ids(self) -> tuple[int, int]:
+        cls_id = self._tokenizer.token_to_id("[CLS]")
+        sep_id = self._tokenizer.token_to_id("[SEP]")
+        if cls_id is None or sep_id is None:
+            raise ConfigError("The MiniLM tokenizer has no [CLS]/[SEP]; reinstall the model files.")
+        return cls_id, sep_id
+
     def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
         batches: list[list[int]] = []
         current: list[int] = []
@@ -109,7 +190,8 @@ class MiniLMEmbedder:
             batches.append(current)
         return batches
 
-    def _run(self, id_lists: list[list[int]]) -> Vectors:
+    def _hidden(self, id_lists: list[list[int]]) -> np.ndarray:
+        """The last hidden state of a padded batch (rows x longest x dim)."""
         longest = max(len(ids) for ids in id_lists)
         ids = np.zeros((len(id_lists), longest), dtype=np.int64)  # [PAD] is id 0 in BERT vocab
         mask = np.zeros_like(ids)
@@ -117,7 +199,13 @@ class MiniLMEmbedder:
             ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self._session.run(None, feeds)[0]
+        return np.asarray(self._session.run(None, feeds)[0])
+
+    def _run(self, id_lists: list[list[int]]) -> Vectors:
+        hidden = self._hidden(id_lists)
+        mask = np.zeros(hidden.shape[:2], dtype=np.int64)
+        for row, seq in enumerate(id_lists):
+            mask[row, : len(seq)] = 1
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -156,6 +244,16 @@ class FakeEmbedder:
 
     name = "fake-hash-64"
     dim = 64
+
+    def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
+        """One hashed vector per word (a word is its own 'token'), with its offsets."""
+        out = []
+        for text in texts:
+            spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+            words = [text[a:b] for a, b in spans]
+            vecs = self.embed(words) if words else np.zeros((0, self.dim), dtype=np.float32)
+            out.append(TokenVectors(text, vecs, spans))
+        return out
 
     def embed(self, texts: list[str]) -> Vectors:
         """Embed texts by hashing their lower-cased words into 64 buckets."""

@@ -52,3 +52,39 @@ def test_embedder_missing_model_files_name_the_fix(tmp_path) -> None:  # noqa: A
 
 def test_fake_embedder_is_deterministic() -> None:
     assert np.array_equal(FakeEmbedder().embed(["a b c"]), FakeEmbedder().embed(["a b c"]))
+
+
+def test_embedder_token_vectors_point_back_into_the_text(embedder: MiniLMEmbedder) -> None:
+    text = "The discriminator's loss saturates early."
+    (tokens,) = embedder.embed_tokens([text])
+    pieces = [text[a:b] for a, b in tokens.offsets]
+    assert pieces[0] == "The"
+    assert "".join(pieces[1:4]).startswith("disc")  # word pieces of "discriminator"
+    assert len(pieces) == tokens.vectors.shape[0]
+    assert np.allclose(np.linalg.norm(tokens.vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_embedder_token_vectors_cover_a_text_longer_than_the_model_limit(
+    embedder: MiniLMEmbedder,
+) -> None:
+    text = "Gradient penalty keeps the critic Lipschitz. " * 60  # ~480 word pieces
+    (tokens,) = embedder.embed_tokens([text])
+    assert tokens.vectors.shape[0] > 2 * 254
+    assert tokens.offsets[-1][1] == len(text.rstrip())
+    # Every piece got a vector from a real window: none is left at zero.
+    assert np.allclose(np.linalg.norm(tokens.vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_embedder_token_vectors_do_not_depend_on_batch_company(embedder: MiniLMEmbedder) -> None:
+    texts = ["short one", "A much longer sentence about mode collapse in GAN training."]
+    together = embedder.embed_tokens(texts)
+    alone = [embedder.embed_tokens([t])[0] for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        assert a.offsets == b.offsets
+        assert np.allclose(a.vectors, b.vectors, atol=1e-5)
+
+
+def test_fake_embedder_tokens_are_words_with_offsets() -> None:
+    (tokens,) = FakeEmbedder().embed_tokens(["real  fake data"])
+    assert tokens.offsets == [(0, 4), (6, 10), (11, 15)]
+    assert tokens.vectors.shape == (3, 64)
