@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import itertools
 import json
 import pickle
@@ -78,6 +79,8 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     key = hashlib.sha256(
         json.dumps([i.model_dump() for i in items], sort_keys=True).encode()
         + repr(MEASURES).encode()
+        + inspect.getsource(SimilarityGrader.measures).encode()
+        + inspect.getsource(SimilarityGrader._aligned).encode()
         + (PROJECT_ROOT / "interviewer/grading/alignment.py").read_bytes()
     ).hexdigest()[:16]
     path = CACHE / f"{key}.pkl"

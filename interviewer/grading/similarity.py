@@ -157,6 +157,7 @@ _CLAUSE_SPLIT = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
+_OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
 MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical")
 FEATURES = ("recall", "key_point_recall", "whole")
@@ -438,7 +439,11 @@ class SimilarityGrader:
     def measures(self, request: GradeRequest) -> Measures:
         """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on)."""
         side = self._question_side(request.question)
-        answer = self._aligned(request.answer, side.stems)
+        # A short answer made only of the question's words (choosing one of its options: "in
+        # parallel") is compared whole; a longer one restates the question and aligns with
+        # nothing (a plain copy is rejected by the guards before this).
+        short = len(_words(request.answer)) <= _OPTION_ANSWER_WORDS
+        answer = self._aligned(request.answer, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
         ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
@@ -532,8 +537,8 @@ class SimilarityGrader:
         whole = TokenVectors(text, vectors, offsets)
         aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
         if aligned.empty and stems and keep_if_empty:
-            # A key point made only of question words (common when a one-sentence reference
-            # restates the question) is compared whole rather than never matching at all.
+            # A text made only of question words (common when a one-sentence reference restates
+            # the question) is compared whole rather than never matching at all.
             aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=set(), stem=_stem)
         return aligned
 
