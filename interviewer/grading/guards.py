@@ -593,6 +593,9 @@ _GRADING_WORDS = re.compile(
     r"|correct|complete|covered|perfect|excellent)\b",
     _I,
 )
+# A Markdown link or image: removed whole when its text, URL or title is an injection (its
+# title is invisible once rendered), so no stray "[see ref](http://example." is left behind.
+_MARKDOWN_LINK = re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\n]{0,600}\)")
 _JSON_OBJECT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}?", re.DOTALL)
 # Markup, and the rest of its line: text after a fake delimiter pretends to be outside the answer.
 _MARKUP = re.compile(
@@ -685,9 +688,9 @@ def strip_injections(text: str) -> tuple[str, list[str]]:
     """Remove injection spans; returns the remaining text and the removed spans.
 
     HTML comments that talk about the grade are removed (nobody reading the page sees them);
-    code blocks and JSON objects are removed whole when anything in them is an injection;
-    chat markup and tags are always removed (they are never part of an answer spoken or
-    typed in an interview); base64 blobs that decode to text are removed; then every
+    code blocks, JSON objects and Markdown links are removed whole when anything in them is an
+    injection; chat markup and tags are always removed (they are never part of an answer
+    spoken or typed in an interview); base64 blobs that decode to text are removed; then every
     sentence that matches an injection pattern.
     """
     removed: list[str] = []
@@ -723,6 +726,7 @@ def strip_injections(text: str) -> tuple[str, list[str]]:
     text = _HTML_COMMENT.sub(drop_hidden, text)
     text = _CODE_BLOCK.sub(drop_if_injection, text)
     text = _JSON_OBJECT.sub(drop_if_injection, text)
+    text = _MARKDOWN_LINK.sub(drop_if_injection, text)
     text = _MARKUP.sub(drop_markup, text)
     text = _BASE64.sub(drop_base64, text)
     kept: list[str] = []

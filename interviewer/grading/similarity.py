@@ -26,6 +26,7 @@ for five rules).
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -355,6 +356,44 @@ def sentence_ranges(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ranges if _words(text[a:b])]
 
 
+@dataclass(frozen=True)
+class Window:
+    """What the model reads of one sentence: its words minus stopwords, mapped back to the text.
+
+    Stopwords are dropped before embedding because the model's cost grows with the pieces it
+    reads, and they are never aligned anyway; the content words keep their order and attached
+    punctuation, so each still gets a vector in its sentence's context.
+    """
+
+    text: str
+    words: list[tuple[int, int]]  # (start in ``text``, start in the original), one per word
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a piece's offsets in :attr:`text` back to offsets in the original text."""
+        index = bisect.bisect_right([w for w, _ in self.words], start) - 1
+        here, there = self.words[max(0, index)]
+        return (there + start - here, there + end - here)
+
+
+def embedding_windows(text: str) -> list[Window]:
+    """One window per sentence of ``text`` that has a word other than a stopword."""
+    windows = []
+    for a, b in sentence_ranges(text):
+        parts: list[str] = []
+        words: list[tuple[int, int]] = []
+        at = 0
+        for match in re.finditer(r"\S+", text[a:b]):
+            core = re.sub(r"[^A-Za-z0-9']", "", match.group()).lower()
+            if core in _STOPWORDS:
+                continue
+            words.append((at, a + match.start()))
+            parts.append(match.group())
+            at += len(match.group()) + 1
+        if words:
+            windows.append(Window(" ".join(parts), words))
+    return windows
+
+
 def _span_range(answer: str, span: str) -> tuple[int, int]:
     start = answer.find(span)
     return (start, start + len(span))
@@ -433,7 +472,7 @@ class SimilarityGrader:
         question = request.question
         texts = []
         for text in (_reference(question), *question.key_points, request.answer):
-            texts += [text[a:b] for a, b in sentence_ranges(text)]
+            texts += [w.text for w in embedding_windows(text)]
         return texts
 
     def measures(self, request: GradeRequest) -> Measures:
@@ -521,18 +560,18 @@ class SimilarityGrader:
 
     def _aligned(self, text: str, stems: set[str], *, keep_if_empty: bool = False) -> Aligned:
         """``text`` embedded sentence by sentence, its content pieces with offsets in ``text``."""
-        ranges = sentence_ranges(text)
-        if not ranges:
+        windows = embedding_windows(text)
+        if not windows:
             return content_tokens(
                 TokenVectors(text, np.zeros((0, self._embedder.dim), np.float32), []),
                 skip_words=_SKIP_WORDS,
                 skip_stems=stems,
                 stem=_stem,
             )
-        parts = self._embedder.embed_tokens([text[a:b] for a, b in ranges])
+        parts = self._embedder.embed_tokens([w.text for w in windows])
         vectors = np.concatenate([p.vectors for p in parts])
         offsets = [
-            (a + s, a + e) for (a, _), p in zip(ranges, parts, strict=True) for s, e in p.offsets
+            w.original(s, e) for w, p in zip(windows, parts, strict=True) for s, e in p.offsets
         ]
         whole = TokenVectors(text, vectors, offsets)
         aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
