@@ -8,6 +8,7 @@ back ``pending`` (overall None) or, when chosen, from the offline grader flagged
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -73,6 +74,18 @@ class GradingService:
         self._on_failure = on_failure
         self._k = k
         self.model_id = f"{grader.name}:{getattr(grader, 'model_name', '')}"
+
+    def prepare(self, questions: Iterable[Question]) -> None:
+        """Let the graders do their per-question work now (the offline grader embeds each
+        question's reference and key points), so the first answer to a question does not wait
+        for it. Graders without such work ignore this.
+        """
+        questions = list(questions)
+        fallback = self._fallback.inner if self._fallback is not None else None
+        for grader in (self.grader, fallback):
+            prepare = getattr(grader, "prepare", None)
+            if prepare is not None:
+                prepare(questions)
 
     def grade(
         self, question: Question, answer: str, *, transcript_confidence: float | None = None

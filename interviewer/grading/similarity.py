@@ -475,6 +475,11 @@ class SimilarityGrader:
             texts += [w.text for w in embedding_windows(text)]
         return texts
 
+    def prepare(self, questions: Iterable[Question]) -> None:
+        """Embed the questions' references and key points now (once per question version)."""
+        for question in questions:
+            self._question_side(question)
+
     def measures(self, request: GradeRequest) -> Measures:
         """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on)."""
         side = self._question_side(request.question)

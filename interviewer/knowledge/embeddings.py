@@ -182,7 +182,10 @@ class MiniLMEmbedder:
         for i in order:  # ascending length: the newest item is the batch's longest
             too_many = len(current) >= self._batch_size
             too_long = (len(current) + 1) * lengths[i] > MAX_BATCH_TOKENS
-            if current and (too_many or too_long):
+            # Padding a batch's short texts to more than twice their length costs more than
+            # one more model call (measured: a 200-word answer's sentences, ~25% faster).
+            too_uneven = bool(current) and lengths[i] > 2 * lengths[current[0]]
+            if current and (too_many or too_long or too_uneven):
                 batches.append(current)
                 current = []
             current.append(i)

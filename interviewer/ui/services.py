@@ -82,7 +82,8 @@ class Services:
             except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
                 log.warning("Knowledge base not ready, grading without evidence: %s", exc)
             try:
-                _ = self.grading
+                # The bank's questions are prepared now, so no candidate waits for it.
+                self.grading.prepare(self.bank.questions)
                 log.info("Grading service ready.")
             except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
                 log.warning("Warm-up of the grading service failed: %s", exc)

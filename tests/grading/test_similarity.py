@@ -229,3 +229,40 @@ def test_similarity_depth_is_zero_when_no_key_point_matches(grader: SimilarityGr
     assert all(v.verdict == "missed" for v in grade.key_points)
     assert depth is not None and depth.score == 0.0
     assert "reference" in depth.rationale
+
+
+class _CountingEmbedder:
+    """Records every text the grader sends to the model."""
+
+    def __init__(self) -> None:
+        self._inner = shared_embedder(MODELS)
+        self.name, self.dim = self._inner.name, self._inner.dim
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        return self._inner.embed(texts)
+
+    def embed_tokens(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.texts += texts
+        return self._inner.embed_tokens(texts)
+
+
+def test_similarity_prepared_question_is_not_embedded_again_when_answered() -> None:
+    from interviewer.grading.service import GradingService
+    from interviewer.grading.similarity import embedding_windows
+
+    question, strong, _ = BANK_LIKE[1]
+    counting = _CountingEmbedder()
+    service = GradingService(
+        grader=SimilarityGrader(embedder=counting, prompts_dir=PROMPTS),
+        retriever=None,
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+    )
+    service.prepare([question])
+    prepared = len(counting.texts)
+    assert prepared > 0
+    grade = service.grade(question, strong)
+    assert grade.overall is not None and grade.overall >= 3
+    # Answering embeds the answer's sentences only: the question's side was done already.
+    assert counting.texts[prepared:] == [w.text for w in embedding_windows(strong)]
