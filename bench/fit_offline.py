@@ -52,7 +52,9 @@ from interviewer.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT.parent / "shared" / "data"
 DATASETS = ("saf_en", "scientsbank_2way", "beetle")
-SHARE = (0.0, 0.25, 0.5, 0.75, 1.0)
+# At least half of a key point's match is its own alignment: with less, a key point the answer
+# never states was "covered" on the strength of the rest of the answer.
+SHARE = (0.5, 0.6, 0.75, 0.9, 1.0)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.25, 0.95, 0.05))
 # Not below 0.25: unrelated text aligns with a key point at ~0.1, and a lower partly threshold
 # gave such answers partial credit through the answer-level match alone (a fluff answer scored

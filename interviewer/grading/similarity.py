@@ -27,6 +27,7 @@ for five rules).
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import math
 import re
@@ -158,6 +159,7 @@ _CLAUSE_SPLIT = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
+_QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
 MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical")
@@ -463,6 +465,9 @@ class SimilarityGrader:
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
+        # Part of the grade cache's key: a refit must not serve grades made with old parameters.
+        digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
+        self.model_name = f"{embedder.name}+params-{digest}"
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
 
@@ -626,14 +631,11 @@ class SimilarityGrader:
         scores = key_point_scores(measures, m, self.params)
         out = []
         for i, kp in enumerate(measures.key_points):
-            # Ties (e.g. a clause and its sentence) go to the shorter, more precise span.
-            best = max(
-                range(len(measures.spans)),
-                key=lambda j: (
-                    round(float(measures.span_alignment[i, j]), 6),
-                    -len(measures.spans[j]),
-                ),
-            )
+            # A longer span always aligns at least as well as a part of it (the whole answer
+            # best of all), so the quote is the shortest span within _QUOTE_SLACK of the best.
+            row = measures.span_alignment[i]
+            near = [j for j in range(len(measures.spans)) if row[j] >= row.max() - _QUOTE_SLACK]
+            best = min(near, key=lambda j: (len(measures.spans[j]), -row[j]))
             out.append(
                 KeyPointMatch(
                     kp,

@@ -266,3 +266,24 @@ def test_similarity_prepared_question_is_not_embedded_again_when_answered() -> N
     assert grade.overall is not None and grade.overall >= 3
     # Answering embeds the answer's sentences only: the question's side was done already.
     assert counting.texts[prepared:] == [w.text for w in embedding_windows(strong)]
+
+
+def test_similarity_refit_parameters_change_the_grade_cache_key(tmp_path: Path) -> None:
+    from interviewer.grading.service import GradingService
+
+    changed = json.loads(
+        (Path(__file__).parents[2] / "interviewer/grading/data/offline_params.json").read_text()
+    )
+    changed["covered_threshold"] = 0.99
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps(changed))
+    ids = {
+        GradingService(
+            grader=SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, **kw),
+            retriever=None,
+            prompts_dir=PROMPTS,
+            models_dir=MODELS,
+        ).model_id
+        for kw in ({}, {"params_path": path})
+    }
+    assert len(ids) == 2
