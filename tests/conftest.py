@@ -19,8 +19,14 @@ MODELS_DIR = PROJECT_ROOT / "models"
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Every test: remote models refused, data dir in tmp_path, no key from the environment."""
-    for var in ("OPENAI_API_KEY", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_BASE_URL",
-                "INTERVIEWER_DATABASE_URL", "INTERVIEWER_CHROMA_HOST", "INTERVIEWER_GRADER"):
+    for var in (
+        "OPENAI_API_KEY",
+        "INTERVIEWER_LLM_API_KEY",
+        "INTERVIEWER_LLM_BASE_URL",
+        "INTERVIEWER_DATABASE_URL",
+        "INTERVIEWER_CHROMA_HOST",
+        "INTERVIEWER_GRADER",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("INTERVIEWER_ALLOW_REMOTE", "false")
     monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "data"))

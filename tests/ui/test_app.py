@@ -34,8 +34,14 @@ def strong_answer(question: Question) -> str:
     return " ".join(kp.rstrip(".") + "." for kp in question.key_points)
 
 
-def start_interview(page: Page, *, name: str = "", questions: int = 3, follow_ups: bool = False,
-                    mode: str = "practice") -> str:
+def start_interview(
+    page: Page,
+    *,
+    name: str = "",
+    questions: int = 3,
+    follow_ups: bool = False,
+    mode: str = "practice",
+) -> str:
     """Fill in the set-up, press Start, and return the session id."""
     expect(page.locator("#start")).to_be_visible(timeout=30_000)
     if name:
@@ -48,8 +54,9 @@ def start_interview(page: Page, *, name: str = "", questions: int = 3, follow_up
     if mode == "exam":
         page.locator("#mode").get_by_text("Exam").click()
     page.locator("#start").click()
-    expect(page.locator("#status-bar")).to_contain_text(f"Question 1 of {questions}",
-                                                        timeout=30_000)
+    expect(page.locator("#status-bar")).to_contain_text(
+        f"Question 1 of {questions}", timeout=30_000
+    )
     return session_id(page)
 
 
@@ -76,8 +83,9 @@ def send_answer(page: Page, text: str, *, cards_before: int, timeout: int = GRAD
     box.fill(text)
     box.press("Enter")
     expect(page.locator("#grading-indicator")).to_contain_text("Grading", timeout=10_000)
-    expect(page.locator("#feedback-cards .fb-card")).to_have_count(cards_before + 1,
-                                                                    timeout=timeout)
+    expect(page.locator("#feedback-cards .fb-card")).to_have_count(
+        cards_before + 1, timeout=timeout
+    )
     expect(page.locator("#grading-indicator")).not_to_contain_text("Grading", timeout=10_000)
 
 
@@ -156,16 +164,23 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     expect(page.locator("#mic-notice")).to_contain_text("Transcribed")
     page.screenshot(path=artifacts / "spoken-1-transcript.png", full_page=True)
 
-    send_answer(page, box.input_value() + " Minibatch discrimination helps.", cards_before=0,
-                timeout=FIRST_GRADE_MS)
+    send_answer(
+        page,
+        box.input_value() + " Minibatch discrimination helps.",
+        cards_before=0,
+        timeout=FIRST_GRADE_MS,
+    )
     expect(page.locator("#chat [data-testid='user']").last).to_contain_text("Minibatch")
     assert card_scores(page)[1] >= 0
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
 
 
 def test_app_resumes_after_server_restart_with_nothing_lost(
-    page: Page, app_server, fake_llm: FakeOpenAIServer,
-    bank_by_text: dict[str, Question], artifacts: Path,
+    page: Page,
+    app_server,
+    fake_llm: FakeOpenAIServer,
+    bank_by_text: dict[str, Question],
+    artifacts: Path,
 ) -> None:
     sid = start_interview(page, name="Restart", questions=3)
     assert f"session={sid}" in page.url
@@ -198,7 +213,10 @@ def test_app_resumes_after_server_restart_with_nothing_lost(
 
 
 def test_app_browser_contexts_do_not_share_sessions(
-    page: Page, browser, app_server, artifacts: Path  # type: ignore[no-untyped-def]
+    page: Page,
+    browser,
+    app_server,
+    artifacts: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     other_context = browser.new_context(viewport={"width": 1360, "height": 1000})
     other = other_context.new_page()

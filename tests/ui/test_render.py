@@ -20,8 +20,9 @@ def _grade(**changes: object) -> Grade:
             CriterionScore(criterion="coverage", score=4),
         ],
         key_points=[
-            KeyPointVerdict(key_point="Two networks", verdict="covered",
-                            evidence="<b>two</b> networks compete"),
+            KeyPointVerdict(
+                key_point="Two networks", verdict="covered", evidence="<b>two</b> networks compete"
+            ),
             KeyPointVerdict(key_point="Minimax game", verdict="missed"),
         ],
         factual_errors=["Claims <i>D</i> generates"],
