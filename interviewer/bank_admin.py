@@ -442,17 +442,15 @@ class LLMDrafter:
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        from interviewer.chat.structured import response_format
+        from interviewer.chat.structured import bind_structured, check_attempts
 
-        if not 1 <= max_attempts <= 4:
-            raise ValueError("max_attempts must be between 1 and 4")
+        check_attempts(max_attempts)
         self.model_name = model_name
         self._prompts_dir = prompts_dir
         self._max_attempts = max_attempts
         self._backoff_s = backoff_s
         self._sleep = sleep
-        binding = response_format(structured, DraftReply, "question_draft")
-        self._model = chat_model.bind(**binding) if binding else chat_model
+        self._model = bind_structured(chat_model, structured, DraftReply, "question_draft")
 
     def draft(self, imported: ImportedQuestion, chunks: list[RetrievedChunk]) -> DraftReply:
         """One validated draft for a question from the given reference chunks.

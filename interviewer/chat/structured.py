@@ -25,11 +25,14 @@ from pydantic import BaseModel
 from interviewer.errors import InterviewerError
 
 __all__ = [
+    "MAX_ATTEMPTS",
     "MAX_WAIT_S",
     "ResponseFormat",
     "StructuredReply",
     "StructuredReplyError",
     "ask_structured",
+    "bind_structured",
+    "check_attempts",
     "json_body",
     "response_format",
     "text_of",
@@ -38,6 +41,7 @@ __all__ = [
 T = TypeVar("T")
 ResponseFormat = Literal["json_schema", "json_mode", "none"]
 MAX_WAIT_S = 8.0
+MAX_ATTEMPTS = 4  # requests per answer in all, the client library's own retries included
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
@@ -159,6 +163,27 @@ def response_format(
             "json_schema": {"name": name, "schema": schema.model_json_schema(), "strict": False},
         }
     }
+
+
+def bind_structured(
+    chat_model: Runnable[LanguageModelInput, BaseMessage],
+    structured: ResponseFormat,
+    schema: type[BaseModel],
+    name: str,
+) -> Runnable[LanguageModelInput, BaseMessage]:
+    """``chat_model`` bound to ask for JSON output (see :func:`response_format`)."""
+    binding = response_format(structured, schema, name)
+    return chat_model.bind(**binding) if binding else chat_model
+
+
+def check_attempts(max_attempts: int) -> None:
+    """Refuse a retry budget outside 1..MAX_ATTEMPTS.
+
+    Raises:
+        ValueError: ``max_attempts`` is out of range.
+    """
+    if not 1 <= max_attempts <= MAX_ATTEMPTS:
+        raise ValueError(f"max_attempts must be between 1 and {MAX_ATTEMPTS}")
 
 
 def json_body(text: str) -> str:

@@ -28,8 +28,9 @@ from interviewer.chat.structured import (
     ResponseFormat,
     StructuredReplyError,
     ask_structured,
+    bind_structured,
+    check_attempts,
     json_body,
-    response_format,
     text_of,
 )
 from interviewer.errors import GradingError
@@ -223,8 +224,7 @@ class LLMGrader:
         structured: ResponseFormat = "json_schema",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not 1 <= max_attempts <= 4:
-            raise ValueError("max_attempts must be between 1 and 4")
+        check_attempts(max_attempts)
         self.model_name = model_name
         self._prompts_dir = prompts_dir
         self._models_dir = models_dir
@@ -232,8 +232,7 @@ class LLMGrader:
         self._evidence_tokens = evidence_tokens
         self._backoff_s = backoff_s
         self._sleep = sleep
-        binding = response_format(structured, GradeReply, "grade")
-        self._model = chat_model.bind(**binding) if binding else chat_model
+        self._model = bind_structured(chat_model, structured, GradeReply, "grade")
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer with one chat call (more only when a reply is unusable).
