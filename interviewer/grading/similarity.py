@@ -728,7 +728,7 @@ class SimilarityGrader:
 
     @staticmethod
     def _communication(answer: str) -> CriterionScore:
-        sentences = [s for s in _SENTENCE_END.split(answer) if _words(s)]
+        sentences = sentence_ranges(answer)
         words = _words(answer)
         n = len(words)
         if n == 0:

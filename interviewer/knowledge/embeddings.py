@@ -12,13 +12,16 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from interviewer.assets import asset_path
 from interviewer.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 __all__ = [
     "MAX_WORDPIECES",
@@ -109,12 +112,7 @@ class MiniLMEmbedder:
 
     def count_wordpieces(self, text: str) -> int:
         """Word pieces of ``text`` including [CLS] and [SEP], before truncation."""
-        with self._lock:
-            self._tokenizer.no_truncation()
-            try:
-                return len(self._tokenizer.encode(text).ids)
-            finally:
-                self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        return len(self._encode_whole([text], special_tokens=True)[0].ids)
 
     def embed(self, texts: list[str]) -> Vectors:
         """Embed texts in batches of similar length, so padding stays small.
@@ -143,12 +141,7 @@ class MiniLMEmbedder:
         """
         if not texts:
             return []
-        with self._lock:
-            self._tokenizer.no_truncation()
-            try:
-                encodings = self._tokenizer.encode_batch(texts, add_special_tokens=False)
-            finally:
-                self._tokenizer.enable_truncation(MAX_WORDPIECES)
+        encodings = self._encode_whole(texts, special_tokens=False)
         cls_id, sep_id = self._special_ids()
         inner = MAX_WORDPIECES - 2
         windows: list[tuple[int, int, list[int]]] = []  # (text index, first piece, ids)
@@ -168,6 +161,15 @@ class MiniLMEmbedder:
             unit = (vecs / np.clip(norms, 1e-12, None)).astype(np.float32)
             out.append(TokenVectors(text, unit, [(a, b) for a, b in enc.offsets]))
         return out
+
+    def _encode_whole(self, texts: list[str], *, special_tokens: bool) -> list[Encoding]:
+        """Tokenize without the model's truncation (switched off under the lock, then back)."""
+        with self._lock:
+            self._tokenizer.no_truncation()
+            try:
+                return self._tokenizer.encode_batch(texts, add_special_tokens=special_tokens)
+            finally:
+                self._tokenizer.enable_truncation(MAX_WORDPIECES)
 
     def _special_ids(self) -> tuple[int, int]:
         cls_id = self._tokenizer.token_to_id("[CLS]")
