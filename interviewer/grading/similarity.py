@@ -247,10 +247,6 @@ class CachedEmbedder:
             for text, tokens in zip(todo, self._inner.embed_tokens(todo), strict=True):
                 self._memo[text] = tokens
 
-    def forget(self) -> None:
-        """Drop the memo (token vectors of a large dataset take memory)."""
-        self._memo.clear()
-
     def embed(self, texts: list[str]) -> Vectors:
         """Sentence vectors, straight from the inner embedder (not memoized)."""
         return self._inner.embed(texts)
@@ -372,7 +368,7 @@ class Window:
 
     def original(self, start: int, end: int) -> tuple[int, int]:
         """Map a piece's offsets in :attr:`text` back to offsets in the original text."""
-        index = bisect.bisect_right([w for w, _ in self.words], start) - 1
+        index = bisect.bisect_right(self.words, start, key=lambda word: word[0]) - 1
         here, there = self.words[max(0, index)]
         return (there + start - here, there + end - here)
 
