@@ -102,8 +102,8 @@ FlagCode = Literal[
 class AnswerGrader(Protocol):
     """What calibration needs from the grading service."""
 
-    def grade(self, question: Question, answer: str) -> Grade:
-        """Grade one answer to one question."""
+    def grade(self, question: Question, answer: str, *, use_cache: bool = True) -> Grade:
+        """Grade one answer to one question (``use_cache=False``: grade afresh)."""
         ...
 
 
@@ -300,13 +300,12 @@ def _decode(content: bytes, filename: str) -> str:
 
 def _csv_rows(text: str, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str] | str]]]:
     """(ignored columns, rows): a row is its values by column, or the reason it is unreadable."""
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:4096], delimiters=",;\t"
-        )
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # Spreadsheets write doubled quotes and quoted line breaks (the excel dialect) and differ
+    # only in the delimiter, which the header line shows: a dialect sniffer, which reads a
+    # sample, guessed "no doubled quotes" when the first quote came late and split those rows.
+    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max(",;\t", key=lambda d: len(next(csv.reader([header_line], delimiter=d))))
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -958,11 +957,12 @@ def _consistency(
         chosen = rng.sample(q_items, min(per_question, len(q_items)))
         sds, ranges = [], []
         for item in chosen:
-            scores = [
-                g.overall
-                for g in (grader.grade(questions[question_id], item.answer) for _ in range(repeat))
-                if g.status == "graded" and g.overall is not None
-            ]
+            # Past the cache: a cached grade would come back identical and hide the spread.
+            grades = (
+                grader.grade(questions[question_id], item.answer, use_cache=False)
+                for _ in range(repeat)
+            )
+            scores = [g.overall for g in grades if g.status == "graded" and g.overall is not None]
             if len(scores) >= 2:
                 sds.append(float(np.std(scores, ddof=1)))
                 ranges.append(max(scores) - min(scores))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import json
 import math
 
@@ -23,7 +26,9 @@ from interviewer.calibration import (
     round_score,
 )
 from interviewer.errors import InputError
-from interviewer.grading.base import Grade, GraderInfo
+from interviewer.grading.base import Grade, GradeRequest, GraderInfo
+from interviewer.grading.cache import MemoryGradeCache
+from interviewer.grading.service import GradingService
 
 
 def _question(qid: str, text: str) -> Question:
@@ -55,7 +60,7 @@ class TableGrader:
         self.scores = scores
         self.calls = 0
 
-    def grade(self, question: Question, answer: str) -> Grade:
+    def grade(self, question: Question, answer: str, *, use_cache: bool = True) -> Grade:
         self.calls += 1
         score = self.scores.get(answer)
         if score is None:
@@ -158,6 +163,33 @@ def test_parse_csv_keeps_good_rows_and_reports_ignored_columns(bank):
     assert result.rows[1].answer == "A generator, a discriminator"
     assert result.ignored_columns == ["notes"]
     assert result.problems == []
+
+
+def test_parse_csv_written_by_a_spreadsheet_keeps_quotes_and_line_breaks(bank):
+    # What csv.writer and Excel produce: doubled quotes and line breaks inside quoted fields.
+    # The first quotes come after 4 kB, past what a dialect sniffer would look at.
+    plain = ["Two networks, one loss. " * 20] * 10
+    quoted = [
+        'It maps noise to samples.\nThe "generator" and the "discriminator" compete.',
+        'A "minimax" game, "fair", as in:\n1. D learns\n2. G learns',
+    ]
+    answers = plain + quoted
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["question_id", "answer", "rater", "score", "candidate"])
+    for i, answer in enumerate(answers):
+        writer.writerow(["q01", answer, "ann", i % 6, f"c{i}"])
+    result = parse_human_scores(buffer.getvalue().encode(), "scores.csv", bank)
+    assert result.problems == []
+    assert [r.answer for r in result.rows] == answers
+    assert result.rows[-1].line == 14  # lines count the break inside the answer before it
+
+
+def test_parse_csv_with_semicolons_as_a_european_spreadsheet_saves_it(bank):
+    text = 'question_id;answer;rater;score\nq01;"Two networks; one game";ann;3,5\n'
+    result = parse_human_scores(text.encode(), "scores.csv", bank)
+    assert result.problems == []
+    assert result.rows[0].answer == "Two networks; one game" and result.rows[0].score == 3.5
 
 
 def test_parse_reports_every_bad_row_with_line_number_and_reason(bank):
@@ -324,6 +356,43 @@ def test_calibrate_repeat_measures_spread_per_question(known_run):
     assert q01.consistency.repeats == 3 and q01.consistency.mean_sd == 0.0
     # 13 distinct answers graded once, plus 2 per question (sample 6 / 3) x 3 repeats.
     assert grader.calls == 13 + 3 * 2 * 3 - 1 * 0
+
+
+class DriftingGrader:
+    """A backend that scores the same answer differently on each call, as an LLM may."""
+
+    name = "drifting"
+
+    def __init__(self) -> None:
+        self.scores = itertools.cycle([2.0, 3.0, 4.0])
+
+    def grade(self, request: GradeRequest) -> Grade:
+        return Grade(
+            question_id=request.question.id,
+            overall=next(self.scores),
+            feedback="ok",
+            grader=GraderInfo(kind="llm", model="drifting"),
+        )
+
+
+def test_calibrate_repeat_sees_past_the_grade_cache(bank, settings):
+    # The service caches finished grades; a repeat served from it would always show 0 spread.
+    service = GradingService(
+        grader=DriftingGrader(),
+        retriever=None,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        cache=MemoryGradeCache(),
+    )
+    answer = "A generator and a discriminator are trained against each other."
+    imported = parse_human_scores(_rows([("q01", "c1", answer, "ann", 3)]), "s.csv", bank)
+    result = calibrate(imported, service, repeat=3)
+    q01 = result.questions[0]
+    assert q01.consistency is not None
+    assert q01.consistency.max_range == pytest.approx(2.0)  # graded 3, 4, 2 on repeat
+    assert q01.consistency.mean_sd == pytest.approx(1.0)
+    assert result.items[0].auto == 2.0  # the first grade, cached for the app, is unchanged
+    assert service.grade(bank.get("q01"), answer).overall == 2.0
 
 
 def test_calibrate_refuses_an_import_without_valid_rows(bank):

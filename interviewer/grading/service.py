@@ -88,7 +88,12 @@ class GradingService:
                 prepare(questions)
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        use_cache: bool = True,
     ) -> Grade:
         """Grade one answer (from the cache when the same answer was graded before).
 
@@ -96,6 +101,8 @@ class GradingService:
             question: A bank question or :func:`interviewer.bank.adhoc_question`.
             answer: The candidate's answer, typed or transcribed (treated as data only).
             transcript_confidence: Speech recognition confidence in [0, 1], for spoken answers.
+            use_cache: False grades afresh and leaves the cache alone (calibration's
+                ``--repeat`` measures how much the grader itself varies).
 
         Returns:
             A graded grade, or a ``pending`` one (overall None) when the LLM failed.
@@ -107,7 +114,8 @@ class GradingService:
             prompt_version=version,
             model=self.model_id,
         )
-        if self._cache is not None and (cached := self._cache.get(key)) is not None:
+        cache = self._cache if use_cache else None
+        if cache is not None and (cached := cache.get(key)) is not None:
             return cached
         evidence, evidence_error = self._retrieve(question, answer)
         request = GradeRequest(
@@ -119,8 +127,8 @@ class GradingService:
         )
         grade = self._grade(request, version)
         grade = _with_evidence(grade, evidence, evidence_error)
-        if self._cache is not None and grade.status == "graded" and "fallback" not in grade.flags:
-            self._cache.put(key, grade)
+        if cache is not None and grade.status == "graded" and "fallback" not in grade.flags:
+            cache.put(key, grade)
         return grade
 
     def _retrieve(self, question: Question, answer: str) -> tuple[list[RetrievedChunk], str]:
