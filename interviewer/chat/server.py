@@ -42,7 +42,11 @@ class FakeOpenAIServer:
         model: The fake model answering requests (a fresh function-driven one by default).
         api_key: The bearer token every request must carry.
         delay: Seconds added to every chat request (load benchmarks).
-        models_dir: When given, reported usage is counted with tiktoken.
+        models_dir: When given, reported usage is counted with tiktoken, message framing
+            included, as OpenAI counts it.
+        json_schema: Whether ``response_format`` ``json_schema`` is supported; when False such
+            a request gets HTTP 400, as from a server with JSON mode only (older Ollama,
+            llama.cpp).
 
     Use as a context manager; ``url`` is the ``base_url`` for clients, ``requests`` records
     every chat request (headers and JSON body).
@@ -56,8 +60,10 @@ class FakeOpenAIServer:
         delay: float = 0.0,
         models_dir: Path | None = None,
         model_name: str = "fake-grader",
+        json_schema: bool = True,
     ) -> None:
         self.model = model or FakeChatModel()
+        self.json_schema = json_schema
         self.api_key = api_key
         self.delay = delay
         self.model_name = model_name
@@ -173,6 +179,13 @@ class FakeOpenAIServer:
                 return _error(
                     400, "invalid_request_error", "Streaming is not supported by the fake server."
                 )
+            response_format = body.get("response_format") or {}
+            if not self.json_schema and response_format.get("type") == "json_schema":
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    "Invalid parameter: 'response_format' of type 'json_schema' is not supported.",
+                )
             fault = self._next_fault()
             delay = self.delay + (fault.seconds if fault and fault.kind == "delay" else 0.0)
             if delay:
@@ -205,9 +218,10 @@ class FakeOpenAIServer:
     ) -> dict[str, Any]:
         prompt_tokens = completion_tokens = 0
         if self._models_dir is not None:
+            from interviewer.grading.judge import prompt_tokens as count_prompt
             from interviewer.knowledge.tokens import count_tokens
 
-            prompt_tokens = sum(count_tokens(str(m.content), self._models_dir) for m in messages)
+            prompt_tokens = count_prompt([str(m.content) for m in messages], self._models_dir)
             completion_tokens = count_tokens(text, self._models_dir)
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",

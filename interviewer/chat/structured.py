@@ -73,16 +73,24 @@ class StructuredReplyError(InterviewerError):
         last_reply: The last raw reply, if any.
         gave_up_early: A transport error that retrying cannot fix (401, 404, 400...) ended
             the loop before the budget was spent.
+        status_code: The HTTP status of that transport error, when it had one.
     """
 
     def __init__(
-        self, problem: str, *, attempts: int, last_reply: str, gave_up_early: bool
+        self,
+        problem: str,
+        *,
+        attempts: int,
+        last_reply: str,
+        gave_up_early: bool,
+        status_code: int | None = None,
     ) -> None:
         super().__init__(problem)
         self.problem = problem
         self.attempts = attempts
         self.last_reply = last_reply
         self.gave_up_early = gave_up_early
+        self.status_code = status_code
 
 
 def ask_structured(
@@ -121,7 +129,11 @@ def ask_structured(
             problem = _describe_failure(exc)
             if not _retryable(exc):
                 raise StructuredReplyError(
-                    problem, attempts=attempt, last_reply=last_raw, gave_up_early=True
+                    problem,
+                    attempts=attempt,
+                    last_reply=last_raw,
+                    gave_up_early=True,
+                    status_code=_status_code(exc),
                 ) from exc
             _wait(attempt, max_attempts, backoff_s, sleep, _retry_after(exc))
             continue

@@ -20,12 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
 from interviewer.chat.structured import (
     ResponseFormat,
+    StructuredReply,
     StructuredReplyError,
     ask_structured,
     bind_structured,
@@ -62,12 +64,18 @@ __all__ = [
     "LLMGrader",
     "answer_tag",
     "build_grading_messages",
+    "prompt_tokens",
     "quote_in_answer",
 ]
 
-# Whole prompt (system + user) for a 200-word answer must stay within this many tokens;
-# evidence is trimmed to whatever the rest of the prompt leaves (and to evidence_tokens).
+# Whole prompt (system + user) for a 200-word answer must stay within this many tokens, as
+# the server counts them (message framing included); evidence is trimmed to whatever the rest
+# of the prompt leaves (and to evidence_tokens).
 PROMPT_TOKEN_BUDGET = 1500
+# OpenAI's chat format adds 3 tokens per message and 3 to prime the reply (its cookbook's
+# count for gpt-4o and gpt-4o-mini); servers bill them as prompt tokens.
+_TOKENS_PER_MESSAGE = 3
+_REPLY_PRIMING_TOKENS = 3
 # The model answer is reference material too; beyond this it crowds out retrieved evidence.
 MODEL_ANSWER_TOKENS = 160
 _TAG_LOOKALIKE = re.compile(r"<\s*/?\s*answer[\w-]*\s*>?", re.IGNORECASE)
@@ -158,11 +166,23 @@ def build_grading_messages(
         "tag": tag,
     }
     without_evidence = render_prompt(prompts_dir, "grade_user", evidence="", **values)
-    used = count_tokens(system, models_dir) + count_tokens(without_evidence, models_dir)
-    budget = max(0, min(evidence_tokens, token_budget - used - 8))
-    evidence = _format_evidence(request.evidence, budget, models_dir)
-    user = render_prompt(prompts_dir, "grade_user", evidence=evidence, **values)
-    return [SystemMessage(content=system), HumanMessage(content=user)]
+    used = prompt_tokens([system, without_evidence], models_dir)
+    budget = max(0, min(evidence_tokens, token_budget - used))
+    while True:
+        evidence = _format_evidence(request.evidence, budget, models_dir)
+        user = render_prompt(prompts_dir, "grade_user", evidence=evidence, **values)
+        # Tokens do not add up exactly across the joins (and a cut can split a character), so
+        # the whole prompt is counted again and the evidence shrunk by any excess.
+        excess = prompt_tokens([system, user], models_dir) - token_budget
+        if excess <= 0 or budget == 0:
+            return [SystemMessage(content=system), HumanMessage(content=user)]
+        budget = max(0, budget - excess)
+
+
+def prompt_tokens(contents: list[str], models_dir: Path) -> int:
+    """Prompt tokens of chat messages with these contents, framing included, as servers count."""
+    framing = _TOKENS_PER_MESSAGE * len(contents) + _REPLY_PRIMING_TOKENS
+    return framing + sum(count_tokens(text, models_dir) for text in contents)
 
 
 def _normalize(text: str) -> str:
@@ -206,6 +226,8 @@ class LLMGrader:
         backoff_s: First wait between attempts (doubled each time, capped at 8 s).
         structured: ``json_schema`` asks the server to enforce the schema, ``json_mode`` only
             for a JSON object (older Ollama / llama.cpp servers), ``none`` relies on the prompt.
+            A server that rejects ``json_schema`` (HTTP 400/422) is asked for ``json_mode``
+            instead, within the same attempt budget, and from then on.
         sleep: Injected for tests.
     """
 
@@ -233,6 +255,11 @@ class LLMGrader:
         self._backoff_s = backoff_s
         self._sleep = sleep
         self._model = bind_structured(chat_model, structured, GradeReply, "grade")
+        self._json_mode = (
+            bind_structured(chat_model, "json_mode", GradeReply, "grade")
+            if structured == "json_schema"
+            else None
+        )
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer with one chat call (more only when a reply is unusable).
@@ -248,31 +275,49 @@ class LLMGrader:
             evidence_tokens=self._evidence_tokens,
         )
         started = time.perf_counter()
+        model, spent = self._model, 0
         try:
-            reply = ask_structured(
-                self._model,
-                messages,
-                _parse_reply,
-                retry_prompt=lambda problem: render_prompt(
-                    self._prompts_dir, "grade_retry", error=problem
-                ),
-                max_attempts=self._max_attempts,
-                backoff_s=self._backoff_s,
-                sleep=self._sleep,
-            )
+            try:
+                reply = self._ask(model, messages, self._max_attempts)
+            except StructuredReplyError as exc:
+                refused = _refused(exc, self._max_attempts)
+                if self._json_mode is None or model is self._json_mode or not refused:
+                    raise
+                # The server has no JSON-schema output (older Ollama, llama.cpp, vLLM builds):
+                # ask for a JSON object instead, with what is left of the budget, and remember.
+                self._model, spent = self._json_mode, exc.attempts
+                reply = self._ask(self._json_mode, messages, self._max_attempts - spent)
         except StructuredReplyError as exc:
-            raise _grading_error(exc) from exc
+            raise _grading_error(exc, spent) from exc
         info = GraderInfo(
             kind="llm",
             model=self.model_name,
             prompt_version=prompt_version(self._prompts_dir),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             prompt_tokens=reply.prompt_tokens
-            or sum(count_tokens(text_of(m), self._models_dir) for m in messages),
+            or prompt_tokens([text_of(m) for m in messages], self._models_dir),
             completion_tokens=reply.completion_tokens or count_tokens(reply.raw, self._models_dir),
-            attempts=reply.attempts,
+            attempts=spent + reply.attempts,
         )
         return self._to_grade(request, reply.value, info)
+
+    def _ask(
+        self,
+        model: Runnable[LanguageModelInput, BaseMessage],
+        messages: list[BaseMessage],
+        max_attempts: int,
+    ) -> StructuredReply[GradeReply]:
+        return ask_structured(
+            model,
+            messages,
+            _parse_reply,
+            retry_prompt=lambda problem: render_prompt(
+                self._prompts_dir, "grade_retry", error=problem
+            ),
+            max_attempts=max_attempts,
+            backoff_s=self._backoff_s,
+            sleep=self._sleep,
+        )
 
     def _to_grade(self, request: GradeRequest, reply: GradeReply, info: GraderInfo) -> Grade:
         """Checked grade: quotes verified, coverage and overall computed here."""
@@ -334,12 +379,19 @@ def _dedupe(criteria: list[CriterionReply]) -> list[CriterionReply]:
     return [seen[name] for name in order if name in seen]
 
 
-def _grading_error(exc: StructuredReplyError) -> GradingError:
+def _refused(exc: StructuredReplyError, max_attempts: int) -> bool:
+    """The server rejected the request itself (400/422) before the attempt budget was spent."""
+    return exc.gave_up_early and exc.status_code in (400, 422) and exc.attempts < max_attempts
+
+
+def _grading_error(exc: StructuredReplyError, spent: int = 0) -> GradingError:
+    """``spent``: attempts made before ``exc``'s loop (a JSON-schema request the server refused)."""
+    attempts = spent + exc.attempts
     if exc.gave_up_early:
         message = f"The LLM request failed: {exc.problem}"
     else:
         message = (
-            f"The LLM gave no valid grade after {exc.attempts} attempts (last problem: "
+            f"The LLM gave no valid grade after {attempts} attempts (last problem: "
             f"{exc.problem}). Check the model and INTERVIEWER_LLM_BASE_URL, or grade offline."
         )
-    return GradingError(message, attempts=exc.attempts, last_reply=exc.last_reply)
+    return GradingError(message, attempts=attempts, last_reply=exc.last_reply)

@@ -162,3 +162,63 @@ def test_server_json_mode_for_servers_without_json_schema(server, settings, ques
     )
     assert grader.grade(GradeRequest(question=question, answer=ANSWER)).overall is not None
     assert server.requests[0]["body"]["response_format"] == {"type": "json_object"}
+
+
+@pytest.fixture
+def schemaless_server() -> Iterator[FakeOpenAIServer]:
+    """A server with JSON mode but no JSON-schema output (older Ollama, llama.cpp)."""
+    with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models", json_schema=False) as srv:
+        yield srv
+
+
+def _grader_for(server: FakeOpenAIServer, settings, **kwargs: object) -> LLMGrader:
+    chat = build_chat_model(
+        settings.model_copy(
+            update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}
+        )
+    )
+    return LLMGrader(
+        chat_model=chat,
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name="m",
+        backoff_s=0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_server_without_json_schema_is_asked_for_json_mode_from_then_on(
+    schemaless_server, settings, question
+):
+    grader = _grader_for(schemaless_server, settings)
+    first = grader.grade(GradeRequest(question=question, answer=ANSWER))
+    second = grader.grade(GradeRequest(question=question, answer=ANSWER + " It is common."))
+    formats = [r["body"]["response_format"]["type"] for r in schemaless_server.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]
+    assert first.overall is not None and first.grader.attempts == 2
+    assert second.overall is not None and second.grader.attempts == 1
+
+
+def test_server_without_json_schema_and_no_attempt_left_names_the_setting(
+    schemaless_server, settings, question
+):
+    grader = _grader_for(schemaless_server, settings, max_attempts=1)
+    with pytest.raises(GradingError, match="INTERVIEWER_LLM_RESPONSE_FORMAT") as info:
+        grader.grade(GradeRequest(question=question, answer=ANSWER))
+    assert info.value.attempts == 1 and len(schemaless_server.requests) == 1
+
+
+def test_server_reports_prompt_tokens_with_message_framing(server, grader, question):
+    from interviewer.grading.judge import build_grading_messages
+    from interviewer.knowledge.tokens import count_tokens
+
+    grade = grader.grade(GradeRequest(question=question, answer=ANSWER))
+    messages = build_grading_messages(
+        GradeRequest(question=question, answer=ANSWER),
+        prompts_dir=PROJECT_ROOT / "prompts",
+        models_dir=PROJECT_ROOT / "models",
+        evidence_tokens=550,
+    )
+    content = sum(count_tokens(str(m.content), PROJECT_ROOT / "models") for m in messages)
+    # OpenAI bills 3 tokens per message and 3 to prime the reply on top of the contents.
+    assert grade.grader.prompt_tokens == content + 3 * len(messages) + 3

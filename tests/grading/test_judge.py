@@ -139,7 +139,9 @@ def test_judge_prompt_fits_budget_for_200_word_answer(question):
         models_dir=MODELS,
         evidence_tokens=550,
     )
-    total = sum(count_tokens(str(m.content), MODELS) for m in messages)
+    from interviewer.grading.judge import prompt_tokens
+
+    total = prompt_tokens([str(m.content) for m in messages], MODELS)
     assert total <= PROMPT_TOKEN_BUDGET
     assert "gan-training.md › H0" in str(messages[1].content)
 
@@ -198,3 +200,53 @@ def test_judge_marks_unscored_criteria_not_assessed(fake_chat, question):
         "communication",
     ]
     assert grade.overall is not None
+
+
+def _densest_200_words(knowledge_dir) -> str:
+    """The 200 consecutive words of the knowledge documents that cost the most tokens."""
+    best, best_tokens = "", 0
+    for doc in sorted(knowledge_dir.glob("*.md")):
+        words = doc.read_text(encoding="utf-8").split()
+        for start in range(0, max(1, len(words) - 200), 10):
+            text = " ".join(words[start : start + 200])
+            tokens = count_tokens(text, MODELS)
+            if tokens > best_tokens:
+                best, best_tokens = text, tokens
+    return best
+
+
+def test_judge_prompt_fits_budget_for_every_bank_question_and_dense_answers():
+    """Every bank question, with 200-word answers up to the densest real text (formulas,
+    Markdown, long terms) and more evidence than fits, stays within 1,500 prompt tokens as a
+    server counts them (message framing included)."""
+    from interviewer.bank import load_bank
+    from interviewer.grading.judge import prompt_tokens
+    from interviewer.settings import PROJECT_ROOT
+
+    knowledge = PROJECT_ROOT / "knowledge"
+    bank = load_bank(knowledge / "questions.yaml")
+    dense = _densest_200_words(knowledge)
+    evidence = [
+        RetrievedChunk(
+            chunk_id=f"c{i}",
+            text=" ".join(doc.read_text(encoding="utf-8").split()[:180]),
+            document=doc.name,
+            heading="Reference > A long heading path for the citation",
+            score=0.8,
+        )
+        for i, doc in enumerate(sorted(knowledge.glob("*.md"))[:6])
+    ]
+    assert count_tokens(dense, MODELS) > 350
+    for question in bank.questions:
+        own = " ".join(" ".join([question.model_answer, *question.key_points] * 6).split()[:200])
+        for answer in (own, dense):
+            assert len(answer.split()) == 200
+            messages = build_grading_messages(
+                _request(question, answer, evidence=evidence),
+                prompts_dir=PROMPTS,
+                models_dir=MODELS,
+                evidence_tokens=550,
+            )
+            total = prompt_tokens([str(m.content) for m in messages], MODELS)
+            assert total <= PROMPT_TOKEN_BUDGET, (question.id, total)
+            assert "CANDIDATE ANSWER" in str(messages[1].content)
