@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from interviewer.bank import Question
-from interviewer.errors import ConfigError, GradingError
+from interviewer.errors import ConfigError, GradingError, StoreError
 from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
 from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
 from interviewer.grading.guards import GuardedGrader
@@ -21,6 +21,9 @@ from interviewer.grading.rubric import prompt_version
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever
 from interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from interviewer.knowledge.index import KnowledgeIndex
 
 __all__ = ["GradingService", "build_grading_service"]
 
@@ -127,7 +130,11 @@ class GradingService:
         )
         grade = self._grade(request, version)
         grade = _with_evidence(grade, evidence, evidence_error)
-        if cache is not None and grade.status == "graded" and "fallback" not in grade.flags:
+        # A grade made without the evidence it should have had (retrieval failed, knowledge
+        # base not filled yet) is not kept: the next request grades again with it.
+        retrieval_failed = self._retriever is not None and bool(evidence_error)
+        degraded = "fallback" in grade.flags or retrieval_failed
+        if cache is not None and grade.status == "graded" and not degraded:
             cache.put(key, grade)
         return grade
 
@@ -227,15 +234,24 @@ def build_grading_service(
 
 
 class _LazyRetriever:
-    """Opens the knowledge index on first use, so a missing index only costs the evidence."""
+    """Opens the knowledge index on first use, so a missing index only costs the evidence.
+
+    An empty index is an error, not "nothing relevant": the grade then says how to fill it.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._index: Retriever | None = None
+        self._index: KnowledgeIndex | None = None
+        self._filled = False
 
     def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
         if self._index is None:
             from interviewer.knowledge.index import open_index  # type: ignore[import-not-found,unused-ignore]
 
             self._index = open_index(self._settings)
+        if not self._filled:
+            # Checked until filled: the app fills it in the background at start-up.
+            if self._index.count() == 0:
+                raise StoreError("the knowledge base is empty; run `interviewer ingest` to fill it")
+            self._filled = True
         return self._index.retrieve(query, k)

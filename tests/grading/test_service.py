@@ -122,3 +122,26 @@ def test_build_grading_service_fake_llm(settings, question):
     grade = service.grade(question, STRONG)
     assert grade.grader.kind == "llm" and grade.overall is not None
     assert (settings.data_dir / "grade_cache.sqlite3").exists()
+
+
+def test_service_grade_made_while_retrieval_fails_is_graded_again_later(question):
+    chat = FakeChatModel()
+    service = _service(make_grader(chat), retriever=_Boom(), cache=MemoryGradeCache())
+    first = service.grade(question, STRONG)
+    second = service.grade(question, STRONG)
+    assert "no_evidence" in first.flags and "chroma is down" in second.message
+    assert len(chat.calls) == 2
+
+
+def test_service_empty_knowledge_base_says_how_to_fill_it(question, tmp_path):
+    from interviewer.grading.service import _LazyRetriever
+    from interviewer.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data", models_dir=MODELS, allow_remote=False, embedding="fake"
+    )
+    service = _service(make_grader(FakeChatModel()), retriever=_LazyRetriever(settings))
+    grade = service.grade(question, STRONG)
+    assert "no_evidence" in grade.flags
+    assert "knowledge base is empty" in grade.message and "interviewer ingest" in grade.message
+    assert "nothing relevant was found" not in grade.message
