@@ -96,6 +96,13 @@ _STOPWORDS = frozenset(
 _NEGATIONS = frozenset(
     {"not", "no", "never", "none", "nothing", "neither", "nor", "cannot", "without"}
 )
+# Verbs and adjectives that state an absence: "fails to represent" and "does not represent" say
+# the same thing, so both count as negated when polarities are compared (only there: they are
+# content words for the alignment).
+_NEGATIVE_WORDS = frozenset(
+    """fail fails failed failing lack lacks lacked lacking unable absent missing
+    prevent prevents prevented avoid avoids avoided ignore ignores ignored""".split()
+)
 # Pairs whose swap turns a statement into its contradiction; kept short and general on purpose.
 _ANTONYMS = {
     frozenset(p)
@@ -320,8 +327,9 @@ def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[st
 
 
 def _polarity(text: str) -> bool:
-    low = text.lower()
-    return any(w.lower() in _NEGATIONS or w.lower().endswith("n't") for w in _words(low))
+    """True when the text states an absence or a negation (see _NEGATIVE_WORDS)."""
+    words = [w.lower() for w in _words(text)]
+    return any(w in _NEGATIONS or w in _NEGATIVE_WORDS or w.endswith("n't") for w in words)
 
 
 def _contradicts(key_point: str, span: str) -> str:

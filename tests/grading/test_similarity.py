@@ -127,6 +127,26 @@ def test_similarity_detects_negated_key_point(grader: SimilarityGrader) -> None:
     assert grade.factual_errors
 
 
+def test_similarity_paraphrased_negation_is_not_a_contradiction(
+    grader: SimilarityGrader,
+) -> None:
+    # "fails to represent" and "does not represent" say the same thing.
+    question = adhoc_question(
+        "Why is mode collapse a problem?",
+        "The model fails to represent the data distribution even when samples look realistic.",
+    )
+    grade = grader.grade(
+        GradeRequest(
+            question=question,
+            answer="The model does not represent the real data distribution even if samples "
+            "look realistic.",
+        )
+    )
+    correctness = grade.criterion("correctness")
+    assert correctness is not None and correctness.score is None
+    assert not grade.factual_errors
+
+
 def test_similarity_is_deterministic(grader: SimilarityGrader) -> None:
     question, strong, _ = BANK_LIKE[1]
     first = grader.grade(GradeRequest(question=question, answer=strong))
