@@ -211,23 +211,36 @@ def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
     return problems
 
 
+_MAX_KEY_POINTS = 8  # Question.key_points' max_length
+
+
 def adhoc_question(
     text: str, reference_answer: str, key_points: list[str] | None = None
 ) -> Question:
     """A question outside the bank, built from free text and a reference answer.
 
     Key points default to the reference's sentences (clauses when it is one long sentence).
+    A terse question ("Why?") is kept, prefixed with "Question: " to meet the bank's minimum.
+
+    Raises:
+        BankError: No reference and no key points, or more key points than a question holds.
     """
     points = key_points or split_key_points(reference_answer)
     if not points:
         raise BankError("A question outside the bank needs a reference answer or key points.")
+    if key_points and len(key_points) > _MAX_KEY_POINTS:
+        raise BankError(
+            f"A question holds at most {_MAX_KEY_POINTS} key points; {len(key_points)} were "
+            "given: merge the closest ones."
+        )
     digest = hashlib.sha256(f"{text}\n{reference_answer}".encode()).hexdigest()[:10]
+    stated = text.strip()
     return Question(
         id=f"adhoc-{digest}",
-        text=text.strip() or "(no question text)",
+        text=stated if len(stated) >= 5 else f"Question: {stated or '(no text)'}",
         topic="adhoc",
         difficulty=2,
-        key_points=points[:8],
+        key_points=points[:_MAX_KEY_POINTS],
         model_answer=reference_answer.strip(),
     )
 

@@ -15,7 +15,11 @@ from interviewer.settings import Settings
 @friendly
 def eval_grader(
     dataset: Annotated[
-        Path, typer.Option(help="JSON Lines: id, question, reference_answer, answer, score (0-5)")
+        Path,
+        typer.Option(
+            help="JSON Lines: id, question (a bank id or text), answer, score (0-5), and for "
+            "text questions reference_answer and/or key_points"
+        ),
     ],
     grader: Annotated[str, typer.Option(help="offline or llm")] = "offline",
     split: Annotated[
@@ -35,8 +39,13 @@ def eval_grader(
     if output_format not in ("text", "json"):
         raise InputError(f"Unknown format {output_format!r}: use --format text or --format json.")
     kind: Literal["offline", "llm"] = "offline" if grader == "offline" else "llm"
+    from interviewer.bank import load_bank
+
+    settings = Settings()
+    bank_file = settings.knowledge_dir / "questions.yaml"
+    bank = load_bank(bank_file) if bank_file.exists() else None
     items = load_dataset(dataset, split=split, limit=limit)
-    report = evaluate(items, build_scorer(Settings(), kind)).model_dump()
+    report = evaluate(items, build_scorer(settings, kind), bank=bank).model_dump()
     report.update(dataset=str(dataset), split=split, grader=grader)
     if output_format == "json":
         emit_json(report)

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple, TextIO
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, adhoc_question, load_bank
 from interviewer.cli import app, emit_json, friendly
-from interviewer.errors import BankError, InputError
+from interviewer.errors import BankError, InputError, InterviewerError, StoreError
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from interviewer.grading.service import GradingService
 
 __all__ = ["BatchLine", "grade"]
 
@@ -29,6 +33,15 @@ class BatchLine(BaseModel):
     answer: str
     reference_answer: str | None = None
     key_points: list[str] | None = None
+
+
+class _Item(NamedTuple):
+    """One gradable line of a batch file."""
+
+    number: int
+    id: str | int
+    question: Question
+    answer: str
 
 
 def _bank(settings: Settings) -> Bank | None:
@@ -95,6 +108,12 @@ def grade(
     reference: Annotated[
         str | None, typer.Option("--reference", help="Reference answer for a free-text question.")
     ] = None,
+    key_point: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key-point", help="A key point of a free-text question (repeat for each, up to 8)."
+        ),
+    ] = None,
     batch: Annotated[
         Path | None,
         typer.Option(
@@ -123,25 +142,44 @@ def grade(
     if batch is not None:
         if out is None:
             raise InputError("--batch needs --out FILE.jsonl for the grades.")
-        service = build_grading_service(settings, grader)  # type: ignore[arg-type]
-        _grade_batch(
-            service, _bank(settings), batch, out, workers if service.grader.name == "llm" else 1
-        )
+        items, problems = _read_batch(batch, _bank(settings))
+        with _open_out(batch, out) as handle:
+            service = build_grading_service(settings, grader)  # type: ignore[arg-type]
+            _fill_knowledge_base(settings)
+            parallel = workers if service.grader.name == "llm" else 1
+            _grade_batch(service, (batch, out, handle), items, problems, parallel)
         return
     if question is None or answer is None:
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
-    target = resolve_question(_bank(settings), question, reference, None)
-    result = build_grading_service(settings, grader).grade(target, answer)  # type: ignore[arg-type]
+    target = resolve_question(_bank(settings), question, reference, key_point)
+    service = build_grading_service(settings, grader)  # type: ignore[arg-type]
+    _fill_knowledge_base(settings)
+    result = service.grade(target, answer)
     if output_format == "json":
         emit_json(result.model_dump(mode="json"))
     else:
         _print_grade(result)
 
 
-def _read_batch(
-    path: Path, bank: Bank | None
-) -> tuple[list[tuple[str | int, Question, str]], list[str]]:
-    """Valid lines (id, question, answer) and one message per bad line."""
+def _fill_knowledge_base(settings: Settings) -> None:
+    """Ingest ``knowledge/`` on first use, as ``interviewer search`` does, so grades cite it.
+
+    A store that cannot be filled only costs the evidence: the grades say so.
+    """
+    from interviewer.knowledge.index import ensure_ingested
+
+    def announce(done: int, total: int) -> None:
+        if done == 0:
+            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
+
+    try:
+        ensure_ingested(settings, progress=announce)
+    except (StoreError, BankError) as exc:
+        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+
+
+def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
+    """Valid lines and one message per bad line (each with its line number)."""
     try:
         # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
         lines = path.read_text(encoding="utf-8").split("\n")
@@ -152,54 +190,112 @@ def _read_batch(
             f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
             "Save it as UTF-8 and run the batch again."
         ) from exc
-    items: list[tuple[str | int, Question, str]] = []
+    items: list[_Item] = []
     problems: list[str] = []
+    first_line_of: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             line = BatchLine.model_validate_json(raw)
-            items.append(
-                (
-                    line.id,
-                    resolve_question(bank, line.question, line.reference_answer, line.key_points),
-                    line.answer,
-                )
-            )
+            question = resolve_question(bank, line.question, line.reference_answer, line.key_points)
         except ValidationError as exc:
             err = exc.errors()[0]
-            problems.append(
-                f"line {number}: {'.'.join(map(str, err['loc'])) or 'line'}: {err['msg']}"
-            )
+            where = ".".join(map(str, err["loc"])) or "line"
+            problems.append(f"line {number}: {where}: {err['msg']}")
+            continue
         except (InputError, BankError) as exc:
             problems.append(f"line {number}: {exc}")
+            continue
+        seen = first_line_of.setdefault(str(line.id), number)
+        if seen != number:
+            # Both are graded (nothing is dropped), but rows joined by id would collide.
+            typer.echo(
+                f"Warning: line {number}: id {line.id!r} repeats line {seen}'s; both are graded.",
+                err=True,
+            )
+        items.append(_Item(number, line.id, question, line.answer))
     return items, problems
 
 
-def _grade_batch(service: object, bank: Bank | None, path: Path, out: Path, workers: int) -> None:
+def _open_out(path: Path, out: Path) -> TextIO:
+    """The output file, opened before any grading so a bad path fails at once."""
+    if out.resolve() == path.resolve():
+        raise InputError(f"--out {out} is the input file: write the grades to another file.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write {out}: {exc.strerror}.") from exc
+
+
+def _grade_batch(
+    service: GradingService,
+    files: tuple[Path, Path, TextIO],
+    items: list[_Item],
+    problems: list[str],
+    workers: int,
+) -> None:
+    """Grade ``items`` and write one row per answer, in input order, as soon as it is ready.
+
+    ``files``: the input path, the output path and the open output file.
+
+    Rows are flushed one by one, so an interrupted batch keeps every grade already made. A
+    line whose grading fails (e.g. the store is unreachable) is reported with its number and
+    the others go on.
+    """
     from rich.progress import Progress
 
-    from interviewer.grading.service import GradingService
-
-    assert isinstance(service, GradingService)
-    items, problems = _read_batch(path, bank)
+    path, out, handle = files
     for problem in problems:
         typer.echo(f"Skipped {problem}", err=True)
-    results: list[Grade | None] = [None] * len(items)
-    with Progress(transient=True) as progress, ThreadPoolExecutor(max_workers=workers) as pool:
+    written = pending = 0
+    # A terminal gets a live bar; a log (not a terminal) a line every tenth of the batch.
+    live = sys.stderr.isatty()
+    step = max(1, len(items) // 10)
+    with (
+        Progress(transient=True, disable=not live) as progress,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
         task = progress.add_task("Grading", total=len(items))
-        futures = {pool.submit(service.grade, q, a): i for i, (_, q, a) in enumerate(items)}
-        for future, index in futures.items():
-            results[index] = future.result()
-            progress.advance(task)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        for (item_id, _, _), result in zip(items, results, strict=True):
-            assert result is not None
-            row = {"id": item_id, "score": result.overall, "grade": result.model_dump(mode="json")}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    pending = sum(1 for r in results if r is not None and r.overall is None)
-    typer.echo(f"Graded {len(items)} answers into {out} ({pending} pending).", err=True)
+        futures: list[Future[Grade]] = [
+            pool.submit(service.grade, item.question, item.answer) for item in items
+        ]
+        try:
+            for done, (item, future) in enumerate(zip(items, futures, strict=True), start=1):
+                try:
+                    result = future.result()
+                except InterviewerError as exc:
+                    problems.append(f"line {item.number}: {exc}")
+                    typer.echo(f"Failed line {item.number}: {exc}", err=True)
+                else:
+                    row = {
+                        "id": item.id,
+                        "score": result.overall,
+                        "grade": result.model_dump(mode="json"),
+                    }
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    handle.flush()
+                    written += 1
+                    pending += result.overall is None
+                progress.advance(task)
+                if not live and (done % step == 0 or done == len(items)):
+                    typer.echo(f"Graded {done}/{len(items)}", err=True)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            typer.echo(
+                f"Interrupted: {written} of {len(items)} grades are in {out}; run the batch "
+                "again to finish (grades already made come from the cache).",
+                err=True,
+            )
+            raise typer.Exit(130) from None
+    later = (
+        f"; {pending} pending (score null: the LLM gave no valid grade), run the batch again "
+        "later to grade them"
+        if pending
+        else ""
+    )
+    typer.echo(f"Graded {written} answers into {out}{later}.", err=True)
     if problems:
         raise InputError(
             f"{len(problems)} line(s) of {path} could not be graded (listed above); "

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from interviewer.bank import adhoc_question
+from interviewer.bank import Bank, adhoc_question
 from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.settings import Settings
@@ -39,9 +39,9 @@ __all__ = [
 
 
 class EvalItem(BaseModel):
-    """One human-graded answer."""
+    """One human-graded answer (ids may be numbers, as in ``grade --batch`` files)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
 
     id: str
     question: str = Field(min_length=1)
@@ -89,11 +89,14 @@ def load_dataset(
         InputError: The file is missing, or a line is not valid (its number is given).
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
+        lines = path.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError as exc:
         raise InputError(
             f"Dataset not found: {path}. Give a JSON Lines file with --dataset."
         ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read {path} as UTF-8 text: {exc}.") from exc
     items: list[EvalItem] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -112,12 +115,18 @@ def load_dataset(
     return items
 
 
-def to_request(item: EvalItem) -> GradeRequest:
-    """A grade request for one dataset row (an ad-hoc question built from the reference).
+def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
+    """A grade request for one dataset row: the bank question when ``question`` is a bank id
+    and the row brings no reference or key points, else an ad-hoc question built from them.
 
     Raises:
-        InputError: The row has neither a reference answer nor key points.
+        InputError: The row has neither a reference answer nor key points (nor a bank id).
     """
+    if bank is not None and not (item.reference_answer or item.key_points):
+        try:
+            return GradeRequest(question=bank.get(item.question), answer=item.answer)
+        except BankError:
+            pass
     # Some dataset questions are terse ("Why?"); the question model needs five characters.
     text = item.question if len(item.question.strip()) >= 5 else f"Question: {item.question}"
     try:
@@ -234,12 +243,15 @@ def agreement(
 def evaluate(
     items: Sequence[EvalItem],
     grade: Callable[[Sequence[GradeRequest]], list[float | None]],
+    *,
+    bank: Bank | None = None,
 ) -> Agreement:
     """Grade every item with ``grade`` (a batch function returning overall scores) and compare.
 
-    Items whose grade is pending (``None``) are left out and counted in ``pending``.
+    Items whose grade is pending (``None``) are left out and counted in ``pending``. With a
+    ``bank``, a row's ``question`` may be a bank id (see :func:`to_request`).
     """
-    scores = grade([to_request(item) for item in items])
+    scores = grade([to_request(item, bank) for item in items])
     kept = [(item, s) for item, s in zip(items, scores, strict=True) if s is not None]
     if not kept:
         raise InputError("Every answer was left pending: there is nothing to compare.")

@@ -72,3 +72,31 @@ def test_eval_grader_reports_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(tmp_path / "no.jsonl")])
     assert result.exit_code == 1
     assert "Dataset not found" in result.output
+
+
+def test_eval_grader_accepts_bank_ids_and_number_ids_as_grade_batch_lines_do(
+    tmp_path: Path,
+) -> None:
+    strong = (
+        "Mode collapse: the generator produces only a few kinds of samples, mapping many latent "
+        "vectors to the same output, because it optimizes against the current discriminator; "
+        "minibatch discrimination, unrolled GANs and WGAN-GP help."
+    )
+    rows = [
+        (strong, 5.0),
+        ("The generator makes few kinds of samples.", 2.0),
+        ("GANs have two networks.", 0.5),
+    ]
+    path = tmp_path / "bank.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps({"id": i, "question": "q04", "answer": a, "score": s})
+            for i, (a, s) in enumerate(rows)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 3 and report["pearson"] > 0

@@ -26,6 +26,12 @@ ANSWERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fast_knowledge_base(monkeypatch):
+    """`grade` fills the knowledge base on first use: hashed vectors keep that to seconds."""
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+
+
 @pytest.fixture
 def fake_llm(monkeypatch):
     monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
@@ -39,7 +45,11 @@ def _lines(answers: list[str], ids: list[int] | None = None) -> list[dict]:
 
 
 def _run_batch(
-    tmp_path: Path, name: str, lines: list[object], grader: str = "llm"
+    tmp_path: Path,
+    name: str,
+    lines: list[object],
+    grader: str = "llm",
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str, list[dict]]:
     src, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.out.jsonl"
     src.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
@@ -47,7 +57,7 @@ def _run_batch(
     result = CliRunner().invoke(
         app,
         ["grade", "--batch", str(src), "--out", str(out), "--grader", grader],
-        env={"INTERVIEWER_DATA_DIR": str(tmp_path / f"data-{name}")},
+        env={"INTERVIEWER_DATA_DIR": str(tmp_path / f"data-{name}"), **(env or {})},
     )
     rows = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
     return result.exit_code, result.output, rows
@@ -71,7 +81,7 @@ def test_grade_cli_single_answer_json(fake_llm):
         ],
     )
     assert result.exit_code == 0, result.output
-    grade = json.loads(result.output)
+    grade = json.loads(result.stdout)  # notices (e.g. filling the knowledge base) go to stderr
     assert 0 <= grade["overall"] <= 5 and grade["grader"]["kind"] == "llm"
 
 
@@ -138,3 +148,158 @@ def test_doctor_llm_check_reaches_the_fake_server(settings):
         )
         assert "fake-grader listed" in _check_llm(configured)
     assert "offline" in _check_llm(settings)
+
+
+@pytest.fixture(scope="module")
+def llm_server():
+    from interviewer.chat.server import FakeOpenAIServer
+    from interviewer.settings import PROJECT_ROOT
+
+    with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models") as server:
+        yield server
+
+
+def _server_env(server, **extra: str) -> dict[str, str]:
+    return {
+        "INTERVIEWER_LLM_BASE_URL": server.url,
+        "INTERVIEWER_LLM_API_KEY": "test-key",
+        "INTERVIEWER_LLM_MODEL": "fake-grader",
+        **extra,
+    }
+
+
+def test_grade_cli_batch_llm_failure_gives_null_score_never_a_number(llm_server, tmp_path):
+    from interviewer.chat.server import ServerFault
+
+    llm_server.wait_idle()
+    llm_server.push_fault(*[ServerFault(kind="500")] * 4)
+    code, output, rows = _run_batch(
+        tmp_path, "pending", _lines(ANSWERS[:1]), env=_server_env(llm_server)
+    )
+    assert code == 0, output
+    assert rows[0]["score"] is None and rows[0]["grade"]["status"] == "pending"
+    assert "pending" in rows[0]["grade"]["flags"] and rows[0]["grade"]["grader"]["attempts"] == 4
+    assert "1 pending" in output and "run the batch again" in output
+
+
+def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, tmp_path):
+    from interviewer.chat.server import ServerFault
+
+    llm_server.wait_idle()
+    llm_server.push_fault(*[ServerFault(kind="500")] * 4)
+    env = _server_env(llm_server, INTERVIEWER_ON_LLM_FAILURE="fallback")
+    code, output, rows = _run_batch(tmp_path, "fallback", _lines(ANSWERS[:1]), env=env)
+    assert code == 0, output
+    grade = rows[0]["grade"]
+    assert isinstance(rows[0]["score"], float) and "fallback" in grade["flags"]
+    assert grade["grader"]["kind"] == "offline" and "LLM grader failed" in grade["message"]
+
+
+def test_grade_cli_batch_grades_through_the_real_client(llm_server, tmp_path):
+    llm_server.wait_idle()
+    llm_server.requests.clear()
+    code, output, rows = _run_batch(
+        tmp_path, "served", _lines(ANSWERS[:3]), env=_server_env(llm_server)
+    )
+    assert code == 0, output
+    assert [r["id"] for r in rows] == [0, 1, 2] and len(llm_server.requests) == 3
+    assert rows[2]["score"] > rows[1]["score"]
+    assert all(r["grade"]["grader"]["prompt_tokens"] > 300 for r in rows)
+    assert all(r["grade"]["sources"] and "no_evidence" not in r["grade"]["flags"] for r in rows)
+
+
+def test_grade_cli_batch_line_that_fails_is_numbered_and_the_rest_written(
+    fake_llm, tmp_path, monkeypatch
+):
+    from interviewer.errors import StoreError
+    from interviewer.grading.service import GradingService
+
+    real = GradingService.grade
+
+    def flaky(self, question, answer, **kwargs):
+        if answer == ANSWERS[1]:
+            raise StoreError("the grade cache is locked")
+        return real(self, question, answer, **kwargs)
+
+    monkeypatch.setattr(GradingService, "grade", flaky)
+    code, output, rows = _run_batch(tmp_path, "flaky", _lines(ANSWERS[:3]))
+    assert code == 1
+    assert "line 2: the grade cache is locked" in output
+    assert [r["id"] for r in rows] == [0, 2]
+
+
+def test_grade_cli_batch_prints_progress_lines_when_not_a_terminal(fake_llm, tmp_path):
+    _, output, rows = _run_batch(tmp_path, "progress", _lines(ANSWERS[:2]))
+    assert "Graded 1/2" in output and "Graded 2/2" in output and len(rows) == 2
+
+
+def test_grade_cli_batch_warns_about_a_repeated_id_and_grades_both(fake_llm, tmp_path):
+    code, output, rows = _run_batch(tmp_path, "dupes", _lines(ANSWERS[:2], ids=[7, 7]))
+    assert code == 0, output
+    assert "line 2: id 7 repeats line 1's" in output and len(rows) == 2
+
+
+def test_grade_cli_batch_refuses_to_overwrite_its_input(fake_llm, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(_lines(ANSWERS[:1])[0]) + "\n")
+    result = CliRunner().invoke(app, ["grade", "--batch", str(src), "--out", str(src)])
+    assert result.exit_code == 1 and "is the input file" in result.output
+    assert json.loads(src.read_text())["answer"] == ANSWERS[0]
+
+
+def test_grade_cli_batch_free_text_lines_terse_question_and_too_many_key_points(fake_llm, tmp_path):
+    lines: list[object] = [
+        {"id": "why", "question": "Why?", "reference_answer": REFERENCE, "answer": ANSWERS[0]},
+        {
+            "id": "kp",
+            "question": "What is mode collapse?",
+            "key_points": ["The generator produces a few outputs", "It exploits the discriminator"],
+            "answer": ANSWERS[0],
+        },
+        {
+            "id": "nine",
+            "question": "What is mode collapse?",
+            "key_points": [f"point {i}" for i in range(9)],
+            "answer": ANSWERS[0],
+        },
+    ]
+    code, output, rows = _run_batch(tmp_path, "free", lines)
+    assert code == 1
+    assert "line 3: A question holds at most 8 key points; 9 were given" in output
+    assert [r["id"] for r in rows] == ["why", "kp"]
+    assert all(isinstance(r["score"], float) for r in rows)
+    assert [v["key_point"] for v in rows[1]["grade"]["key_points"]] == lines[1]["key_points"]
+
+
+def test_grade_cli_single_free_text_question_with_key_points(fake_llm):
+    result = CliRunner().invoke(
+        app,
+        [
+            "grade",
+            "-q",
+            "Why?",
+            "--key-point",
+            "The generator produces a few outputs",
+            "--key-point",
+            "It exploits the discriminator",
+            "-a",
+            ANSWERS[0],
+            "--grader",
+            "llm",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    grade = json.loads(result.stdout)
+    assert len(grade["key_points"]) == 2 and grade["overall"] is not None
+
+
+def test_grade_cli_fills_an_empty_knowledge_base_on_first_use(fake_llm):
+    result = CliRunner().invoke(
+        app, ["grade", "-q", "q04", "-a", ANSWERS[0], "--grader", "llm", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Filling the knowledge base" in result.output
+    grade = json.loads(result.stdout)
+    assert grade["sources"] and "no_evidence" not in grade["flags"]
