@@ -303,3 +303,17 @@ def test_grade_cli_fills_an_empty_knowledge_base_on_first_use(fake_llm):
     assert "Filling the knowledge base" in result.output
     grade = json.loads(result.stdout)
     assert grade["sources"] and "no_evidence" not in grade["flags"]
+
+
+def test_grade_cli_llm_key_falls_back_to_openai_api_key(llm_server, tmp_path):
+    llm_server.wait_idle()
+    llm_server.requests.clear()
+    env = _server_env(llm_server)
+    del env["INTERVIEWER_LLM_API_KEY"]
+    code, output, rows = _run_batch(
+        tmp_path, "openai-key", _lines(ANSWERS[:1]), env={**env, "OPENAI_API_KEY": "test-key"}
+    )
+    assert code == 0, output
+    assert rows[0]["grade"]["grader"]["kind"] == "llm" and rows[0]["score"] is not None
+    assert llm_server.requests[0]["headers"]["authorization"] == "Bearer test-key"
+    assert llm_server.requests[0]["body"]["model"] == "fake-grader"
