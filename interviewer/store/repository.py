@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, func, select, update
+from sqlalchemy import Engine, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,6 +38,12 @@ __all__ = [
 TurnStatus = Literal["asked", "answered", "follow_up", "follow_up_answered", "done", "skipped"]
 GradeStage = Literal["answer", "combined"]
 Clock = Callable[[], datetime]
+
+_SESSIONS: Table = SessionRow.__table__  # type: ignore[assignment]
+_TURNS: Table = TurnRow.__table__  # type: ignore[assignment]
+_GRADES: Table = GradeRow.__table__  # type: ignore[assignment]
+# Built once: the columns to set come from each call's parameters.
+_UPDATE_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("_turn_id"))
 
 
 def _utc_now() -> datetime:
@@ -323,24 +329,25 @@ class Repository:
             if state is not None:
                 values["state"] = state
                 if state == "finished":
-                    values["finished_at"] = func.coalesce(SessionRow.finished_at, now)
+                    values["finished_at"] = func.coalesce(_SESSIONS.c.finished_at, now)
             if current_index is not None:
                 values["current_index"] = current_index
             result = db.execute(
-                update(SessionRow).where(SessionRow.id == session_id).values(**values)
+                update(_SESSIONS).where(_SESSIONS.c.id == session_id).values(**values)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise SessionError("This interview session no longer exists; start a new one.")
             return stored, stored_grade
 
+    # The writes of a step are Core statements on the tables: the ORM's unit of work and its
+    # bulk-update bookkeeping cost 3-4x as much CPU per step, and nothing here needs objects.
+
     def _put_turn(self, db: Session, turn: TurnRecord) -> TurnRecord:
         values = turn.model_dump(exclude={"id"})
         if turn.id is None:
-            row = TurnRow(**values)
-            db.add(row)
-            db.flush()
-            return turn.model_copy(update={"id": row.id})
-        result = db.execute(update(TurnRow).where(TurnRow.id == turn.id).values(**values))
+            new_id: int = db.execute(insert(_TURNS).returning(_TURNS.c.id), values).scalar_one()
+            return turn.model_copy(update={"id": new_id})
+        result = db.execute(_UPDATE_TURN, {**values, "_turn_id": turn.id})
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise SessionError(f"Answer {turn.id} no longer exists; reload the session.")
         return turn
@@ -348,34 +355,33 @@ class Repository:
     def _add_grade(self, db: Session, turn: TurnRecord, grade: Grade, now: datetime) -> GradeRecord:
         if turn.id is None:
             raise SessionError("Store the answer before its grade.")
-        row = GradeRow(
+        row: dict[str, Any] = {
+            "turn_id": turn.id,
+            "session_id": turn.session_id,
+            "question_id": grade.question_id or turn.question_id,
+            "question_version": grade.question_version or turn.question_version,
+            "stage": turn.grade_stage,
+            "status": grade.status,
+            "overall": grade.overall,
+            "grader_kind": grade.grader.kind,
+            "grader_model": grade.grader.model,
+            "prompt_version": grade.grader.prompt_version,
+            "grade": grade.model_dump(mode="json"),
+            "created_at": now,
+        }
+        new_id: int = db.execute(insert(_GRADES).returning(_GRADES.c.id), row).scalar_one()
+        return GradeRecord(
+            id=new_id,
             turn_id=turn.id,
             session_id=turn.session_id,
-            question_id=grade.question_id or turn.question_id,
-            question_version=grade.question_version or turn.question_version,
+            question_id=row["question_id"],
+            question_version=row["question_version"],
             stage=turn.grade_stage,
             status=grade.status,
             overall=grade.overall,
-            grader_kind=grade.grader.kind,
-            grader_model=grade.grader.model,
-            prompt_version=grade.grader.prompt_version,
-            grade=grade.model_dump(mode="json"),
-            created_at=now,
-        )
-        db.add(row)
-        db.flush()
-        return GradeRecord(
-            id=row.id,
-            turn_id=row.turn_id,
-            session_id=row.session_id,
-            question_id=row.question_id,
-            question_version=row.question_version,
-            stage=turn.grade_stage,
-            status=grade.status,
-            overall=grade.overall,
-            grader_kind=row.grader_kind,
-            grader_model=row.grader_model,
-            prompt_version=row.prompt_version,
+            grader_kind=row["grader_kind"],
+            grader_model=row["grader_model"],
+            prompt_version=row["prompt_version"],
             created_at=now,
             grade=grade,
         )
