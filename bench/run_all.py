@@ -102,8 +102,8 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
         ),
         "offline_grade_p50_ms": _get(results, "grade", "offline_grade_ms", "p50"),
         "offline_grade_p95_ms": _get(results, "grade", "offline_grade_ms", "p95"),
-        "turn_server_overhead_p95_ms": _get(results, "turn", "turn", "server_overhead_ms", "p95"),
-        "turn_client_overhead_p95_ms": _get(results, "turn", "turn", "overhead_ms", "p95"),
+        "turn_server_cpu_p95_ms": _get(results, "turn", "turn", "server_cpu_ms", "p95"),
+        "turn_overhead_p95_ms": _get(results, "turn", "turn", "overhead_ms", "p95"),
         "startup_median_s": _get(results, "turn", "startup", "median_s"),
         "load_sqlite": {
             k: _get(results, "load", "sqlite", k)

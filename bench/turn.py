@@ -2,21 +2,20 @@
 
 Prints JSON (``run() -> dict``):
 
-- ``turn``: interview turns driven through the app's own HTTP API (``gradio_client``, the
-  calls the browser makes: ``/accept`` then ``/answer``) against an app running in this
-  process, graded by the LLM grader talking to the fake OpenAI-compatible server, which answers
-  at once. ``server_overhead_ms`` is the time inside the app's two event handlers minus the
-  time inside the grading service's ``grade`` call (retrieval + LLM): database writes, engine,
-  rendering. Target p95 <= 50 ms. ``server_overhead_cpu_ms`` is the CPU time of the same
-  work (independent of other load on the machine). ``overhead_ms`` is the client's wall
-  time per turn minus the grade call, so it adds Gradio's HTTP/queue round trips and
-  gradio_client's own cost.
+- ``turn``: interview turns sent to an app running in this process the way its page sends
+  them (event ``accept`` then event ``answer``, each a ``queue/join`` POST and its event
+  stream, over one kept-alive loopback connection), graded by the LLM grader talking to the
+  fake OpenAI-compatible server (its own process), which answers at once. ``overhead_ms``:
+  wall time per turn minus the grade call (target p95 <= 50 ms). ``server_cpu_ms``: the app
+  process's CPU per turn minus the client and the grade call (independent of other load);
+  ``handler_cpu_ms`` is its part inside the two handlers. The JSON carries these definitions.
 - ``stt``: seconds of transcription per second of audio for Whisper base and tiny.en on an
   espeak-ng recording (model load reported separately).
 - ``startup``: seconds from starting ``python app.py`` to the first page served
   (target <= 6 s), on a fresh data directory and again on an existing one.
 
-Run: ``.venv/bin/python bench/turn.py``. Loopback only; nothing leaves the machine.
+Run: ``.venv/bin/python bench/turn.py [startup] [turn] [stt]`` (all three by default).
+Loopback only; nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -64,24 +64,30 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 class _TimedGrader:
-    """Wraps the grading service and records how long each ``grade`` call takes."""
+    """Wraps the grading service and records how long each ``grade`` call takes.
+
+    ``cpu_seconds`` is the whole process's CPU during the call: the LLM client does part of
+    its work in threads of its own. Turns are sent one at a time, so nothing else runs then.
+    """
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
+        self.thread_cpu_seconds: list[float] = []
         self._lock = threading.Lock()
 
     def grade(
         self, question: Any, answer: str, *, transcript_confidence: float | None = None
     ) -> Any:
-        start, cpu = time.perf_counter(), time.thread_time()
+        start, cpu, thread_cpu = time.perf_counter(), time.process_time(), time.thread_time()
         try:
             return self.inner.grade(question, answer, transcript_confidence=transcript_confidence)
         finally:
             with self._lock:
                 self.seconds.append(time.perf_counter() - start)
-                self.cpu_seconds.append(time.thread_time() - cpu)
+                self.cpu_seconds.append(time.process_time() - cpu)
+                self.thread_cpu_seconds.append(time.thread_time() - thread_cpu)
 
 
 def _time_handlers(demo: Any, names: tuple[str, ...]) -> tuple[list[float], list[float]]:
@@ -105,21 +111,97 @@ def _time_handlers(demo: Any, names: tuple[str, ...]) -> tuple[list[float], list
     return seconds, cpu_seconds
 
 
+class _BrowserClient:
+    """Calls the app's events the way its page does: one kept-alive HTTP connection, and per
+    event ``POST /gradio_api/queue/join`` then the ``queue/data`` event stream until the event
+    completes. (``gradio_client`` opens a new connection and TLS context for every call, which
+    cost more than the app itself and is not what a candidate's browser does.)"""
+
+    def __init__(self, url: str) -> None:
+        import httpx
+
+        self._http = httpx.Client(base_url=url, timeout=60)
+        config = self._http.get("/config").json()
+        self._fn = {
+            dep["api_name"]: index
+            for index, dep in enumerate(config["dependencies"])
+            if dep.get("api_name")
+        }
+        self._session = uuid.uuid4().hex[:12]
+        self.bytes_received = 0
+
+    def call(self, api_name: str, *data: Any) -> list[Any]:
+        """Run one event and return its output values."""
+        body = {
+            "data": list(data),
+            "event_data": None,
+            "fn_index": self._fn[api_name],
+            "trigger_id": None,
+            "session_hash": self._session,
+        }
+        self._http.post("/gradio_api/queue/join", json=body).raise_for_status()
+        with self._http.stream(
+            "GET", "/gradio_api/queue/data", params={"session_hash": self._session}
+        ) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                self.bytes_received += len(line)
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(f"{api_name} failed: {message.get('output')}")
+                    return list(message["output"]["data"])
+        raise RuntimeError(f"{api_name}: the event stream ended before the event completed")
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class _FakeLLMProcess:
+    """The fake OpenAI-compatible server in its own process, so its CPU is not the app's."""
+
+    _SCRIPT = (
+        "import sys\n"
+        "from interviewer.chat.server import FakeOpenAIServer\n"
+        "with FakeOpenAIServer(api_key='bench-key') as server:\n"
+        "    print(server.url, flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
+
+    def __enter__(self) -> str:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", self._SCRIPT],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None
+        return self._process.stdout.readline().strip()
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
 def bench_turns(data_dir: Path) -> dict[str, Any]:
     """Drive SESSIONS x QUESTIONS turns through the app's HTTP API; return overhead figures."""
-    from gradio_client import Client
-
-    from interviewer.chat.server import FakeOpenAIServer
     from interviewer.grading.service import build_grading_service
     from interviewer.settings import Settings
     from interviewer.ui.app import build_app, launch_kwargs
     from interviewer.ui.services import build_services
 
-    with FakeOpenAIServer(api_key="bench-key") as llm:
+    with _FakeLLMProcess() as llm_url:
         settings = Settings(
             data_dir=data_dir,
             grader="llm",
-            llm_base_url=llm.url,
+            llm_base_url=llm_url,
             llm_model="fake-grader",
             llm_api_key="bench-key",
             allow_remote=True,  # the LLM is on 127.0.0.1
@@ -139,61 +221,89 @@ def bench_turns(data_dir: Path) -> dict[str, Any]:
             **kwargs,
         )
         try:
-            client = Client(f"http://127.0.0.1:{port}", verbose=False)
+            client = _BrowserClient(f"http://127.0.0.1:{port}")
             bank = services.bank
-            totals: list[float] = []
-            overheads: list[float] = []
-            graders: list[float] = []
-            accepts: list[float] = []
-            server_side: list[float] = []
-            server_cpu: list[float] = []
-            for session in range(SESSIONS + 1):  # the first session warms up and is not counted
-                out = client.predict(
-                    name=f"bench {session}",
-                    topics=[],
-                    num=QUESTIONS,
-                    difficulty="any",
-                    mode="practice",
-                    follow_ups=False,
-                    shuffle=False,
-                    time_limit=0,
-                    ids=[],
-                    api_name="/start",
+            figures: dict[str, list[float]] = {
+                key: []
+                for key in (
+                    "overhead",
+                    "accept",
+                    "answer",
+                    "total",
+                    "grader",
+                    "server_cpu",
+                    "handler_cpu",
+                    "bytes",
                 )
-                chat, ids = out[0], out[5]
+            }
+            for session in range(SESSIONS + 1):  # the first session warms up and is not counted
+                out = client.call(
+                    "start", f"bench {session}", [], QUESTIONS, "any", "practice",
+                    False, False, 0, [],
+                )  # fmt: skip
+                session_id, chat, known = out[0], out[1], out[6]
                 for index in range(QUESTIONS):
                     question = bank.questions[index]
-                    answer = " ".join(question.key_points[: 1 + index % 3])
-                    before = len(timed.seconds)
-                    handled = len(handler_s)
+                    # Distinct per session, so the grade cache never answers for the grader.
+                    answer = f"{' '.join(question.key_points[: 1 + index % 3])} ({session})"
+                    graded_before, handled_before = len(timed.seconds), len(handler_s)
+                    received_before = client.bytes_received
+                    cpu_start, client_cpu_start = time.process_time(), time.thread_time()
                     start = time.perf_counter()
-                    chat = client.predict(answer, chat, api_name="/accept")[0]
-                    accepted = time.perf_counter() - start
-                    out = client.predict(answer, chat, ids, api_name="/answer")
-                    elapsed = time.perf_counter() - start
-                    chat, ids = out[0], out[5]
-                    graded = sum(timed.seconds[before:])
-                    in_handlers = sum(handler_s[handled:])
-                    cpu = sum(handler_cpu[handled:]) - sum(timed.cpu_seconds[before:])
-                    if session > 0:
-                        server_cpu.append(cpu * 1000)
-                        server_side.append((in_handlers - graded) * 1000)
-                        totals.append(elapsed * 1000)
-                        graders.append(graded * 1000)
-                        overheads.append((elapsed - graded) * 1000)
-                        accepts.append(accepted * 1000)
+                    chat = client.call("accept", answer, session_id, chat)[0]
+                    accepted = time.perf_counter()
+                    out = client.call("answer", answer, session_id, chat, None, known)
+                    done = time.perf_counter()
+                    client_cpu = time.thread_time() - client_cpu_start
+                    process_cpu = time.process_time() - cpu_start
+                    chat, known = out[1], out[6]
+                    grade_s = sum(timed.seconds[graded_before:])
+                    grade_cpu = sum(timed.cpu_seconds[graded_before:])
+                    grade_thread_cpu = sum(timed.thread_cpu_seconds[graded_before:])
+                    if session == 0:
+                        continue
+                    figures["overhead"].append((done - start - grade_s) * 1000)
+                    figures["accept"].append((accepted - start) * 1000)
+                    figures["answer"].append((done - accepted - grade_s) * 1000)
+                    figures["total"].append((done - start) * 1000)
+                    figures["grader"].append(grade_s * 1000)
+                    figures["server_cpu"].append((process_cpu - client_cpu - grade_cpu) * 1000)
+                    figures["handler_cpu"].append(
+                        (sum(handler_cpu[handled_before:]) - grade_thread_cpu) * 1000
+                    )
+                    figures["bytes"].append(client.bytes_received - received_before)
+            client.close()
             return {
                 "sessions": SESSIONS,
-                "turns": len(totals),
-                "overhead_ms": _percentiles(overheads),
-                "server_overhead_ms": _percentiles(server_side),
-                "server_overhead_cpu_ms": _percentiles(server_cpu),
-                "turn_total_ms": _percentiles(totals),
-                "grader_call_ms": _percentiles(graders),
-                "accept_call_ms": _percentiles(accepts),
+                "turns": len(figures["overhead"]),
+                "overhead_ms": _percentiles(figures["overhead"]),
+                "server_cpu_ms": _percentiles(figures["server_cpu"]),
+                "handler_cpu_ms": _percentiles(figures["handler_cpu"]),
+                "accept_call_ms": _percentiles(figures["accept"]),
+                "answer_call_minus_grader_ms": _percentiles(figures["answer"]),
+                "turn_total_ms": _percentiles(figures["total"]),
+                "grader_call_ms": _percentiles(figures["grader"]),
+                "bytes_received_per_turn": _percentiles(figures["bytes"]),
                 "target_overhead_p95_ms": 50,
-                "note": "fake LLM answers at once; knowledge index empty (retrieval is inside "
-                "the grader call either way)",
+                "definitions": {
+                    "turn": "the candidate sends an answer: event accept (echo it, show the "
+                    "grading indicator), then event answer (save it, grade it, save the grade, "
+                    "show the feedback card and the next question), each a queue/join POST "
+                    "plus its event stream, as the page sends them, over one kept-alive "
+                    "loopback connection",
+                    "overhead_ms": "wall time from sending accept to receiving the completed "
+                    "answer event, minus the wall time of the grading service's grade call "
+                    "(retrieval + LLM round trip + guards). Excludes the browser's rendering.",
+                    "server_cpu_ms": "CPU time the app process used per turn (HTTP, queue, "
+                    "Gradio pre/postprocessing, handlers, database), minus the bench client's "
+                    "own thread and the grade call's CPU; independent of other load",
+                    "handler_cpu_ms": "the part of server_cpu_ms spent inside the two event "
+                    "handlers (engine, database writes, rendering)",
+                },
+                "note": "LLM grader against the fake OpenAI-compatible server in its own "
+                "process, answering at once; answers are distinct per session so the grade "
+                "cache never answers; knowledge index empty (retrieval is inside the grader "
+                "call either way)",
             }
         finally:
             demo.close()
@@ -290,26 +400,33 @@ def bench_startup(folder: Path) -> dict[str, Any]:
     }
 
 
-def run() -> dict[str, Any]:
-    """Run every part and return the figures."""
+PARTS = ("startup", "turn", "stt")
+
+
+def run(parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    """Run the given parts (all by default) and return the figures."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     with tempfile.TemporaryDirectory(prefix="bench-turn-") as tmp:
         folder = Path(tmp)
         load_before = os.getloadavg()[0]
-        return {
-            "startup": bench_startup(folder),
-            "turn": bench_turns(folder / "turn-data"),
-            "stt": bench_stt(folder),
-            "cpus": os.cpu_count(),
-            # Context for the figures: other work on the machine slows every one of them.
-            "load_average_1m": {
-                "before": round(load_before, 2),
-                "after": round(os.getloadavg()[0], 2),
-            },
+        result: dict[str, Any] = {}
+        if "startup" in parts:
+            result["startup"] = bench_startup(folder)
+        if "turn" in parts:
+            result["turn"] = bench_turns(folder / "turn-data")
+        if "stt" in parts:
+            result["stt"] = bench_stt(folder)
+        result["cpus"] = os.cpu_count()
+        # Context for the figures: other work on the machine slows every one of them.
+        result["load_average_1m"] = {
+            "before": round(load_before, 2),
+            "after": round(os.getloadavg()[0], 2),
         }
+        return result
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2))
+    chosen = tuple(arg for arg in sys.argv[1:] if arg in PARTS) or PARTS
+    print(json.dumps(run(chosen), indent=2))
