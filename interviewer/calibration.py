@@ -705,7 +705,11 @@ def flag_question(stats: QuestionStats, rated_units: int) -> list[QuestionFlag]:
     if stats.n >= MIN_ANSWERS and stats.mae is not None and stats.bias is not None:
         worse_than_humans = stats.human_mad is None or stats.mae > stats.human_mad + 0.25
         if (stats.mae >= GRADER_MAE or abs(stats.bias) >= GRADER_BIAS) and worse_than_humans:
-            direction = "higher" if stats.bias > 0 else "lower"
+            # A small bias next to a large error means misses both ways, not a tilt.
+            if abs(stats.bias) >= stats.mae / 2:
+                direction = "mostly higher" if stats.bias > 0 else "mostly lower"
+            else:
+                direction = "higher for some answers and lower for others"
             humans = (
                 f", while interviewers differ from each other by {stats.human_mad:.1f}"
                 if stats.human_mad is not None
@@ -716,7 +720,7 @@ def flag_question(stats: QuestionStats, rated_units: int) -> list[QuestionFlag]:
                     code="grader_disagrees",
                     reason=f"The automatic grade is {stats.mae:.1f} points away from the "
                     "interviewers' "
-                    f"on average (mostly {direction}, bias {stats.bias:+.1f}){humans}.",
+                    f"on average ({direction}, bias {stats.bias:+.1f}){humans}.",
                     action="Rewrite the key points to match what interviewers reward, or adjust "
                     "the "
                     "rubric; review this question's automatic grades by hand until they agree.",

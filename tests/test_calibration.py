@@ -15,10 +15,12 @@ from interviewer import calibration
 from interviewer.bank import Bank, Question
 from interviewer.calibration import (
     CalibrationItem,
+    QuestionStats,
     SessionScore,
     agreement,
     calibrate,
     corrected_item_total,
+    flag_question,
     human_alpha,
     item_statistics,
     parse_human_scores,
@@ -304,9 +306,17 @@ def test_calibrate_flags_a_question_where_the_grader_disagrees(known_run):
     assert q02.bias == pytest.approx(2.5)
     codes = {f.code: f for f in q02.flags}
     assert "grader_disagrees" in codes
-    assert "higher" in codes["grader_disagrees"].reason
+    assert "mostly higher" in codes["grader_disagrees"].reason
     assert "key points" in codes["grader_disagrees"].action
     assert "too_hard" in codes  # mean 1.0
+
+
+def test_flag_grader_disagrees_says_when_misses_go_both_ways():
+    stats = QuestionStats(question_id="q", text="?", n=20, mae=1.5, bias=-0.2, human_mad=0.4)
+    (flag,) = flag_question(stats, rated_units=20)
+    assert flag.code == "grader_disagrees"
+    assert "higher for some answers and lower for others" in flag.reason
+    assert "mostly" not in flag.reason
 
 
 def test_calibrate_flags_raters_who_disagree(known_run):

@@ -102,6 +102,7 @@ def calibrate(
 
 def _print_text(result: object) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from interviewer.calibration import CalibrationResult
@@ -118,9 +119,13 @@ def _print_text(result: object) -> None:
         f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
         f"bias {f(o.bias, True)} · interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})"
     )
-    table = Table("question", "n", "QWK", "MAE", "bias", "alpha", "mean", "discr.", "flags")
+    columns = ["question", "n", "QWK", "MAE", "bias", "alpha", "mean", "discr."]
+    repeated = result.repeat > 1
+    if repeated:
+        columns.append("repeat SD")
+    table = Table(*columns, "flags")
     for q in result.questions:
-        table.add_row(
+        cells = [
             q.question_id,
             str(q.n),
             f(q.qwk),
@@ -129,12 +134,24 @@ def _print_text(result: object) -> None:
             f(q.alpha),
             f(q.items.mean),
             f(q.items.discrimination),
-            ", ".join(fl.code for fl in q.flags),
-        )
+        ]
+        if repeated:
+            cells.append(f(q.consistency.mean_sd) if q.consistency else "–")
+        table.add_row(*cells, ", ".join(fl.code.replace("_", " ") for fl in q.flags))
     console.print(table)
+    if repeated:
+        console.print(
+            f"repeat SD: mean spread of the automatic score when one answer is graded "
+            f"{result.repeat} times.",
+            highlight=False,
+        )
     for q in result.questions:
+        if q.flags:
+            # Ids of questions outside the bank are hashes: the text says which question it is.
+            text = q.text if len(q.text) <= 100 else q.text[:99] + "…"
+            console.print(f"\n[bold]{q.question_id}[/]: {escape(text)}", highlight=False)
         for flag in q.flags:
             console.print(
-                f"[bold]{q.question_id}[/] {flag.code}: {flag.reason} → {flag.action}",
+                f"  {flag.code.replace('_', ' ')}: {escape(flag.reason)} → {escape(flag.action)}",
                 highlight=False,
             )

@@ -82,8 +82,15 @@ def agreement_chart(questions: list[QuestionStats]) -> str:
     for x, q in zip(xs, rows, strict=True):
         if q.human_mad is None:
             ax.text(x + 0.2, 0.05, "n/a", ha="center", fontsize=7, color="#7f8c8d", rotation=90)
+    # Ids of questions outside the bank (adhoc-<hash>) are long: slant them so they never overlap.
+    slant = len(rows) > 6 or max(len(q.question_id) for q in rows) > 6
     ax.set_xticks(
-        list(xs), [q.question_id for q in rows], rotation=30 if len(rows) > 6 else 0, fontsize=8
+        list(xs),
+        [q.question_id for q in rows],
+        rotation=30 if slant else 0,
+        ha="right" if slant else "center",
+        rotation_mode="anchor",
+        fontsize=8,
     )
     ax.set_ylabel("Mean absolute difference (points)")
     top = max([q.mae or 0 for q in rows] + [q.human_mad or 0 for q in rows] + [1.0])

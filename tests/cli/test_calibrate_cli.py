@@ -109,6 +109,22 @@ def test_calibrate_text_output_shows_table(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Overall" in result.stdout and "q04" in result.stdout
+    assert "repeat SD" not in result.stdout
+
+
+def test_calibrate_text_output_names_flagged_questions_and_repeat_spread(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f"q05,c{i},I do not know {i}.,ann,0" for i in range(3)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["calibrate", str(path), "--grader", "offline", "--no-sessions", "--repeat", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "repeat SD" in out
+    assert "q05: Can you describe the concept of Nash equilibrium" in out
+    assert "too hard: Candidates score 0.0/5 on average over 3 answers" in out
 
 
 def test_calibrate_wrong_columns_is_one_line_error(tmp_path: Path) -> None:
