@@ -74,6 +74,9 @@ class Settings(BaseSettings):
 
     # Access
     admin_password: SecretStr | None = None
+    admin_auth_file: Path | None = Field(
+        default=None, description="Named team logins (`interviewer team add NAME` writes it)."
+    )
 
     @property
     def chroma_path(self) -> Path:

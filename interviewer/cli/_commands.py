@@ -15,4 +15,5 @@ from interviewer.cli import (
     questions,  # noqa: F401
     report,  # noqa: F401
     serve,  # noqa: F401
+    team,  # noqa: F401
 )

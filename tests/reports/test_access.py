@@ -32,3 +32,29 @@ def test_team_sign_in_locks_after_repeated_failures(settings) -> None:
         assert not check_password(settings, "guess")[0]
     ok, message = check_password(settings, "team-secret")
     assert not ok and "Too many wrong passwords" in message
+
+
+def test_team_sign_in_with_a_personal_login_names_the_person(settings, tmp_path) -> None:
+    from interviewer.access import add_login
+    from interviewer.ui.panels._access import sign_in_as
+
+    add_login(tmp_path / "auth", "alice", "alice-password-1")
+    settings.admin_auth_file = tmp_path / "auth"
+    assert team_pages_enabled(settings)  # an auth file alone enables the team pages
+    assert sign_in_as(settings, "alice-password-1", "alice") == ("alice", "Signed in as alice.")
+    assert sign_in_as(settings, "alice-password-1", "bob") == ("", "Wrong name or password.")
+    assert sign_in_as(settings, "alice-password-1") == ("", "Wrong name or password.")
+
+
+def test_team_sign_in_with_a_broken_auth_file_says_what_is_wrong(
+    settings, tmp_path, caplog
+) -> None:
+    from interviewer.ui.panels._access import sign_in_as
+
+    (tmp_path / "auth").write_text("alice:hunter2\n")
+    settings.admin_auth_file = tmp_path / "auth"
+    with caplog.at_level("WARNING"):
+        who, message = sign_in_as(settings, "hunter2", "alice")
+    assert who == "" and "misconfigured" in message
+    assert str(tmp_path) not in message  # no server path for a visitor; the log has it
+    assert "Line 1" in caplog.text and "team add" in caplog.text

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer, open_tab
 
+from interviewer.access import add_login
 from interviewer.settings import PROJECT_ROOT
 
 from .stored import StoredSessions, make_stored_sessions
@@ -19,6 +20,7 @@ from .stored import StoredSessions, make_stored_sessions
 pytestmark = pytest.mark.browser
 
 PASSWORD = "team-pass-7f3a"
+ALICE_PASSWORD = "alice-personal-91c2"
 SCORES = """question_id,candidate,answer,rater,score
 q04,c1,"Mode collapse: the generator makes a few near-identical outputs, low diversity.",ann,4
 q04,c1,"Mode collapse: the generator makes a few near-identical outputs, low diversity.",bob,4
@@ -39,6 +41,8 @@ def team_app(
     stored = make_stored_sessions(root / "data")
     # Bank edits in the browser go to a copy of the knowledge folder, never the repository's.
     shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
+    # Personal logins next to the shared password: Alice has her own.
+    add_login(root / "team-auth", "alice", ALICE_PASSWORD)
     server = AppServer(root / "data", "http://127.0.0.1:9")
     for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
         server.env.pop(key, None)
@@ -47,6 +51,7 @@ def team_app(
             "INTERVIEWER_GRADER": "offline",
             "INTERVIEWER_ALLOW_REMOTE": "false",
             "INTERVIEWER_ADMIN_PASSWORD": PASSWORD,
+            "INTERVIEWER_ADMIN_AUTH_FILE": str(root / "team-auth"),
             "INTERVIEWER_KNOWLEDGE_DIR": str(root / "knowledge"),
         }
     )
@@ -179,6 +184,72 @@ def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) 
     history = (knowledge / "questions.history.jsonl").read_text(encoding="utf-8")
     assert '"id": "q02"' in history
     tab.screenshot(path=str(ARTIFACTS / "bank-edit.png"), full_page=True)
+
+
+def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
+    tab: Page, team_app
+) -> None:
+    server, _ = team_app
+    knowledge = server.data_dir.parent / "knowledge"
+    _open(tab, "Calibration")
+    tab.locator("#calibration-name textarea, #calibration-name input").first.fill("alice")
+    tab.locator("#calibration-password input").fill(PASSWORD)  # the team's, not hers
+    tab.locator("#calibration-sign-in").click()
+    status = tab.locator("#calibration-sign-in-status")
+    expect(status).to_contain_text("Wrong name or password", timeout=30_000)
+    expect(tab.locator("#calibration-content")).to_be_hidden()
+    tab.locator("#calibration-password input").fill(ALICE_PASSWORD)
+    tab.locator("#calibration-sign-in").click()
+    expect(status).to_contain_text("Signed in as alice", timeout=30_000)
+    expect(tab.locator("#calibration-content")).to_be_visible()
+    tab.get_by_text("Add, edit or approve a question").click()
+    tab.locator("#bank-question input").click()
+    tab.get_by_role("option", name="➕ New question").click()
+    expect(tab.get_by_text("New question", exact=False).first).to_be_visible(timeout=30_000)
+    tab.get_by_label("Question text").fill("Why does a GAN generator need a latent prior?")
+    tab.get_by_label("Model answer").fill(
+        "The prior gives the generator a source of randomness to map into samples. "
+        "Sampling new latent vectors gives new, varied samples at generation time."
+    )
+    tab.locator("#bank-save").click()
+    bank_status = tab.locator("#bank-status")
+    expect(bank_status).to_contain_text(re.compile(r"Added q\d+"), timeout=120_000)
+    expect(bank_status).to_contain_text("draft")
+    new_id = re.search(r"Added (q\d+)", bank_status.inner_text())
+    assert new_id
+    points = tab.get_by_label("Key points (one per line)")
+    expect(points).to_have_value(re.compile("source of randomness"), timeout=30_000)
+    tab.locator("#bank-approve").click()
+    expect(bank_status).to_contain_text(f"{new_id.group(1)} approved", timeout=30_000)
+    expect(tab.get_by_text("Approved by alice.")).to_be_visible()  # the draft notice is gone
+    bank = (knowledge / "questions.yaml").read_text(encoding="utf-8")
+    assert "Why does a GAN generator need a latent prior?" in bank
+    history = (knowledge / "questions.history.jsonl").read_text(encoding="utf-8")
+    replaced = [row for row in history.splitlines() if f'"id": "{new_id.group(1)}"' in row]
+    assert replaced and '"by": "alice"' in replaced[-1]  # the draft was replaced by Alice
+    tab.screenshot(path=str(ARTIFACTS / "bank-new-question.png"), full_page=True)
+
+
+def test_report_tab_never_lists_another_browsers_sessions(
+    chromium: Browser, tab: Page, team_app
+) -> None:
+    server, _ = team_app
+    expect(tab.locator("#start")).to_be_visible(timeout=30_000)
+    tab.locator("#name textarea, #name input").first.fill("Katherine Johnson")
+    tab.locator("#start").click()
+    expect(tab.locator("#status-bar")).to_contain_text("Question 1 of", timeout=60_000)
+    context = chromium.new_context(viewport={"width": 1360, "height": 1100})
+    try:
+        other = open_tab(context, server.url)
+        _open(other, "Report")
+        other.locator("#report-mine input").click()
+        expect(other.get_by_role("option")).to_have_count(0)
+        expect(other.get_by_text("Katherine Johnson")).to_have_count(0)
+    finally:
+        context.close()
+    _open(tab, "Report")
+    tab.locator("#report-mine input").click()
+    expect(tab.get_by_role("option", name=re.compile("Katherine Johnson"))).to_be_visible()
 
 
 def test_report_tab_lists_the_sessions_this_browser_started(tab: Page) -> None:

@@ -1,28 +1,35 @@
-"""Hiring-team access: one password (``INTERVIEWER_ADMIN_PASSWORD``) unlocks team pages.
+"""Hiring-team access in the web app: the team password (``INTERVIEWER_ADMIN_PASSWORD``) or a
+personal login from the auth file (``INTERVIEWER_ADMIN_AUTH_FILE``, see
+:mod:`interviewer.access`) unlocks the team pages.
 
-Candidates never log in: they reach only sessions whose unguessable id they hold. The team
-password is compared in constant time, and repeated wrong passwords lock sign-in for a while
-(per process) so it cannot be guessed quickly. Without a configured password the team pages
-stay locked: there is no default password.
+Candidates never log in: they reach only sessions whose unguessable id they hold. Passwords are
+compared in constant time, and repeated wrong attempts lock sign-in for a while (per process) so
+they cannot be guessed quickly. Without a configured password or auth file the team pages stay
+locked: there is no default password.
 """
 
 from __future__ import annotations
 
-import hmac
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import gradio as gr
 from gradio.blocks import Block
 
+from interviewer.access import authenticate, team_login_configured
+from interviewer.errors import ConfigError
 from interviewer.settings import Settings
 
 __all__ = [
     "LOCKOUT_SECONDS",
     "MAX_FAILURES",
+    "SignInBox",
     "check_password",
     "render_sign_in",
+    "sign_in_as",
     "team_pages_enabled",
     "wire_sign_in",
 ]
@@ -30,25 +37,32 @@ __all__ = [
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
 
+log = logging.getLogger(__name__)
+
 _failures: list[float] = []
 _lock = threading.Lock()
 
 
 def team_pages_enabled(settings: Settings) -> bool:
-    """Whether a team password is configured."""
-    return bool(settings.admin_password and settings.admin_password.get_secret_value())
+    """Whether a team password or an auth file is configured."""
+    return team_login_configured(settings)
 
 
-def check_password(settings: Settings, attempt: str) -> tuple[bool, str]:
+def sign_in_as(settings: Settings, password: str, name: str = "") -> tuple[str, str]:
     """Check a sign-in attempt.
 
+    Args:
+        settings: For the team password and the auth file.
+        password: The typed password.
+        name: The login name from the auth file; blank for the shared team password.
+
     Returns:
-        (accepted, message for the user).
+        (who signed in, or "" when refused; message for the user).
     """
     if not team_pages_enabled(settings):
-        return False, (
-            "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD on the server "
-            "and restart it."
+        return "", (
+            "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD (or "
+            "INTERVIEWER_ADMIN_AUTH_FILE) on the server and restart it."
         )
     now = time.monotonic()
     with _lock:
@@ -56,38 +70,79 @@ def check_password(settings: Settings, attempt: str) -> tuple[bool, str]:
         _failures[:] = recent
         if len(recent) >= MAX_FAILURES:
             wait = int(LOCKOUT_SECONDS - (now - recent[0])) + 1
-            return False, f"Too many wrong passwords. Try again in {wait} s."
-        secret = settings.admin_password.get_secret_value() if settings.admin_password else ""
-        if hmac.compare_digest(attempt.encode("utf-8"), secret.encode("utf-8")):
-            return True, "Signed in as the hiring team."
+            return "", f"Too many wrong passwords. Try again in {wait} s."
+    try:
+        who = authenticate(settings, name, password)
+    except ConfigError as exc:
+        # The reason names a server path: it goes to the log, not to an unsigned-in visitor.
+        log.warning("team sign-in: %s", exc)
+        return "", "Sign-in is misconfigured on the server: the server log says why."
+    if who is not None:
+        return who, "Signed in as the hiring team." if not name.strip() else f"Signed in as {who}."
+    with _lock:
         _failures.append(now)
-    return False, "Wrong password."
+    if name.strip() or settings.admin_password is None:
+        return "", "Wrong name or password."
+    return "", "Wrong password."
 
 
-def render_sign_in(prefix: str, *, enabled: bool) -> tuple[gr.Textbox, gr.Button]:
-    """Lay out the team password box and its Sign in button (inside an open ``gr.Row``).
+def check_password(settings: Settings, attempt: str, name: str = "") -> tuple[bool, str]:
+    """Check a sign-in attempt.
 
-    Args:
-        prefix: Start of the element ids (``<prefix>-password``, ``<prefix>-sign-in``).
-        enabled: Whether a team password is configured; without one both stay disabled.
+    Returns:
+        (accepted, message for the user).
     """
+    who, message = sign_in_as(settings, attempt, name)
+    return bool(who), message
+
+
+@dataclass
+class SignInBox:
+    """The sign-in row: login name (shown only with an auth file), password, button."""
+
+    name: gr.Textbox
+    password: gr.Textbox
+    button: gr.Button
+
+
+def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
+    """Lay out the sign-in row (inside an open ``gr.Row``).
+
+    Element ids: ``<prefix>-name``, ``<prefix>-password``, ``<prefix>-sign-in``. Without a
+    team password or auth file everything stays disabled; the name box is shown only when an
+    auth file of personal logins is configured.
+    """
+    enabled = team_pages_enabled(settings)
+    named = settings.admin_auth_file is not None
+    shared = settings.admin_password is not None
+    name = gr.Textbox(
+        label="Name (blank for the team password)" if shared else "Name",
+        value="",
+        scale=2,
+        elem_id=f"{prefix}-name",
+        interactive=enabled,
+        visible=named,
+    )
     password = gr.Textbox(
-        label="Team password",
+        label="Password" if named else "Team password",
         type="password",
         scale=3,
         elem_id=f"{prefix}-password",
         interactive=enabled,
     )
-    sign_in = gr.Button("Sign in", scale=1, elem_id=f"{prefix}-sign-in", interactive=enabled)
-    return password, sign_in
+    button = gr.Button("Sign in", scale=1, elem_id=f"{prefix}-sign-in", interactive=enabled)
+    return SignInBox(name, password, button)
 
 
 def wire_sign_in(
-    password: gr.Textbox,
-    sign_in: gr.Button,
-    handler: Callable[[str], tuple[object, ...]],
+    box: SignInBox,
+    handler: Callable[[str, str], tuple[object, ...]],
     outputs: Sequence[Block],
 ) -> None:
-    """Run ``handler`` on the typed password when Sign in is clicked or Enter is pressed."""
-    for trigger in (sign_in.click, password.submit):
-        trigger(handler, [password], list(outputs), concurrency_limit=2)
+    """Run ``handler(password, name)`` when Sign in is clicked or Enter is pressed.
+
+    The password comes first, so API callers that send only a password (the team password)
+    keep working: the name defaults to blank.
+    """
+    for trigger in (box.button.click, box.password.submit, box.name.submit):
+        trigger(handler, [box.password, box.name], list(outputs), concurrency_limit=2)

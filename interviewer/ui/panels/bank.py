@@ -15,14 +15,21 @@ from pathlib import Path
 import gradio as gr
 
 from interviewer.bank import Question, bank_path
-from interviewer.bank_admin import BankEditor, build_drafter, draft_question, parse_question_list
+from interviewer.bank_admin import (
+    BankEditor,
+    ImportedQuestion,
+    build_drafter,
+    draft_question,
+    parse_question_list,
+)
 from interviewer.errors import InterviewerError
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
-__all__ = ["BankPanel", "render", "wire"]
+__all__ = ["NEW_QUESTION", "BankPanel", "render", "wire"]
 
 PREVIEW_COLUMNS = ["Id", "Status", "Question", "Key points"]
+NEW_QUESTION = "__new__"  # the question picker's entry for writing a new question
 
 
 @dataclass
@@ -74,7 +81,7 @@ def render(services: Services) -> BankPanel:
         )
         add = gr.Button("Add to the bank", variant="primary", elem_id="bank-add")
     status = gr.Markdown(elem_id="bank-status")
-    with gr.Accordion("Edit or approve a question", open=False):
+    with gr.Accordion("Add, edit or approve a question", open=False):
         question = gr.Dropdown(
             label="Question", choices=_choices(services), elem_id="bank-question"
         )
@@ -125,7 +132,7 @@ def _editor(services: Services) -> BankEditor:
 
 
 def _choices(services: Services) -> list[tuple[str, str]]:
-    return [
+    return [("➕ New question", NEW_QUESTION)] + [
         (f"{q.id} · {'DRAFT · ' if q.status == 'draft' else ''}{q.text[:70]}", q.id)
         for q in services.bank.questions
     ]
@@ -145,12 +152,14 @@ def _retriever(services: Services):  # type: ignore[no-untyped-def]
 def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     """Connect the section's events; every handler checks the team sign-in."""
 
-    def guard(signed_in: bool) -> None:
-        if not signed_in:
+    def guard(signed_in: str) -> str:
+        # The sign-in state holds who signed in: bank edits are recorded under that name.
+        if not signed_in or not isinstance(signed_in, str):
             raise gr.Error("Sign in with the team password first.")
+        return signed_in
 
     def preview(
-        path: str | None, topic: str, signed_in: bool
+        path: str | None, topic: str, signed_in: str
     ) -> tuple[list[list[str]], list[dict[str, object]], str]:
         guard(signed_in)
         if not path:
@@ -183,12 +192,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         )
         return rows, [q.model_dump(mode="json") for q in drafted], note
 
-    def add(pending: list[dict[str, object]], signed_in: bool) -> tuple[str, object, list[object]]:
-        guard(signed_in)
+    def add(pending: list[dict[str, object]], signed_in: str) -> tuple[str, object, list[object]]:
+        author = guard(signed_in)
         if not pending:
             raise gr.Error("Preview a question list first.")
         try:
-            changed = _editor(services).save([Question.model_validate(q) for q in pending])
+            questions = [Question.model_validate(q) for q in pending]
+            changed = _editor(services).save(questions, author=author)
             _reload(services)
         except InterviewerError as exc:
             raise gr.Error(esc(str(exc))) from None
@@ -198,10 +208,17 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             [],
         )
 
-    def load(question_id: str | None, signed_in: bool) -> list[object]:
+    def load(question_id: str | None, signed_in: str) -> list[object]:
         guard(signed_in)
         if not question_id:
             return [gr.update()] * 6
+        if question_id == NEW_QUESTION:
+            note = (
+                "**New question**: write its text, and its key points and model answer if you "
+                "have them; what is missing is drafted from the reference material (or by the "
+                "LLM when one is configured) and the question stays a draft until approved."
+            )
+            return [note, "", "", 2, "", ""]
         q = services.bank.get(question_id)
         state = (
             f"**Draft** ({esc(_draft_state(q))}): review the key points and model answer, "
@@ -218,11 +235,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         difficulty: float,
         points: str,
         answer: str,
-        signed_in: bool,
+        signed_in: str,
     ) -> tuple[str, object]:
-        guard(signed_in)
+        author = guard(signed_in)
         if not question_id:
             raise gr.Error("Pick a question first.")
+        if question_id == NEW_QUESTION:
+            return _add_new(services, author, text, topic, int(difficulty), points, answer)
         try:
             current = services.bank.get(question_id)
             edited = current.model_copy(
@@ -235,27 +254,34 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                 }
             )
             Question.model_validate(edited.model_dump())
-            changed = _editor(services).save([edited])
+            changed = _editor(services).save([edited], author=author)
             _reload(services)
         except (InterviewerError, ValueError) as exc:
             raise gr.Error(esc(str(exc))) from None
         message = f"Saved {question_id}." if changed else "Nothing changed."
         return message, gr.update(choices=_choices(services), value=question_id)
 
-    def approve(question_id: str | None, signed_in: bool) -> tuple[str, object]:
-        guard(signed_in)
+    def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str]:
+        author = guard(signed_in)
         if not question_id:
             raise gr.Error("Pick a question first.")
+        if question_id == NEW_QUESTION:
+            raise gr.Error("Save the new question first, then approve it.")
         try:
-            _editor(services).set_status(question_id, "approved")
+            _editor(services).set_status(question_id, "approved", author=author)
             _reload(services)
         except InterviewerError as exc:
             raise gr.Error(esc(str(exc))) from None
-        return f"{question_id} approved.", gr.update(choices=_choices(services), value=question_id)
+        # The picker keeps its value, so its change event would not refresh the draft notice.
+        return (
+            f"{question_id} approved.",
+            gr.update(choices=_choices(services), value=question_id),
+            f"Approved by {esc(author)}.",
+        )
 
     def ingest(
         paths: list[str] | None,
-        signed_in: bool,
+        signed_in: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> str:
         guard(signed_in)
@@ -326,9 +352,56 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         concurrency_limit=1,
     )
     panel.approve.click(
-        approve, [panel.question, team], [panel.status, panel.question], concurrency_limit=1
+        approve,
+        [panel.question, team],
+        [panel.status, panel.question, panel.q_status],
+        concurrency_limit=1,
     )
     panel.ingest.click(ingest, [panel.documents, team], [panel.ingest_status], concurrency_limit=1)
+
+
+def _add_new(
+    services: Services,
+    author: str,
+    text: str,
+    topic: str,
+    difficulty: int,
+    points: str,
+    answer: str,
+) -> tuple[str, object]:
+    """Add a question written in the form; missing key points or model answer are drafted."""
+    if not text.strip():
+        raise gr.Error("Write the question's text first.")
+    key_points = [p.strip(" -•\t") for p in points.splitlines() if p.strip()]
+    try:
+        editor = _editor(services)
+        (question_id,) = editor.next_ids(1)
+        complete = bool(key_points and answer.strip())
+        question = draft_question(
+            ImportedQuestion(
+                number=1,
+                text=text.strip(),
+                answer=answer.strip(),
+                key_points=key_points,
+                topic=topic.strip(),
+                difficulty=difficulty,
+            ),
+            question_id=question_id,
+            # The knowledge base is opened only when something has to be drafted from it.
+            retriever=None if complete else _retriever(services),
+            topic=topic.strip() or "general",
+            difficulty=difficulty,
+            drafter=None if complete else build_drafter(services.settings),
+        )
+        Question.model_validate(question.model_dump())
+        editor.save([question], author=author)
+        _reload(services)
+    except (InterviewerError, ValueError) as exc:
+        raise gr.Error(esc(str(exc))) from None
+    message = f"Added {question_id}."
+    if question.status == "draft":
+        message += f" It is a **draft** ({esc(_draft_state(question))}): review it, then approve."
+    return message, gr.update(choices=_choices(services), value=question_id)
 
 
 def _slug(name: str) -> str:

@@ -29,8 +29,9 @@ from interviewer.reports.calibration import (
 )
 from interviewer.ui.panels import bank as bank_panel
 from interviewer.ui.panels._access import (
-    check_password,
+    SignInBox,
     render_sign_in,
+    sign_in_as,
     team_pages_enabled,
     wire_sign_in,
 )
@@ -69,8 +70,7 @@ PROBLEM_COLUMNS = ["Line", "Reason"]
 class CalibrationPanel:
     """Components of the Calibration tab."""
 
-    password: gr.Textbox
-    sign_in: gr.Button
+    login: SignInBox
     sign_in_status: gr.Markdown
     content: gr.Column
     upload: gr.File
@@ -93,11 +93,12 @@ def render(services: Services) -> CalibrationPanel:
     """Lay out the Calibration tab (inside an open ``gr.Tab``)."""
     enabled = team_pages_enabled(services.settings)
     with gr.Row(equal_height=True, elem_id="calibration-login"):
-        password, sign_in = render_sign_in("calibration", enabled=enabled)
+        login = render_sign_in("calibration", settings=services.settings)
     sign_in_status = gr.Markdown(
         "For the hiring team: sign in to calibrate the grader."
         if enabled
-        else "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD on the server.",
+        else "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD (or "
+        "INTERVIEWER_ADMIN_AUTH_FILE) on the server.",
         elem_id="calibration-sign-in-status",
     )
     with gr.Column(visible=False, elem_id="calibration-content") as content:
@@ -168,10 +169,9 @@ def render(services: Services) -> CalibrationPanel:
             elem_id="calibration-problems",
         )
         bank = bank_panel.render(services)
-    team = gr.State(False)
+    team = gr.State("")  # who signed in ("" = nobody), kept on the server
     return CalibrationPanel(
-        password,
-        sign_in,
+        login,
         sign_in_status,
         content,
         upload,
@@ -244,15 +244,15 @@ def _summary(result: CalibrationResult) -> str:
 def wire(panel: CalibrationPanel, services: Services) -> None:
     """Connect the Calibration tab's events."""
 
-    def sign_in(password: str) -> tuple[str, bool, object]:
-        ok, message = check_password(services.settings, password or "")
-        return esc(message), ok, gr.Column(visible=ok)
+    def sign_in(password: str, name: str = "") -> tuple[str, str, object]:
+        who, message = sign_in_as(services.settings, password or "", name or "")
+        return esc(message), who, gr.Column(visible=bool(who))
 
     def run(
         path: str | None,
         repeat: float,
         include: bool,
-        team: bool,
+        team: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> list[object]:
         if not team:
@@ -307,9 +307,7 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         ]
 
     bank_panel.wire(panel.bank, services, panel.team)
-    wire_sign_in(
-        panel.password, panel.sign_in, sign_in, [panel.sign_in_status, panel.team, panel.content]
-    )
+    wire_sign_in(panel.login, sign_in, [panel.sign_in_status, panel.team, panel.content])
     panel.run.click(
         run,
         [panel.upload, panel.repeat, panel.include_sessions, panel.team],

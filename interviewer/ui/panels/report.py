@@ -18,8 +18,9 @@ import gradio as gr
 from interviewer.errors import InterviewerError
 from interviewer.reports import FORMATS, ReportData, build_report, render_html, render_report
 from interviewer.ui.panels._access import (
-    check_password,
+    SignInBox,
     render_sign_in,
+    sign_in_as,
     team_pages_enabled,
     wire_sign_in,
 )
@@ -45,8 +46,7 @@ class ReportPanel:
     downloads: dict[str, gr.DownloadButton]
     timer: gr.Timer
     shown: gr.State
-    password: gr.Textbox
-    sign_in: gr.Button
+    login: SignInBox
     sign_in_status: gr.Markdown
     everyone: gr.Dropdown
     team: gr.State
@@ -159,17 +159,18 @@ def render(services: Services) -> ReportPanel:
     with gr.Accordion("Hiring team", open=False, elem_id="report-team"):
         enabled = team_pages_enabled(services.settings)
         gr.Markdown(
-            "Sign in with the team password to open any candidate's report."
+            "Sign in as the hiring team to open any candidate's report."
             if enabled
-            else "Set INTERVIEWER_ADMIN_PASSWORD on the server to enable this."
+            else "Set INTERVIEWER_ADMIN_PASSWORD (or INTERVIEWER_ADMIN_AUTH_FILE) on the server "
+            "to enable this."
         )
         with gr.Row(equal_height=True):
-            password, sign_in = render_sign_in("report", enabled=enabled)
+            login = render_sign_in("report", settings=services.settings)
         sign_in_status = gr.Markdown(elem_id="report-sign-in-status")
         everyone = gr.Dropdown(
             label="All sessions", choices=[], visible=False, elem_id="report-everyone"
         )
-    team = gr.State(False)
+    team = gr.State("")  # who signed in ("" = nobody), kept on the server
     return ReportPanel(
         known,
         mine,
@@ -180,8 +181,7 @@ def render(services: Services) -> ReportPanel:
         downloads,
         timer,
         gr.State(""),
-        password,
-        sign_in,
+        login,
         sign_in_status,
         everyone,
         team,
@@ -216,10 +216,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
             return [*unchanged, gr.Timer(active=data.pending > 0), shown]
         return _outputs(*write_report_files(services, session_id, data=data))
 
-    def sign_in(password: str) -> tuple[str, bool, object]:
-        ok, message = check_password(services.settings, password or "")
-        if not ok:
-            return esc(message), False, gr.update(visible=False, choices=[])
+    def sign_in(password: str, name: str = "") -> tuple[str, str, object]:
+        who, message = sign_in_as(services.settings, password or "", name or "")
+        if not who:
+            return esc(message), "", gr.update(visible=False, choices=[])
         listings = services.repository.list_sessions(limit=500)
         choices = [
             (
@@ -229,7 +229,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
             )
             for item in listings
         ]
-        return esc(message), True, gr.update(visible=True, choices=choices, value=None)
+        return esc(message), who, gr.update(visible=True, choices=choices, value=None)
 
     def load_mine(known: list[str] | None) -> object:
         return gr.update(choices=session_choices(services, known), value=None)
@@ -243,9 +243,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
     panel.show.click(show, inputs, outputs, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
-    wire_sign_in(
-        panel.password, panel.sign_in, sign_in, [panel.sign_in_status, panel.team, panel.everyone]
-    )
+    wire_sign_in(panel.login, sign_in, [panel.sign_in_status, panel.team, panel.everyone])
 
 
 def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
