@@ -787,6 +787,15 @@ def _is_copy(answer: str, question: Question) -> bool:
     return len(added) <= 1 and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
 
 
+def _mostly_non_latin(text: str) -> bool:
+    """Written mostly outside the Latin script (Chinese, Russian, Arabic...): the key points,
+    the offline model and the injection guards read English. A formula's few Greek letters
+    are far below the 20 letters this needs."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(unicodedata.name(ch, "").startswith("LATIN") for ch in letters)
+    return len(letters) >= 20 and latin * 2 < len(letters)
+
+
 def _topic_text(question: Question) -> str:
     return " ".join([question.text, *question.key_points, question.model_answer])
 
@@ -876,6 +885,12 @@ def _reject_checks(result: GuardResult, question: Question, embedder: Embedder |
             "copied_question",
             _is_copy(text, question),
             "The answer repeats the question: answer it instead.",
+        ),
+        (
+            "off_topic",
+            _mostly_non_latin(text),
+            "The answer is not in English, so it cannot be compared with the question and its "
+            "key points: answer in English.",
         ),
         (
             "off_topic",

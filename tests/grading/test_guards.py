@@ -206,3 +206,24 @@ def test_guard_megabyte_answer_is_cut_and_flagged(question):
     result = _check(question, answer)
     assert result.reject is None and "truncated" in result.flags
     assert "Ignore previous" not in result.answer and len(result.answer) < 40_000
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "模式崩溃是指生成器只产生少数几种输出，很多不同的噪声向量映射到同一个样本。可以用小批量判别缓解。",
+        "Коллапс мод — это когда генератор выдаёт лишь несколько вариантов изображений независимо "
+        "от шума. Помогают минибатч-дискриминация и функция потерь Вассерштейна.",
+    ],
+    ids=["zh", "ru"],
+)
+def test_guard_answer_in_another_script_is_told_to_answer_in_english(question, answer):
+    from interviewer.grading import shared_embedder
+
+    spy = _Spy()
+    guarded = GuardedGrader(  # with the embedder, as the grading service builds it
+        spy, prompts_dir=PROMPTS, models_dir=MODELS, embedder=shared_embedder(MODELS)
+    )
+    grade = guarded.grade(GradeRequest(question=question, answer=answer))
+    assert grade.overall == 0 and "off_topic" in grade.flags and spy.seen == []
+    assert "not in English" in grade.message and "shares no idea" not in grade.message
