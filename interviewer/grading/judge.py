@@ -190,9 +190,16 @@ def _normalize(text: str) -> str:
 
 
 def quote_in_answer(quote: str, answer: str) -> bool:
-    """Whether a quote occurs in the answer, ignoring whitespace and case (and outer quotes)."""
+    """Whether a quote occurs in the answer, ignoring whitespace and case (and outer quotes).
+
+    The quote must start and end on word boundaries: "rat" is not a quote of "generator".
+    """
     cleaned = _normalize(quote).strip(" \"'“”‘’`.…")
-    return bool(cleaned) and cleaned in _normalize(answer)
+    if not cleaned:
+        return False
+    start = r"(?<!\w)" if cleaned[0].isalnum() else ""
+    end = r"(?!\w)" if cleaned[-1].isalnum() else ""
+    return re.search(start + re.escape(cleaned) + end, _normalize(answer)) is not None
 
 
 def _parse_reply(text: str) -> GradeReply:

@@ -163,6 +163,12 @@ def test_quote_in_answer_ignores_case_and_whitespace():
     assert not quote_in_answer("", "anything")
 
 
+def test_quote_in_answer_needs_whole_words():
+    answer = "The generator produces few outputs; D(G(z)) is near 1."
+    assert not quote_in_answer("rat", answer) and not quote_in_answer("generator prod", answer)
+    assert quote_in_answer('"few outputs;"', answer) and quote_in_answer("D(G(z))", answer)
+
+
 def test_judge_without_guards_is_not_raised_by_any_injection(llm_grader, question):
     """The prompt's delimiting alone keeps the fake LLM from obeying the answer."""
     from importlib import resources
