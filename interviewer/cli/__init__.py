@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError
 from interviewer.settings import Settings
@@ -34,7 +35,8 @@ R = TypeVar("R")
 
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn InterviewerError into a one-line message on stderr and exit code 1."""
+    """Turn InterviewerError (and an invalid setting) into a one-line message on stderr and
+    exit code 1."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -43,8 +45,25 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         except InterviewerError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            typer.echo(f"Error: {_settings_problem(exc)}", err=True)
+            raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """An invalid environment variable or .env entry, named as the user wrote it."""
+    problems = []
+    for err in exc.errors():
+        name = "INTERVIEWER_" + "_".join(str(part) for part in err["loc"]).upper()
+        problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
+    return (
+        f"Invalid setting {'; '.join(problems)}. Fix it in the environment or in .env "
+        "(see README, Configuration)."
+    )
 
 
 def emit_json(data: object) -> None:

@@ -317,3 +317,11 @@ def test_grade_cli_llm_key_falls_back_to_openai_api_key(llm_server, tmp_path):
     assert rows[0]["grade"]["grader"]["kind"] == "llm" and rows[0]["score"] is not None
     assert llm_server.requests[0]["headers"]["authorization"] == "Bearer test-key"
     assert llm_server.requests[0]["body"]["model"] == "fake-grader"
+
+
+def test_grade_cli_invalid_setting_names_the_variable_without_a_traceback(monkeypatch):
+    monkeypatch.setenv("INTERVIEWER_GRADER", "foo")
+    result = CliRunner().invoke(app, ["grade", "-q", "q04", "-a", ANSWERS[0]])
+    assert result.exit_code == 1
+    assert "Invalid setting INTERVIEWER_GRADER='foo'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
