@@ -3,8 +3,8 @@
 Tabs: Interview, History, Report and Calibration (one module each in
 :mod:`interviewer.ui.panels`). Start-up is
 fast: the bank and database open at once, while the grading service (embedder, knowledge
-index) warms up in a background thread after the server listens and Whisper loads on the first
-recording.
+index) warms up in a background thread shortly after the server listens (``WARM_UP_DELAY_S``)
+and Whisper loads on the first recording.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Any
 
 import gradio as gr
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 8
 MAX_QUEUE = 256
+# The warm-up (imports, knowledge ingest on a fresh data directory, embedding the bank) holds
+# the GIL for seconds; started a moment after the server listens, it no longer competes with
+# the first page. A candidate's first answer comes long after.
+WARM_UP_DELAY_S = 2.0
 # Gradio's queue records every event and, by default, rebuilds a pandas summary of up to
 # 10,000 records after each one (for its monitoring page, which this app does not serve):
 # 3 ms of CPU per event, 11 ms once 10,000 events are kept. Summarise rarely, keep few.
@@ -132,5 +137,7 @@ def main() -> None:
         prevent_thread_lock=True,
         **launch_kwargs(),
     )
-    services.warm_up()
+    timer = threading.Timer(WARM_UP_DELAY_S, services.warm_up)
+    timer.daemon = True
+    timer.start()
     demo.block_thread()
