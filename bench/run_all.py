@@ -105,6 +105,7 @@ def _summary(results: dict[str, Any]) -> dict[str, Any]:
         "turn_server_cpu_p95_ms": _get(results, "turn", "turn", "server_cpu_ms", "p95"),
         "turn_overhead_p95_ms": _get(results, "turn", "turn", "overhead_ms", "p95"),
         "startup_median_s": _get(results, "turn", "startup", "median_s"),
+        "startup_fresh_median_s": _get(results, "turn", "startup", "fresh_median_s"),
         "load_sqlite": {
             k: _get(results, "load", "sqlite", k)
             for k in ("sessions", "turns", "errors", "lost", "p50_ms", "p95_ms", "p99_ms")
