@@ -325,3 +325,20 @@ def test_grade_cli_invalid_setting_names_the_variable_without_a_traceback(monkey
     assert result.exit_code == 1
     assert "Invalid setting INTERVIEWER_GRADER='foo'" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_grade_cli_batch_offline_is_stable_across_order_and_batch_size(tmp_path):
+    answers = [ANSWERS[0], ANSWERS[2], ANSWERS[5]]
+    _, _, forward = _run_batch(tmp_path, "off-fwd", _lines(answers), grader="offline")
+    _, _, backward = _run_batch(
+        tmp_path, "off-bwd", list(reversed(_lines(answers))), grader="offline"
+    )
+    _, _, single = _run_batch(tmp_path, "off-one", _lines(answers[1:2], ids=[1]), grader="offline")
+
+    def same(row: dict) -> tuple:
+        grade = row["grade"]
+        return row["score"], grade["criteria"], grade["key_points"], grade["feedback"]
+
+    by_id = {r["id"]: r for r in backward}
+    assert [same(r) for r in forward] == [same(by_id[r["id"]]) for r in forward]
+    assert same(single[0]) == same(forward[1])
