@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from interviewer.cli import app, emit_json, friendly
-from interviewer.errors import BankError, InputError
+from interviewer.errors import BankError, InputError, StoreError
 from interviewer.settings import Settings
 
 __all__ = ["calibrate"]
@@ -67,6 +67,7 @@ def calibrate(
         typer.echo(
             f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True
         )
+    _fill_knowledge_base(settings)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     stored = []
     if sessions:
@@ -100,6 +101,23 @@ def calibrate(
     _print_text(result)
 
 
+def _fill_knowledge_base(settings: Settings) -> None:
+    """Ingest ``knowledge/`` on first use, so calibration grades with the evidence the app uses.
+
+    A store that cannot be filled only costs the evidence: one warning, not one per answer.
+    """
+    from interviewer.knowledge.index import ensure_ingested
+
+    def announce(done: int, total: int) -> None:
+        if done == 0:
+            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
+
+    try:
+        ensure_ingested(settings, progress=announce)
+    except (StoreError, BankError) as exc:
+        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+
+
 def _print_text(result: object) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -114,6 +132,9 @@ def _print_text(result: object) -> None:
         return "–" if value is None else (f"{value:+.2f}" if signed else f"{value:.2f}")
 
     console = Console()
+    if not console.is_terminal:
+        # Written to a file or a pipe: no screen to fit, so do not squeeze the table to 80.
+        console = Console(width=120)
     console.print(
         f"[bold]Overall[/] ({o.n} answers, grader {result.grader}): QWK {f(o.qwk)} · "
         f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
@@ -124,6 +145,11 @@ def _print_text(result: object) -> None:
     if repeated:
         columns.append("repeat SD")
     table = Table(*columns, "flags")
+    # Ids of questions outside the bank are 16 characters (adhoc-<hash>) and figures up to 5:
+    # keep both whole, and let only the flags wrap.
+    for column in table.columns[:-1]:
+        column.no_wrap = True
+    table.columns[0].min_width = min(16, max(len(q.question_id) for q in result.questions))
     for q in result.questions:
         cells = [
             q.question_id,
