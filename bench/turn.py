@@ -20,6 +20,7 @@ Loopback only; nothing leaves the machine.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -306,7 +307,8 @@ def bench_turns(data_dir: Path) -> dict[str, Any]:
                 "call either way)",
             }
         finally:
-            demo.close()
+            with contextlib.redirect_stdout(sys.stderr):  # Gradio prints; stdout is the JSON
+                demo.close()
 
 
 def bench_stt(folder: Path) -> dict[str, Any]:
