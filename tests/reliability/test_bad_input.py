@@ -407,7 +407,7 @@ def test_bad_input_batch_lines_are_parsed_or_reported(lines: list[str]) -> None:
     non_blank = [line for line in flat if line.strip()]
     assert len(items) + len(problems) == len(non_blank)
     assert all(p.startswith("line ") for p in problems)
-    assert all(answer.strip() for _, _, answer in items)
+    assert all(item.answer.strip() for item in items)
 
 
 _QUESTION_DOCS = st.one_of(
@@ -447,7 +447,7 @@ def test_bad_input_line_separators_inside_jsonl_answers_do_not_split_lines(tmp_p
     batch = tmp_path / "in.jsonl"
     batch.write_text(line + "\n", encoding="utf-8")
     items, problems = _read_batch(batch, load_default_bank(Settings()))
-    assert problems == [] and [a for _, _, a in items] == [answer]
+    assert problems == [] and [item.answer for item in items] == [answer]
 
     scores = json.dumps(
         {
