@@ -33,6 +33,9 @@ CSS = """
   animation: interviewer-spin 0.8s linear infinite; }
 @keyframes interviewer-spin { to { transform: rotate(360deg); } }
 #chat { border-radius: 10px; }
+/* The chatbot's own trash button only blanks the page's copy of the conversation, which looks
+   like deleting the interview; the stored session is untouched, so the button is hidden. */
+#chat button[aria-label="Clear"] { display: none !important; }
 .fb-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 0.8rem 1rem;
   background: var(--background-fill-primary); font-size: 0.92rem; }
 .fb-card h4 { margin: 0.7rem 0 0.2rem; font-size: 0.85rem; text-transform: uppercase;

@@ -106,6 +106,8 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     page.locator("#read-aloud input[type=checkbox]").check()
     session_id_text = start_interview(page, name="Ada", questions=3)
     page.screenshot(path=artifacts / "practice-1-started.png", full_page=True)
+    # No button that blanks the conversation on the page (it would look like deleting it).
+    expect(page.locator("#chat button[aria-label='Clear']")).to_be_hidden()
     # With "Read questions aloud" on, the browser's speech synthesis speaks the question.
     page.wait_for_function("window.__spoken.length > 0")
     spoken = page.evaluate("window.__spoken")
@@ -236,6 +238,16 @@ def test_app_browser_contexts_do_not_share_sessions(
             expect(table).not_to_contain_text(foreign)
         page.screenshot(path=artifacts / "contexts-alice-history.png", full_page=True)
         other.screenshot(path=artifacts / "contexts-bob-history.png", full_page=True)
+
+        # Alice resumes her unfinished session from History: back in the Interview tab.
+        page.locator("#history-table").get_by_text(mine).click()
+        picked = page.locator("#history-session-id textarea, #history-session-id input").first
+        expect(picked).to_have_value(mine)
+        page.get_by_role("button", name="Resume in Interview tab").click()
+        expect(page.locator("#chat")).to_contain_text("Welcome back", timeout=15_000)
+        expect(page.locator("#status-bar")).to_contain_text("Question 1 of 2")
+        expect(page.locator("#status-bar")).to_contain_text(mine)
+        page.screenshot(path=artifacts / "contexts-alice-resumed.png", full_page=True)
     finally:
         other_context.close()
 
