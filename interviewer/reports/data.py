@@ -347,7 +347,7 @@ def _focus_areas(
     weak = sorted((q for q in graded if (q.score or 0) < _WEAK), key=lambda q: q.score or 0)
     for q in weak[:4]:
         missed = "; ".join(_short(v.key_point, 70) for v in q.missed[:3])
-        detail = f" Missed: {missed}." if missed else ""
+        detail = f" Missed: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
     errors = sum(len(q.factual_errors) for q in graded)
     if errors:
@@ -413,10 +413,15 @@ def _notices(report: ReportData) -> list[str]:
             "grader failed; treat these scores as rough estimates."
         )
     if report.pending:
+        waiting = (
+            "1 answer is still waiting for a grade and is shown as pending; it is"
+            if report.pending == 1
+            else f"{report.pending} answers are still waiting for a grade and are shown as "
+            "pending; they are"
+        )
         notices.append(
-            f"{report.pending} answer(s) are still waiting for a grade and are shown as pending; "
-            "they are left out of the scores. Reopen or regenerate this report once they "
-            "are graded."
+            f"{waiting} left out of the scores. Reopen or regenerate this report once "
+            f"{'it is' if report.pending == 1 else 'they are'} graded."
         )
     if not report.finished:
         notices.append("This session is still in progress; the report covers the answers so far.")
@@ -430,4 +435,11 @@ def _answers(numbers: list[int]) -> str:
 
 def _short(text: str, limit: int = 48) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    # Cut at a word boundary ("resembling its…", not "resemb…"), unless one word fills it all.
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"

@@ -91,7 +91,11 @@ ul.kp li.missed:before { content: "✗"; color: #c0392b; }
 footer { margin-top: 28px; font-size: 8.5pt; color: #7f8c8d; border-top: 1px solid #e5e8e8;
   padding-top: 8px; }
 code { font-size: 8.5pt; }
-@media print { body { background: #fff; } main { padding: 0; max-width: none; } }
+@media print { body { background: #fff; } main { padding: 0; max-width: none; }
+  /* WeasyPrint never splits a flex row across pages: a long key-point list side by side
+     pushed the whole row to the next page and left most of a page blank. Stacked, the
+     lists break between items. */
+  .q .cols { display: block; } .q .cols > div { margin-bottom: 4px; } }
 """
 
 _TEMPLATE = _ENV.get_template("report.html.j2")

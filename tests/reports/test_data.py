@@ -37,7 +37,20 @@ def test_report_criterion_never_assessed_says_so(rubric):
 def test_report_notices_name_offline_fallback_and_pending(sample_report):
     text = " ".join(sample_report.notices)
     assert "Answer Q3 was graded by the offline grader as a fallback" in text
-    assert "1 answer(s) are still waiting for a grade" in text
+    assert "1 answer is still waiting for a grade and is shown as pending; it is left out" in text
+
+
+def test_report_focus_areas_cut_long_key_points_between_words(rubric):
+    point = "The generator maps random noise z to synthetic samples resembling the training data"
+    grade = make_grade("q", 1.0, verdicts=("missed",))
+    grade.key_points[0].key_point = point
+    report = assemble_report(
+        "s", [TurnInput(question_id="q", question_text="What?", answer="x", grade=grade)], rubric
+    )
+    focus = next(f for f in report.focus_areas if f.startswith("Q1"))
+    assert focus.endswith(
+        "Missed: The generator maps random noise z to synthetic samples resembling…"
+    )
 
 
 def test_report_splits_covered_and_missed_key_points(sample_report):

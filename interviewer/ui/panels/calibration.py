@@ -44,16 +44,19 @@ QUESTION_COLUMNS = [
     "Question",
     "n",
     "QWK",
-    "Pearson",
+    "Pearson / Spearman",
     "MAE",
     "Bias",
     "α humans",
     "Mean",
     "SD",
     "Difficulty",
-    "Discrimination",
+    "Discr.",
     "Flags",
 ]
+# Figures need a few characters each; without set widths the question text took the whole
+# row and the headers broke mid-word.
+QUESTION_WIDTHS = ["22%", "4%", "6%", "10%", "6%", "6%", "7%", "6%", "5%", "8%", "6%", "14%"]
 FLAG_COLUMNS = ["Question", "Flag", "Why", "Suggested action"]
 RATER_COLUMNS = [
     "Interviewer",
@@ -154,6 +157,7 @@ def render(services: Services) -> CalibrationPanel:
             value=[],
             interactive=False,
             wrap=True,
+            column_widths=QUESTION_WIDTHS,
             elem_id="calibration-questions",
         )
         gr.Markdown("### Interviewers")
@@ -208,7 +212,7 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
             f"{q.question_id}: {_short(q.text)}",
             q.n,
             _f(q.qwk),
-            _f(q.pearson),
+            f"{_f(q.pearson)} / {_f(q.spearman)}",
             _f(q.mae),
             _f(q.bias, True),
             _f(q.alpha),
@@ -289,7 +293,7 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             [q.question_id, f.code.replace("_", " "), f.reason, f.action]
             for q in result.questions
             for f in q.flags
-        ]
+        ] or [["–", "none", "No question is flagged.", "–"]]
         raters = [
             [r.rater, r.n, r.compared, _f(r.bias, True), _f(r.mae), _f(r.grader_bias, True)]
             for r in result.raters

@@ -91,8 +91,11 @@ def report_frame(data: ReportData) -> str:
     return (
         '<iframe class="report-frame" title="Feedback report" sandbox="" '
         f'srcdoc="{esc(render_html(data))}" '
-        'style="width:100%;height:1400px;border:1px solid var(--border-color-primary);'
-        'border-radius:10px;background:#fff"></iframe>'
+        # The app's container shrinks to its content: a minimum width keeps the report (a
+        # 920 px page) from being squeezed into a narrow column with its charts shrunk.
+        'style="width:100%;min-width:min(1000px,94vw);height:1400px;'
+        'border:1px solid var(--border-color-primary);border-radius:10px;background:#fff">'
+        "</iframe>"
     )
 
 
