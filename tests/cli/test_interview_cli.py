@@ -195,3 +195,23 @@ def test_interview_cli_unreachable_database_is_a_clear_error(
         "database is unavailable" in result.stderr and "INTERVIEWER_DATABASE_URL" in result.stderr
     )
     assert "hunter2" not in result.output and "Traceback" not in result.output
+
+
+def test_interview_cli_fills_an_empty_knowledge_base_on_first_use(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (knowledge / "notes.md").write_text(
+        "# Concept one\n\nalpha1 first point: the generator maps noise to samples. "
+        "beta1 second point: the discriminator tells real samples from generated ones.\n"
+    )
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
+    result = runner.invoke(
+        app,
+        ["interview", "--grader", "llm", "-n", "1", "--no-follow-ups"],
+        input="alpha1 first point holds because beta1 second point follows.\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Filling the knowledge base" in result.stderr
+    grade = next(iter(_repo().session_grades(_session_id(result.stdout)).values())).grade
+    assert {s.document for s in grade.sources} == {"notes.md"}
+    assert "without reference material" not in result.output
