@@ -56,7 +56,7 @@ QUESTION_COLUMNS = [
 ]
 # Figures need a few characters each; without set widths the question text took the whole
 # row and the headers broke mid-word.
-QUESTION_WIDTHS = ["22%", "4%", "6%", "10%", "6%", "6%", "7%", "6%", "5%", "8%", "6%", "14%"]
+QUESTION_WIDTHS = ["21%", "4%", "6%", "10%", "6%", "6%", "7%", "6%", "5%", "9%", "6%", "14%"]
 FLAG_COLUMNS = ["Question", "Flag", "Why", "Suggested action"]
 RATER_COLUMNS = [
     "Interviewer",
@@ -236,7 +236,11 @@ def _summary(result: CalibrationResult) -> str:
         f"Spearman {_f(o.spearman)} · MAE {_f(o.mae)} · bias {_f(o.bias, True)} (n = {o.n}).",
         "",
         f"Interviewers among themselves: **Krippendorff's α {_f(o.alpha)}** · two interviewers "
-        f"differ by {_f(o.human_mad)} points on the same answer.",
+        f"differ by {_f(o.human_mad)} points on the same answer."
+        if o.human_mad is not None
+        else "Interviewers among themselves: not measured, as no answer was scored by two "
+        "interviewers. Have a second interviewer score some of the same answers to see whether "
+        "the grader disagrees with you more than you disagree with each other.",
     ]
     if o.pending:
         lines += ["", f"{o.pending} answer(s) could not be graded automatically and are left out."]

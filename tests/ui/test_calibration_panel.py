@@ -1,0 +1,29 @@
+"""The Calibration tab's summary and per-question rows (the browser flow is in tests/reports)."""
+
+from __future__ import annotations
+
+from interviewer.calibration import CalibrationResult, OverallStats, QuestionStats
+from interviewer.ui.panels.calibration import QUESTION_COLUMNS, _summary, question_rows
+
+
+def _result(**overall: object) -> CalibrationResult:
+    stats = OverallStats(n=4, qwk=0.5, pearson=0.6, spearman=0.55, mae=1.0, bias=0.2, **overall)
+    question = QuestionStats(question_id="q04", text="What is mode collapse?", n=4, pearson=0.6)
+    return CalibrationResult(overall=stats, questions=[question], raters=[], items=[])
+
+
+def test_calibration_summary_with_one_interviewer_says_how_to_measure_their_agreement() -> None:
+    text = _summary(_result(answers=4, ratings=4, raters=1))
+    assert "QWK 0.50" in text
+    assert "no answer was scored by two interviewers" in text and "α –" not in text
+
+
+def test_calibration_summary_shows_interviewer_agreement_next_to_the_grader() -> None:
+    text = _summary(_result(answers=4, ratings=8, raters=2, alpha=0.8, human_mad=0.5))
+    assert "Krippendorff's α 0.80" in text and "differ by 0.50 points" in text
+
+
+def test_calibration_question_rows_fill_every_column() -> None:
+    (row,) = question_rows(_result())
+    assert len(row) == len(QUESTION_COLUMNS)
+    assert row[0] == "q04: What is mode collapse?" and row[3] == "0.60 / –"
