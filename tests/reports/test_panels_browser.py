@@ -230,6 +230,33 @@ def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
     tab.screenshot(path=str(ARTIFACTS / "bank-new-question.png"), full_page=True)
 
 
+def test_team_uploads_a_source_document_that_is_normalized_and_ingested(
+    tab: Page, team_app, tmp_path: Path
+) -> None:
+    server, _ = team_app
+    knowledge = server.data_dir.parent / "knowledge"
+    notes = tmp_path / "Latent Space Notes.txt"
+    notes.write_text(
+        "The latent\u00a0prior of a GAN\r\n\r\nA \ufb01xed Gaussian prior is sampled "
+        "for every new image; interpolating between latent vectors morphs the outputs.\r\n",
+        encoding="utf-8",
+    )
+    _open(tab, "Calibration")
+    tab.locator("#calibration-password input").fill(PASSWORD)
+    tab.locator("#calibration-sign-in").click()
+    expect(tab.locator("#calibration-content")).to_be_visible(timeout=30_000)
+    tab.get_by_text("Upload source documents").click()
+    status = tab.locator("#bank-ingest-status")
+    for expected in ("Added latent-space-notes.md", "Replaced the earlier version"):
+        tab.locator("#bank-documents input[type=file]").set_input_files(str(notes))
+        expect(tab.locator("#bank-documents")).to_contain_text("Latent", timeout=30_000)
+        tab.locator("#bank-ingest").click()
+        expect(status).to_contain_text(expected, timeout=120_000)
+    text = (knowledge / "latent-space-notes.md").read_text(encoding="utf-8")
+    assert "fixed Gaussian prior" in text  # ligature and odd spaces normalized
+    assert "\r" not in text and "\u00a0" not in text
+
+
 def test_report_tab_never_lists_another_browsers_sessions(
     chromium: Browser, tab: Page, team_app
 ) -> None:

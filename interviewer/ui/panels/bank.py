@@ -101,9 +101,10 @@ def render(services: Services) -> BankPanel:
             file_count="multiple",
             type="filepath",
             file_types=[".md", ".txt"],
+            elem_id="bank-documents",
         )
-        ingest = gr.Button("Normalize and add to the knowledge base")
-        ingest_status = gr.Markdown()
+        ingest = gr.Button("Normalize and add to the knowledge base", elem_id="bank-ingest")
+        ingest_status = gr.Markdown(elem_id="bank-ingest-status")
     return BankPanel(
         list_file,
         topic,
@@ -290,11 +291,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         from interviewer.cli.documents import import_text
 
         knowledge = services.settings.knowledge_dir
-        written = []
+        written, replaced = [], []
         try:
             for path in paths:
                 source = Path(path)
                 target = knowledge / f"{_slug(source.stem)}.md"
+                if target.exists():
+                    replaced.append(target.name)  # its old chunks are dropped on ingest
                 target.write_text(
                     import_text(source.name, source.read_text(encoding="utf-8")), encoding="utf-8"
                 )
@@ -311,7 +314,10 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         except InterviewerError as exc:
             raise gr.Error(esc(str(exc))) from None
         names = ", ".join(p.name for p in written)
-        return f"Added {names} to the knowledge base ({report.chunks} chunks)."
+        message = f"Added {names} to the knowledge base ({report.chunks} chunks)."
+        if replaced:
+            message += f" Replaced the earlier version of {', '.join(replaced)}."
+        return message
 
     panel.preview_button.click(
         preview,
