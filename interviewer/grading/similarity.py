@@ -27,22 +27,25 @@ for five rules).
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
+import logging
 import math
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from threadpoolctl import threadpool_limits
 
 from interviewer.bank import Question
-from interviewer.errors import ConfigError
+from interviewer.errors import ConfigError, InterviewerError
 from interviewer.grading.alignment import (
     Aligned,
     content_tokens,
@@ -70,6 +73,7 @@ __all__ = [
     "KeyPointMatch",
     "Measures",
     "OfflineParams",
+    "PeerBaseline",
     "SimilarityGrader",
     "answer_spans",
     "content_stems",
@@ -81,6 +85,7 @@ __all__ = [
 ]
 
 DEFAULT_PARAMS_PATH = Path(__file__).parent / "data" / "offline_params.json"
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _STOPWORDS = frozenset(
@@ -166,6 +171,7 @@ _CLAUSE_SPLIT = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
+_MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
@@ -267,6 +273,7 @@ class CachedEmbedder:
 # --- text features ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called per word piece; the vocabulary repeats
 def _stem(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("n't"):
@@ -435,6 +442,21 @@ class _QuestionSide:
     stems: set[str]
 
 
+def _alignment_features(
+    side: _QuestionSide, answer: Aligned
+) -> tuple[dict[str, float], list[np.ndarray]]:
+    """The answer-level alignment measures (all but ``lexical``) and the key points' cosines."""
+    ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
+    kp_align = [recall(sims) for sims in kp_sims]
+    features = {
+        "recall": recall(ref_sims),
+        "precision": precision(ref_sims),
+        "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
+        "whole": _mean_cosine(side.reference, answer),
+    }
+    return features, kp_sims
+
+
 def match_score(features: dict[str, float], params: OfflineParams) -> float:
     """The answer-level match m = sigmoid(intercept + sum of weight x measure)."""
     z = params.intercept + sum(w * features[name] for name, w in params.coefficients.items())
@@ -453,6 +475,28 @@ def depth_score(m: float, params: OfflineParams) -> float:
     return round(5.0 * min(1.0, max(0.0, (m - params.depth_low) / span)), 2)
 
 
+@dataclass(frozen=True)
+class PeerBaseline:
+    """The match m that the model answers of a bank's *other* questions get on one question.
+
+    Within one domain every answer shares the vocabulary: on the GAN bank, answers to other
+    questions reach m ~0.65 (median), which the datasets' calibration reads as a good match.
+    For a bank question, m is therefore re-anchored to its peers before verdicts and depth.
+    """
+
+    median: float
+    high: float  # 90th percentile
+    peers: int
+
+    def anchor(self, m: float, params: OfflineParams) -> float:
+        """``m`` on the fitted scale: the peers' median counts as ``depth_low`` (depth 0),
+        their 90th percentile as ``depth_high`` (depth 5); the mapping is linear and clipped.
+        """
+        span = max(1e-6, self.high - self.median)
+        scale = params.depth_high - params.depth_low
+        return min(1.0, max(0.0, params.depth_low + (m - self.median) / span * scale))
+
+
 # --- the grader ------------------------------------------------------------------------------
 
 
@@ -462,8 +506,25 @@ class SimilarityGrader:
     name = "offline"
 
     def __init__(
-        self, *, embedder: TokenEmbedder, prompts_dir: Path, params_path: Path | None = None
+        self,
+        *,
+        embedder: TokenEmbedder,
+        prompts_dir: Path,
+        params_path: Path | None = None,
+        peers: Callable[[], Sequence[Question]] | None = None,
     ) -> None:
+        """Args:
+        embedder: MiniLM (per-token vectors).
+        prompts_dir: Rubric files (their hash is the prompt version).
+        params_path: Fitted parameters; the shipped file by default.
+        peers: The bank's questions, read on first use: a bank question's match is measured
+            against what its peers' model answers get (see :class:`PeerBaseline`). Questions
+            outside it (ad-hoc questions, datasets) are graded on the fitted scale alone.
+        """
+        # One BLAS thread: the matrix products here are small, and OpenBLAS's threads only
+        # spin against the ONNX runtime and other requests (preparing the bank's 35 questions
+        # took 78 s with them on a busy 2-core machine, 17 s without).
+        threadpool_limits(limits=1, user_api="blas")
         self._embedder = embedder
         self._prompts_dir = prompts_dir
         self._rubric = load_rubric(prompts_dir)
@@ -474,6 +535,10 @@ class SimilarityGrader:
         self.model_name = f"{embedder.name}+params-{digest}"
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
+        self._peer_source = peers
+        self._peers: list[Question] | None = None
+        self._peer_tokens: dict[str, TokenVectors] = {}
+        self._baselines: dict[tuple[str, ...], PeerBaseline | None] = {}
 
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
@@ -488,9 +553,13 @@ class SimilarityGrader:
         """Embed the questions' references and key points now (once per question version)."""
         for question in questions:
             self._question_side(question)
+            self.baseline(question)
 
     def measures(self, request: GradeRequest) -> Measures:
-        """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on)."""
+        """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on).
+
+        ``lexical`` is measured here, the others in :func:`_alignment_features`.
+        """
         side = self._question_side(request.question)
         # A short answer made only of the question's words (choosing one of its options: "in
         # parallel") is compared whole; a longer one restates the question and aligns with
@@ -499,15 +568,9 @@ class SimilarityGrader:
         answer = self._aligned(request.answer, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
-        ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
+        features, kp_sims = _alignment_features(side, answer)
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
-        features = {
-            "recall": recall(ref_sims),
-            "precision": precision(ref_sims),
-            "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
-            "whole": _mean_cosine(side.reference, answer),
-        }
         lexical = self._lexical(request.question.key_points, spans, side.stems)
         features["lexical"] = float(lexical.max(axis=1).mean()) if lexical.size else 0.0
         return Measures(
@@ -522,7 +585,50 @@ class SimilarityGrader:
     def match(self, request: GradeRequest) -> list[KeyPointMatch]:
         """Every key point's match score and best-aligned answer span."""
         measures = self.measures(request)
-        return self._match(measures, match_score(measures.features, self.params))
+        m = match_score(measures.features, self.params)
+        baseline = self.baseline(request.question)
+        return self._match(measures, baseline.anchor(m, self.params) if baseline else m)
+
+    def baseline(self, question: Question) -> PeerBaseline | None:
+        """What the bank's other questions' model answers get on ``question`` (None when it is
+        not a bank question or the bank has too few peers). Computed once per question version.
+        """
+        peers = [p for p in self._peer_questions() if p.id != question.id and p.model_answer]
+        if len(peers) < _MIN_PEERS or not any(p.id == question.id for p in self._peers or []):
+            return None
+        key = (question.id, question.text, _reference(question), *question.key_points)
+        with self._lock:
+            if key in self._baselines:
+                return self._baselines[key]
+        self._embed_peers(peers)
+        side = self._question_side(question)
+        values = []
+        for peer in peers:
+            features, _ = _alignment_features(side, self._aligned(peer.model_answer, side.stems))
+            values.append(match_score(features, self.params))
+        baseline = PeerBaseline(
+            median=float(np.median(values)), high=float(np.quantile(values, 0.9)), peers=len(values)
+        )
+        with self._lock:
+            self._baselines[key] = baseline
+        return baseline
+
+    def _peer_questions(self) -> list[Question]:
+        if self._peers is None:
+            try:
+                self._peers = list(self._peer_source()) if self._peer_source else []
+            except InterviewerError as exc:  # an invalid bank must not stop grading
+                log.warning("Offline grader: no peer baseline, the bank did not load: %s", exc)
+                self._peers = []
+        return self._peers
+
+    def _embed_peers(self, peers: list[Question]) -> None:
+        """Embed the peers' model answers once, in one batch (they serve every question)."""
+        todo = [p.model_answer for p in peers if p.model_answer not in self._peer_tokens]
+        if todo:
+            tokens = dict(zip(todo, self._embed_whole(todo), strict=True))
+            with self._lock:
+                self._peer_tokens.update(tokens)
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer by its alignment with the reference and the key points."""
@@ -530,7 +636,9 @@ class SimilarityGrader:
         question = request.question
         measures = self.measures(request)
         m = match_score(measures.features, self.params)
-        matches = self._match(measures, m)
+        baseline = self.baseline(question)
+        anchored = baseline.anchor(m, self.params) if baseline else m
+        matches = self._match(measures, anchored)
         verdicts = [self._verdict(x) for x in matches]
         contradictions = self._contradictions(matches)
         criteria = [
@@ -540,7 +648,7 @@ class SimilarityGrader:
                 score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(verdicts),
             ),
-            self._depth(measures, verdicts, m),
+            self._depth(measures, verdicts, m, anchored, baseline),
             self._communication(request.answer),
         ]
         return Grade(
@@ -572,22 +680,29 @@ class SimilarityGrader:
 
     # --- alignment ---------------------------------------------------------------------------
 
+    def _embed_whole(self, texts: list[str]) -> list[TokenVectors]:
+        """Each text embedded sentence by sentence (one batch), with offsets in the text."""
+        windows = [embedding_windows(t) for t in texts]
+        flat = [w.text for ws in windows for w in ws]
+        parts = iter(self._embedder.embed_tokens(flat) if flat else [])
+        out = []
+        for text, ws in zip(texts, windows, strict=True):
+            pieces = [next(parts) for _ in ws]
+            if not pieces:
+                out.append(TokenVectors(text, np.zeros((0, self._embedder.dim), np.float32), []))
+                continue
+            vectors = np.concatenate([p.vectors for p in pieces])
+            offsets = [
+                w.original(s, e) for w, p in zip(ws, pieces, strict=True) for s, e in p.offsets
+            ]
+            out.append(TokenVectors(text, vectors, offsets))
+        return out
+
     def _aligned(self, text: str, stems: set[str], *, keep_if_empty: bool = False) -> Aligned:
         """``text`` embedded sentence by sentence, its content pieces with offsets in ``text``."""
-        windows = embedding_windows(text)
-        if not windows:
-            return content_tokens(
-                TokenVectors(text, np.zeros((0, self._embedder.dim), np.float32), []),
-                skip_words=_SKIP_WORDS,
-                skip_stems=stems,
-                stem=_stem,
-            )
-        parts = self._embedder.embed_tokens([w.text for w in windows])
-        vectors = np.concatenate([p.vectors for p in parts])
-        offsets = [
-            w.original(s, e) for w, p in zip(windows, parts, strict=True) for s, e in p.offsets
-        ]
-        whole = TokenVectors(text, vectors, offsets)
+        whole = self._peer_tokens.get(text)
+        if whole is None:
+            whole = self._embed_whole([text])[0]
         aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
         if aligned.empty and stems and keep_if_empty:
             # A text made only of question words (common when a one-sentence reference restates
@@ -708,13 +823,26 @@ class SimilarityGrader:
         )
 
     def _depth(
-        self, measures: Measures, verdicts: list[KeyPointVerdict], m: float
+        self,
+        measures: Measures,
+        verdicts: list[KeyPointVerdict],
+        m: float,
+        anchored: float,
+        baseline: PeerBaseline | None,
     ) -> CriterionScore:
         if all(v.verdict == "missed" for v in verdicts):
             # Nothing in the answer matches a key point: there is nothing to go deeper on.
             score = 0.0
         else:
-            score = depth_score(m, self.params)
+            score = depth_score(anchored, self.params)
+        peers = (
+            f" Measured against the bank: model answers to {baseline.peers} other questions "
+            f"get a match of {baseline.median:.2f} (median) to {baseline.high:.2f} (90th "
+            f"percentile) here, so depth is 0 at {baseline.median:.2f} and 5 at "
+            f"{baseline.high:.2f}."
+            if baseline
+            else ""
+        )
         f = measures.features
         return CriterionScore(
             criterion="depth",
@@ -726,7 +854,7 @@ class SimilarityGrader:
                 "human-graded train data; depth is 0 at "
                 f"{self.params.depth_low:g} or below and 5 at {self.params.depth_high:g} or "
                 "above. Length alone earns nothing: text beyond the reference lowers the "
-                "second figure."
+                "second figure." + peers
             ),
         )
 

@@ -1,0 +1,112 @@
+"""The offline grader measures a bank question's answers against the bank's other questions.
+
+Every answer on GAN questions shares the domain's words, so without this an on-topic answer
+to a different question looked like a fair match (a generic answer to q04 scored 3.5 of 5).
+"""
+
+from __future__ import annotations
+
+import pytest
+from grading_support import MODELS, PROMPTS
+
+from interviewer.bank import Question, adhoc_question, load_bank
+from interviewer.errors import BankError
+from interviewer.grading import shared_embedder
+from interviewer.grading.base import Grade, GradeRequest
+from interviewer.grading.similarity import SimilarityGrader
+from interviewer.settings import PROJECT_ROOT
+
+GENERIC = (
+    "GANs are trained with a generator and a discriminator. The generator creates fake images "
+    "from noise and the discriminator tries to tell real from fake images. They are trained "
+    "together in a minimax game until the generator produces realistic images."
+)
+STRONG = (
+    "Mode collapse happens when the generator produces only a few kinds of outputs, so many "
+    "different z vectors give the same image and diversity is low. It happens because the "
+    "generator only tries to fool the current discriminator and nothing rewards covering all "
+    "modes. It is a problem because the model does not represent the real data distribution "
+    "even if samples look good. Fixes include minibatch discrimination, unrolled GANs and "
+    "WGAN-GP."
+)
+WRONG = (
+    "Mode collapse is when the discriminator becomes too strong and its gradients vanish, so "
+    "the generator stops learning; it is fixed by using a smaller learning rate."
+)
+
+
+@pytest.fixture(scope="module")
+def bank() -> list[Question]:
+    """The real question bank."""
+    knowledge = PROJECT_ROOT / "knowledge"
+    return load_bank(knowledge / "questions.yaml", knowledge).questions
+
+
+@pytest.fixture(scope="module")
+def with_peers(bank: list[Question]) -> SimilarityGrader:
+    """The offline grader as the product builds it: the bank as peers."""
+    return SimilarityGrader(
+        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+    )
+
+
+@pytest.fixture(scope="module")
+def without_peers() -> SimilarityGrader:
+    """The offline grader on the fitted scale alone (as for ad-hoc questions)."""
+    return SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+
+
+def _grade(grader: SimilarityGrader, question: Question, answer: str) -> Grade:
+    return grader.grade(GradeRequest(question=question, answer=answer))
+
+
+def _q04(bank: list[Question]) -> Question:
+    return next(q for q in bank if q.id == "q04")
+
+
+def test_peer_baseline_generic_on_topic_answer_gets_little_credit(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    q04 = _q04(bank)
+    generic = _grade(with_peers, q04, GENERIC)
+    assert generic.overall is not None and generic.overall <= 2.0
+    depth = generic.criterion("depth")
+    assert depth is not None and depth.score is not None and depth.score <= 1.0
+    assert "other questions" in depth.rationale  # the grade says what it was measured against
+    unanchored = _grade(without_peers, q04, GENERIC)
+    assert unanchored.overall is not None and generic.overall < unanchored.overall
+
+
+def test_peer_baseline_strong_answer_keeps_full_credit(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    q04 = _q04(bank)
+    strong = _grade(with_peers, q04, STRONG)
+    assert strong.overall is not None and strong.overall >= 4.0
+    assert all(v.verdict != "missed" for v in strong.key_points)
+    for other in (GENERIC, WRONG):
+        weaker = _grade(with_peers, q04, other)
+        assert weaker.overall is not None and strong.overall >= weaker.overall + 2.0
+
+
+def test_peer_baseline_only_for_bank_questions(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    q04 = _q04(bank)
+    question = adhoc_question(q04.text + " (ad hoc)", q04.model_answer or "")
+    assert with_peers.baseline(question) is None
+    drop = {"grader": {"latency_ms"}}
+    assert _grade(with_peers, question, GENERIC).model_dump(exclude=drop) == _grade(
+        without_peers, question, GENERIC
+    ).model_dump(exclude=drop)
+
+
+def test_peer_baseline_invalid_bank_still_grades(bank: list[Question]) -> None:
+    def broken() -> list[Question]:
+        raise BankError("knowledge/questions.yaml: q07 has no key points")
+
+    grader = SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=broken)
+    q04 = _q04(bank)
+    assert grader.baseline(q04) is None
+    grade = _grade(grader, q04, STRONG)
+    assert grade.overall is not None and grade.overall > 0
