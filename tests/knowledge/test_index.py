@@ -226,3 +226,11 @@ def test_ingest_redoes_document_whose_previous_ingest_was_cut_short(
     report = index.ingest_paths([knowledge], prune=True)
     assert report.updated == ["training.md"]
     assert index.count() == count
+
+
+def test_open_index_turns_chroma_telemetry_off(
+    index_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANONYMIZED_TELEMETRY")  # the store's own setting, not the test run's
+    index = open_index(index_settings)
+    assert index._client.get_settings().anonymized_telemetry is False

@@ -1,0 +1,67 @@
+"""`interviewer doctor` and `interviewer config`: every component checked, remedies given."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+
+runner = CliRunner()
+
+
+def _checks(result_stdout: str) -> dict[str, dict[str, object]]:
+    return {row["check"]: row for row in json.loads(result_stdout)}
+
+
+def test_doctor_checks_every_component_of_a_fresh_install() -> None:
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 0, result.output
+    checks = _checks(result.stdout)
+    expected = {"model files", "tokenizer", "vector store", "database", "llm endpoint"}
+    assert expected <= set(checks)
+    assert all(row["ok"] for row in checks.values())
+    assert "SHA-256" in str(checks["model files"]["detail"])
+    assert "MiniLM word pieces, 'hello world' = 4" in str(checks["tokenizer"]["detail"])
+    assert "empty" in str(checks["vector store"]["detail"])  # a fresh data dir: filled on use
+
+
+def test_doctor_without_model_files_fails_and_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_MODELS_DIR", str(tmp_path / "no-models"))
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    checks = _checks(result.stdout)
+    for name in ("model files", "tokenizer", "vector store"):
+        assert checks[name]["ok"] is False
+        assert "make install" in f"{checks[name]['detail']} {checks[name]['fix']}"
+    assert checks["database"]["ok"] is True  # one broken part does not hide the others
+
+
+def test_doctor_table_marks_failures_with_a_fix_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing listens on port 1: the connection is refused at once.
+    monkeypatch.setenv("INTERVIEWER_DATABASE_URL", "postgresql+psycopg://app:pw@127.0.0.1:1/x")
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert "[FAIL] database" in result.stdout
+    assert "fix: check INTERVIEWER_DATABASE_URL" in result.stdout
+    assert "[ok  ] model files" in result.stdout
+
+
+def test_config_prints_the_effective_settings_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "chroma.internal")
+    (tmp_path / ".env").write_text("INTERVIEWER_LLM_API_KEY=sk-from-dotenv-4242\n")
+    result = runner.invoke(app, ["config"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["chroma_host"] == "chroma.internal"
+    assert shown["data_dir"] == str(tmp_path / "data")
+    assert shown["llm_api_key"] == "********"
+    assert shown["effective_grader"] == "llm"  # a key was configured
+    assert "sk-from-dotenv" not in result.stdout

@@ -1,0 +1,76 @@
+"""Settings: INTERVIEWER_* variables, a .env file, one data directory, models kept apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from interviewer.settings import PROJECT_ROOT, Settings
+
+
+def test_settings_read_a_dotenv_file_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The autouse fixture runs every test in tmp_path: the .env there is the one read.
+    (tmp_path / ".env").write_text(
+        "INTERVIEWER_CHUNK_TOKENS=150\nINTERVIEWER_LLM_MODEL=llama3.1:8b\nOPENAI_API_KEY=sk-dotenv\n"
+    )
+    settings = Settings()
+    assert settings.chunk_tokens == 150
+    assert settings.llm_model == "llama3.1:8b"
+    assert settings.llm_api_key == SecretStr("sk-dotenv")
+
+
+def test_settings_environment_overrides_the_dotenv_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("INTERVIEWER_LLM_MODEL=from-dotenv\n")
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "from-env")
+    assert Settings().llm_model == "from-env"
+
+
+def test_settings_unprefixed_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LLM_MODEL", "not-ours")
+    assert Settings().llm_model == "gpt-4o-mini"
+
+
+def test_settings_data_dir_defaults_to_data_and_holds_store_and_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INTERVIEWER_DATA_DIR")
+    settings = Settings()
+    assert settings.data_dir == Path("data")
+    assert settings.chroma_path == Path("data") / "chroma"
+    assert settings.effective_database_url.endswith("/data/interviewer.db")
+
+
+def test_settings_fresh_data_dir_keeps_the_installed_model_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTERVIEWER_MODELS_DIR")
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "brand-new"))
+    settings = Settings()
+    assert settings.models_dir == PROJECT_ROOT / "models"
+    assert not settings.models_dir.is_relative_to(settings.data_dir)
+    assert (settings.models_dir / "minilm" / "model.onnx").is_file()
+
+
+def test_settings_invalid_value_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTERVIEWER_CHUNK_TOKENS", "5000")  # more than MiniLM can see
+    with pytest.raises(ValueError, match="chunk_tokens"):
+        Settings()
+
+
+def test_settings_masked_hides_keys_and_database_passwords() -> None:
+    settings = Settings(
+        llm_api_key=SecretStr("sk-secret-123"),
+        admin_password=SecretStr("hunter2"),
+        database_url="postgresql+psycopg://app:pw-77@db.example/interviewer",
+    )
+    shown = settings.masked()
+    assert shown["llm_api_key"] == "********"
+    assert shown["admin_password"] == "********"
+    assert "pw-77" not in str(shown)
+    assert "db.example" in str(shown["database_url"])
