@@ -56,7 +56,20 @@ QUESTION_COLUMNS = [
 ]
 # Figures need a few characters each; without set widths the question text took the whole
 # row and the headers broke mid-word.
-QUESTION_WIDTHS = ["21%", "4%", "6%", "10%", "6%", "6%", "7%", "6%", "5%", "9%", "6%", "14%"]
+QUESTION_WIDTHS: list[str | int] = [
+    "21%",
+    "4%",
+    "6%",
+    "10%",
+    "6%",
+    "6%",
+    "7%",
+    "6%",
+    "5%",
+    "9%",
+    "6%",
+    "14%",
+]
 FLAG_COLUMNS = ["Question", "Flag", "Why", "Suggested action"]
 RATER_COLUMNS = [
     "Interviewer",
