@@ -258,9 +258,14 @@ def _grade_batch(
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
         task = progress.add_task("Grading", total=len(items))
-        futures: list[Future[Grade]] = [
-            pool.submit(service.grade, item.question, item.answer) for item in items
-        ]
+        # The same answer to the same question is graded once, even when its copies would
+        # run in parallel before the cache holds the first grade.
+        by_key: dict[tuple[str, str], Future[Grade]] = {}
+        for item in items:
+            key = (item.question.version, item.answer)
+            if key not in by_key:
+                by_key[key] = pool.submit(service.grade, item.question, item.answer)
+        futures = [by_key[(item.question.version, item.answer)] for item in items]
         try:
             for done, (item, future) in enumerate(zip(items, futures, strict=True), start=1):
                 try:

@@ -309,8 +309,12 @@ def build_scorer(
         if kind == "offline":
             embedder.warm(t for r in requests for t in offline.texts_to_embed(r))
             return [service.grade(r.question, r.answer).overall for r in requests]
+        # Datasets repeat answers (Beetle's short ones especially): each distinct answer to a
+        # question costs one LLM call.
+        unique = {(r.question.version, r.answer): r for r in requests}
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            grades = pool.map(lambda r: service.grade(r.question, r.answer), requests)
-            return [g.overall for g in grades]
+            graded = pool.map(lambda r: service.grade(r.question, r.answer), unique.values())
+            grades = dict(zip(unique, graded, strict=True))
+        return [grades[(r.question.version, r.answer)].overall for r in requests]
 
     return score

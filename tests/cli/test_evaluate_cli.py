@@ -100,3 +100,41 @@ def test_eval_grader_accepts_bank_ids_and_number_ids_as_grade_batch_lines_do(
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["n"] == 3 and report["pearson"] > 0
+
+
+def test_eval_grader_llm_grades_each_distinct_answer_once(tmp_path: Path) -> None:
+    from interviewer.chat.server import FakeOpenAIServer
+    from interviewer.settings import PROJECT_ROOT
+
+    path = tmp_path / "repeats.jsonl"
+    rows = [*ROWS, ROWS[0], ROWS[1]]
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "question": QUESTION,
+                    "reference_answer": REFERENCE,
+                    "answer": a,
+                    "score": s,
+                }
+            )
+            for i, (a, s) in enumerate(rows)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models") as server:
+        result = CliRunner().invoke(
+            app,
+            ["eval", "grader", "--dataset", str(path), "--grader", "llm", "--format", "json"],
+            env={
+                "INTERVIEWER_LLM_BASE_URL": server.url,
+                "INTERVIEWER_LLM_API_KEY": "test-key",
+                "INTERVIEWER_LLM_MODEL": "fake-grader",
+            },
+        )
+        requests = len(server.requests)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["n"] == 6
+    assert requests == len(ROWS)  # 6 rows, 4 distinct answers

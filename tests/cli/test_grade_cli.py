@@ -342,3 +342,13 @@ def test_grade_cli_batch_offline_is_stable_across_order_and_batch_size(tmp_path)
     by_id = {r["id"]: r for r in backward}
     assert [same(r) for r in forward] == [same(by_id[r["id"]]) for r in forward]
     assert same(single[0]) == same(forward[1])
+
+
+def test_grade_cli_batch_grades_a_repeated_answer_once(llm_server, tmp_path):
+    llm_server.wait_idle()
+    llm_server.requests.clear()
+    lines = _lines([ANSWERS[0], ANSWERS[2], ANSWERS[0]], ids=[1, 2, 3])
+    code, output, rows = _run_batch(tmp_path, "repeated", lines, env=_server_env(llm_server))
+    assert code == 0, output
+    assert len(llm_server.requests) == 2
+    assert rows[0]["grade"] == rows[2]["grade"] and [r["id"] for r in rows] == [1, 2, 3]
