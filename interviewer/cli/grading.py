@@ -103,7 +103,8 @@ def grade(
         str | None, typer.Option("--question", "-q", help="Bank id (e.g. q04) or question text.")
     ] = None,
     answer: Annotated[
-        str | None, typer.Option("--answer", "-a", help="The answer to grade.")
+        str | None,
+        typer.Option("--answer", "-a", help="The answer to grade ('-' reads it from stdin)."),
     ] = None,
     reference: Annotated[
         str | None, typer.Option("--reference", help="Reference answer for a free-text question.")
@@ -151,6 +152,8 @@ def grade(
         return
     if question is None or answer is None:
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
+    if answer == "-":  # a long answer is easier to pipe than to quote
+        answer = sys.stdin.read()
     target = resolve_question(_bank(settings), question, reference, key_point)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     _fill_knowledge_base(settings)

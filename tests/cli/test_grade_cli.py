@@ -352,3 +352,14 @@ def test_grade_cli_batch_grades_a_repeated_answer_once(llm_server, tmp_path):
     assert code == 0, output
     assert len(llm_server.requests) == 2
     assert rows[0]["grade"] == rows[2]["grade"] and [r["id"] for r in rows] == [1, 2, 3]
+
+
+def test_grade_cli_reads_the_answer_from_stdin(fake_llm):
+    result = CliRunner().invoke(
+        app,
+        ["grade", "-q", "q04", "-a", "-", "--grader", "llm", "--format", "json"],
+        input=ANSWERS[2] + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    grade = json.loads(result.stdout)
+    assert grade["overall"] > 0 and any(v["evidence"] for v in grade["key_points"])
