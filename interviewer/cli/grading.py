@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple, TextIO
@@ -232,6 +234,41 @@ def _open_out(path: Path, out: Path) -> TextIO:
         raise InputError(f"Cannot write {out}: {exc.strerror}.") from exc
 
 
+def _in_order(
+    service: GradingService, items: list[_Item], pool: ThreadPoolExecutor, *, window: int
+) -> Iterator[tuple[_Item, Future[Grade]]]:
+    """Each item with its grade's future, in input order, at most ``window`` items ahead.
+
+    The window bounds memory on a large batch (a grade is only held until written). The same
+    answer to the same question in flight twice is graded once; once finished, the grade
+    cache answers its later copies.
+    """
+    ahead: deque[tuple[_Item, Future[Grade]]] = deque()
+    inflight: dict[tuple[str, str], tuple[Future[Grade], int]] = {}
+    upcoming = iter(items)
+
+    def key(item: _Item) -> tuple[str, str]:
+        return item.question.version, item.answer
+
+    def fill() -> None:
+        while len(ahead) < window and (item := next(upcoming, None)) is not None:
+            future, users = inflight.get(key(item)) or (
+                pool.submit(service.grade, item.question, item.answer),
+                0,
+            )
+            inflight[key(item)] = (future, users + 1)
+            ahead.append((item, future))
+
+    fill()
+    while ahead:
+        item, future = ahead.popleft()
+        shared, users = inflight.pop(key(item))
+        if users > 1:
+            inflight[key(item)] = (shared, users - 1)
+        yield item, future
+        fill()
+
+
 def _grade_batch(
     service: GradingService,
     files: tuple[Path, Path, TextIO],
@@ -261,16 +298,9 @@ def _grade_batch(
         ThreadPoolExecutor(max_workers=workers) as pool,
     ):
         task = progress.add_task("Grading", total=len(items))
-        # The same answer to the same question is graded once, even when its copies would
-        # run in parallel before the cache holds the first grade.
-        by_key: dict[tuple[str, str], Future[Grade]] = {}
-        for item in items:
-            key = (item.question.version, item.answer)
-            if key not in by_key:
-                by_key[key] = pool.submit(service.grade, item.question, item.answer)
-        futures = [by_key[(item.question.version, item.answer)] for item in items]
         try:
-            for done, (item, future) in enumerate(zip(items, futures, strict=True), start=1):
+            ordered = _in_order(service, items, pool, window=4 * workers + 4)
+            for done, (item, future) in enumerate(ordered, start=1):
                 try:
                     result = future.result()
                 except InterviewerError as exc:

@@ -363,3 +363,33 @@ def test_grade_cli_reads_the_answer_from_stdin(fake_llm):
     assert result.exit_code == 0, result.output
     grade = json.loads(result.stdout)
     assert grade["overall"] > 0 and any(v["evidence"] for v in grade["key_points"])
+
+
+def test_grade_cli_batch_looks_ahead_a_bounded_window_in_input_order():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from interviewer.bank import adhoc_question
+    from interviewer.cli.grading import _in_order, _Item
+
+    question = adhoc_question("What is mode collapse?", REFERENCE)
+    answers = ["a", "b", "a", "c", "d", "e", "a"]
+    items = [_Item(i + 1, i, question, a) for i, a in enumerate(answers)]
+    started: list[str] = []
+    lock = threading.Lock()
+
+    class Recorder:
+        def grade(self, q, answer):
+            with lock:
+                started.append(answer)
+            return answer.upper()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ordered = _in_order(Recorder(), items, pool, window=3)  # type: ignore[arg-type]
+        first_item, first = next(ordered)
+        assert len(started) <= 3  # no more than the window submitted before the first is read
+        rest = list(ordered)
+    assert [first_item.id] + [item.id for item, _ in rest] == list(range(7))
+    assert [first.result()] + [f.result() for _, f in rest] == [a.upper() for a in answers]
+    # "a" at lines 1 and 3 share one grade (in flight together); line 7 comes after the window
+    assert sorted(started) == sorted(["a", "b", "c", "d", "e", "a"])
