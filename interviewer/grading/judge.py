@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -67,6 +68,8 @@ __all__ = [
     "prompt_tokens",
     "quote_in_answer",
 ]
+
+log = logging.getLogger(__name__)
 
 # Whole prompt (system + user) for a 200-word answer must stay within this many tokens, as
 # the server counts them (message framing included); evidence is trimmed to whatever the rest
@@ -292,6 +295,12 @@ class LLMGrader:
                     raise
                 # The server has no JSON-schema output (older Ollama, llama.cpp, vLLM builds):
                 # ask for a JSON object instead, with what is left of the budget, and remember.
+                log.warning(
+                    "The LLM server refused JSON-schema output (%s); asking for JSON mode from "
+                    "now on. Set INTERVIEWER_LLM_RESPONSE_FORMAT=json_mode to skip the refused "
+                    "request.",
+                    exc.problem,
+                )
                 self._model, spent = self._json_mode, exc.attempts
                 reply = self._ask(self._json_mode, messages, self._max_attempts - spent)
         except StructuredReplyError as exc:

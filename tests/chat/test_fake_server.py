@@ -188,10 +188,11 @@ def _grader_for(server: FakeOpenAIServer, settings, **kwargs: object) -> LLMGrad
 
 
 def test_server_without_json_schema_is_asked_for_json_mode_from_then_on(
-    schemaless_server, settings, question
+    schemaless_server, settings, question, caplog
 ):
     grader = _grader_for(schemaless_server, settings)
     first = grader.grade(GradeRequest(question=question, answer=ANSWER))
+    assert "INTERVIEWER_LLM_RESPONSE_FORMAT=json_mode" in caplog.text
     second = grader.grade(GradeRequest(question=question, answer=ANSWER + " It is common."))
     formats = [r["body"]["response_format"]["type"] for r in schemaless_server.requests]
     assert formats == ["json_schema", "json_object", "json_object"]
