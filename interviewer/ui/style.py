@@ -19,7 +19,9 @@ def theme() -> gr.themes.Base:
 
 
 CSS = """
-.gradio-container { max-width: 1280px !important; margin: auto; }
+/* Full width up to 1280 px on every tab: without a width the page shrank to its content on the
+   History tab (about 700 px) and stayed narrow when Resume switched back to the interview. */
+.gradio-container { width: 100% !important; max-width: 1280px !important; margin: auto; }
 #app-title h1 { font-size: 1.45rem; margin: 0.2rem 0 0; }
 #app-title p { color: var(--body-text-color-subdued); margin: 0.1rem 0 0.6rem; }
 #status-bar { padding: 0.5rem 0.8rem; border-radius: 8px;

@@ -240,7 +240,7 @@ def test_app_browser_contexts_do_not_share_sessions(
         other.screenshot(path=artifacts / "contexts-bob-history.png", full_page=True)
 
         # Alice resumes her unfinished session from History: back in the Interview tab.
-        page.locator("#history-table").get_by_text(mine).click()
+        page.locator("#history-table").get_by_text(mine).last.click()
         picked = page.locator("#history-session-id textarea, #history-session-id input").first
         expect(picked).to_have_value(mine)
         page.get_by_role("button", name="Resume in Interview tab").click()

@@ -7,7 +7,7 @@ from interviewer.retrieval import Citation
 from interviewer.session import Progress, Reply
 from interviewer.settings import Settings
 from interviewer.ui.app import build_app
-from interviewer.ui.panels.interview import reply_messages
+from interviewer.ui.panels.interview import reply_messages, resumed_replies
 from interviewer.ui.render import as_chat_text, feedback_card, sources_html
 
 
@@ -80,6 +80,27 @@ def test_reply_messages_escape_engine_text_and_label_questions() -> None:
     assert messages[1]["content"].startswith("**Question 2 of 5**")
     assert "<script>" not in messages[2]["content"]
     assert "Score 3.2 / 5" in messages[3]["content"]
+
+
+def test_resumed_replies_show_the_reasked_question_once() -> None:
+    progress = Progress(current=1, total=2)
+    asked = Reply(kind="question", text="What is a GAN?", progress=progress, turn_id=7)
+    back = Reply(kind="info", text="Welcome back: continuing where you left off.")
+    shown = resumed_replies([asked], [back, asked])
+    assert [r.kind for r in shown] == ["info", "question"]
+    answered = Reply(kind="answer", text="Two networks.", turn_id=7)
+    graded = [back, Reply(kind="feedback", text="", grade=_grade(), turn_id=7)]
+    assert resumed_replies([asked, answered], graded) == [asked, answered, *graded]
+
+
+def test_build_app_only_grading_waits_in_the_grading_queue(settings: Settings) -> None:
+    """Page loads, start, resume, commands and the answer echo never queue behind grades."""
+    demo = build_app(settings)
+    group = {fn.api_name or fn.name: fn.concurrency_id for fn in demo.fns.values() if fn.fn}
+    graded = {name for name, cid in group.items() if cid == group["answer"]}
+    assert graded == {"answer", "grade"}  # Enter and the Send button
+    quick = ("on_page_load", "start", "resume", "accept", "hint", "skip", "repeat", "end")
+    assert {group[name] for name in quick} == {group["start"]}
 
 
 def test_build_app_has_every_tab(settings: Settings) -> None:

@@ -28,7 +28,7 @@ from interviewer.ui.panels.history import remember
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
 from interviewer.ui.services import Services
 
-__all__ = ["InterviewPanel", "reply_messages", "render", "wire"]
+__all__ = ["InterviewPanel", "reply_messages", "render", "resumed_replies", "wire"]
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,20 @@ def reply_messages(replies: list[Reply]) -> list[Message]:
     return out
 
 
+def resumed_replies(past: list[Reply], fresh: list[Reply]) -> list[Reply]:
+    """The conversation to show on resume: the stored history, then what resuming said.
+
+    Resuming re-asks the open question (or follow-up) after "Welcome back"; the history's own
+    copy of that question is dropped so the chat does not show it twice in a row.
+    """
+    if past and fresh:
+        last, again = past[-1], fresh[-1]
+        open_question = last.kind in ("question", "follow_up")
+        if open_question and (again.kind, again.turn_id) == (last.kind, last.turn_id):
+            past = past[:-1]
+    return [*past, *fresh]
+
+
 def _feedback_line(grade: Grade) -> str:
     if grade.status == "pending":
         return (
@@ -432,7 +446,12 @@ def wire(
         except Exception as exc:  # noqa: BLE001 - shown as a clean message
             raise _error(exc) from None
         return (
-            *view(interview, reply_messages(past + fresh), _last_spoken(fresh or past), ids),
+            *view(
+                interview,
+                reply_messages(resumed_replies(past, fresh)),
+                _last_spoken(fresh or past),
+                ids,
+            ),
             gr.Accordion(open=False),
         )
 
@@ -599,8 +618,10 @@ def wire(
             [panel.resume_id, known],
             setup_outputs,
             api_name="resume",
-            concurrency_id="grade",
-            concurrency_limit=grade_limit,
+            # Quick group: resuming grades only an answer a crash interrupted (rare), and a
+            # candidate coming back must not wait behind everyone else's grading.
+            concurrency_id="session",
+            concurrency_limit=SESSION_CONCURRENCY,
         )
     )
     grade_outputs = [*view_outputs, panel.answer, panel.transcript, panel.mic]
@@ -669,8 +690,10 @@ def wire(
             [known],
             setup_outputs,
             api_visibility="undocumented",
-            concurrency_id="grade",
-            concurrency_limit=grade_limit,
+            # Every page load runs this; in the grading group a new visitor's page waited
+            # (its outputs showing progress) until the answers queued before it were graded.
+            concurrency_id="session",
+            concurrency_limit=SESSION_CONCURRENCY,
         )
     )
 
