@@ -115,6 +115,8 @@ def test_bank_real_bank_questions_are_complete(bank: Bank) -> None:
         assert q.topic in TOPICS, q.id
         assert q.status == "approved", q.id
         assert len(set(q.key_points)) == len(q.key_points), q.id
+        # A key point is one checkable fact, not a paragraph: a grader ticks it or not.
+        assert all(len(kp.split()) <= 28 for kp in q.key_points), q.id
 
 
 def test_bank_sources_exist_and_headings_match(bank: Bank, knowledge_dir: Path) -> None:
