@@ -201,3 +201,26 @@ def test_committed_documents_are_already_normalized(documents: dict[str, Documen
 def test_convert_seeds_names_a_missing_seed(tmp_path: Path) -> None:
     with pytest.raises(BankError, match="000_"):
         convert_seeds(tmp_path, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("name", "papers"),
+    [
+        ("ref-nash-equilibrium.md", ["Goodfellow", "2014"]),
+        ("ref-dcgan.md", ["Radford", "2016"]),
+        ("ref-conditional-gans.md", ["Mirza", "Osindero", "2014"]),
+        ("ref-cyclegan.md", ["Zhu", "2017"]),
+        ("ref-srgan.md", ["Ledig", "2017"]),
+        ("ref-stylegan.md", ["Karras", "2019", "2020"]),
+        ("ref-small-datasets.md", ["Karras", "2020", "ADA"]),
+        ("ref-regularization.md", ["Arjovsky", "Gulrajani", "2017", "Miyato", "2018"]),
+        ("ref-text-to-image.md", ["Reed", "2016"]),
+        ("ref-privacy-preserving-release.md", ["Xie", "2018", "Jordon", "2019"]),
+    ],
+)
+def test_reference_notes_name_the_papers_they_rest_on(
+    documents: dict[str, Document], name: str, papers: list[str]
+) -> None:
+    doc = documents[name]
+    cited = f"{doc.origin}\n{doc.text}"
+    assert [p for p in papers if p not in cited] == []

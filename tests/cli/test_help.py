@@ -1,0 +1,40 @@
+"""Every command of the console script answers --help with a description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+
+runner = CliRunner()
+
+
+def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        paths.append((*prefix, name))
+        if hasattr(command, "commands"):  # a sub-group (Typer ships its own click)
+            paths.extend(_command_paths(command, (*prefix, name)))
+    return paths
+
+
+COMMANDS = _command_paths(typer.main.get_command(app))
+
+
+def test_help_lists_the_foundation_commands() -> None:
+    names = {" ".join(path) for path in COMMANDS}
+    expected = {"config", "doctor", "ingest", "search", "questions list", "questions show"}
+    assert expected | {"eval retrieval"} <= names
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_help_every_command_describes_itself(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.stdout
+    body = result.stdout.split("Usage:", 1)[1].split("\n", 2)[-1]
+    assert body.strip(), f"`interviewer {' '.join(path)} --help` has no description"
