@@ -81,6 +81,8 @@ _TOKENS_PER_MESSAGE = 3
 _REPLY_PRIMING_TOKENS = 3
 # The model answer is reference material too; beyond this it crowds out retrieved evidence.
 MODEL_ANSWER_TOKENS = 160
+_NO_EVIDENCE = "(none retrieved)"
+_NO_MODEL_ANSWER = "(none)"
 _TAG_LOOKALIKE = re.compile(r"<\s*/?\s*answer[\w-]*\s*>?", re.IGNORECASE)
 
 
@@ -139,7 +141,7 @@ def _format_evidence(chunks: list[RetrievedChunk], budget: int, models_dir: Path
             break
         else:
             break
-    return "\n".join(parts) if parts else "(none retrieved)"
+    return "\n".join(parts) if parts else _NO_EVIDENCE
 
 
 def build_grading_messages(
@@ -153,7 +155,8 @@ def build_grading_messages(
     """The system and user messages for grading one answer.
 
     Evidence gets at most ``evidence_tokens`` and never more than the rest of the prompt
-    leaves within ``token_budget``.
+    leaves within ``token_budget``. An answer dense in tokens (formulas, code) shortens the
+    model answer too, before anything of the candidate's answer would be cut.
     """
     question = request.question
     tag = answer_tag(request.answer)
@@ -163,13 +166,13 @@ def build_grading_messages(
     values = {
         "question": question.text,
         "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
-        "model_answer": truncate_tokens(question.model_answer, MODEL_ANSWER_TOKENS, models_dir)
-        or "(none)",
+        "model_answer": _model_answer(question.model_answer, MODEL_ANSWER_TOKENS, models_dir),
         "answer": _neutralize(request.answer),
         "tag": tag,
     }
-    without_evidence = render_prompt(prompts_dir, "grade_user", evidence="", **values)
-    used = prompt_tokens([system, without_evidence], models_dir)
+    used = _fit_model_answer(
+        system, values, question.model_answer, prompts_dir, models_dir, token_budget
+    )
     budget = max(0, min(evidence_tokens, token_budget - used))
     while True:
         evidence = _format_evidence(request.evidence, budget, models_dir)
@@ -180,6 +183,31 @@ def build_grading_messages(
         if excess <= 0 or budget == 0:
             return [SystemMessage(content=system), HumanMessage(content=user)]
         budget = max(0, budget - excess)
+
+
+def _fit_model_answer(
+    system: str,
+    values: dict[str, str],
+    model_answer: str,
+    prompts_dir: Path,
+    models_dir: Path,
+    token_budget: int,
+) -> int:
+    """Shorten ``values["model_answer"]`` until the prompt without evidence fits the budget
+    (or no model answer is left); returns that prompt's tokens."""
+    while True:
+        bare = render_prompt(prompts_dir, "grade_user", evidence=_NO_EVIDENCE, **values)
+        used = prompt_tokens([system, bare], models_dir)
+        if used <= token_budget or values["model_answer"] == _NO_MODEL_ANSWER:
+            return used
+        room = count_tokens(values["model_answer"], models_dir) - (used - token_budget)
+        values["model_answer"] = _model_answer(model_answer, room, models_dir)
+
+
+def _model_answer(text: str, max_tokens: int, models_dir: Path) -> str:
+    """The model answer cut to ``max_tokens`` (a cut of a few tokens is no use: none then)."""
+    cut = truncate_tokens(text, max_tokens, models_dir) if max_tokens >= 20 else ""
+    return cut or _NO_MODEL_ANSWER
 
 
 def prompt_tokens(contents: list[str], models_dir: Path) -> int:
