@@ -252,6 +252,9 @@ class _LazyRetriever:
         if not self._filled:
             # Checked until filled: the app fills it in the background at start-up.
             if self._index.count() == 0:
-                raise StoreError("the knowledge base is empty; run `interviewer ingest` to fill it")
+                raise StoreError(
+                    "the knowledge base is empty (the app fills it at start-up; "
+                    "`interviewer ingest` fills it by hand)"
+                )
             self._filled = True
         return self._index.retrieve(query, k)
