@@ -252,6 +252,24 @@ def test_app_browser_contexts_do_not_share_sessions(
         other_context.close()
 
 
+def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> None:
+    start_interview(page, name="Buttons", questions=2)
+    first = current_question(page)
+    page.locator("#hint").click()
+    expect(page.locator("#chat")).to_contain_text("Hint: a strong answer says", timeout=15_000)
+    page.locator("#repeat").click()
+    bot = page.locator("#chat [data-testid='bot']")
+    expect(bot.last).to_contain_text(first[:40], timeout=15_000)
+    page.locator("#skip").click()
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=15_000)
+    assert current_question(page) != first
+    page.locator("#end").click()
+    expect(page.locator("#status-bar")).to_contain_text("Finished", timeout=15_000)
+    expect(page.locator("#chat")).to_contain_text("skipped 1")
+    expect(page.locator("#chat")).to_contain_text("hints used 1")
+    page.screenshot(path=artifacts / "buttons-ended.png", full_page=True)
+
+
 def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: Path) -> None:
     name = "<img src=x onerror=alert(1)>"
     answer = "<script>alert(2)</script><img src=x onerror=alert(3)> **not bold**"
