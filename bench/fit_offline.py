@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, similarity
 from interviewer.grading.evaluation import EvalItem, load_dataset, to_request
 from interviewer.grading.guards import check_answer
 from interviewer.grading.rubric import load_rubric
@@ -82,7 +82,9 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
         json.dumps([i.model_dump() for i in items], sort_keys=True).encode()
         + repr(MEASURES).encode()
         + inspect.getsource(SimilarityGrader.measures).encode()
-        + inspect.getsource(SimilarityGrader._aligned).encode()
+        + inspect.getsource(SimilarityGrader._content).encode()
+        + inspect.getsource(SimilarityGrader._tokens).encode()
+        + inspect.getsource(similarity._alignment_features).encode()
         + (PROJECT_ROOT / "interviewer/grading/alignment.py").read_bytes()
     ).hexdigest()[:16]
     path = CACHE / f"{key}.pkl"

@@ -171,12 +171,14 @@ _CLAUSE_SPLIT = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
+# Part of the grade cache's key with the parameters: bump it when a change alters grades.
+_VERSION = 3
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
-MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical")
-FEATURES = ("recall", "key_point_recall", "whole")
+MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical", "recall_full")
+FEATURES = ("recall", "whole", "recall_full")
 
 
 def _mean_cosine(a: Aligned, b: Aligned) -> float:
@@ -440,12 +442,17 @@ class _QuestionSide:
     reference: Aligned
     key_points: list[Aligned]
     stems: set[str]
+    reference_full: Aligned  # question words kept: for recall_full
 
 
 def _alignment_features(
-    side: _QuestionSide, answer: Aligned
+    side: _QuestionSide, answer: Aligned, answer_full: Aligned
 ) -> tuple[dict[str, float], list[np.ndarray]]:
-    """The answer-level alignment measures (all but ``lexical``) and the key points' cosines."""
+    """The answer-level alignment measures (all but ``lexical``) and the key points' cosines.
+
+    ``answer_full`` keeps the question's words: ``recall_full`` credits an answer that picks
+    the right ones among the question's options ("mixtures 4 and 5"), which masking hides.
+    """
     ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
     kp_align = [recall(sims) for sims in kp_sims]
     features = {
@@ -453,6 +460,7 @@ def _alignment_features(
         "precision": precision(ref_sims),
         "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
         "whole": _mean_cosine(side.reference, answer),
+        "recall_full": recall(cosines([side.reference_full], answer_full)[0]),
     }
     return features, kp_sims
 
@@ -463,10 +471,10 @@ def match_score(features: dict[str, float], params: OfflineParams) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def key_point_scores(measures: Measures, m: float, params: OfflineParams) -> list[float]:
+def key_point_scores(alignments: list[float], m: float, params: OfflineParams) -> list[float]:
     """Each key point's match: its own alignment blended with the answer-level match ``m``."""
     share = params.key_point_share
-    return [share * a + (1 - share) * m for a in measures.key_point_alignment]
+    return [share * a + (1 - share) * m for a in alignments]
 
 
 def depth_score(m: float, params: OfflineParams) -> float:
@@ -477,24 +485,37 @@ def depth_score(m: float, params: OfflineParams) -> float:
 
 @dataclass(frozen=True)
 class PeerBaseline:
-    """The match m that the model answers of a bank's *other* questions get on one question.
+    """What the model answers of a bank's *other* questions get on one question.
 
     Within one domain every answer shares the vocabulary: on the GAN bank, answers to other
-    questions reach m ~0.65 (median), which the datasets' calibration reads as a good match.
-    For a bank question, m is therefore re-anchored to its peers before verdicts and depth.
+    questions reach m ~0.65 (median), which the datasets' calibration reads as a good match,
+    and align with a key point at ~0.4, which it reads as "partly". For a bank question the
+    match and each key point's alignment are therefore measured from their peers' level.
     """
 
-    median: float
-    high: float  # 90th percentile
+    median: float  # of m
+    high: float  # 90th percentile of m
+    key_points: tuple[float, ...]  # median alignment of each key point
     peers: int
 
     def anchor(self, m: float, params: OfflineParams) -> float:
-        """``m`` on the fitted scale: the peers' median counts as ``depth_low`` (depth 0),
-        their 90th percentile as ``depth_high`` (depth 5); the mapping is linear and clipped.
+        """``m`` from the peers' level: their median counts as no match (0), their 90th
+        percentile as ``depth_high`` (depth 5); linear, clipped to [0, 1].
         """
         span = max(1e-6, self.high - self.median)
-        scale = params.depth_high - params.depth_low
-        return min(1.0, max(0.0, params.depth_low + (m - self.median) / span * scale))
+        return min(1.0, max(0.0, (m - self.median) / span * params.depth_high))
+
+    def depth(self, m: float) -> float:
+        """Depth 0-5: 0 at the peers' median match, 5 at their 90th percentile, linear."""
+        span = max(1e-6, self.high - self.median)
+        return round(5.0 * min(1.0, max(0.0, (m - self.median) / span)), 2)
+
+    def anchor_key_points(self, alignments: list[float]) -> list[float]:
+        """Each key point's alignment beyond its peers' median, rescaled to [0, 1]."""
+        return [
+            max(0.0, (a - b) / max(1e-6, 1.0 - b))
+            for a, b in zip(alignments, self.key_points, strict=True)
+        ]
 
 
 # --- the grader ------------------------------------------------------------------------------
@@ -532,7 +553,7 @@ class SimilarityGrader:
         self.params = load_params(params_path)
         # Part of the grade cache's key: a refit must not serve grades made with old parameters.
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        self.model_name = f"{embedder.name}+params-{digest}"
+        self.model_name = f"{embedder.name}+offline-{_VERSION}+params-{digest}"
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
         self._peer_source = peers
@@ -565,10 +586,11 @@ class SimilarityGrader:
         # parallel") is compared whole; a longer one restates the question and aligns with
         # nothing (a plain copy is rejected by the guards before this).
         short = len(_words(request.answer)) <= _OPTION_ANSWER_WORDS
-        answer = self._aligned(request.answer, side.stems, keep_if_empty=short)
+        tokens = self._tokens(request.answer)
+        answer = self._content(tokens, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
-        features, kp_sims = _alignment_features(side, answer)
+        features, kp_sims = _alignment_features(side, answer, self._content(tokens, set()))
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
         lexical = self._lexical(request.question.key_points, spans, side.stems)
@@ -587,7 +609,7 @@ class SimilarityGrader:
         measures = self.measures(request)
         m = match_score(measures.features, self.params)
         baseline = self.baseline(request.question)
-        return self._match(measures, baseline.anchor(m, self.params) if baseline else m)
+        return self._match(measures, m, baseline)
 
     def baseline(self, question: Question) -> PeerBaseline | None:
         """What the bank's other questions' model answers get on ``question`` (None when it is
@@ -602,12 +624,18 @@ class SimilarityGrader:
                 return self._baselines[key]
         self._embed_peers(peers)
         side = self._question_side(question)
-        values = []
+        values, alignments = [], []
         for peer in peers:
-            features, _ = _alignment_features(side, self._aligned(peer.model_answer, side.stems))
+            tokens = self._tokens(peer.model_answer)
+            answer = self._content(tokens, side.stems)
+            features, kp_sims = _alignment_features(side, answer, self._content(tokens, set()))
             values.append(match_score(features, self.params))
+            alignments.append([recall(sims) for sims in kp_sims])
         baseline = PeerBaseline(
-            median=float(np.median(values)), high=float(np.quantile(values, 0.9)), peers=len(values)
+            median=float(np.median(values)),
+            high=float(np.quantile(values, 0.9)),
+            key_points=tuple(float(x) for x in np.median(np.array(alignments), axis=0)),
+            peers=len(values),
         )
         with self._lock:
             self._baselines[key] = baseline
@@ -637,8 +665,7 @@ class SimilarityGrader:
         measures = self.measures(request)
         m = match_score(measures.features, self.params)
         baseline = self.baseline(question)
-        anchored = baseline.anchor(m, self.params) if baseline else m
-        matches = self._match(measures, anchored)
+        matches = self._match(measures, m, baseline)
         verdicts = [self._verdict(x) for x in matches]
         contradictions = self._contradictions(matches)
         criteria = [
@@ -648,7 +675,7 @@ class SimilarityGrader:
                 score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(verdicts),
             ),
-            self._depth(measures, verdicts, m, anchored, baseline),
+            self._depth(measures, verdicts, m, baseline),
             self._communication(request.answer),
         ]
         return Grade(
@@ -698,11 +725,15 @@ class SimilarityGrader:
             out.append(TokenVectors(text, vectors, offsets))
         return out
 
-    def _aligned(self, text: str, stems: set[str], *, keep_if_empty: bool = False) -> Aligned:
-        """``text`` embedded sentence by sentence, its content pieces with offsets in ``text``."""
+    def _tokens(self, text: str) -> TokenVectors:
+        """``text`` embedded sentence by sentence (a peer's model answer only once)."""
         whole = self._peer_tokens.get(text)
-        if whole is None:
-            whole = self._embed_whole([text])[0]
+        return whole if whole is not None else self._embed_whole([text])[0]
+
+    def _content(
+        self, whole: TokenVectors, stems: set[str], *, keep_if_empty: bool = False
+    ) -> Aligned:
+        """The content pieces of ``whole``, leaving out ``stems`` (the question's words)."""
         aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
         if aligned.empty and stems and keep_if_empty:
             # A text made only of question words (common when a one-sentence reference restates
@@ -719,10 +750,15 @@ class SimilarityGrader:
                 self._questions.move_to_end(key)
                 return side
         stems = set(content_stems(question.text))
+        reference = self._tokens(_reference(question))
         side = _QuestionSide(
-            self._aligned(_reference(question), stems, keep_if_empty=True),
-            [self._aligned(kp, stems, keep_if_empty=True) for kp in question.key_points],
+            self._content(reference, stems, keep_if_empty=True),
+            [
+                self._content(self._tokens(kp), stems, keep_if_empty=True)
+                for kp in question.key_points
+            ],
             stems,
+            self._content(reference, set()),
         )
         with self._lock:
             self._questions[key] = side
@@ -744,10 +780,16 @@ class SimilarityGrader:
                 lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
         return lex
 
-    def _match(self, measures: Measures, m: float) -> list[KeyPointMatch]:
+    def _match(
+        self, measures: Measures, m: float, baseline: PeerBaseline | None
+    ) -> list[KeyPointMatch]:
         if not measures.spans:
             return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in measures.key_points]
-        scores = key_point_scores(measures, m, self.params)
+        own = measures.key_point_alignment
+        if baseline is not None:
+            m = baseline.anchor(m, self.params)
+            own = baseline.anchor_key_points(own)
+        scores = key_point_scores(own, m, self.params)
         out = []
         for i, kp in enumerate(measures.key_points):
             # A longer span always aligns at least as well as a part of it (the whole answer
@@ -827,14 +869,13 @@ class SimilarityGrader:
         measures: Measures,
         verdicts: list[KeyPointVerdict],
         m: float,
-        anchored: float,
         baseline: PeerBaseline | None,
     ) -> CriterionScore:
         if all(v.verdict == "missed" for v in verdicts):
             # Nothing in the answer matches a key point: there is nothing to go deeper on.
             score = 0.0
         else:
-            score = depth_score(anchored, self.params)
+            score = depth_score(m, self.params) if baseline is None else baseline.depth(m)
         peers = (
             f" Measured against the bank: model answers to {baseline.peers} other questions "
             f"get a match of {baseline.median:.2f} (median) to {baseline.high:.2f} (90th "
