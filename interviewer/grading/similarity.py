@@ -975,8 +975,14 @@ class SimilarityGrader:
 
 
 def _short(text: str, limit: int = 120) -> str:
+    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
     text = " ".join(text.split()).rstrip(".")
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and text[limit - 1] != " ":
+        cut = cut[: cut.rindex(" ")]  # never end on half a word ("covering all mod…")
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _sources(request: GradeRequest) -> list[Citation]:

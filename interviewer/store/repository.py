@@ -46,6 +46,16 @@ _GRADES: Table = GradeRow.__table__  # type: ignore[assignment]
 _UPDATE_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("_turn_id"))
 
 
+def new_session_id() -> str:
+    """A random, URL-safe session id that never starts with "-" (it would read as an option in
+    ``interviewer report ID``; one id in 64 did).
+    """
+    while True:
+        candidate = secrets.token_urlsafe(16)
+        if candidate[0] != "-":
+            return candidate
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -188,7 +198,7 @@ class Repository:
         with self._tx("creating the session") as db:
             candidate_id = self._candidate_id(db, name, now) if name else None
             row = SessionRow(
-                id=secrets.token_urlsafe(16),
+                id=new_session_id(),
                 candidate_id=candidate_id,
                 config=dict(config),
                 question_ids=list(question_ids),

@@ -307,3 +307,25 @@ def test_similarity_refit_parameters_change_the_grade_cache_key(tmp_path: Path) 
         for kw in ({}, {"params_path": path})
     }
     assert len(ids) == 2
+
+
+def test_similarity_feedback_never_cuts_a_key_point_mid_word(grader: SimilarityGrader) -> None:
+    long_point = (
+        "Cause: the generator optimizes against the current discriminator only, and nothing "
+        "in the adversarial objective explicitly rewards covering all the modes of the data"
+    )
+    question = Question(
+        id="q-long",
+        text="What causes mode collapse in GANs?",
+        topic="gan-training",
+        difficulty=2,
+        key_points=[long_point, "Minibatch discrimination lets D compare samples"],
+        model_answer=long_point + ". Minibatch discrimination lets D compare samples.",
+    )
+    grade = grader.grade(
+        GradeRequest(question=question, answer="Training GANs needs a lot of tuning of rates.")
+    )
+    assert "…" in grade.feedback
+    shown = grade.feedback.split("…")[0].split("key points: ")[-1]
+    assert long_point.startswith(shown)
+    assert long_point[len(shown)] == " "  # the cut falls between words

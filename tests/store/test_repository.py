@@ -52,6 +52,23 @@ def test_repository_session_ids_are_unguessable(store: Repository) -> None:
     assert all(len(i) >= 20 for i in ids)
 
 
+def test_repository_session_ids_never_read_as_a_command_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # token_urlsafe starts with "-" one time in 64: `interviewer report -abc` is an option.
+    from interviewer.store import repository
+
+    draws = iter(["-starts-with-a-dash-xyz", "Kq3-usable-id-abcdefgh"])
+    monkeypatch.setattr(repository.secrets, "token_urlsafe", lambda n: next(draws))
+    assert repository.new_session_id() == "Kq3-usable-id-abcdefgh"
+
+
+def test_repository_new_session_ids_do_not_start_with_a_dash() -> None:
+    from interviewer.store.repository import new_session_id
+
+    assert all(not new_session_id().startswith("-") for _ in range(1000))
+
+
 def test_repository_unknown_session_raises_session_error(store: Repository) -> None:
     with pytest.raises(SessionError, match="sessions list"):
         store.get_session("../../etc/passwd")
