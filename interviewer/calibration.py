@@ -303,13 +303,18 @@ def _csv_rows(text: str, filename: str) -> tuple[list[str], list[tuple[int, dict
     # Spreadsheets write doubled quotes and quoted line breaks (the excel dialect) and differ
     # only in the delimiter, which the header line shows: a dialect sniffer, which reads a
     # sample, guessed "no doubled quotes" when the first quote came late and split those rows.
-    header_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = max(",;\t", key=lambda d: len(next(csv.reader([header_line], delimiter=d))))
+    header_line = (text.lstrip("\ufeff").splitlines() or [""])[0]  # "\r" ends a line too
+    delimiter = max(",;\t", key=lambda d: len(next(csv.reader([header_line], delimiter=d), [])))
     reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = [h.strip().lower().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
         raise InputError(f"{filename} is empty.") from None
+    except csv.Error as exc:
+        raise InputError(
+            f"{filename}: the header line is not readable CSV ({exc}). The first line must "
+            "name the columns, e.g. question_id,answer,rater,score."
+        ) from None
     _check_columns(header, filename)
     ignored = [h for h in header if h not in REQUIRED + OPTIONAL]
     rows: list[tuple[int, dict[str, str] | str]] = []
