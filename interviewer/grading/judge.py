@@ -399,11 +399,27 @@ class LLMGrader:
             criteria=criteria,
             key_points=verdicts,
             factual_errors=[e for e in reply.factual_errors if e.strip()],
-            feedback=reply.feedback.strip(),
+            feedback=_at_most_sentences(reply.feedback, _FEEDBACK_SENTENCES),
             model_answer=question.model_answer,
             follow_up=reply.follow_up.strip(),
             grader=info,
         )
+
+
+_FEEDBACK_SENTENCES = 4  # the rubric asks for 2-4 actionable sentences
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "et al.", "cf.")
+
+
+def _at_most_sentences(text: str, limit: int) -> str:
+    """The first ``limit`` sentences of ``text`` (a model that rambles is cut, not trusted)."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(" ".join(text.split())):
+        if sentences and sentences[-1].lower().endswith(_ABBREVIATIONS):
+            sentences[-1] += " " + piece  # "e.g. MNIST" does not end a sentence
+        elif piece:
+            sentences.append(piece)
+    return " ".join(sentences[:limit])
 
 
 def _checked_verdict(point: str, said: KeyPointReply | None, answer: str) -> KeyPointVerdict:

@@ -258,3 +258,27 @@ def test_judge_prompt_fits_budget_for_every_bank_question_and_dense_answers():
             total = prompt_tokens([str(m.content) for m in messages], MODELS)
             assert total <= PROMPT_TOKEN_BUDGET, (question.id, total)
             assert answer in str(messages[1].content)
+
+
+def test_judge_feedback_keeps_at_most_four_sentences(fake_chat, question):
+    reply = grade_prompt(
+        "\n".join(
+            m.content
+            for m in build_grading_messages(  # type: ignore[misc]
+                _request(question, STRONG),
+                prompts_dir=PROMPTS,
+                models_dir=MODELS,
+                evidence_tokens=0,
+            )
+        )
+    )
+    reply["feedback"] = (
+        "Name the remedies. Explain why D(G(z)) saturates. Give an example, e.g. MNIST digits. "
+        "Mention minibatch discrimination. Also discuss WGAN-GP. And spectral normalization."
+    )
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, STRONG))
+    assert grade.feedback == (
+        "Name the remedies. Explain why D(G(z)) saturates. Give an example, e.g. MNIST digits. "
+        "Mention minibatch discrimination."
+    )
