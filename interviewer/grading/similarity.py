@@ -571,7 +571,13 @@ class SimilarityGrader:
         return texts
 
     def prepare(self, questions: Iterable[Question]) -> None:
-        """Embed the questions' references and key points now (once per question version)."""
+        """Embed the questions' references and key points now (once per question version),
+        and make them the peers of one another: the bank, at start-up or after an edit.
+        """
+        questions = list(questions)
+        with self._lock:
+            self._peers = questions
+            self._baselines.clear()  # an edited or added question changes its peers' baselines
         for question in questions:
             self._question_side(question)
             self.baseline(question)

@@ -110,3 +110,17 @@ def test_peer_baseline_invalid_bank_still_grades(bank: list[Question]) -> None:
     assert grader.baseline(q04) is None
     grade = _grade(grader, q04, STRONG)
     assert grade.overall is not None and grade.overall > 0
+
+
+def test_peer_baseline_added_question_is_measured_after_prepare(bank: list[Question]) -> None:
+    # The team adds a question in the web app, which prepares the edited bank.
+    added = _q04(bank).model_copy(update={"id": "q99", "text": "What is mode collapse?"})
+    grader = SimilarityGrader(
+        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+    )
+    assert grader.baseline(added) is None  # not in the bank the grader was built with
+    grader.prepare([*bank, added])
+    baseline = grader.baseline(added)
+    assert baseline is not None and baseline.peers == len([q for q in bank if q.model_answer])
+    generic = _grade(grader, added, GENERIC)
+    assert generic.overall is not None and generic.overall <= 2.0

@@ -8,7 +8,9 @@ ingested into the knowledge base with a progress bar). Every change goes through
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from interviewer.bank_admin import (
 from interviewer.errors import InterviewerError
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
+
+log = logging.getLogger(__name__)
 
 __all__ = ["NEW_QUESTION", "BankPanel", "render", "wire"]
 
@@ -142,6 +146,18 @@ def _choices(services: Services) -> list[tuple[str, str]]:
 def _reload(services: Services) -> None:
     # New sessions pick up the edited bank; running ones keep the questions they were given.
     services.bank = _editor(services).load()
+    # The offline grader measures a bank question against the others: re-prepare them in the
+    # background (seconds of CPU), so the edit does not wait for it.
+    threading.Thread(
+        target=_prepare_quietly, args=(services,), name="interviewer-bank-prepare", daemon=True
+    ).start()
+
+
+def _prepare_quietly(services: Services) -> None:
+    try:
+        services.grading.prepare(services.bank.questions)
+    except Exception as exc:  # noqa: BLE001 - grading re-prepares on the next answer anyway
+        log.warning("Could not prepare the edited bank for grading: %s", exc)
 
 
 def _retriever(services: Services):  # type: ignore[no-untyped-def]
