@@ -66,6 +66,23 @@ def _settings_problem(exc: ValidationError) -> str:
     )
 
 
+def fill_knowledge_base(settings: Settings) -> None:
+    """Ingest ``knowledge/`` on first use, as the web app does, so grades cite evidence.
+
+    A store that cannot be filled only costs the evidence: one warning, not one per answer.
+    """
+    from interviewer.knowledge.index import ensure_ingested
+
+    def announce(done: int, total: int) -> None:
+        if done == 0:
+            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
+
+    try:
+        ensure_ingested(settings, progress=announce)
+    except InterviewerError as exc:
+        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+
+
 def emit_json(data: object) -> None:
     """Print JSON to stdout."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")

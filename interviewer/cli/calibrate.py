@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, friendly
-from interviewer.errors import BankError, InputError, StoreError
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
+from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
 __all__ = ["calibrate"]
@@ -67,7 +67,7 @@ def calibrate(
         typer.echo(
             f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True
         )
-    _fill_knowledge_base(settings)
+    fill_knowledge_base(settings)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     stored = []
     if sessions:
@@ -99,23 +99,6 @@ def calibrate(
         emit_json(result.to_json())
         return
     _print_text(result)
-
-
-def _fill_knowledge_base(settings: Settings) -> None:
-    """Ingest ``knowledge/`` on first use, so calibration grades with the evidence the app uses.
-
-    A store that cannot be filled only costs the evidence: one warning, not one per answer.
-    """
-    from interviewer.knowledge.index import ensure_ingested
-
-    def announce(done: int, total: int) -> None:
-        if done == 0:
-            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
-
-    try:
-        ensure_ingested(settings, progress=announce)
-    except (StoreError, BankError) as exc:
-        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
 
 
 def _print_text(result: object) -> None:

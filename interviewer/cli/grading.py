@@ -14,8 +14,8 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, adhoc_question, load_bank
-from interviewer.cli import app, emit_json, friendly
-from interviewer.errors import BankError, InputError, InterviewerError, StoreError
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
+from interviewer.errors import BankError, InputError, InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
 
@@ -148,7 +148,7 @@ def grade(
         items, problems = _read_batch(batch, _bank(settings))
         with _open_out(batch, out) as handle:
             service = build_grading_service(settings, grader)  # type: ignore[arg-type]
-            _fill_knowledge_base(settings)
+            fill_knowledge_base(settings)
             parallel = workers if service.grader.name == "llm" else 1
             _grade_batch(service, (batch, out, handle), items, problems, parallel)
         return
@@ -158,29 +158,12 @@ def grade(
         answer = sys.stdin.read()
     target = resolve_question(_bank(settings), question, reference, key_point)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
-    _fill_knowledge_base(settings)
+    fill_knowledge_base(settings)
     result = service.grade(target, answer)
     if output_format == "json":
         emit_json(result.model_dump(mode="json"))
     else:
         _print_grade(result)
-
-
-def _fill_knowledge_base(settings: Settings) -> None:
-    """Ingest ``knowledge/`` on first use, as ``interviewer search`` does, so grades cite it.
-
-    A store that cannot be filled only costs the evidence: the grades say so.
-    """
-    from interviewer.knowledge.index import ensure_ingested
-
-    def announce(done: int, total: int) -> None:
-        if done == 0:
-            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
-
-    try:
-        ensure_ingested(settings, progress=announce)
-    except (StoreError, BankError) as exc:
-        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
 
 
 def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:

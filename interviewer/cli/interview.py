@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from interviewer.cli import app, emit_json, friendly
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
 from interviewer.cli.doctor import CHECKS
 from interviewer.settings import Settings
 
@@ -276,27 +276,9 @@ def _repository(settings: Settings) -> Repository:
 def _grader(settings: Settings, kind: str | None) -> AnswerGrader:
     from interviewer.grading.service import build_grading_service
 
-    _fill_knowledge_base(settings)
+    fill_knowledge_base(settings)
     chosen = kind if kind in ("offline", "llm") else None
     return build_grading_service(settings, chosen)  # type: ignore[arg-type]
-
-
-def _fill_knowledge_base(settings: Settings) -> None:
-    """Ingest ``knowledge/`` on first use, as the web app does, so grades cite evidence.
-
-    A store that cannot be filled only costs the evidence: one warning, not one per answer.
-    """
-    from interviewer.errors import InterviewerError
-    from interviewer.knowledge.index import ensure_ingested
-
-    def announce(done: int, total: int) -> None:
-        if done == 0:
-            typer.echo(f"Filling the knowledge base ({total} chunks, first use)...", err=True)
-
-    try:
-        ensure_ingested(settings, progress=announce)
-    except InterviewerError as exc:
-        typer.echo(f"Warning: grading without reference material: {exc}", err=True)
 
 
 def _check_database(settings: Settings) -> str:
