@@ -33,6 +33,21 @@ def _chunks(n: int = 6) -> list[RetrievedChunk]:
     ]
 
 
+def _fake_reply(question: Question, answer: str) -> dict:
+    """What the fake model would answer to the real grading prompt (to edit before pushing)."""
+    return grade_prompt(
+        "\n".join(
+            m.content
+            for m in build_grading_messages(  # type: ignore[misc]
+                _request(question, answer),
+                prompts_dir=PROMPTS,
+                models_dir=MODELS,
+                evidence_tokens=0,
+            )
+        )
+    )
+
+
 def test_judge_strong_answer_outranks_weak(llm_grader, question):
     strong = llm_grader.grade(_request(question, STRONG))
     weak = llm_grader.grade(_request(question, WEAK))
@@ -51,17 +66,7 @@ def test_judge_makes_one_call_and_records_metadata(fake_chat, llm_grader, questi
 
 
 def test_judge_overall_and_coverage_are_computed_in_code(fake_chat, question):
-    reply = grade_prompt(
-        "\n".join(
-            m.content
-            for m in build_grading_messages(  # type: ignore[misc]
-                _request(question, STRONG),
-                prompts_dir=PROMPTS,
-                models_dir=MODELS,
-                evidence_tokens=0,
-            )
-        )
-    )
+    reply = _fake_reply(question, STRONG)
     reply["overall"] = 0.3  # a model's own total is ignored
     fake_chat.push(json.dumps(reply))
     grade = make_grader(fake_chat).grade(_request(question, STRONG))
@@ -261,17 +266,7 @@ def test_judge_prompt_fits_budget_for_every_bank_question_and_dense_answers():
 
 
 def test_judge_feedback_keeps_at_most_four_sentences(fake_chat, question):
-    reply = grade_prompt(
-        "\n".join(
-            m.content
-            for m in build_grading_messages(  # type: ignore[misc]
-                _request(question, STRONG),
-                prompts_dir=PROMPTS,
-                models_dir=MODELS,
-                evidence_tokens=0,
-            )
-        )
-    )
+    reply = _fake_reply(question, STRONG)
     reply["feedback"] = (
         "Name the remedies. Explain why D(G(z)) saturates. Give an example, e.g. MNIST digits. "
         "Mention minibatch discrimination. Also discuss WGAN-GP. And spectral normalization."
