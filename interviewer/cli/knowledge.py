@@ -93,7 +93,8 @@ def ingest(
         emit_json(report.model_dump())
         return
     typer.echo(
-        f"Ingested {report.documents} documents: {report.chunks} chunks, {report.tokens} tokens "
+        f"Ingested {_count(report.documents, 'document')}: {_count(report.chunks, 'chunk')}, "
+        f"{_count(report.tokens, 'token')} "
         f"in {report.seconds:.1f} s ({report.chunks_written} chunks embedded) into "
         f"{report.collection}."
     )
@@ -168,3 +169,8 @@ def eval_retrieval(
         where = f"rank {miss.rank}" if miss.rank else "not in top 5"
         typer.echo(f"  {miss.id} ({where}): {miss.text}")
         typer.echo(f"      sources: {', '.join(miss.sources)}; top: {'; '.join(miss.top[:3])}")
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 document``, ``3 documents``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -33,6 +33,16 @@ def knowledge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+def test_ingest_summary_counts_one_document_in_the_singular(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    single = tmp_path / "single.md"
+    single.write_text(DOCS["metrics.md"])
+    result = runner.invoke(app, ["ingest", str(single)])
+    assert result.exit_code == 0, result.output
+    assert "Ingested 1 document: 1 chunk, " in result.stdout
+
+
 def test_ingest_prints_summary_and_is_idempotent(knowledge: Path) -> None:
     first = runner.invoke(app, ["ingest"])
     second = runner.invoke(app, ["ingest"])
