@@ -81,7 +81,10 @@ def test_build_report_from_a_real_stored_session(stored):
     assert report.candidate == "Ada Lovelace" and report.mode == "practice"
     assert [q.question_id for q in report.questions] == ["q01", "q04", "q05"]
     q1, q4, q5 = report.questions
-    assert q1.hints_used == 1 and q1.seconds is not None and q1.seconds > 0
+    # Time on the question is the stored turn's, measured by the session's (fake, 40 s/step)
+    # clock from the question to the answer, the hint in between: 5 steps.
+    stored_q1 = stored.repository.turns(stored.newer)[0]
+    assert q1.hints_used == 1 and q1.seconds == stored_q1.seconds_taken == 200.0
     assert q4.score is not None and q1.score is not None and q4.score > q1.score
     assert q4.grader is not None and q4.grader.kind == "offline"
     assert q5.status == "pending"

@@ -19,11 +19,13 @@ def test_browser_speak_js_uses_speech_synthesis() -> None:
     assert "SpeechSynthesisUtterance" in BROWSER_SPEAK_JS
 
 
-def test_piper_speaker_writes_spoken_wav(tmp_path: Path) -> None:
+def test_piper_speaker_writes_spoken_wav(tmp_path: Path, whisper_base) -> None:
     out = PiperSpeaker().speak("What is mode collapse?", tmp_path / "q.wav")
     with wave.open(str(out)) as wav:
-        seconds = wav.getnframes() / wav.getframerate()
-    assert 0.5 < seconds < 5
+        assert wav.getnframes() > 0
+    # The question is intelligible: the local speech recognizer hears it back.
+    heard = whisper_base.transcribe(out)
+    assert heard.text.strip().lower() == "what is mode collapse?"
 
 
 def test_piper_speaker_missing_voice_says_what_to_do(tmp_path: Path) -> None:
