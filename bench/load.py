@@ -34,7 +34,6 @@ import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,8 @@ from typing import Any, Literal
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from interviewer.processes import stop_process  # noqa: E402 - after the path is set
 
 Backend = Literal["sqlite", "postgres-chroma"]
 API_KEY = "bench-load-key"
@@ -102,16 +103,6 @@ def _wait_http(url: str, deadline: float, process: subprocess.Popen[bytes] | Non
     raise RuntimeError(f"{url} did not answer in time")
 
 
-def _stop(process: subprocess.Popen[Any]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVIEWER_")}
     env.update(
@@ -158,7 +149,7 @@ def _fake_llm(delay: float) -> Iterator[dict[str, Any]]:
             process.wait(timeout=20)
             info.update(json.loads(process.stdout.read().strip().splitlines()[-1]))
         except (subprocess.TimeoutExpired, ValueError, IndexError):
-            _stop(process)
+            stop_process(process, timeout_s=20)
 
 
 @contextmanager
@@ -234,7 +225,7 @@ def _app(folder: Path, llm_url: str, extra_env: dict[str, str]) -> Iterator[_App
         ready_s = round(time.monotonic() - start, 2)
         yield _App(process, url, log_path, round(startup_s, 2), ready_s, _rss_mb(process.pid))
     finally:
-        _stop(process)
+        stop_process(process, timeout_s=20)
         log.close()
 
 

@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from interviewer.processes import stop_process  # noqa: E402 - after the path is set
+
 SESSIONS = 8
 QUESTIONS = 5
 STARTUP_RUNS = 3
@@ -379,12 +381,7 @@ def _first_page(data_dir: Path) -> tuple[float, float]:
             time.sleep(0.05)
         raise RuntimeError("the app did not serve a page within 120 s")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout_s=20)
 
 
 def bench_startup(folder: Path) -> dict[str, Any]:

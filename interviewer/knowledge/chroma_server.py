@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from interviewer.errors import ConfigError, StoreError
+from interviewer.processes import stop_process
 
 __all__ = ["ChromaServer", "chroma_executable", "free_port", "run_chroma_server"]
 
@@ -111,7 +112,7 @@ def run_chroma_server(
             _wait_for_heartbeat(server, process, timeout_s)
             yield server
         finally:
-            _stop(process)
+            stop_process(process, timeout_s=15)
 
 
 def _wait_for_heartbeat(
@@ -135,16 +136,6 @@ def _wait_for_heartbeat(
                 f" see its log {server.log}:\n{_tail(server.log)}"
             )
         time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _tail(log: Path) -> str:
