@@ -32,6 +32,7 @@ __all__ = [
     "load_bank",
     "load_default_bank",
     "markdown_headings",
+    "reference_key_points",
 ]
 
 BANK_FILE = "questions.yaml"
@@ -61,6 +62,12 @@ class Question(BaseModel):
     difficulty: int = Field(ge=1, le=3)
     key_points: list[str] = Field(min_length=1, max_length=8)
     model_answer: str = ""
+    alternative_answers: list[str] = Field(
+        default_factory=list,
+        max_length=16,
+        description="Other complete answers a grader accepts (another correct explanation); "
+        "an answer is graded against whichever of these and the model answer it matches best.",
+    )
     sources: list[SourceRef] = Field(default_factory=list)
     merged_from: list[str] = Field(
         default_factory=list, description="Source questions deduplicated into this one."
@@ -81,10 +88,17 @@ class Question(BaseModel):
             raise ValueError("key points must not be empty")
         return cleaned
 
+    @field_validator("alternative_answers")
+    @classmethod
+    def _no_empty_alternatives(cls, value: list[str]) -> list[str]:
+        return [a.strip() for a in value if a.strip()]
+
     @property
     def version(self) -> str:
         """Content hash: grades point at the exact version of the question they were graded on."""
         payload = self.model_dump(include={"text", "key_points", "model_answer"})
+        if self.alternative_answers:  # only then: older questions keep their versions
+            payload["alternative_answers"] = self.alternative_answers
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -212,20 +226,31 @@ def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
 
 
 _MAX_KEY_POINTS = 8  # Question.key_points' max_length
+_MAX_ALTERNATIVES = 16  # Question.alternative_answers' max_length
+
+
+def reference_key_points(reference: str) -> list[str]:
+    """Key points drawn from a reference answer: its sentences (clauses when it is one long
+    sentence), as many as a question holds."""
+    return split_key_points(reference)[:_MAX_KEY_POINTS]
 
 
 def adhoc_question(
-    text: str, reference_answer: str, key_points: list[str] | None = None
+    text: str,
+    reference_answer: str,
+    key_points: list[str] | None = None,
+    alternative_answers: list[str] | None = None,
 ) -> Question:
     """A question outside the bank, built from free text and a reference answer.
 
     Key points default to the reference's sentences (clauses when it is one long sentence).
+    ``alternative_answers`` are other accepted answers (see :class:`Question`).
     A terse question ("Why?") is kept, prefixed with "Question: " to meet the bank's minimum.
 
     Raises:
         BankError: No reference and no key points, or more key points than a question holds.
     """
-    points = key_points or split_key_points(reference_answer)
+    points = key_points or reference_key_points(reference_answer)
     if not points:
         raise BankError("A question outside the bank needs a reference answer or key points.")
     if key_points and len(key_points) > _MAX_KEY_POINTS:
@@ -233,7 +258,17 @@ def adhoc_question(
             f"A question holds at most {_MAX_KEY_POINTS} key points; {len(key_points)} were "
             "given: merge the closest ones."
         )
-    digest = hashlib.sha256(f"{text}\n{reference_answer}".encode()).hexdigest()[:10]
+    others = [
+        a.strip()
+        for a in alternative_answers or []
+        if a.strip() and a.strip() != reference_answer.strip()
+    ]
+    if len(others) > _MAX_ALTERNATIVES:
+        raise BankError(
+            f"A question holds at most {_MAX_ALTERNATIVES} alternative answers; {len(others)} "
+            "were given: keep the most different ones."
+        )
+    digest = hashlib.sha256("\n".join([text, reference_answer, *others]).encode()).hexdigest()[:10]
     stated = text.strip()
     return Question(
         id=f"adhoc-{digest}",
@@ -242,6 +277,7 @@ def adhoc_question(
         difficulty=2,
         key_points=points[:_MAX_KEY_POINTS],
         model_answer=reference_answer.strip(),
+        alternative_answers=others,
     )
 
 

@@ -35,6 +35,9 @@ class BatchLine(BaseModel):
     answer: str
     reference_answer: str | None = None
     key_points: list[str] | None = None
+    alternative_answers: list[str] | None = Field(
+        default=None, description="Other accepted answers (see Question.alternative_answers)"
+    )
 
 
 class _Item(NamedTuple):
@@ -52,20 +55,34 @@ def _bank(settings: Settings) -> Bank | None:
 
 
 def resolve_question(
-    bank: Bank | None, question: str, reference: str | None, key_points: list[str] | None
+    bank: Bank | None,
+    question: str,
+    reference: str | None,
+    key_points: list[str] | None,
+    alternatives: list[str] | None = None,
 ) -> Question:
     """A bank question by id, else a free-text question built from its reference/key points.
+    ``alternatives`` (other accepted answers) are added to either.
 
     Raises:
         InputError: Neither a bank id nor a question with a reference answer or key points.
     """
     if bank is not None and not (reference or key_points):
         try:
-            return bank.get(question)
+            found = bank.get(question)
         except BankError:
             pass
+        else:
+            if not alternatives:
+                return found
+            return Question.model_validate(
+                {
+                    **found.model_dump(),
+                    "alternative_answers": [*found.alternative_answers, *alternatives],
+                }
+            )
     if reference or key_points:
-        return adhoc_question(question, reference or "", key_points)
+        return adhoc_question(question, reference or "", key_points, alternatives)
     raise InputError(
         f"{question!r} is not a question id in the bank; for a free-text question also give "
         "a reference answer (--reference, or reference_answer / key_points in a batch line)."
@@ -117,10 +134,20 @@ def grade(
             "--key-point", help="A key point of a free-text question (repeat for each, up to 8)."
         ),
     ] = None,
+    alternative: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--alternative",
+            help="Another accepted answer (repeat for each, up to 16): the answer is graded "
+            "against whichever accepted answer it matches best.",
+        ),
+    ] = None,
     batch: Annotated[
         Path | None,
         typer.Option(
-            "--batch", help="JSONL: id, question, answer[, reference_answer, key_points]."
+            "--batch",
+            help="JSONL: id, question, answer[, reference_answer, key_points, "
+            "alternative_answers].",
         ),
     ] = None,
     out: Annotated[
@@ -156,7 +183,7 @@ def grade(
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
     if answer == "-":  # a long answer is easier to pipe than to quote
         answer = sys.stdin.read()
-    target = resolve_question(_bank(settings), question, reference, key_point)
+    target = resolve_question(_bank(settings), question, reference, key_point, alternative)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     fill_knowledge_base(settings)
     result = service.grade(target, answer)
@@ -186,7 +213,13 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
             continue
         try:
             line = BatchLine.model_validate_json(raw)
-            question = resolve_question(bank, line.question, line.reference_answer, line.key_points)
+            question = resolve_question(
+                bank,
+                line.question,
+                line.reference_answer,
+                line.key_points,
+                line.alternative_answers,
+            )
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(map(str, err["loc"])) or "line"

@@ -1,8 +1,9 @@
 """Validity evaluation: agreement of a grader with human scores on a labelled dataset.
 
 Input is JSON Lines, one answer per line: ``id``, ``question``, ``reference_answer``, ``answer``,
-human ``score`` (0-5), optionally ``key_points``, ``qid`` (groups answers to the same question),
-``split`` and ``label`` (a categorical human label). Metrics come from scipy and scikit-learn;
+human ``score`` (0-5), optionally ``key_points``, ``alternative_answers`` (other accepted
+answers), ``qid`` (groups answers to the same question), ``split`` and ``label`` (a categorical
+human label). Metrics come from scipy and scikit-learn;
 only the per-question mean and the label mapping are written here.
 """
 
@@ -49,6 +50,7 @@ class EvalItem(BaseModel):
     answer: str
     score: float = Field(ge=0, le=5)
     key_points: list[str] | None = None
+    alternative_answers: list[str] | None = None
     qid: str | None = None
     split: str | None = None
     label: str | None = None
@@ -130,7 +132,9 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
     # Some dataset questions are terse ("Why?"); the question model needs five characters.
     text = item.question if len(item.question.strip()) >= 5 else f"Question: {item.question}"
     try:
-        question = adhoc_question(text, item.reference_answer, item.key_points)
+        question = adhoc_question(
+            text, item.reference_answer, item.key_points, item.alternative_answers
+        )
     except BankError as exc:
         raise InputError(f"Row {item.id}: {exc}") from exc
     return GradeRequest(question=question, answer=item.answer)

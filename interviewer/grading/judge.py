@@ -26,6 +26,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
 
+from interviewer.bank import Question
 from interviewer.chat.structured import (
     ResponseFormat,
     StructuredReply,
@@ -159,6 +160,7 @@ def build_grading_messages(
     model answer too, before anything of the candidate's answer would be cut.
     """
     question = request.question
+    reference = _reference_text(question, prompts_dir)
     tag = answer_tag(request.answer)
     system = render_prompt(
         prompts_dir, "grade_system", rubric=load_rubric(prompts_dir).as_text(), tag=tag
@@ -166,13 +168,11 @@ def build_grading_messages(
     values = {
         "question": question.text,
         "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
-        "model_answer": _model_answer(question.model_answer, MODEL_ANSWER_TOKENS, models_dir),
+        "model_answer": _model_answer(reference, MODEL_ANSWER_TOKENS, models_dir),
         "answer": _neutralize(request.answer),
         "tag": tag,
     }
-    used = _fit_model_answer(
-        system, values, question.model_answer, prompts_dir, models_dir, token_budget
-    )
+    used = _fit_model_answer(system, values, reference, prompts_dir, models_dir, token_budget)
     budget = max(0, min(evidence_tokens, token_budget - used))
     while True:
         evidence = _format_evidence(request.evidence, budget, models_dir)
@@ -183,6 +183,19 @@ def build_grading_messages(
         if excess <= 0 or budget == 0:
             return [SystemMessage(content=system), HumanMessage(content=user)]
         budget = max(0, budget - excess)
+
+
+def _reference_text(question: Question, prompts_dir: Path) -> str:
+    """The model answer, followed by the other accepted answers when the question has some
+    (last, so a tight token budget cuts them before the model answer)."""
+    if not question.alternative_answers:
+        return question.model_answer
+    return render_prompt(
+        prompts_dir,
+        "grade_alternatives",
+        model_answer=question.model_answer,
+        alternatives="\n".join(f"- {a}" for a in question.alternative_answers),
+    )
 
 
 def _fit_model_answer(

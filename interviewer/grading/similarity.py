@@ -44,7 +44,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from threadpoolctl import threadpool_limits
 
-from interviewer.bank import Question
+from interviewer.bank import Question, reference_key_points
 from interviewer.errors import ConfigError, InterviewerError
 from interviewer.grading.alignment import (
     Aligned,
@@ -518,6 +518,26 @@ class PeerBaseline:
         ]
 
 
+def accepted_variants(question: Question) -> list[Question]:
+    """The question once per accepted answer: as it is, then with each alternative answer as
+    its reference. Key points that are just the model answer's sentences (as for a question
+    built from a reference) follow each alternative; a question's own key points stay.
+    """
+    if not question.alternative_answers:
+        return [question]
+    derived = question.key_points == reference_key_points(question.model_answer)
+    return [question] + [
+        question.model_copy(
+            update={
+                "model_answer": alt,
+                "alternative_answers": [],
+                "key_points": (reference_key_points(alt) if derived else []) or question.key_points,
+            }
+        )
+        for alt in question.alternative_answers
+    ]
+
+
 # --- the grader ------------------------------------------------------------------------------
 
 
@@ -564,10 +584,10 @@ class SimilarityGrader:
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
         """Every text :meth:`grade` embeds for this request (per token)."""
-        question = request.question
-        texts = []
-        for text in (_reference(question), *question.key_points, request.answer):
-            texts += [w.text for w in embedding_windows(text)]
+        texts = [w.text for w in embedding_windows(request.answer)]
+        for question in accepted_variants(request.question):
+            for text in (_reference(question), *question.key_points):
+                texts += [w.text for w in embedding_windows(text)]
         return texts
 
     def prepare(self, questions: Iterable[Question]) -> None:
@@ -609,6 +629,20 @@ class SimilarityGrader:
             span_align.reshape(len(kp_align), len(spans)),
             lexical,
         )
+
+    def best_reference(self, request: GradeRequest) -> tuple[GradeRequest, Measures, float]:
+        """The request against the accepted answer it matches best, its measures and match
+        ``m`` (the model answer alone when the question has no alternative answers).
+        """
+        best: tuple[GradeRequest, Measures, float] | None = None
+        for question in accepted_variants(request.question):
+            variant = request.model_copy(update={"question": question})
+            measures = self.measures(variant)
+            m = match_score(measures.features, self.params)
+            if best is None or m > best[2]:
+                best = (variant, measures, m)
+        assert best is not None  # accepted_variants() always holds the question itself
+        return best
 
     def match(self, request: GradeRequest) -> list[KeyPointMatch]:
         """Every key point's match score and best-aligned answer span."""
@@ -668,9 +702,8 @@ class SimilarityGrader:
         """Grade one answer by its alignment with the reference and the key points."""
         start = time.perf_counter()
         question = request.question
-        measures = self.measures(request)
-        m = match_score(measures.features, self.params)
-        baseline = self.baseline(question)
+        graded, measures, m = self.best_reference(request)
+        baseline = self.baseline(graded.question)
         matches = self._match(measures, m, baseline)
         verdicts = [self._verdict(x) for x in matches]
         contradictions = self._contradictions(matches)
@@ -701,7 +734,7 @@ class SimilarityGrader:
                 "Automatic similarity-based grade (offline): the answer's words are aligned "
                 "with the reference and the key points by a small language model's word "
                 "vectors; correctness is not judged unless a contradiction is detected. Use the "
-                "LLM grader for a judgement of accuracy."
+                "LLM grader for a judgement of accuracy." + _accepted_note(question, graded)
             ),
             grader=GraderInfo(
                 kind="offline",
@@ -978,6 +1011,18 @@ class SimilarityGrader:
         if gap is None:
             return "Can you give a concrete example or a failure case of what you described?"
         return f"Can you explain this point: {_short(gap)}?"
+
+
+def _accepted_note(question: Question, graded: GradeRequest) -> str:
+    """Which accepted answer the grade was measured against, when there is a choice."""
+    if not question.alternative_answers:
+        return ""
+    if graded.question.model_answer == question.model_answer:
+        return " Measured against the model answer, the accepted answer it matches best."
+    return (
+        " Measured against the accepted answer it matches best: "
+        f'"{_short(graded.question.model_answer)}".'
+    )
 
 
 def _short(text: str, limit: int = 120) -> str:
