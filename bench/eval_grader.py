@@ -18,24 +18,26 @@ import time
 from pathlib import Path
 from typing import Any
 
-from interviewer.grading.evaluation import build_scorer, constant_baseline, evaluate, load_dataset
-from interviewer.settings import PROJECT_ROOT, Settings
+from devdata import DATA, DATASETS, load_rows
 
-DATA = PROJECT_ROOT.parent / "shared" / "data"
-DATASETS = ("saf_en", "scientsbank_2way", "beetle")
+from interviewer.grading.evaluation import build_scorer, constant_baseline, evaluate
+from interviewer.settings import Settings
+
 SPLITS = ("test_uq", "test_ua", "test_ud")
 
 
-def agreement_figures(data: Path, datasets: list[str], splits: list[str]) -> dict[str, Any]:
+def agreement_figures(
+    data: Path, datasets: list[str], splits: list[str], *, alternatives: bool = True
+) -> dict[str, Any]:
     """Agreement per dataset and split, with the constant baseline."""
     settings = Settings()
     scorer = build_scorer(settings, "offline")
     out: dict[str, Any] = {}
     for name in datasets:
-        path = data / f"{name}.jsonl"
-        train = load_dataset(path, split="train")
+        train = load_rows(data, name, "train", alternatives=False)
+        every = load_rows(data, name, alternatives=alternatives)
         for split in splits:
-            rows = [r for r in load_dataset(path) if r.split == split]
+            rows = [r for r in every if r.split == split]
             if not rows:
                 continue
             start = time.perf_counter()
@@ -98,12 +100,18 @@ def latency(runs: int = 40) -> dict[str, float]:
 
 
 def run(
-    data: Path = DATA, datasets: tuple[str, ...] = DATASETS, splits: tuple[str, ...] = SPLITS
+    data: Path = DATA,
+    datasets: tuple[str, ...] = DATASETS,
+    splits: tuple[str, ...] = SPLITS,
+    *,
+    alternatives: bool = True,
 ) -> dict[str, Any]:
     """All figures (entry point of bench/run_all.py)."""
     return {
         "offline_grade_latency": latency(),
-        "agreement": agreement_figures(data, list(datasets), list(splits)),
+        "agreement": agreement_figures(
+            data, list(datasets), list(splits), alternatives=alternatives
+        ),
     }
 
 
@@ -112,8 +120,18 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--datasets", default=",".join(DATASETS))
     parser.add_argument("--splits", default=",".join(SPLITS))
+    parser.add_argument(
+        "--single-reference",
+        action="store_true",
+        help="Ignore {dataset}_references.jsonl: grade against each row's reference alone.",
+    )
     args = parser.parse_args()
-    result = run(args.data, tuple(args.datasets.split(",")), tuple(args.splits.split(",")))
+    result = run(
+        args.data,
+        tuple(args.datasets.split(",")),
+        tuple(args.splits.split(",")),
+        alternatives=not args.single_reference,
+    )
     print(json.dumps(result, indent=2))
 
 

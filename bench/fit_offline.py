@@ -17,7 +17,10 @@ minus the excess of its RMSE over the dataset's constant predictor (the three da
 different label conventions; this favours settings that hold on all of them).
 
 Data: ``split == "train"`` rows only of ``../shared/data/{saf_en,scientsbank_2way,beetle}.jsonl``
-(a seeded random sample of at most ``--per-dataset`` rows each, to keep the fit quick).
+(a seeded random sample of at most ``--per-dataset`` rows each, to keep the fit quick). Beetle's
+rows carry their question's other accepted answers (``beetle_references.jsonl``, see
+``bench/devdata.py``); each answer is measured against the one it matches best under the
+current parameters, as the grader does.
 
 Run: ``.venv/bin/python bench/fit_offline.py [--per-dataset 2000] [--dry-run]``
 """
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import inspect
 import itertools
 import json
 import pickle
@@ -35,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from devdata import DATA, DATASETS, load_rows
 
-from interviewer.grading import shared_embedder, similarity
-from interviewer.grading.evaluation import EvalItem, load_dataset, to_request
+from interviewer.grading import shared_embedder
+from interviewer.grading.evaluation import EvalItem, to_request
 from interviewer.grading.guards import check_answer
 from interviewer.grading.rubric import load_rubric
 from interviewer.grading.similarity import (
@@ -50,8 +53,6 @@ from interviewer.grading.similarity import (
 )
 from interviewer.settings import PROJECT_ROOT, Settings
 
-DATA = PROJECT_ROOT.parent / "shared" / "data"
-DATASETS = ("saf_en", "scientsbank_2way", "beetle")
 # At least half of a key point's match is its own alignment: with less, a key point the answer
 # never states was "covered" on the strength of the rest of the answer.
 SHARE = (0.5, 0.6, 0.75, 0.9, 1.0)
@@ -74,6 +75,7 @@ class _Data:
     key_points: np.ndarray  # rows x MAX_KEY_POINTS key-point alignments (NaN padding)
     communication: np.ndarray
     rejected: np.ndarray  # the guards gave 0
+    contradicted: np.ndarray  # correctness 1 (the grader found a negated key point)
 
 
 def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
@@ -81,11 +83,13 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     key = hashlib.sha256(
         json.dumps([i.model_dump() for i in items], sort_keys=True).encode()
         + repr(MEASURES).encode()
-        + inspect.getsource(SimilarityGrader.measures).encode()
-        + inspect.getsource(SimilarityGrader._content).encode()
-        + inspect.getsource(SimilarityGrader._tokens).encode()
-        + inspect.getsource(similarity._alignment_features).encode()
-        + (PROJECT_ROOT / "interviewer/grading/alignment.py").read_bytes()
+        # Any change to how answers are measured or key points derived invalidates the cache.
+        + b"".join(
+            (PROJECT_ROOT / "interviewer" / f).read_bytes()
+            for f in ("bank.py", "grading/similarity.py", "grading/alignment.py")
+        )
+        + DEFAULT_PARAMS_PATH.read_bytes()  # best_reference() picks by the current match
+        + Path(__file__).read_bytes()  # and what is kept of them
     ).hexdigest()[:16]
     path = CACHE / f"{key}.pkl"
     if path.exists():
@@ -111,16 +115,19 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     features = np.zeros((n, len(MEASURES)))
     kps = np.full((n, MAX_KEY_POINTS), np.nan)
     comm = np.zeros(n)
+    contradicted = np.zeros(n, dtype=bool)
     rejected = np.array([g.reject is not None for g in guarded])
     for row, request in enumerate(requests):
         if rejected[row]:
             continue
-        measures = grader.measures(request)
+        _, measures, m = grader.best_reference(request)
+        # Contradictions depend on the alignments only, not on the grid's parameters.
+        contradicted[row] = bool(grader._contradictions(grader._match(measures, m, None)))
         features[row] = [measures.features[f] for f in MEASURES]
         align = measures.key_point_alignment[:MAX_KEY_POINTS]
         kps[row, : len(align)] = align
         comm[row] = grader._communication(request.answer).score or 0.0
-    data = _Data(np.array([i.score for i in items]), features, kps, comm, rejected)
+    data = _Data(np.array([i.score for i in items]), features, kps, comm, rejected, contradicted)
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(data))
     return data
@@ -190,7 +197,7 @@ def _objective(per_dataset: dict[str, dict[str, float]]) -> float:
 
 
 def _overall(
-    d: _Data, m: np.ndarray, weights: tuple[float, float, float], grid: dict[str, float]
+    d: _Data, m: np.ndarray, weights: tuple[float, float, float, float], grid: dict[str, float]
 ) -> np.ndarray:
     """The product's overall score for every row under one grid point."""
     share, partly, covered = grid["key_point_share"], grid["partly"], grid["covered"]
@@ -202,8 +209,10 @@ def _overall(
     span = grid["high"] - grid["low"]
     depth = np.round(5.0 * np.clip((m - grid["low"]) / span, 0.0, 1.0), 2)
     depth = np.where(coverage > 0, depth, 0.0)  # nothing matched: depth 0, as in the grader
-    wc, wd, wm = weights
-    overall = (wc * coverage + wd * depth + wm * d.communication) / (wc + wd + wm)
+    wr, wc, wd, wm = weights
+    # Correctness is assessed (1 of 5) only where a contradiction was found, as in the grader.
+    wr = np.where(d.contradicted, wr, 0.0)
+    overall = (wr * 1.0 + wc * coverage + wd * depth + wm * d.communication) / (wr + wc + wd + wm)
     return np.where(d.rejected, 0.0, np.round(overall, 1))
 
 
@@ -211,18 +220,32 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
     """Fit the match model, then grid-search the rest on the train splits."""
     settings = Settings()
     rubric = load_rubric(settings.prompts_dir)
-    weights = tuple(rubric.weight(c) for c in ("coverage", "depth", "communication"))
+    weights = tuple(rubric.weight(c) for c in ("correctness", "coverage", "depth", "communication"))
     data: dict[str, _Data] = {}
+    plain: dict[str, _Data] = {}
     sources = []
     for name in DATASETS:
-        items = load_dataset(DATA / f"{name}.jsonl", split="train")
+        items = load_rows(DATA, name, "train")
         rng = np.random.default_rng(seed)
         chosen = sorted(rng.permutation(len(items))[:per_dataset])
-        data[name] = _measure(settings, [items[i] for i in chosen])
+        sample = [items[i] for i in chosen]
+        data[name] = _measure(settings, sample)
+        # The match model learns from each answer against its own row's reference: choosing
+        # the best of several accepted answers by the match itself would bias what it learns
+        # (recall's weight came out negative). The grid below sees what the grader computes.
+        plain[name] = (
+            _measure(settings, [i.model_copy(update={"alternative_answers": None}) for i in sample])
+            if any(i.alternative_answers for i in sample)
+            else data[name]
+        )
+        alternatives = " (other accepted answers from its _references file)" * any(
+            i.alternative_answers for i in items
+        )
         sources.append(
             f"{name}.jsonl split=train: {len(chosen)} of {len(items)} rows (seed {seed})"
+            + alternatives
         )
-    coef, intercept = _fit_logistic(data)
+    coef, intercept = _fit_logistic(plain)
     m = {n: 1.0 / (1.0 + np.exp(-(intercept + _columns(d) @ coef))) for n, d in data.items()}
     constant = {n: float(np.std(d.human)) for n, d in data.items()}
     best: tuple[float, dict[str, float], dict[str, dict[str, float]]] | None = None

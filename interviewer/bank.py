@@ -227,6 +227,7 @@ def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
 
 _MAX_KEY_POINTS = 8  # Question.key_points' max_length
 _MAX_ALTERNATIVES = 16  # Question.alternative_answers' max_length
+_MIN_CLAUSE_WORDS = 3  # a reference's clause shorter than this is not a statement of its own
 
 
 def reference_key_points(reference: str) -> list[str]:
@@ -287,9 +288,10 @@ def split_key_points(reference: str) -> list[str]:
     sentences = [s.strip() for s in re.split(r"(?<=[.!?;])\s+", text) if len(s.strip()) > 2]
     if len(sentences) <= 1:
         clauses = [c.strip() for c in re.split(r",\s+|\s+(?:and|but|because|so|while)\s+", text)]
-        long_enough = [c for c in clauses if len(c.split()) >= 2]
-        if len(long_enough) >= 2:
-            return long_enough
+        # Only whole statements: "Terminals 1, 2 and 3 are connected" is one key point, not
+        # "Terminals 1" and "3 are connected" (a list or a short condition stays whole).
+        if len(clauses) >= 2 and all(len(c.split()) >= _MIN_CLAUSE_WORDS for c in clauses):
+            return clauses
     return sentences or ([text] if text else [])
 
 

@@ -172,7 +172,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 3
+_VERSION = 4
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
@@ -342,9 +342,13 @@ def _polarity(text: str) -> bool:
 
 
 def _contradicts(key_point: str, span: str) -> str:
-    """Why ``span`` contradicts ``key_point`` (negation or antonym mismatch), or ''."""
-    if _polarity(key_point) != _polarity(span):
-        return "negation"
+    """Why ``span`` contradicts ``key_point`` (negation or antonym mismatch), or ''.
+
+    Two flips cancel: "the positive terminal is not connected" states "the negative terminal
+    is connected" (Beetle's correct answers say it both ways), so only an odd count of
+    mismatches is a contradiction.
+    """
+    flips = ["negation"] if _polarity(key_point) != _polarity(span) else []
     kp_words = {w.lower() for w in _words(key_point)}
     span_words = {w.lower() for w in _words(span)}
     for pair in _ANTONYMS:
@@ -352,8 +356,8 @@ def _contradicts(key_point: str, span: str) -> str:
         if (a in kp_words and b in span_words and b not in kp_words and a not in span_words) or (
             b in kp_words and a in span_words and a not in kp_words and b not in span_words
         ):
-            return f"'{a}' vs '{b}'"
-    return ""
+            flips.append(f"'{a}' vs '{b}'")
+    return " and ".join(flips) if len(flips) % 2 else ""
 
 
 def sentence_ranges(text: str) -> list[tuple[int, int]]:

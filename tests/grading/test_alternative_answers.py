@@ -105,7 +105,7 @@ def test_llm_prompt_lists_alternatives_after_the_model_answer() -> None:
 
 
 def test_llm_prompt_cuts_alternatives_before_the_model_answer() -> None:
-    long_alternatives = [f"Alternative {i}: " + "the circuit was open there. " * 30 for i in range(8)]
+    long_alternatives = [f"Alternative {i}: " + "the circuit was open. " * 30 for i in range(8)]
     question = adhoc_question(QUESTION, REFERENCE, alternative_answers=long_alternatives)
     answer = " ".join(["terminal 1 had no closed path to the battery"] * 25)  # 225 words
     messages = build_grading_messages(
