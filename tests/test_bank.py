@@ -10,6 +10,7 @@ import yaml
 
 from interviewer.bank import (
     Bank,
+    adhoc_question,
     bank_path,
     citation_problems,
     load_bank,
@@ -242,3 +243,32 @@ def test_bank_citation_problems_name_missing_headings_and_documents(tmp_path: Pa
 def test_bank_markdown_headings_skip_code_fences() -> None:
     text = "# Title\n\nText\n\n```\n# not a heading\n```\n\n## Section ##\n#hashtag\n"
     assert markdown_headings(text) == ["Title", "Section"]
+
+
+@pytest.mark.parametrize(
+    ("reference", "key_points"),
+    [
+        # A list or a short condition is one statement: never "Terminals 1" / "B".
+        (
+            "Terminals 1, 2 and 3 are connected to the negative battery terminal",
+            ["Terminals 1, 2 and 3 are connected to the negative battery terminal"],
+        ),
+        (
+            "If bulb A burns out, B and C are no longer in a closed path with the battery",
+            ["If bulb A burns out, B and C are no longer in a closed path with the battery"],
+        ),
+        # Clauses that are statements of their own are checked one by one.
+        (
+            "The water was evaporated, leaving the salt behind.",
+            ["The water was evaporated", "leaving the salt behind."],
+        ),
+        (
+            "It saturates. Use the non-saturating loss.",
+            ["It saturates.", "Use the non-saturating loss."],
+        ),
+    ],
+)
+def test_adhoc_question_key_points_are_whole_statements(
+    reference: str, key_points: list[str]
+) -> None:
+    assert adhoc_question("Why does it happen?", reference).key_points == key_points

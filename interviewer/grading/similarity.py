@@ -27,6 +27,7 @@ for five rules).
 from __future__ import annotations
 
 import bisect
+import difflib
 import functools
 import hashlib
 import json
@@ -108,33 +109,39 @@ _NEGATIVE_WORDS = frozenset(
     """fail fails failed failing lack lacks lacked lacking unable absent missing
     prevent prevents prevented avoid avoids avoided ignore ignores ignored""".split()
 )
-# Pairs whose swap turns a statement into its contradiction; kept short and general on purpose.
-_ANTONYMS = {
-    frozenset(p)
-    for p in [
-        ("increase", "decrease"),
-        ("high", "low"),
-        ("higher", "lower"),
-        ("more", "less"),
-        ("open", "closed"),
-        ("open", "close"),
-        ("series", "parallel"),
-        ("true", "false"),
-        ("larger", "smaller"),
-        ("large", "small"),
-        ("faster", "slower"),
-        ("positive", "negative"),
-        ("maximize", "minimize"),
-        ("maximum", "minimum"),
-        ("same", "different"),
-        ("convex", "concave"),
-        ("overfit", "underfit"),
-        ("stable", "unstable"),
-        ("connected", "disconnected"),
-        ("before", "after"),
-        ("always", "never"),
-    ]
-}
+# Pairs whose swap turns a statement into its contradiction; kept short and general on purpose
+# (compared by stem, see _contradicts).
+_ANTONYM_PAIRS = [
+    ("increase", "decrease"),
+    ("high", "low"),
+    ("higher", "lower"),
+    ("more", "less"),
+    ("open", "closed"),
+    ("open", "close"),
+    ("series", "parallel"),
+    ("true", "false"),
+    ("larger", "smaller"),
+    ("large", "small"),
+    ("faster", "slower"),
+    ("positive", "negative"),
+    ("maximize", "minimize"),
+    ("maximum", "minimum"),
+    ("same", "different"),
+    ("convex", "concave"),
+    ("overfit", "underfit"),
+    ("stable", "unstable"),
+    ("connected", "disconnected"),
+    ("connected", "separated"),
+    ("complete", "incomplete"),
+    ("correct", "incorrect"),
+    ("possible", "impossible"),
+    ("dependent", "independent"),
+    ("inside", "outside"),
+    ("above", "below"),
+    ("before", "after"),
+    ("always", "never"),
+]
+_SNAP_CUTOFF = 0.88  # difflib ratio: "postive" ~ "positive" 0.93, "native" ~ "negative" 0.86
 _QUESTION_MEMO_SIZE = 1024  # questions whose aligned reference and key points are kept
 _MARKERS = (
     "because",
@@ -341,23 +348,40 @@ def _polarity(text: str) -> bool:
     return any(w in _NEGATIONS or w in _NEGATIVE_WORDS or w.endswith("n't") for w in words)
 
 
+_ANTONYMS = [(_stem(a), _stem(b)) for a, b in _ANTONYM_PAIRS]
+_ANTONYM_STEMS = sorted({w for pair in _ANTONYMS for w in pair})
+
+
 def _contradicts(key_point: str, span: str) -> str:
     """Why ``span`` contradicts ``key_point`` (negation or antonym mismatch), or ''.
 
     Two flips cancel: "the positive terminal is not connected" states "the negative terminal
     is connected" (Beetle's correct answers say it both ways), so only an odd count of
-    mismatches is a contradiction.
+    mismatches is a contradiction. Words are compared by stem ("decreases" vs "increase"),
+    and a misspelt antonym ("postive") still counts.
     """
     flips = ["negation"] if _polarity(key_point) != _polarity(span) else []
-    kp_words = {w.lower() for w in _words(key_point)}
-    span_words = {w.lower() for w in _words(span)}
+    kp_words = _antonym_words(key_point)
+    span_words = _antonym_words(span)
     for pair in _ANTONYMS:
-        a, b = tuple(pair)
-        if (a in kp_words and b in span_words and b not in kp_words and a not in span_words) or (
-            b in kp_words and a in span_words and a not in kp_words and b not in span_words
-        ):
-            flips.append(f"'{a}' vs '{b}'")
+        for a, b in (pair, pair[::-1]):
+            if a in kp_words and b in span_words and b not in kp_words and a not in span_words:
+                flips.append(f"'{kp_words[a]}' vs '{span_words[b]}'")
     return " and ".join(flips) if len(flips) % 2 else ""
+
+
+def _antonym_words(text: str) -> dict[str, str]:
+    """The text's words by their spelling in the antonym list (stemmed, misspellings snapped)."""
+    return {_snap(_stem(w)): w.lower() for w in _words(text)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _snap(stem: str) -> str:
+    """A stem one typo away from an antonym's ("postive", "seperat") becomes it."""
+    if len(stem) < 6 or stem in _ANTONYM_STEMS:
+        return stem
+    close = difflib.get_close_matches(stem, _ANTONYM_STEMS, n=1, cutoff=_SNAP_CUTOFF)
+    return close[0] if close else stem
 
 
 def sentence_ranges(text: str) -> list[tuple[int, int]]:

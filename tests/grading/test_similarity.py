@@ -147,6 +147,44 @@ def test_similarity_paraphrased_negation_is_not_a_contradiction(
     assert not grade.factual_errors
 
 
+BATTERY = adhoc_question(
+    "Explain why you got a voltage reading of 1.5 for terminal 1 and the positive terminal.",
+    "Terminal 1 is connected to the negative battery terminal.",
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Terminal 1 is not connected to the positive battery terminal.",  # two flips cancel
+        "Terminal 1 is not connected to the postive battery terminal.",  # misspelt antonym
+    ],
+)
+def test_similarity_negation_and_antonym_swap_cancel(grader: SimilarityGrader, answer: str) -> None:
+    grade = grader.grade(GradeRequest(question=BATTERY, answer=answer))
+    assert not grade.factual_errors, grade.factual_errors
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ("Terminal 1 is connected to the positive battery terminal.", "'negative' vs 'positive'"),
+        ("Terminal 1 is connected to the postive battery terminal.", "'negative' vs 'postive'"),
+        (
+            "Terminal 1 is separated from the negative battery terminal.",
+            "'connected' vs 'separated'",
+        ),
+    ],
+)
+def test_similarity_one_antonym_swap_is_a_contradiction(
+    grader: SimilarityGrader, answer: str, why: str
+) -> None:
+    grade = grader.grade(GradeRequest(question=BATTERY, answer=answer))
+    assert grade.factual_errors and why in grade.factual_errors[0]
+    correctness = grade.criterion("correctness")
+    assert correctness is not None and correctness.score == 1.0
+
+
 def test_similarity_is_deterministic(grader: SimilarityGrader) -> None:
     question, strong, _ = BANK_LIKE[1]
     first = grader.grade(GradeRequest(question=question, answer=strong))
