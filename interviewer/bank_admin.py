@@ -82,6 +82,9 @@ class ImportedQuestion(BaseModel):
     text: str
     answer: str = ""
     key_points: list[str] = Field(default_factory=list)
+    alternative_answers: list[str] = Field(
+        default_factory=list, description="Other accepted answers, kept as given (never drafted)."
+    )
     topic: str = ""
     difficulty: int | None = None
     id: str = ""
@@ -192,6 +195,7 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
                         [str(item.get("model_answer") or item.get("answer") or "")]
                     ),
                     key_points=[str(k) for k in item.get("key_points") or []],
+                    alternative_answers=_strings(item.get("alternative_answers")),
                     topic=str(item.get("topic") or ""),
                     difficulty=item.get("difficulty"),
                     id=str(item.get("id") or ""),
@@ -200,6 +204,13 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
         except ValidationError as exc:
             raise InputError(f"Question #{number} in {filename} is invalid: {exc}") from exc
     return out
+
+
+def _strings(value: object) -> list[str]:
+    # One alternative written as a plain string, not a list, is one answer (not its letters).
+    if value is None or value == "":
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
 def _content_words(text: str) -> set[str]:
@@ -232,7 +243,8 @@ def draft_question(
     of preference, from the import itself, from the imported answer (its sentences), or from
     the reference material: the retrieved sentences sharing the most content words with the
     question. The model answer is the imported answer, else those sentences joined. Anything
-    drafted makes the question a ``draft`` and sets ``drafted_by``.
+    drafted makes the question a ``draft`` and sets ``drafted_by``. Alternative answers are
+    kept as given, never drafted.
 
     Raises:
         BankError: Nothing to draft from (no answer and no usable reference material).
@@ -244,6 +256,7 @@ def draft_question(
         text=imported.text,
         topic=imported.topic or topic,
         difficulty=imported.difficulty or difficulty,
+        alternative_answers=imported.alternative_answers,
     )
     if key_points and model_answer:
         return _question(base, key_points, model_answer, status="approved")
@@ -306,6 +319,7 @@ def _question(
         difficulty=base.difficulty,
         key_points=key_points[:8],
         model_answer=model_answer,
+        alternative_answers=base.alternative_answers,
         status=status,
         drafted_by=drafted_by,
         draft_note=draft_note,

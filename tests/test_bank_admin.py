@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from interviewer.bank_admin import (
 from interviewer.chat import FakeChatModel, FakeFault
 from interviewer.errors import BankError, ConfigError, InputError
 from interviewer.retrieval import RetrievedChunk
-from interviewer.settings import Settings
+from interviewer.settings import PROJECT_ROOT, Settings
 
 SEED_STYLE = """# Gans Interview Questions - Theory Questions
 
@@ -195,6 +196,53 @@ def test_editor_refuses_an_invalid_bank_and_writes_nothing(editor: BankEditor):
     with pytest.raises(BankError):
         editor.save([duplicate_text])
     assert editor.bank_file.read_text(encoding="utf-8") == before
+
+
+def test_editor_writes_alternative_answers_and_reads_them_back(editor: BankEditor):
+    others = ["It rates how real a sample looks.", "The discriminator of a WGAN."]
+    editor.save([_question("q02", alternative_answers=others)])
+    written = yaml.safe_load(editor.bank_file.read_text(encoding="utf-8"))["questions"]
+    assert written[1]["alternative_answers"] == others
+    assert "alternative_answers" not in written[0]  # q01 has none: no empty list is added
+    assert editor.load().get("q02").alternative_answers == others
+
+
+def test_editor_never_adds_an_empty_alternatives_line_to_the_shipped_bank(tmp_path: Path):
+    shutil.copytree(PROJECT_ROOT / "knowledge", tmp_path / "knowledge")
+    editor = BankEditor(tmp_path / "knowledge" / "questions.yaml", tmp_path / "knowledge")
+    shipped = editor.bank_file.read_bytes()
+    assert editor.save(editor.load().questions) == []  # a no-op save writes nothing
+    assert editor.bank_file.read_bytes() == shipped
+    q04 = editor.load().get("q04")
+    editor.save([q04.model_copy(update={"alternative_answers": ["Low sample diversity."]})])
+    assert editor.bank_file.read_text(encoding="utf-8").count("alternative_answers") == 1
+    assert editor.load().get("q04").alternative_answers == ["Low sample diversity."]
+    editor.save([q04])  # back to none
+    assert "alternative_answers" not in editor.bank_file.read_text(encoding="utf-8")
+    assert editor.version("q04", q04.version) == q04  # and older versions stay findable
+
+
+def test_yaml_import_keeps_alternative_answers_as_given():
+    content = yaml.safe_dump(
+        [
+            {
+                "text": "What is a critic?",
+                "answer": "A network that scores samples.",
+                "key_points": ["It scores samples"],
+                "alternative_answers": ["The WGAN discriminator.", ""],
+            },
+            {
+                "text": "Why is a Wasserstein GAN more stable?",
+                "alternative_answers": "Earth Mover GAN.",
+            },
+        ]
+    )
+    imported = parse_question_list(content, "list.yaml")
+    assert imported[1].alternative_answers == ["Earth Mover GAN."]  # one string, one answer
+    question = draft_question(imported[0], question_id="q94", retriever=None)
+    assert question.alternative_answers == ["The WGAN discriminator."]
+    drafted = draft_question(imported[1], question_id="q95", retriever=NotesRetriever())
+    assert drafted.status == "draft" and drafted.alternative_answers == ["Earth Mover GAN."]
 
 
 def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -64,7 +64,7 @@ def show_question(
     question_id: Annotated[str, typer.Argument(metavar="ID", help="Question id, e.g. q04.")],
     output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """Show one question: key points, model answer and sources."""
+    """Show one question: key points, model answer, other accepted answers and sources."""
     question = load_default_bank(Settings()).get(question_id.strip())
     if output == "json":
         emit_json(question.model_dump() | {"version": question.version})
@@ -116,6 +116,11 @@ def _render(question: Question) -> Panel:
         Text("\nModel answer", style="bold underline"),
         Text(question.model_answer or "(none)"),
     ]
+    if question.alternative_answers:
+        parts += [
+            Text("\nOther accepted answers", style="bold underline"),
+            bullets(question.alternative_answers),
+        ]
     if question.sources:
         cited = [s.document + (f" > {s.heading}" if s.heading else "") for s in question.sources]
         parts += [Text("\nSources", style="bold underline"), bullets(cited)]

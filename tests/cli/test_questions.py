@@ -71,6 +71,39 @@ def test_questions_show_prints_key_points_answer_and_sources() -> None:
     assert "minibatch discrimination" in out
 
 
+def test_questions_show_prints_other_accepted_answers_when_there_are_some(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry = {
+        "id": "alt1",
+        "text": "What is a GAN?",
+        "topic": "t",
+        "difficulty": 1,
+        "key_points": ["Two networks trained against each other"],
+        "model_answer": "A generator and a discriminator trained in a minimax game.",
+        "alternative_answers": [
+            "A forger network and a detective network that compete.",
+            "Two models: one makes samples, one tells real from fake.",
+        ],
+    }
+    (tmp_path / "questions.yaml").write_text(yaml.safe_dump({"questions": [entry]}))
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(tmp_path))
+    result = runner.invoke(app, ["questions", "show", "alt1"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "Other accepted answers" in out
+    answer_at = out.index("Model answer")
+    others_at = out.index("Other accepted answers")
+    assert answer_at < others_at < out.index("A forger network and a detective network")
+    assert "• Two models: one makes samples, one tells real from fake." in out
+
+
+def test_questions_show_has_no_alternatives_section_for_a_question_without_any() -> None:
+    result = runner.invoke(app, ["questions", "show", "q04"])
+    assert result.exit_code == 0, result.output
+    assert "Other accepted answers" not in result.stdout
+
+
 def test_questions_show_json_includes_model_answer_and_version() -> None:
     result = runner.invoke(app, ["questions", "show", "q02", "--format", "json"])
     assert result.exit_code == 0, result.output

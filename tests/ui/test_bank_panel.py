@@ -1,9 +1,19 @@
-"""What the team sees about how a drafted question was made."""
+"""The bank editor: what the team sees about drafts, and the form that edits a question."""
 
 from __future__ import annotations
 
-from interviewer.bank import Question
+import json
+import shutil
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from interviewer.bank import Question, load_bank
+from interviewer.settings import PROJECT_ROOT, Settings
+from interviewer.ui.panels import bank as bank_panel
 from interviewer.ui.panels.bank import _draft_state
+from interviewer.ui.services import build_services
 
 
 def _question(**extra: object) -> Question:
@@ -29,3 +39,137 @@ def test_bank_panel_draft_state_says_when_the_llm_failed_and_extraction_was_used
 
 def test_bank_panel_draft_state_of_an_approved_question() -> None:
     assert _draft_state(_question(status="approved", drafted_by="extracted")) == "approved"
+
+
+# The bank editor form, driven through the handlers the panel wires to its buttons, on a copy
+# of the shipped knowledge folder.
+
+ALTERNATIVES = [
+    "Two networks play a game: one forges samples, the other spots the forgeries.",
+    "A forger network and a detective network trained against each other.",
+]
+
+
+@pytest.fixture
+def form(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Form:
+    shutil.copytree(PROJECT_ROOT / "knowledge", tmp_path / "knowledge")
+    # Re-preparing the offline grader after an edit is background CPU these tests do not need.
+    monkeypatch.setattr(bank_panel, "_prepare_quietly", lambda services: None)
+    services = build_services(settings.model_copy(update={"knowledge_dir": tmp_path / "knowledge"}))
+    with gr.Blocks() as demo:
+        panel = bank_panel.render(services)
+        bank_panel.wire(panel, services, gr.State("alice"))
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    return Form(panel, handlers, tmp_path / "knowledge")
+
+
+class Form:
+    """The 'Add, edit or approve a question' form: fields in screen order, as a user fills them."""
+
+    def __init__(self, panel: bank_panel.BankPanel, handlers: dict, knowledge: Path) -> None:
+        self.panel = panel
+        self._load, self._save = handlers["load"], handlers["save"]
+        self.bank_file = knowledge / "questions.yaml"
+        self.history_file = knowledge / "questions.history.jsonl"
+        self.fields: dict[str, object] = {}
+
+    def pick(self, question_id: str) -> None:
+        state, text, topic, level, points, answer, others = self._load(question_id, "alice")
+        self.question_id = question_id
+        self.fields = {
+            "state": state,
+            "text": text,
+            "topic": topic,
+            "difficulty": level,
+            "points": points,
+            "answer": answer,
+            "alternatives": others,
+        }
+
+    def save(self) -> str:
+        f = self.fields
+        message, _ = self._save(
+            self.question_id,
+            f["text"],
+            f["topic"],
+            f["difficulty"],
+            f["points"],
+            f["answer"],
+            f["alternatives"],
+            "alice",
+        )
+        return message
+
+
+def test_bank_panel_form_has_a_box_for_other_accepted_answers(form: Form) -> None:
+    assert form.panel.alternatives.label == (
+        "Other accepted answers (one per line; an answer matching any of them counts as correct)"
+    )
+
+
+def test_bank_panel_saves_alternatives_and_shows_them_when_the_question_is_reloaded(
+    form: Form,
+) -> None:
+    form.pick("q01")
+    assert form.fields["alternatives"] == ""  # the shipped question has none
+    form.fields["alternatives"] = f"  {ALTERNATIVES[0]}\n\n{ALTERNATIVES[1]}\n   \n"
+    assert form.save() == "Saved q01."
+    form.pick("q02")
+    form.pick("q01")
+    assert form.fields["alternatives"] == "\n".join(ALTERNATIVES)  # blank lines dropped
+    saved = load_bank(form.bank_file).get("q01")
+    assert saved.alternative_answers == ALTERNATIVES
+    # The edit is recorded under the signed-in name; the replaced version had no alternatives.
+    row = json.loads(form.history_file.read_text(encoding="utf-8").splitlines()[-1])
+    assert row["by"] == "alice" and row["question"]["alternative_answers"] == []
+
+
+def test_bank_panel_clearing_the_alternatives_removes_them_from_the_bank(form: Form) -> None:
+    form.pick("q01")
+    form.fields["alternatives"] = "\n".join(ALTERNATIVES)
+    form.save()
+    form.pick("q01")
+    form.fields["alternatives"] = "\n"
+    assert form.save() == "Saved q01."
+    assert load_bank(form.bank_file).get("q01").alternative_answers == []
+    assert "alternative_answers" not in form.bank_file.read_text(encoding="utf-8")
+
+
+def test_bank_panel_saving_an_unchanged_question_leaves_the_bank_file_alone(form: Form) -> None:
+    before = form.bank_file.read_bytes()
+    form.pick("q04")
+    assert form.save() == "Nothing changed."
+    assert form.bank_file.read_bytes() == before
+    assert not form.history_file.exists()
+
+
+def test_bank_panel_too_many_alternatives_is_a_clear_error_and_nothing_is_written(
+    form: Form,
+) -> None:
+    before = form.bank_file.read_bytes()
+    form.pick("q01")
+    form.fields["alternatives"] = "\n".join(f"Accepted answer number {n}." for n in range(17))
+    with pytest.raises(gr.Error) as error:
+        form.save()
+    assert error.value.message == (
+        "Not saved. Other accepted answers: List should have at most 16 items after "
+        "validation, not 17."
+    )
+    assert form.bank_file.read_bytes() == before
+
+
+def test_bank_panel_new_question_keeps_its_alternatives(form: Form) -> None:
+    form.pick(bank_panel.NEW_QUESTION)
+    assert form.fields["alternatives"] == ""
+    form.fields.update(
+        text="Why does a GAN generator need a latent prior?",
+        topic="gan-fundamentals",
+        points="It is the source of randomness\nNew latent vectors give new samples",
+        answer="The prior gives the generator randomness to map into varied samples.",
+        alternatives="\n".join(ALTERNATIVES),
+    )
+    message = form.save()
+    new_id = message.removeprefix("Added ").rstrip(".")
+    form.pick(new_id)
+    assert form.fields["text"] == "Why does a GAN generator need a latent prior?"
+    assert form.fields["alternatives"] == "\n".join(ALTERNATIVES)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from pydantic import ValidationError
 
 from interviewer.bank import Question, bank_path
 from interviewer.bank_admin import (
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 __all__ = ["NEW_QUESTION", "BankPanel", "render", "wire"]
 
 PREVIEW_COLUMNS = ["Id", "Status", "Question", "Key points"]
+ALTERNATIVES_LABEL = (
+    "Other accepted answers (one per line; an answer matching any of them counts as correct)"
+)
 NEW_QUESTION = "__new__"  # the question picker's entry for writing a new question
 
 
@@ -53,6 +57,7 @@ class BankPanel:
     difficulty: gr.Slider
     key_points: gr.Textbox
     model_answer: gr.Textbox
+    alternatives: gr.Textbox
     q_status: gr.Markdown
     save: gr.Button
     approve: gr.Button
@@ -96,6 +101,7 @@ def render(services: Services) -> BankPanel:
             difficulty = gr.Slider(1, 3, value=2, step=1, label="Difficulty")
         key_points = gr.Textbox(label="Key points (one per line)", lines=5)
         model_answer = gr.Textbox(label="Model answer", lines=5)
+        alternatives = gr.Textbox(label=ALTERNATIVES_LABEL, lines=3, elem_id="bank-alternatives")
         with gr.Row():
             save = gr.Button("Save changes", elem_id="bank-save")
             approve = gr.Button("Approve draft", variant="primary", elem_id="bank-approve")
@@ -123,6 +129,7 @@ def render(services: Services) -> BankPanel:
         difficulty,
         key_points,
         model_answer,
+        alternatives,
         q_status,
         save,
         approve,
@@ -228,14 +235,14 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def load(question_id: str | None, signed_in: str) -> list[object]:
         guard(signed_in)
         if not question_id:
-            return [gr.update()] * 6
+            return [gr.update()] * 7
         if question_id == NEW_QUESTION:
             note = (
                 "**New question**: write its text, and its key points and model answer if you "
                 "have them; what is missing is drafted from the reference material (or by the "
                 "LLM when one is configured) and the question stays a draft until approved."
             )
-            return [note, "", "", 2, "", ""]
+            return [note, "", "", 2, "", "", ""]
         q = services.bank.get(question_id)
         state = (
             f"**Draft** ({esc(_draft_state(q))}): review the key points and model answer, "
@@ -243,7 +250,15 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             if q.status == "draft"
             else "Approved."
         )
-        return [state, q.text, q.topic, q.difficulty, "\n".join(q.key_points), q.model_answer]
+        return [
+            state,
+            q.text,
+            q.topic,
+            q.difficulty,
+            "\n".join(q.key_points),
+            q.model_answer,
+            "\n".join(_one_line(a) for a in q.alternative_answers),
+        ]
 
     def save(
         question_id: str | None,
@@ -252,13 +267,16 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         difficulty: float,
         points: str,
         answer: str,
+        alternatives: str,
         signed_in: str,
     ) -> tuple[str, object]:
         author = guard(signed_in)
         if not question_id:
             raise gr.Error("Pick a question first.")
         if question_id == NEW_QUESTION:
-            return _add_new(services, author, text, topic, int(difficulty), points, answer)
+            return _add_new(
+                services, author, text, topic, int(difficulty), points, answer, alternatives
+            )
         try:
             current = services.bank.get(question_id)
             edited = current.model_copy(
@@ -268,11 +286,15 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                     "difficulty": int(difficulty),
                     "key_points": [p.strip(" -•\t") for p in points.splitlines() if p.strip()],
                     "model_answer": answer.strip(),
+                    "alternative_answers": _edited_alternatives(current, alternatives),
                 }
             )
-            Question.model_validate(edited.model_dump())
+            # The validated copy is saved: it is what the bank would load (alternatives stripped).
+            edited = Question.model_validate(edited.model_dump())
             changed = _editor(services).save([edited], author=author)
             _reload(services)
+        except ValidationError as exc:
+            raise gr.Error(esc(_invalid(exc))) from None
         except (InterviewerError, ValueError) as exc:
             raise gr.Error(esc(str(exc))) from None
         message = f"Saved {question_id}." if changed else "Nothing changed."
@@ -357,6 +379,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             panel.difficulty,
             panel.key_points,
             panel.model_answer,
+            panel.alternatives,
         ],
     )
     panel.save.click(
@@ -368,6 +391,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             panel.difficulty,
             panel.key_points,
             panel.model_answer,
+            panel.alternatives,
             team,
         ],
         [panel.status, panel.question],
@@ -390,6 +414,7 @@ def _add_new(
     difficulty: int,
     points: str,
     answer: str,
+    alternatives: str,
 ) -> tuple[str, object]:
     """Add a question written in the form; missing key points or model answer are drafted."""
     if not text.strip():
@@ -405,6 +430,7 @@ def _add_new(
                 text=text.strip(),
                 answer=answer.strip(),
                 key_points=key_points,
+                alternative_answers=_lines(alternatives),
                 topic=topic.strip(),
                 difficulty=difficulty,
             ),
@@ -418,12 +444,56 @@ def _add_new(
         Question.model_validate(question.model_dump())
         editor.save([question], author=author)
         _reload(services)
+    except ValidationError as exc:
+        raise gr.Error(esc(_invalid(exc))) from None
     except (InterviewerError, ValueError) as exc:
         raise gr.Error(esc(str(exc))) from None
     message = f"Added {question_id}."
     if question.status == "draft":
         message += f" It is a **draft** ({esc(_draft_state(question))}): review it, then approve."
     return message, gr.update(choices=_choices(services), value=question_id)
+
+
+# The form's names for the fields a team member can get wrong.
+_FIELD_LABELS = {
+    "text": "Question text",
+    "topic": "Topic",
+    "key_points": "Key points",
+    "model_answer": "Model answer",
+    "alternative_answers": "Other accepted answers",
+}
+
+
+def _invalid(exc: ValidationError) -> str:
+    """A form error in the form's words: the field's label and what is wrong, nothing more."""
+    problems = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else ""
+        problems.append(f"{_FIELD_LABELS.get(field, field or 'The question')}: {err['msg']}")
+    return "Not saved. " + "; ".join(problems) + "."
+
+
+def _lines(text: str) -> list[str]:
+    """The non-blank lines of a textbox, stripped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _one_line(text: str) -> str:
+    # The textbox holds one answer per line: an answer written over several lines in the
+    # YAML is shown on one.
+    return " ".join(text.split())
+
+
+def _edited_alternatives(current: Question, text: str) -> list[str]:
+    """The alternative answers in the textbox; unchanged ones keep their stored form.
+
+    A multi-line alternative from the YAML is shown on one line; saving the form unchanged must
+    not rewrite it (that would be a new question version for nothing).
+    """
+    lines = _lines(text)
+    if lines == [_one_line(a) for a in current.alternative_answers]:
+        return list(current.alternative_answers)
+    return lines
 
 
 def _slug(name: str) -> str:
