@@ -349,7 +349,7 @@ def _polarity(text: str) -> bool:
 
 
 _ANTONYMS = [(_stem(a), _stem(b)) for a, b in _ANTONYM_PAIRS]
-_ANTONYM_STEMS = sorted({w for pair in _ANTONYMS for w in pair})
+_ANTONYM_WORDS = sorted({w for pair in _ANTONYM_PAIRS for w in pair})
 
 
 def _contradicts(key_point: str, span: str) -> str:
@@ -371,17 +371,17 @@ def _contradicts(key_point: str, span: str) -> str:
 
 
 def _antonym_words(text: str) -> dict[str, str]:
-    """The text's words by their spelling in the antonym list (stemmed, misspellings snapped)."""
-    return {_snap(_stem(w)): w.lower() for w in _words(text)}
+    """The text's words by their stem in the antonym list (misspellings snapped first)."""
+    return {_stem(_snap(w.lower())): w.lower() for w in _words(text)}
 
 
 @functools.lru_cache(maxsize=4096)
-def _snap(stem: str) -> str:
-    """A stem one typo away from an antonym's ("postive", "seperat") becomes it."""
-    if len(stem) < 6 or stem in _ANTONYM_STEMS:
-        return stem
-    close = difflib.get_close_matches(stem, _ANTONYM_STEMS, n=1, cutoff=_SNAP_CUTOFF)
-    return close[0] if close else stem
+def _snap(word: str) -> str:
+    """A word one typo away from an antonym ("postive", "seperated") becomes it."""
+    if len(word) < 6 or word in _ANTONYM_WORDS:
+        return word
+    close = difflib.get_close_matches(word, _ANTONYM_WORDS, n=1, cutoff=_SNAP_CUTOFF)
+    return close[0] if close else word
 
 
 def sentence_ranges(text: str) -> list[tuple[int, int]]:
