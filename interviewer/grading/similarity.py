@@ -627,20 +627,22 @@ class SimilarityGrader:
             self._peers = questions
             self._baselines.clear()  # an edited or added question changes its peers' baselines
         for question in questions:
-            self._question_side(question)
-            self.baseline(question)
+            for variant in accepted_variants(question):  # each accepted answer is a reference
+                self._question_side(variant)
+                self.baseline(variant)
 
-    def measures(self, request: GradeRequest) -> Measures:
+    def measures(self, request: GradeRequest, tokens: TokenVectors | None = None) -> Measures:
         """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on).
 
-        ``lexical`` is measured here, the others in :func:`_alignment_features`.
+        ``lexical`` is measured here, the others in :func:`_alignment_features`. ``tokens``:
+        the answer's token vectors when the caller has them already.
         """
         side = self._question_side(request.question)
         # A short answer made only of the question's words (choosing one of its options: "in
         # parallel") is compared whole; a longer one restates the question and aligns with
         # nothing (a plain copy is rejected by the guards before this).
         short = len(_words(request.answer)) <= _OPTION_ANSWER_WORDS
-        tokens = self._tokens(request.answer)
+        tokens = tokens if tokens is not None else self._tokens(request.answer)
         answer = self._content(tokens, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
@@ -663,9 +665,10 @@ class SimilarityGrader:
         ``m`` (the model answer alone when the question has no alternative answers).
         """
         best: tuple[GradeRequest, Measures, float] | None = None
+        tokens = self._tokens(request.answer)  # the answer is read once, whatever the references
         for question in accepted_variants(request.question):
             variant = request.model_copy(update={"question": question})
-            measures = self.measures(variant)
+            measures = self.measures(variant, tokens)
             m = match_score(measures.features, self.params)
             if best is None or m > best[2]:
                 best = (variant, measures, m)

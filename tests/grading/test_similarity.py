@@ -305,11 +305,17 @@ class _CountingEmbedder:
         return self._inner.embed_tokens(texts)
 
 
-def test_similarity_prepared_question_is_not_embedded_again_when_answered() -> None:
+@pytest.mark.parametrize(
+    "alternatives", [[], ["The critic stays smooth when supports do not meet."]]
+)
+def test_similarity_prepared_question_is_not_embedded_again_when_answered(
+    alternatives: list[str],
+) -> None:
     from interviewer.grading.service import GradingService
     from interviewer.grading.similarity import embedding_windows
 
     question, strong, _ = BANK_LIKE[1]
+    question = question.model_copy(update={"alternative_answers": alternatives})
     counting = _CountingEmbedder()
     service = GradingService(
         grader=SimilarityGrader(embedder=counting, prompts_dir=PROMPTS),
