@@ -141,6 +141,7 @@ _ANTONYM_PAIRS = [
     ("before", "after"),
     ("always", "never"),
 ]
+_CONTRADICTION_MAX_WORDS = 12  # longest answer span read for a contradiction
 _SNAP_CUTOFF = 0.88  # difflib ratio: "postive" ~ "positive" 0.93, "native" ~ "negative" 0.86
 _QUESTION_MEMO_SIZE = 1024  # questions whose aligned reference and key points are kept
 _MARKERS = (
@@ -892,7 +893,11 @@ class SimilarityGrader:
     def _contradictions(self, matches: list[KeyPointMatch]) -> list[tuple[str, str, str]]:
         found = []
         for m in matches:
-            if m.alignment >= self.params.contradiction_min_match and m.lexical >= 0.5:
+            # A short clause that closely matches the key point: in a long sentence a "not"
+            # is mostly about something else (on SAF's train sample a long span's "negation"
+            # flagged correct answers more often than wrong ones).
+            short = len(_words(m.span)) <= _CONTRADICTION_MAX_WORDS
+            if short and m.alignment >= self.params.contradiction_min_match and m.lexical >= 0.5:
                 why = _contradicts(m.key_point, m.span)
                 if why:
                     found.append((m.key_point, m.span, why))

@@ -185,6 +185,22 @@ def test_similarity_one_antonym_swap_is_a_contradiction(
     assert correctness is not None and correctness.score == 1.0
 
 
+def test_similarity_a_negation_elsewhere_in_a_long_sentence_is_no_contradiction(
+    grader: SimilarityGrader,
+) -> None:
+    question = adhoc_question(
+        "What does the discriminator do in a GAN?",
+        "The discriminator is trained to tell real samples from generated ones.",
+    )
+    answer = (
+        "The discriminator is trained to tell real samples from generated ones during the early "
+        "phase when the generator is not yet any good at all."
+    )
+    grade = grader.grade(GradeRequest(question=question, answer=answer))
+    assert not grade.factual_errors
+    assert grade.overall is not None and grade.overall >= 4
+
+
 def test_similarity_is_deterministic(grader: SimilarityGrader) -> None:
     question, strong, _ = BANK_LIKE[1]
     first = grader.grade(GradeRequest(question=question, answer=strong))
