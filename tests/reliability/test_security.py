@@ -99,7 +99,7 @@ def test_security_session_lists_show_only_the_ids_a_browser_holds(
 TEAM_CALLS = [
     ("/approve", ("q01",)),
     ("/load", ("q01",)),
-    ("/save", ("q01", "Hacked?", "gan", 1, "a\nb", "x")),
+    ("/save", ("q01", "Hacked?", "gan", 1, "a\nb", "x", "")),
     ("/add", ()),
     ("/run", (None, 1, False)),
     ("/ingest", ([],)),
