@@ -676,13 +676,6 @@ class SimilarityGrader:
         assert best is not None  # accepted_variants() always holds the question itself
         return best
 
-    def match(self, request: GradeRequest) -> list[KeyPointMatch]:
-        """Every key point's match score and best-aligned answer span."""
-        measures = self.measures(request)
-        m = match_score(measures.features, self.params)
-        baseline = self.baseline(request.question)
-        return self._match(measures, m, baseline)
-
     def baseline(self, question: Question) -> PeerBaseline | None:
         """What the bank's other questions' model answers get on ``question`` (None when it is
         not a bank question or the bank has too few peers). Computed once per question version.
