@@ -2,12 +2,13 @@
 
 What is fitted (see ``interviewer/grading/similarity.py`` for how the grader uses it):
 
-1. The answer-level match ``m``: a logistic model of three alignment measures (recall,
-   precision, mean key-point recall), fitted to the human score / 5 as a soft label, with each
+1. The answer-level match ``m``: a logistic model of the alignment measures in ``FEATURES``
+   (recall, whole, recall_full), fitted to the human score / 5 as a soft label, with each
    dataset weighted equally (a few robust measures combined simply generalized better to unseen
    questions than a learned model of many features on this data).
-2. The share of a key point's own alignment in its match, the two verdict thresholds, and the
-   depth map (``m`` bounds for depth 0 and 5), by grid search. The rubric weights and the
+2. The share of a key point's own alignment in its match, the two verdict thresholds, the
+   depth map (``m`` bounds for depth 0 and 5) and the longest answer span read for a
+   contradiction, by grid search. The rubric weights and the
    communication measure are fixed, so the overall is the rubric's weighted mean of the
    assessed criteria, exactly as in the product; answers the guards reject count as 0, as in
    the product.
@@ -39,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from devdata import DATA, DATASETS, load_rows
 
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, similarity
 from interviewer.grading.evaluation import EvalItem, to_request
 from interviewer.grading.guards import check_answer
 from interviewer.grading.rubric import load_rubric
@@ -62,6 +63,7 @@ THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.25, 0.95, 0.05))
 # 2.1 of 5), which the train objective alone does not punish.
 DEPTH_LOW = (0.0, 0.1, 0.2, 0.3, 0.4)
 DEPTH_HIGH = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+MAX_WORDS = (8, 12, 16, 24, 10_000)  # contradiction_max_words (10,000: no limit)
 MAX_KEY_POINTS = 8  # ad-hoc questions keep at most 8
 CACHE = Path("/tmp/interviewer-fit-measures")  # outside the repo, safe to delete
 
@@ -75,7 +77,7 @@ class _Data:
     key_points: np.ndarray  # rows x MAX_KEY_POINTS key-point alignments (NaN padding)
     communication: np.ndarray
     rejected: np.ndarray  # the guards gave 0
-    contradicted: np.ndarray  # correctness 1 (the grader found a negated key point)
+    contradiction_words: np.ndarray  # shortest span found contradicting a key point (inf: none)
 
 
 def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
@@ -97,6 +99,8 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     inner = shared_embedder(settings.models_dir)
     embedder = CachedEmbedder(inner)
     grader = SimilarityGrader(embedder=embedder, prompts_dir=settings.prompts_dir)
+    # Every contradiction's span length is kept: the grid chooses how long a span may be.
+    grader.params = grader.params.model_copy(update={"contradiction_max_words": 10_000})
     requests = [to_request(i) for i in items]
     guarded = [
         check_answer(r.question, r.answer, models_dir=settings.models_dir, embedder=inner)
@@ -115,19 +119,23 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     features = np.zeros((n, len(MEASURES)))
     kps = np.full((n, MAX_KEY_POINTS), np.nan)
     comm = np.zeros(n)
-    contradicted = np.zeros(n, dtype=bool)
+    contradiction_words = np.full(n, np.inf)
     rejected = np.array([g.reject is not None for g in guarded])
     for row, request in enumerate(requests):
         if rejected[row]:
             continue
         _, measures, m = grader.best_reference(request)
-        # Contradictions depend on the alignments only, not on the grid's parameters.
-        contradicted[row] = bool(grader._contradictions(grader._match(measures, m, None)))
+        # Contradictions depend on the alignments only; the grid picks the longest span read.
+        found = grader._contradictions(grader._match(measures, m, None))
+        if found:
+            contradiction_words[row] = min(len(similarity._words(span)) for _, span, _ in found)
         features[row] = [measures.features[f] for f in MEASURES]
         align = measures.key_point_alignment[:MAX_KEY_POINTS]
         kps[row, : len(align)] = align
         comm[row] = grader._communication(request.answer).score or 0.0
-    data = _Data(np.array([i.score for i in items]), features, kps, comm, rejected, contradicted)
+    data = _Data(
+        np.array([i.score for i in items]), features, kps, comm, rejected, contradiction_words
+    )
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(data))
     return data
@@ -211,7 +219,7 @@ def _overall(
     depth = np.where(coverage > 0, depth, 0.0)  # nothing matched: depth 0, as in the grader
     wr, wc, wd, wm = weights
     # Correctness is assessed (1 of 5) only where a contradiction was found, as in the grader.
-    wr = np.where(d.contradicted, wr, 0.0)
+    wr = np.where(d.contradiction_words <= grid["max_words"], wr, 0.0)
     overall = (wr * 1.0 + wc * coverage + wd * depth + wm * d.communication) / (wr + wc + wd + wm)
     return np.where(d.rejected, 0.0, np.round(overall, 1))
 
@@ -249,8 +257,8 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
     m = {n: 1.0 / (1.0 + np.exp(-(intercept + _columns(d) @ coef))) for n, d in data.items()}
     constant = {n: float(np.std(d.human)) for n, d in data.items()}
     best: tuple[float, dict[str, float], dict[str, dict[str, float]]] | None = None
-    for share, partly, covered, low, high in itertools.product(
-        SHARE, THRESHOLDS, THRESHOLDS, DEPTH_LOW, DEPTH_HIGH
+    for share, partly, covered, low, high, max_words in itertools.product(
+        SHARE, THRESHOLDS, THRESHOLDS, DEPTH_LOW, DEPTH_HIGH, MAX_WORDS
     ):
         if covered <= partly or high <= low:
             continue
@@ -260,6 +268,7 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
             "covered": covered,
             "low": low,
             "high": high,
+            "max_words": max_words,
         }
         per = {
             n: _metrics(d.human, _overall(d, m[n], weights, grid), constant[n])
@@ -278,12 +287,14 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
         covered_threshold=grid["covered"],
         depth_low=grid["low"],
         depth_high=grid["high"],
+        contradiction_max_words=int(grid["max_words"]),
         fitted_at=time.strftime("%Y-%m-%d", time.gmtime()),
         fitted_on=sources,
         method=(
             "bench/fit_offline.py: logistic model of the alignment measures on score/5 (datasets "
             "weighted equally), then a grid search of key_point_share x partly_threshold x "
-            "covered_threshold x depth_low x depth_high maximizing the mean over datasets of "
+            "covered_threshold x depth_low x depth_high x contradiction_max_words maximizing "
+            "the mean over datasets of "
             "(Pearson + QWK)/2 of the overall score minus the excess of RMSE over the constant "
             f"predictor's; objective {value:.4f}"
         ),

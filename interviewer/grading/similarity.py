@@ -141,7 +141,6 @@ _ANTONYM_PAIRS = [
     ("before", "after"),
     ("always", "never"),
 ]
-_CONTRADICTION_MAX_WORDS = 12  # longest answer span read for a contradiction
 _SNAP_CUTOFF = 0.88  # difflib ratio: "postive" ~ "positive" 0.93, "native" ~ "negative" 0.86
 _QUESTION_MEMO_SIZE = 1024  # questions whose aligned reference and key points are kept
 _MARKERS = (
@@ -220,6 +219,12 @@ class OfflineParams(BaseModel):
     )
     contradiction_min_match: float = Field(
         default=0.6, description="A key point must align this well before a negation counts"
+    )
+    contradiction_max_words: int = Field(
+        default=12,
+        ge=1,
+        description="Longest answer span read for a contradiction: in a long sentence a 'not' "
+        "is mostly about something else",
     )
     depth_low: float = Field(default=0.2, ge=0, le=1, description="m at or below which depth is 0")
     depth_high: float = Field(default=0.8, gt=0, le=1, description="m at or above which depth is 5")
@@ -886,10 +891,9 @@ class SimilarityGrader:
     def _contradictions(self, matches: list[KeyPointMatch]) -> list[tuple[str, str, str]]:
         found = []
         for m in matches:
-            # A short clause that closely matches the key point: in a long sentence a "not"
-            # is mostly about something else (on SAF's train sample a long span's "negation"
-            # flagged correct answers more often than wrong ones).
-            short = len(_words(m.span)) <= _CONTRADICTION_MAX_WORDS
+            # A short clause that closely matches the key point (on SAF's train sample a long
+            # span's "negation" flagged correct answers more often than wrong ones).
+            short = len(_words(m.span)) <= self.params.contradiction_max_words
             if short and m.alignment >= self.params.contradiction_min_match and m.lexical >= 0.5:
                 why = _contradicts(m.key_point, m.span)
                 if why:
