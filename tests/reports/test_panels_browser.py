@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect
 from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer, open_tab
 
@@ -184,6 +185,39 @@ def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) 
     history = (knowledge / "questions.history.jsonl").read_text(encoding="utf-8")
     assert '"id": "q02"' in history
     tab.screenshot(path=str(ARTIFACTS / "bank-edit.png"), full_page=True)
+
+
+def test_bank_editor_saves_other_accepted_answers_one_per_line(tab: Page, team_app) -> None:
+    server, _ = team_app
+    knowledge = server.data_dir.parent / "knowledge"
+    first = "The generator forges samples; the discriminator tells real from fake"
+    second = "Two networks: a forger and a detective trained against each other"
+    _open(tab, "Calibration")
+    tab.locator("#calibration-password input").fill(PASSWORD)
+    tab.locator("#calibration-sign-in").click()
+    expect(tab.locator("#calibration-content")).to_be_visible(timeout=30_000)
+    tab.get_by_text("Add, edit or approve a question").click()
+    alternatives = tab.locator("#bank-alternatives textarea")
+    points = tab.get_by_label("Key points (one per line)")
+    tab.locator("#bank-question input").click()
+    tab.get_by_role("option", name=re.compile(r"^q03 ·")).click()
+    expect(points).to_have_value(re.compile("generator turns random noise"), timeout=30_000)
+    expect(alternatives).to_have_value("")
+    alternatives.fill(f"{first}\n\n{second}")  # the blank line is not an answer
+    tab.locator("#bank-save").click()
+    expect(tab.locator("#bank-status")).to_contain_text("Saved q03", timeout=30_000)
+    tab.screenshot(path=str(ARTIFACTS / "bank-alternatives.png"), full_page=True)
+    saved = yaml.safe_load((knowledge / "questions.yaml").read_text(encoding="utf-8"))
+    q03 = next(q for q in saved["questions"] if q["id"] == "q03")
+    assert q03["alternative_answers"] == [first, second]
+    # Another question shows its own (no) alternatives, and q03's come back one per line.
+    tab.locator("#bank-question input").click()
+    tab.get_by_role("option", name=re.compile(r"^q05 ·")).click()
+    expect(points).not_to_have_value(re.compile("generator turns random noise"), timeout=30_000)
+    expect(alternatives).to_have_value("")
+    tab.locator("#bank-question input").click()
+    tab.get_by_role("option", name=re.compile(r"^q03 ·")).click()
+    expect(alternatives).to_have_value(f"{first}\n{second}", timeout=30_000)
 
 
 def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
