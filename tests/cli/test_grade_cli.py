@@ -393,3 +393,38 @@ def test_grade_cli_batch_looks_ahead_a_bounded_window_in_input_order():
     assert [first.result()] + [f.result() for _, f in rest] == [a.upper() for a in answers]
     # "a" at lines 1 and 3 share one grade (in flight together); line 7 comes after the window
     assert sorted(started) == sorted(["a", "b", "c", "d", "e", "a"])
+
+
+# Another accepted answer that shares almost nothing with REFERENCE, and an answer stating it.
+MODES = "Only a handful of the data distribution's modes are ever sampled; the rest are ignored."
+MODES_ANSWER = (
+    "Just a couple of modes of the data distribution get sampled and the others are ignored."
+)
+
+
+def test_grade_cli_batch_line_takes_alternative_answers(tmp_path):
+    line = {
+        "id": 1,
+        "question": "What is mode collapse?",
+        "answer": MODES_ANSWER,
+        "reference_answer": REFERENCE,
+    }
+    code, output, rows = _run_batch(
+        tmp_path, "alt", [line, {**line, "id": 2, "alternative_answers": [MODES]}], "offline"
+    )
+    assert code == 0, output
+    single, accepted = rows
+    assert accepted["score"] > single["score"]
+    assert "the rest are ignored" in accepted["grade"]["message"]
+
+
+def test_grade_cli_alternative_option_adds_to_a_bank_question():
+    result = CliRunner().invoke(
+        app,
+        ["grade", "-q", "q04", "-a", MODES_ANSWER, "--alternative", MODES, "--grader", "offline"]
+        + ["--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    grade = json.loads(result.stdout)
+    assert grade["question_id"] == "q04"
+    assert "accepted answer it matches best" in grade["message"]

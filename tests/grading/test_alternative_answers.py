@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 from grading_support import MODELS, PROMPTS
-from typer.testing import CliRunner
 
 from interviewer.bank import Question, adhoc_question
-from interviewer.cli import app
 from interviewer.errors import BankError
 from interviewer.grading import shared_embedder
 from interviewer.grading.base import GradeRequest
@@ -117,48 +112,3 @@ def test_llm_prompt_cuts_alternatives_before_the_model_answer() -> None:
     assert prompt_tokens([str(m.content) for m in messages], MODELS) <= PROMPT_TOKEN_BUDGET
     user = str(messages[1].content)
     assert REFERENCE in user and "Alternative 0:" in user and "Alternative 7:" not in user
-
-
-@pytest.fixture
-def _cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")  # a quick knowledge base for `grade`
-    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
-
-
-def test_grade_cli_batch_line_takes_alternative_answers(_cli_env: Path) -> None:
-    line = {"id": 1, "question": QUESTION, "answer": ANSWER, "reference_answer": REFERENCE}
-    src, out = _cli_env / "in.jsonl", _cli_env / "out.jsonl"
-    src.write_text(
-        json.dumps(line) + "\n" + json.dumps({**line, "alternative_answers": [ALTERNATIVE]}) + "\n"
-    )
-    result = CliRunner().invoke(
-        app, ["grade", "--batch", str(src), "--out", str(out), "--grader", "offline"]
-    )
-    assert result.exit_code == 0, result.output
-    single, accepted = (json.loads(x) for x in out.read_text().splitlines())
-    assert accepted["score"] > single["score"]
-    assert "negative battery terminal" in accepted["grade"]["message"]
-
-
-def test_grade_cli_alternative_option_adds_to_a_bank_question(_cli_env: Path) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "grade",
-            "-q",
-            "q04",
-            "-a",
-            ANSWER,
-            "--alternative",
-            ALTERNATIVE,
-            "--grader",
-            "offline",
-            "--format",
-            "json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    grade = json.loads(result.stdout)
-    assert grade["question_id"] == "q04"
-    assert "accepted answer it matches best" in grade["message"]
