@@ -26,24 +26,32 @@ def server() -> Iterator[FakeOpenAIServer]:
         yield srv
 
 
+def _grader_for(
+    server: FakeOpenAIServer,
+    settings,
+    *,
+    model_name: str = "m",
+    key: str = "test-key",
+    settings_update: dict[str, object] | None = None,
+    **kwargs: object,
+) -> LLMGrader:
+    """An LLM grader whose real ChatOpenAI client talks to ``server``, with no backoff."""
+    update = {"llm_base_url": server.url, "llm_api_key": SecretStr(key), **(settings_update or {})}
+    return LLMGrader(
+        chat_model=build_chat_model(settings.model_copy(update=update)),
+        prompts_dir=settings.prompts_dir,
+        models_dir=settings.models_dir,
+        model_name=model_name,
+        backoff_s=0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
 @pytest.fixture
 def grader(server, settings) -> LLMGrader:
     server.requests.clear()
-    chat = build_chat_model(
-        settings.model_copy(
-            update={
-                "llm_base_url": server.url,
-                "llm_api_key": SecretStr("test-key"),
-                "llm_model": "fake-grader",
-            }
-        )
-    )
-    return LLMGrader(
-        chat_model=chat,
-        prompts_dir=settings.prompts_dir,
-        models_dir=settings.models_dir,
-        model_name="fake-grader",
-        backoff_s=0,
+    return _grader_for(
+        server, settings, model_name="fake-grader", settings_update={"llm_model": "fake-grader"}
     )
 
 
@@ -101,22 +109,7 @@ def test_server_persistent_failure_gives_grading_error_after_four_requests(
 
 def test_server_timeout_counts_as_an_attempt(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(
-        settings.model_copy(
-            update={
-                "llm_base_url": server.url,
-                "llm_api_key": SecretStr("test-key"),
-                "llm_timeout": 0.3,
-            }
-        )
-    )
-    grader = LLMGrader(
-        chat_model=chat,
-        prompts_dir=settings.prompts_dir,
-        models_dir=settings.models_dir,
-        model_name="m",
-        backoff_s=0,
-    )
+    grader = _grader_for(server, settings, settings_update={"llm_timeout": 0.3})
     server.push_fault(ServerFault(kind="delay", seconds=1.0))
     grade = grader.grade(GradeRequest(question=question, answer=ANSWER))
     assert grade.grader.attempts == 2
@@ -124,16 +117,7 @@ def test_server_timeout_counts_as_an_attempt(server, settings, question):
 
 def test_server_rejects_a_wrong_key_without_retrying(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(
-        settings.model_copy(update={"llm_base_url": server.url, "llm_api_key": SecretStr("wrong")})
-    )
-    grader = LLMGrader(
-        chat_model=chat,
-        prompts_dir=settings.prompts_dir,
-        models_dir=settings.models_dir,
-        model_name="m",
-        backoff_s=0,
-    )
+    grader = _grader_for(server, settings, key="wrong")
     with pytest.raises(GradingError, match="INTERVIEWER_LLM_API_KEY"):
         grader.grade(GradeRequest(question=question, answer=ANSWER))
     assert len(server.requests) == 1
@@ -147,19 +131,7 @@ def test_server_lists_models_with_auth(server):
 
 def test_server_json_mode_for_servers_without_json_schema(server, settings, question):
     server.requests.clear()
-    chat = build_chat_model(
-        settings.model_copy(
-            update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}
-        )
-    )
-    grader = LLMGrader(
-        chat_model=chat,
-        prompts_dir=settings.prompts_dir,
-        models_dir=settings.models_dir,
-        model_name="m",
-        backoff_s=0,
-        structured="json_mode",
-    )
+    grader = _grader_for(server, settings, structured="json_mode")
     assert grader.grade(GradeRequest(question=question, answer=ANSWER)).overall is not None
     assert server.requests[0]["body"]["response_format"] == {"type": "json_object"}
 
@@ -169,22 +141,6 @@ def schemaless_server() -> Iterator[FakeOpenAIServer]:
     """A server with JSON mode but no JSON-schema output (older Ollama, llama.cpp)."""
     with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models", json_schema=False) as srv:
         yield srv
-
-
-def _grader_for(server: FakeOpenAIServer, settings, **kwargs: object) -> LLMGrader:
-    chat = build_chat_model(
-        settings.model_copy(
-            update={"llm_base_url": server.url, "llm_api_key": SecretStr("test-key")}
-        )
-    )
-    return LLMGrader(
-        chat_model=chat,
-        prompts_dir=settings.prompts_dir,
-        models_dir=settings.models_dir,
-        model_name="m",
-        backoff_s=0,
-        **kwargs,  # type: ignore[arg-type]
-    )
 
 
 def test_server_without_json_schema_is_asked_for_json_mode_from_then_on(
