@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from interviewer.bank import Question
 from interviewer.cli import app
@@ -87,6 +87,16 @@ def _session_id(output: str) -> str:
     last = output.strip().splitlines()[-1]
     assert last.startswith("session: ")
     return last.removeprefix("session: ")
+
+
+def _one_llm_graded_answer(monkeypatch: pytest.MonkeyPatch) -> Result:
+    """One question, answered with both key points, graded by the fake LLM."""
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
+    return runner.invoke(
+        app,
+        ["interview", "--grader", "llm", "-n", "1", "--no-follow-ups"],
+        input="alpha1 first point holds because beta1 second point follows.\n",
+    )
 
 
 def test_interview_cli_scripted_practice_run(knowledge: Path, keyword_grader: None) -> None:
@@ -173,12 +183,7 @@ def test_regrade_pending_completes_pending_grades(
 def test_interview_cli_with_grading_service_and_fake_llm(
     knowledge: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
-    result = runner.invoke(
-        app,
-        ["interview", "--grader", "llm", "-n", "1", "--no-follow-ups"],
-        input="alpha1 first point holds because beta1 second point follows.\n",
-    )
+    result = _one_llm_graded_answer(monkeypatch)
     assert result.exit_code == 0, result.output
     assert "Score:" in result.stdout
     grade = next(iter(_repo().session_grades(_session_id(result.stdout)).values()))
@@ -204,12 +209,7 @@ def test_interview_cli_fills_an_empty_knowledge_base_on_first_use(
         "# Concept one\n\nalpha1 first point: the generator maps noise to samples. "
         "beta1 second point: the discriminator tells real samples from generated ones.\n"
     )
-    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake")
-    result = runner.invoke(
-        app,
-        ["interview", "--grader", "llm", "-n", "1", "--no-follow-ups"],
-        input="alpha1 first point holds because beta1 second point follows.\n",
-    )
+    result = _one_llm_graded_answer(monkeypatch)
     assert result.exit_code == 0, result.output
     assert "Filling the knowledge base" in result.stderr
     grade = next(iter(_repo().session_grades(_session_id(result.stdout)).values())).grade
