@@ -34,8 +34,8 @@ def agreement_figures(
     scorer = build_scorer(settings, "offline")
     out: dict[str, Any] = {}
     for name in datasets:
-        train = load_rows(data, name, "train", alternatives=False)
         every = load_rows(data, name, alternatives=alternatives)
+        train = [r for r in every if r.split == "train"]  # for the constant baseline
         for split in splits:
             rows = [r for r in every if r.split == split]
             if not rows:
