@@ -25,6 +25,8 @@ from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.settings import Settings
 
+MIN_QUESTIONS_FOR_INTERVAL = 5
+
 __all__ = [
     "Agreement",
     "EvalItem",
@@ -34,6 +36,7 @@ __all__ = [
     "evaluate",
     "label_metrics",
     "load_dataset",
+    "pearson_interval",
     "per_question_pearson",
     "to_request",
 ]
@@ -74,6 +77,11 @@ class Agreement(BaseModel):
         description="Mean Pearson over questions with >= 3 answers and non-constant scores"
     )
     questions_in_per_question: int = 0
+    pearson_interval: tuple[float, float] | None = Field(
+        default=None,
+        description="90% interval of Pearson when whole questions are resampled "
+        "(None with fewer than 5 questions)",
+    )
     mean_predicted: float
     mean_human: float
     accuracy: float | None = None
@@ -173,6 +181,41 @@ def per_question_pearson(
     return (round(float(np.mean(values)), 4) if values else None), len(values)
 
 
+def pearson_interval(
+    human: Sequence[float],
+    predicted: Sequence[float],
+    groups: Sequence[str],
+    *,
+    level: float = 0.9,
+    resamples: int = 1000,
+) -> tuple[float, float] | None:
+    """Percentile interval of Pearson over resamples of whole questions (with replacement).
+
+    Answers to one question share its reference and its difficulty, so a figure from a few
+    questions moves with which questions they were: resampling answers would hide that. With
+    fewer than ``MIN_QUESTIONS_FOR_INTERVAL`` questions there is nothing to resample (None). The
+    seed is fixed: the same data always gives the same interval.
+    """
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        members[g].append(i)
+    if len(members) < MIN_QUESTIONS_FOR_INTERVAL:
+        return None
+    h = np.asarray(human, dtype=float)
+    p = np.asarray(predicted, dtype=float)
+    index = [np.asarray(v) for v in members.values()]
+    rng = np.random.default_rng(0)
+    values = []
+    for _ in range(resamples):
+        rows = np.concatenate([index[k] for k in rng.integers(0, len(index), len(index))])
+        if np.ptp(h[rows]) > 0 and np.ptp(p[rows]) > 0:
+            values.append(float(np.corrcoef(h[rows], p[rows])[0, 1]))
+    if len(values) < resamples // 2:  # mostly constant resamples: no meaningful interval
+        return None
+    low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return round(float(low), 4), round(float(high), 4)
+
+
 def label_metrics(
     labels: Sequence[str], human: Sequence[float], predicted: Sequence[float]
 ) -> tuple[float, float, list[str]]:
@@ -235,6 +278,7 @@ def agreement(
         mae=round(float(np.mean(np.abs(h - p))), 4),
         per_question_pearson=pqp,
         questions_in_per_question=n_groups,
+        pearson_interval=pearson_interval(h.tolist(), p.tolist(), list(groups)) if varies else None,
         mean_predicted=round(float(p.mean()), 4),
         mean_human=round(float(h.mean()), 4),
     )

@@ -17,6 +17,7 @@ from interviewer.grading.evaluation import (
     evaluate,
     label_metrics,
     load_dataset,
+    pearson_interval,
     per_question_pearson,
     to_request,
 )
@@ -88,6 +89,36 @@ def test_per_question_pearson_is_mean_of_groups() -> None:
     predicted = [0, 1, 2, 2, 1, 0]
     value, n = per_question_pearson(human, predicted, ["a"] * 3 + ["b"] * 3)
     assert (value, n) == (0.0, 2)
+
+
+def _questions(agree: list[bool]) -> tuple[list[float], list[float], list[str]]:
+    """Four answers per question; the grader ranks them as the humans do, or in reverse."""
+    human, predicted, groups = [], [], []
+    for q, same in enumerate(agree):
+        scores = [1.0, 2.0, 3.0, 4.0]
+        human += scores
+        predicted += scores if same else scores[::-1]
+        groups += [f"q{q}"] * 4
+    return human, predicted, groups
+
+
+def test_pearson_interval_is_wide_when_questions_disagree() -> None:
+    consistent = pearson_interval(*_questions([True] * 7 + [False]))
+    mixed = pearson_interval(*_questions([True, False] * 4))
+    assert consistent is not None and mixed is not None
+    assert consistent[1] - consistent[0] < mixed[1] - mixed[0]
+    # the mixed set's point estimate (0) lies inside its interval
+    assert mixed[0] < 0.0 < mixed[1]
+
+
+def test_pearson_interval_needs_five_questions_and_is_reproducible() -> None:
+    assert pearson_interval(*_questions([True, False, True, False])) is None
+    data = _questions([True, True, False, True, False, True])
+    assert pearson_interval(*data) == pearson_interval(*data)
+    report = agreement(*data)
+    assert report.pearson is not None and report.pearson_interval is not None
+    low, high = report.pearson_interval
+    assert low <= report.pearson <= high
 
 
 def test_label_metrics_merge_labels_that_share_a_score() -> None:
