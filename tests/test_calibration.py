@@ -99,6 +99,24 @@ def test_agreement_matches_hand_computed_figures():
     assert sum(map(sum, result.confusion)) == 4
 
 
+def test_kappa_matches_scikit_learn_on_random_scores():
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(2, 30))
+        human = rng.choice([0, 1, 2, 2.5, 3, 4, 4.5, 5], n)
+        grader = np.round(rng.uniform(0, 5, n), 1)
+        h = [round_score(v) for v in human]
+        g = [round_score(v) for v in grader]
+        expected = cohen_kappa_score(h, g, labels=list(range(6)), weights="quadratic")
+        value = calibration._kappa(human, grader)
+        if len(set(h) | set(g)) == 1:
+            assert value is None
+        else:
+            assert value == pytest.approx(expected, abs=1e-9)
+
+
 def test_agreement_is_undefined_not_invented_for_constant_scores():
     result = agreement([3, 3, 3], [3, 3, 3])
     assert result.qwk is None and result.pearson is None and result.spearman is None
@@ -428,3 +446,29 @@ def test_calibrate_in_parallel_gives_the_same_figures(bank, known_run):
     )
     assert parallel.overall == result.overall
     assert [i.auto for i in parallel.items] == [i.auto for i in result.items]
+
+
+def _interval_run(reversed_questions: set[int]) -> calibration.CalibrationResult:
+    """Six questions, four answers each scored 1-4 by one interviewer; the grader agrees on
+    each question, or ranks its answers in reverse."""
+    questions = [_question(f"q{k:02d}", f"Question number {k}?") for k in range(6)]
+    spec, auto = [], {}
+    for k in range(6):
+        for i, h in enumerate([1, 2, 3, 4]):
+            answer = f"answer {k}-{i}"
+            spec.append((f"q{k:02d}", f"c{i}", answer, "ann", float(h)))
+            auto[answer] = float(5 - h if k in reversed_questions else h)
+    imported = parse_human_scores(_rows(spec), "s.csv", Bank(questions=questions))
+    return calibrate(imported, TableGrader(auto))
+
+
+def test_calibrate_qwk_interval_shows_how_much_questions_disagree(known_run):
+    assert known_run[0].overall.qwk_interval is None  # three questions: nothing to resample
+    steady = _interval_run(reversed_questions={5}).overall
+    mixed = _interval_run(reversed_questions={1, 3, 5}).overall
+    assert steady.qwk_interval is not None and mixed.qwk_interval is not None
+    for overall in (steady, mixed):
+        low, high = overall.qwk_interval
+        assert overall.qwk is not None and low <= overall.qwk <= high
+    width = [o.qwk_interval[1] - o.qwk_interval[0] for o in (steady, mixed)]
+    assert width[0] < width[1]

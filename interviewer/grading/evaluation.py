@@ -36,8 +36,8 @@ __all__ = [
     "evaluate",
     "label_metrics",
     "load_dataset",
-    "pearson_interval",
     "per_question_pearson",
+    "question_interval",
     "to_request",
 ]
 
@@ -181,15 +181,23 @@ def per_question_pearson(
     return (round(float(np.mean(values)), 4) if values else None), len(values)
 
 
-def pearson_interval(
+def _pearson(human: np.ndarray, predicted: np.ndarray) -> float | None:
+    if np.ptp(human) > 0 and np.ptp(predicted) > 0:
+        return float(np.corrcoef(human, predicted)[0, 1])
+    return None
+
+
+def question_interval(
     human: Sequence[float],
     predicted: Sequence[float],
     groups: Sequence[str],
+    statistic: Callable[[np.ndarray, np.ndarray], float | None] = _pearson,
     *,
     level: float = 0.9,
     resamples: int = 1000,
 ) -> tuple[float, float] | None:
-    """Percentile interval of Pearson over resamples of whole questions (with replacement).
+    """Percentile interval of ``statistic`` (Pearson by default) over resamples of whole
+    questions, with replacement.
 
     Answers to one question share its reference and its difficulty, so a figure from a few
     questions moves with which questions they were: resampling answers would hide that. With
@@ -208,9 +216,10 @@ def pearson_interval(
     values = []
     for _ in range(resamples):
         rows = np.concatenate([index[k] for k in rng.integers(0, len(index), len(index))])
-        if np.ptp(h[rows]) > 0 and np.ptp(p[rows]) > 0:
-            values.append(float(np.corrcoef(h[rows], p[rows])[0, 1]))
-    if len(values) < resamples // 2:  # mostly constant resamples: no meaningful interval
+        value = statistic(h[rows], p[rows])
+        if value is not None and math.isfinite(value):
+            values.append(value)
+    if len(values) < resamples // 2:  # mostly undefined resamples: no meaningful interval
         return None
     low, high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
     return round(float(low), 4), round(float(high), 4)
@@ -278,7 +287,7 @@ def agreement(
         mae=round(float(np.mean(np.abs(h - p))), 4),
         per_question_pearson=pqp,
         questions_in_per_question=n_groups,
-        pearson_interval=pearson_interval(h.tolist(), p.tolist(), list(groups)) if varies else None,
+        pearson_interval=question_interval(human, predicted, groups) if varies else None,
         mean_predicted=round(float(p.mean()), 4),
         mean_human=round(float(h.mean()), 4),
     )

@@ -138,3 +138,31 @@ def test_calibrate_wrong_columns_is_one_line_error(tmp_path: Path) -> None:
 def test_calibrate_missing_file_is_one_line_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["calibrate", str(tmp_path / "none.csv")])
     assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+def test_calibrate_shows_how_far_qwk_could_move_over_questions(tmp_path: Path) -> None:
+    from interviewer.bank import load_bank
+
+    bank = load_bank(PROJECT_ROOT / "knowledge" / "questions.yaml")
+    lines = ["question_id,candidate,answer,rater,score"]
+    for qid in ("q01", "q02", "q03", "q04", "q05"):
+        model_answer = bank.get(qid).model_answer.replace('"', "'")
+        first_point = bank.get(qid).key_points[0].replace('"', "'")
+        lines += [
+            f'{qid},c1,"{model_answer}",ann,5',
+            f'{qid},c2,"{first_point}",ann,2',
+            f"{qid},c3,I do not know.,ann,0",
+        ]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "calibration.html"
+    result = runner.invoke(
+        app,
+        ["calibrate", str(path), "--grader", "offline", "--no-sessions", "--report", str(report)],
+    )
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "over questions)" in out
+    low, high = out.split("(90% ")[1].split(" over questions)")[0].split("–")
+    assert 0.0 <= float(low) <= float(high) <= 1.0
+    assert "90 % interval over questions" in report.read_text(encoding="utf-8")

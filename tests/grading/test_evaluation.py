@@ -17,8 +17,8 @@ from interviewer.grading.evaluation import (
     evaluate,
     label_metrics,
     load_dataset,
-    pearson_interval,
     per_question_pearson,
+    question_interval,
     to_request,
 )
 
@@ -103,8 +103,8 @@ def _questions(agree: list[bool]) -> tuple[list[float], list[float], list[str]]:
 
 
 def test_pearson_interval_is_wide_when_questions_disagree() -> None:
-    consistent = pearson_interval(*_questions([True] * 7 + [False]))
-    mixed = pearson_interval(*_questions([True, False] * 4))
+    consistent = question_interval(*_questions([True] * 7 + [False]))
+    mixed = question_interval(*_questions([True, False] * 4))
     assert consistent is not None and mixed is not None
     assert consistent[1] - consistent[0] < mixed[1] - mixed[0]
     # the mixed set's point estimate (0) lies inside its interval
@@ -112,9 +112,9 @@ def test_pearson_interval_is_wide_when_questions_disagree() -> None:
 
 
 def test_pearson_interval_needs_five_questions_and_is_reproducible() -> None:
-    assert pearson_interval(*_questions([True, False, True, False])) is None
+    assert question_interval(*_questions([True, False, True, False])) is None
     data = _questions([True, True, False, True, False, True])
-    assert pearson_interval(*data) == pearson_interval(*data)
+    assert question_interval(*data) == question_interval(*data)
     report = agreement(*data)
     assert report.pearson is not None and report.pearson_interval is not None
     low, high = report.pearson_interval
