@@ -124,3 +124,50 @@ def test_peer_baseline_added_question_is_measured_after_prepare(bank: list[Quest
     assert baseline is not None and baseline.peers == len([q for q in bank if q.model_answer])
     generic = _grade(grader, added, GENERIC)
     assert generic.overall is not None and generic.overall <= 2.0
+
+
+HANDSHAKE = Question(
+    id="q98",
+    text="What happens in TCP's three-way handshake?",
+    topic="networking",
+    difficulty=1,
+    key_points=[
+        "The client sends a SYN segment with its initial sequence number",
+        "The server answers with SYN-ACK, acknowledging it and sending its own sequence number",
+        "The client acknowledges with ACK and the connection is established",
+    ],
+    model_answer=(
+        "The client sends a SYN with its initial sequence number. The server replies with a "
+        "SYN-ACK that acknowledges it and carries the server's own sequence number. The client "
+        "sends an ACK, and the connection is established in both directions."
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The client sends SYN, the server sends SYN-ACK, and the client sends ACK.",
+        "First a SYN goes from the client to the server, then the connection is open.",
+        "The client and the server exchange sequence numbers before sending data.",
+    ],
+)
+def test_peer_baseline_never_raises_a_grade(
+    without_peers: SimilarityGrader, bank: list[Question], answer: str
+) -> None:
+    # A question unlike the rest of the bank: its peers match it very little, and measuring
+    # from their level must not turn every answer into a better one.
+    grader = SimilarityGrader(
+        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+    )
+    grader.prepare([*bank, HANDSHAKE])
+    baseline = grader.baseline(HANDSHAKE)
+    assert baseline is not None and baseline.high < 0.5
+    anchored = _grade(grader, HANDSHAKE, answer)
+    plain = _grade(without_peers, HANDSHAKE, answer)
+    assert anchored.overall is not None and plain.overall is not None
+    assert anchored.overall <= plain.overall
+    depth, plain_depth = anchored.criterion("depth"), plain.criterion("depth")
+    assert depth is not None and plain_depth is not None
+    assert depth.score is not None and plain_depth.score is not None
+    assert depth.score <= plain_depth.score
