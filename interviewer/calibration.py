@@ -70,6 +70,7 @@ __all__ = [
     "corrected_item_total",
     "flag_question",
     "human_alpha",
+    "interval_text",
     "item_statistics",
     "load_human_scores",
     "parse_human_scores",
@@ -438,6 +439,11 @@ class Agreement(BaseModel):
     confusion: list[list[int]] = Field(
         default_factory=list, description="Rows: human score 0-5 (rounded); columns: grader score"
     )
+
+
+def interval_text(bounds: tuple[float, float] | None) -> str:
+    """' (90% 0.41–0.77 over questions)' for a figure's interval, '' when there is none."""
+    return "" if bounds is None else f" (90% {bounds[0]:.2f}–{bounds[1]:.2f} over questions)"
 
 
 def round_score(value: float) -> int:

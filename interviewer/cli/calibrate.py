@@ -106,7 +106,7 @@ def _print_text(result: object) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from interviewer.calibration import CalibrationResult
+    from interviewer.calibration import CalibrationResult, interval_text
 
     assert isinstance(result, CalibrationResult)
     o = result.overall
@@ -120,7 +120,7 @@ def _print_text(result: object) -> None:
         console = Console(width=120)
     console.print(
         f"[bold]Overall[/] ({o.n} answers, grader {result.grader}): QWK {f(o.qwk)}"
-        f"{_interval(o.qwk_interval)} · "
+        f"{interval_text(o.qwk_interval)} · "
         f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
         f"bias {f(o.bias, True)} · interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})"
     )
@@ -165,8 +165,3 @@ def _print_text(result: object) -> None:
                 f"  {flag.code.replace('_', ' ')}: {escape(flag.reason)} → {escape(flag.action)}",
                 highlight=False,
             )
-
-
-def _interval(bounds: tuple[float, float] | None) -> str:
-    """' (90% 0.41-0.77 over questions)', or '' with too few questions for one."""
-    return "" if bounds is None else f" (90% {bounds[0]:.2f}–{bounds[1]:.2f} over questions)"

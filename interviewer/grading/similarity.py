@@ -522,14 +522,15 @@ class PeerBaseline:
     """What the model answers of a bank's *other* questions get on one question.
 
     Within one domain every answer shares the vocabulary: on the GAN bank, answers to other
-    questions reach m ~0.65 (median), which the datasets' calibration reads as a good match,
-    and align with a key point at ~0.4, which it reads as "partly". For a bank question the
-    match and each key point's alignment are therefore measured from their peers' level.
+    questions reach m ~0.65 (median), which the datasets' calibration reads as a good match.
+    For a bank question the answer-level match (and depth) is therefore measured from their
+    peers' level. Each key point keeps its own alignment: on an overview question ("What are
+    GANs?") the key points *are* the domain's common words, and discounting what the peers share
+    marked a near-verbatim statement of one as missed.
     """
 
     median: float  # of m
     high: float  # 90th percentile of m
-    key_points: tuple[float, ...]  # median alignment of each key point
     peers: int
 
     def anchor(self, m: float, params: OfflineParams) -> float:
@@ -543,13 +544,6 @@ class PeerBaseline:
         """Depth 0-5: 0 at the peers' median match, 5 at their 90th percentile, linear."""
         span = max(1e-6, self.high - self.median)
         return round(5.0 * min(1.0, max(0.0, (m - self.median) / span)), 2)
-
-    def anchor_key_points(self, alignments: list[float]) -> list[float]:
-        """Each key point's alignment beyond its peers' median, rescaled to [0, 1]."""
-        return [
-            max(0.0, (a - b) / max(1e-6, 1.0 - b))
-            for a, b in zip(alignments, self.key_points, strict=True)
-        ]
 
 
 def accepted_variants(question: Question) -> list[Question]:
@@ -694,17 +688,15 @@ class SimilarityGrader:
                 return self._baselines[key]
         self._embed_peers(peers)
         side = self._question_side(question)
-        values, alignments = [], []
+        values = []
         for peer in peers:
             tokens = self._tokens(peer.model_answer)
             answer = self._content(tokens, side.stems)
-            features, kp_sims = _alignment_features(side, answer, self._content(tokens, set()))
+            features, _ = _alignment_features(side, answer, self._content(tokens, set()))
             values.append(match_score(features, self.params))
-            alignments.append([recall(sims) for sims in kp_sims])
         baseline = PeerBaseline(
             median=float(np.median(values)),
             high=float(np.quantile(values, 0.9)),
-            key_points=tuple(float(x) for x in np.median(np.array(alignments), axis=0)),
             peers=len(values),
         )
         with self._lock:
@@ -860,10 +852,8 @@ class SimilarityGrader:
             # vocabulary every answer in the domain shares. Where the peers match little (a
             # question unlike the others) the rescaling alone lifted every answer; with each
             # dataset's questions as a bank, it then agreed less with humans on every test split
-            # (SciEntsBank test_uq Pearson 0.31 against 0.45 capped; docs/grading.md). The key
-            # points' rescaling can only lower them.
+            # (SciEntsBank test_uq Pearson 0.31 against 0.45 capped; docs/grading.md).
             m = min(m, baseline.anchor(m, self.params))
-            own = baseline.anchor_key_points(own)
         scores = key_point_scores(own, m, self.params)
         out = []
         for i, kp in enumerate(measures.key_points):

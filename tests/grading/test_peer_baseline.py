@@ -171,3 +171,19 @@ def test_peer_baseline_never_raises_a_grade(
     assert depth is not None and plain_depth is not None
     assert depth.score is not None and plain_depth.score is not None
     assert depth.score <= plain_depth.score
+
+
+def test_peer_baseline_credits_a_short_correct_answer_to_an_overview_question(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    # "What are GANs?": its key points are the words every GAN answer uses, so measuring them
+    # from the peers' level marked a near-verbatim key point as missed (0.8 of 5, all missed).
+    q01 = next(q for q in bank if q.id == "q01")
+    short = "A GAN is a generative model made of two networks, a generator and a discriminator."
+    grade = _grade(with_peers, q01, short)
+    stated = next(v for v in grade.key_points if "two neural networks" in v.key_point)
+    assert stated.verdict != "missed"
+    assert "two networks" in stated.evidence
+    unsure = _grade(with_peers, q01, "I am not sure, something with neural networks maybe.")
+    assert grade.overall is not None and unsure.overall is not None
+    assert grade.overall >= unsure.overall + 0.3

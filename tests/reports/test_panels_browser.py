@@ -30,6 +30,12 @@ q04,c2,"The loss becomes NaN.",bob,1
 q01,c1,"A generator and a discriminator trained against each other in a minimax game.",ann,4
 q01,c2,"Some network.",ann,1
 q01,c3,"bad",ann,11
+q02,c1,"A generator maps noise to samples and a discriminator classifies real versus fake.",ann,4
+q02,c2,"I do not know.",ann,0
+q03,c1,"The generator makes fakes to fool the discriminator, which tells real from fake.",ann,5
+q03,c2,"It is about computers.",ann,0
+q05,c1,"Neither network gains by changing alone: G matches the data and D outputs one half.",ann,5
+q05,c2,"Not sure.",ann,0
 """
 
 
@@ -156,6 +162,9 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     summary = tab.locator("#calibration-summary")
     expect(summary).to_contain_text("QWK", timeout=180_000)
     expect(summary).to_contain_text("1 row(s) rejected")
+    # Five questions: the QWK comes with how far it could move with other questions.
+    interval = re.compile(r"QWK [0-9.]+ \(90% [0-9.]+–[0-9.]+ over questions\)")
+    expect(summary).to_contain_text(interval)
     expect(tab.locator("#calibration-plots svg")).to_have_count(3)
     expect(tab.locator("#calibration-problems")).to_contain_text("outside 0-5")
     expect(tab.locator("#calibration-questions")).to_contain_text("q04")

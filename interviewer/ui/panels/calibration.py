@@ -17,6 +17,7 @@ import gradio as gr
 from interviewer.calibration import (
     CalibrationResult,
     calibrate,
+    interval_text,
     load_human_scores,
     session_scores,
 )
@@ -245,7 +246,8 @@ def _summary(result: CalibrationResult) -> str:
         f"**{o.answers} answers**, {o.ratings} scores by {o.raters} interviewer(s), "
         f"{len(result.questions)} question(s); grader: {esc(result.grader)}.",
         "",
-        f"Grader vs interviewers: **QWK {_f(o.qwk)}** · Pearson {_f(o.pearson)} · "
+        f"Grader vs interviewers: **QWK {_f(o.qwk)}**{interval_text(o.qwk_interval)} · "
+        f"Pearson {_f(o.pearson)} · "
         f"Spearman {_f(o.spearman)} · MAE {_f(o.mae)} · bias {_f(o.bias, True)} (n = {o.n}).",
         "",
         f"Interviewers among themselves: **Krippendorff's α {_f(o.alpha)}** · two interviewers "
