@@ -343,13 +343,20 @@ def build_scorer(
     The offline grader embeds the whole batch at once first (much faster than answer by answer;
     the grades are the same). The LLM grader is called from ``workers`` threads.
     """
+    from interviewer.bank import load_default_bank
     from interviewer.grading import build_grader, shared_embedder
     from interviewer.grading.service import GradingService
     from interviewer.grading.similarity import CachedEmbedder, SimilarityGrader
 
     embedder = CachedEmbedder(shared_embedder(settings.models_dir))
     if kind == "offline":
-        offline = SimilarityGrader(embedder=embedder, prompts_dir=settings.prompts_dir)
+        # The bank as peers, as the product's grader has them: a row that names a bank question
+        # is measured from its peers' level, exactly as `interviewer grade` would grade it.
+        offline = SimilarityGrader(
+            embedder=embedder,
+            prompts_dir=settings.prompts_dir,
+            peers=lambda: load_default_bank(settings).questions,
+        )
         grader: Grader = offline
     else:
         grader = build_grader(settings, kind)

@@ -187,3 +187,18 @@ def test_peer_baseline_credits_a_short_correct_answer_to_an_overview_question(
     unsure = _grade(with_peers, q01, "I am not sure, something with neural networks maybe.")
     assert grade.overall is not None and unsure.overall is not None
     assert grade.overall >= unsure.overall + 0.3
+
+
+def test_eval_grader_measures_bank_questions_as_the_product_grades_them(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    # `interviewer eval grader` on rows that name q04 must report the grader users get.
+    from interviewer.grading.evaluation import build_scorer
+    from interviewer.settings import Settings
+
+    q04 = _q04(bank)
+    scorer = build_scorer(Settings(), "offline")
+    (scored,) = scorer([GradeRequest(question=q04, answer=GENERIC)])
+    assert scored == _grade(with_peers, q04, GENERIC).overall
+    unanchored = _grade(without_peers, q04, GENERIC).overall
+    assert scored is not None and unanchored is not None and scored < unanchored
