@@ -169,16 +169,21 @@ def per_question_pearson(
     """
     from scipy.stats import pearsonr
 
-    by_group: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(groups):
-        by_group[g].append(i)
     values = []
-    for idx in by_group.values():
+    for idx in _rows_by_question(groups):
         h = np.asarray([human[i] for i in idx], dtype=float)
         p = np.asarray([predicted[i] for i in idx], dtype=float)
         if len(idx) >= 3 and np.ptp(h) > 0 and np.ptp(p) > 0:
             values.append(float(pearsonr(h, p)[0]))
     return (round(float(np.mean(values)), 4) if values else None), len(values)
+
+
+def _rows_by_question(groups: Sequence[str]) -> list[list[int]]:
+    """The row indices of each question's answers, questions in order of first appearance."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        members[g].append(i)
+    return list(members.values())
 
 
 def _pearson(human: np.ndarray, predicted: np.ndarray) -> float | None:
@@ -204,14 +209,11 @@ def question_interval(
     fewer than ``MIN_QUESTIONS_FOR_INTERVAL`` questions there is nothing to resample (None). The
     seed is fixed: the same data always gives the same interval.
     """
-    members: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(groups):
-        members[g].append(i)
-    if len(members) < MIN_QUESTIONS_FOR_INTERVAL:
+    index = [np.asarray(rows) for rows in _rows_by_question(groups)]
+    if len(index) < MIN_QUESTIONS_FOR_INTERVAL:
         return None
     h = np.asarray(human, dtype=float)
     p = np.asarray(predicted, dtype=float)
-    index = [np.asarray(v) for v in members.values()]
     rng = np.random.default_rng(0)
     values = []
     for _ in range(resamples):
