@@ -846,7 +846,6 @@ class SimilarityGrader:
     ) -> list[KeyPointMatch]:
         if not measures.spans:
             return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in measures.key_points]
-        own = measures.key_point_alignment
         if baseline is not None:
             # The peers' level only ever lowers a grade (here and for depth): it discounts the
             # vocabulary every answer in the domain shares. Where the peers match little (a
@@ -854,7 +853,7 @@ class SimilarityGrader:
             # dataset's questions as a bank, it then agreed less with humans on every test split
             # (SciEntsBank test_uq Pearson 0.31 against 0.45 capped; docs/grading.md).
             m = min(m, baseline.anchor(m, self.params))
-        scores = key_point_scores(own, m, self.params)
+        scores = key_point_scores(measures.key_point_alignment, m, self.params)
         out = []
         for i, kp in enumerate(measures.key_points):
             # A longer span always aligns at least as well as a part of it (the whole answer
