@@ -465,8 +465,6 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
         return Agreement(n=0)
     g = np.asarray(grader, dtype=float)
     h = np.asarray(human, dtype=float)
-    g_levels = [round_score(v) for v in g]
-    h_levels = [round_score(v) for v in h]
     qwk = _kappa(h, g)
     varied = n >= 2 and float(np.std(g)) > 0 and float(np.std(h)) > 0
     return Agreement(
@@ -476,11 +474,16 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
         spearman=_r(_finite(spearmanr(g, h).statistic)) if varied else None,
         mae=_r(float(np.mean(np.abs(g - h)))),
         bias=_r(float(np.mean(g - h))),
-        confusion=confusion_matrix(h_levels, g_levels, labels=LEVELS).tolist(),
+        confusion=confusion_matrix(_levels(h), _levels(g), labels=LEVELS).tolist(),
     )
 
 
 _QUADRATIC = (np.arange(6)[:, None] - np.arange(6)[None, :]) ** 2.0
+
+
+def _levels(scores: np.ndarray) -> np.ndarray:
+    """:func:`round_score` of every score at once."""
+    return np.clip(np.floor(np.asarray(scores, dtype=float) + 0.5), 0, 5).astype(int)
 
 
 def _kappa(human: np.ndarray, grader: np.ndarray) -> float | None:
@@ -491,8 +494,7 @@ def _kappa(human: np.ndarray, grader: np.ndarray) -> float | None:
     out because the interval recomputes it 1,000 times and scikit-learn's input checks made that
     take 2.4 s for 200 answers.
     """
-    h = np.clip(np.floor(np.asarray(human, dtype=float) + 0.5), 0, 5).astype(int)
-    g = np.clip(np.floor(np.asarray(grader, dtype=float) + 0.5), 0, 5).astype(int)
+    h, g = _levels(human), _levels(grader)
     if len(set(h.tolist()) | set(g.tolist())) <= 1:
         return None
     observed = np.zeros((6, 6))
@@ -914,17 +916,14 @@ def calibrate(
         stats.flags = flag_question(stats, sum(1 for r in ratings if len(r) >= 2))
         per_question.append(stats)
 
-    overall_agreement = agreement([i.auto or 0.0 for i in paired], [i.human for i in paired])
+    auto = [i.auto or 0.0 for i in paired]
+    human = [i.human for i in paired]
+    overall_agreement = agreement(auto, human)
     all_ratings = [i.ratings for i in items]
     overall = OverallStats(
         **overall_agreement.model_dump(),
         # A team scores a handful of questions: how far the figure could move with others.
-        qwk_interval=question_interval(
-            [i.human for i in paired],
-            [i.auto or 0.0 for i in paired],
-            [i.question_id for i in paired],
-            _kappa,
-        ),
+        qwk_interval=question_interval(human, auto, [i.question_id for i in paired], _kappa),
         alpha=human_alpha(all_ratings),
         human_mad=human_mad(all_ratings),
         pending=len(items) - len(paired),
