@@ -62,11 +62,22 @@ _OFF_TOPIC_COSINE = 0.25
 _SCAN_CHARS = 40_000  # twice the longest answer the app accepts (session.MAX_ANSWER_CHARS)
 
 _I = re.IGNORECASE
-_GRADER = (
-    r"(grader|evaluator|examiner|assessor|judge|marker|scorer|reviewer|grading (?:system|model|ai)"
-    r"|ai|llm|assistant|chatgpt|gpt|language model)"
+# Who grades. An ML answer names AIs, LLMs and judges in their own right ("the LLM will
+# hallucinate", "the judge model prefers"), so those count only when told to grade.
+_GRADER_ROLE = r"(grader|evaluator|examiner|assessor|marker|scorer|grading (?:system|model|ai))"
+_AI = r"(ai|llm|assistant|chatgpt|gpt|language model|judge|reviewer)"
+_GRADER = rf"({_GRADER_ROLE}|{_AI})"
+# A grading move aimed at the answer: "give this answer", "accept it", "ignore ...".
+_GRADING_ACT = (
+    r"((give|award|assign|grade|score|rate|mark|accept|pass|treat|consider|count)\s+"
+    r"(this|it|me|my|us|the (answer|response|submission|candidate))\b|ignore|disregard|overlook)"
 )
 _NEAR = r"\b[^.!?\n]{0,40}\b"  # within the same clause
+# A score out of 5, 10 or 100; not "rho = 9/10" or "shrinks by a factor of 1/10"
+_FRACTION = (
+    r"(?<![\w=/.])(?<!=\s)(?<!factor of )(?<!about )[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b"
+    r"(?!\s*[=*+\-/]|\.[0-9])"
+)
 _RUBRIC = (
     r"(rubric|marking scheme|mark scheme|answer key|grading (criteria|guidelines?|scheme|policy"
     r"|key|instructions|rules)|scoring (guide|guidelines?|policy|criteria|rubric|key|instructions))"
@@ -87,14 +98,21 @@ _DETECTORS: dict[str, list[str]] = {
         r"(\s+(text|messages?|context|input|directions|commands|guidance))?\s*($|[.,;:!?)]|and\b)",
     ],
     "addresses grader": [
-        r"\b(dear|hey|hi|hello|attention|note to|note for|message to|message for|memo to|to)\s+"
+        r"\b(dear|hey|hi|hello|attention|(note|message|memo|instructions?|request) (to|for))\s+"
         rf"(the\s+|my\s+)?{_GRADER}\b(?!\s+(?:learns?|is trained|outputs?))",
+        # "To the grader:", not "we feed the prompt to the LLM"
+        rf"(^|[.!?\n]\s*)to\s+(the\s+|my\s+)?{_GRADER}\s*[:,]",
+        r"\b(dear|hey|hi|hello)\s+(the\s+|my\s+)?(model|bot|machine|system|reader|robot|computer)\b",
+        r"\bwhoever\s+(grades|evaluates|scores|marks|reviews|assesses|reads|checks)\b",
     ],
     "grader must": [
-        rf"\b(?<!acts )(?<!act )(?<!serves )(?<!works )(?<!functions )(as|you are) (the|an?|my)\s+"
-        rf"(\w+\s+)?{_GRADER}\b",
-        rf"\b{_GRADER}\s+(should|must|will|would|shall|has to|needs to"
+        rf"\b(?<!acts )(?<!act )(?<!serves )(?<!works )(?<!functions )as (the|an?|my)\s+"
+        rf"(\w+\s+)?{_GRADER_ROLE}\b",
+        rf"\byou are (the|an?|my)\s+(\w+\s+)?{_GRADER}\b",
+        rf"\b{_GRADER_ROLE}\s+(should|must|will|would|shall|has to|needs to"
         r"|is (instructed|required) to)\b",
+        rf"\b{_AI}\s+(should|must|will|would|shall|has to|needs to|is (instructed|required) to)"
+        rf"\s+(now\s+|simply\s+|just\s+|then\s+)?{_GRADING_ACT}",
         r"\boverall\s*(score\s*)?(of|=|:|is)?\s*\"?5\b",
     ],
     "you must give": [
@@ -121,15 +139,20 @@ _DETECTORS: dict[str, list[str]] = {
         r"\b(the\s+)?rubric\s+(says|states|requires|allows|gives|has changed)\b",
         # at the start of a sentence, a line, a comment or a bracket
         r"(^|[.!?(\[]\s*|\n\s*|<!--\s*|#\s*|//\s*|/\*\s*)"
-        r"(assistant|grader|evaluator|examiner|chatgpt|gpt)\s*[,:]",
+        r"(assistant|grader|evaluator|examiner)\s*[,:]",  # not "GPT: a decoder-only ..."
+        r"\b(treat|consider|count|mark|grade|rate|score|regard)\s+(this|the|my)\s+"
+        r"(answer|response|submission)\s+as\b",
     ],
     "grade me": [r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"],
     "score claim": [
-        # "5/5", not "rho = 9/10" or "shrinks by a factor of 1/10"
-        r"(?<![\w=/.])(?<!=\s)(?<!factor of )(?<!about )[0-9]+(\.[0-9]+)?\s*/\s*(5|10|100)\b"
-        r"(?!\s*[=*+\-/]|\.[0-9])",
+        # "Score: 5/5", "5/5!", "a 10/10 answer"; not "precision is 4/5" or "a 1/5 decay"
+        r"\b(scor\w*|grad\w*|marks?|marked|rat(e|ed|ing)|points?|worth|deserves?|earns?|gets?"
+        r"|give|award\w*|assign\w*|this answer|my answer)\b[^.!?\n]{0,20}" + _FRACTION,
+        r"(^|[.!?\n(\[]\s*)" + _FRACTION + r"\s*([.!?)\]]|$)",
+        _FRACTION + r"\s+(answer|response|score|grade|marks?|points|rating)\b",
         r"\bout of (5|five|10|ten)\b(?!\s+(?!points?|marks?|stars?)[a-z])",
-        r"\b(score|grade|mark|rating)\s*(=|:|is|should be|must be|will be)\s*\"?(5|five|10|100)\b",
+        r"\b(score|grade|mark|rating)\s*(=|:|\||is|should be|must be|will be)\s*\"?"
+        r"(5|five|10|100)\b",
     ],
     "deserves": [
         r"\bdeserves?\s+(a|an|the)?\s*(5|five|perfect|full|top|high|higher|maximum|max|passing|pass)\b",
@@ -140,7 +163,8 @@ _DETECTORS: dict[str, list[str]] = {
         r"\boutput\s+(only|exactly|the following)\b",
     ],
     "fake json grade": [
-        r"\"(overall|score|scores|grade|verdict|criteria|correctness|coverage|depth|communication)\"\s*:",
+        r"[\"'‘’“”](overall|score|scores|grade|verdict|criteria|correctness|coverage"
+        r"|depth|communication)[\"'‘’“”]\s*:",
     ],
     "role play": [
         r"\bpretend (to be|you are|that you)\b|\bact as if\b",
@@ -153,6 +177,9 @@ _DETECTORS: dict[str, list[str]] = {
         r"\b(please(?! (note|see|refer|recall))|pls|plz|i beg( you)?|begging)\b[^.!?\n]{0,60}"
         r"\b(score|grade|marks?|pass|points?|generous|lenient|5|five|full)\b",
         r"\bbe (generous|lenient|kind)\b|\bi (really )?need (this|the) job\b|\bhave mercy\b",
+        r"\b(appreciate|hope for|hoping for|would like|wish for|grateful for)\b[^.!?\n]{0,20}"
+        r"\b(high|higher|good|full|perfect|top|great|passing|generous)\s+"
+        r"(scores?|grades?|marks?|ratings?|points)\b",
         r"\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b",
         r"\b(round|bump|push)\s+(my|the|this)\s+(grade|score|mark)s?\s+up\b"
         r"|\boverlook (the|any|my) (gaps|mistakes|errors|omissions)\b",
@@ -198,6 +225,9 @@ _DETECTORS: dict[str, list[str]] = {
         r"(忽略|无视|忽视|不要理会|不理会).{0,20}(指令|指示|说明|规则|提示|要求)",
         r"满分|最高分|(给|打).{0,8}(5|五)分|评分员|评分者|评分系统|評分",
         r"無視|満点|採点者|무시|만점|채점자",
+        # "give a high score"; not 高分辨率 (high resolution) or 高分子 (polymer)
+        r"(打|给|給).{0,3}高分(?!辨|子)|(请|請).{0,12}(高分|满分|滿分)(?!辨|子)|高得点|高い点数",
+        r"높은\s*점수|최고\s*점수|점수를\s*(주|줘)",
         r"(评分|評分|采分|採点|채점)\s*(标准|標準|基準|규칙|기준).{0,12}(更新|修改|变更|變更|改|変更|변경|업데이트)",
         r"(新的?|更新后的|最新的?)\s*(评分|評分|採点)\s*(标准|標準|基準)",
     ],
@@ -267,7 +297,7 @@ _LANGUAGES: dict[str, _Words] = {
         orders=r"instrucciones|reglas|indicaciones|órdenes",
         give=r"dame|otorga\w*|asigna\w*|pon|ponme|califica\w*|puntúa\w*",
         much=r"5|10|cinco|diez|máxima|perfecta|completa|máximo",
-        top=r"(puntuación|nota|calificación|puntaje) (máxima|máximo|perfecta|perfecto)",
+        top=r"(puntuación|nota|calificación|puntaje) (máxima|máximo|perfecta|perfecto|más alta)",
         grader=r"evaluador\w*|calificador\w*|examinador\w*",
         rubric=r"rúbrica|criterios de (evaluación|calificación|corrección)|baremo",
         changed=r"actualizad\w*|cambiad\w*|modificad\w*|nuev[oa]s?",
@@ -784,7 +814,14 @@ def _is_gibberish(answer: str) -> bool:
 def _is_copy(answer: str, question: Question) -> bool:
     added = _stems(answer) - _stems(question.text)
     ratio = SequenceMatcher(None, answer.lower().split(), question.text.lower().split()).ratio()
-    return len(added) <= 1 and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
+    # "What are GANs?" for "What are Generative Adversarial Networks (GANs)?": the question
+    # asked back, shortened, with no word of its own.
+    asked_back = not added and answer.rstrip().endswith("?")
+    return (
+        len(added) <= 1
+        and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
+        or (asked_back)
+    )
 
 
 def _mostly_non_latin(text: str) -> bool:

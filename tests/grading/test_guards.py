@@ -128,6 +128,7 @@ def _check(question, answer, **kwargs):
         ("GAN.", "too_short"),
         ("asdf qwer zxcv hjkl fdsa ghjk", "gibberish"),
         ("What is mode collapse in GANs and how can you mitigate it?", "copied_question"),
+        ("How to mitigate mode collapse?", "copied_question"),  # asked back, shortened
         ("I enjoy hiking in the mountains every summer with my friends and family.", "off_topic"),
     ],
 )
@@ -162,7 +163,25 @@ def test_guard_does_not_flag_ordinary_ml_text(answer):
     assert removed == []
 
 
-@pytest.mark.parametrize("answer", HONEST_GAN)
+# Honest ML answers that name AIs, LLMs, judges and fractions in their technical sense.
+HONEST_ML = [
+    "The AI will learn a mapping from noise to images, and the discriminator classifies them.",
+    "An LLM will hallucinate when it is asked about facts outside its training data.",
+    "Precision is 4/5 in that example, because one of the five flagged samples is real.",
+    "We use a 1/5 learning rate decay every ten epochs.",
+    "In RLHF the LLM should produce answers the judge prefers; the reward model plays the judge.",
+    "We feed the prompt to the LLM and score its samples with FID.",
+    "GPT: a decoder-only transformer trained to predict the next token.",
+    "A reviewer would check that the generator's samples are diverse.",
+    "ChatGPT would fail here because its training data stops in 2021.",
+    "The language model must learn long-range dependencies, which attention provides.",
+    "A judge model should rate samples, but such scores are biased towards long outputs.",
+    "Out of 5 runs, 4 collapsed to a single mode.",
+    "High-resolution images (高分辨率) need progressive growing.",
+]
+
+
+@pytest.mark.parametrize("answer", HONEST_GAN + HONEST_ML)
 def test_guard_does_not_flag_honest_answers_using_grading_words(question, answer):
     result = _check(question, answer)
     assert "injection_attempt" not in result.flags, result.removed
