@@ -412,7 +412,7 @@ class LLMGrader:
             criteria=criteria,
             key_points=verdicts,
             factual_errors=[e for e in reply.factual_errors if e.strip()],
-            feedback=_at_most_sentences(reply.feedback, _FEEDBACK_SENTENCES),
+            feedback=_feedback(reply.feedback, verdicts),
             model_answer=question.model_answer,
             follow_up=reply.follow_up.strip(),
             grader=info,
@@ -424,15 +424,32 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "et al.", "cf.")
 
 
-def _at_most_sentences(text: str, limit: int) -> str:
-    """The first ``limit`` sentences of ``text`` (a model that rambles is cut, not trusted)."""
+def _feedback(text: str, verdicts: list[KeyPointVerdict]) -> str:
+    """The model's feedback cut to 4 sentences; a reply of fewer than 2 is completed in code
+    from the verdicts, never invented (the rubric asks for 2-4 actionable sentences).
+    """
+    sentences = _sentences(text)[:_FEEDBACK_SENTENCES]
+    feedback = " ".join(sentences)
+    if len(sentences) >= 2:
+        return feedback
+    missed = [v.key_point.strip().rstrip(".") for v in verdicts if v.verdict == "missed"]
+    extra = (
+        "Add the missing key points: " + "; ".join(missed[:3]) + "."
+        if missed
+        else "Compare your answer with the model answer, point by point."
+    )
+    return f"{feedback} {extra}".strip()
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (a model that rambles is cut by the caller, not trusted)."""
     sentences: list[str] = []
     for piece in _SENTENCE_END.split(" ".join(text.split())):
         if sentences and sentences[-1].lower().endswith(_ABBREVIATIONS):
             sentences[-1] += " " + piece  # "e.g. MNIST" does not end a sentence
         elif piece:
             sentences.append(piece)
-    return " ".join(sentences[:limit])
+    return sentences
 
 
 def _checked_verdict(point: str, said: KeyPointReply | None, answer: str) -> KeyPointVerdict:

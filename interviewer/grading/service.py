@@ -76,7 +76,13 @@ class GradingService:
         self._cache = cache
         self._on_failure = on_failure
         self._k = k
-        self.model_id = f"{grader.name}:{getattr(grader, 'model_name', '')}"
+
+    @property
+    def model_id(self) -> str:
+        """The grader and model part of the cache key, read per grade: the offline grader's
+        changes when the bank's questions do.
+        """
+        return f"{self.grader.name}:{getattr(self.grader, 'model_name', '')}"
 
     def prepare(self, questions: Iterable[Question]) -> None:
         """Let the graders do their per-question work now (the offline grader embeds each

@@ -599,15 +599,29 @@ class SimilarityGrader:
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
-        # Part of the grade cache's key: a refit must not serve grades made with old parameters.
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        self.model_name = f"{embedder.name}+offline-{_VERSION}+params-{digest}"
+        self._name = f"{embedder.name}+offline-{_VERSION}+params-{digest}"
+        self._peers_digest: str | None = None
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
         self._peer_source = peers
         self._peers: list[Question] | None = None
         self._peer_tokens: dict[str, TokenVectors] = {}
         self._baselines: dict[tuple[str, ...], PeerBaseline | None] = {}
+
+    @property
+    def model_name(self) -> str:
+        """Part of the grade cache's key: a refit, or an edit of the bank's other questions (the
+        peer baseline a bank question is measured from), must not serve grades made before it.
+        """
+        with self._lock:
+            digest = self._peers_digest
+        if digest is None:
+            versions = sorted(f"{q.id}:{q.version}" for q in self._peer_questions())
+            digest = hashlib.sha256("\n".join(versions).encode()).hexdigest()[:10]
+            with self._lock:
+                self._peers_digest = digest
+        return f"{self._name}+peers-{digest}"
 
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
@@ -625,6 +639,7 @@ class SimilarityGrader:
         questions = list(questions)
         with self._lock:
             self._peers = questions
+            self._peers_digest = None
             self._baselines.clear()  # an edited or added question changes its peers' baselines
         for question in questions:
             for variant in accepted_variants(question):  # each accepted answer is a reference
@@ -1025,12 +1040,13 @@ class SimilarityGrader:
         if partly:
             parts.append("State more precisely: " + "; ".join(_short(k) for k in partly[:2]) + ".")
         if not missed and not partly and not contradictions:
-            parts.append(
-                "Every key point is there; add a mechanism, a trade-off or an example to go deeper."
-            )
+            parts.append("Every key point is there.")
+            parts.append("To go deeper, add a mechanism, a trade-off or an example.")
         sources = _sources(request)
         if sources and (missed or partly):
-            parts.append("Read: " + "; ".join(c.label() for c in sources[:3]) + ".")
+            parts.append("Read: " + "; ".join(c.label() for c in sources[:3]).rstrip(".") + ".")
+        if len(parts) < 2:  # the rubric asks for 2-4 sentences
+            parts.append("Compare your answer with the model answer, point by point.")
         return " ".join(parts)
 
     @staticmethod

@@ -277,3 +277,14 @@ def test_judge_feedback_keeps_at_most_four_sentences(fake_chat, question):
         "Name the remedies. Explain why D(G(z)) saturates. Give an example, e.g. MNIST digits. "
         "Mention minibatch discrimination."
     )
+
+
+def test_judge_completes_a_one_sentence_feedback_from_the_missed_key_points(fake_chat, question):
+    reply = _fake_reply(question, WEAK)
+    reply["feedback"] = "Say more."
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, WEAK))
+    missed = [v.key_point for v in grade.key_points if v.verdict == "missed"]
+    assert missed, "the weak answer misses key points"
+    assert grade.feedback.startswith("Say more. Add the missing key points: ")
+    assert missed[0].rstrip(".") in grade.feedback

@@ -202,3 +202,40 @@ def test_eval_grader_measures_bank_questions_as_the_product_grades_them(
     assert scored == _grade(with_peers, q04, GENERIC).overall
     unanchored = _grade(without_peers, q04, GENERIC).overall
     assert scored is not None and unanchored is not None and scored < unanchored
+
+
+class _Counting(SimilarityGrader):
+    """Counts the answers it really grades (not served from the cache)."""
+
+    graded = 0
+
+    def grade(self, request: GradeRequest) -> Grade:
+        self.graded += 1
+        return super().grade(request)
+
+
+def test_an_edit_of_another_bank_question_is_not_served_from_the_grade_cache(
+    bank: list[Question],
+) -> None:
+    """q04's grade depends on its peers' model answers: after one of them is edited, q04's
+    cached grade is not served."""
+    from interviewer.grading.cache import MemoryGradeCache
+    from interviewer.grading.service import GradingService
+
+    grader = _Counting(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+    grader.prepare(bank)
+    service = GradingService(
+        grader=grader,
+        retriever=None,
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+        cache=MemoryGradeCache(),
+    )
+    q04 = next(q for q in bank if q.id == "q04")
+    service.grade(q04, GENERIC)
+    service.grade(q04, GENERIC)
+    assert grader.graded == 1  # the second came from the cache
+    edited = [q.model_copy(update={"model_answer": STRONG}) if q.id == "q05" else q for q in bank]
+    grader.prepare(edited)
+    service.grade(q04, GENERIC)
+    assert grader.graded == 2

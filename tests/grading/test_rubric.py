@@ -1,9 +1,11 @@
-"""The prompt version recorded on grades depends only on the files the graders use."""
+"""The rubric's arithmetic, and the prompt version recorded on grades (it depends only on
+the files the graders use)."""
 
 import shutil
 from pathlib import Path
 
-from interviewer.grading.rubric import prompt_version
+from interviewer.grading.base import CriterionScore
+from interviewer.grading.rubric import load_rubric, overall_score, prompt_version
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -33,3 +35,18 @@ def test_prompt_version_changes_when_the_rubric_or_a_grading_prompt_changes(tmp_
     retry = folder / "grade_retry.md"
     retry.write_text(retry.read_text(encoding="utf-8") + "\nJSON only.\n", encoding="utf-8")
     assert prompt_version(folder) not in (before, after_rubric)
+
+
+def _criteria(correctness: float | None) -> list[CriterionScore]:
+    scores = {"correctness": correctness, "coverage": 5.0, "depth": 0.0, "communication": 0.0}
+    return [CriterionScore(criterion=name, score=s) for name, s in scores.items()]  # type: ignore[arg-type]
+
+
+def test_overall_leaves_a_criterion_not_assessed_out_instead_of_counting_it_as_zero():
+    rubric = load_rubric(PROMPTS)
+    # Weights 0.35 / 0.35 / 0.2 / 0.1: coverage 5 alone over the assessed weight 0.65.
+    assert overall_score(_criteria(None), rubric) == 2.7
+    assert overall_score(_criteria(0.0), rubric) in (1.7, 1.8)  # 1.75, rounded to one decimal
+    assert overall_score(_criteria(5.0), rubric) == 3.5
+    nothing = [CriterionScore(criterion="depth", score=None)]
+    assert overall_score(nothing, rubric) is None

@@ -389,3 +389,12 @@ def test_similarity_feedback_never_cuts_a_key_point_mid_word(grader: SimilarityG
     shown = grade.feedback[start : grade.feedback.index("…", start)]
     assert long_point.startswith(shown)
     assert long_point[len(shown)] == " "  # the cut falls between words
+
+
+def test_similarity_feedback_has_two_to_four_sentences(grader: SimilarityGrader) -> None:
+    question, strong, weak = BANK_LIKE[0]
+    for answer in (question.model_answer, strong, weak):
+        grade = grader.grade(GradeRequest(question=question, answer=answer))
+        sentences = [s for s in grade.feedback.replace("…", "").split(". ") if s.strip()]
+        assert 2 <= len(sentences) <= 4, grade.feedback
+        assert ".." not in grade.feedback
