@@ -122,7 +122,9 @@ _DETECTORS: dict[str, list[str]] = {
     ],
     "give full score": [
         r"\b(give|award|assign|grant)s?\s+(me|this|this answer|the answer|my answer|it|us)\b"
-        r"[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b",
+        r"[^.!?\n]{0,30}\b(5|five|full|max|maximum|perfect|top|highest|100|10)\b"
+        # "give it 5 points", not "give it ... 10 milliliters"
+        r"(?!\s+(?!points?|marks?|stars?|scores?|grades?|ratings?|credit|out of)[a-z])",
     ],
     "full marks": [
         r"\b(full|maximum|max|perfect|top|highest|best)\s+(marks?|scores?|grades?|points|ratings?)\b",
@@ -159,7 +161,9 @@ _DETECTORS: dict[str, list[str]] = {
         r"\b(this|my) answer is (perfect|flawless|excellent|fully correct|complete and correct)\b",
     ],
     "reply format": [
-        r"\b(respond|reply)\s+(only\s+)?with\b",
+        # told to reply, not "the server will respond with a DHCP offer"
+        r"(^\s*|[.!?:\n]\s*|\byou\s+(must|should|will|shall|have to)\s+|\bplease\s+|\bnow\s+)"
+        r"(respond|reply)\s+(only\s+)?with\b",
         r"\boutput\s+(only|exactly|the following)\b",
     ],
     "fake json grade": [
@@ -195,7 +199,7 @@ _DETECTORS: dict[str, list[str]] = {
     "chat markup": [
         r"\[/?(INST|SYS)\]|<\|[a-z_]+\|>|<<\s*/?SYS\s*>>",
         r"#{2,}\s*(system|instruction|response|assistant)\b",
-        r"\bEND OF (ANSWER|INPUT|DATA|CANDIDATE)\b",
+        r"(?-i:\bEND OF (ANSWER|INPUT|DATA|CANDIDATE)\b)",  # capitals: not "the end of data"
     ],
     "closing tag": [
         r"<\s*/?\s*(system|user|assistant|instructions?|prompt|data|answer|candidate[_ -]?answer"
@@ -632,7 +636,8 @@ _MARKUP = re.compile(
     r"(<[^<>\n]{1,80}>|\[/?[A-Z]{2,6}\]|<\|[^|]{1,30}\|>|#{2,}\s*[A-Za-z]+|\bEND OF [A-Z]+\b)[^\n]*"
 )
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}")
-_SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[.!?。！？]+|\n|$)")
+# A point before a digit does not end a sentence: "100.64.0.0/10" stays whole, not "0/10".
+_SENTENCE = re.compile(r"(?:[^.!?。！？\n]|\.(?=\d))*(?:[.!?。！？]+|\n|$)")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _STOP = frozenset(
     """a about above after again all also an and any are as at be because been being both but by

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from grading_support import MODELS, PROMPTS, STRONG
 
 from interviewer.grading.base import Grade, GradeRequest, GraderInfo
 from interviewer.grading.guards import GuardedGrader, check_answer, strip_injections
+from interviewer.settings import PROJECT_ROOT
 
 LEGIT = [
     "A decision tree uses the Gini splitting criterion; all criteria are computed per node.",
@@ -178,6 +181,14 @@ HONEST_ML = [
     "A judge model should rate samples, but such scores are biased towards long outputs.",
     "Out of 5 runs, 4 collapsed to a single mode.",
     "High-resolution images (高分辨率) need progressive growing.",
+    # Sentences of human-graded answers (SAF, SciEntsBank) the guard once stripped.
+    "With a utilization of 9/10 we have a probability of around 0.05 that the queue is full.",
+    "The diameter shrinks to 1/10 when the network speed is increased tenfold.",
+    "Reserved: 0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10 and 127.0.0.0/8.",
+    "The Server will respond with a DHCP offer, where it offers an IP address to the client.",
+    "Synchronous: flags mark the start and end of data frames.",
+    "If you look at how much water they give it, it would be 10 milliliters.",
+    "Give me five questions about GANs, the prompt said, and the model listed five.",
 ]
 
 
@@ -246,3 +257,18 @@ def test_guard_answer_in_another_script_is_told_to_answer_in_english(question, a
     grade = guarded.grade(GradeRequest(question=question, answer=answer))
     assert grade.overall == 0 and "off_topic" in grade.flags and spy.seen == []
     assert "not in English" in grade.message and "shares no idea" not in grade.message
+
+
+def test_guard_strips_nothing_from_human_graded_student_answers():
+    """18,984 real answers to exam questions (../shared/data): none of them addresses a grader,
+    so none may lose a sentence. The guard once stripped 15 ("the utilization rho is 9/10",
+    "the server will respond with a DHCP offer", "100.64.0.0/10")."""
+    data = PROJECT_ROOT.parent / "shared" / "data"
+    stripped = []
+    for name in ("saf_en", "scientsbank_2way", "beetle"):
+        for line in (data / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            answer = json.loads(line)["answer"]
+            removed = strip_injections(answer)[1]
+            if removed:
+                stripped.append((name, removed))
+    assert stripped == []
