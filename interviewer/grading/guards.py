@@ -816,12 +816,20 @@ def _is_gibberish(answer: str) -> bool:
     return common + sum(_compound(t) for t in tokens if not _common(t)) < needed
 
 
+_QUESTION_START = re.compile(
+    r"\s*(what|how|why|which|when|where|who|whom|whose|is|are|can|could|do|does|did|should"
+    r"|would|will|explain|describe|define|name|list|compare)\b",
+    _I,
+)
+
+
 def _is_copy(answer: str, question: Question) -> bool:
     added = _stems(answer) - _stems(question.text)
     ratio = SequenceMatcher(None, answer.lower().split(), question.text.lower().split()).ratio()
     # "What are GANs?" for "What are Generative Adversarial Networks (GANs)?": the question
-    # asked back, shortened, with no word of its own.
-    asked_back = not added and answer.rstrip().endswith("?")
+    # asked back, shortened, with no word of its own. A tentative answer is not one: "if the
+    # switch is on?" (a human grader gave it 2.5 of 5).
+    asked_back = not added and answer.rstrip().endswith("?") and bool(_QUESTION_START.match(answer))
     return (
         len(added) <= 1
         and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
