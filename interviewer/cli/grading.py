@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -160,7 +161,13 @@ def grade(
         Literal["text", "json"], typer.Option("--format", help="text or json.")
     ] = "text",
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=16, help="Parallel LLM requests in a batch.")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=16,
+            help="Answers graded at once in a batch (offline: at most one per CPU core).",
+        ),
     ] = 4,
 ) -> None:
     """Grade one answer, or every line of a JSONL batch."""
@@ -176,7 +183,11 @@ def grade(
         with _open_out(batch, out) as handle:
             service = build_grading_service(settings, grader)  # type: ignore[arg-type]
             fill_knowledge_base(settings)
-            parallel = workers if service.grader.name == "llm" else 1
+            # The offline grader's model runs on one core per answer (embeddings.py): more
+            # threads than cores only queue (120 bank answers on 2 cores: 11 s alone, 8.7 s
+            # with 2). LLM requests wait on the network, so they take every worker.
+            cores = os.cpu_count() or 1
+            parallel = workers if service.grader.name == "llm" else min(workers, cores)
             _grade_batch(service, (batch, out, handle), items, problems, parallel)
         return
     if question is None or answer is None:
