@@ -148,8 +148,10 @@ _DETECTORS: dict[str, list[str]] = {
     "grade me": [r"\b(grade|score|mark|rate)\s+(me|this answer|my answer)\b"],
     "score claim": [
         # "Score: 5/5", "5/5!", "a 10/10 answer"; not "precision is 4/5" or "a 1/5 decay"
-        r"\b(scor\w*|grad\w*|marks?|marked|rat(e|ed|ing)|points?|worth|deserves?|earns?|gets?"
-        r"|give|award\w*|assign\w*|this answer|my answer)\b[^.!?\n]{0,20}" + _FRACTION,
+        # (not "the gradient is scaled by 1/10", "each worker gets 1/5 of the data")
+        r"\b(scor(e|es|ed|ing)|grad(e|es|ed|ing)|marks?|marked|rating|rated|worth|deserves?"
+        r"|earns?|(?<!learning )rate (this|it|me)|this answer|my answer)\b[^.!?\n]{0,20}"
+        + _FRACTION,
         r"(^|[.!?\n(\[]\s*)" + _FRACTION + r"\s*([.!?)\]]|$)",
         _FRACTION + r"\s+(answer|response|score|grade|marks?|points|rating)\b",
         r"\bout of (5|five|10|ten)\b(?!\s+(?!points?|marks?|stars?)[a-z])",

@@ -181,6 +181,7 @@ HONEST_ML = [
     "A judge model should rate samples, but such scores are biased towards long outputs.",
     "Out of 5 runs, 4 collapsed to a single mode.",
     "High-resolution images (高分辨率) need progressive growing.",
+    "The gradient is scaled by 1/10, each worker gets 1/5 of the data, the learning rate 1/100.",
     # Sentences of human-graded answers (SAF, SciEntsBank) the guard once stripped.
     "With a utilization of 9/10 we have a probability of around 0.05 that the queue is full.",
     "The diameter shrinks to 1/10 when the network speed is increased tenfold.",
