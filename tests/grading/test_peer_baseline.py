@@ -239,3 +239,14 @@ def test_an_edit_of_another_bank_question_is_not_served_from_the_grade_cache(
     grader.prepare(edited)
     service.grade(q04, GENERIC)
     assert grader.graded == 2
+
+
+def test_a_short_answer_to_a_bank_question_says_it_may_be_under_scored(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    q05 = next(q for q in bank if q.id == "q05")
+    concise = "Neither network gains by changing alone: G matches the data and D outputs one half."
+    assert "concise correct answer low" in _grade(with_peers, q05, concise).message
+    assert "concise correct answer low" not in _grade(with_peers, q05, q05.model_answer).message
+    # Outside the bank (no peers) the fitted scale applies and no caveat is needed.
+    assert "concise correct answer low" not in _grade(without_peers, q05, concise).message
