@@ -943,7 +943,7 @@ def _reject_checks(result: GuardResult, question: Question, embedder: Embedder |
         (
             "gibberish",
             _is_gibberish(text),
-            "The answer does not read as words: write a real answer in English.",
+            "The answer does not read as English words: write your answer in English.",
         ),
         (
             "copied_question",
