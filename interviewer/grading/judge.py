@@ -48,6 +48,7 @@ from interviewer.grading.base import (
     KeyPointVerdict,
 )
 from interviewer.grading.rubric import (
+    FEEDBACK_FALLBACK,
     clamp_score,
     coverage_score,
     load_rubric,
@@ -436,7 +437,7 @@ def _feedback(text: str, verdicts: list[KeyPointVerdict]) -> str:
     extra = (
         "Add the missing key points: " + "; ".join(missed[:3]) + "."
         if missed
-        else "Compare your answer with the model answer, point by point."
+        else FEEDBACK_FALLBACK
     )
     return f"{feedback} {extra}".strip()
 

@@ -19,6 +19,7 @@ from interviewer.errors import ConfigError
 from interviewer.grading.base import CRITERIA, CriterionName, CriterionScore, KeyPointVerdict
 
 __all__ = [
+    "FEEDBACK_FALLBACK",
     "Criterion",
     "Rubric",
     "clamp_score",
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 VERDICT_VALUE = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
+# The rubric asks for 2-4 actionable feedback sentences; a grader left with one adds this.
+FEEDBACK_FALLBACK = "Compare your answer with the model answer, point by point."
 
 
 class Criterion(BaseModel):

@@ -63,7 +63,13 @@ from interviewer.grading.base import (
     KeyPointVerdict,
     Verdict,
 )
-from interviewer.grading.rubric import coverage_score, load_rubric, overall_score, prompt_version
+from interviewer.grading.rubric import (
+    FEEDBACK_FALLBACK,
+    coverage_score,
+    load_rubric,
+    overall_score,
+    prompt_version,
+)
 from interviewer.knowledge.embeddings import TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
 
@@ -1051,7 +1057,7 @@ class SimilarityGrader:
         if sources and (missed or partly):
             parts.append("Read: " + "; ".join(c.label() for c in sources[:3]).rstrip(".") + ".")
         if len(parts) < 2:  # the rubric asks for 2-4 sentences
-            parts.append("Compare your answer with the model answer, point by point.")
+            parts.append(FEEDBACK_FALLBACK)
         return " ".join(parts)
 
     @staticmethod
