@@ -841,11 +841,8 @@ def _is_copy(answer: str, question: Question) -> bool:
     # asked back, shortened, with no word of its own. A tentative answer is not one: "if the
     # switch is on?" (a human grader gave it 2.5 of 5).
     asked_back = not added and answer.rstrip().endswith("?") and bool(_QUESTION_START.match(answer))
-    return (
-        len(added) <= 1
-        and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
-        or (asked_back)
-    )
+    restated = len(added) <= 1 and (ratio >= 0.6 or _stems(answer) >= _stems(question.text))
+    return restated or asked_back
 
 
 def _mostly_non_latin(text: str) -> bool:
