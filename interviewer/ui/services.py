@@ -28,6 +28,8 @@ __all__ = ["Services", "build_services"]
 
 log = logging.getLogger(__name__)
 
+KNOWLEDGE_WAIT_S = 120.0  # longest an early answer waits for the start-up knowledge fill
+
 
 @dataclass
 class Services:
@@ -51,6 +53,8 @@ class Services:
     grader: AnswerGrader | None = None
     _grading: GradingService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Set when the warm-up's knowledge ingest is over (filled or failed); None without warm-up.
+    _knowledge_done: threading.Event | None = field(default=None, repr=False)
 
     @property
     def grading(self) -> GradingService:
@@ -63,6 +67,16 @@ class Services:
                     self._grading = build_grading_service(self.settings)
         return self._grading
 
+    def wait_for_knowledge(self, timeout: float = KNOWLEDGE_WAIT_S) -> None:
+        """Wait (at most ``timeout`` seconds) for the warm-up to fill the knowledge base.
+
+        On a fresh data directory the fill takes ~10 s after start-up: an answer sent in those
+        seconds was graded without reference material. It waits instead, under the "Grading"
+        indicator. Returns at once when there is no warm-up or it is over.
+        """
+        if self._knowledge_done is not None:
+            self._knowledge_done.wait(timeout)
+
     def warm_up(self) -> threading.Thread:
         """In a background thread: ingest the knowledge base if empty, build the grading service.
 
@@ -70,17 +84,21 @@ class Services:
         says so; a grading service that cannot be built is reported on the first answer).
         """
 
+        done = self._knowledge_done = threading.Event()
+
         def _run() -> None:
             from interviewer.knowledge.normalize import word_counts
 
-            word_counts()  # the answer guards need them; load once before the first answers
             try:
+                word_counts()  # the answer guards need them; load once before the first answers
                 from interviewer.knowledge.index import ensure_ingested
 
                 ensure_ingested(self.settings)
                 log.info("Knowledge base ready.")
             except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
                 log.warning("Knowledge base not ready, grading without evidence: %s", exc)
+            finally:
+                done.set()
             try:
                 # The bank's questions are prepared now, so no candidate waits for it.
                 self.grading.prepare(self.bank.questions)

@@ -28,3 +28,22 @@ def test_build_services_loads_no_model_at_start_up(settings: Settings) -> None:
 def test_build_app_with_server_side_voice(settings: Settings) -> None:
     demo = build_app(settings.model_copy(update={"tts": "piper"}))
     assert any(getattr(b, "autoplay", False) for b in demo.blocks.values())
+
+
+def test_an_answer_sent_during_the_start_up_fill_is_graded_with_evidence(
+    settings: Settings,
+) -> None:
+    """On a fresh data directory the warm-up fills the knowledge base (~10 s); an answer sent
+    meanwhile waits for it instead of being graded without reference material."""
+    from interviewer.ui.panels.interview import _LazyGrader
+
+    services = build_services(settings)
+    question = services.bank.get("q04")
+    services.warm_up()
+    grade = _LazyGrader(services).grade(
+        question,
+        "Mode collapse is when the generator maps many noise vectors to the same few outputs, "
+        "so samples lack diversity; minibatch discrimination and unrolled GANs help.",
+    )
+    assert "retrieval failed" not in grade.message, grade.message
+    assert grade.sources

@@ -352,6 +352,7 @@ class _LazyGrader:
     def grade(
         self, question: Question, answer: str, *, transcript_confidence: float | None = None
     ) -> Grade:
+        self.services.wait_for_knowledge()  # an answer in the first seconds gets its evidence
         return self.services.grading.grade(
             question, answer, transcript_confidence=transcript_confidence
         )
