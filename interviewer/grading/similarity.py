@@ -1055,7 +1055,8 @@ class SimilarityGrader:
             parts.append("To go deeper, add a mechanism, a trade-off or an example.")
         sources = _sources(request)
         if sources and (missed or partly):
-            parts.append("Read: " + "; ".join(c.label() for c in sources[:3]).rstrip(".") + ".")
+            reading = "; ".join(_reading(c) for c in sources[:3])
+            parts.append(f"Read: {reading}" + ("" if reading.endswith("…") else "."))
         if len(parts) < 2:  # the rubric asks for 2-4 sentences
             parts.append(FEEDBACK_FALLBACK)
         return " ".join(parts)
@@ -1067,6 +1068,14 @@ class SimilarityGrader:
         if gap is None:
             return "Can you give a concrete example or a failure case of what you described?"
         return f"Can you explain this point: {_short(gap)}?"
+
+
+def _reading(citation: Citation) -> str:
+    """A source as the feedback names it: the document and its innermost heading, short (the
+    grade's sources list keeps the full heading path)."""
+    heading = citation.heading.split(" > ")[-1] if citation.heading else ""
+    label = f"{citation.document} › {heading}" if heading else citation.document
+    return _short(label, 90)
 
 
 def _short_answer_note(answer: str, baseline: PeerBaseline | None) -> str:

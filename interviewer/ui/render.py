@@ -108,12 +108,13 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
         )
     if not pending:
         parts.append('<table class="fb-criteria">' + "".join(rows) + "</table>")
-        if covered or partly:
+        # Covered, partly covered and missed under their own headings: one "Covered" heading
+        # over ◐ items read as if they were covered.
+        if covered:
+            parts.append(f'<h4>Covered</h4><ul class="fb-covered">{kp_items(covered, "✓")}</ul>')
+        if partly:
             parts.append(
-                '<h4>Covered</h4><ul class="fb-covered">'
-                + kp_items(covered, "✓")
-                + kp_items(partly, "◐")
-                + "</ul>"
+                f'<h4>Partly covered</h4><ul class="fb-partly">{kp_items(partly, "◐")}</ul>'
             )
         if missed:
             missed_items = kp_items(missed, "✗")

@@ -59,6 +59,7 @@ CSS = """
   margin-left: 1.2rem; }
 .fb-missed .fb-mark { color: #b45309; }
 .fb-covered .fb-mark { color: #15803d; }
+.fb-partly .fb-mark { color: #ca8a04; }
 .fb-notice { background: #fffbeb; color: #78350f; border-radius: 6px; padding: 0.3rem 0.6rem;
   margin-top: 0.5rem; }
 .fb-notice p { margin: 0.15rem 0; }

@@ -398,3 +398,20 @@ def test_similarity_feedback_has_two_to_four_sentences(grader: SimilarityGrader)
         sentences = [s for s in grade.feedback.replace("…", "").split(". ") if s.strip()]
         assert 2 <= len(sentences) <= 4, grade.feedback
         assert ".." not in grade.feedback
+
+
+def test_similarity_feedback_names_a_source_by_its_innermost_heading(
+    grader: SimilarityGrader,
+) -> None:
+    question, _, weak = BANK_LIKE[0]
+    chunk = RetrievedChunk(
+        chunk_id="c",
+        text="...",
+        document="gan-architecture-interview-questions.md",
+        heading="Top 11 Most-asked Interview Questions on GAN Architecture > Q3. Losses",
+        score=0.8,
+    )
+    grade = grader.grade(GradeRequest(question=question, answer=weak, evidence=[chunk]))
+    assert "Read: gan-architecture-interview-questions.md › Q3. Losses." in grade.feedback
+    assert "Top 11" not in grade.feedback
+    assert grade.sources[0].heading == chunk.heading  # the sources list keeps the whole path

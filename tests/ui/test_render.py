@@ -53,6 +53,17 @@ def test_feedback_card_shows_scores_evidence_and_not_assessed() -> None:
     assert "<script>" not in card and "<svg" not in card
 
 
+def test_feedback_card_heading_names_partly_covered_points() -> None:
+    partly = KeyPointVerdict(key_point="Minimax game", verdict="partly", evidence="they compete")
+    covered = KeyPointVerdict(key_point="Two networks", verdict="covered", evidence="two nets")
+    only_partly = feedback_card(_grade(key_points=[partly]))
+    assert "<h4>Partly covered</h4>" in only_partly and "<h4>Covered</h4>" not in only_partly
+    both = feedback_card(_grade(key_points=[covered, partly]))
+    assert both.index("<h4>Covered</h4>") < both.index("Two networks")
+    assert both.index("<h4>Partly covered</h4>") < both.index("Minimax game")
+    assert both.index("Two networks") < both.index("<h4>Partly covered</h4>")
+
+
 def test_feedback_card_pending_grade_has_no_score() -> None:
     pending = _grade(status="pending", overall=None, flags=["pending"], message="LLM timed out")
     card = feedback_card(pending)
