@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BANK_FILE",
+    "QUESTION_ID",
     "Bank",
     "Question",
     "SourceRef",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 BANK_FILE = "questions.yaml"
+QUESTION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"  # a question's id: one word, no spaces
 
 # ATX headings ("## Title", optional closing hashes); fenced code is skipped separately.
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -56,7 +58,7 @@ class Question(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    id: str = Field(pattern=QUESTION_ID)
     text: str = Field(min_length=5)
     topic: str = Field(min_length=1)
     difficulty: int = Field(ge=1, le=3)

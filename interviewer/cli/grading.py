@@ -66,28 +66,48 @@ def resolve_question(
     ``alternatives`` (other accepted answers) are added to either.
 
     Raises:
-        InputError: Neither a bank id nor a question with a reference answer or key points.
+        InputError: Neither a bank id nor a question with a reference answer or key points; a
+            bank id with a reference (ambiguous); a free-text question that is not valid.
     """
-    if bank is not None and not (reference or key_points):
-        try:
-            found = bank.get(question)
-        except BankError:
-            pass
-        else:
-            if not alternatives:
-                return found
-            return Question.model_validate(
-                {
-                    **found.model_dump(),
-                    "alternative_answers": [*found.alternative_answers, *alternatives],
-                }
-            )
+    found = _bank_question(bank, question)
+    if found is not None and (reference or key_points):
+        raise InputError(
+            f"{question!r} is a bank question: grade it without a reference answer or key points "
+            "(add other accepted answers with --alternative), or give the question's text to "
+            "grade it as a free-text question."
+        )
+    if found is not None:
+        if not alternatives:
+            return found
+        return Question.model_validate(
+            {
+                **found.model_dump(),
+                "alternative_answers": [*found.alternative_answers, *alternatives],
+            }
+        )
     if reference or key_points:
-        return adhoc_question(question, reference or "", key_points, alternatives)
+        try:
+            return adhoc_question(question, reference or "", key_points, alternatives)
+        except ValidationError as exc:
+            raise InputError(f"Cannot grade this question: {validation_message(exc)}.") from exc
     raise InputError(
         f"{question!r} is not a question id in the bank; for a free-text question also give "
         "a reference answer (--reference, or reference_answer / key_points in a batch line)."
     )
+
+
+def _bank_question(bank: Bank | None, question: str) -> Question | None:
+    try:
+        return bank.get(question) if bank is not None else None
+    except BankError:
+        return None
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first problem of a validation error, as "field: message"."""
+    err = exc.errors()[0]
+    where = ".".join(map(str, err["loc"]))
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 def _print_grade(grade: Grade) -> None:
@@ -177,23 +197,17 @@ def grade(
         raise InputError(f"--grader must be offline or llm, not {grader!r}.")
     settings = Settings()
     if batch is not None:
-        if out is None:
-            raise InputError("--batch needs --out FILE.jsonl for the grades.")
-        items, problems = _read_batch(batch, _bank(settings))
-        with _open_out(batch, out) as handle:
-            service = build_grading_service(settings, grader)  # type: ignore[arg-type]
-            fill_knowledge_base(settings)
-            # The offline grader's model runs on one core per answer (embeddings.py): more
-            # threads than cores only queue (120 bank answers on 2 cores: 11 s alone, 8.7 s
-            # with 2). LLM requests wait on the network, so they take every worker.
-            cores = os.cpu_count() or 1
-            parallel = workers if service.grader.name == "llm" else min(workers, cores)
-            _grade_batch(service, (batch, out, handle), items, problems, parallel)
+        if any((question, answer, reference, key_point, alternative)) or output_format != "text":
+            raise InputError(
+                "--batch grades every line of its file and writes JSON Lines: leave out "
+                "--question, --answer, --reference, --key-point, --alternative and --format."
+            )
+        _run_batch(settings, batch, out, grader, workers)
         return
     if question is None or answer is None:
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
     if answer == "-":  # a long answer is easier to pipe than to quote
-        answer = sys.stdin.read()
+        answer = _stdin_text()
     target = resolve_question(_bank(settings), question, reference, key_point, alternative)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     fill_knowledge_base(settings)
@@ -204,11 +218,24 @@ def grade(
         _print_grade(result)
 
 
+def _stdin_text() -> str:
+    """The answer piped on standard input (``--answer -``), decoded as UTF-8."""
+    raw = sys.stdin.buffer.read()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"The answer on standard input is not UTF-8 text (byte {raw[exc.start]:#04x} at "
+            f"offset {exc.start}): save it as UTF-8 and pipe it again."
+        ) from exc
+
+
 def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
     """Valid lines and one message per bad line (each with its line number)."""
     try:
         # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
-        lines = path.read_text(encoding="utf-8").split("\n")
+        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark.
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
     except UnicodeDecodeError as exc:
@@ -232,9 +259,7 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
                 line.alternative_answers,
             )
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(map(str, err["loc"])) or "line"
-            problems.append(f"line {number}: {where}: {err['msg']}")
+            problems.append(f"line {number}: {validation_message(exc)}")
             continue
         except (InputError, BankError) as exc:
             problems.append(f"line {number}: {exc}")
@@ -250,10 +275,41 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
     return items, problems
 
 
-def _open_out(path: Path, out: Path) -> TextIO:
-    """The output file, opened before any grading so a bad path fails at once."""
-    if out.resolve() == path.resolve():
+def _run_batch(
+    settings: Settings, batch: Path, out: Path | None, grader: str | None, workers: int
+) -> None:
+    """``grade --batch``: everything that can fail is checked before ``--out`` is opened, so
+    a bad batch, a missing API key or a bad setting never empties an earlier output."""
+    from interviewer.grading import build_grading_service
+
+    if out is None:
+        raise InputError("--batch needs --out FILE.jsonl for the grades.")
+    if out.resolve() == batch.resolve() or (
+        out.exists() and batch.exists() and os.path.samefile(out, batch)
+    ):
         raise InputError(f"--out {out} is the input file: write the grades to another file.")
+    items, problems = _read_batch(batch, _bank(settings))
+    if not items:
+        for problem in problems:
+            typer.echo(f"Skipped {problem}", err=True)
+        raise InputError(
+            f"No line of {batch} can be graded: fix the lines above."
+            if problems
+            else f"{batch} has no answers: give one JSON object per line (id, question, answer)."
+        )
+    service = build_grading_service(settings, grader)  # type: ignore[arg-type]
+    fill_knowledge_base(settings)
+    # The offline grader's model runs on one core per answer (embeddings.py): more threads than
+    # cores only queue (120 bank answers on 2 cores: 11 s alone, 8.7 s with 2). LLM requests
+    # wait on the network, so they take every worker.
+    cores = os.cpu_count() or 1
+    parallel = workers if service.grader.name == "llm" else min(workers, cores)
+    with _open_out(out) as handle:
+        _grade_batch(service, (batch, out, handle), items, problems, parallel)
+
+
+def _open_out(out: Path) -> TextIO:
+    """The output file, opened once the batch is ready to be graded."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         return out.open("w", encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from interviewer.bank import Bank, adhoc_question
+from interviewer.bank import QUESTION_ID, Bank, adhoc_question
 from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.settings import Settings
@@ -100,7 +101,8 @@ def load_dataset(
     """
     try:
         # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
-        lines = path.read_text(encoding="utf-8").split("\n")
+        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark.
+        lines = path.read_text(encoding="utf-8-sig").split("\n")
     except FileNotFoundError as exc:
         raise InputError(
             f"Dataset not found: {path}. Give a JSON Lines file with --dataset."
@@ -125,6 +127,9 @@ def load_dataset(
     return items
 
 
+_BANK_ID = re.compile(QUESTION_ID)  # an id, not a question's text (which has spaces)
+
+
 def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
     """A grade request for one dataset row: the bank question when ``question`` is a bank id
     and the row brings no reference or key points, else an ad-hoc question built from them.
@@ -136,7 +141,11 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
         try:
             return GradeRequest(question=bank.get(item.question), answer=item.answer)
         except BankError:
-            pass
+            if _BANK_ID.match(item.question.strip()):
+                raise InputError(
+                    f"Row {item.id}: {item.question!r} is not a question id in the bank; give "
+                    "a bank id, or the question's text with a reference_answer."
+                ) from None
     # Some dataset questions are terse ("Why?"); the question model needs five characters.
     text = item.question if len(item.question.strip()) >= 5 else f"Question: {item.question}"
     try:

@@ -428,3 +428,69 @@ def test_grade_cli_alternative_option_adds_to_a_bank_question():
     grade = json.loads(result.stdout)
     assert grade["question_id"] == "q04"
     assert "accepted answer it matches best" in grade["message"]
+
+
+def test_grade_cli_batch_that_cannot_start_leaves_an_earlier_output_intact(tmp_path):
+    """A batch of bad lines, or one whose grader cannot be built (no API key), fails before
+    --out is opened: the grades an earlier run wrote there are not lost."""
+    out = tmp_path / "bad.out.jsonl"
+    earlier = '{"id": 1, "score": 4.0, "grade": {}}\n'
+    out.write_text(earlier)
+    code, output, _ = _run_batch(tmp_path, "bad", ["[1, 2]", '{"id": 2}'], grader="offline")
+    assert code == 1 and "No line of" in output and "line 1" in output
+    assert out.read_text() == earlier
+    code, output, _ = _run_batch(
+        tmp_path,
+        "bad",
+        _lines(ANSWERS[:1]),
+        env={"INTERVIEWER_LLM_MODEL": "gpt-4o-mini", "OPENAI_API_KEY": "", "HOME": str(tmp_path)},
+    )
+    assert code == 1
+    assert out.read_text() == earlier
+
+
+def test_grade_cli_batch_refuses_a_hard_link_of_its_input_and_reads_a_bom(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("\ufeff" + json.dumps(_lines(ANSWERS[:1])[0]) + "\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.hardlink_to(src)
+    result = CliRunner().invoke(
+        app, ["grade", "--batch", str(src), "--out", str(link), "--grader", "offline"]
+    )
+    assert result.exit_code == 1 and "is the input file" in result.output
+    assert json.loads(src.read_text(encoding="utf-8-sig"))["answer"] == ANSWERS[0]
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app,
+        ["grade", "--batch", str(src), "--out", str(out), "--grader", "offline"],
+        env={"INTERVIEWER_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert result.exit_code == 0, result.output  # the byte-order mark is not "invalid JSON"
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_grade_cli_batch_refuses_single_answer_options(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(_lines(ANSWERS[:1])[0]) + "\n")
+    result = CliRunner().invoke(
+        app,
+        ["grade", "--batch", str(src), "--out", str(tmp_path / "o.jsonl"), "-q", "q04", "-a", "x"],
+    )
+    assert result.exit_code == 1 and "leave out" in result.output
+
+
+def test_grade_cli_single_answer_bad_input_gets_a_message_not_a_traceback(fake_llm):
+    runner = CliRunner()
+    empty_point = runner.invoke(
+        app, ["grade", "-q", "What is x?", "-a", "x is y", "--key-point", "", "--grader", "llm"]
+    )
+    assert empty_point.exit_code == 1 and "Traceback" not in empty_point.output
+    assert "key_points" in empty_point.output
+    both = runner.invoke(
+        app, ["grade", "-q", "q04", "-a", ANSWERS[0], "--reference", "ref", "--grader", "llm"]
+    )
+    assert both.exit_code == 1 and "is a bank question" in both.output
+    not_utf8 = runner.invoke(
+        app, ["grade", "-q", "q04", "-a", "-", "--grader", "llm"], input=b"mode \xff collapse"
+    )
+    assert not_utf8.exit_code == 1 and "not UTF-8" in not_utf8.output

@@ -186,3 +186,30 @@ def test_evaluate_leaves_out_pending_grades(tmp_path: Path) -> None:
     assert report.pending == 1
     assert report.pearson == 1.0
     assert np.isclose(report.mean_human, 2.5)
+
+
+def test_load_dataset_reads_a_file_that_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "d.jsonl"
+    path.write_text("\ufeff" + json.dumps(_row(0, 1.0)) + "\r\n", encoding="utf-8")
+    assert [i.id for i in load_dataset(path)] == ["r0"]
+
+
+def test_to_request_names_an_unknown_bank_id() -> None:
+    from interviewer.bank import Bank, Question
+    from interviewer.grading.evaluation import EvalItem
+
+    bank = Bank(
+        questions=[
+            Question(
+                id="q01",
+                text="What is a GAN?",
+                topic="gan-fundamentals",
+                difficulty=1,
+                key_points=["Two networks trained against each other"],
+                model_answer="A generator and a discriminator trained against each other.",
+            )
+        ]
+    )
+    item = EvalItem.model_validate({**_row(0, 5.0), "question": "q99", "reference_answer": ""})
+    with pytest.raises(InputError, match="'q99' is not a question id in the bank"):
+        to_request(item, bank)
