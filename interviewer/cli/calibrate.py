@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,8 @@ def calibrate(
         raise InputError(f"Unknown format {fmt!r}: choose text or json.")
     if grader not in (None, "offline", "llm"):
         raise InputError(f"Unknown grader {grader!r}: choose offline or llm.")
+    if report is not None:
+        _check_report_path(file, report)
     settings = Settings()
     try:
         bank = load_default_bank(settings)
@@ -165,3 +168,20 @@ def _print_text(result: object) -> None:
                 f"  {flag.code.replace('_', ' ')}: {escape(flag.reason)} → {escape(flag.action)}",
                 highlight=False,
             )
+
+
+def _check_report_path(scores: Path, report: Path) -> None:
+    """Refuse a --report path that would overwrite the scores or cannot be written, before
+    any grading (it was only found out after every answer had been graded)."""
+    if report.resolve() == scores.resolve() or (
+        report.exists() and scores.exists() and os.path.samefile(report, scores)
+    ):
+        raise InputError(f"--report {report} is the scores file: write the report elsewhere.")
+    if report.is_dir():
+        raise InputError(f"--report {report} is a folder: give a file name, e.g. report.html.")
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot write {report}: {exc.strerror}. Choose another path.") from exc
+    if not os.access(report.parent, os.W_OK):
+        raise InputError(f"Cannot write into {report.parent}: choose another path for --report.")

@@ -166,3 +166,16 @@ def test_calibrate_shows_how_far_qwk_could_move_over_questions(tmp_path: Path) -
     low, high = out.split("(90% ")[1].split(" over questions)")[0].split("–")
     assert 0.0 <= float(low) <= float(high) <= 1.0
     assert "90 % interval over questions" in report.read_text(encoding="utf-8")
+
+
+def test_calibrate_refuses_a_report_path_that_is_the_scores_file_before_grading(
+    tmp_path: Path,
+) -> None:
+    scores = _csv(tmp_path / "scores.csv")
+    before = scores.read_text(encoding="utf-8")
+    result = runner.invoke(app, ["calibrate", str(scores), "--report", str(scores)])
+    assert result.exit_code == 1 and "is the scores file" in result.stderr
+    assert "graded" not in result.stderr  # refused before any answer was graded
+    assert scores.read_text(encoding="utf-8") == before
+    folder = runner.invoke(app, ["calibrate", str(scores), "--report", str(tmp_path)])
+    assert folder.exit_code == 1 and "is a folder" in folder.stderr
