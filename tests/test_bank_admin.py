@@ -278,6 +278,48 @@ def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pyte
     assert runner.invoke(app, ["bank", "drafts"]).stdout == ""
 
 
+def test_cli_bank_import_never_replaces_a_question_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """An imported entry with a bank question's id replaced the approved question while the
+    command said "Added"; two entries with one id kept only one."""
+    from interviewer.cli import app
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    bank_text = (
+        "questions:\n  - {id: q01, text: 'What is a GAN?', topic: b, difficulty: 1, "
+        "key_points: [Two networks]}\n"
+    )
+    (knowledge / "questions.yaml").write_text(bank_text, encoding="utf-8")
+    (knowledge / "notes.md").write_text(
+        "# Dropout\n\nDropout zeroes random units during training to regularize a network.\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    runner = CliRunner()
+    same_id = tmp_path / "same.yaml"
+    same_id.write_text("- {id: q01, text: 'What is dropout?'}\n", encoding="utf-8")
+    refused = runner.invoke(app, ["bank", "import", str(same_id), "--apply"])
+    assert refused.exit_code == 1 and "Already in the bank: q01" in refused.output
+    assert "--replace" in refused.output
+    assert (knowledge / "questions.yaml").read_text(encoding="utf-8") == bank_text
+    twice = tmp_path / "twice.yaml"
+    twice.write_text(
+        "- {id: x1, text: 'What is dropout?'}\n- {id: x1, text: 'What is batch norm?'}\n",
+        encoding="utf-8",
+    )
+    repeated = runner.invoke(app, ["bank", "import", str(twice), "--apply"])
+    assert repeated.exit_code == 1 and "same id" in repeated.output
+    folder = runner.invoke(app, ["bank", "import", str(tmp_path)])
+    assert folder.exit_code == 1 and "is a folder" in folder.output
+    assert "Traceback" not in folder.output
+    replaced = runner.invoke(app, ["bank", "import", str(same_id), "--apply", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert "What is dropout?" in (knowledge / "questions.yaml").read_text(encoding="utf-8")
+
+
 # --- LLM drafts -------------------------------------------------------------------------------
 
 PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"

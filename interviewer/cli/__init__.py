@@ -35,8 +35,8 @@ R = TypeVar("R")
 
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn InterviewerError (and an invalid setting) into a one-line message on stderr and
-    exit code 1."""
+    """Turn InterviewerError, invalid input or settings, and a file that cannot be read or
+    written into a one-line message on stderr and exit code 1 (never a traceback)."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -46,9 +46,22 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
         except ValidationError as exc:
-            if exc.title != Settings.__name__:
-                raise
-            typer.echo(f"Error: {_settings_problem(exc)}", err=True)
+            problem = (
+                _settings_problem(exc)
+                if exc.title == Settings.__name__
+                else f"Invalid input: {validation_message(exc)}."
+            )
+            typer.echo(f"Error: {problem}", err=True)
+            raise typer.Exit(1) from None
+        # A file the command could not read or write: a one-line reason, not a traceback.
+        except UnicodeError as exc:
+            typer.echo(f"Error: a file is not UTF-8 text ({exc}): save it as UTF-8.", err=True)
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else " a file"
+            typer.echo(
+                f"Error: cannot use{where}: {exc.strerror or exc}. Check the path.", err=True
+            )
             raise typer.Exit(1) from None
 
     return wrapper
@@ -81,6 +94,13 @@ def fill_knowledge_base(settings: Settings) -> None:
         ensure_ingested(settings, progress=announce)
     except InterviewerError as exc:
         typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first problem of a validation error, as "field: message"."""
+    err = exc.errors()[0]
+    where = ".".join(map(str, err["loc"]))
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 def emit_json(data: object) -> None:

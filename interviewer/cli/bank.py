@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, friendly
+from interviewer.cli import app, emit_json, friendly, validation_message
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 
@@ -36,36 +36,54 @@ def import_questions(
         bool, typer.Option("--apply", help="Write to the bank (default: preview).")
     ] = False,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Let imported questions replace bank questions with the same id."
+        ),
+    ] = False,
 ) -> None:
     """Import a question list; missing key points and model answers are drafted (by the LLM
     when one is configured, else from the reference material) and marked draft until approved
     (`interviewer bank approve ID`)."""
+    from pydantic import ValidationError
+
     from interviewer.bank_admin import build_drafter, draft_question, parse_question_list
     from interviewer.knowledge.index import ensure_ingested
 
+    if fmt not in ("text", "json"):
+        raise InputError(f"Unknown format {fmt!r}: choose text or json.")
     try:
-        content = file.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark would hide the first question's number.
+        content = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise InputError(f"{file} does not exist.") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{file} is a folder: give the question list's file.") from exc
     except UnicodeDecodeError as exc:
         raise InputError(f"{file} is not UTF-8 text: save it as UTF-8.") from exc
     settings = Settings()
     editor = _editor(settings)
     imported = parse_question_list(content, file.name)
+    ids = editor.next_ids(len(imported))
+    wanted = [q.id or ids[i] for i, q in enumerate(imported)]
+    _check_import_ids(wanted, {q.id: q.text for q in editor.load().questions}, replace)
     retriever = ensure_ingested(settings)
     drafter = build_drafter(settings)
-    ids = editor.next_ids(len(imported))
-    questions = [
-        draft_question(
-            q,
-            question_id=q.id or ids[i],
-            retriever=retriever,
-            topic=topic,
-            difficulty=difficulty,
-            drafter=drafter,
-        )
-        for i, q in enumerate(imported)
-    ]
+    try:
+        questions = [
+            draft_question(
+                q,
+                question_id=wanted[i],
+                retriever=retriever,
+                topic=topic,
+                difficulty=difficulty,
+                drafter=drafter,
+            )
+            for i, q in enumerate(imported)
+        ]
+    except ValidationError as exc:
+        raise InputError(f"{file}: {validation_message(exc)}.") from exc
     if apply:
         editor.save(questions, author="cli")
     if fmt == "json":
@@ -84,6 +102,25 @@ def import_questions(
         + ("" if apply else " Run again with --apply to write them."),
         err=True,
     )
+
+
+def _check_import_ids(ids: list[str], bank: dict[str, str], replace: bool) -> None:
+    """Refuse ids repeated in the import, and bank ids unless ``--replace`` says so: an import
+    that said "Added" silently replaced an approved question."""
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise InputError(
+            f"The file gives the same id to several questions ({', '.join(repeated)}): give "
+            "each question its own id, or none to have one assigned."
+        )
+    taken = [i for i in ids if i in bank]
+    if taken and not replace:
+        shown = "; ".join(f"{i} ({bank[i][:60]!r})" for i in taken[:5])
+        raise InputError(
+            f"Already in the bank: {shown}. Give the imported questions new ids (or none), or "
+            "pass --replace to replace them (old versions stay in `interviewer bank history "
+            "ID`)."
+        )
 
 
 @bank_app.command("drafts")

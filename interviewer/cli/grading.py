@@ -15,7 +15,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, adhoc_question, load_bank
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, validation_message
 from interviewer.errors import BankError, InputError, InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
@@ -101,13 +101,6 @@ def _bank_question(bank: Bank | None, question: str) -> Question | None:
         return bank.get(question) if bank is not None else None
     except BankError:
         return None
-
-
-def validation_message(exc: ValidationError) -> str:
-    """The first problem of a validation error, as "field: message"."""
-    err = exc.errors()[0]
-    where = ".".join(map(str, err["loc"]))
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 def _print_grade(grade: Grade) -> None:

@@ -59,3 +59,14 @@ def test_documents_import_rejects_title_for_several_files(tmp_path: Path) -> Non
     result = runner.invoke(app, ["documents", "import", *map(str, files), "--title", "T"])
     assert result.exit_code == 1
     assert "one file" in result.output
+
+
+def test_documents_import_out_that_is_a_file_is_a_message_not_a_traceback(tmp_path: Path):
+    raw = tmp_path / "a.txt"
+    raw.write_text("Some notes about GAN generators and discriminators.", encoding="utf-8")
+    blocker = tmp_path / "outfile"
+    blocker.write_text("keep me", encoding="utf-8")
+    result = runner.invoke(app, ["documents", "import", str(raw), "--out", str(blocker)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot use" in result.output and str(blocker) in result.output
+    assert blocker.read_text(encoding="utf-8") == "keep me"
