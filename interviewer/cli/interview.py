@@ -143,7 +143,11 @@ def sessions_list(
         )
         return
     if not listings:
-        typer.echo("No sessions stored yet. Start one with `interviewer interview`.")
+        typer.echo(
+            f"No session of candidate {candidate!r}; `interviewer sessions list` lists all."
+            if candidate
+            else "No sessions stored yet. Start one with `interviewer interview`."
+        )
         return
     for item in listings:
         score = f"{item.mean_overall:.1f}/5" if item.mean_overall is not None else "-"
@@ -172,8 +176,11 @@ def regrade(
         typer.echo("Nothing to do: pass --pending to grade pending or missing grades.", err=True)
         raise typer.Exit(2)
     settings = Settings()
+    repository = _repository(settings)
+    if session is not None:
+        repository.get_session(session)  # an unknown id is an error, not "0 of 0 regraded"
     report = regrade_pending(
-        _repository(settings),
+        repository,
         _load_bank(settings),
         _grader(settings, grader.value if grader else None),
         session_id=session,

@@ -42,7 +42,12 @@ def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[Skipped]
     """Load documents from files and folders; unreadable, binary or empty files are skipped."""
     docs: list[Document] = []
     skipped: list[Skipped] = []
+    first: dict[str, Path] = {}  # documents are stored by file name
     for path in _expand(paths):
+        if (seen := first.setdefault(path.name, path)) != path:
+            reason = f"{seen} has the same file name; documents are stored by name: rename one"
+            skipped.append(Skipped(path=str(path), reason=reason))
+            continue
         try:
             docs.append(_load_one(path))
         except ValueError as exc:
@@ -53,6 +58,9 @@ def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[Skipped]
 def parse_document(name: str, raw: str, sha256: str = "") -> Document:
     """Build a Document from raw Markdown text (front matter optional)."""
     meta: dict[str, object] = {}
+    # A byte-order mark or Windows line endings must not hide the front matter.
+    raw_text = raw
+    raw = raw.removeprefix("\ufeff").replace("\r\n", "\n")
     body = raw
     if raw.startswith("---\n"):
         end = raw.find("\n---", 4)
@@ -70,7 +78,7 @@ def parse_document(name: str, raw: str, sha256: str = "") -> Document:
         title=title,
         origin=str(meta.get("origin") or ""),
         text=text,
-        sha256=sha256 or hashlib.sha256(raw.encode()).hexdigest(),
+        sha256=sha256 or hashlib.sha256(raw_text.encode()).hexdigest(),
     )
 
 

@@ -162,6 +162,8 @@ def test_sessions_list_json_and_candidate_filter(knowledge: Path, keyword_grader
     )
     text = runner.invoke(app, ["sessions", "list"]).stdout
     assert "Ada" in text and "Bob" in text
+    nobody = runner.invoke(app, ["sessions", "list", "--candidate", "Nobody"]).stdout
+    assert "No session of candidate 'Nobody'" in nobody and "stored yet" not in nobody
 
 
 def test_regrade_pending_completes_pending_grades(
@@ -170,6 +172,8 @@ def test_regrade_pending_completes_pending_grades(
     monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: PendingGrader())
     run = runner.invoke(app, ["interview", "-n", "2"], input="alpha1 beta1\nalpha2\n")
     assert "could not be graded" in run.stdout
+    unknown = runner.invoke(app, ["regrade", "--pending", "--session", "nosuch"])
+    assert unknown.exit_code == 1 and "No interview session with that id" in unknown.output
     still_down = runner.invoke(app, ["regrade", "--pending"])
     assert still_down.exit_code == 1 and "Regraded 0 of 2" in still_down.stdout
     monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: KeywordGrader())
