@@ -318,6 +318,10 @@ def test_cli_bank_import_never_replaces_a_question_silently(
     replaced = runner.invoke(app, ["bank", "import", str(same_id), "--apply", "--replace"])
     assert replaced.exit_code == 0, replaced.output
     assert "What is dropout?" in (knowledge / "questions.yaml").read_text(encoding="utf-8")
+    old = json.loads(runner.invoke(app, ["bank", "history", "q01"]).stdout)
+    assert old[0]["question"]["text"] == "What is a GAN?"  # the replaced version is kept
+    unknown = runner.invoke(app, ["bank", "history", "q99"])
+    assert unknown.exit_code == 1 and "No question 'q99'" in unknown.output
 
 
 # --- LLM drafts -------------------------------------------------------------------------------

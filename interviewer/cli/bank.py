@@ -146,4 +146,11 @@ def approve(question_ids: Annotated[list[str], typer.Argument(help="Ids to appro
 @friendly
 def history(question_id: Annotated[str, typer.Argument(help="Question id.")]) -> None:
     """Earlier versions of a question (old grades point at these by version hash)."""
-    emit_json(_editor(Settings()).history(question_id))
+    editor = _editor(Settings())
+    rows = editor.history(question_id)
+    if not rows and all(q.id != question_id for q in editor.load().questions):
+        raise InputError(
+            f"No question {question_id!r} in the bank and no history of it: check the id "
+            "(`interviewer questions list`)."
+        )
+    emit_json(rows)

@@ -90,9 +90,10 @@ def resolve_question(
             return adhoc_question(question, reference or "", key_points, alternatives)
         except ValidationError as exc:
             raise InputError(f"Cannot grade this question: {validation_message(exc)}.") from exc
+    missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)" if bank is None else ""
     raise InputError(
-        f"{question!r} is not a question id in the bank; for a free-text question also give "
-        "a reference answer (--reference, or reference_answer / key_points in a batch line)."
+        f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
+        "give a reference answer (--reference, or reference_answer / key_points in a batch line)."
     )
 
 

@@ -8,7 +8,7 @@ time (commands ``hint``, ``skip``, ``repeat``, ``end`` as the whole line), so it
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -108,7 +108,7 @@ def interview(
         answer_grader = _grader(settings, config.grader)
         session = Interview.create(repo, bank, answer_grader, config)
         replies = session.start()
-    _run(session, replies, typer.get_text_stream("stdin"))
+    _run(session, replies, typer.get_binary_stream("stdin"))
 
 
 @sessions_app.command("list")
@@ -198,14 +198,25 @@ def regrade(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _run(session: Interview, replies: list[Reply], stdin: TextIO) -> None:
-    """Print replies and feed stdin lines to the engine until the interview ends or input does."""
+def _run(session: Interview, replies: list[Reply], stdin: BinaryIO) -> None:
+    """Print replies and feed stdin lines to the engine until the interview ends or input does.
+
+    Lines are decoded one by one: a byte that is not UTF-8 costs that character (shown as
+    "\ufffd", with a warning), not the answer, and not the lines before it.
+    """
     interactive = stdin.isatty()
     _print(replies)
     while not session.finished:
         if interactive:
             typer.echo("> ", nl=False)
-        line = stdin.readline()
+        raw = stdin.readline()
+        line = raw.decode("utf-8", errors="replace")
+        if "\ufffd" in line and b"\xef\xbf\xbd" not in raw:
+            typer.echo(
+                "Warning: that answer is not all UTF-8 text; the bytes that are not were "
+                "recorded as \ufffd.",
+                err=True,
+            )
         if not line:
             typer.echo(
                 "Input ended before the interview did; everything so far is saved. Continue "

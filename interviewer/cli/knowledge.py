@@ -89,6 +89,8 @@ def ingest(
         report = index.ingest_paths(targets, prune=whole_folder, progress=update)
     for skip in report.skipped:
         typer.echo(f"Skipped {skip.path}: {skip.reason}", err=True)
+    if paths and report.skipped and not report.documents:
+        raise InputError("Nothing was ingested: every file was skipped (reasons above).")
     if output == "json":
         emit_json(report.model_dump())
         return

@@ -138,6 +138,16 @@ def test_interview_cli_input_ends_early_then_resume(knowledge: Path, keyword_gra
     assert [t.answer for t in _repo().turns(session_id)] == ["alpha1", "alpha2 beta2", None]
 
 
+def test_interview_cli_answer_with_a_byte_that_is_not_utf8_is_kept(
+    knowledge: Path, keyword_grader: None
+) -> None:
+    run = runner.invoke(app, ["interview", "--no-follow-ups"], input=b"alpha1\nalpha2 \xff\n")
+    assert run.exit_code == 0 and "Traceback" not in run.output
+    assert "not all UTF-8" in run.stderr
+    answers = [t.answer for t in _repo().turns(_session_id(run.stdout))]
+    assert answers[:2] == ["alpha1", "alpha2 \ufffd"]  # nothing lost but the one bad byte
+
+
 def test_interview_cli_unknown_question_or_session_is_a_clear_error(
     knowledge: Path, keyword_grader: None
 ) -> None:

@@ -67,6 +67,13 @@ def test_ingest_reports_unusable_files_by_name_and_ingests_the_rest(knowledge: P
     assert "blank.md: is empty" in result.stderr
 
 
+def test_ingest_of_files_that_are_all_skipped_is_an_error(knowledge: Path) -> None:
+    (knowledge / "scan.md").write_bytes(b"\x00\x01\x02PDF-ish")
+    result = runner.invoke(app, ["ingest", str(knowledge / "scan.md")])
+    assert result.exit_code == 1 and "Nothing was ingested" in result.stderr
+    assert "scan.md: is a binary file" in result.stderr
+
+
 def test_ingest_removed_document_disappears_from_search(knowledge: Path) -> None:
     runner.invoke(app, ["ingest"])
     (knowledge / "metrics.md").unlink()
