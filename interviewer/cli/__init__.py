@@ -9,9 +9,11 @@ Commands build Settings at the edge.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -94,6 +96,12 @@ def fill_knowledge_base(settings: Settings) -> None:
         ensure_ingested(settings, progress=announce)
     except InterviewerError as exc:
         typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (the same path, or a link to it): an output that would
+    overwrite its own input."""
+    return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
 def validation_message(exc: ValidationError) -> str:

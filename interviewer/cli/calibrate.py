@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, same_file
 from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
@@ -173,9 +173,7 @@ def _print_text(result: object) -> None:
 def _check_report_path(scores: Path, report: Path) -> None:
     """Refuse a --report path that would overwrite the scores or cannot be written, before
     any grading (it was only found out after every answer had been graded)."""
-    if report.resolve() == scores.resolve() or (
-        report.exists() and scores.exists() and os.path.samefile(report, scores)
-    ):
+    if same_file(report, scores):
         raise InputError(f"--report {report} is the scores file: write the report elsewhere.")
     if report.is_dir():
         raise InputError(f"--report {report} is a folder: give a file name, e.g. report.html.")

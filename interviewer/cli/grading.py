@@ -15,7 +15,14 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, adhoc_question, load_bank
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, validation_message
+from interviewer.cli import (
+    app,
+    emit_json,
+    fill_knowledge_base,
+    friendly,
+    same_file,
+    validation_message,
+)
 from interviewer.errors import BankError, InputError, InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
@@ -278,9 +285,7 @@ def _run_batch(
 
     if out is None:
         raise InputError("--batch needs --out FILE.jsonl for the grades.")
-    if out.resolve() == batch.resolve() or (
-        out.exists() and batch.exists() and os.path.samefile(out, batch)
-    ):
+    if same_file(out, batch):
         raise InputError(f"--out {out} is the input file: write the grades to another file.")
     items, problems = _read_batch(batch, _bank(settings))
     if not items:
