@@ -1073,9 +1073,8 @@ class SimilarityGrader:
 def _reading(citation: Citation) -> str:
     """A source as the feedback names it: the document and its innermost heading, short (the
     grade's sources list keeps the full heading path)."""
-    heading = citation.heading.split(" > ")[-1] if citation.heading else ""
-    label = f"{citation.document} › {heading}" if heading else citation.document
-    return _short(label, 90)
+    innermost = citation.heading.split(" > ")[-1]
+    return _short(citation.model_copy(update={"heading": innermost}).label(), 90)
 
 
 def _short_answer_note(answer: str, baseline: PeerBaseline | None) -> str:
