@@ -90,8 +90,7 @@ def calibrate(
     if report is not None:
         from interviewer.reports.calibration import render_calibration_html
 
-        try:
-            report.parent.mkdir(parents=True, exist_ok=True)
+        try:  # its folder was made by _check_report_path, before grading
             report.write_text(render_calibration_html(result), encoding="utf-8")
         except OSError as exc:
             raise InputError(
