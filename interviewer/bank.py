@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from interviewer.errors import BankError
+from interviewer.errors import BankError, InputError, validation_message
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
@@ -34,6 +34,7 @@ __all__ = [
     "load_default_bank",
     "markdown_headings",
     "reference_key_points",
+    "resolve_question",
 ]
 
 BANK_FILE = "questions.yaml"
@@ -165,9 +166,8 @@ def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
         try:
             questions.append(Question.model_validate(entry))
         except ValidationError as exc:
-            raise BankError(
-                f"Question {label} in {path.name} is invalid: {_first_error(exc)}"
-            ) from exc
+            problem = validation_message(exc, whole="entry")
+            raise BankError(f"Question {label} in {path.name} is invalid: {problem}") from exc
     _check_unique(questions, path)
     if knowledge_dir is not None:
         _check_sources(questions, knowledge_dir, path)
@@ -225,6 +225,56 @@ def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
             elif src.heading and src.heading not in known:
                 problems.append(f"{q.id}: {src.document!r} has no heading {src.heading!r}")
     return problems
+
+
+def resolve_question(
+    bank: Bank | None,
+    question: str,
+    reference: str | None = None,
+    key_points: list[str] | None = None,
+    alternatives: list[str] | None = None,
+) -> Question:
+    """What a caller names as a question: a bank question by id, else a free-text question
+    built from its reference answer or key points. ``alternatives`` (other accepted answers) are
+    added to either. One rule for ``grade``, ``grade --batch`` and ``eval grader``.
+
+    Raises:
+        InputError: Neither a bank id nor a question with a reference answer or key points; a
+            bank id with a reference (ambiguous); a free-text question that is not valid.
+    """
+    found = _bank_question(bank, question)
+    if found is not None and (reference or key_points):
+        raise InputError(
+            f"{question!r} is a bank question: grade it without a reference answer or key points "
+            "(add other accepted answers with --alternative), or give the question's text to "
+            "grade it as a free-text question."
+        )
+    if found is not None:
+        if not alternatives:
+            return found
+        return Question.model_validate(
+            {
+                **found.model_dump(),
+                "alternative_answers": [*found.alternative_answers, *alternatives],
+            }
+        )
+    if reference or key_points:
+        try:
+            return adhoc_question(question, reference or "", key_points, alternatives)
+        except ValidationError as exc:
+            raise InputError(f"Cannot grade this question: {validation_message(exc)}.") from exc
+    missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)" if bank is None else ""
+    raise InputError(
+        f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
+        "give a reference answer (--reference, or reference_answer / key_points in a batch line)."
+    )
+
+
+def _bank_question(bank: Bank | None, question: str) -> Question | None:
+    try:
+        return bank.get(question) if bank is not None else None
+    except BankError:
+        return None
 
 
 _MAX_KEY_POINTS = 8  # Question.key_points' max_length
@@ -295,12 +345,6 @@ def split_key_points(reference: str) -> list[str]:
         if len(clauses) >= 2 and all(len(c.split()) >= _MIN_CLAUSE_WORDS for c in clauses):
             return clauses
     return sentences or ([text] if text else [])
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"]) or "entry"
-    return f"{where}: {err['msg']}"
 
 
 def _check_unique(questions: list[Question], path: Path) -> None:

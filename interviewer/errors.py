@@ -14,6 +14,11 @@ Foreign exceptions are translated where they enter (the CLI and the UI show only
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 __all__ = [
     "BankError",
     "ConfigError",
@@ -22,7 +27,16 @@ __all__ = [
     "InterviewerError",
     "SessionError",
     "StoreError",
+    "validation_message",
 ]
+
+
+def validation_message(exc: ValidationError, *, whole: str = "") -> str:
+    """The first problem of a validation error, as "field: message" (``whole`` names the
+    object when the problem is not in one field)."""
+    err = exc.errors()[0]
+    where = ".".join(map(str, err["loc"])) or whole
+    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 class InterviewerError(Exception):

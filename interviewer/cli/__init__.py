@@ -19,7 +19,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 
-from interviewer.errors import InterviewerError
+from interviewer.errors import InterviewerError, validation_message
 from interviewer.settings import Settings
 
 app = typer.Typer(
@@ -102,13 +102,6 @@ def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name one file (the same path, or a link to it): an output that would
     overwrite its own input."""
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-
-
-def validation_message(exc: ValidationError) -> str:
-    """The first problem of a validation error, as "field: message"."""
-    err = exc.errors()[0]
-    where = ".".join(map(str, err["loc"]))
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
 
 
 def emit_json(data: object) -> None:

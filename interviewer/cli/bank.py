@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, friendly, validation_message
-from interviewer.errors import InputError
+from interviewer.cli import app, emit_json, friendly
+from interviewer.errors import InputError, validation_message
 from interviewer.settings import Settings
 
 __all__ = ["approve", "drafts", "history", "import_questions"]

@@ -14,16 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple, TextIO
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from interviewer.bank import Bank, Question, adhoc_question, load_bank
-from interviewer.cli import (
-    app,
-    emit_json,
-    fill_knowledge_base,
-    friendly,
-    same_file,
-    validation_message,
-)
-from interviewer.errors import BankError, InputError, InterviewerError
+from interviewer.bank import Bank, Question, load_bank, resolve_question
+from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, same_file
+from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
 
@@ -60,55 +53,6 @@ class _Item(NamedTuple):
 def _bank(settings: Settings) -> Bank | None:
     path = settings.knowledge_dir / "questions.yaml"
     return load_bank(path) if path.exists() else None
-
-
-def resolve_question(
-    bank: Bank | None,
-    question: str,
-    reference: str | None,
-    key_points: list[str] | None,
-    alternatives: list[str] | None = None,
-) -> Question:
-    """A bank question by id, else a free-text question built from its reference/key points.
-    ``alternatives`` (other accepted answers) are added to either.
-
-    Raises:
-        InputError: Neither a bank id nor a question with a reference answer or key points; a
-            bank id with a reference (ambiguous); a free-text question that is not valid.
-    """
-    found = _bank_question(bank, question)
-    if found is not None and (reference or key_points):
-        raise InputError(
-            f"{question!r} is a bank question: grade it without a reference answer or key points "
-            "(add other accepted answers with --alternative), or give the question's text to "
-            "grade it as a free-text question."
-        )
-    if found is not None:
-        if not alternatives:
-            return found
-        return Question.model_validate(
-            {
-                **found.model_dump(),
-                "alternative_answers": [*found.alternative_answers, *alternatives],
-            }
-        )
-    if reference or key_points:
-        try:
-            return adhoc_question(question, reference or "", key_points, alternatives)
-        except ValidationError as exc:
-            raise InputError(f"Cannot grade this question: {validation_message(exc)}.") from exc
-    missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)" if bank is None else ""
-    raise InputError(
-        f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
-        "give a reference answer (--reference, or reference_answer / key_points in a batch line)."
-    )
-
-
-def _bank_question(bank: Bank | None, question: str) -> Question | None:
-    try:
-        return bank.get(question) if bank is not None else None
-    except BankError:
-        return None
 
 
 def _print_grade(grade: Grade) -> None:

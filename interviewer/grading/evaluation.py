@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +20,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from interviewer.bank import QUESTION_ID, Bank, adhoc_question
-from interviewer.errors import BankError, InputError
+from interviewer.bank import Bank, resolve_question
+from interviewer.errors import BankError, InputError, validation_message
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.settings import Settings
 
@@ -115,8 +114,11 @@ def load_dataset(
             continue
         try:
             item = EvalItem.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise InputError(f"{path.name} line {number} is invalid: {_first_error(exc)}") from exc
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path.name} line {number} is invalid: {exc}") from exc
+        except ValidationError as exc:
+            problem = validation_message(exc, whole="line")
+            raise InputError(f"{path.name} line {number} is invalid: {problem}") from exc
         if split is None or item.split == split:
             items.append(item)
         if limit is not None and len(items) >= limit:
@@ -127,41 +129,24 @@ def load_dataset(
     return items
 
 
-_BANK_ID = re.compile(QUESTION_ID)  # an id, not a question's text (which has spaces)
-
-
 def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
-    """A grade request for one dataset row: the bank question when ``question`` is a bank id
-    and the row brings no reference or key points, else an ad-hoc question built from them.
+    """A grade request for one dataset row: its question resolved as ``interviewer grade``
+    resolves one (see :func:`interviewer.bank.resolve_question`).
 
     Raises:
-        InputError: The row has neither a reference answer nor key points (nor a bank id).
+        InputError: The row's question cannot be resolved (its id is given).
     """
-    if bank is not None and not (item.reference_answer or item.key_points):
-        try:
-            return GradeRequest(question=bank.get(item.question), answer=item.answer)
-        except BankError:
-            if _BANK_ID.match(item.question.strip()):
-                raise InputError(
-                    f"Row {item.id}: {item.question!r} is not a question id in the bank; give "
-                    "a bank id, or the question's text with a reference_answer."
-                ) from None
-    # Some dataset questions are terse ("Why?"); the question model needs five characters.
-    text = item.question if len(item.question.strip()) >= 5 else f"Question: {item.question}"
     try:
-        question = adhoc_question(
-            text, item.reference_answer, item.key_points, item.alternative_answers
+        question = resolve_question(
+            bank,
+            item.question,
+            item.reference_answer,
+            item.key_points,
+            item.alternative_answers,
         )
-    except BankError as exc:
+    except (InputError, BankError) as exc:
         raise InputError(f"Row {item.id}: {exc}") from exc
     return GradeRequest(question=question, answer=item.answer)
-
-
-def _first_error(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in err['loc']) or 'line'}: {err['msg']}"
-    return str(exc)
 
 
 def _safe(value: float) -> float | None:

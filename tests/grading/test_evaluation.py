@@ -194,7 +194,7 @@ def test_load_dataset_reads_a_file_that_starts_with_a_byte_order_mark(tmp_path: 
     assert [i.id for i in load_dataset(path)] == ["r0"]
 
 
-def test_to_request_names_an_unknown_bank_id() -> None:
+def test_to_request_resolves_bank_ids_as_grade_does() -> None:
     from interviewer.bank import Bank, Question
     from interviewer.grading.evaluation import EvalItem
 
@@ -213,3 +213,10 @@ def test_to_request_names_an_unknown_bank_id() -> None:
     item = EvalItem.model_validate({**_row(0, 5.0), "question": "q99", "reference_answer": ""})
     with pytest.raises(InputError, match="'q99' is not a question id in the bank"):
         to_request(item, bank)
+    # As `interviewer grade` decides: a bank id with a reference of its own is ambiguous.
+    named = EvalItem.model_validate({**_row(1, 5.0), "question": "q01"})
+    with pytest.raises(InputError, match="Row r1: 'q01' is a bank question"):
+        to_request(named, bank)
+    plain = named.model_copy(update={"reference_answer": "", "alternative_answers": ["Two nets."]})
+    question = to_request(plain, bank).question
+    assert question.id == "q01" and question.alternative_answers == ["Two nets."]
