@@ -363,6 +363,7 @@ def build_scorer(
         models_dir=settings.models_dir,
         cache=None,
         embedder=embedder,
+        bank=lambda: load_default_bank(settings).questions,
     )
 
     def score(requests: Sequence[GradeRequest]) -> list[float | None]:

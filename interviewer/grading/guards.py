@@ -44,6 +44,7 @@ from interviewer.grading.base import (
     KeyPointVerdict,
 )
 from interviewer.grading.rubric import prompt_version
+from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
 
@@ -854,10 +855,6 @@ def _mostly_non_latin(text: str) -> bool:
     return len(letters) >= 20 and latin * 2 < len(letters)
 
 
-def _topic_text(question: Question) -> str:
-    return " ".join([question.text, *question.key_points, question.model_answer])
-
-
 def _is_off_topic(answer: str, question: Question, embedder: Embedder | None) -> bool:
     """Off topic: (almost) no word in common with the question, key points and model answer.
 
@@ -865,12 +862,12 @@ def _is_off_topic(answer: str, question: Question, embedder: Embedder | None) ->
     paraphrase that shares no word is rescued by its semantic similarity.
     """
     answer_stems = _stems(answer)
-    overlap = len(answer_stems & _stems(_topic_text(question)))
+    overlap = len(answer_stems & _stems(topic_text(question)))
     if len(answer_stems) < 6 or overlap > 1:
         return False
     if embedder is None:
         return overlap == 0
-    vectors = embedder.embed([answer, _topic_text(question)])
+    vectors = embedder.embed([answer, topic_text(question)])
     return float(np.dot(vectors[0], vectors[1])) < _OFF_TOPIC_COSINE
 
 
@@ -882,8 +879,12 @@ def check_answer(
     max_answer_tokens: int = MAX_ANSWER_TOKENS,
     transcript_confidence: float | None = None,
     embedder: Embedder | None = None,
+    topics: BankTopics | None = None,
 ) -> GuardResult:
-    """Run every guard on one answer (no model call beyond an optional embedding)."""
+    """Run every guard on one answer (no model call beyond an optional embedding).
+
+    ``topics``: the bank's questions, to reject an answer that is about another one of them.
+    """
     if not answer.strip():
         what = "empty" if not answer else "only whitespace"
         return GuardResult(
@@ -904,6 +905,8 @@ def check_answer(
             "answers are graded as data, never as instructions."
         )
     _reject_checks(result, question, embedder)
+    if result.reject is None and topics is not None:
+        _reject_other_question(result, question, topics)
     cut = len(text) > _SCAN_CHARS or count_tokens(result.answer, models_dir) > max_answer_tokens
     if result.reject is None and cut:
         result.answer = truncate_tokens(result.answer, max_answer_tokens, models_dir)
@@ -968,6 +971,21 @@ def _reject_checks(result: GuardResult, question: Question, embedder: Embedder |
             return
 
 
+def _reject_other_question(result: GuardResult, question: Question, topics: BankTopics) -> None:
+    other = topics.other_question(question, result.answer)
+    if other is not None:
+        result.flags.append("off_topic")
+        result.messages.append(
+            f"The answer is about another question of the bank ({other.id}: "
+            f"{_short_question(other.text)}), not about this one: answer the question asked."
+        )
+        result.reject = "off_topic"
+
+
+def _short_question(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
 class GuardedGrader:
     """Runs the guards, then the wrapped grader on the cleaned answer (or returns a 0 grade).
 
@@ -977,6 +995,7 @@ class GuardedGrader:
         models_dir: Offline tokenizer (answer length cap).
         embedder: Optional, to confirm off-topic answers semantically.
         max_answer_tokens: Longer answers are cut to this and flagged ``truncated``.
+        topics: The bank's questions, to reject an answer about another one of them.
     """
 
     def __init__(
@@ -987,6 +1006,7 @@ class GuardedGrader:
         models_dir: Path,
         embedder: Embedder | None = None,
         max_answer_tokens: int = MAX_ANSWER_TOKENS,
+        topics: BankTopics | None = None,
     ) -> None:
         self.inner = inner
         self.name = inner.name
@@ -994,6 +1014,7 @@ class GuardedGrader:
         self._models_dir = models_dir
         self._embedder = embedder
         self._max_answer_tokens = max_answer_tokens
+        self._topics = topics
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade through the guards.
@@ -1008,6 +1029,7 @@ class GuardedGrader:
             max_answer_tokens=self._max_answer_tokens,
             transcript_confidence=request.transcript_confidence,
             embedder=self._embedder,
+            topics=self._topics,
         )
         if verdict.reject is not None:
             return self._rejected(request.question, verdict)

@@ -8,7 +8,7 @@ back ``pending`` (overall None) or, when chosen, from the offline grader flagged
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -18,6 +18,7 @@ from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
 from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
 from interviewer.grading.guards import GuardedGrader
 from interviewer.grading.rubric import prompt_version
+from interviewer.grading.topics import BankTopics
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever
 from interviewer.settings import Settings
@@ -43,6 +44,8 @@ class GradingService:
         fallback: The grader used on failure when ``on_failure="fallback"``.
         k: Chunks retrieved per answer.
         embedder: Optional, lets the off-topic guard confirm with semantic similarity.
+        bank: The bank's questions (read on first use; :meth:`prepare` replaces them): with an
+            embedder, an answer about another bank question is rejected as off topic.
     """
 
     def __init__(
@@ -57,17 +60,17 @@ class GradingService:
         fallback: Grader | None = None,
         k: int = 4,
         embedder: Embedder | None = None,
+        bank: Callable[[], Sequence[Question]] | None = None,
     ) -> None:
         if on_failure == "fallback" and fallback is None:
             raise ConfigError("on_failure='fallback' needs a fallback grader (the offline one).")
         self.grader = grader
-        self._guarded = GuardedGrader(
-            grader, prompts_dir=prompts_dir, models_dir=models_dir, embedder=embedder
+        self._topics = (
+            BankTopics(embedder, bank) if embedder is not None and bank is not None else None
         )
+        self._guarded = self._guard(grader, prompts_dir, models_dir, embedder)
         self._fallback = (
-            GuardedGrader(
-                fallback, prompts_dir=prompts_dir, models_dir=models_dir, embedder=embedder
-            )
+            self._guard(fallback, prompts_dir, models_dir, embedder)
             if fallback is not None
             else None
         )
@@ -76,6 +79,17 @@ class GradingService:
         self._cache = cache
         self._on_failure = on_failure
         self._k = k
+
+    def _guard(
+        self, grader: Grader, prompts_dir: Path, models_dir: Path, embedder: Embedder | None
+    ) -> GuardedGrader:
+        return GuardedGrader(
+            grader,
+            prompts_dir=prompts_dir,
+            models_dir=models_dir,
+            embedder=embedder,
+            topics=self._topics,
+        )
 
     @property
     def model_id(self) -> str:
@@ -90,6 +104,8 @@ class GradingService:
         for it. Graders without such work ignore this.
         """
         questions = list(questions)
+        if self._topics is not None:
+            self._topics.refresh(questions)
         fallback = self._fallback.inner if self._fallback is not None else None
         for grader in (self.grader, fallback):
             prepare = getattr(grader, "prepare", None)
@@ -217,6 +233,7 @@ def build_grading_service(
     Raises:
         ConfigError: A remote LLM while ``allow_remote`` is off, a missing key, missing files.
     """
+    from interviewer.bank import load_default_bank
     from interviewer.grading import build_grader, shared_embedder
 
     chosen = kind or settings.effective_grader
@@ -236,6 +253,7 @@ def build_grading_service(
         fallback=fallback,
         k=settings.retrieval_k,
         embedder=shared_embedder(settings.models_dir),
+        bank=lambda: load_default_bank(settings).questions,
     )
 
 

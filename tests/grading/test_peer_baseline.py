@@ -198,10 +198,12 @@ def test_eval_grader_measures_bank_questions_as_the_product_grades_them(
 
     q04 = _q04(bank)
     scorer = build_scorer(Settings(), "offline")
-    (scored,) = scorer([GradeRequest(question=q04, answer=GENERIC)])
-    assert scored == _grade(with_peers, q04, GENERIC).overall
-    unanchored = _grade(without_peers, q04, GENERIC).overall
+    scored, generic = scorer([GradeRequest(question=q04, answer=a) for a in (WRONG, GENERIC)])
+    assert scored == _grade(with_peers, q04, WRONG).overall
+    unanchored = _grade(without_peers, q04, WRONG).overall
     assert scored is not None and unanchored is not None and scored < unanchored
+    # And with the product's guards: GENERIC is about q03 (the two networks' roles).
+    assert generic == 0.0
 
 
 class _Counting(SimilarityGrader):
