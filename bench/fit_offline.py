@@ -48,6 +48,7 @@ from interviewer.grading.similarity import (
     DEFAULT_PARAMS_PATH,
     FEATURES,
     MEASURES,
+    STATED_ALIGNMENT,
     CachedEmbedder,
     OfflineParams,
     SimilarityGrader,
@@ -210,6 +211,8 @@ def _overall(
     """The product's overall score for every row under one grid point."""
     share, partly, covered = grid["key_point_share"], grid["partly"], grid["covered"]
     match = share * d.key_points + (1 - share) * m[:, None]
+    # As similarity.key_point_scores: a key point stated in the answer counts by itself.
+    match = np.where(d.key_points >= STATED_ALIGNMENT, np.maximum(match, d.key_points), match)
     value = np.where(match >= covered, 1.0, np.where(match >= partly, 0.5, 0.0))
     value = np.where(np.isnan(match), np.nan, value)
     counted = np.maximum(1, (~np.isnan(value)).sum(axis=1))  # rejected rows have no measures

@@ -252,3 +252,14 @@ def test_a_short_answer_to_a_bank_question_says_it_may_be_under_scored(
     assert "concise correct answer low" not in _grade(with_peers, q05, q05.model_answer).message
     # Outside the bank (no peers) the fitted scale applies and no caveat is needed.
     assert "concise correct answer low" not in _grade(without_peers, q05, concise).message
+
+
+def test_key_points_stated_word_for_word_are_covered_however_short_the_answer(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """Two of q04's five key points, verbatim: the peers put the answer's match at 0, and the
+    blend of that with each key point's own alignment (0.99) made both "partly"."""
+    q04 = _q04(bank)
+    answer = ". ".join(q04.key_points[:2]) + "."
+    verdicts = [v.verdict for v in _grade(with_peers, q04, answer).key_points]
+    assert verdicts == ["covered", "covered", "missed", "missed", "missed"]
