@@ -41,7 +41,7 @@ import numpy as np
 from devdata import DATA, DATASETS, load_rows
 
 from interviewer.grading import shared_embedder, similarity
-from interviewer.grading.evaluation import EvalItem, to_request
+from interviewer.grading.evaluation import EvalItem, quadratic_kappa, to_request
 from interviewer.grading.guards import check_answer
 from interviewer.grading.rubric import load_rubric
 from interviewer.grading.similarity import (
@@ -175,19 +175,10 @@ def _fit_logistic(data: dict[str, _Data], l2: float = 1e-3) -> tuple[np.ndarray,
     return beta[1:], float(beta[0])
 
 
-def _qwk(a: np.ndarray, b: np.ndarray, k: int = 6) -> float:
-    """Quadratic-weighted kappa (same value as scikit-learn's, ~50x faster for the grid)."""
-    observed = np.zeros((k, k))
-    np.add.at(observed, (a, b), 1)
-    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
-    weights = (np.arange(k)[:, None] - np.arange(k)[None, :]) ** 2
-    return float(1 - (weights * observed).sum() / (weights * expected).sum())
-
-
 def _metrics(human: np.ndarray, predicted: np.ndarray, constant_rmse: float) -> dict[str, float]:
     predicted = np.round(predicted, 1)
     pearson = float(np.corrcoef(human, predicted)[0, 1]) if np.ptp(predicted) > 0 else 0.0
-    qwk = _qwk(np.rint(human).astype(int), np.clip(np.rint(predicted), 0, 5).astype(int))
+    qwk = quadratic_kappa(human, predicted) or 0.0  # half up, as `eval grader` and `calibrate`
     rmse = float(np.sqrt(np.mean((human - predicted) ** 2)))
     return {
         "pearson": round(pearson, 4),

@@ -44,7 +44,13 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from interviewer.bank import Bank, Question, adhoc_question
 from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grade
-from interviewer.grading.evaluation import question_interval
+from interviewer.grading.evaluation import (
+    LEVELS,
+    quadratic_kappa,
+    question_interval,
+    round_score,
+    score_levels,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import Repository
@@ -83,7 +89,6 @@ MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 REQUIRED = ("answer", "rater", "score")
 OPTIONAL = ("question_id", "question", "reference_answer", "candidate")
-LEVELS = list(range(6))
 
 # Flag thresholds on the 0-5 scale (see flag_question for the reasoning).
 TOO_EASY_MEAN = 4.25
@@ -446,11 +451,6 @@ def interval_text(bounds: tuple[float, float] | None) -> str:
     return "" if bounds is None else f" (90% {bounds[0]:.2f}–{bounds[1]:.2f} over questions)"
 
 
-def round_score(value: float) -> int:
-    """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
-    return int(min(5, max(0, math.floor(value + 0.5))))
-
-
 def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
     """Agreement between grader scores and human scores of the same answers.
 
@@ -465,7 +465,7 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
         return Agreement(n=0)
     g = np.asarray(grader, dtype=float)
     h = np.asarray(human, dtype=float)
-    qwk = _kappa(h, g)
+    qwk = quadratic_kappa(h, g)
     varied = n >= 2 and float(np.std(g)) > 0 and float(np.std(h)) > 0
     return Agreement(
         n=n,
@@ -474,33 +474,8 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
         spearman=_r(_finite(spearmanr(g, h).statistic)) if varied else None,
         mae=_r(float(np.mean(np.abs(g - h)))),
         bias=_r(float(np.mean(g - h))),
-        confusion=confusion_matrix(_levels(h), _levels(g), labels=LEVELS).tolist(),
+        confusion=confusion_matrix(score_levels(h), score_levels(g), labels=LEVELS).tolist(),
     )
-
-
-_QUADRATIC = (np.arange(6)[:, None] - np.arange(6)[None, :]) ** 2.0
-
-
-def _levels(scores: np.ndarray) -> np.ndarray:
-    """:func:`round_score` of every score at once."""
-    return np.clip(np.floor(np.asarray(scores, dtype=float) + 0.5), 0, 5).astype(int)
-
-
-def _kappa(human: np.ndarray, grader: np.ndarray) -> float | None:
-    """Quadratic-weighted kappa on levels rounded half up; None when both sides use one level
-    (kappa is 0/0 then).
-
-    Same value as scikit-learn's ``cohen_kappa_score(weights="quadratic")`` (tested), written
-    out because the interval recomputes it 1,000 times and scikit-learn's input checks made that
-    take 2.4 s for 200 answers.
-    """
-    h, g = _levels(human), _levels(grader)
-    if len(set(h.tolist()) | set(g.tolist())) <= 1:
-        return None
-    observed = np.zeros((6, 6))
-    np.add.at(observed, (h, g), 1.0)
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
-    return _finite(1.0 - float((_QUADRATIC * observed).sum() / (_QUADRATIC * expected).sum()))
 
 
 def human_alpha(ratings: Sequence[dict[str, float]]) -> float | None:
@@ -923,7 +898,9 @@ def calibrate(
     overall = OverallStats(
         **overall_agreement.model_dump(),
         # A team scores a handful of questions: how far the figure could move with others.
-        qwk_interval=question_interval(human, auto, [i.question_id for i in paired], _kappa),
+        qwk_interval=question_interval(
+            human, auto, [i.question_id for i in paired], quadratic_kappa
+        ),
         alpha=human_alpha(all_ratings),
         human_mad=human_mad(all_ratings),
         pending=len(items) - len(paired),

@@ -30,6 +30,7 @@ from interviewer.calibration import (
 from interviewer.errors import InputError
 from interviewer.grading.base import Grade, GradeRequest, GraderInfo
 from interviewer.grading.cache import MemoryGradeCache
+from interviewer.grading.evaluation import quadratic_kappa
 from interviewer.grading.service import GradingService
 
 
@@ -110,7 +111,7 @@ def test_kappa_matches_scikit_learn_on_random_scores():
         h = [round_score(v) for v in human]
         g = [round_score(v) for v in grader]
         expected = cohen_kappa_score(h, g, labels=list(range(6)), weights="quadratic")
-        value = calibration._kappa(human, grader)
+        value = quadratic_kappa(human, grader)
         if len(set(h) | set(g)) == 1:
             assert value is None
         else:

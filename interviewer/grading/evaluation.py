@@ -28,6 +28,7 @@ from interviewer.settings import Settings
 MIN_QUESTIONS_FOR_INTERVAL = 5
 
 __all__ = [
+    "LEVELS",
     "Agreement",
     "EvalItem",
     "agreement",
@@ -37,7 +38,10 @@ __all__ = [
     "label_metrics",
     "load_dataset",
     "per_question_pearson",
+    "quadratic_kappa",
     "question_interval",
+    "round_score",
+    "score_levels",
     "to_request",
 ]
 
@@ -147,6 +151,44 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
     except (InputError, BankError) as exc:
         raise InputError(f"Row {item.id}: {exc}") from exc
     return GradeRequest(question=question, answer=item.answer)
+
+
+# --- score levels and kappa (shared with calibration: one rounding convention) -----------
+
+LEVELS = list(range(6))
+
+
+def round_score(value: float) -> int:
+    """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
+    return int(min(5, max(0, math.floor(value + 0.5))))
+
+
+_QUADRATIC = (np.arange(6)[:, None] - np.arange(6)[None, :]) ** 2.0
+
+
+def score_levels(scores: np.ndarray | Sequence[float]) -> np.ndarray:
+    """:func:`round_score` of every score at once."""
+    return np.clip(np.floor(np.asarray(scores, dtype=float) + 0.5), 0, 5).astype(int)
+
+
+def quadratic_kappa(
+    human: np.ndarray | Sequence[float], grader: np.ndarray | Sequence[float]
+) -> float | None:
+    """Quadratic-weighted kappa on levels rounded half up; None when both sides use one level
+    (kappa is 0/0 then).
+
+    Same value as scikit-learn's ``cohen_kappa_score(weights="quadratic")`` (tested), written
+    out because the interval recomputes it 1,000 times and scikit-learn's input checks made that
+    take 2.4 s for 200 answers.
+    """
+    h, g = score_levels(human), score_levels(grader)
+    if len(set(h.tolist()) | set(g.tolist())) <= 1:
+        return None
+    observed = np.zeros((6, 6))
+    np.add.at(observed, (h, g), 1.0)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    value = 1.0 - float((_QUADRATIC * observed).sum() / (_QUADRATIC * expected).sum())
+    return value if math.isfinite(value) else None
 
 
 def _safe(value: float) -> float | None:
@@ -259,26 +301,19 @@ def agreement(
 ) -> Agreement:
     """All agreement metrics between predicted and human scores (same order)."""
     from scipy.stats import pearsonr, spearmanr
-    from sklearn.metrics import cohen_kappa_score
 
     if len(human) != len(predicted) or not human:
         raise InputError("Agreement needs the same, non-zero number of human and predicted scores.")
     h = np.asarray(human, dtype=float)
     p = np.asarray(predicted, dtype=float)
     varies = np.ptp(h) > 0 and np.ptp(p) > 0
-    rounded_h = np.rint(h).astype(int)
-    rounded_p = np.rint(p).astype(int)
-    qwk = (
-        cohen_kappa_score(rounded_h, rounded_p, weights="quadratic", labels=list(range(6)))
-        if len(set(rounded_h) | set(rounded_p)) > 1
-        else float("nan")
-    )
+    qwk = quadratic_kappa(h, p)
     pqp, n_groups = per_question_pearson(h.tolist(), p.tolist(), list(groups))
     report = Agreement(
         n=len(h),
         pearson=_safe(pearsonr(h, p)[0]) if varies else None,
         spearman=_safe(spearmanr(h, p)[0]) if varies else None,
-        qwk=_safe(qwk),
+        qwk=None if qwk is None else round(qwk, 4),
         rmse=round(float(np.sqrt(np.mean((h - p) ** 2))), 4),
         mae=round(float(np.mean(np.abs(h - p))), 4),
         per_question_pearson=pqp,

@@ -220,3 +220,13 @@ def test_to_request_resolves_bank_ids_as_grade_does() -> None:
     plain = named.model_copy(update={"reference_answer": "", "alternative_answers": ["Two nets."]})
     question = to_request(plain, bank).question
     assert question.id == "q01" and question.alternative_answers == ["Two nets."]
+
+
+def test_qwk_rounds_half_up_as_calibrate_does() -> None:
+    """Beetle's partly-correct 2.5 is level 3 in `eval grader` as in `calibrate`; with numpy's
+    half-to-even rounding it was level 2 here and 3 there, so one file gave two kappas."""
+    from interviewer import calibration
+
+    human, predicted = [2.5, 4.5, 0.0, 1.5], [3.0, 5.0, 0.0, 2.0]
+    assert agreement(human, predicted, ["q"] * 4).qwk == 1.0
+    assert calibration.agreement(predicted, human).qwk == 1.0
