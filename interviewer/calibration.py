@@ -44,13 +44,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from interviewer.bank import Bank, Question, adhoc_question
 from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grade
-from interviewer.grading.evaluation import (
-    LEVELS,
-    quadratic_kappa,
-    question_interval,
-    round_score,
-    score_levels,
-)
+from interviewer.grading.evaluation import quadratic_kappa, question_interval
+from interviewer.grading.rubric import LEVELS, round_score, score_levels
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import Repository

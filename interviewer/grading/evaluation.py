@@ -23,12 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from interviewer.bank import Bank, resolve_question
 from interviewer.errors import BankError, InputError, validation_message
 from interviewer.grading.base import Grader, GradeRequest
+from interviewer.grading.rubric import score_levels
 from interviewer.settings import Settings
 
 MIN_QUESTIONS_FOR_INTERVAL = 5
 
 __all__ = [
-    "LEVELS",
     "Agreement",
     "EvalItem",
     "agreement",
@@ -40,8 +40,6 @@ __all__ = [
     "per_question_pearson",
     "quadratic_kappa",
     "question_interval",
-    "round_score",
-    "score_levels",
     "to_request",
 ]
 
@@ -153,22 +151,9 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
     return GradeRequest(question=question, answer=item.answer)
 
 
-# --- score levels and kappa (shared with calibration: one rounding convention) -----------
-
-LEVELS = list(range(6))
-
-
-def round_score(value: float) -> int:
-    """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
-    return int(min(5, max(0, math.floor(value + 0.5))))
-
+# --- kappa (shared with calibration: scores rounded to the rubric's levels alike) ----------
 
 _QUADRATIC = (np.arange(6)[:, None] - np.arange(6)[None, :]) ** 2.0
-
-
-def score_levels(scores: np.ndarray | Sequence[float]) -> np.ndarray:
-    """:func:`round_score` of every score at once."""
-    return np.clip(np.floor(np.asarray(scores, dtype=float) + 0.5), 0, 5).astype(int)
 
 
 def quadratic_kappa(

@@ -9,9 +9,12 @@
 from __future__ import annotations
 
 import hashlib
+import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,6 +23,7 @@ from interviewer.grading.base import CRITERIA, CriterionName, CriterionScore, Ke
 
 __all__ = [
     "FEEDBACK_FALLBACK",
+    "LEVELS",
     "Criterion",
     "Rubric",
     "clamp_score",
@@ -27,8 +31,12 @@ __all__ = [
     "load_rubric",
     "overall_score",
     "prompt_version",
+    "round_score",
+    "score_levels",
 ]
 
+# The rubric's integer levels 0-5; a score is rounded half up to one (2.5 -> 3).
+LEVELS = list(range(6))
 VERDICT_VALUE = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
 # The rubric asks for 2-4 actionable feedback sentences; a grader left with one adds this.
 FEEDBACK_FALLBACK = "Compare your answer with the model answer, point by point."
@@ -110,6 +118,16 @@ def prompt_version(prompts_dir: Path) -> str:
 def clamp_score(value: float) -> float:
     """Clamp to 0-5 (a model's 6/5 or -1 never reaches storage)."""
     return min(5.0, max(0.0, float(value)))
+
+
+def round_score(value: float) -> int:
+    """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
+    return int(min(5, max(0, math.floor(value + 0.5))))
+
+
+def score_levels(scores: np.ndarray | Sequence[float]) -> np.ndarray:
+    """:func:`round_score` of every score at once."""
+    return np.clip(np.floor(np.asarray(scores, dtype=float) + 0.5), 0, 5).astype(int)
 
 
 def coverage_score(verdicts: list[KeyPointVerdict]) -> float | None:

@@ -25,7 +25,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
 )
-from interviewer.grading.rubric import Rubric
+from interviewer.grading.rubric import Rubric, round_score
 from interviewer.retrieval import Citation
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -302,7 +302,7 @@ def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[Criterion
             if c.criterion == name and c.score is not None
         ]
         mean = round(fmean(scores), 1) if scores else None
-        level = None if mean is None else int(min(5, max(0, round(mean))))
+        level = None if mean is None else round_score(mean)
         rows.append(
             CriterionRow(
                 criterion=name,

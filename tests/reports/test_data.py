@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from interviewer.grading.rubric import round_score
 from interviewer.reports import assemble_report, build_report
 from interviewer.reports.data import TurnInput
 
@@ -17,11 +18,24 @@ def test_report_overall_is_mean_of_graded_answers_and_ignores_pending(sample_rep
 
 def test_report_criteria_carry_rubric_level_descriptors(sample_report, rubric):
     coverage = next(c for c in sample_report.criteria if c.criterion == "coverage")
-    assert coverage.level == round(coverage.score)
+    assert coverage.level == round_score(coverage.score)
     assert coverage.descriptor == rubric.criteria["coverage"].levels[coverage.level]
     correctness = next(c for c in sample_report.criteria if c.criterion == "correctness")
     # Only the two LLM grades assessed correctness; the offline one left it out.
     assert correctness.assessed == 2
+
+
+def test_report_criterion_mean_of_two_and_a_half_reads_as_level_three(rubric):
+    """Rounded half up, as calibration and evaluation round (Python's round gave level 2)."""
+    turns = [
+        TurnInput(question_id=q, question_text="What?", answer="x", grade=make_grade(q, score))
+        for q, score in (("a", 2.0), ("b", 3.0))
+    ]
+    coverage = next(
+        c for c in assemble_report("s", turns, rubric).criteria if c.criterion == "coverage"
+    )
+    assert coverage.score == 2.5 and coverage.level == 3
+    assert coverage.descriptor == rubric.criteria["coverage"].levels[3]
 
 
 def test_report_criterion_never_assessed_says_so(rubric):
