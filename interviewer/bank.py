@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +29,7 @@ __all__ = [
     "SourceRef",
     "adhoc_question",
     "bank_path",
+    "bank_questions",
     "citation_problems",
     "load_bank",
     "load_default_bank",
@@ -186,6 +187,14 @@ def load_default_bank(settings: Settings) -> Bank:
         BankError: The bank is missing or invalid (the entry is named).
     """
     return load_bank(bank_path(settings), settings.knowledge_dir)
+
+
+def bank_questions(settings: Settings) -> Callable[[], list[Question]]:
+    """The bank's questions, read when first asked for: what the offline grader (its peers) and
+    the guards (answers about another question) compare with. Both read it lazily, so an
+    invalid bank costs those comparisons, not the grade; an edit reaches them by ``prepare``.
+    """
+    return lambda: load_default_bank(settings).questions
 
 
 def markdown_headings(text: str) -> list[str]:

@@ -62,13 +62,13 @@ def shared_embedder(models_dir: Path) -> TokenEmbedder:
 
 
 def _offline(settings: Settings) -> Grader:
-    from interviewer.bank import load_default_bank
+    from interviewer.bank import bank_questions
     from interviewer.grading.similarity import SimilarityGrader  # type: ignore[import-not-found,unused-ignore]
 
     grader: Grader = SimilarityGrader(
         embedder=shared_embedder(settings.models_dir),
         prompts_dir=settings.prompts_dir,
-        peers=lambda: load_default_bank(settings).questions,
+        peers=bank_questions(settings),
     )
     return grader
 

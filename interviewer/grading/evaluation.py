@@ -359,7 +359,7 @@ def build_scorer(
     The offline grader embeds the whole batch at once first (much faster than answer by answer;
     the grades are the same). The LLM grader is called from ``workers`` threads.
     """
-    from interviewer.bank import load_default_bank
+    from interviewer.bank import bank_questions
     from interviewer.grading import build_grader, shared_embedder
     from interviewer.grading.service import GradingService
     from interviewer.grading.similarity import CachedEmbedder, SimilarityGrader
@@ -371,7 +371,7 @@ def build_scorer(
         offline = SimilarityGrader(
             embedder=embedder,
             prompts_dir=settings.prompts_dir,
-            peers=lambda: load_default_bank(settings).questions,
+            peers=bank_questions(settings),
         )
         grader: Grader = offline
     else:
@@ -383,7 +383,7 @@ def build_scorer(
         models_dir=settings.models_dir,
         cache=None,
         embedder=embedder,
-        bank=lambda: load_default_bank(settings).questions,
+        bank=bank_questions(settings),
     )
 
     def score(requests: Sequence[GradeRequest]) -> list[float | None]:

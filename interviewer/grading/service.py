@@ -233,7 +233,7 @@ def build_grading_service(
     Raises:
         ConfigError: A remote LLM while ``allow_remote`` is off, a missing key, missing files.
     """
-    from interviewer.bank import load_default_bank
+    from interviewer.bank import bank_questions
     from interviewer.grading import build_grader, shared_embedder
 
     chosen = kind or settings.effective_grader
@@ -253,7 +253,7 @@ def build_grading_service(
         fallback=fallback,
         k=settings.retrieval_k,
         embedder=shared_embedder(settings.models_dir),
-        bank=lambda: load_default_bank(settings).questions,
+        bank=bank_questions(settings),
     )
 
 
