@@ -111,3 +111,16 @@ def test_answers_humans_credited_are_rarely_taken_for_another_question():
         pairs = zip(named, long_ones, strict=True)
         right = sum(n is not None and n.id == r.question.id for n, r in pairs)
         assert right >= 0.6 * len(long_ones), (name, right, len(long_ones))
+
+
+def test_most_model_answers_given_to_another_bank_question_get_zero(bank):
+    """Each bank question answered with the model answer of the question 7 places on: 5 of 35
+    such swaps scored 3.5 or more before this guard; 33 get 0 now (the two misses read like
+    their own question in their first 60 words)."""
+    questions = list(bank.values())
+    service = _service(bank)
+    zeros = [
+        service.grade(q, questions[(i + 7) % len(questions)].model_answer).overall == 0.0
+        for i, q in enumerate(questions)
+    ]
+    assert sum(zeros) >= 0.9 * len(questions), sum(zeros)
