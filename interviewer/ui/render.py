@@ -97,7 +97,10 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
         f'<div class="fb-overall">Overall <b class="fb-score">{esc(overall)}</b></div>',
         "</div>",
     ]
-    notes = [_FLAG_NOTES[f] for f in grade.flags if f in _FLAG_NOTES]
+    # A guard's grade says in its message why it was not graded; the generic note of its flag
+    # ("The answer seems off topic.") only repeated it less precisely.
+    said = grade.grader.kind == "guard" and bool(grade.message)
+    notes = [] if said else [_FLAG_NOTES[f] for f in grade.flags if f in _FLAG_NOTES]
     if grade.message:
         notes.insert(0, grade.message)
     if notes:

@@ -72,6 +72,17 @@ def test_feedback_card_pending_grade_has_no_score() -> None:
     assert "fb-criteria" not in card
 
 
+def test_feedback_card_of_a_guard_grade_gives_its_reason_once() -> None:
+    reason = "The answer is about another question of the bank (q28: RNNs), not about this one."
+    rejected = _grade(
+        overall=0.0, flags=["off_topic"], message=reason, grader=GraderInfo(kind="guard")
+    )
+    card = feedback_card(rejected)
+    assert reason in card and "seems off topic" not in card
+    graded = feedback_card(_grade(flags=["no_evidence"]))  # other grades keep the flag notes
+    assert "No reference material was found" in graded
+
+
 def test_sources_html_lists_citations_and_model_answer() -> None:
     html = sources_html(_grade())
     assert "gan.md › Basics" in html
