@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from interviewer.errors import BankError, InputError, validation_message
+from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "BANK_FILE",
     "QUESTION_ID",
     "Bank",
+    "BankReader",
     "Question",
     "SourceRef",
     "adhoc_question",
@@ -195,6 +200,36 @@ def bank_questions(settings: Settings) -> Callable[[], list[Question]]:
     invalid bank costs those comparisons, not the grade; an edit reaches them by ``prepare``.
     """
     return lambda: load_default_bank(settings).questions
+
+
+class BankReader:
+    """A bank's questions for a grader to compare with, read from ``source`` when first needed;
+    :meth:`replace` sets them after an edit. A bank that does not load reads as empty (logged):
+    the comparisons it feeds are lost, never the grade.
+    """
+
+    def __init__(self, source: Callable[[], Sequence[Question]] | None, purpose: str) -> None:
+        self._source = source
+        self._purpose = purpose  # for the log line: what is lost without the bank
+        self._questions: list[Question] | None = None if source is not None else []
+        self._lock = threading.Lock()
+
+    def questions(self) -> list[Question]:
+        """The questions (the source is read once, on the first call)."""
+        with self._lock:
+            if self._questions is None:
+                assert self._source is not None  # None only while a source is unread
+                try:
+                    self._questions = list(self._source())
+                except InterviewerError as exc:
+                    log.warning("%s: the question bank did not load: %s", self._purpose, exc)
+                    self._questions = []
+            return self._questions
+
+    def replace(self, questions: Sequence[Question]) -> None:
+        """Use these questions from now on (the bank was edited)."""
+        with self._lock:
+            self._questions = list(questions)
 
 
 def markdown_headings(text: str) -> list[str]:

@@ -45,8 +45,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from threadpoolctl import threadpool_limits
 
-from interviewer.bank import Question, reference_key_points
-from interviewer.errors import ConfigError, InterviewerError
+from interviewer.bank import BankReader, Question, reference_key_points
+from interviewer.errors import ConfigError
 from interviewer.grading.alignment import (
     Aligned,
     content_tokens,
@@ -626,8 +626,7 @@ class SimilarityGrader:
         self._peers_digest: str | None = None
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
-        self._peer_source = peers
-        self._peers: list[Question] | None = None
+        self._peers = BankReader(peers, "Offline grader: no peer baseline")
         self._peer_tokens: dict[str, TokenVectors] = {}
         self._baselines: dict[tuple[str, ...], PeerBaseline | None] = {}
 
@@ -639,7 +638,7 @@ class SimilarityGrader:
         with self._lock:
             digest = self._peers_digest
         if digest is None:
-            versions = sorted(f"{q.id}:{q.version}" for q in self._peer_questions())
+            versions = sorted(f"{q.id}:{q.version}" for q in self._peers.questions())
             digest = hashlib.sha256("\n".join(versions).encode()).hexdigest()[:10]
             with self._lock:
                 self._peers_digest = digest
@@ -659,8 +658,8 @@ class SimilarityGrader:
         and make them the peers of one another: the bank, at start-up or after an edit.
         """
         questions = list(questions)
+        self._peers.replace(questions)
         with self._lock:
-            self._peers = questions
             self._peers_digest = None
             self._baselines.clear()  # an edited or added question changes its peers' baselines
         for question in questions:
@@ -716,8 +715,9 @@ class SimilarityGrader:
         """What the bank's other questions' model answers get on ``question`` (None when it is
         not a bank question or the bank has too few peers). Computed once per question version.
         """
-        peers = [p for p in self._peer_questions() if p.id != question.id and p.model_answer]
-        if len(peers) < _MIN_PEERS or not any(p.id == question.id for p in self._peers or []):
+        bank = self._peers.questions()
+        peers = [p for p in bank if p.id != question.id and p.model_answer]
+        if len(peers) < _MIN_PEERS or not any(p.id == question.id for p in bank):
             return None
         key = (question.id, question.text, _reference(question), *question.key_points)
         with self._lock:
@@ -739,15 +739,6 @@ class SimilarityGrader:
         with self._lock:
             self._baselines[key] = baseline
         return baseline
-
-    def _peer_questions(self) -> list[Question]:
-        if self._peers is None:
-            try:
-                self._peers = list(self._peer_source()) if self._peer_source else []
-            except InterviewerError as exc:  # an invalid bank must not stop grading
-                log.warning("Offline grader: no peer baseline, the bank did not load: %s", exc)
-                self._peers = []
-        return self._peers
 
     def _embed_peers(self, peers: list[Question]) -> None:
         """Embed the peers' model answers once, in one batch (they serve every question)."""

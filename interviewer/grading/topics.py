@@ -23,8 +23,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from interviewer.bank import Question
-from interviewer.errors import InterviewerError
+from interviewer.bank import BankReader, Question
 from interviewer.knowledge.embeddings import Embedder
 
 __all__ = ["MARGIN", "MIN_WORDS", "TOPIC_WORDS", "BankTopics", "topic_text", "topic_texts"]
@@ -62,16 +61,13 @@ class BankTopics:
 
     def __init__(self, embedder: Embedder, questions: Callable[[], Sequence[Question]]) -> None:
         self._embedder = embedder
-        self._source: Callable[[], Sequence[Question]] | None = questions
-        self._questions: list[Question] = []
+        self._bank = BankReader(questions, "No check for answers about another question")
         self._vectors: dict[tuple[str, str], np.ndarray] = {}  # (id, version) -> rows
         self._lock = threading.Lock()
 
     def refresh(self, questions: Sequence[Question]) -> None:
         """Use these questions from now on (the bank was edited)."""
-        with self._lock:
-            self._source = None
-            self._questions = list(questions)
+        self._bank.replace(questions)
 
     def other_question(self, question: Question, answer: str) -> Question | None:
         """The bank question ``answer`` is about when that is clearly not ``question``.
@@ -83,7 +79,7 @@ class BankTopics:
         words = answer.split()
         if len(words) < MIN_WORDS:
             return None
-        questions = self._bank()
+        questions = self._bank.questions()
         if not any(q.id == question.id and q.version == question.version for q in questions):
             return None
         others = [q for q in questions if q.id != question.id]
@@ -95,16 +91,6 @@ class BankTopics:
         scores = [float(np.max(v @ answer_vector)) for v in vectors[1:]]
         best = int(np.argmax(scores))
         return others[best] if scores[best] >= own + MARGIN else None
-
-    def _bank(self) -> list[Question]:
-        with self._lock:
-            if self._source is not None:
-                try:
-                    self._questions = list(self._source())
-                except InterviewerError:  # an invalid bank must not stop grading
-                    self._questions = []
-                self._source = None
-            return list(self._questions)
 
     def _topic_vectors(self, questions: list[Question]) -> list[np.ndarray]:
         """Each question's topic vectors (one row per accepted answer); the ones not seen
