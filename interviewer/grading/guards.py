@@ -47,6 +47,7 @@ from interviewer.grading.rubric import prompt_version
 from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
+from interviewer.text import shorten
 
 __all__ = [
     "GuardResult",
@@ -977,13 +978,9 @@ def _reject_other_question(result: GuardResult, question: Question, topics: Bank
         result.flags.append("off_topic")
         result.messages.append(
             f"The answer is about another question of the bank ({other.id}: "
-            f"{_short_question(other.text)}), not about this one: answer the question asked."
+            f"{shorten(other.text, 90)}), not about this one: answer the question asked."
         )
         result.reject = "off_topic"
-
-
-def _short_question(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 class GuardedGrader:

@@ -72,6 +72,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.knowledge.embeddings import TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
+from interviewer.text import shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -1050,10 +1051,10 @@ class SimilarityGrader:
             )
         if missed:
             parts.append(
-                "Add the missing key points: " + "; ".join(_short(k) for k in missed[:3]) + "."
+                "Add the missing key points: " + "; ".join(shorten(k) for k in missed[:3]) + "."
             )
         if partly:
-            parts.append("State more precisely: " + "; ".join(_short(k) for k in partly[:2]) + ".")
+            parts.append("State more precisely: " + "; ".join(shorten(k) for k in partly[:2]) + ".")
         if not missed and not partly and not contradictions:
             parts.append("Every key point is there.")
             parts.append("To go deeper, add a mechanism, a trade-off or an example.")
@@ -1071,14 +1072,14 @@ class SimilarityGrader:
         gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
         if gap is None:
             return "Can you give a concrete example or a failure case of what you described?"
-        return f"Can you explain this point: {_short(gap)}?"
+        return f"Can you explain this point: {shorten(gap)}?"
 
 
 def _reading(citation: Citation) -> str:
     """A source as the feedback names it: the document and its innermost heading, short (the
     grade's sources list keeps the full heading path)."""
     innermost = citation.heading.split(" > ")[-1]
-    return _short(citation.model_copy(update={"heading": innermost}).label(), 90)
+    return shorten(citation.model_copy(update={"heading": innermost}).label(), 90)
 
 
 def _short_answer_note(answer: str, baseline: PeerBaseline | None) -> str:
@@ -1101,19 +1102,8 @@ def _accepted_note(question: Question, graded: GradeRequest) -> str:
         return " Measured against the model answer, the accepted answer it matches best."
     return (
         " Measured against the accepted answer it matches best: "
-        f'"{_short(graded.question.model_answer)}".'
+        f'"{shorten(graded.question.model_answer)}".'
     )
-
-
-def _short(text: str, limit: int = 120) -> str:
-    """``text`` on one line, cut at a word boundary with "…" when longer than ``limit``."""
-    text = " ".join(text.split()).rstrip(".")
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut and text[limit - 1] != " ":
-        cut = cut[: cut.rindex(" ")]  # never end on half a word ("covering all mod…")
-    return cut.rstrip(" ,;:") + "…"
 
 
 def _sources(request: GradeRequest) -> list[Citation]:
