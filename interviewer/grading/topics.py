@@ -66,8 +66,11 @@ class BankTopics:
         self._lock = threading.Lock()
 
     def refresh(self, questions: Sequence[Question]) -> None:
-        """Use these questions from now on (the bank was edited)."""
+        """Use these questions from now on (the bank was edited), their topics embedded now:
+        this runs in the app's warm-up, so the first answer does not wait for the whole bank.
+        """
         self._bank.replace(questions)
+        self._topic_vectors(list(questions))
 
     def other_question(self, question: Question, answer: str) -> Question | None:
         """The bank question ``answer`` is about when that is clearly not ``question``.
