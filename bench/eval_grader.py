@@ -51,13 +51,15 @@ def agreement_figures(
 def latency(runs: int = 40) -> dict[str, float]:
     """p50/p95 ms of one offline grade of a ~200-word answer (grader alone, fresh texts)."""
     from interviewer.bank import adhoc_question
-    from interviewer.grading import shared_embedder
+    from interviewer.grading import shared_embedder, shared_sentence_encoder
     from interviewer.grading.base import GradeRequest
     from interviewer.grading.similarity import SimilarityGrader
 
     settings = Settings()
     grader = SimilarityGrader(
-        embedder=shared_embedder(settings.models_dir), prompts_dir=settings.prompts_dir
+        embedder=shared_embedder(settings.models_dir),
+        sentences=shared_sentence_encoder(settings.models_dir),
+        prompts_dir=settings.prompts_dir,
     )
     question = adhoc_question(
         "Why does a GAN generator suffer from vanishing gradients early in training?",

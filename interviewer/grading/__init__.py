@@ -24,7 +24,7 @@ from interviewer.grading.base import (
 from interviewer.grading.cache import GradeCache, MemoryGradeCache, SQLiteGradeCache
 from interviewer.grading.guards import GuardedGrader, check_answer, strip_injections
 from interviewer.grading.service import GradingService, build_grading_service
-from interviewer.knowledge.embeddings import TokenEmbedder
+from interviewer.knowledge.embeddings import Embedder, TokenEmbedder
 from interviewer.settings import Settings
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "build_grading_service",
     "check_answer",
     "shared_embedder",
+    "shared_sentence_encoder",
     "strip_injections",
 ]
 
@@ -61,12 +62,21 @@ def shared_embedder(models_dir: Path) -> TokenEmbedder:
     return MiniLMEmbedder(models_dir)
 
 
+@lru_cache(maxsize=2)
+def shared_sentence_encoder(models_dir: Path) -> Embedder:
+    """One Universal Sentence Encoder per models folder (the offline grader's second view)."""
+    from interviewer.knowledge.embeddings import USEEmbedder
+
+    return USEEmbedder(models_dir)
+
+
 def _offline(settings: Settings) -> Grader:
     from interviewer.bank import bank_questions
     from interviewer.grading.similarity import SimilarityGrader  # type: ignore[import-not-found,unused-ignore]
 
     grader: Grader = SimilarityGrader(
         embedder=shared_embedder(settings.models_dir),
+        sentences=shared_sentence_encoder(settings.models_dir),
         prompts_dir=settings.prompts_dir,
         peers=bank_questions(settings),
     )

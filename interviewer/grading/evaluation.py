@@ -360,7 +360,7 @@ def build_scorer(
     the grades are the same). The LLM grader is called from ``workers`` threads.
     """
     from interviewer.bank import bank_questions
-    from interviewer.grading import build_grader, shared_embedder
+    from interviewer.grading import build_grader, shared_embedder, shared_sentence_encoder
     from interviewer.grading.service import GradingService
     from interviewer.grading.similarity import CachedEmbedder, SimilarityGrader
 
@@ -370,6 +370,7 @@ def build_scorer(
         # is measured from its peers' level, exactly as `interviewer grade` would grade it.
         offline = SimilarityGrader(
             embedder=embedder,
+            sentences=shared_sentence_encoder(settings.models_dir),
             prompts_dir=settings.prompts_dir,
             peers=bank_questions(settings),
         )

@@ -3,9 +3,10 @@
 No network and no LLM. The answer is run once through MiniLM (sentence by sentence) and its
 contextual word-piece vectors are aligned with those of the reference answer and of each key
 point (:mod:`interviewer.grading.alignment`): recall = how much of the reference the answer
-carries, precision = how much of the answer is about the reference. Words of the question are
-left out on both sides (the largest single gain measured on the development data): restating
-the question earns nothing.
+carries, precision = how much of the answer is about the reference. A second, independent
+encoder (the Universal Sentence Encoder) compares the answer with the reference as whole texts.
+Words of the question are left out on both sides (the largest single gain measured on the
+development data): restating the question earns nothing.
 
 A small logistic model, fitted by ``bench/fit_offline.py`` on the train splits of three public
 human-graded datasets (pooled, each dataset weighted equally) combines these few measures into
@@ -70,7 +71,7 @@ from interviewer.grading.rubric import (
     overall_score,
     prompt_version,
 )
-from interviewer.knowledge.embeddings import TokenEmbedder, TokenVectors, Vectors
+from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
 from interviewer.text import shorten
 
@@ -201,8 +202,17 @@ _SHORT_ANSWER_WORDS = 30
 # human graders 97-100% (SAF), 79-90% (Beetle) and 72-79% (SciEntsBank) of the time.
 STATED_ALIGNMENT = 0.9
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
-MEASURES = ("recall", "precision", "key_point_recall", "whole", "lexical", "recall_full")
-FEATURES = ("recall", "whole", "recall_full")
+MEASURES = (
+    "recall",
+    "precision",
+    "key_point_recall",
+    "whole",
+    "lexical",
+    "recall_full",
+    "sentence",
+)
+FEATURES = ("whole", "recall_full", "sentence")
+_SENTENCE_MEMO_SIZE = 4096  # answers' sentence vectors: a batch grades each answer per variant
 
 
 def _mean_cosine(a: Aligned, b: Aligned) -> float:
@@ -339,6 +349,13 @@ def content_stems(text: str) -> list[str]:
             continue
         out.append(_stem(low))
     return out
+
+
+def without_words_of(text: str, stems: set[str]) -> str:
+    """``text``'s words less those whose stem is in ``stems`` (the question's), or the whole
+    text when nothing else is left (an answer that picks one of the question's options)."""
+    kept = [w for w in _words(text) if _stem(w.lower()) not in stems]
+    return " ".join(kept) if kept else text
 
 
 def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[str]:
@@ -494,15 +511,18 @@ class _QuestionSide:
     key_points: list[Aligned]
     stems: set[str]
     reference_full: Aligned  # question words kept: for recall_full
+    reference_sentence: Vectors  # the sentence encoder's vector, question words left out
 
 
 def _alignment_features(
-    side: _QuestionSide, answer: Aligned, answer_full: Aligned
+    side: _QuestionSide, answer: Aligned, answer_full: Aligned, answer_sentence: Vectors
 ) -> tuple[dict[str, float], list[np.ndarray]]:
     """The answer-level alignment measures (all but ``lexical``) and the key points' cosines.
 
     ``answer_full`` keeps the question's words: ``recall_full`` credits an answer that picks
     the right ones among the question's options ("mixtures 4 and 5"), which masking hides.
+    ``answer_sentence`` is the sentence encoder's vector of the answer (question words left
+    out): ``sentence`` is its cosine with the reference's.
     """
     ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
     kp_align = [recall(sims) for sims in kp_sims]
@@ -512,6 +532,7 @@ def _alignment_features(
         "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
         "whole": _mean_cosine(side.reference, answer),
         "recall_full": recall(cosines([side.reference_full], answer_full)[0]),
+        "sentence": max(0.0, float(side.reference_sentence @ answer_sentence)),
     }
     return features, kp_sims
 
@@ -601,12 +622,14 @@ class SimilarityGrader:
         self,
         *,
         embedder: TokenEmbedder,
+        sentences: Embedder,
         prompts_dir: Path,
         params_path: Path | None = None,
         peers: Callable[[], Sequence[Question]] | None = None,
     ) -> None:
         """Args:
         embedder: MiniLM (per-token vectors).
+        sentences: The sentence encoder of the whole-text measure (USE).
         prompts_dir: Rubric files (their hash is the prompt version).
         params_path: Fitted parameters; the shipped file by default.
         peers: The bank's questions, read on first use: a bank question's match is measured
@@ -618,12 +641,14 @@ class SimilarityGrader:
         # took 78 s with them on a busy 2-core machine, 17 s without).
         threadpool_limits(limits=1, user_api="blas")
         self._embedder = embedder
+        self._sentences = sentences
+        self._sentence_memo: OrderedDict[str, Vectors] = OrderedDict()
         self._prompts_dir = prompts_dir
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        self._name = f"{embedder.name}+offline-{_VERSION}+params-{digest}"
+        self._name = f"{embedder.name}+{sentences.name}+offline-{_VERSION}+params-{digest}"
         self._peers_digest: str | None = None
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
@@ -683,7 +708,12 @@ class SimilarityGrader:
         answer = self._content(tokens, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
-        features, kp_sims = _alignment_features(side, answer, self._content(tokens, set()))
+        features, kp_sims = _alignment_features(
+            side,
+            answer,
+            self._content(tokens, set()),
+            self._sentence(without_words_of(request.answer, side.stems)),
+        )
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
         lexical = self._lexical(request.question.key_points, spans, side.stems)
@@ -730,7 +760,12 @@ class SimilarityGrader:
         for peer in peers:
             tokens = self._tokens(peer.model_answer)
             answer = self._content(tokens, side.stems)
-            features, _ = _alignment_features(side, answer, self._content(tokens, set()))
+            features, _ = _alignment_features(
+                side,
+                answer,
+                self._content(tokens, set()),
+                self._sentence(without_words_of(peer.model_answer, side.stems)),
+            )
             values.append(match_score(features, self.params))
         baseline = PeerBaseline(
             median=float(np.median(values)),
@@ -766,7 +801,7 @@ class SimilarityGrader:
                 rationale=self._coverage_rationale(verdicts),
             ),
             self._depth(measures, verdicts, m, baseline),
-            self._communication(request.answer),
+            self._communication(request.answer, found=any(v.verdict != "missed" for v in verdicts)),
         ]
         return Grade(
             question_id=question.id,
@@ -791,7 +826,7 @@ class SimilarityGrader:
             ),
             grader=GraderInfo(
                 kind="offline",
-                model=self._embedder.name,
+                model=f"{self._embedder.name}+{self._sentences.name}",
                 prompt_version=self._version,
                 latency_ms=round((time.perf_counter() - start) * 1000, 2),
             ),
@@ -822,6 +857,21 @@ class SimilarityGrader:
         whole = self._peer_tokens.get(text)
         return whole if whole is not None else self._embed_whole([text])[0]
 
+    def _sentence(self, text: str) -> Vectors:
+        """The sentence encoder's vector of ``text`` (memoized: an answer is measured once per
+        accepted answer of its question)."""
+        with self._lock:
+            vector = self._sentence_memo.get(text)
+            if vector is not None:
+                self._sentence_memo.move_to_end(text)
+                return vector
+        vector = self._sentences.embed([text])[0]
+        with self._lock:
+            self._sentence_memo[text] = vector
+            while len(self._sentence_memo) > _SENTENCE_MEMO_SIZE:
+                self._sentence_memo.popitem(last=False)
+        return vector
+
     def _content(
         self, whole: TokenVectors, stems: set[str], *, keep_if_empty: bool = False
     ) -> Aligned:
@@ -851,6 +901,7 @@ class SimilarityGrader:
             ],
             stems,
             self._content(reference, set()),
+            self._sentence(without_words_of(_reference(question), stems)),
         )
         with self._lock:
             self._questions[key] = side
@@ -999,13 +1050,27 @@ class SimilarityGrader:
         )
 
     @staticmethod
-    def _communication(answer: str) -> CriterionScore:
+    def _communication(answer: str, *, found: bool = True) -> CriterionScore:
+        """Form only. Not assessed when no key point was found (``found``): with nothing of the
+        reference to explain, clear sentences alone gave "I am not sure" 0.8 of 5; counted
+        only alongside content, the grade agrees better with human scores on every dataset's
+        train sample (QWK; see docs/grading.md).
+        """
         sentences = sentence_ranges(answer)
         words = _words(answer)
         n = len(words)
         if n == 0:
             return CriterionScore(
                 criterion="communication", score=0.0, rationale="No words to read."
+            )
+        if not found:
+            return CriterionScore(
+                criterion="communication",
+                score=None,
+                rationale=(
+                    "Not assessed: no key point was found in the answer, so there is no "
+                    "explanation whose clarity could count."
+                ),
             )
         mean_len = n / max(1, len(sentences))
         distinct = len({w.lower() for w in words}) / n

@@ -34,6 +34,7 @@ __all__ = [
     "OpenAIEmbedder",
     "TokenEmbedder",
     "TokenVectors",
+    "USEEmbedder",
 ]
 
 # all-MiniLM-L6-v2 was trained with 256 word pieces (incl. [CLS]/[SEP]); longer input is cut.
@@ -230,6 +231,54 @@ class MiniLMEmbedder:
         pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class USEEmbedder:
+    """Universal Sentence Encoder (multilingual v3, int8 ONNX, 512 dims) over whole texts.
+
+    The offline grader's second view of an answer: trained on other data and objectives than
+    MiniLM, its whole-text cosine adds what MiniLM's alignments miss (on the train splits it
+    raised the grade's Pearson with human scores; see ``bench/fit_offline.py``). Its
+    SentencePiece tokenizer is part of the ONNX graph, run by onnxruntime-extensions' custom
+    operators, so it takes strings.
+
+    Each text is run alone: the int8 graph quantizes its activations per call, so a text's
+    vector moved by ~0.002 with the other texts of its batch, and a grade must not depend on
+    which answers were graded with it (~1 ms per call, 7 ms for 200 words).
+
+    Args:
+        models_dir: Where ``interviewer assets install`` put ``use/model.onnx``.
+    """
+
+    name = "use-multilingual-3-int8"
+    dim = 512
+
+    def __init__(self, models_dir: Path) -> None:
+        import onnxruntime as ort
+        from onnxruntime_extensions import get_library_path
+
+        model = asset_path(models_dir, "use/model.onnx")
+        try:
+            options = _session_options()
+            options.register_custom_ops_library(get_library_path())
+            self._session = ort.InferenceSession(
+                str(model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # foreign errors enter here
+            raise ConfigError(f"Could not load the sentence encoder from {model}: {exc}") from exc
+
+    def embed(self, texts: list[str]) -> Vectors:
+        """One L2-normalized row per text (an empty text gets the model's own vector for it)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.concatenate(
+            [
+                self._session.run(["outputs"], {"inputs": np.array([text], dtype=object)})[0]
+                for text in texts
+            ]
+        ).astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.clip(norms, 1e-12, None)
 
 
 def _session_options() -> SessionOptions:

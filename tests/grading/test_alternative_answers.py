@@ -7,7 +7,7 @@ from grading_support import MODELS, PROMPTS
 
 from interviewer.bank import Question, adhoc_question
 from interviewer.errors import BankError
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, shared_sentence_encoder
 from interviewer.grading.base import GradeRequest
 from interviewer.grading.judge import PROMPT_TOKEN_BUDGET, build_grading_messages, prompt_tokens
 from interviewer.grading.similarity import SimilarityGrader, accepted_variants
@@ -21,7 +21,11 @@ ANSWER = "It is connected to the negative side of the battery."
 
 @pytest.fixture(scope="module")
 def grader() -> SimilarityGrader:
-    return SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+    return SimilarityGrader(
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+    )
 
 
 def _grade(grader: SimilarityGrader, question: Question, answer: str = ANSWER) -> float:

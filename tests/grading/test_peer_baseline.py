@@ -11,7 +11,7 @@ from grading_support import MODELS, PROMPTS
 
 from interviewer.bank import Question, adhoc_question, load_bank
 from interviewer.errors import BankError
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, shared_sentence_encoder
 from interviewer.grading.base import Grade, GradeRequest
 from interviewer.grading.similarity import SimilarityGrader
 from interviewer.settings import PROJECT_ROOT
@@ -46,14 +46,21 @@ def bank() -> list[Question]:
 def with_peers(bank: list[Question]) -> SimilarityGrader:
     """The offline grader as the product builds it: the bank as peers."""
     return SimilarityGrader(
-        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+        peers=lambda: bank,
     )
 
 
 @pytest.fixture(scope="module")
 def without_peers() -> SimilarityGrader:
     """The offline grader on the fitted scale alone (as for ad-hoc questions)."""
-    return SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+    return SimilarityGrader(
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+    )
 
 
 def _grade(grader: SimilarityGrader, question: Question, answer: str) -> Grade:
@@ -105,7 +112,12 @@ def test_peer_baseline_invalid_bank_still_grades(bank: list[Question]) -> None:
     def broken() -> list[Question]:
         raise BankError("knowledge/questions.yaml: q07 has no key points")
 
-    grader = SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=broken)
+    grader = SimilarityGrader(
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+        peers=broken,
+    )
     q04 = _q04(bank)
     assert grader.baseline(q04) is None
     grade = _grade(grader, q04, STRONG)
@@ -116,7 +128,10 @@ def test_peer_baseline_added_question_is_measured_after_prepare(bank: list[Quest
     # The team adds a question in the web app, which prepares the edited bank.
     added = _q04(bank).model_copy(update={"id": "q99", "text": "What is mode collapse?"})
     grader = SimilarityGrader(
-        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+        peers=lambda: bank,
     )
     assert grader.baseline(added) is None  # not in the bank the grader was built with
     grader.prepare([*bank, added])
@@ -158,7 +173,10 @@ def test_peer_baseline_never_raises_a_grade(
     # A question unlike the rest of the bank: its peers match it very little, and measuring
     # from their level must not turn every answer into a better one.
     grader = SimilarityGrader(
-        embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, peers=lambda: bank
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+        peers=lambda: bank,
     )
     grader.prepare([*bank, HANDSHAKE])
     baseline = grader.baseline(HANDSHAKE)
@@ -224,7 +242,11 @@ def test_an_edit_of_another_bank_question_is_not_served_from_the_grade_cache(
     from interviewer.grading.cache import MemoryGradeCache
     from interviewer.grading.service import GradingService
 
-    grader = _Counting(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+    grader = _Counting(
+        embedder=shared_embedder(MODELS),
+        sentences=shared_sentence_encoder(MODELS),
+        prompts_dir=PROMPTS,
+    )
     grader.prepare(bank)
     service = GradingService(
         grader=grader,

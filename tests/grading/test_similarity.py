@@ -10,7 +10,7 @@ from grading_support import MODELS, PROMPTS, STRONG, WEAK
 
 from interviewer.bank import Question, SourceRef, adhoc_question
 from interviewer.errors import ConfigError
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, shared_sentence_encoder
 from interviewer.grading.base import GradeRequest
 from interviewer.grading.similarity import SimilarityGrader, answer_spans, load_params
 from interviewer.retrieval import RetrievedChunk
@@ -69,7 +69,11 @@ BANK_LIKE = [
 @pytest.fixture(scope="module")
 def grader() -> SimilarityGrader:
     """The offline grader with the real MiniLM embedder and the shipped parameters."""
-    return SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS)
+    return SimilarityGrader(
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+    )
 
 
 @pytest.mark.parametrize(("question", "strong", "weak"), BANK_LIKE, ids=["q01", "q02"])
@@ -82,6 +86,41 @@ def test_similarity_strong_answer_outranks_weak(
     assert good.overall >= bad.overall + 1.5
     assert all(v.verdict != "missed" for v in good.key_points)
     assert all(v.verdict == "missed" for v in bad.key_points)
+
+
+def test_similarity_credits_the_reference_said_in_other_words(grader: SimilarityGrader) -> None:
+    # The sentence encoder compares whole texts: an answer that rewords the reference is much
+    # closer to it than an answer on another subject of the same field.
+    question, _, _ = BANK_LIKE[0]
+    reworded = (
+        "At the beginning D easily tells the fakes apart, so the log(1 - D(G(z))) term flattens "
+        "and G learns almost nothing; maximizing log D(G(z)) instead fixes it."
+    )
+    other = (
+        "Dropout switches off random units while training, so the network cannot rely on any "
+        "single unit, which reduces overfitting."
+    )
+
+    def sentence(answer: str) -> float:
+        return grader.measures(GradeRequest(question=question, answer=answer)).features["sentence"]
+
+    assert sentence(reworded) > sentence(other) + 0.3
+
+
+def test_similarity_answer_with_no_key_point_gets_nothing_for_its_form(
+    grader: SimilarityGrader,
+) -> None:
+    # Clear sentences with nothing of the reference in them ("I am not sure...") earned 0.8 of
+    # 5 from communication alone; communication now counts only alongside content.
+    question, strong, weak = BANK_LIKE[0]
+    grade = grader.grade(GradeRequest(question=question, answer=weak))
+    assert all(v.verdict == "missed" for v in grade.key_points)
+    communication = grade.criterion("communication")
+    assert communication is not None and communication.score is None
+    assert "no key point was found" in communication.rationale
+    assert grade.overall == 0.0
+    good = grader.grade(GradeRequest(question=question, answer=strong)).criterion("communication")
+    assert good is not None and good.score is not None and good.score >= 4
 
 
 def test_similarity_fixture_answers_rank(grader: SimilarityGrader, question: Question) -> None:
@@ -231,7 +270,9 @@ def test_similarity_grade_says_what_it_is(grader: SimilarityGrader) -> None:
     grade = grader.grade(GradeRequest(question=question, answer=strong))
     assert "similarity-based" in grade.message
     assert grade.grader.kind == "offline"
-    assert grade.grader.model == shared_embedder(MODELS).name
+    assert grade.grader.model == (
+        f"{shared_embedder(MODELS).name}+{shared_sentence_encoder(MODELS).name}"
+    )
     assert grade.grader.prompt_version
     assert grade.model_answer == question.model_answer
 
@@ -334,7 +375,9 @@ def test_similarity_prepared_question_is_not_embedded_again_when_answered(
     question = question.model_copy(update={"alternative_answers": alternatives})
     counting = _CountingEmbedder()
     service = GradingService(
-        grader=SimilarityGrader(embedder=counting, prompts_dir=PROMPTS),
+        grader=SimilarityGrader(
+            sentences=shared_sentence_encoder(MODELS), embedder=counting, prompts_dir=PROMPTS
+        ),
         retriever=None,
         prompts_dir=PROMPTS,
         models_dir=MODELS,
@@ -359,7 +402,12 @@ def test_similarity_refit_parameters_change_the_grade_cache_key(tmp_path: Path) 
     path.write_text(json.dumps(changed))
     ids = {
         GradingService(
-            grader=SimilarityGrader(embedder=shared_embedder(MODELS), prompts_dir=PROMPTS, **kw),
+            grader=SimilarityGrader(
+                sentences=shared_sentence_encoder(MODELS),
+                embedder=shared_embedder(MODELS),
+                prompts_dir=PROMPTS,
+                **kw,
+            ),
             retriever=None,
             prompts_dir=PROMPTS,
             models_dir=MODELS,

