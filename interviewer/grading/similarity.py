@@ -188,7 +188,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 6  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 7  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
@@ -1039,13 +1039,13 @@ class SimilarityGrader:
             criterion="depth",
             score=score,
             rationale=(
-                "Measured, not judged: how much of the reference's explanation the answer "
-                f"carries ({f['recall']:.0%} aligned) and how much of the answer is about it "
-                f"({f['precision']:.0%}), combined into a match of {m:.2f} by weights fitted on "
-                "human-graded train data; depth is 0 at "
-                f"{self.params.depth_low:g} or below and 5 at {self.params.depth_high:g} or "
-                "above. Length alone earns nothing: text beyond the reference lowers the "
-                "second figure." + peers
+                "Measured, not judged: the answer carries "
+                f"{f['recall']:.0%} of the reference's explanation (aligned word by word) and "
+                f"a second model reads the two as {f['sentence']:.0%} alike as wholes; the "
+                f"measures combine into a match of {m:.2f} by weights fitted on human-graded "
+                f"train data; depth is 0 at {self.params.depth_low:g} or below and 5 at "
+                f"{self.params.depth_high:g} or above. Length alone earns nothing: text beyond "
+                "the reference makes the whole texts less alike." + peers
             ),
         )
 
