@@ -3,10 +3,11 @@
 What is fitted (see ``interviewer/grading/similarity.py`` for how the grader uses it):
 
 1. The answer-level match ``m``: a logistic model of the alignment measures in ``FEATURES``
-   (recall, whole, recall_full), fitted to the human score / 5 as a soft label, with each
+   (whole, recall_full, sentence), fitted to the human score / 5 as a soft label, with each
    dataset weighted equally (a few robust measures combined simply generalized better to unseen
    questions than a learned model of many features on this data).
-2. The share of a key point's own alignment in its match, the two verdict thresholds, the
+2. The share of a key point's own alignment in its match (and of the second encoder's
+   cosine in that own alignment), the two verdict thresholds, the
    depth map (``m`` bounds for depth 0 and 5) and the longest answer span read for a
    contradiction, by grid search. The rubric weights and the
    communication measure are fixed, so the overall is the rubric's weighted mean of the
@@ -58,6 +59,9 @@ from interviewer.settings import PROJECT_ROOT, Settings
 # At least half of a key point's match is its own alignment: with less, a key point the answer
 # never states was "covered" on the strength of the rest of the answer.
 SHARE = (0.5, 0.6, 0.75, 0.9, 1.0)
+# Share of the second encoder's key point cosine in a key point's own alignment; the rest is the
+# word alignment, which also decides whether a key point is stated and which span is quoted.
+SENTENCE_SHARE = (0.0, 0.25, 0.5)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.25, 0.95, 0.05))
 # Not below 0.25: unrelated text aligns with a key point at ~0.1, and a lower partly threshold
 # gave such answers partial credit through the answer-level match alone (a fluff answer scored
@@ -79,6 +83,7 @@ class _Data:
     communication: np.ndarray
     rejected: np.ndarray  # the guards gave 0
     contradiction_words: np.ndarray  # shortest span found contradicting a key point (inf: none)
+    key_point_sentences: np.ndarray  # rows x MAX_KEY_POINTS second-encoder cosines (NaN padding)
 
 
 def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
@@ -123,6 +128,7 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
     n = len(items)
     features = np.zeros((n, len(MEASURES)))
     kps = np.full((n, MAX_KEY_POINTS), np.nan)
+    kp_sentences = np.full((n, MAX_KEY_POINTS), np.nan)
     comm = np.zeros(n)
     contradiction_words = np.full(n, np.inf)
     rejected = np.array([g.reject is not None for g in guarded])
@@ -137,9 +143,16 @@ def _measure(settings: Settings, items: list[EvalItem]) -> _Data:
         features[row] = [measures.features[f] for f in MEASURES]
         align = measures.key_point_alignment[:MAX_KEY_POINTS]
         kps[row, : len(align)] = align
+        kp_sentences[row, : len(align)] = measures.key_point_sentence[:MAX_KEY_POINTS]
         comm[row] = grader._communication(request.answer).score or 0.0
     data = _Data(
-        np.array([i.score for i in items]), features, kps, comm, rejected, contradiction_words
+        np.array([i.score for i in items]),
+        features,
+        kps,
+        comm,
+        rejected,
+        contradiction_words,
+        kp_sentences,
     )
     CACHE.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(data))
@@ -205,7 +218,9 @@ def _overall(
 ) -> np.ndarray:
     """The product's overall score for every row under one grid point."""
     share, partly, covered = grid["key_point_share"], grid["partly"], grid["covered"]
-    match = share * d.key_points + (1 - share) * m[:, None]
+    w = grid["key_point_sentence_share"]
+    own = (1 - w) * d.key_points + w * d.key_point_sentences
+    match = share * own + (1 - share) * m[:, None]
     # As similarity.key_point_scores: a key point stated in the answer counts by itself.
     match = np.where(d.key_points >= STATED_ALIGNMENT, np.maximum(match, d.key_points), match)
     value = np.where(match >= covered, 1.0, np.where(match >= partly, 0.5, 0.0))
@@ -257,13 +272,14 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
     m = {n: 1.0 / (1.0 + np.exp(-(intercept + _columns(d) @ coef))) for n, d in data.items()}
     constant = {n: float(np.std(d.human)) for n, d in data.items()}
     best: tuple[float, dict[str, float], dict[str, dict[str, float]]] | None = None
-    for share, partly, covered, low, high, max_words in itertools.product(
-        SHARE, THRESHOLDS, THRESHOLDS, DEPTH_LOW, DEPTH_HIGH, MAX_WORDS
+    for share, sentence_share, partly, covered, low, high, max_words in itertools.product(
+        SHARE, SENTENCE_SHARE, THRESHOLDS, THRESHOLDS, DEPTH_LOW, DEPTH_HIGH, MAX_WORDS
     ):
         if covered <= partly or high <= low:
             continue
         grid = {
             "key_point_share": share,
+            "key_point_sentence_share": sentence_share,
             "partly": partly,
             "covered": covered,
             "low": low,
@@ -283,6 +299,7 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
         coefficients={f: round(float(c), 4) for f, c in zip(FEATURES, coef, strict=True)},
         intercept=round(intercept, 4),
         key_point_share=grid["key_point_share"],
+        key_point_sentence_share=grid["key_point_sentence_share"],
         partly_threshold=grid["partly"],
         covered_threshold=grid["covered"],
         depth_low=grid["low"],
@@ -292,7 +309,8 @@ def fit(per_dataset: int, seed: int = 0) -> OfflineParams:
         fitted_on=sources,
         method=(
             "bench/fit_offline.py: logistic model of the alignment measures on score/5 (datasets "
-            "weighted equally), then a grid search of key_point_share x partly_threshold x "
+            "weighted equally), then a grid search of key_point_share x "
+            "key_point_sentence_share x partly_threshold x "
             "covered_threshold x depth_low x depth_high x contradiction_max_words maximizing "
             "the mean over datasets of "
             "(Pearson + QWK)/2 of the overall score minus the excess of RMSE over the constant "

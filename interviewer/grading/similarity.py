@@ -240,6 +240,13 @@ class OfflineParams(BaseModel):
     key_point_share: float = Field(
         ge=0, le=1, description="Share of a key point's own alignment (vs m) in its match"
     )
+    key_point_sentence_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of the second encoder's key point cosine (vs the word alignment) in "
+        "a key point's own alignment",
+    )
     covered_threshold: float = Field(description="Match at or above which a key point is covered")
     partly_threshold: float = Field(
         description="Match at or above which a key point is partly covered"
@@ -503,6 +510,7 @@ class Measures:
     spans: list[str]
     span_alignment: np.ndarray  # key points x spans
     lexical: np.ndarray  # key points x spans
+    key_point_sentence: list[float]  # the second encoder's cosine of each key point and the answer
 
 
 @dataclass(frozen=True)
@@ -512,6 +520,7 @@ class _QuestionSide:
     stems: set[str]
     reference_full: Aligned  # question words kept: for recall_full
     reference_sentence: Vectors  # the sentence encoder's vector, question words left out
+    key_point_sentences: list[Vectors]  # the same, of each key point
 
 
 def _alignment_features(
@@ -543,16 +552,22 @@ def match_score(features: dict[str, float], params: OfflineParams) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def key_point_scores(alignments: list[float], m: float, params: OfflineParams) -> list[float]:
+def key_point_scores(
+    alignments: list[float], sentences: list[float], m: float, params: OfflineParams
+) -> list[float]:
     """Each key point's match: its own alignment blended with the answer-level match ``m``,
-    or its own alignment alone when that reaches ``STATED_ALIGNMENT`` (the key point is stated
+    or its word alignment alone when that reaches ``STATED_ALIGNMENT`` (the key point is stated
     in the answer, whatever the rest of it says).
+
+    The own alignment is the word alignment blended with the second encoder's cosine of the key
+    point and the answer (``sentences``; share ``key_point_sentence_share``).
     """
-    share = params.key_point_share
-    return [
-        max(blend, a) if a >= STATED_ALIGNMENT else blend
-        for a, blend in ((a, share * a + (1 - share) * m) for a in alignments)
-    ]
+    share, w = params.key_point_share, params.key_point_sentence_share
+    out = []
+    for a, u in zip(alignments, sentences, strict=True):
+        blend = share * ((1 - w) * a + w * u) + (1 - share) * m
+        out.append(max(blend, a) if a >= STATED_ALIGNMENT else blend)
+    return out
 
 
 def depth_score(m: float, params: OfflineParams) -> float:
@@ -708,11 +723,9 @@ class SimilarityGrader:
         answer = self._content(tokens, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
+        answer_sentence = self._sentence(without_words_of(request.answer, side.stems))
         features, kp_sims = _alignment_features(
-            side,
-            answer,
-            self._content(tokens, set()),
-            self._sentence(without_words_of(request.answer, side.stems)),
+            side, answer, self._content(tokens, set()), answer_sentence
         )
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
@@ -725,6 +738,7 @@ class SimilarityGrader:
             spans,
             span_align.reshape(len(kp_align), len(spans)),
             lexical,
+            [max(0.0, float(v @ answer_sentence)) for v in side.key_point_sentences],
         )
 
     def best_reference(self, request: GradeRequest) -> tuple[GradeRequest, Measures, float]:
@@ -902,6 +916,7 @@ class SimilarityGrader:
             stems,
             self._content(reference, set()),
             self._sentence(without_words_of(_reference(question), stems)),
+            [self._sentence(without_words_of(kp, stems)) for kp in question.key_points],
         )
         with self._lock:
             self._questions[key] = side
@@ -935,7 +950,9 @@ class SimilarityGrader:
             # dataset's questions as a bank, it then agreed less with humans on every test split
             # (SciEntsBank test_uq Pearson 0.31 against 0.45 capped; docs/grading.md).
             m = min(m, baseline.anchor(m, self.params))
-        scores = key_point_scores(measures.key_point_alignment, m, self.params)
+        scores = key_point_scores(
+            measures.key_point_alignment, measures.key_point_sentence, m, self.params
+        )
         out = []
         for i, kp in enumerate(measures.key_points):
             # A longer span always aligns at least as well as a part of it (the whole answer
@@ -1007,9 +1024,10 @@ class SimilarityGrader:
         return (
             f"{counts['covered']} of {len(verdicts)} key points covered, "
             f"{counts['partly']} partly, {counts['missed']} missed (each key point's words "
-            "aligned with the answer's by word vectors, ignoring words of the question, "
-            f"{self.params.key_point_share:.0%} from the key point's own alignment and the "
-            "rest from the whole answer's match with the reference; the quote is the "
+            "aligned with the answer's by word vectors, ignoring words of the question, and "
+            f"for {self.params.key_point_sentence_share:.0%} of it compared whole by a second "
+            f"model; {self.params.key_point_share:.0%} from the key point's own alignment and "
+            "the rest from the whole answer's match with the reference; the quote is the "
             "best-aligned sentence or clause)."
         )
 

@@ -12,7 +12,13 @@ from interviewer.bank import Question, SourceRef, adhoc_question
 from interviewer.errors import ConfigError
 from interviewer.grading import shared_embedder, shared_sentence_encoder
 from interviewer.grading.base import GradeRequest
-from interviewer.grading.similarity import SimilarityGrader, answer_spans, load_params
+from interviewer.grading.similarity import (
+    STATED_ALIGNMENT,
+    SimilarityGrader,
+    answer_spans,
+    key_point_scores,
+    load_params,
+)
 from interviewer.retrieval import RetrievedChunk
 
 BANK_LIKE = [
@@ -105,6 +111,20 @@ def test_similarity_credits_the_reference_said_in_other_words(grader: Similarity
         return grader.measures(GradeRequest(question=question, answer=answer)).features["sentence"]
 
     assert sentence(reworded) > sentence(other) + 0.3
+
+
+def test_key_point_match_counts_the_second_encoder_but_not_for_a_stated_key_point() -> None:
+    params = load_params().model_copy(
+        update={"key_point_share": 0.5, "key_point_sentence_share": 0.25}
+    )
+    # Same word alignment, the key point read as more alike as a whole: a higher match.
+    low, high = key_point_scores([0.5, 0.5], [0.1, 0.9], 0.4, params)
+    assert high == pytest.approx(low + 0.5 * 0.25 * 0.8)
+    # A key point stated word for word counts by its word alignment, whatever the other model.
+    stated = key_point_scores([STATED_ALIGNMENT], [0.0], 0.0, params)
+    assert stated == [STATED_ALIGNMENT]
+    plain = params.model_copy(update={"key_point_sentence_share": 0.0})
+    assert key_point_scores([0.5], [0.9], 0.4, plain) == key_point_scores([0.5], [0.1], 0.4, plain)
 
 
 def test_similarity_answer_with_no_key_point_gets_nothing_for_its_form(
