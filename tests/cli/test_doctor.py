@@ -21,11 +21,19 @@ def test_doctor_checks_every_component_of_a_fresh_install() -> None:
     result = runner.invoke(app, ["doctor", "--json"])
     assert result.exit_code == 0, result.output
     checks = _checks(result.stdout)
-    expected = {"model files", "tokenizer", "vector store", "database", "llm endpoint"}
+    expected = {
+        "model files",
+        "tokenizer",
+        "offline grader",
+        "vector store",
+        "database",
+        "llm endpoint",
+    }
     assert expected <= set(checks)
     assert all(row["ok"] for row in checks.values())
     assert "SHA-256" in str(checks["model files"]["detail"])
     assert "MiniLM word pieces, 'hello world' = 4" in str(checks["tokenizer"]["detail"])
+    assert "use-multilingual-3-int8 (512 dims)" in str(checks["offline grader"]["detail"])
     assert "empty" in str(checks["vector store"]["detail"])  # a fresh data dir: filled on use
 
 
@@ -36,7 +44,7 @@ def test_doctor_without_model_files_fails_and_says_what_to_do(
     result = runner.invoke(app, ["doctor", "--json"])
     assert result.exit_code == 1
     checks = _checks(result.stdout)
-    for name in ("model files", "tokenizer", "vector store"):
+    for name in ("model files", "tokenizer", "offline grader", "vector store"):
         assert checks[name]["ok"] is False
         assert "make install" in f"{checks[name]['detail']} {checks[name]['fix']}"
     assert checks["database"]["ok"] is True  # one broken part does not hide the others
