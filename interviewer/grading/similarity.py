@@ -212,7 +212,6 @@ MEASURES = (
     "sentence",
 )
 FEATURES = ("whole", "recall_full", "sentence")
-_SENTENCE_MEMO_SIZE = 4096  # answers' sentence vectors: a batch grades each answer per variant
 
 
 def _mean_cosine(a: Aligned, b: Aligned) -> float:
@@ -657,7 +656,6 @@ class SimilarityGrader:
         threadpool_limits(limits=1, user_api="blas")
         self._embedder = embedder
         self._sentences = sentences
-        self._sentence_memo: OrderedDict[str, Vectors] = OrderedDict()
         self._prompts_dir = prompts_dir
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
@@ -708,11 +706,17 @@ class SimilarityGrader:
                 self._question_side(variant)
                 self.baseline(variant)
 
-    def measures(self, request: GradeRequest, tokens: TokenVectors | None = None) -> Measures:
+    def measures(
+        self,
+        request: GradeRequest,
+        tokens: TokenVectors | None = None,
+        answer_sentence: Vectors | None = None,
+    ) -> Measures:
         """The alignment measures of one answer (what ``bench/fit_offline.py`` fits on).
 
-        ``lexical`` is measured here, the others in :func:`_alignment_features`. ``tokens``:
-        the answer's token vectors when the caller has them already.
+        ``lexical`` is measured here, the others in :func:`_alignment_features`. ``tokens`` and
+        ``answer_sentence``: the answer's token vectors and its sentence vector (question words
+        left out) when the caller has them already.
         """
         side = self._question_side(request.question)
         # A short answer made only of the question's words (choosing one of its options: "in
@@ -723,7 +727,8 @@ class SimilarityGrader:
         answer = self._content(tokens, side.stems, keep_if_empty=short)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
-        answer_sentence = self._sentence(without_words_of(request.answer, side.stems))
+        if answer_sentence is None:
+            answer_sentence = self._sentence(without_words_of(request.answer, side.stems))
         features, kp_sims = _alignment_features(
             side, answer, self._content(tokens, set()), answer_sentence
         )
@@ -746,10 +751,14 @@ class SimilarityGrader:
         ``m`` (the model answer alone when the question has no alternative answers).
         """
         best: tuple[GradeRequest, Measures, float] | None = None
-        tokens = self._tokens(request.answer)  # the answer is read once, whatever the references
+        # The answer is read once, whatever the references: they share the question's text, so
+        # the same words are left out of it for each.
+        tokens = self._tokens(request.answer)
+        stems = self._question_side(request.question).stems
+        sentence = self._sentence(without_words_of(request.answer, stems))
         for question in accepted_variants(request.question):
             variant = request.model_copy(update={"question": question})
-            measures = self.measures(variant, tokens)
+            measures = self.measures(variant, tokens, sentence)
             m = match_score(measures.features, self.params)
             if best is None or m > best[2]:
                 best = (variant, measures, m)
@@ -872,19 +881,8 @@ class SimilarityGrader:
         return whole if whole is not None else self._embed_whole([text])[0]
 
     def _sentence(self, text: str) -> Vectors:
-        """The sentence encoder's vector of ``text`` (memoized: an answer is measured once per
-        accepted answer of its question)."""
-        with self._lock:
-            vector = self._sentence_memo.get(text)
-            if vector is not None:
-                self._sentence_memo.move_to_end(text)
-                return vector
-        vector = self._sentences.embed([text])[0]
-        with self._lock:
-            self._sentence_memo[text] = vector
-            while len(self._sentence_memo) > _SENTENCE_MEMO_SIZE:
-                self._sentence_memo.popitem(last=False)
-        return vector
+        """The sentence encoder's vector of ``text``."""
+        return self._sentences.embed([text])[0]
 
     def _content(
         self, whole: TokenVectors, stems: set[str], *, keep_if_empty: bool = False
