@@ -285,3 +285,60 @@ def test_key_points_stated_word_for_word_are_covered_however_short_the_answer(
     answer = ". ".join(q04.key_points[:2]) + "."
     verdicts = [v.verdict for v in _grade(with_peers, q04, answer).key_points]
     assert verdicts == ["covered", "covered", "missed", "missed", "missed"]
+
+
+def test_key_points_stated_in_other_words_are_covered_in_a_one_line_answer(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """A one-line paraphrase of q04's first two key points: blended with the answer's match,
+    which the peers put near 0 for one line, both were only "partly" (1.6 of 5)."""
+    q04 = _q04(bank)
+    answer = (
+        "The generator maps many noise vectors to the same output, so the samples lack "
+        "diversity and do not cover the data distribution."
+    )
+    grade = _grade(with_peers, q04, answer)
+    verdicts = [v.verdict for v in grade.key_points]
+    assert verdicts[:2] == ["covered", "covered"]
+    assert "missed" in verdicts[2:]  # the cause and the remedies are not there
+    evidence = grade.key_points[1].evidence
+    assert evidence == "The generator maps many noise vectors to the same output"
+    coverage = grade.criterion("coverage")
+    assert coverage is not None and "2 of them stated in other words" in coverage.rationale
+    # Without peers there is nothing to measure "more closely than elsewhere" against.
+    plain = _grade(without_peers, q04, answer).criterion("coverage")
+    assert plain is not None and "in other words" not in plain.rationale
+
+
+def test_a_concise_correct_answer_outranks_a_generic_one(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    # q05 (Nash equilibrium): the concise answer got 0, every key point missed, below the
+    # generic answer's 1.0. It states two key points in other words.
+    q05 = next(q for q in bank if q.id == "q05")
+    concise = "Neither network gains by changing alone: G matches the data and D outputs one half."
+    generic = (
+        "GANs are trained with gradient descent on neural networks using a generator and a "
+        "discriminator."
+    )
+    graded = _grade(with_peers, q05, concise)
+    assert [v.verdict for v in graded.key_points] == [
+        "missed",
+        "covered",
+        "missed",
+        "covered",
+        "missed",
+    ]
+    assert graded.key_points[1].evidence == "Neither network gains by changing alone"
+    other = _grade(with_peers, q05, generic)
+    assert graded.overall is not None and other.overall is not None
+    assert graded.overall > other.overall
+    assert all(v.verdict != "covered" for v in other.key_points)
+
+
+def test_a_wrong_answer_in_the_questions_words_is_not_taken_for_a_paraphrase(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    grade = _grade(with_peers, _q04(bank), WRONG)
+    assert all(v.verdict == "missed" for v in grade.key_points)
+    assert grade.overall == 0.0
