@@ -603,7 +603,7 @@ class PeerBaseline:
     high: float  # 90th percentile of m
     peers: int
     # Per key point, the highest second-encoder cosine of a peer's model answer with it.
-    key_point_sentence: tuple[float, ...] = ()
+    key_point_sentence: tuple[float, ...]
 
     def states(self, index: int, cosine: float) -> bool:
         """Whether a key point's second-encoder cosine with the answer clears every peer's by
@@ -976,15 +976,15 @@ class SimilarityGrader:
         )
         # A short answer's m is low from the peers' level, which held a key point it states in
         # other words at "partly"; the second encoder sees the statement itself.
-        stated = [
+        paraphrased = [
             baseline is not None
             and scores[i] < self.params.covered_threshold
             and baseline.states(i, measures.key_point_sentence[i])
             for i in range(len(scores))
         ]
         scores = [
-            max(score, self.params.covered_threshold) if s else score
-            for score, s in zip(scores, stated, strict=True)
+            max(score, self.params.covered_threshold) if p else score
+            for score, p in zip(scores, paraphrased, strict=True)
         ]
         out = []
         for i, kp in enumerate(measures.key_points):
@@ -1000,7 +1000,7 @@ class SimilarityGrader:
                     measures.key_point_alignment[i],
                     float(measures.lexical[i, best]),
                     scores[i],
-                    stated[i],
+                    paraphrased[i],
                 )
             )
         return out
