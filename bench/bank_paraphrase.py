@@ -53,7 +53,7 @@ def main() -> None:
     def cosines(question, text: str) -> np.ndarray:  # type: ignore[no-untyped-def]
         side = grader._question_side(question)
         vector = grader._sentence(without_words_of(text, side.stems))
-        return np.array([float(v @ vector) for v in side.key_point_sentences])
+        return np.array(side.key_point_cosines(vector))
 
     stated: list[tuple[float, float]] = []  # (cosine, the peers' highest), per key point
     other: list[tuple[float, float]] = []

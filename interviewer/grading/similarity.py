@@ -533,6 +533,10 @@ class _QuestionSide:
     reference_sentence: Vectors  # the sentence encoder's vector, question words left out
     key_point_sentences: list[Vectors]  # the same, of each key point
 
+    def key_point_cosines(self, sentence: Vectors) -> list[float]:
+        """The second encoder's cosine of each key point with a text's vector (below 0 as 0)."""
+        return [max(0.0, float(v @ sentence)) for v in self.key_point_sentences]
+
 
 def _alignment_features(
     side: _QuestionSide, answer: Aligned, answer_full: Aligned, answer_sentence: Vectors
@@ -609,10 +613,7 @@ class PeerBaseline:
         """Whether a key point's second-encoder cosine with the answer clears every peer's by
         ``PARAPHRASE_MARGIN`` (and ``PARAPHRASE_FLOOR``): the answer states it, in other words.
         """
-        peers = self.key_point_sentence
-        if index >= len(peers):
-            return False
-        return cosine >= max(PARAPHRASE_FLOOR, peers[index] + PARAPHRASE_MARGIN)
+        return cosine >= max(PARAPHRASE_FLOOR, self.key_point_sentence[index] + PARAPHRASE_MARGIN)
 
     def anchor(self, m: float, params: OfflineParams) -> float:
         """``m`` from the peers' level: their median counts as no match (0), their 90th
@@ -766,7 +767,7 @@ class SimilarityGrader:
             spans,
             span_align.reshape(len(kp_align), len(spans)),
             lexical,
-            [max(0.0, float(v @ answer_sentence)) for v in side.key_point_sentences],
+            side.key_point_cosines(answer_sentence),
         )
 
     def best_reference(self, request: GradeRequest) -> tuple[GradeRequest, Measures, float]:
@@ -810,8 +811,7 @@ class SimilarityGrader:
             sentence = self._sentence(without_words_of(peer.model_answer, side.stems))
             features, _ = _alignment_features(side, answer, self._content(tokens, set()), sentence)
             values.append(match_score(features, self.params))
-            cosines = [float(v @ sentence) for v in side.key_point_sentences]
-            key_point_cosines = np.maximum(key_point_cosines, cosines)
+            key_point_cosines = np.maximum(key_point_cosines, side.key_point_cosines(sentence))
         baseline = PeerBaseline(
             median=float(np.median(values)),
             high=float(np.quantile(values, 0.9)),
@@ -839,6 +839,7 @@ class SimilarityGrader:
         matches = self._match(measures, m, baseline)
         verdicts = [self._verdict(x) for x in matches]
         contradictions = self._contradictions(matches)
+        found = any(v.verdict != "missed" for v in verdicts)
         criteria = [
             self._correctness(contradictions),
             CriterionScore(
@@ -846,8 +847,8 @@ class SimilarityGrader:
                 score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(verdicts, sum(x.paraphrased for x in matches)),
             ),
-            self._depth(measures, verdicts, m, baseline),
-            self._communication(request.answer, found=any(v.verdict != "missed" for v in verdicts)),
+            self._depth(measures, m, baseline, found=found),
+            self._communication(request.answer, found=found),
         ]
         return Grade(
             question_id=question.id,
@@ -1051,7 +1052,7 @@ class SimilarityGrader:
             ),
         )
 
-    def _coverage_rationale(self, verdicts: list[KeyPointVerdict], paraphrased: int = 0) -> str:
+    def _coverage_rationale(self, verdicts: list[KeyPointVerdict], paraphrased: int) -> str:
         counts = {
             v: sum(1 for x in verdicts if x.verdict == v) for v in ("covered", "partly", "missed")
         }
@@ -1073,13 +1074,9 @@ class SimilarityGrader:
         )
 
     def _depth(
-        self,
-        measures: Measures,
-        verdicts: list[KeyPointVerdict],
-        m: float,
-        baseline: PeerBaseline | None,
+        self, measures: Measures, m: float, baseline: PeerBaseline | None, *, found: bool
     ) -> CriterionScore:
-        if all(v.verdict == "missed" for v in verdicts):
+        if not found:
             # Nothing in the answer matches a key point: there is nothing to go deeper on.
             score = 0.0
         else:
