@@ -212,6 +212,7 @@ class BankReader:
         self._source = source
         self._purpose = purpose  # for the log line: what is lost without the bank
         self._questions: list[Question] | None = None if source is not None else []
+        self._digest: str | None = None
         self._lock = threading.Lock()
 
     def questions(self) -> list[Question]:
@@ -230,6 +231,18 @@ class BankReader:
         """Use these questions from now on (the bank was edited)."""
         with self._lock:
             self._questions = list(questions)
+            self._digest = None
+
+    def digest(self) -> str:
+        """A short hash of the questions' ids and versions: part of a grade cache key wherever
+        a grade depends on the whole bank, so an edit of any question is not served old grades.
+        """
+        questions = self.questions()
+        with self._lock:
+            if self._digest is None:
+                versions = sorted(f"{q.id}:{q.version}" for q in questions)
+                self._digest = hashlib.sha256("\n".join(versions).encode()).hexdigest()[:10]
+            return self._digest
 
 
 def markdown_headings(text: str) -> list[str]:

@@ -93,10 +93,13 @@ class GradingService:
 
     @property
     def model_id(self) -> str:
-        """The grader and model part of the cache key, read per grade: the offline grader's
-        changes when the bank's questions do.
+        """The grader and model part of the cache key, read per grade. It changes when the
+        bank's questions do: the guard for answers about another question compares with all of
+        them (and the offline grader measures a bank question against its peers), so a grade
+        cached before an edit may no longer be the one the grader would give.
         """
-        return f"{self.grader.name}:{getattr(self.grader, 'model_name', '')}"
+        model = f"{self.grader.name}:{getattr(self.grader, 'model_name', '')}"
+        return model if self._topics is None else f"{model}+bank-{self._topics.digest()}"
 
     def prepare(self, questions: Iterable[Question]) -> None:
         """Let the graders do their per-question work now (the offline grader embeds each

@@ -686,7 +686,6 @@ class SimilarityGrader:
         self.params = load_params(params_path)
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
         self._name = f"{embedder.name}+{sentences.name}+offline-{_VERSION}+params-{digest}"
-        self._peers_digest: str | None = None
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
         self._peers = BankReader(peers, "Offline grader: no peer baseline")
@@ -698,14 +697,7 @@ class SimilarityGrader:
         """Part of the grade cache's key: a refit, or an edit of the bank's other questions (the
         peer baseline a bank question is measured from), must not serve grades made before it.
         """
-        with self._lock:
-            digest = self._peers_digest
-        if digest is None:
-            versions = sorted(f"{q.id}:{q.version}" for q in self._peers.questions())
-            digest = hashlib.sha256("\n".join(versions).encode()).hexdigest()[:10]
-            with self._lock:
-                self._peers_digest = digest
-        return f"{self._name}+peers-{digest}"
+        return f"{self._name}+peers-{self._peers.digest()}"
 
     # Public so a batch evaluation can embed a whole dataset at once (see CachedEmbedder.warm).
     def texts_to_embed(self, request: GradeRequest) -> list[str]:
@@ -723,7 +715,6 @@ class SimilarityGrader:
         questions = list(questions)
         self._peers.replace(questions)
         with self._lock:
-            self._peers_digest = None
             self._baselines.clear()  # an edited or added question changes its peers' baselines
         for question in questions:
             for variant in accepted_variants(question):  # each accepted answer is a reference

@@ -72,6 +72,10 @@ class BankTopics:
         self._bank.replace(questions)
         self._topic_vectors(list(questions))
 
+    def digest(self) -> str:
+        """Which bank the answers are compared with (see :meth:`BankReader.digest`)."""
+        return self._bank.digest()
+
     def other_question(self, question: Question, answer: str) -> Question | None:
         """The bank question ``answer`` is about when that is clearly not ``question``.
 

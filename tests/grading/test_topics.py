@@ -15,6 +15,7 @@ from grading_support import MODELS, PROMPTS, make_grader
 from interviewer.bank import Question, adhoc_question, load_bank
 from interviewer.chat.fake import FakeChatModel
 from interviewer.grading import shared_embedder, shared_sentence_encoder
+from interviewer.grading.cache import GradeCache, MemoryGradeCache
 from interviewer.grading.evaluation import load_dataset, to_request
 from interviewer.grading.service import GradingService
 from interviewer.grading.similarity import SimilarityGrader
@@ -28,7 +29,9 @@ def bank() -> dict[str, Question]:
     return {q.id: q for q in load_bank(knowledge / "questions.yaml", knowledge).questions}
 
 
-def _service(bank: dict[str, Question], grader: object | None = None) -> GradingService:
+def _service(
+    bank: dict[str, Question], grader: object | None = None, cache: GradeCache | None = None
+) -> GradingService:
     embedder = shared_embedder(MODELS)
     offline = SimilarityGrader(
         sentences=shared_sentence_encoder(MODELS),
@@ -43,6 +46,7 @@ def _service(bank: dict[str, Question], grader: object | None = None) -> Grading
         models_dir=MODELS,
         embedder=embedder,
         bank=lambda: list(bank.values()),
+        cache=cache,
     )
 
 
@@ -86,6 +90,21 @@ def test_a_bank_edit_changes_what_an_answer_is_compared_with(bank):
     assert "off_topic" in service.grade(bank["q32"], recital).flags
     service.prepare([bank["q32"], bank["q28"]])  # q04 left the bank
     assert "off_topic" not in service.grade(bank["q32"], recital, use_cache=False).flags
+
+
+def test_a_grade_cached_before_a_bank_edit_is_not_served_after_it(bank):
+    """An LLM grade of the answer to q04, cached while q04 was not in the bank, is not served
+    once q04 is added: the answer is now about another question and gets 0 without a call."""
+    chat = FakeChatModel()
+    service = _service(bank, make_grader(chat), cache=MemoryGradeCache())
+    service.prepare([bank["q32"], bank["q28"]])
+    recital = bank["q04"].model_answer
+    before = service.grade(bank["q32"], recital)
+    assert before.overall is not None and before.overall > 0 and len(chat.calls) == 1
+    assert service.grade(bank["q32"], recital) == before and len(chat.calls) == 1  # cached
+    service.prepare([bank["q32"], bank["q28"], bank["q04"]])
+    after = service.grade(bank["q32"], recital)
+    assert after.overall == 0.0 and "off_topic" in after.flags and len(chat.calls) == 1
 
 
 def test_answers_humans_credited_are_rarely_taken_for_another_question():
