@@ -280,6 +280,10 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     box = page.locator("#answer textarea")
     box.press("Enter")
     expect(page.get_by_text("Your answer is empty")).to_be_visible(timeout=10_000)
+    # The question stays in sight: no "Error" badge is put over the chat for a slip.
+    page.wait_for_timeout(1_000)
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+    page.screenshot(path=artifacts / "empty-answer.png", full_page=True)
     huge = "GAN " * 6_000
     box.fill(huge)
     box.press("Enter")

@@ -336,6 +336,20 @@ def _last_spoken(replies: list[Reply]) -> str:
     return ""
 
 
+def _answer_problem(text: str | None, session_id: str) -> str:
+    """Why an answer cannot be sent as it is, or ''."""
+    if not session_id:
+        return "Start an interview first (or resume one), then send your answer."
+    if not (text or "").strip():
+        return "Your answer is empty: type it (or record it), then send."
+    if len(text or "") > MAX_ANSWER_CHARS:
+        return (
+            f"Your answer is {len(text or ''):,} characters long; the limit is "
+            f"{MAX_ANSWER_CHARS:,}. Shorten it and send again (nothing was lost)."
+        )
+    return ""
+
+
 def _error(exc: Exception) -> gr.Error:
     if isinstance(exc, InterviewerError):
         return gr.Error(esc(exc))
@@ -463,16 +477,16 @@ def wire(
         return resume(session_id, ids)
 
     def accept(text: str, session_id: str, chat: list[Message] | None) -> tuple[Any, ...]:
-        """Instant step: validate, echo the answer, show the grading indicator."""
-        if not session_id:
-            raise gr.Error("Start an interview first (or resume one), then send your answer.")
-        if not (text or "").strip():
-            raise gr.Error("Your answer is empty: type it (or record it), then send.")
-        if len(text) > MAX_ANSWER_CHARS:
-            raise gr.Error(
-                f"Your answer is {len(text):,} characters long; the limit is "
-                f"{MAX_ANSWER_CHARS:,}. Shorten it and send again (nothing was lost)."
-            )
+        """Instant step: validate, echo the answer, show the grading indicator.
+
+        A refused answer gets a warning and leaves everything as it was: raising gr.Error
+        here put an "Error" badge over the chat (the current question hidden) until the next
+        action, and logged a traceback for a slip of the candidate.
+        """
+        problem = _answer_problem(text, session_id)
+        if problem:
+            gr.Warning(problem)
+            return gr.skip(), gr.skip(), gr.skip()
         chat = [*(chat or []), {"role": "user", "content": as_chat_text(text.strip())}]
         return chat, _GRADING, gr.Textbox(interactive=False)
 
@@ -484,6 +498,8 @@ def wire(
         ids: list[str] | None,
     ) -> tuple[Any, ...]:
         """Slow step: save the answer, grade it, show feedback and the next question."""
+        if _answer_problem(text, session_id):  # refused by accept, which said why
+            return tuple(gr.skip() for _ in grade_outputs)
         kwargs: dict[str, Any] = {}
         if heard and heard.get("text"):
             kwargs = {"transcript": heard["text"], "transcript_confidence": heard["confidence"]}
