@@ -11,7 +11,9 @@ are no human scores for the bank, so the rule is measured on its own texts:
 - a key point not stated: another key point of the same question, given as the answer (the same
   vocabulary, a different claim: the hardest case for a similarity measure).
 
-For each margin it prints the share of each that clears it; and, with the margin in force, the
+For each margin it prints the share of each that clears it; the share whose own word alignment
+with the key point beats the other questions' level (``PeerBaseline.shows``: below it, a key
+point stays "partly"), for these and for the whole model answer; and, with the margin in force, the
 grader's verdict on each key point for its model-answer sentence given alone as the answer, and
 on the other key points for each key point given alone as the answer.
 
@@ -57,6 +59,13 @@ def main() -> None:
 
     stated: list[tuple[float, float]] = []  # (cosine, the peers' highest), per key point
     other: list[tuple[float, float]] = []
+    # Whether the answer's own word alignment beats the peers' level (PeerBaseline.shows).
+    shows: dict[str, list[bool]] = {"sentence": [], "model_answer": [], "another_key_point": []}
+
+    def alignment(question, text: str) -> list[float]:  # type: ignore[no-untyped-def]
+        request = GradeRequest(question=question, answer=text)
+        return grader.best_reference(request)[1].key_point_alignment
+
     verdicts: Counter[str] = Counter()
     others: Counter[str] = Counter()
     for question in source():
@@ -67,8 +76,15 @@ def main() -> None:
         sentences = [question.model_answer[a:b] for a, b in sentence_ranges(question.model_answer)]
         by_sentence = np.array([cosines(question, s) for s in sentences])
         by_key_point = np.array([cosines(question, k) for k in question.key_points])
+        whole = alignment(question, question.model_answer)
+        by_point = [alignment(question, kp) for kp in question.key_points]
         for k in range(len(question.key_points)):
             best = int(by_sentence[:, k].argmax())
+            shows["sentence"].append(baseline.shows(k, alignment(question, sentences[best])[k]))
+            shows["model_answer"].append(baseline.shows(k, whole[k]))
+            shows["another_key_point"].extend(
+                baseline.shows(k, by_point[j][k]) for j in range(len(question.key_points)) if j != k
+            )
             stated.append((float(by_sentence[best, k]), float(peers[k])))
             other.extend(
                 (float(by_key_point[j, k]), float(peers[k]))
@@ -96,6 +112,7 @@ def main() -> None:
         },
         "margin_in_force": PARAPHRASE_MARGIN,
         "floor": PARAPHRASE_FLOOR,
+        "own_alignment_beats_peers": {k: round(float(np.mean(v)), 3) for k, v in shows.items()},
         "verdict_for_its_model_answer_sentence": dict(verdicts),
         "verdict_for_another_key_point": dict(others),
     }

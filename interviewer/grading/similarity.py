@@ -188,7 +188,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 8  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 9  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
@@ -212,6 +212,13 @@ STATED_ALIGNMENT = 0.9
 # topic.
 PARAPHRASE_MARGIN = 0.15
 PARAPHRASE_FLOOR = 0.45
+# On a bank question a key point is covered only when the answer's own word alignment with it
+# beats this quantile of the other questions' model answers' (PeerBaseline.shows). On the bank's
+# own texts (bench/bank_paraphrase.py), the model-answer sentence closest to a key point beats it
+# for 88% of key points, the whole model answer for 99.5%, another key point of the same
+# question for 2.4% of pairs; the peers' highest instead held back far more true statements.
+KEY_POINT_PEERS = 0.9
+_JUST_BELOW = 0.999  # a held key point scores just under the covered threshold: "partly"
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
 MEASURES = (
     "recall",
@@ -509,6 +516,7 @@ class KeyPointMatch:
     lexical: float  # share of the key point's content words in the span
     score: float  # blended with the answer-level match m; what the thresholds act on
     paraphrased: bool = False  # covered as stated in other words (PeerBaseline.states)
+    held: bool = False  # kept at "partly": its own words no closer than peers' (PeerBaseline.shows)
 
 
 @dataclass(frozen=True)
@@ -608,12 +616,21 @@ class PeerBaseline:
     peers: int
     # Per key point, the highest second-encoder cosine of a peer's model answer with it.
     key_point_sentence: tuple[float, ...]
+    # Per key point, the 90th percentile of the peers' word alignment with it (KEY_POINT_PEERS).
+    key_point_alignment: tuple[float, ...] = ()
 
     def states(self, index: int, cosine: float) -> bool:
         """Whether a key point's second-encoder cosine with the answer clears every peer's by
         ``PARAPHRASE_MARGIN`` (and ``PARAPHRASE_FLOOR``): the answer states it, in other words.
         """
         return cosine >= max(PARAPHRASE_FLOOR, self.key_point_sentence[index] + PARAPHRASE_MARGIN)
+
+    def shows(self, index: int, alignment: float) -> bool:
+        """Whether the answer's own words carry a key point more than the peers' usually do
+        (their 90th percentile): without that, the answer-level match alone cannot make the key
+        point covered.
+        """
+        return alignment > self.key_point_alignment[index]
 
     def anchor(self, m: float, params: OfflineParams) -> float:
         """``m`` from the peers' level: their median counts as no match (0), their 90th
@@ -796,18 +813,25 @@ class SimilarityGrader:
         side = self._question_side(question)
         values = []
         key_point_cosines = np.zeros(len(side.key_point_sentences))
+        alignments = []  # peers x key points
         for peer in peers:
             tokens = self._tokens(peer.model_answer)
             answer = self._content(tokens, side.stems)
             sentence = self._sentence(without_words_of(peer.model_answer, side.stems))
-            features, _ = _alignment_features(side, answer, self._content(tokens, set()), sentence)
+            features, kp_sims = _alignment_features(
+                side, answer, self._content(tokens, set()), sentence
+            )
             values.append(match_score(features, self.params))
             key_point_cosines = np.maximum(key_point_cosines, side.key_point_cosines(sentence))
+            alignments.append([recall(sims) for sims in kp_sims])
         baseline = PeerBaseline(
             median=float(np.median(values)),
             high=float(np.quantile(values, 0.9)),
             peers=len(values),
             key_point_sentence=tuple(float(c) for c in key_point_cosines),
+            key_point_alignment=tuple(
+                float(a) for a in np.quantile(np.array(alignments), KEY_POINT_PEERS, axis=0)
+            ),
         )
         with self._lock:
             self._baselines[key] = baseline
@@ -836,7 +860,9 @@ class SimilarityGrader:
             CriterionScore(
                 criterion="coverage",
                 score=coverage_score(verdicts),
-                rationale=self._coverage_rationale(verdicts, sum(x.paraphrased for x in matches)),
+                rationale=self._coverage_rationale(
+                    verdicts, sum(x.paraphrased for x in matches), sum(x.held for x in matches)
+                ),
             ),
             self._depth(measures, m, baseline, found=found),
             self._communication(request.answer, found=found),
@@ -978,6 +1004,22 @@ class SimilarityGrader:
             max(score, self.params.covered_threshold) if p else score
             for score, p in zip(scores, paraphrased, strict=True)
         ]
+        # Half of a key point's score is the answer-level match: a good answer on an overview
+        # question had every key point "covered", quoting sentences that say none of it. Covered
+        # needs the answer's own words to carry the key point more than other questions' model
+        # answers do (or the statement in other words above); else it stays "partly".
+        held = [
+            baseline is not None
+            and not paraphrased[i]
+            and scores[i] >= self.params.covered_threshold
+            and measures.key_point_alignment[i] < STATED_ALIGNMENT
+            and not baseline.shows(i, measures.key_point_alignment[i])
+            for i in range(len(scores))
+        ]
+        scores = [
+            min(score, _JUST_BELOW * self.params.covered_threshold) if h else score
+            for score, h in zip(scores, held, strict=True)
+        ]
         out = []
         for i, kp in enumerate(measures.key_points):
             # A longer span always aligns at least as well as a part of it (the whole answer
@@ -993,6 +1035,7 @@ class SimilarityGrader:
                     float(measures.lexical[i, best]),
                     scores[i],
                     paraphrased[i],
+                    held[i],
                 )
             )
         return out
@@ -1043,7 +1086,9 @@ class SimilarityGrader:
             ),
         )
 
-    def _coverage_rationale(self, verdicts: list[KeyPointVerdict], paraphrased: int) -> str:
+    def _coverage_rationale(
+        self, verdicts: list[KeyPointVerdict], paraphrased: int, held: int
+    ) -> str:
         counts = {
             v: sum(1 for x in verdicts if x.verdict == v) for v in ("covered", "partly", "missed")
         }
@@ -1060,6 +1105,12 @@ class SimilarityGrader:
                 "the answer more closely than in any other bank question's model answer, by "
                 f"{PARAPHRASE_MARGIN:g} or more (and at {PARAPHRASE_FLOOR:g} or more)."
                 if paraphrased
+                else ""
+            )
+            + (
+                f" {held} held at partly: the answer as a whole matches well, but its own words "
+                "carry each of them no more than most other bank questions' model answers do."
+                if held
                 else ""
             )
         )

@@ -342,3 +342,44 @@ def test_a_wrong_answer_in_the_questions_words_is_not_taken_for_a_paraphrase(
     grade = _grade(with_peers, _q04(bank), WRONG)
     assert all(v.verdict == "missed" for v in grade.key_points)
     assert grade.overall == 0.0
+
+
+def test_a_key_point_the_answer_does_not_state_is_not_covered_by_the_whole_answers_match(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """Seen in the browser: a good two-sentence answer to q01 got 4.7 and "every key point is
+    there", with "Training is a two-player minimax game" ticked on the quote "it learns to
+    produce new samples that resemble the training data"."""
+    q01 = next(q for q in bank if q.id == "q01")
+    answer = (
+        "A GAN is two neural networks, a generator and a discriminator, that are trained against "
+        "each other. It is a generative model: it learns to produce new samples that resemble "
+        "the training data, for example realistic human faces."
+    )
+    grade = _grade(with_peers, q01, answer)
+    verdicts = {v.key_point[:30]: v.verdict for v in grade.key_points}
+    assert verdicts["Training is a two-player minim"] == "partly"
+    assert verdicts["The generator is an implicit m"] == "partly"  # likelihood: not said
+    assert verdicts["It consists of two neural netw"] == "covered"
+    assert verdicts["Example application: synthesiz"] == "covered"
+    coverage = grade.criterion("coverage")
+    assert coverage is not None and "3 held at partly" in coverage.rationale
+    # Without peers there is no other questions' level to compare with.
+    plain = _grade(without_peers, q01, answer).criterion("coverage")
+    assert plain is not None and "held" not in plain.rationale
+
+
+def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """Seen in the browser: 3.9 of 5 with four key points covered, one of them on "the
+    discriminator always outputs 1 for every sample"; the concise correct answer gets 1.8."""
+    q05 = next(q for q in bank if q.id == "q05")
+    wrong = (
+        "Nash equilibrium in GANs means the generator wins and the discriminator always outputs "
+        "1 for every sample. Gradient descent is guaranteed to reach it quickly since the GAN "
+        "loss is convex."
+    )
+    grade = _grade(with_peers, q05, wrong)
+    assert [v.verdict for v in grade.key_points if v.verdict == "covered"] == []
+    assert grade.overall is not None and grade.overall < 3.5
