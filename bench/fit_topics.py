@@ -3,7 +3,9 @@
 Each dataset's questions of one split stand in for a bank. For a grid of (least words, margin)
 it prints, per dataset: how many answers a human credited (score >= 2.5) would be taken for
 another question (a wrong 0), and how many credited answers given to another question of the
-same dataset are caught. Choose on ``--split train``; report on the test splits.
+same dataset are caught. At the chosen words and margin it also tries a floor (the other
+question's cosine) and a lead (over every further question). Choose on ``--split train``; report
+on the test splits.
 
 The answers' and topics' vectors are computed once, in batches, exactly as ``BankTopics``
 computes them one answer at a time (the opening ``TOPIC_WORDS`` words of the answer; each
@@ -23,11 +25,13 @@ from devdata import DATA, DATASETS, load_rows
 
 from interviewer.grading import shared_embedder
 from interviewer.grading.evaluation import to_request
-from interviewer.grading.topics import TOPIC_WORDS, topic_texts
+from interviewer.grading.topics import MARGIN, MIN_WORDS, TOPIC_WORDS, topic_texts
 from interviewer.settings import Settings
 
 WORDS = (0, 12, 20, 25)
 MARGINS = (0.15, 0.2, 0.25, 0.3)
+FLOORS = (0.0, 0.4, 0.45, 0.5)
+LEADS = (0.02, 0.03, 0.05, 0.08)
 
 
 def _measure(name: str, split: str, sample: int) -> dict[str, dict[str, float]]:
@@ -51,13 +55,19 @@ def _measure(name: str, split: str, sample: int) -> dict[str, dict[str, float]]:
     words = np.array([len(r.answer.split()) for r in rows])
     credited = np.array([r.score >= 2.5 for r in rows])
 
-    def taken(asked: np.ndarray, margin: float, least: int) -> np.ndarray:
-        """Answers whose topic is closer to another question than to ``asked`` by margin."""
+    def taken(
+        asked: np.ndarray, margin: float, least: int, floor: float = -1.0, lead: float = 0.0
+    ) -> np.ndarray:
+        """Answers whose topic is closer to another question than to ``asked`` by margin (at
+        least ``floor``, and ahead of every further question by ``lead``)."""
         rows_ = np.arange(len(rows))
         mine = per_question[rows_, asked]
         others = per_question.copy()
         others[rows_, asked] = -1.0
-        return (others.max(axis=1) >= mine + margin) & (words >= least)
+        ranked = np.sort(others, axis=1)
+        best, second = ranked[:, -1], ranked[:, -2]
+        specific = best >= second + lead
+        return (best >= mine + margin) & (best >= floor) & specific & (words >= least)
 
     out: dict[str, dict[str, float]] = {}
     for least in WORDS:
@@ -69,6 +79,15 @@ def _measure(name: str, split: str, sample: int) -> dict[str, dict[str, float]]:
                 "credited": int(credited.sum()),
                 "given_elsewhere_caught": round(float(caught.mean()), 4),
             }
+    # At the chosen words and margin: how close the other question must be (floor), and how
+    # far ahead of the rest (lead; a generic answer is about equally close to many).
+    for floor, lead in [(f, 0.0) for f in FLOORS] + [(0.0, d) for d in LEADS]:
+        caught = taken(elsewhere, MARGIN, MIN_WORDS, floor, lead)[credited]
+        out[f"words>={MIN_WORDS} margin {MARGIN} floor {floor} lead {lead}"] = {
+            "credited_taken": int(taken(own, MARGIN, MIN_WORDS, floor, lead)[credited].sum()),
+            "uncredited_taken": int(taken(own, MARGIN, MIN_WORDS, floor, lead)[~credited].sum()),
+            "given_elsewhere_caught": round(float(caught.mean()), 4),
+        }
     return out
 
 

@@ -84,6 +84,20 @@ def test_short_answers_and_questions_outside_the_bank_are_not_compared(bank):
     assert topics.other_question(dropout, recital) is None
 
 
+def test_a_generic_answer_is_not_named_as_an_answer_to_another_question(bank):
+    """It is about equally close to many questions (seen in the browser: named as an answer to
+    the RNN question, q28, when asked about Nash equilibria)."""
+    generic = (
+        "This is an important concept in machine learning. It involves neural networks and "
+        "training on data, and it is widely used in industry. There are many advantages and "
+        "some disadvantages, and it depends on the use case and the data you have."
+    )
+    topics = BankTopics(shared_embedder(MODELS), lambda: list(bank.values()))
+    assert [q for q in ("q01", "q04", "q05") if topics.other_question(bank[q], generic)] == []
+    grade = _service(bank).grade(bank["q05"], generic)
+    assert "another question" not in grade.message and "off_topic" not in grade.flags
+
+
 def test_a_bank_edit_changes_what_an_answer_is_compared_with(bank):
     service = _service(bank)
     recital = bank["q04"].model_answer
