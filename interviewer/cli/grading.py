@@ -50,6 +50,10 @@ class _Item(NamedTuple):
     answer: str
 
 
+# A script must not read "the LLM was down" as success; 1 is bad input, 130 an interruption.
+PENDING_EXIT = 3
+
+
 def _bank(settings: Settings) -> Bank | None:
     path = settings.knowledge_dir / "questions.yaml"
     return load_bank(path) if path.exists() else None
@@ -135,7 +139,11 @@ def grade(
         ),
     ] = 4,
 ) -> None:
-    """Grade one answer, or every line of a JSONL batch."""
+    """Grade one answer, or every line of a JSONL batch.
+
+    Exit status: 0 when every answer was graded, 1 for bad input (a bad batch line: the rest
+    are graded), 3 when an answer is left pending (the LLM gave no valid grade: score null).
+    """
     from interviewer.grading import build_grading_service
 
     if grader not in (None, "offline", "llm"):
@@ -161,6 +169,8 @@ def grade(
         emit_json(result.model_dump(mode="json"))
     else:
         _print_grade(result)
+    if result.overall is None:
+        raise typer.Exit(PENDING_EXIT)
 
 
 def _stdin_text() -> str:
@@ -359,12 +369,14 @@ def _grade_batch(
         if pending
         else ""
     )
-    typer.echo(f"Graded {written} answers into {out}{later}.", err=True)
+    typer.echo(f"Graded {written - pending} of {written} answer(s) in {out}{later}.", err=True)
     if problems:
         raise InputError(
             f"{len(problems)} line(s) of {path} could not be graded (listed above); "
             f"the rest are in {out}."
         )
+    if pending:
+        raise typer.Exit(PENDING_EXIT)
 
 
 def _check_llm(settings: Settings) -> str:

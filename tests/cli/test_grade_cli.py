@@ -176,10 +176,26 @@ def test_grade_cli_batch_llm_failure_gives_null_score_never_a_number(llm_server,
     code, output, rows = _run_batch(
         tmp_path, "pending", _lines(ANSWERS[:1]), env=_server_env(llm_server)
     )
-    assert code == 0, output
+    assert code == 3, output  # a script checking $? sees that nothing was graded
     assert rows[0]["score"] is None and rows[0]["grade"]["status"] == "pending"
     assert "pending" in rows[0]["grade"]["flags"] and rows[0]["grade"]["grader"]["attempts"] == 4
-    assert "1 pending" in output and "run the batch again" in output
+    assert "Graded 0 of 1 answer(s)" in output and "1 pending" in output
+    assert "run the batch again" in output
+
+
+def test_grade_cli_single_answer_left_pending_exits_3(llm_server, tmp_path):
+    from interviewer.chat.server import ServerFault
+
+    llm_server.wait_idle()
+    llm_server.push_fault(*[ServerFault(kind="500")] * 4)
+    result = CliRunner().invoke(
+        app,
+        ["grade", "-q", "q04", "-a", ANSWERS[0], "--grader", "llm", "--format", "json"],
+        env={"INTERVIEWER_DATA_DIR": str(tmp_path / "data"), **_server_env(llm_server)},
+    )
+    assert result.exit_code == 3, result.output
+    grade = json.loads(result.stdout)
+    assert grade["overall"] is None and grade["status"] == "pending"
 
 
 def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, tmp_path):
