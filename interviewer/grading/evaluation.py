@@ -250,12 +250,14 @@ def question_interval(
 
 def label_metrics(
     labels: Sequence[str], human: Sequence[float], predicted: Sequence[float]
-) -> tuple[float, float, list[str]]:
+) -> tuple[float | None, float | None, list[str]]:
     """Accuracy and macro-F1 of predicted scores mapped to the human labels.
 
     Labels that share a human score (e.g. Beetle's contradictory / irrelevant / non_domain, all 0)
     are merged into one class; each class sits at the median human score of its rows, and a
-    predicted score takes the class with the nearest centre.
+    predicted score takes the class with the nearest centre. With a single class every
+    prediction falls in it, so both are None then: a grader that scored every "correct" answer
+    0 read as 100% accurate.
     """
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -271,6 +273,8 @@ def label_metrics(
     true = [merged[centre_of[lab]] for lab in labels]
     pred = [merged[min(centres, key=lambda c: (abs(c - p), c))] for p in predicted]
     classes = [merged[c] for c in centres]
+    if len(classes) < 2:
+        return None, None, classes
     return (
         round(float(accuracy_score(true, pred)), 4),
         round(float(f1_score(true, pred, labels=classes, average="macro", zero_division=0)), 4),

@@ -132,6 +132,12 @@ def test_label_metrics_merge_labels_that_share_a_score() -> None:
     assert macro_f1 == round((2 / 3 + 1.0 + 2 / 3) / 3, 4)
 
 
+def test_label_metrics_need_two_classes() -> None:
+    """Every answer labelled correct and every grade 0 is not 100% accurate: it is unmeasured."""
+    accuracy, macro_f1, classes = label_metrics(["correct"] * 3, [5.0] * 3, [0.0, 0.0, 0.0])
+    assert (accuracy, macro_f1, classes) == (None, None, ["correct"])
+
+
 def test_constant_baseline_uses_train_mean() -> None:
     from interviewer.grading.evaluation import EvalItem
 
