@@ -292,12 +292,16 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
 
 
 def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[CriterionRow]:
+    # An answer the guards rejected (empty, copied, gibberish...) scores 0 overall but was not
+    # judged on any criterion: counted here, it made "correctness 0.0" the first focus area of
+    # a session whose graded answers all had correctness "not assessed".
+    judged = [q for q in graded if q.grader is None or q.grader.kind != "guard"]
     rows = []
     for name in CRITERIA:
         crit = rubric.criteria[name]
         scores = [
             c.score
-            for q in graded
+            for q in judged
             for c in q.criteria
             if c.criterion == name and c.score is not None
         ]

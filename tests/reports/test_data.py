@@ -48,6 +48,27 @@ def test_report_criterion_never_assessed_says_so(rubric):
     assert correctness.score is None and "Not assessed" in correctness.descriptor
 
 
+def test_report_criteria_leave_out_answers_the_guards_rejected(rubric):
+    """An empty answer scores 0 overall, but it was not judged on correctness: the report must
+    not turn it into "correctness 0.0" at the top of the focus areas."""
+    turns = [
+        TurnInput(question_id="a", question_text="What?", answer="x", grade=make_grade("a", 4.0)),
+        TurnInput(
+            question_id="b",
+            question_text="Why?",
+            answer=" ",
+            grade=make_grade("b", 0.0, kind="guard", flags=("empty",)),
+        ),
+    ]
+    report = assemble_report("s", turns, rubric)
+    assert report.overall == 2.0  # the rejected answer still counts as 0
+    correctness = next(c for c in report.criteria if c.criterion == "correctness")
+    assert correctness.score is None and correctness.assessed == 0
+    coverage = next(c for c in report.criteria if c.criterion == "coverage")
+    assert coverage.score == 4.0 and coverage.assessed == 1
+    assert not any(f.startswith("Correctness") for f in report.focus_areas)
+
+
 def test_report_notices_name_offline_fallback_and_pending(sample_report):
     text = " ".join(sample_report.notices)
     assert "Answer Q3 was graded by the offline grader as a fallback" in text
