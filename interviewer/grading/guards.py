@@ -43,6 +43,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
 )
+from interviewer.grading.language import foreign_language
 from interviewer.grading.rubric import prompt_version
 from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
@@ -50,6 +51,7 @@ from interviewer.knowledge.tokens import count_tokens, truncate_tokens
 from interviewer.text import shorten
 
 __all__ = [
+    "EXPLAINED",
     "GuardResult",
     "GuardedGrader",
     "MAX_ANSWER_TOKENS",
@@ -60,6 +62,13 @@ __all__ = [
 
 MAX_ANSWER_TOKENS = 700  # ~500 words, a long spoken answer; beyond that we grade the start
 LOW_TRANSCRIPT_CONFIDENCE = 0.6
+# Words of the message the guards add for each flag they raise on a graded answer: the UI shows
+# a flag's generic note only when the grade's message does not already explain it.
+EXPLAINED: dict[str, str] = {
+    "injection_attempt": "addressed to the grader",
+    "truncated": "tokens were graded",
+    "low_confidence_transcript": "Speech recognition was unsure",
+}
 # Below this MiniLM cosine with the question's text, an answer sharing at most one word with it
 # is off topic (an unrelated sentence scores ~0.04). On the development data's train splits,
 # the answers flagged between 0.15 and 0.25 were credited by the human graders as often as not
@@ -902,24 +911,30 @@ def check_answer(
         result.answer, result.removed = cleaned, removed
         result.flags.append("injection_attempt")
         result.messages.append(
-            f"{len(removed)} passage(s) addressed to the grader were removed and not graded; "
-            "answers are graded as data, never as instructions."
+            f"{len(removed)} passage(s) {EXPLAINED['injection_attempt']} were removed and not "
+            "graded; answers are graded as data, never as instructions."
         )
     _reject_checks(result, question, embedder)
     if result.reject is None and topics is not None:
         _reject_other_question(result, question, topics)
+    if result.reject is None and (language := foreign_language(result.answer)):
+        result.messages.append(
+            f"The answer seems to be written in {language}: the interview is in English and the "
+            "grade compares it with English references, so it may miss what the answer says. "
+            "Answer in English."
+        )
     cut = len(text) > _SCAN_CHARS or count_tokens(result.answer, models_dir) > max_answer_tokens
     if result.reject is None and cut:
         result.answer = truncate_tokens(result.answer, max_answer_tokens, models_dir)
         result.flags.append("truncated")
         result.messages.append(
-            f"The answer is long: only its first {max_answer_tokens} tokens were graded."
+            f"The answer is long: only its first {max_answer_tokens} {EXPLAINED['truncated']}."
         )
     if transcript_confidence is not None and transcript_confidence < LOW_TRANSCRIPT_CONFIDENCE:
         result.flags.append("low_confidence_transcript")
         result.messages.append(
-            f"Speech recognition was unsure ({transcript_confidence:.0%}); check the transcript, "
-            "the grade may reflect recognition errors."
+            f"{EXPLAINED['low_confidence_transcript']} ({transcript_confidence:.0%}); check the "
+            "transcript, the grade may reflect recognition errors."
         )
     return result
 

@@ -10,6 +10,7 @@ import html
 import re
 
 from interviewer.grading.base import CRITERIA, Grade
+from interviewer.grading.guards import EXPLAINED
 
 __all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line"]
 
@@ -100,7 +101,15 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
     # A guard's grade says in its message why it was not graded; the generic note of its flag
     # ("The answer seems off topic.") only repeated it less precisely.
     said = grade.grader.kind == "guard" and bool(grade.message)
-    notes = [] if said else [_FLAG_NOTES[f] for f in grade.flags if f in _FLAG_NOTES]
+    notes = (
+        []
+        if said
+        else [
+            _FLAG_NOTES[f]
+            for f in grade.flags
+            if f in _FLAG_NOTES and EXPLAINED.get(f, "\0") not in grade.message
+        ]
+    )
     if grade.message:
         notes.insert(0, grade.message)
     if notes:

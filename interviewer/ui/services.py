@@ -87,10 +87,12 @@ class Services:
         done = self._knowledge_done = threading.Event()
 
         def _run() -> None:
+            from interviewer.grading.language import warm as warm_language
             from interviewer.knowledge.normalize import word_counts
 
             try:
                 word_counts()  # the answer guards need them; load once before the first answers
+                warm_language()
                 from interviewer.knowledge.index import ensure_ingested
 
                 ensure_ingested(self.settings)

@@ -260,6 +260,27 @@ def test_guard_answer_in_another_script_is_told_to_answer_in_english(question, a
     assert "not in English" in grade.message and "shares no idea" not in grade.message
 
 
+def test_guard_answer_in_another_latin_language_is_graded_and_told_so(question):
+    """A correct answer in French got 1.0 with every key point missed and no word on why. It is
+    still graded (an LLM reads it; humans credited SAF's German answers), with a notice."""
+    french = (
+        "Le mode collapse se produit lorsque le générateur produit un petit nombre de sorties "
+        "très similaires, quelle que soit l'entrée de bruit."
+    )
+    checked = check_answer(question, french, models_dir=MODELS)
+    assert checked.reject is None and "off_topic" not in checked.flags
+    assert any("written in French" in m and "Answer in English" in m for m in checked.messages)
+    for english in (
+        STRONG,
+        "G minimizes log(1 - D(G(z))) while D maximizes log D(x) + log(1 - D(G(z))); at the "
+        "equilibrium p_g = p_data and D = 1/2.",
+        "Mode collapse, low diversity, minibatch discrimination, unrolled GAN, WGAN-GP.",
+    ):
+        assert not any(
+            "written in" in m for m in check_answer(question, english, models_dir=MODELS).messages
+        )
+
+
 def test_guard_strips_nothing_from_human_graded_student_answers():
     """18,984 real answers to exam questions (../shared/data): none of them addresses a grader,
     so none may lose a sentence. The guard once stripped 15 ("the utilization rho is 9/10",
