@@ -554,6 +554,9 @@ class Interview:
         closed = turn.model_copy(update={"status": "skipped" if turn.answer is None else "done"})
         replies: list[Reply] = []
         if grade is not None and self.config.mode == "practice":
+            combined = self._combined_note(turn, grade)
+            if combined:
+                replies.append(self._info(combined))
             replies.append(self._feedback_reply(closed, grade, self.progress))
         elif grade is not None:
             replies.append(self._info("Answer saved. Feedback comes at the end of the exam."))
@@ -745,6 +748,23 @@ class Interview:
             progress=self.progress,
             question_id=turn.question_id,
             turn_id=turn.id,
+        )
+
+    def _combined_note(self, turn: TurnRecord, grade: Grade) -> str:
+        """After a follow-up, say that its answer was graded together with the first one: the
+        card of the first answer alone was replaced with no word on why, and quotes came from
+        both messages."""
+        if turn.grade_stage != "combined" or turn.id is None or grade.overall is None:
+            return ""
+        first = [
+            g.overall
+            for g in self._repo.grade_history(turn.id)
+            if g.stage == "answer" and g.status == "graded" and g.overall is not None
+        ]
+        before = f" (your first answer alone: {first[-1]:.1f} / 5)" if first else ""
+        return (
+            "Your follow-up answer was graded together with your first answer: "
+            f"{grade.overall:.1f} / 5{before}."
         )
 
     def _feedback_reply(self, turn: TurnRecord, grade: Grade, progress: Progress) -> Reply:

@@ -121,8 +121,14 @@ def test_interview_missed_key_point_asks_one_follow_up_graded_with_answer(
     assert interview.state == "follow_up"
     assert "beta1 second point" not in replies[0].text  # a nudge, not the answer
     replies = interview.submit("and also beta1")
-    assert _kinds(replies) == ["feedback", "question"]
-    assert replies[0].grade is not None and replies[0].grade.overall == 5.0
+    # The candidate is told the card grades both answers, and what the first one got alone.
+    assert _kinds(replies) == ["info", "feedback", "question"]
+    first = repo.grade_history(repo.turns(interview.session_id)[0].id or 0)[0].overall
+    assert replies[0].text == (
+        "Your follow-up answer was graded together with your first answer: 5.0 / 5 "
+        f"(your first answer alone: {first:.1f} / 5)."
+    )
+    assert replies[1].grade is not None and replies[1].grade.overall == 5.0
     assert grader.calls[-1] == ("q1", "only alpha1 here\n\nand also beta1")
     turn = repo.turns(interview.session_id)[0]
     assert turn.follow_up_answer == "and also beta1"
@@ -134,8 +140,8 @@ def test_interview_asks_at_most_one_follow_up(repo, bank, grader, clock) -> None
     interview = _start(repo, bank, grader, clock)
     assert _kinds(interview.submit("nothing relevant")) == ["follow_up"]
     replies = interview.submit("still nothing")
-    assert _kinds(replies) == ["feedback", "question"]
-    assert replies[0].grade is not None and replies[0].grade.overall == 0.0
+    assert _kinds(replies) == ["info", "feedback", "question"]
+    assert replies[1].grade is not None and replies[1].grade.overall == 0.0
     assert interview.state == "asking"
 
 
@@ -390,7 +396,7 @@ def test_interview_resume_in_follow_up_re_asks_follow_up(repo, bank, grader, clo
     loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
     replies = loaded.resume()
     assert _kinds(replies) == ["info", "follow_up"] and replies[1].text == follow_up.text
-    assert _kinds(loaded.submit("beta1")) == ["feedback", "question"]
+    assert _kinds(loaded.submit("beta1")) == ["info", "feedback", "question"]
 
 
 def test_interview_crash_during_grading_is_graded_on_resume(repo, bank, grader, clock) -> None:
