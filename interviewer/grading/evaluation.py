@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from interviewer.bank import Bank, resolve_question
 from interviewer.errors import BankError, InputError, validation_message
@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 
+_LISTED_PROBLEMS = 10
+
+
 class EvalItem(BaseModel):
     """One human-graded answer (ids may be numbers, as in ``grade --batch`` files)."""
 
@@ -52,13 +55,23 @@ class EvalItem(BaseModel):
     id: str
     question: str = Field(min_length=1)
     reference_answer: str = ""
-    answer: str
+    # Strict as in ``grade --batch``: an answer given as a number is a broken line, not "42".
+    answer: Annotated[str, Strict()]
     score: float = Field(ge=0, le=5)
     key_points: list[str] | None = None
     alternative_answers: list[str] | None = None
     qid: str | None = None
     split: str | None = None
     label: str | None = None
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _score(cls, value: object) -> object:
+        # true read as 1.0 and "5" as 5.0 went into the metrics unnoticed; NaN was reported
+        # as "should be less than or equal to 5".
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise ValueError(f"the human score must be a number from 0 to 5, not {value!r}")
+        return value
 
     @property
     def group(self) -> str:
@@ -108,23 +121,35 @@ def load_dataset(
         raise InputError(
             f"Dataset not found: {path}. Give a JSON Lines file with --dataset."
         ) from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path} is a folder: give a JSON Lines file with --dataset.") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"Cannot read {path} as UTF-8 text: {exc}.") from exc
     items: list[EvalItem] = []
+    problems: list[str] = []  # every bad line is named at once, not one per run
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = EvalItem.model_validate(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path.name} line {number} is invalid: {exc}") from exc
+            problems.append(f"line {number}: {exc}")
+            continue
         except ValidationError as exc:
-            problem = validation_message(exc, whole="line")
-            raise InputError(f"{path.name} line {number} is invalid: {problem}") from exc
+            problems.append(f"line {number}: {validation_message(exc, whole='line')}")
+            continue
         if split is None or item.split == split:
             items.append(item)
         if limit is not None and len(items) >= limit:
             break
+    if problems:
+        shown = "; ".join(problems[:_LISTED_PROBLEMS])
+        more = len(problems) - _LISTED_PROBLEMS
+        raise InputError(
+            f"{len(problems)} line(s) of {path.name} are invalid: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+            + ". Fix them and run again: agreement over part of a file would mislead."
+        )
     if not items:
         where = f" with split {split!r}" if split else ""
         raise InputError(f"No rows{where} in {path}. Check the file and the --split value.")

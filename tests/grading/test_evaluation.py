@@ -161,6 +161,24 @@ def test_load_dataset_names_the_bad_line(tmp_path: Path) -> None:
         load_dataset(path)
 
 
+def test_load_dataset_names_every_bad_line_and_takes_no_guessed_value(tmp_path: Path) -> None:
+    """A score of true was read as 1.0, "5" as 5.0 and an answer 42 as "42", silently; and only
+    the first bad line was named, one per run."""
+    rows = [
+        _row(0, 1.0),
+        {**_row(1, 1.0), "score": True},
+        {**_row(2, 1.0), "score": "5"},
+        {**_row(3, 1.0), "answer": 42},
+        _row(4, 2.0),
+    ]
+    with pytest.raises(InputError) as caught:
+        load_dataset(_write(tmp_path / "d.jsonl", rows))
+    message = str(caught.value)
+    assert message.startswith("3 line(s) of d.jsonl are invalid: line 2: ")
+    assert "not True" in message and "line 3: " in message and "not '5'" in message
+    assert "line 4: answer" in message and "line 5" not in message
+
+
 def test_load_dataset_rejects_out_of_range_score(tmp_path: Path) -> None:
     path = _write(tmp_path / "d.jsonl", [_row(0, 7.0)])
     with pytest.raises(InputError, match="score"):
