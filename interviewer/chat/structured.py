@@ -74,6 +74,8 @@ class StructuredReplyError(InterviewerError):
         gave_up_early: A transport error that retrying cannot fix (401, 404, 400...) ended
             the loop before the budget was spent.
         status_code: The HTTP status of that transport error, when it had one.
+        unreachable: The last attempt found no server at all (connection refused, unknown
+            host): not a slow or failing server, which another attempt may find healed.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class StructuredReplyError(InterviewerError):
         last_reply: str,
         gave_up_early: bool,
         status_code: int | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(problem)
         self.problem = problem
@@ -91,6 +94,7 @@ class StructuredReplyError(InterviewerError):
         self.last_reply = last_reply
         self.gave_up_early = gave_up_early
         self.status_code = status_code
+        self.unreachable = unreachable
 
 
 def ask_structured(
@@ -122,11 +126,13 @@ def ask_structured(
     conversation = list(messages)
     last_raw = ""
     problem = ""
+    unreachable = False
     for attempt in range(1, max_attempts + 1):
         try:
             message = model.invoke(conversation)
         except Exception as exc:  # noqa: BLE001 - any client/transport error is retried, then translated
             problem = _describe_failure(exc)
+            unreachable = _unreachable(exc)
             if not _retryable(exc):
                 raise StructuredReplyError(
                     problem,
@@ -138,6 +144,7 @@ def ask_structured(
             _wait(attempt, max_attempts, backoff_s, sleep, _retry_after(exc))
             continue
         last_raw = text_of(message)
+        unreachable = False
         try:
             value = parse(last_raw)
         except ValueError as exc:
@@ -153,7 +160,11 @@ def ask_structured(
         prompt_tokens, completion_tokens = _usage(message)
         return StructuredReply(value, last_raw, attempt, prompt_tokens, completion_tokens)
     raise StructuredReplyError(
-        problem, attempts=max_attempts, last_reply=last_raw, gave_up_early=False
+        problem,
+        attempts=max_attempts,
+        last_reply=last_raw,
+        gave_up_early=False,
+        unreachable=unreachable,
     )
 
 
@@ -243,6 +254,16 @@ def _usage(message: BaseMessage) -> tuple[int, int]:
 def _status_code(exc: Exception) -> int | None:
     code = getattr(exc, "status_code", None)
     return code if isinstance(code, int) else None
+
+
+def _unreachable(exc: Exception) -> bool:
+    """No server answered at all (a timeout is a server that may yet answer)."""
+    import httpx
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+        return False
+    return isinstance(exc, openai.APIConnectionError | httpx.ConnectError)
 
 
 def _retryable(exc: Exception) -> bool:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -265,6 +266,10 @@ def _parse_reply(text: str) -> GradeReply:
         raise ValueError(f"the JSON does not match the schema ({errors})") from exc
 
 
+# How long answers are left pending without a request once no LLM server answered at all.
+UNREACHABLE_PAUSE_S = 30.0
+
+
 class LLMGrader:
     """Grades with any LangChain chat model (``ChatOpenAI`` in production, the fake in tests).
 
@@ -281,6 +286,12 @@ class LLMGrader:
             A server that rejects ``json_schema`` (HTTP 400/422) is asked for ``json_mode``
             instead, within the same attempt budget, and from then on.
         sleep: Injected for tests.
+        clock: Monotonic seconds, injected for tests.
+
+    When no server answers at all (connection refused: it is down or the URL is wrong), the
+    answers that follow within ``UNREACHABLE_PAUSE_S`` are left pending at once rather than
+    each spending its retries: a 300-line batch against a stopped server took ~7 minutes to
+    report what its first line had shown.
     """
 
     name = "llm"
@@ -297,8 +308,12 @@ class LLMGrader:
         backoff_s: float = 0.5,
         structured: ResponseFormat = "json_schema",
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         check_attempts(max_attempts)
+        self._clock = clock
+        self._unreachable: tuple[float, str] | None = None  # (since, problem)
+        self._lock = threading.Lock()
         self.model_name = model_name
         self._prompts_dir = prompts_dir
         self._models_dir = models_dir
@@ -320,6 +335,7 @@ class LLMGrader:
             GradingError: No valid reply within the attempt budget; carries the attempt count
                 and the last raw reply.
         """
+        self._check_reachable()
         messages = build_grading_messages(
             request,
             prompts_dir=self._prompts_dir,
@@ -346,7 +362,11 @@ class LLMGrader:
                 self._model, spent = self._json_mode, exc.attempts
                 reply = self._ask(self._json_mode, messages, self._max_attempts - spent)
         except StructuredReplyError as exc:
+            with self._lock:
+                self._unreachable = (self._clock(), exc.problem) if exc.unreachable else None
             raise _grading_error(exc, spent) from exc
+        with self._lock:
+            self._unreachable = None
         info = GraderInfo(
             kind="llm",
             model=self.model_name,
@@ -358,6 +378,21 @@ class LLMGrader:
             attempts=spent + reply.attempts,
         )
         return self._to_grade(request, reply.value, info)
+
+    def _check_reachable(self) -> None:
+        """Fail at once, without a request, while a server found missing is given time."""
+        with self._lock:
+            down = self._unreachable
+        if down is None:
+            return
+        since, problem = down
+        wait = UNREACHABLE_PAUSE_S - (self._clock() - since)
+        if wait > 0:
+            raise GradingError(
+                f"The LLM server could not be reached a moment ago ({problem}); it is tried "
+                f"again in {wait:.0f} s. Check that it is running and INTERVIEWER_LLM_BASE_URL.",
+                attempts=0,
+            )
 
     def _ask(
         self,

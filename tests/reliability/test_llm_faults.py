@@ -237,3 +237,46 @@ def test_llm_app_says_saved_not_graded_then_regrade_fills_in_the_report(
     assert "Regraded 1 of 1" in done.stdout and len(llm.requests) == 1
     after = browser.predict(session_id=session_id, known=[], api_name="/show_1")
     assert "1 graded" in after[0]
+
+
+def test_llm_server_that_is_not_there_leaves_the_next_answers_pending_at_once(
+    llm_settings: Settings,
+) -> None:
+    """A batch against a stopped server spent every line's retries (~7 minutes for 300 lines)
+    to report what the first line showed. After a refused connection, answers within
+    UNREACHABLE_PAUSE_S are pending at once; then the server is tried again."""
+    import socket
+
+    from interviewer.grading.judge import UNREACHABLE_PAUSE_S
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = llm_settings.model_copy(update={"llm_base_url": f"http://127.0.0.1:{port}/v1"})
+    now = [1000.0]
+    sleeps = _Sleeps()
+    grader = LLMGrader(
+        chat_model=build_chat_model(settings),
+        prompts_dir=settings.prompts_dir,
+        models_dir=MODELS,
+        model_name="fake-grader",
+        backoff_s=0.25,
+        sleep=sleeps,
+        clock=lambda: now[0],
+    )
+    service = GradingService(
+        grader=grader, retriever=None, prompts_dir=settings.prompts_dir, models_dir=MODELS
+    )
+    question = load_default_bank(settings).get("q04")
+
+    first = service.grade(question, STRONG)
+    assert first.status == "pending" and first.grader.attempts == 4 and len(sleeps) == 3
+    now[0] += 5
+    second = service.grade(question, STRONG + " Also seen in practice.")
+    assert second.status == "pending" and second.overall is None
+    assert second.grader.attempts == 0 and len(sleeps) == 3  # no request, no wait
+    assert "could not be reached a moment ago" in second.message
+    assert "tried again in 25 s" in second.message and "no score was made up" in second.message
+    now[0] += UNREACHABLE_PAUSE_S
+    third = service.grade(question, STRONG + " A third answer.")
+    assert third.status == "pending" and third.grader.attempts == 4  # tried again
