@@ -184,11 +184,17 @@ _MARKERS = (
 _CLAUSE_SPLIT = re.compile(
     r",\s+|\s+(?:and|but|because|so|while|which|since|whereas|whereby|thus|therefore)\s+", re.I
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*")
+# Not after an abbreviation: a quote of q04's remedies was cut at "..., e.g." (a browser session).
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "cf.", "al.", "approx.", "resp.", "eq.", "fig.")
+_SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{re.escape(a)})" for a in _ABBREVIATIONS)
+    + r"(?<=[.!?;:])\s+|\s*\n+\s*(?:[-*•]|\d+[.)])?\s*",
+    re.I,
+)
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 9  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 10  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options

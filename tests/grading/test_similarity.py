@@ -316,6 +316,20 @@ def test_similarity_overall_is_rubric_mean_of_assessed(grader: SimilarityGrader)
     assert grade.overall == overall_score(grade.criteria, load_rubric(PROMPTS))
 
 
+def test_a_quote_is_not_cut_at_an_abbreviation() -> None:
+    """Seen on a feedback card: "...so sample diversity is very low, e.g." as the quote."""
+    answer = (
+        "The generator covers few modes, so sample diversity is very low, e.g. the same face "
+        "again and again. Fixes exist, i.e. minibatch discrimination."
+    )
+    spans = answer_spans(answer)
+    assert (
+        "The generator covers few modes, so sample diversity is very low, e.g. the same "
+        "face again and again." in spans
+    )
+    assert not any(s.endswith("e.g.") or s.endswith("i.e.") for s in spans)
+
+
 def test_answer_spans_are_verbatim_substrings() -> None:
     answer = (
         "First, the critic is trained.\n- It must be Lipschitz; weight clipping does that\n"
