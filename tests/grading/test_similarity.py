@@ -143,6 +143,24 @@ def test_similarity_answer_with_no_key_point_gets_nothing_for_its_form(
     assert good is not None and good.score is not None and good.score >= 4
 
 
+def test_similarity_a_list_of_terms_is_not_clear_communication(grader: SimilarityGrader) -> None:
+    """A weak answer followed by a bare list of key-point words got communication 5 ("no
+    problem found") and 4.8 overall on q04."""
+    question, strong, _ = BANK_LIKE[1]
+    stuffed = (
+        "WGAN is a GAN variant. Keywords: JS divergence overlap, useful gradients, 1-Lipschitz "
+        "critic, weight clipping, gradient penalty WGAN-GP, sample quality monitor training."
+    )
+    listed = grader.grade(GradeRequest(question=question, answer=stuffed))
+    communication = listed.criterion("communication")
+    assert communication is not None and communication.score is not None
+    assert communication.score <= 3.0 and "a list of terms" in communication.rationale
+    prose = grader.grade(GradeRequest(question=question, answer=strong))
+    assert prose.criterion("communication").score == 5.0  # type: ignore[union-attr]
+    assert prose.overall is not None and listed.overall is not None
+    assert prose.overall > listed.overall
+
+
 def test_similarity_fixture_answers_rank(grader: SimilarityGrader, question: Question) -> None:
     strong = grader.grade(GradeRequest(question=question, answer=STRONG))
     weak = grader.grade(GradeRequest(question=question, answer=WEAK))
