@@ -41,13 +41,15 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
         raise ConfigError(
             f"Remote LLM endpoint {settings.llm_base_url or 'api.openai.com'} refused because "
             "INTERVIEWER_ALLOW_REMOTE is false; set INTERVIEWER_ALLOW_REMOTE=true, point "
-            "INTERVIEWER_LLM_BASE_URL at a local server, or use INTERVIEWER_GRADER=offline."
+            "INTERVIEWER_LLM_BASE_URL at a local server, or grade offline (--grader offline, or "
+            "INTERVIEWER_GRADER=offline)."
         )
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
     if not key and not local:
         raise ConfigError(
             "The LLM grader needs an API key: set INTERVIEWER_LLM_API_KEY (or OPENAI_API_KEY), "
-            "or set INTERVIEWER_LLM_BASE_URL to a local server, or use INTERVIEWER_GRADER=offline."
+            "or set INTERVIEWER_LLM_BASE_URL to a local server, or grade offline (--grader "
+            "offline, or INTERVIEWER_GRADER=offline)."
         )
     from langchain_openai import ChatOpenAI
     from pydantic import SecretStr
