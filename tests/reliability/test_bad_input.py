@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from gradio_client import Client
-from gradio_client.exceptions import AppError
+from gradio_client.exceptions import ValidationError
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -172,9 +172,10 @@ def candidate(client: Client) -> Client:
 def test_bad_input_app_refuses_a_one_megabyte_answer_and_keeps_the_session(
     candidate: Client,
 ) -> None:
-    with pytest.raises(AppError, match="the limit is 20,000"):
+    # Refused by the endpoint's validator, before anything runs (the UI shows it at the box).
+    with pytest.raises(ValidationError, match="the limit is 20,000"):
         candidate.predict(MEGABYTE_ANSWER, [], api_name="/accept")
-    with pytest.raises(AppError, match="empty"):
+    with pytest.raises(ValidationError, match="empty"):
         candidate.predict("   ", [], api_name="/accept")
 
 

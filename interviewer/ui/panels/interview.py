@@ -476,17 +476,17 @@ def wire(
             return tuple(gr.skip() for _ in range(len(view_outputs) + 1))
         return resume(session_id, ids)
 
-    def accept(text: str, session_id: str, chat: list[Message] | None) -> tuple[Any, ...]:
-        """Instant step: validate, echo the answer, show the grading indicator.
-
-        A refused answer gets a warning and leaves everything as it was: raising gr.Error
-        here put an "Error" badge over the chat (the current question hidden) until the next
-        action, and logged a traceback for a slip of the candidate.
-        """
+    def check_answer(text: str, session_id: str, chat: list[Message] | None) -> list[Any]:
+        """Gradio's validator of a sent answer: a refused one is told at the answer box (and to
+        an API client as a validation error) and nothing else runs. Raising gr.Error in the
+        step itself put an "Error" badge over the chat, hiding the question, until the next
+        action, and logged a traceback for a slip of the candidate."""
         problem = _answer_problem(text, session_id)
-        if problem:
-            gr.Warning(problem)
-            return gr.skip(), gr.skip(), gr.skip()
+        return [gr.validate(not problem, problem), gr.validate(True, ""), gr.validate(True, "")]
+
+    def accept(text: str, session_id: str, chat: list[Message] | None) -> tuple[Any, ...]:
+        """Instant step (after :func:`check_answer`): echo the answer, show the grading
+        indicator."""
         chat = [*(chat or []), {"role": "user", "content": as_chat_text(text.strip())}]
         return chat, _GRADING, gr.Textbox(interactive=False)
 
@@ -498,8 +498,6 @@ def wire(
         ids: list[str] | None,
     ) -> tuple[Any, ...]:
         """Slow step: save the answer, grade it, show feedback and the next question."""
-        if _answer_problem(text, session_id):  # refused by accept, which said why
-            return tuple(gr.skip() for _ in grade_outputs)
         kwargs: dict[str, Any] = {}
         if heard and heard.get("text"):
             kwargs = {"transcript": heard["text"], "transcript_confidence": heard["confidence"]}
@@ -649,6 +647,7 @@ def wire(
                 accept,
                 [panel.answer, panel.session_id, panel.chat],
                 [panel.chat, panel.indicator, panel.answer],
+                validator=check_answer,
                 # Queued (in the quick group) because only queued events show gr.Error text.
                 concurrency_id="session",
                 concurrency_limit=SESSION_CONCURRENCY,
