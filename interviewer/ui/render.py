@@ -153,10 +153,12 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
             "</p></details>"
         )
     info = grade.grader
-    parts.append(
-        f'<div class="fb-meta">Graded by {esc(info.kind)}'
-        f"{' · ' + esc(info.model) if info.model else ''}</div>"
-    )
+    # What produced the grade, as recorded (the report's footer had it, the card did not).
+    meta = [f"Graded by {esc(info.kind)}"]
+    meta += [esc(info.model)] if info.model else []
+    meta += [f"prompt {esc(info.prompt_version)}"] if info.prompt_version else []
+    meta += [f"{info.latency_ms / 1000:.1f} s"] if info.latency_ms else []
+    parts.append(f'<div class="fb-meta">{" · ".join(meta)}</div>')
     parts.append("</div>")
     return "".join(parts)
 

@@ -53,6 +53,14 @@ def test_feedback_card_shows_scores_evidence_and_not_assessed() -> None:
     assert "<script>" not in card and "<svg" not in card
 
 
+def test_feedback_card_names_grader_model_prompt_version_and_time() -> None:
+    info = GraderInfo(
+        kind="llm", model="gpt-4o-mini", prompt_version="abc123def456", latency_ms=1234
+    )
+    card = feedback_card(_grade(grader=info))
+    assert "Graded by llm · gpt-4o-mini · prompt abc123def456 · 1.2 s" in card
+
+
 def test_feedback_card_heading_names_partly_covered_points() -> None:
     partly = KeyPointVerdict(key_point="Minimax game", verdict="partly", evidence="they compete")
     covered = KeyPointVerdict(key_point="Two networks", verdict="covered", evidence="two nets")
