@@ -33,6 +33,7 @@ from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
 from interviewer.grading.base import Grade, GraderInfo
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
+from interviewer.text import opening
 
 __all__ = [
     "COMMANDS",
@@ -926,17 +927,9 @@ def _clean_answer(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
-def _opening(key_point: str) -> str:
-    """The first few words of a key point: enough to point at it, too few to give it away."""
-    words = key_point.split()
-    if len(words) > 2 and words[0].lower() in ("a", "an", "the"):
-        words = words[1:]
-    return " ".join(words[: max(1, min(4, len(words) // 3))])
-
-
 def _nudge(key_point: str) -> str:
     return (
-        f"Hint: a strong answer says something about “{_opening(key_point)} …”. What would you add?"
+        f"Hint: a strong answer says something about “{opening(key_point)} …”. What would you add?"
     )
 
 
@@ -945,7 +938,7 @@ def _follow_up_text(grade: Grade) -> str:
         return grade.follow_up.strip()
     return (
         "Let's go one step further: what can you add about "
-        f"“{_opening(grade.missed_key_points[0])} …”?"
+        f"“{opening(grade.missed_key_points[0])} …”?"
     )
 
 

@@ -1,8 +1,9 @@
-"""Text shortened for messages and feedback: one line, cut at a word boundary with "…"."""
+"""Text shortened for messages and feedback: one line, cut at a word boundary with "…"; the
+opening words of a key point, to point at it without giving it away."""
 
 from __future__ import annotations
 
-__all__ = ["shorten"]
+__all__ = ["opening", "shorten"]
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -15,3 +16,11 @@ def shorten(text: str, limit: int = 120) -> str:
     if " " in cut and text[limit - 1] != " ":
         cut = cut[: cut.rindex(" ")]  # never end on half a word ("covering all mod…")
     return cut.rstrip(" ,;:") + "…"
+
+
+def opening(key_point: str) -> str:
+    """The first few words of a key point: enough to point at it, too few to give it away."""
+    words = key_point.split()
+    if len(words) > 2 and words[0].lower() in ("a", "an", "the"):
+        words = words[1:]
+    return " ".join(words[: max(1, min(4, len(words) // 3))])

@@ -73,7 +73,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
-from interviewer.text import shorten
+from interviewer.text import opening, shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -1253,7 +1253,9 @@ class SimilarityGrader:
         gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
         if gap is None:
             return "Can you give a concrete example or a failure case of what you described?"
-        return f"Can you explain this point: {shorten(gap)}?"
+        # Its opening words only: the whole key point in the question gave the answer away, and
+        # pasted back as the follow-up answer it counted as covered.
+        return f"What can you add about “{opening(gap)} …”?"
 
 
 def _words_in_term_lists(answer: str, sentences: list[tuple[int, int]]) -> int:

@@ -323,7 +323,11 @@ def test_similarity_feedback_names_missed_points_and_sources(grader: SimilarityG
     grade = grader.grade(GradeRequest(question=question, answer=weak, evidence=[chunk]))
     assert "non-saturating loss" in grade.feedback
     assert "gan-training.md › Losses" in grade.feedback
-    assert grade.follow_up
+    # The follow-up points at the first missed key point without giving it away (the whole
+    # key point, pasted back as the follow-up answer, counted as covered).
+    missed = next(v.key_point for v in grade.key_points if v.verdict == "missed")
+    assert grade.follow_up.startswith(f"What can you add about “{missed.split()[0]}")
+    assert missed not in grade.follow_up
 
 
 def test_similarity_overall_is_rubric_mean_of_assessed(grader: SimilarityGrader) -> None:
