@@ -624,7 +624,7 @@ class PeerBaseline:
     # Per key point, the highest second-encoder cosine of a peer's model answer with it.
     key_point_sentence: tuple[float, ...]
     # Per key point, the 90th percentile of the peers' word alignment with it (KEY_POINT_PEERS).
-    key_point_alignment: tuple[float, ...] = ()
+    key_point_alignment: tuple[float, ...]
 
     def states(self, index: int, cosine: float) -> bool:
         """Whether a key point's second-encoder cosine with the answer clears every peer's by

@@ -338,13 +338,14 @@ def _last_spoken(replies: list[Reply]) -> str:
 
 def _answer_problem(text: str | None, session_id: str) -> str:
     """Why an answer cannot be sent as it is, or ''."""
+    text = text or ""
     if not session_id:
         return "Start an interview first (or resume one), then send your answer."
-    if not (text or "").strip():
+    if not text.strip():
         return "Your answer is empty: type it (or record it), then send."
-    if len(text or "") > MAX_ANSWER_CHARS:
+    if len(text) > MAX_ANSWER_CHARS:
         return (
-            f"Your answer is {len(text or ''):,} characters long; the limit is "
+            f"Your answer is {len(text):,} characters long; the limit is "
             f"{MAX_ANSWER_CHARS:,}. Shorten it and send again (nothing was lost)."
         )
     return ""
