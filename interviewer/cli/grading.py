@@ -129,6 +129,9 @@ def grade(
     output_format: Annotated[
         Literal["text", "json"], typer.Option("--format", help="text or json.")
     ] = "text",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the grades already in --out.")
+    ] = False,
     workers: Annotated[
         int,
         typer.Option(
@@ -155,7 +158,7 @@ def grade(
                 "--batch grades every line of its file and writes JSON Lines: leave out "
                 "--question, --answer, --reference, --key-point, --alternative and --format."
             )
-        _run_batch(settings, batch, out, grader, workers)
+        _run_batch(settings, batch, out, grader, workers, force=force)
         return
     if question is None or answer is None:
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
@@ -231,7 +234,13 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
 
 
 def _run_batch(
-    settings: Settings, batch: Path, out: Path | None, grader: str | None, workers: int
+    settings: Settings,
+    batch: Path,
+    out: Path | None,
+    grader: str | None,
+    workers: int,
+    *,
+    force: bool,
 ) -> None:
     """``grade --batch``: everything that can fail is checked before ``--out`` is opened, so
     a bad batch, a missing API key or a bad setting never empties an earlier output."""
@@ -241,6 +250,11 @@ def _run_batch(
         raise InputError("--batch needs --out FILE.jsonl for the grades.")
     if same_file(out, batch):
         raise InputError(f"--out {out} is the input file: write the grades to another file.")
+    if out.is_file() and out.stat().st_size > 0 and not force:
+        # Earlier grades (another batch, another grader) were replaced without a word.
+        raise InputError(
+            f"{out} already holds grades: pass --force to replace them, or choose another --out."
+        )
     items, problems = _read_batch(batch, _bank(settings))
     if not items:
         for problem in problems:
@@ -359,13 +373,13 @@ def _grade_batch(
             pool.shutdown(wait=False, cancel_futures=True)
             typer.echo(
                 f"Interrupted: {written} of {len(items)} grades are in {out}; run the batch "
-                "again to finish (grades already made come from the cache).",
+                "again with --force to finish (grades already made come from the cache).",
                 err=True,
             )
             raise typer.Exit(130) from None
     later = (
         f"; {pending} pending (score null: the LLM gave no valid grade), run the batch again "
-        "later to grade them"
+        "later with --force to grade them"
         if pending
         else ""
     )

@@ -50,13 +50,15 @@ def _run_batch(
     lines: list[object],
     grader: str = "llm",
     env: dict[str, str] | None = None,
+    force: bool = False,
 ) -> tuple[int, str, list[dict]]:
     src, out = tmp_path / f"{name}.jsonl", tmp_path / f"{name}.out.jsonl"
     src.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
     # A data dir per run: each run grades afresh instead of reading the previous run's cache.
     result = CliRunner().invoke(
         app,
-        ["grade", "--batch", str(src), "--out", str(out), "--grader", grader],
+        ["grade", "--batch", str(src), "--out", str(out), "--grader", grader]
+        + (["--force"] if force else []),
         env={"INTERVIEWER_DATA_DIR": str(tmp_path / f"data-{name}"), **(env or {})},
     )
     rows = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
@@ -448,11 +450,13 @@ def test_grade_cli_alternative_option_adds_to_a_bank_question():
 
 def test_grade_cli_batch_that_cannot_start_leaves_an_earlier_output_intact(tmp_path):
     """A batch of bad lines, or one whose grader cannot be built (no API key), fails before
-    --out is opened: the grades an earlier run wrote there are not lost."""
+    --out is opened: the grades an earlier run wrote there are not lost, even with --force."""
     out = tmp_path / "bad.out.jsonl"
     earlier = '{"id": 1, "score": 4.0, "grade": {}}\n'
     out.write_text(earlier)
-    code, output, _ = _run_batch(tmp_path, "bad", ["[1, 2]", '{"id": 2}'], grader="offline")
+    code, output, _ = _run_batch(
+        tmp_path, "bad", ["[1, 2]", '{"id": 2}'], grader="offline", force=True
+    )
     assert code == 1 and "No line of" in output and "line 1" in output
     assert out.read_text() == earlier
     code, output, _ = _run_batch(
@@ -460,6 +464,7 @@ def test_grade_cli_batch_that_cannot_start_leaves_an_earlier_output_intact(tmp_p
         "bad",
         _lines(ANSWERS[:1]),
         env={"INTERVIEWER_LLM_MODEL": "gpt-4o-mini", "OPENAI_API_KEY": "", "HOME": str(tmp_path)},
+        force=True,
     )
     assert code == 1
     assert out.read_text() == earlier
@@ -483,6 +488,21 @@ def test_grade_cli_batch_refuses_a_hard_link_of_its_input_and_reads_a_bom(tmp_pa
     )
     assert result.exit_code == 0, result.output  # the byte-order mark is not "invalid JSON"
     assert len(out.read_text().splitlines()) == 1
+
+
+def test_grade_cli_batch_keeps_earlier_grades_unless_told_to_replace_them(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(_lines(ANSWERS[:1])[0]) + "\n")
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "earlier", "score": 4.0}\n')
+    argv = ["grade", "--batch", str(src), "--out", str(out), "--grader", "offline"]
+    env = {"INTERVIEWER_DATA_DIR": str(tmp_path / "data")}
+    refused = CliRunner().invoke(app, argv, env=env)
+    assert refused.exit_code == 1 and "already holds grades" in refused.output
+    assert "--force" in refused.output and "earlier" in out.read_text()
+    replaced = CliRunner().invoke(app, [*argv, "--force"], env=env)
+    assert replaced.exit_code == 0, replaced.output
+    assert "earlier" not in out.read_text() and len(out.read_text().splitlines()) == 1
 
 
 def test_grade_cli_batch_refuses_single_answer_options(tmp_path):
