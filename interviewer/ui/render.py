@@ -157,7 +157,9 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
     meta = [f"Graded by {esc(info.kind)}"]
     meta += [esc(info.model)] if info.model else []
     meta += [f"prompt {esc(info.prompt_version)}"] if info.prompt_version else []
-    meta += [f"{info.latency_ms / 1000:.1f} s"] if info.latency_ms else []
+    if info.latency_ms:  # an offline grade takes ~0.04 s: "0.0 s" said nothing
+        ms = info.latency_ms
+        meta.append(f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s")
     parts.append(f'<div class="fb-meta">{" · ".join(meta)}</div>')
     parts.append("</div>")
     return "".join(parts)

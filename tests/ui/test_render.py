@@ -59,6 +59,10 @@ def test_feedback_card_names_grader_model_prompt_version_and_time() -> None:
     )
     card = feedback_card(_grade(grader=info))
     assert "Graded by llm · gpt-4o-mini · prompt abc123def456 · 1.2 s" in card
+    offline = GraderInfo(kind="offline", model="minilm", prompt_version="abc", latency_ms=41.6)
+    assert "Graded by offline · minilm · prompt abc · 42 ms" in feedback_card(
+        _grade(grader=offline)
+    )
 
 
 def test_feedback_card_heading_names_partly_covered_points() -> None:
