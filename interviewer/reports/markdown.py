@@ -150,7 +150,7 @@ def _question(q: QuestionRow) -> list[str]:
         out += ["**Covered key points**", ""]
         out += [f"- ✓ {md_escape(k.key_point)}" for k in q.covered] + [""]
     if q.missed:
-        out += ["**Missed key points**", ""]
+        out += ["**Missed or partly covered key points**", ""]
         out += [
             f"- {'◐' if k.verdict == 'partly' else '✗'} {md_escape(k.key_point)}"
             f"{' (partly)' if k.verdict == 'partly' else ''}"

@@ -35,7 +35,7 @@ def test_html_shows_every_section(sample_report):
         "Scores by criterion",
         "Level 3:",
         "Covered key points",
-        "Missed key points",
+        "Missed or partly covered key points",
         "Factual errors",
         "Model answer for q04.",
         "Sources to read",
