@@ -558,6 +558,9 @@ class Interview:
             combined = self._combined_note(turn, grade)
             if combined:
                 replies.append(self._info(combined))
+            if turn.follow_up_question and grade.follow_up.strip() == turn.follow_up_question:
+                # Asked and answered already: the card's "to go further" repeated it.
+                grade = grade.model_copy(update={"follow_up": ""})
             replies.append(self._feedback_reply(closed, grade, self.progress))
         elif grade is not None:
             replies.append(self._info("Answer saved. Feedback comes at the end of the exam."))

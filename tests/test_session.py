@@ -158,6 +158,10 @@ def test_interview_uses_grader_follow_up_text_when_given(repo, bank, clock) -> N
 
     interview = _start(repo, bank, AskingGrader(), clock)
     assert interview.submit("alpha1")[0].text == "Why does that matter in training?"
+    # Asked and answered: the card does not offer the same question again "to go further".
+    feedback = next(r for r in interview.submit("it matters") if r.kind == "feedback")
+    assert feedback.grade is not None and feedback.grade.follow_up == ""
+    assert "Why does that matter in training?" not in feedback.text
 
 
 def test_interview_pending_grade_is_shown_honestly_without_follow_up(repo, bank, clock) -> None:
