@@ -83,9 +83,10 @@ def _measure(name: str, split: str, sample: int) -> dict[str, dict[str, float]]:
     # far ahead of the rest (lead; a generic answer is about equally close to many).
     for floor, lead in [(f, 0.0) for f in FLOORS] + [(0.0, d) for d in LEADS]:
         caught = taken(elsewhere, MARGIN, MIN_WORDS, floor, lead)[credited]
+        wrong = taken(own, MARGIN, MIN_WORDS, floor, lead)
         out[f"words>={MIN_WORDS} margin {MARGIN} floor {floor} lead {lead}"] = {
-            "credited_taken": int(taken(own, MARGIN, MIN_WORDS, floor, lead)[credited].sum()),
-            "uncredited_taken": int(taken(own, MARGIN, MIN_WORDS, floor, lead)[~credited].sum()),
+            "credited_taken": int(wrong[credited].sum()),
+            "uncredited_taken": int(wrong[~credited].sum()),
             "given_elsewhere_caught": round(float(caught.mean()), 4),
         }
     return out

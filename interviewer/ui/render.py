@@ -107,7 +107,7 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
         else [
             _FLAG_NOTES[f]
             for f in grade.flags
-            if f in _FLAG_NOTES and EXPLAINED.get(f, "\0") not in grade.message
+            if f in _FLAG_NOTES and not (f in EXPLAINED and EXPLAINED[f] in grade.message)
         ]
     )
     if grade.message:
