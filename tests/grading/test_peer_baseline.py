@@ -67,14 +67,20 @@ def _grade(grader: SimilarityGrader, question: Question, answer: str) -> Grade:
     return grader.grade(GradeRequest(question=question, answer=answer))
 
 
-def _q04(bank: list[Question]) -> Question:
-    return next(q for q in bank if q.id == "q04")
+def _question(bank: list[Question], question_id: str) -> Question:
+    return next(q for q in bank if q.id == question_id)
+
+
+def _coverage_rationale(grade: Grade) -> str:
+    coverage = grade.criterion("coverage")
+    assert coverage is not None
+    return coverage.rationale
 
 
 def test_peer_baseline_generic_on_topic_answer_gets_little_credit(
     with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     generic = _grade(with_peers, q04, GENERIC)
     assert generic.overall is not None and generic.overall <= 2.0
     depth = generic.criterion("depth")
@@ -87,7 +93,7 @@ def test_peer_baseline_generic_on_topic_answer_gets_little_credit(
 def test_peer_baseline_strong_answer_keeps_full_credit(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     strong = _grade(with_peers, q04, STRONG)
     assert strong.overall is not None and strong.overall >= 4.0
     assert all(v.verdict != "missed" for v in strong.key_points)
@@ -99,7 +105,7 @@ def test_peer_baseline_strong_answer_keeps_full_credit(
 def test_peer_baseline_only_for_bank_questions(
     with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     question = adhoc_question(q04.text + " (ad hoc)", q04.model_answer or "")
     assert with_peers.baseline(question) is None
     drop = {"grader": {"latency_ms"}}
@@ -118,7 +124,7 @@ def test_peer_baseline_invalid_bank_still_grades(bank: list[Question]) -> None:
         prompts_dir=PROMPTS,
         peers=broken,
     )
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     assert grader.baseline(q04) is None
     grade = _grade(grader, q04, STRONG)
     assert grade.overall is not None and grade.overall > 0
@@ -126,7 +132,8 @@ def test_peer_baseline_invalid_bank_still_grades(bank: list[Question]) -> None:
 
 def test_peer_baseline_added_question_is_measured_after_prepare(bank: list[Question]) -> None:
     # The team adds a question in the web app, which prepares the edited bank.
-    added = _q04(bank).model_copy(update={"id": "q99", "text": "What is mode collapse?"})
+    q04 = _question(bank, "q04")
+    added = q04.model_copy(update={"id": "q99", "text": "What is mode collapse?"})
     grader = SimilarityGrader(
         sentences=shared_sentence_encoder(MODELS),
         embedder=shared_embedder(MODELS),
@@ -196,7 +203,7 @@ def test_peer_baseline_credits_a_short_correct_answer_to_an_overview_question(
 ) -> None:
     # "What are GANs?": its key points are the words every GAN answer uses, so measuring them
     # from the peers' level marked a near-verbatim key point as missed (0.8 of 5, all missed).
-    q01 = next(q for q in bank if q.id == "q01")
+    q01 = _question(bank, "q01")
     short = "A GAN is a generative model made of two networks, a generator and a discriminator."
     grade = _grade(with_peers, q01, short)
     stated = next(v for v in grade.key_points if "two neural networks" in v.key_point)
@@ -214,7 +221,7 @@ def test_eval_grader_measures_bank_questions_as_the_product_grades_them(
     from interviewer.grading.evaluation import build_scorer
     from interviewer.settings import Settings
 
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     scorer = build_scorer(Settings(), "offline")
     scored, generic = scorer([GradeRequest(question=q04, answer=a) for a in (WRONG, GENERIC)])
     assert scored == _grade(with_peers, q04, WRONG).overall
@@ -255,7 +262,7 @@ def test_an_edit_of_another_bank_question_is_not_served_from_the_grade_cache(
         models_dir=MODELS,
         cache=MemoryGradeCache(),
     )
-    q04 = next(q for q in bank if q.id == "q04")
+    q04 = _question(bank, "q04")
     service.grade(q04, GENERIC)
     service.grade(q04, GENERIC)
     assert grader.graded == 1  # the second came from the cache
@@ -268,7 +275,7 @@ def test_an_edit_of_another_bank_question_is_not_served_from_the_grade_cache(
 def test_a_short_answer_to_a_bank_question_says_it_may_be_under_scored(
     with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
-    q05 = next(q for q in bank if q.id == "q05")
+    q05 = _question(bank, "q05")
     concise = "Neither network gains by changing alone: G matches the data and D outputs one half."
     assert "concise correct answer low" in _grade(with_peers, q05, concise).message
     assert "concise correct answer low" not in _grade(with_peers, q05, q05.model_answer).message
@@ -281,7 +288,7 @@ def test_key_points_stated_word_for_word_are_covered_however_short_the_answer(
 ) -> None:
     """Two of q04's five key points, verbatim: the peers put the answer's match at 0, and the
     blend of that with each key point's own alignment (0.99) made both "partly"."""
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     answer = ". ".join(q04.key_points[:2]) + "."
     verdicts = [v.verdict for v in _grade(with_peers, q04, answer).key_points]
     assert verdicts == ["covered", "covered", "missed", "missed", "missed"]
@@ -292,7 +299,7 @@ def test_key_points_stated_in_other_words_are_covered_in_a_one_line_answer(
 ) -> None:
     """A one-line paraphrase of q04's first two key points: blended with the answer's match,
     which the peers put near 0 for one line, both were only "partly" (1.6 of 5)."""
-    q04 = _q04(bank)
+    q04 = _question(bank, "q04")
     answer = (
         "The generator maps many noise vectors to the same output, so the samples lack "
         "diversity and do not cover the data distribution."
@@ -303,11 +310,9 @@ def test_key_points_stated_in_other_words_are_covered_in_a_one_line_answer(
     assert "missed" in verdicts[2:]  # the cause and the remedies are not there
     evidence = grade.key_points[1].evidence
     assert evidence == "The generator maps many noise vectors to the same output"
-    coverage = grade.criterion("coverage")
-    assert coverage is not None and "2 of them stated in other words" in coverage.rationale
+    assert "2 of them stated in other words" in _coverage_rationale(grade)
     # Without peers there is nothing to measure "more closely than elsewhere" against.
-    plain = _grade(without_peers, q04, answer).criterion("coverage")
-    assert plain is not None and "in other words" not in plain.rationale
+    assert "in other words" not in _coverage_rationale(_grade(without_peers, q04, answer))
 
 
 def test_a_concise_correct_answer_outranks_a_generic_one(
@@ -315,7 +320,7 @@ def test_a_concise_correct_answer_outranks_a_generic_one(
 ) -> None:
     # q05 (Nash equilibrium): the concise answer got 0, every key point missed, below the
     # generic answer's 1.0. It states two key points in other words.
-    q05 = next(q for q in bank if q.id == "q05")
+    q05 = _question(bank, "q05")
     concise = "Neither network gains by changing alone: G matches the data and D outputs one half."
     generic = (
         "GANs are trained with gradient descent on neural networks using a generator and a "
@@ -339,7 +344,7 @@ def test_a_concise_correct_answer_outranks_a_generic_one(
 def test_a_wrong_answer_in_the_questions_words_is_not_taken_for_a_paraphrase(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
-    grade = _grade(with_peers, _q04(bank), WRONG)
+    grade = _grade(with_peers, _question(bank, "q04"), WRONG)
     assert all(v.verdict == "missed" for v in grade.key_points)
     assert grade.overall == 0.0
 
@@ -350,7 +355,7 @@ def test_a_key_point_the_answer_does_not_state_is_not_covered_by_the_whole_answe
     """Seen in the browser: a good two-sentence answer to q01 got 4.7 and "every key point is
     there", with "Training is a two-player minimax game" ticked on the quote "it learns to
     produce new samples that resemble the training data"."""
-    q01 = next(q for q in bank if q.id == "q01")
+    q01 = _question(bank, "q01")
     answer = (
         "A GAN is two neural networks, a generator and a discriminator, that are trained against "
         "each other. It is a generative model: it learns to produce new samples that resemble "
@@ -362,11 +367,9 @@ def test_a_key_point_the_answer_does_not_state_is_not_covered_by_the_whole_answe
     assert verdicts["The generator is an implicit m"] == "partly"  # likelihood: not said
     assert verdicts["It consists of two neural netw"] == "covered"
     assert verdicts["Example application: synthesiz"] == "covered"
-    coverage = grade.criterion("coverage")
-    assert coverage is not None and "3 held at partly" in coverage.rationale
+    assert "3 held at partly" in _coverage_rationale(grade)
     # Without peers there is no other questions' level to compare with.
-    plain = _grade(without_peers, q01, answer).criterion("coverage")
-    assert plain is not None and "held" not in plain.rationale
+    assert "held" not in _coverage_rationale(_grade(without_peers, q01, answer))
 
 
 def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
@@ -374,7 +377,7 @@ def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
 ) -> None:
     """Seen in the browser: 3.9 of 5 with four key points covered, one of them on "the
     discriminator always outputs 1 for every sample"; the concise correct answer gets 1.8."""
-    q05 = next(q for q in bank if q.id == "q05")
+    q05 = _question(bank, "q05")
     wrong = (
         "Nash equilibrium in GANs means the generator wins and the discriminator always outputs "
         "1 for every sample. Gradient descent is guaranteed to reach it quickly since the GAN "
