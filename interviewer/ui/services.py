@@ -8,6 +8,7 @@ so the first page is served within seconds.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ __all__ = ["Services", "build_services"]
 log = logging.getLogger(__name__)
 
 KNOWLEDGE_WAIT_S = 120.0  # longest an early answer waits for the start-up knowledge fill
+WARM_UP_EXIT_WAIT_S = 30.0  # longest the process waits at exit for a warm-up still running
 
 
 @dataclass
@@ -98,6 +100,8 @@ class Services:
                 ensure_ingested(self.settings)
                 log.info("Knowledge base ready.")
             except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
+                if _exiting():
+                    return
                 log.warning("Knowledge base not ready, grading without evidence: %s", exc)
             finally:
                 done.set()
@@ -106,11 +110,27 @@ class Services:
                 self.grading.prepare(self.bank.questions)
                 log.info("Grading service ready.")
             except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
-                log.warning("Warm-up of the grading service failed: %s", exc)
+                if not _exiting():
+                    log.warning("Warm-up of the grading service failed: %s", exc)
 
         thread = threading.Thread(target=_run, name="interviewer-warm-up", daemon=True)
         thread.start()
+        # A daemon thread still inside ONNX Runtime when the interpreter finalizes aborts the
+        # process ("terminate called without an active exception", exit 134): wait for it.
+        atexit.register(thread.join, WARM_UP_EXIT_WAIT_S)
         return thread
+
+
+def _exiting() -> bool:
+    """True once the interpreter is shutting down (Ctrl-C, end of a script or test run).
+
+    The thread pools then refuse work, so a warm-up step fails; that is no fault of the
+    knowledge store and must not be logged as one (the Chroma message says to delete it).
+    """
+    exiting = not threading.main_thread().is_alive()
+    if exiting:
+        log.info("Warm-up stopped: the app is exiting.")
+    return exiting
 
 
 def build_services(settings: Settings) -> Services:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from interviewer.settings import PROJECT_ROOT, Settings
 from interviewer.ui.app import build_app
@@ -39,7 +43,7 @@ def test_an_answer_sent_during_the_start_up_fill_is_graded_with_evidence(
 
     services = build_services(settings)
     question = services.bank.get("q04")
-    services.warm_up()
+    warm_up = services.warm_up()
     grade = _LazyGrader(services).grade(
         question,
         "Mode collapse is when the generator maps many noise vectors to the same few outputs, "
@@ -47,3 +51,42 @@ def test_an_answer_sent_during_the_start_up_fill_is_graded_with_evidence(
     )
     assert "retrieval failed" not in grade.message, grade.message
     assert grade.sources
+    warm_up.join()  # it goes on to prepare the bank; not left running into later tests
+
+
+_EXIT_DURING_WARM_UP = """
+import sys, time
+from pathlib import Path
+from interviewer.settings import Settings
+from interviewer.ui.services import build_services
+
+settings = Settings(data_dir=Path(sys.argv[1]), models_dir=Path(sys.argv[2]), allow_remote=False)
+services = build_services(settings)
+services.warm_up()
+time.sleep(float(sys.argv[3]))  # the knowledge fill is under way; the script ends, as on Ctrl-C
+"""
+
+
+@pytest.mark.parametrize("delay_s", [1.0, 3.0])
+def test_exiting_during_the_warm_up_ends_cleanly(settings: Settings, delay_s: float) -> None:
+    """The warm-up runs in a daemon thread; a process that ended while it was inside the
+    embedding model aborted ("terminate called without an active exception"), and a fill cut
+    short logged that the Chroma store might be damaged and should be deleted."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _EXIT_DURING_WARM_UP,
+            str(settings.data_dir),
+            str(settings.models_dir),
+            str(delay_s),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "terminate called" not in result.stderr
+    assert "delete it" not in result.stderr
+    assert "failed" not in result.stderr, result.stderr[-2000:]
