@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,12 +26,12 @@ if TYPE_CHECKING:
     from interviewer.session import AnswerGrader
     from interviewer.speech import OpenAITranscriber, WhisperTranscriber
 
-__all__ = ["Services", "build_services"]
+__all__ = ["Services", "build_services", "exiting", "start_background"]
 
 log = logging.getLogger(__name__)
 
 KNOWLEDGE_WAIT_S = 120.0  # longest an early answer waits for the start-up knowledge fill
-WARM_UP_EXIT_WAIT_S = 30.0  # longest the process waits at exit for a warm-up still running
+EXIT_WAIT_S = 30.0  # longest the process waits at exit for a background task still running
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Services:
                 ensure_ingested(self.settings)
                 log.info("Knowledge base ready.")
             except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
-                if _exiting():
+                if exiting():
                     return
                 log.warning("Knowledge base not ready, grading without evidence: %s", exc)
             finally:
@@ -110,27 +111,36 @@ class Services:
                 self.grading.prepare(self.bank.questions)
                 log.info("Grading service ready.")
             except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
-                if not _exiting():
+                if not exiting():
                     log.warning("Warm-up of the grading service failed: %s", exc)
 
-        thread = threading.Thread(target=_run, name="interviewer-warm-up", daemon=True)
-        thread.start()
-        # A daemon thread still inside ONNX Runtime when the interpreter finalizes aborts the
-        # process ("terminate called without an active exception", exit 134): wait for it.
-        atexit.register(thread.join, WARM_UP_EXIT_WAIT_S)
-        return thread
+        return start_background(_run, name="interviewer-warm-up")
 
 
-def _exiting() -> bool:
+def start_background(target: Callable[[], None], *, name: str) -> threading.Thread:
+    """Run ``target`` in a daemon thread that the process waits for (briefly) at exit.
+
+    A daemon thread still inside ONNX Runtime when the interpreter finalizes aborts the process
+    ("terminate called without an active exception"). At exit the thread pools refuse new work,
+    so the task stops at its next model call; the wait is for that.
+    """
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    atexit.register(thread.join, EXIT_WAIT_S)
+    return thread
+
+
+def exiting() -> bool:
     """True once the interpreter is shutting down (Ctrl-C, end of a script or test run).
 
-    The thread pools then refuse work, so a warm-up step fails; that is no fault of the
-    knowledge store and must not be logged as one (the Chroma message says to delete it).
+    A background step then fails because the thread pools refuse work; that is no fault of,
+    say, the knowledge store and must not be logged as one (the Chroma message says to delete
+    it).
     """
-    exiting = not threading.main_thread().is_alive()
-    if exiting:
-        log.info("Warm-up stopped: the app is exiting.")
-    return exiting
+    stopping = not threading.main_thread().is_alive()
+    if stopping:
+        log.info("Background work stopped: the app is exiting.")
+    return stopping
 
 
 def build_services(settings: Settings) -> Services:

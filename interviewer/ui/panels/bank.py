@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from interviewer.bank_admin import (
 )
 from interviewer.errors import InterviewerError
 from interviewer.ui.render import esc
-from interviewer.ui.services import Services
+from interviewer.ui.services import Services, exiting, start_background
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +154,15 @@ def _reload(services: Services) -> None:
     services.bank = _editor(services).load()
     # The offline grader measures a bank question against the others: re-prepare them in the
     # background (seconds of CPU), so the edit does not wait for it.
-    threading.Thread(
-        target=_prepare_quietly, args=(services,), name="interviewer-bank-prepare", daemon=True
-    ).start()
+    start_background(lambda: _prepare_quietly(services), name="interviewer-bank-prepare")
 
 
 def _prepare_quietly(services: Services) -> None:
     try:
         services.grading.prepare(services.bank.questions)
     except Exception as exc:  # noqa: BLE001 - grading re-prepares on the next answer anyway
-        log.warning("Could not prepare the edited bank for grading: %s", exc)
+        if not exiting():
+            log.warning("Could not prepare the edited bank for grading: %s", exc)
 
 
 def _retriever(services: Services):  # type: ignore[no-untyped-def]
