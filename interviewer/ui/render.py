@@ -120,6 +120,7 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
         )
     if not pending:
         parts.append('<table class="fb-criteria">' + "".join(rows) + "</table>")
+        parts.append(_rationales(grade))
         # Covered, partly covered and missed under their own headings: one "Covered" heading
         # over ◐ items read as if they were covered.
         if covered:
@@ -163,6 +164,22 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
     parts.append(f'<div class="fb-meta">{" · ".join(meta)}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _rationales(grade: Grade) -> str:
+    """Each criterion's rationale, collapsed under the scores: the card gave "Depth 3.0 / 5" or
+    "Coverage 2.5 / 5" with no word on why (the CLI's text output had the reasons)."""
+    items = [
+        f'<dt>{esc(name.capitalize())}</dt><dd data-criterion="{name}">{esc(crit.rationale)}</dd>'
+        for name in CRITERIA
+        if (crit := grade.criterion(name)) is not None and crit.rationale.strip()
+    ]
+    if not items:
+        return ""
+    return (
+        '<details class="fb-why"><summary>Why these scores</summary>'
+        f'<dl class="fb-rationales">{"".join(items)}</dl></details>'
+    )
 
 
 def sources_html(grade: Grade | None) -> str:

@@ -67,6 +67,10 @@ CSS = """
   margin-top: 0.5rem; }
 .fb-pending .fb-score { color: #b45309; }
 .fb-answer { white-space: pre-wrap; }
+.fb-why { margin-top: 0.3rem; }
+.fb-rationales { margin: 0.2rem 0 0.2rem 0.4rem; }
+.fb-rationales dt { font-weight: 600; margin-top: 0.3rem; }
+.fb-rationales dd { margin: 0 0 0 0.6rem; color: var(--body-text-color-subdued); }
 .history-cards .fb-card { margin-bottom: 0.8rem; }
 footer { display: none !important; }
 """

@@ -120,6 +120,11 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
 
     send_answer(page, WEAK_ANSWER, cards_before=1)
     expect(page.locator("#status-bar")).to_contain_text("Question 3 of 3")
+    # Each score's reason is one click away on the card.
+    newest = page.locator("#feedback-cards .fb-card").first
+    expect(newest.locator(".fb-rationales")).to_be_hidden()
+    newest.get_by_text("Why these scores").click()
+    expect(newest.locator(".fb-rationales dd[data-criterion='coverage']")).to_be_visible()
     page.screenshot(path=artifacts / "practice-2-feedback.png", full_page=True)
 
     third = bank_by_text[current_question(page)]

@@ -53,6 +53,28 @@ def test_feedback_card_shows_scores_evidence_and_not_assessed() -> None:
     assert "<script>" not in card and "<svg" not in card
 
 
+def test_feedback_card_explains_each_score_under_why_these_scores() -> None:
+    grade = _grade(
+        criteria=[
+            CriterionScore(
+                criterion="correctness",
+                score=None,
+                rationale="Not assessed: the offline grader cannot verify facts.",
+            ),
+            CriterionScore(
+                criterion="depth", score=2.0, rationale="Few mechanisms; <no> trade-offs named."
+            ),
+            CriterionScore(criterion="coverage", score=4),  # no rationale: no entry
+        ]
+    )
+    card = feedback_card(grade)
+    why = card[card.index("Why these scores") :]
+    assert "Not assessed: the offline grader cannot verify facts." in why
+    assert "Few mechanisms; &lt;no&gt; trade-offs named." in why
+    assert 'data-criterion="coverage"' not in why
+    assert "Why these scores" not in feedback_card(_grade())  # nothing to explain
+
+
 def test_feedback_card_names_grader_model_prompt_version_and_time() -> None:
     info = GraderInfo(
         kind="llm", model="gpt-4o-mini", prompt_version="abc123def456", latency_ms=1234
