@@ -32,7 +32,12 @@ def eval_grader(
 ) -> None:
     """Grade every answer of a dataset and print agreement with the human scores."""
     from interviewer.errors import InputError
-    from interviewer.grading.evaluation import build_scorer, evaluate, load_dataset
+    from interviewer.grading.evaluation import (
+        build_scorer,
+        duplicate_ids,
+        evaluate,
+        load_dataset,
+    )
 
     if grader not in ("offline", "llm"):
         raise InputError(f"Unknown grader {grader!r}: use --grader offline or --grader llm.")
@@ -46,7 +51,17 @@ def eval_grader(
     bank = load_bank(bank_file) if bank_file.exists() else None
     items = load_dataset(dataset, split=split, limit=limit)
     report = evaluate(items, build_scorer(settings, kind), bank=bank).model_dump()
-    report.update(dataset=str(dataset), split=split, grader=grader)
+    repeated = duplicate_ids(items)
+    report.update(dataset=str(dataset), split=split, grader=grader, duplicate_ids=repeated)
+    if repeated:
+        shown = ", ".join(repeated[:10]) + (
+            f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
+        )
+        typer.echo(
+            f"Note: {len(repeated)} id(s) appear on more than one row ({shown}). Every row was "
+            "graded and counted; if they are the same answer pasted twice, remove the copies.",
+            err=True,
+        )
     if output_format == "json":
         emit_json(report)
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +34,7 @@ __all__ = [
     "agreement",
     "build_scorer",
     "constant_baseline",
+    "duplicate_ids",
     "evaluate",
     "label_metrics",
     "load_dataset",
@@ -154,6 +155,13 @@ def load_dataset(
         where = f" with split {split!r}" if split else ""
         raise InputError(f"No rows{where} in {path}. Check the file and the --split value.")
     return items
+
+
+def duplicate_ids(items: Sequence[EvalItem]) -> list[str]:
+    """Ids given to more than one row, in file order. Every row is still graded and counted (two
+    raters may score one answer), but a row pasted twice weighs double in the agreement."""
+    counts = Counter(item.id for item in items)
+    return [i for i in counts if counts[i] > 1]
 
 
 def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:

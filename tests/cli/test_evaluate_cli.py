@@ -138,3 +138,18 @@ def test_eval_grader_llm_grades_each_distinct_answer_once(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["n"] == 6
     assert requests == len(ROWS)  # 6 rows, 4 distinct answers
+
+
+def test_eval_grader_names_ids_given_to_more_than_one_row(tmp_path: Path) -> None:
+    """A row pasted twice weighs double in the agreement: the run says so, and still counts it."""
+    path = _dataset(tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, lines[0], lines[1]]) + "\n", encoding="utf-8")
+    args = ["eval", "grader", "--dataset", str(path), "--format", "json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["n"], report["duplicate_ids"]) == (6, ["r0", "r1"])
+    assert "2 id(s) appear on more than one row (r0, r1)" in result.stderr
+    unique = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(_dataset(tmp_path))])
+    assert "more than one row" not in unique.output
