@@ -173,6 +173,13 @@ def grade(
     else:
         _print_grade(result)
     if result.overall is None:
+        # The grade's own note says "re-grade it later", which in an interview means
+        # `interviewer regrade`; a one-off grade is not stored anywhere to re-grade.
+        typer.echo(
+            "Nothing was stored: run this command again when the LLM server answers, or add "
+            "--grader offline to grade without it.",
+            err=True,
+        )
         raise typer.Exit(PENDING_EXIT)
 
 

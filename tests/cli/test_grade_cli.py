@@ -198,6 +198,9 @@ def test_grade_cli_single_answer_left_pending_exits_3(llm_server, tmp_path):
     assert result.exit_code == 3, result.output
     grade = json.loads(result.stdout)
     assert grade["overall"] is None and grade["status"] == "pending"
+    # Not "re-grade it later" alone: a one-off grade is stored nowhere to re-grade.
+    assert "Nothing was stored: run this command again" in result.stderr
+    assert "--grader offline" in result.stderr
 
 
 def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, tmp_path):
