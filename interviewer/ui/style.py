@@ -67,6 +67,7 @@ CSS = """
   margin-top: 0.5rem; }
 .fb-pending .fb-score { color: #b45309; }
 .fb-answer { white-space: pre-wrap; }
+#answer-length p { color: #b45309; font-size: 0.85rem; margin: 0; }
 .fb-why { margin-top: 0.3rem; }
 .fb-rationales { margin: 0.2rem 0 0.2rem 0.4rem; }
 .fb-rationales dt { font-weight: 600; margin-top: 0.3rem; }

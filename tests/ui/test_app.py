@@ -289,6 +289,15 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     page.wait_for_timeout(1_000)
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)
     page.screenshot(path=artifacts / "empty-answer.png", full_page=True)
+    # Before sending, a long answer says that only its start is graded.
+    note = page.locator("#answer-length")
+    box.fill("The generator maps noise to samples. " * 40)  # 240 words: nothing to say
+    expect(note).not_to_contain_text("words")
+    box.fill("The generator maps noise to samples. " * 100)  # 600 words
+    expect(note).to_contain_text("600 words: only about the first 500 words are graded")
+    page.screenshot(path=artifacts / "long-answer-note.png", full_page=True)
+    box.fill("")
+    expect(note).not_to_contain_text("words")
     huge = "GAN " * 6_000
     box.fill(huge)
     box.press("Enter")

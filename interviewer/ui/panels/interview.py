@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from interviewer.bank import Question
 from interviewer.errors import InterviewerError
 from interviewer.grading.base import Grade
+from interviewer.grading.guards import MAX_ANSWER_TOKENS
 from interviewer.session import MAX_ANSWER_CHARS, Interview, Reply, SessionConfig
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
@@ -63,6 +64,7 @@ class InterviewPanel:
     indicator: gr.Markdown
     chat: gr.Chatbot
     answer: gr.Textbox
+    length_note: gr.Markdown
     send: gr.Button
     mic: gr.Audio
     mic_notice: gr.Markdown
@@ -158,6 +160,9 @@ def render(services: Services) -> InterviewPanel:
                 elem_id="answer",
                 placeholder="Type your answer, or record it…",
             )
+            # Filled in the browser as the answer grows (see _LENGTH_JS): a long answer was
+            # cut before grading, and the candidate learnt it only from the card.
+            length_note = gr.Markdown("", elem_id="answer-length")
             with gr.Row(elem_id="commands"):
                 send = gr.Button("Send", variant="primary", elem_id="send", scale=2, min_width=90)
                 hint = gr.Button("Hint", elem_id="hint", scale=1, min_width=70)
@@ -213,6 +218,7 @@ def render(services: Services) -> InterviewPanel:
         indicator,
         chat,
         answer,
+        length_note,
         send,
         mic,
         mic_notice,
@@ -227,6 +233,18 @@ def render(services: Services) -> InterviewPanel:
         sid_text,
         voice,
     )
+
+
+# The guards grade the first MAX_ANSWER_TOKENS tokens (~0.75 English words per token); the
+# note appears a little before that, while there is still room to reorder the answer.
+_GRADED_WORDS = MAX_ANSWER_TOKENS * 3 // 4 // 50 * 50
+_LENGTH_JS = f"""(text) => {{
+  const n = ((text || "").match(/\\S+/g) || []).length;
+  return n > {_GRADED_WORDS * 9 // 10}
+    ? `${{n}} words: only about the first {_GRADED_WORDS} words are graded. `
+      + "Put your main points first."
+    : "";
+}}"""
 
 
 # --- pure helpers (tested without a browser) ---------------------------------------------------
@@ -641,6 +659,15 @@ def wire(
         )
     )
     grade_outputs = [*view_outputs, panel.answer, panel.transcript, panel.mic]
+    # In the browser only (no request per keystroke); typed or transcribed text alike.
+    panel.answer.change(
+        None,
+        [panel.answer],
+        [panel.length_note],
+        js=_LENGTH_JS,
+        queue=False,
+        show_progress="hidden",
+    )
     # Enter and the Send button do the same; only the first is part of the documented API.
     for trigger, public in ((panel.answer.submit, True), (panel.send.click, False)):
         after(
