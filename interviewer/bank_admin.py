@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
+    from interviewer.chat.structured import ResponseFormat
     from interviewer.settings import Settings
 
 __all__ = [
@@ -440,7 +441,8 @@ class LLMDrafter:
             ``draft_question_retry.md``.
         model_name: Recorded on each draft (``drafted_by = "llm:<model_name>"``).
         max_attempts: Chat requests per question in all (1-4), transport errors included.
-        structured: As for the grader: ``json_schema``, ``json_mode`` or ``none``.
+        structured: As for the grader: ``json_schema``, ``tool_calling``, ``json_mode`` or
+            ``none``.
         backoff_s: First wait between attempts (doubled each time, capped at 8 s).
         sleep: Injected for tests.
     """
@@ -452,7 +454,7 @@ class LLMDrafter:
         prompts_dir: Path,
         model_name: str,
         max_attempts: int = 4,
-        structured: Literal["json_schema", "json_mode", "none"] = "json_schema",
+        structured: ResponseFormat = "json_schema",
         backoff_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

@@ -59,9 +59,10 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_attempts: int = Field(default=4, ge=1, le=4)
     on_llm_failure: Literal["pending", "fallback"] = "pending"
-    llm_response_format: Literal["json_schema", "json_mode", "none"] = Field(
+    llm_response_format: Literal["json_schema", "tool_calling", "json_mode", "none"] = Field(
         default="json_schema",
-        description="json_mode for servers without JSON-schema output (older Ollama/llama.cpp).",
+        description="tool_calling for servers with tools but no JSON-schema output; json_mode "
+        "for servers with neither (older Ollama/llama.cpp).",
     )
     evidence_tokens: int = Field(default=550, ge=0, le=3000)
     allow_remote: bool = Field(

@@ -47,6 +47,9 @@ class FakeOpenAIServer:
         json_schema: Whether ``response_format`` ``json_schema`` is supported; when False such
             a request gets HTTP 400, as from a server with JSON mode only (older Ollama,
             llama.cpp).
+        tools: Whether tool calling is supported; when True a request naming a function in
+            ``tool_choice`` gets the model's reply as that function's arguments, when False
+            a request with ``tools`` gets HTTP 400.
 
     Use as a context manager; ``url`` is the ``base_url`` for clients, ``requests`` records
     every chat request (headers and JSON body).
@@ -61,9 +64,11 @@ class FakeOpenAIServer:
         models_dir: Path | None = None,
         model_name: str = "fake-grader",
         json_schema: bool = True,
+        tools: bool = True,
     ) -> None:
         self.model = model or FakeChatModel()
         self.json_schema = json_schema
+        self.tools = tools
         self.api_key = api_key
         self.delay = delay
         self.model_name = model_name
@@ -186,6 +191,10 @@ class FakeOpenAIServer:
                     "invalid_request_error",
                     "Invalid parameter: 'response_format' of type 'json_schema' is not supported.",
                 )
+            if not self.tools and body.get("tools"):
+                return _error(
+                    400, "invalid_request_error", "Invalid parameter: 'tools' is not supported."
+                )
             fault = self._next_fault()
             delay = self.delay + (fault.seconds if fault and fault.kind == "delay" else 0.0)
             if delay:
@@ -223,18 +232,26 @@ class FakeOpenAIServer:
 
             prompt_tokens = count_prompt([str(m.content) for m in messages], self._models_dir)
             completion_tokens = count_tokens(text, self._models_dir)
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        finish = "stop"
+        function = ((body.get("tool_choice") or {}) if body.get("tools") else {}).get("function")
+        if isinstance(function, dict) and function.get("name"):
+            # As OpenAI answers a forced function call: no content, the reply as its arguments.
+            call = {"name": function["name"], "arguments": text}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function", "function": call}
+                ],
+            }
+            finish = "tool_calls"
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
             "object": "chat.completion",
             "created": int(time.time()),
             "model": body.get("model", self.model_name),
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": "stop",
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,

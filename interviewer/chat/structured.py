@@ -11,6 +11,7 @@ fed back into the next prompt.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-ResponseFormat = Literal["json_schema", "json_mode", "none"]
+ResponseFormat = Literal["json_schema", "tool_calling", "json_mode", "none"]
 MAX_WAIT_S = 8.0
 MAX_ATTEMPTS = 4  # requests per answer in all, the client library's own retries included
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -173,13 +174,25 @@ def response_format(
 ) -> dict[str, object]:
     """Keyword arguments for ``chat_model.bind`` that ask for JSON output.
 
-    ``json_schema`` asks the server to enforce ``schema``; ``json_mode`` only for a JSON object
-    (older Ollama / llama.cpp servers); ``none`` relies on the prompt (no arguments).
+    ``json_schema`` asks the server to enforce ``schema``; ``tool_calling`` asks for a call of
+    one function whose parameters are ``schema`` (servers with tools but no JSON-schema output);
+    ``json_mode`` only for a JSON object (older Ollama / llama.cpp servers); ``none`` relies on
+    the prompt (no arguments).
     """
     if structured == "none":
         return {}
     if structured == "json_mode":
         return {"response_format": {"type": "json_object"}}
+    if structured == "tool_calling":
+        function = {
+            "name": name,
+            "description": "Return the result, as the instructions describe it.",
+            "parameters": schema.model_json_schema(),
+        }
+        return {
+            "tools": [{"type": "function", "function": function}],
+            "tool_choice": {"type": "function", "function": {"name": name}},
+        }
     return {
         "response_format": {
             "type": "json_schema",
@@ -225,11 +238,29 @@ def json_body(text: str) -> str:
 
 
 def text_of(message: BaseMessage) -> str:
-    """A message's text, joining the text parts of multi-part content."""
+    """A message's text, joining the text parts of multi-part content; for a tool call (see
+    :func:`response_format`), the call's arguments as the server sent them."""
     content = message.content
     if isinstance(content, str):
-        return content
-    return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
+        text = content
+    else:
+        text = "".join(
+            part if isinstance(part, str) else str(part.get("text", "")) for part in content
+        )
+    return text if text.strip() else _tool_arguments(message) or text
+
+
+def _tool_arguments(message: BaseMessage) -> str:
+    """The arguments of the message's first tool call as JSON text ('' without one). One that
+    LangChain could not parse is passed on as written, so the parser names its problem."""
+    if not isinstance(message, AIMessage):
+        return ""
+    if message.tool_calls:
+        return json.dumps(message.tool_calls[0]["args"])
+    for call in message.invalid_tool_calls:
+        if call.get("args"):
+            return str(call["args"])
+    return ""
 
 
 def _wait(
@@ -292,8 +323,8 @@ def _describe_failure(exc: Exception) -> str:
         hint = " (check INTERVIEWER_LLM_API_KEY)"
     elif code in (400, 422):
         hint = (
-            " (if the server lacks JSON-schema output, set INTERVIEWER_LLM_RESPONSE_FORMAT="
-            "json_mode or none)"
+            " (if the server lacks JSON-schema output or tool calling, set "
+            "INTERVIEWER_LLM_RESPONSE_FORMAT=json_mode or none)"
         )
     elif code == 404:
         hint = " (check INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL)"

@@ -281,10 +281,11 @@ class LLMGrader:
         max_attempts: Chat requests per answer in all (1-4), transport errors included.
         evidence_tokens: Token budget of the retrieved evidence in the prompt.
         backoff_s: First wait between attempts (doubled each time, capped at 8 s).
-        structured: ``json_schema`` asks the server to enforce the schema, ``json_mode`` only
+        structured: ``json_schema`` asks the server to enforce the schema, ``tool_calling``
+            for a call of a ``grade`` function with the schema as parameters, ``json_mode`` only
             for a JSON object (older Ollama / llama.cpp servers), ``none`` relies on the prompt.
-            A server that rejects ``json_schema`` (HTTP 400/422) is asked for ``json_mode``
-            instead, within the same attempt budget, and from then on.
+            A server that rejects ``json_schema`` or tools (HTTP 400/422) is asked for
+            ``json_mode`` instead, within the same attempt budget, and from then on.
         sleep: Injected for tests.
         clock: Monotonic seconds, injected for tests.
 
@@ -324,9 +325,10 @@ class LLMGrader:
         self._model = bind_structured(chat_model, structured, GradeReply, "grade")
         self._json_mode = (
             bind_structured(chat_model, "json_mode", GradeReply, "grade")
-            if structured == "json_schema"
+            if structured in ("json_schema", "tool_calling")
             else None
         )
+        self._structured = structured
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer with one chat call (more only when a reply is unusable).
@@ -351,12 +353,13 @@ class LLMGrader:
                 refused = _refused(exc, self._max_attempts)
                 if self._json_mode is None or model is self._json_mode or not refused:
                     raise
-                # The server has no JSON-schema output (older Ollama, llama.cpp, vLLM builds):
-                # ask for a JSON object instead, with what is left of the budget, and remember.
+                # The server has no JSON-schema output or tools (older Ollama, llama.cpp, vLLM
+                # builds): ask for a JSON object instead, with what is left of the budget, and
+                # remember.
                 log.warning(
-                    "The LLM server refused JSON-schema output (%s); asking for JSON mode from "
-                    "now on. Set INTERVIEWER_LLM_RESPONSE_FORMAT=json_mode to skip the refused "
-                    "request.",
+                    "The LLM server refused %s (%s); asking for JSON mode from now on. Set "
+                    "INTERVIEWER_LLM_RESPONSE_FORMAT=json_mode to skip the refused request.",
+                    "tool calling" if self._structured == "tool_calling" else "JSON-schema output",
                     exc.problem,
                 )
                 self._model, spent = self._json_mode, exc.attempts

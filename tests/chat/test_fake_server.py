@@ -179,3 +179,44 @@ def test_server_reports_prompt_tokens_with_message_framing(server, grader, quest
     content = sum(count_tokens(str(m.content), PROJECT_ROOT / "models") for m in messages)
     # OpenAI bills 3 tokens per message and 3 to prime the reply on top of the contents.
     assert grade.grader.prompt_tokens == content + 3 * len(messages) + 3
+
+
+def test_server_tool_calling_carries_the_grade_as_the_function_arguments(
+    server, settings, question
+):
+    """For servers with tools but no JSON-schema output: one forced call of ``grade``."""
+    from interviewer.chat.fake import FakeFault
+
+    server.requests.clear()
+    grader = _grader_for(server, settings, structured="tool_calling")
+    strong = grader.grade(GradeRequest(question=question, answer=ANSWER))
+    weak = grader.grade(GradeRequest(question=question, answer="Mode collapse is bad for GANs."))
+    assert strong.overall is not None and weak.overall is not None
+    assert strong.overall > weak.overall
+    body = server.requests[0]["body"]
+    assert "response_format" not in body
+    assert body["tools"][0]["function"]["name"] == "grade"
+    assert "key_points" in body["tools"][0]["function"]["parameters"]["properties"]
+    assert body["tool_choice"] == {"type": "function", "function": {"name": "grade"}}
+    # A malformed call is fed back and retried, as a malformed JSON reply is.
+    server.requests.clear()
+    server.model.push(FakeFault(kind="malformed_json"))
+    retried = grader.grade(GradeRequest(question=question, answer=ANSWER + " Retry."))
+    assert retried.overall is not None and retried.grader.attempts == 2
+    assert len(server.requests) == 2
+
+
+def test_server_without_tools_is_asked_for_json_mode_from_then_on(settings, question, caplog):
+    with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models", tools=False) as srv:
+        grader = _grader_for(srv, settings, structured="tool_calling")
+        first = grader.grade(GradeRequest(question=question, answer=ANSWER))
+        second = grader.grade(GradeRequest(question=question, answer=ANSWER + " It is common."))
+        sent = [("tools" in r["body"], r["body"].get("response_format")) for r in srv.requests]
+    assert sent == [
+        (True, None),
+        (False, {"type": "json_object"}),
+        (False, {"type": "json_object"}),
+    ]
+    assert "refused tool calling" in caplog.text
+    assert first.overall is not None and first.grader.attempts == 2
+    assert second.overall is not None and second.grader.attempts == 1
