@@ -386,3 +386,48 @@ def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
     grade = _grade(with_peers, q05, wrong)
     assert [v.verdict for v in grade.key_points if v.verdict == "covered"] == []
     assert grade.overall is not None and grade.overall < 3.5
+
+
+# A wrong account of mode collapse in q04's own words: "high diversity" where the key point
+# says diversity is low (a candidate's answer in the browser walkthrough; it scored 3.9 with
+# that key point ticked "covered", quoting the contradiction).
+WRONG_IN_ITS_WORDS = (
+    "Mode collapse is when the discriminator collapses and outputs 0.5 for every input, which "
+    "is the desired Nash equilibrium, so it is actually a sign that training has converged "
+    "successfully. It is not problematic: the generator then covers all modes of the data "
+    "distribution with high diversity. It is caused by using the Wasserstein loss, and "
+    "minibatch discrimination makes it worse."
+)
+
+
+def test_an_antonym_against_a_bank_key_point_is_a_contradiction_and_not_covered(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    q04 = _question(bank, "q04")
+    grade = with_peers.grade(GradeRequest(question=q04, answer=WRONG_IN_ITS_WORDS))
+    few_modes = next(
+        v for v in grade.key_points if v.key_point.startswith("The generator produces")
+    )
+    assert (few_modes.verdict, few_modes.evidence) == ("missed", "")
+    assert any("'low' vs 'high'" in error for error in grade.factual_errors), grade.factual_errors
+    correctness = grade.criterion("correctness")
+    assert correctness is not None and correctness.score == 1.0
+    strong = with_peers.grade(GradeRequest(question=q04, answer=STRONG))
+    assert not strong.factual_errors
+    assert grade.overall is not None and strong.overall is not None
+    assert grade.overall < 3.0 < strong.overall
+
+
+def test_no_model_answer_of_the_bank_reads_as_contradicting_its_own_key_points(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """The bank rule reads antonyms only: with negations, 6 of the 35 model answers were
+    flagged ("faces of people who do not exist" against "synthesizing realistic faces")."""
+    flagged = {
+        q.id: grade.factual_errors
+        for q in bank
+        if q.model_answer
+        and (grade := with_peers.grade(GradeRequest(question=q, answer=q.model_answer)))
+        and grade.factual_errors
+    }
+    assert flagged == {}

@@ -260,6 +260,8 @@ def test_similarity_one_antonym_swap_is_a_contradiction(
     assert grade.factual_errors and why in grade.factual_errors[0]
     correctness = grade.criterion("correctness")
     assert correctness is not None and correctness.score == 1.0
+    # Not "covered" with the contradicting words as its evidence.
+    assert [(v.verdict, v.evidence) for v in grade.key_points] == [("missed", "")]
 
 
 def test_similarity_a_negation_elsewhere_in_a_long_sentence_is_no_contradiction(
