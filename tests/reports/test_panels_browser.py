@@ -173,6 +173,32 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
         tab.locator("#calibration-download-json").click()
     assert '"overall"' in Path(download.value.path()).read_text(encoding="utf-8")
 
+    # A file with no usable row: its rejected rows are listed, and the figures above are
+    # cleared instead of standing under the new file's name.
+    unusable = tmp_path / "unusable.csv"
+    unusable.write_text(
+        "question_id,candidate,answer,rater,score\n"
+        "q99,c1,Some answer.,ann,3\nzzz,c2,Another one.,ann,4\n",
+        encoding="utf-8",
+    )
+    tab.locator("#calibration-upload").get_by_role("button", name="Clear").click()
+    tab.locator("#calibration-upload input[type=file]").set_input_files(str(unusable))
+    expect(tab.locator("#calibration-upload")).to_contain_text(
+        re.compile(r"unusable\s*\.csv"), timeout=30_000
+    )
+    tab.locator("#calibration-run").click()
+    expect(summary).to_contain_text("No valid row to calibrate on", timeout=60_000)
+    expect(summary).not_to_contain_text("QWK")
+    problems = tab.locator("#calibration-problems")
+    expect(problems).to_contain_text("q99")
+    expect(problems).to_contain_text("zzz")
+    expect(problems).not_to_contain_text("outside 0-5")
+    expect(tab.locator("#calibration-plots svg")).to_have_count(0)
+    expect(tab.locator("#calibration-questions")).not_to_contain_text("q04")
+    expect(tab.locator("#calibration-download-json")).to_be_hidden()
+    expect(tab.get_by_text("Error", exact=True)).to_have_count(0)
+    tab.screenshot(path=str(ARTIFACTS / "calibration-unusable.png"), full_page=True)
+
 
 def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) -> None:
     server, _ = team_app

@@ -264,6 +264,22 @@ def _summary(result: CalibrationResult) -> str:
     return "\n".join(lines)
 
 
+def _failed(message: str, problems: list[list[object]] | None = None) -> list[object]:
+    """Outputs of a run that could not calibrate: earlier results cleared, the reason shown
+    (and as a toast), the rejected rows listed."""
+    gr.Warning(esc(message))
+    return [
+        f"**⚠ {esc(message)}**",
+        "",
+        [],
+        [],
+        [],
+        problems or [],
+        gr.DownloadButton(value=None, visible=False),
+        gr.DownloadButton(value=None, visible=False),
+    ]
+
+
 def wire(panel: CalibrationPanel, services: Services) -> None:
     """Connect the Calibration tab's events."""
 
@@ -279,9 +295,10 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> list[object]:
         if not team:
-            raise gr.Error("Sign in with the team password first.")
+            return _failed("Sign in with the team password first.")
         if not path:
-            raise gr.Error("Upload a CSV or JSONL file of interviewers' scores first.")
+            return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
+        imported = None
         try:
             imported = load_human_scores(path, services.bank)
             stored = session_scores(services.repository) if include else []
@@ -294,7 +311,10 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
                 progress=lambda done, total: progress(done / total, desc=f"Graded {done}/{total}"),
             )
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            # The page shows this file's problems, not the last good run's figures under the
+            # new file's name; the rejected rows are listed as the CLI lists them.
+            rows = imported.problems if imported is not None else []
+            return _failed(str(exc), [[p.line, p.reason] for p in rows])
         folder = Path(tempfile.mkdtemp(prefix="interviewer-calibration-"))
         html_path, json_path = folder / "calibration.html", folder / "calibration.json"
         html_path.write_text(render_calibration_html(result), encoding="utf-8")
