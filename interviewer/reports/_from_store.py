@@ -8,6 +8,7 @@ from interviewer.grading.rubric import load_rubric
 from interviewer.reports.data import ReportData, TrendPoint, TurnInput, assemble_report
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from interviewer.bank import Question
     from interviewer.settings import Settings
     from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 
@@ -16,9 +17,9 @@ def report_from_store(repository: Repository, session_id: str, settings: Setting
     """A session's report from the repository (see :func:`interviewer.reports.build_report`)."""
     session = repository.get_session(session_id)
     grades = repository.session_grades(session_id)
-    versions = _bank_versions(settings)
+    bank = _bank_questions(settings)
     turns = [
-        _turn_input(turn, grades.get(turn.id or -1), versions.get(turn.question_id, ""))
+        _turn_input(turn, grades.get(turn.id or -1), bank.get(turn.question_id))
         for turn in repository.turns(session_id)
         # The question on screen but not answered yet is not part of the report.
         if turn.answer is not None or turn.status == "skipped"
@@ -37,19 +38,19 @@ def report_from_store(repository: Repository, session_id: str, settings: Setting
     return report
 
 
-def _bank_versions(settings: Settings) -> dict[str, str]:
-    """Current version of each bank question; empty when the bank cannot be read (the report
-    still works, it just cannot say whether a question was edited since)."""
+def _bank_questions(settings: Settings) -> dict[str, Question]:
+    """The bank's questions by id (their current version and topic); empty when the bank cannot
+    be read (the report still works, it just cannot say whether a question was edited since)."""
     from interviewer.bank import load_default_bank
     from interviewer.errors import BankError
 
     try:
-        return {q.id: q.version for q in load_default_bank(settings).questions}
+        return {q.id: q for q in load_default_bank(settings).questions}
     except BankError:
         return {}
 
 
-def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current_version: str) -> TurnInput:
+def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question | None) -> TurnInput:
     seconds = None
     if turn.seconds_taken is not None or turn.follow_up_seconds is not None:
         seconds = (turn.seconds_taken or 0.0) + (turn.follow_up_seconds or 0.0)
@@ -57,7 +58,8 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current_version: st
         question_id=turn.question_id,
         question_text=turn.question_text,
         question_version=turn.question_version,
-        current_version=current_version,
+        current_version=current.version if current else "",
+        topic=current.topic if current else "",  # the store keeps no topic per turn
         answer=turn.answer or "",
         follow_up_question=turn.follow_up_question or "",
         follow_up_answer=turn.follow_up_answer or "",

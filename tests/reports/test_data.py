@@ -115,6 +115,12 @@ def test_build_report_from_a_real_stored_session(stored):
     report = build_report(stored.repository, stored.newer, stored.settings)
     assert report.candidate == "Ada Lovelace" and report.mode == "practice"
     assert [q.question_id for q in report.questions] == ["q01", "q04", "q05"]
+    # Each question's topic from the bank (the JSON report had "" for every one).
+    assert [q.topic for q in report.questions] == [
+        "gan-fundamentals",
+        "gan-training",
+        "gan-fundamentals",
+    ]
     q1, q4, q5 = report.questions
     # Time on the question is the stored turn's, measured by the session's (fake, 40 s/step)
     # clock from the question to the answer, the hint in between: 5 steps.
