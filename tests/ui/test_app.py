@@ -335,3 +335,23 @@ def _goto_after_restart(page: Page, url: str) -> None:
             if not retryable or attempt == 2:
                 raise
             page.wait_for_timeout(500)
+
+
+def test_app_a_wrong_session_id_or_link_is_told_plainly(page: Page, app_server) -> None:
+    """A mistyped id put four "Error" badges over the page and named a CLI command."""
+    expect(page.locator("#resume")).to_be_visible(timeout=30_000)
+    page.locator("#resume-id textarea, #resume-id input").first.fill("nosuchsession1")
+    page.locator("#resume").click()
+    expect(page.get_by_text("No interview with the id 'nosuchsession1'")).to_be_visible(
+        timeout=15_000
+    )
+    page.wait_for_timeout(1_000)
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+    expect(page.get_by_text("interviewer sessions list")).to_have_count(0)
+    # A stale link: the page says so and is ready for a new interview.
+    page.goto(f"{app_server.url}/?session=nosuchsession2", wait_until="domcontentloaded")
+    expect(page.get_by_text("No interview with the id 'nosuchsession2'")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("Error", exact=True)).to_have_count(0)
+    start_interview(page, questions=1)

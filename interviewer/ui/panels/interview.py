@@ -489,9 +489,30 @@ def wire(
             gr.Accordion(open=False),
         )
 
+    def resume_problem(session_id: str) -> str:
+        """Why ``session_id`` cannot be resumed, in the browser's terms ('' when it can)."""
+        session_id = (session_id or "").strip()
+        if not session_id:
+            return "Paste the session id shown above the chat, or open its link."
+        if services.repository.find_session(session_id) is None:
+            return (
+                f"No interview with the id {session_id!r}: check it against the id shown above "
+                "the chat, or open the resume link."
+            )
+        return ""
+
+    def check_resume(session_id: str, ids: list[str] | None) -> list[Any]:
+        """Gradio's validator of Resume: a wrong id is told at the id box. Raised from the step,
+        it put four "Error" badges over the page, named a CLI command, and logged a traceback."""
+        problem = resume_problem(session_id)
+        return [gr.validate(not problem, problem), gr.validate(True, "")]
+
     def on_page_load(ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
         session_id = (request.query_params.get("session") or "").strip() if request else ""
-        if not session_id:
+        problem = resume_problem(session_id) if session_id else ""
+        if not session_id or problem:
+            if problem:  # a mistyped or stale link: say so, leave the page ready to start
+                gr.Warning(esc(problem))
             return tuple(gr.skip() for _ in range(len(view_outputs) + 1))
         return resume(session_id, ids)
 
@@ -651,6 +672,7 @@ def wire(
             resume,
             [panel.resume_id, known],
             setup_outputs,
+            validator=check_resume,
             api_name="resume",
             # Quick group: resuming grades only an answer a crash interrupted (rare), and a
             # candidate coming back must not wait behind everyone else's grading.
