@@ -32,7 +32,7 @@ __all__ = ["Chunk", "Chunker", "chunk_document", "split_sections"]
 Counter = Callable[[str], int]
 
 # Bump when the chunking rules change: stored chunks made by other rules are then rebuilt.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
@@ -46,6 +46,12 @@ _PROMPT_START = re.compile(
     re.IGNORECASE,
 )
 _LINE_BLOCK = re.compile(r"^\s*([-*+]\s|\d+[.)]\s|\||>)")
+# Leading quote marks, list markers and a "Prompt:"-style label of a line (see _only_questions).
+_MARKUP_START = re.compile(
+    r"^\s*(?:>\s*)*(?:(?:[-*+]|\d+[.)])\s+)?(?:\*\*|__)?(?:prompt|q|question)\s*:(?:\*\*|__)?\s*"
+    r"|^\s*(?:>\s*)*(?:(?:[-*+]|\d+[.)])\s+)",
+    re.IGNORECASE,
+)
 
 
 class Chunk(BaseModel):
@@ -310,9 +316,19 @@ def _blocks(body: str) -> list[str]:
 
 
 def _only_questions(body: str) -> bool:
-    """True when every sentence of the body is a question or a prompt (nothing is stated)."""
-    pieces = [p.strip(" *_\"'") for p in _SENTENCE_END.split(" ".join(body.split()))]
-    pieces = [p for p in pieces if p]
+    """True when every sentence of the body is a question or a prompt (nothing is stated).
+
+    Quote marks, list numbers and a "Prompt:" label are markup, not statements: a section
+    holding "> **Prompt:** give me five questions" and a numbered list of questions was cited
+    to candidates as reading.
+    """
+    pieces = [
+        piece.strip(" *_\"'")
+        for paragraph in re.split(r"\n\s*\n", body)
+        for line in [" ".join(_MARKUP_START.sub("", ln) for ln in paragraph.splitlines())]
+        for piece in _SENTENCE_END.split(" ".join(line.split()))
+    ]
+    pieces = [p for p in pieces if any(c.isalpha() for c in p)]
     return bool(pieces) and all(
         p.rstrip("\"')]*_ ").endswith("?") or _PROMPT_START.match(p) for p in pieces
     )

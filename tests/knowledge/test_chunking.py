@@ -193,3 +193,23 @@ def test_chunker_skips_sections_that_only_ask_questions() -> None:
     )
     chunks = make_chunker().chunk(parse_document("q.md", text))
     assert [c.heading_path for c in chunks] == [["Questions", "Answer"]]
+
+
+def test_chunker_reads_quote_marks_list_numbers_and_prompt_labels_as_markup() -> None:
+    """The ChatGPT page's "Preview" (a prompt and a numbered list of questions) and "Review"
+    (a prompt over Q&A subsections) were cited to candidates as reading."""
+    text = (
+        "# GANs\n\n## Preview\n\n> **Prompt:** give me five questions about GANs\n\n"
+        "1. What is a GAN?\n2. How do GANs work?\n3. What are the applications of GANs?\n\n"
+        "## Explain\n\n> **Prompt:** Explain GANs and give an example\n\n"
+        "A GAN has two networks, a generator and a discriminator.\n\n"
+        "## Review\n\n> **Prompt:** Give me 2 questions with answers about GANs\n\n"
+        "### What is the purpose of a GAN?\n\n**Answer:** It generates data like its input.\n\n"
+        "## Keypoint\n\n1. Quantum GANs exist.\n2. Questions: they are open.\n"
+    )
+    chunks = make_chunker().chunk(parse_document("chatgpt.md", text))
+    assert [c.heading_path for c in chunks] == [
+        ["GANs", "Explain"],
+        ["GANs", "Review", "What is the purpose of a GAN?"],
+        ["GANs", "Keypoint"],
+    ]
