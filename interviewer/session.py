@@ -720,9 +720,9 @@ class Interview:
         name = f" {self.config.candidate}" if self.config.candidate else ""
         total = len(self._record.question_ids)
         mode = (
-            "practice interview: feedback after each answer"
+            "a practice interview: feedback after each answer"
             if self.config.mode == "practice"
-            else "exam: feedback at the end"
+            else "an exam: feedback at the end"
         )
         limit = (
             f" You have {self.config.time_limit_s:.0f} seconds per answer."
@@ -730,7 +730,7 @@ class Interview:
             else ""
         )
         text = (
-            f"Hello{name}. This is a {mode}, {total} question{'s' if total != 1 else ''}.{limit} "
+            f"Hello{name}. This is {mode}, {total} question{'s' if total != 1 else ''}.{limit} "
             "Answer in your own words. Type `hint` for a nudge, `skip` to move on, `repeat` to "
             "see the question again, or `end` to finish."
         )

@@ -94,6 +94,9 @@ def test_interview_start_greets_and_asks_first_question(repo, bank, grader, cloc
     replies = interview.start()
     assert _kinds(replies) == ["greeting", "question"]
     assert "Ada" in replies[0].text and "hint" in replies[0].text
+    assert "This is a practice interview" in replies[0].text
+    exam = Interview.create(repo, bank, grader, SessionConfig(mode="exam"), clock=clock)
+    assert "This is an exam: feedback at the end" in exam.start()[0].text
     assert replies[1].text == bank.questions[0].text
     assert replies[1].progress is not None and replies[1].progress.label == "Question 1 of 3"
     assert interview.state == "asking"

@@ -269,7 +269,8 @@ def _render(reply: Reply) -> str:
     if reply.kind == "follow_up":
         return f"Follow-up: {reply.text}"
     if reply.kind == "feedback":
-        return f"--- Feedback ---\n{reply.text}"
+        label = f": {reply.progress.label}" if reply.progress else ""
+        return f"--- Feedback{label} ---\n{reply.text}"
     if reply.kind == "summary":
         return f"\n=== Summary ===\n{reply.text}"
     return reply.text

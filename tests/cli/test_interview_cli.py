@@ -122,8 +122,10 @@ def test_interview_cli_selected_questions_exam_mode(knowledge: Path, keyword_gra
     out = result.stdout
     assert out.index("concept number 3") < out.index("concept number 1")
     assert "Follow-up:" not in out
-    assert out.count("--- Feedback ---") == 2
-    assert out.index("Answer saved") < out.index("--- Feedback ---")
+    # Each of the feedback blocks printed at the end names its question.
+    first, second = "--- Feedback: Question 1 of 2 ---", "--- Feedback: Question 2 of 2 ---"
+    assert out.count("--- Feedback") == 2 and first in out and second in out
+    assert out.index("Answer saved") < out.index(first) < out.index(second)
 
 
 def test_interview_cli_input_ends_early_then_resume(knowledge: Path, keyword_grader: None) -> None:

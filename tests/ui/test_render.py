@@ -150,13 +150,18 @@ def test_reply_messages_escape_engine_text_and_label_questions() -> None:
         Reply(kind="question", text="What is a GAN?", progress=Progress(current=2, total=5)),
         Reply(kind="answer", text="<script>alert(1)</script>"),
         Reply(kind="feedback", text="", grade=_grade()),
+        Reply(kind="feedback", text="", grade=_grade(), progress=Progress(current=3, total=5)),
     ]
     messages = reply_messages(replies)
-    assert [m["role"] for m in messages] == ["assistant", "assistant", "user", "assistant"]
+    assert [m["role"] for m in messages] == ["assistant", "assistant", "user", "assistant"] + [
+        "assistant"
+    ]
     assert "&lt;img src=x&gt;" in messages[0]["content"] and "**hint**" in messages[0]["content"]
     assert messages[1]["content"].startswith("**Question 2 of 5**")
     assert "<script>" not in messages[2]["content"]
     assert "Score 3.2 / 5" in messages[3]["content"]
+    # An exam's feedback lines at the end say which question each is about.
+    assert messages[4]["content"].startswith("**Question 3: Score 3.2 / 5.**")
 
 
 def test_resumed_replies_show_the_reasked_question_once() -> None:

@@ -243,7 +243,8 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
 def _summary(result: CalibrationResult) -> str:
     o = result.overall
     lines = [
-        f"**{o.answers} answers**, {o.ratings} scores by {o.raters} interviewer(s), "
+        f"**{o.answers} answer{'' if o.answers == 1 else 's'}**, {o.ratings} score"
+        f"{'' if o.ratings == 1 else 's'} by {o.raters} interviewer(s), "
         f"{len(result.questions)} question(s); grader: {esc(result.grader)}.",
         "",
         f"Grader vs interviewers: **QWK {_f(o.qwk)}**{interval_text(o.qwk_interval)} · "

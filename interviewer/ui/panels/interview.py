@@ -23,7 +23,7 @@ from interviewer.bank import Question
 from interviewer.errors import InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import MAX_ANSWER_TOKENS
-from interviewer.session import MAX_ANSWER_CHARS, Interview, Reply, SessionConfig
+from interviewer.session import MAX_ANSWER_CHARS, Interview, Progress, Reply, SessionConfig
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
@@ -267,7 +267,8 @@ def reply_messages(replies: list[Reply]) -> list[Message]:
         elif reply.kind == "follow_up":
             out.append({"role": "assistant", "content": f"**Follow-up**\n\n{text}"})
         elif reply.kind == "feedback" and reply.grade is not None:
-            out.append({"role": "assistant", "content": _feedback_line(reply.grade)})
+            line = _feedback_line(reply.grade, reply.progress)
+            out.append({"role": "assistant", "content": line})
         elif reply.kind == "summary":
             out.append({"role": "assistant", "content": f"**Summary**\n\n{text}"})
         elif reply.kind == "hint":
@@ -291,14 +292,21 @@ def resumed_replies(past: list[Reply], fresh: list[Reply]) -> list[Reply]:
     return [*past, *fresh]
 
 
-def _feedback_line(grade: Grade) -> str:
+def _feedback_line(grade: Grade, progress: Progress | None = None) -> str:
+    # Named by question: an exam's feedback comes as a run of lines at the end.
+    which = f"Question {progress.current}: " if progress is not None else ""
     if grade.status == "pending":
         return (
-            "Your answer is saved, but it could not be graded right now; it will be graded "
-            "later and nothing is lost."
+            f"{which}your answer is saved, but it could not be graded right now; it will be "
+            "graded later and nothing is lost."
+            if which
+            else "Your answer is saved, but it could not be graded right now; it will be "
+            "graded later and nothing is lost."
         )
     score = "n/a" if grade.overall is None else f"{grade.overall:.1f} / 5"
-    return f"**Score {score}.** {as_chat_text(grade.feedback)} *(details in the feedback card)*"
+    return (
+        f"**{which}Score {score}.** {as_chat_text(grade.feedback)} *(details in the feedback card)*"
+    )
 
 
 def _status(interview: Interview | None) -> str:
