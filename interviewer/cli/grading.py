@@ -346,6 +346,7 @@ def _grade_batch(
     path, out, handle = files
     for problem in problems:
         typer.echo(f"Skipped {problem}", err=True)
+    total = len(items) + len(problems)  # every answer line of the input, bad ones included
     written = pending = 0
     # A terminal gets a live bar; a log (not a terminal) a line every tenth of the batch.
     live = sys.stderr.isatty()
@@ -384,13 +385,15 @@ def _grade_batch(
                 err=True,
             )
             raise typer.Exit(130) from None
-    later = (
+    notes = [
         f"; {pending} pending (score null: the LLM gave no valid grade), run the batch again "
         "later with --force to grade them"
-        if pending
-        else ""
+    ] * bool(pending)
+    # "Graded 5 of 5" over a 10-line input hid the 5 lines it skipped.
+    notes += [f"; {len(problems)} line(s) not graded (listed above)"] * bool(problems)
+    typer.echo(
+        f"Graded {written - pending} of {total} answer(s) in {out}{''.join(notes)}.", err=True
     )
-    typer.echo(f"Graded {written - pending} of {written} answer(s) in {out}{later}.", err=True)
     if problems:
         raise InputError(
             f"{len(problems)} line(s) of {path} could not be graded (listed above); "

@@ -111,6 +111,8 @@ def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_pat
     assert code == 1
     assert "line 3" in output and "line 4" in output and "line 5" in output
     assert [r["id"] for r in rows] == [0, 1]
+    # The summary counts every line, not only those graded ("Graded 2 of 2" hid the rest).
+    assert "Graded 2 of 5 answer(s)" in output and "3 line(s) not graded" in output
     assert all(isinstance(r["score"], float) for r in rows)
 
 
