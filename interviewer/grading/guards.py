@@ -66,7 +66,7 @@ LOW_TRANSCRIPT_CONFIDENCE = 0.6
 # a flag's generic note only when the grade's message does not already explain it.
 EXPLAINED: dict[str, str] = {
     "injection_attempt": "addressed to the grader",
-    "truncated": "tokens were graded",
+    "truncated": "were graded",
     "low_confidence_transcript": "Speech recognition was unsure",
 }
 # Below this MiniLM cosine with the question's text, an answer sharing at most one word with it
@@ -927,8 +927,13 @@ def check_answer(
     if result.reject is None and cut:
         result.answer = truncate_tokens(result.answer, max_answer_tokens, models_dir)
         result.flags.append("truncated")
+        # Where the cut fell, in words: the note under the answer box counts words, and "700
+        # tokens" told a candidate nothing about which of their points were read.
+        kept = result.answer.split()
+        end = " ".join(kept[-6:])
         result.messages.append(
-            f"The answer is long: only its first {max_answer_tokens} {EXPLAINED['truncated']}."
+            f"The answer is long: only its first {len(kept)} words, up to “…{end}”, "
+            f"{EXPLAINED['truncated']} (a limit of {max_answer_tokens} tokens)."
         )
     if transcript_confidence is not None and transcript_confidence < LOW_TRANSCRIPT_CONFIDENCE:
         result.flags.append("low_confidence_transcript")

@@ -221,6 +221,10 @@ def test_guard_truncates_long_answers(question):
     result = _check(question, STRONG * 20, max_answer_tokens=100)
     assert "truncated" in result.flags
     assert len(result.answer) < len(STRONG * 20) and result.reject is None
+    # The note says where the cut fell, in words and with the last words read.
+    kept = result.answer.split()
+    note = " ".join(result.messages)
+    assert f"only its first {len(kept)} words, up to “…{' '.join(kept[-6:])}”" in note
 
 
 def test_guard_passes_low_transcript_confidence_through(question):
