@@ -27,6 +27,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, round_score
 from interviewer.retrieval import Citation
+from interviewer.text import opening
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -105,7 +106,10 @@ class QuestionRow(BaseModel):
     feedback: str = ""
     model_answer: str = ""
     sources: list[Citation] = Field(default_factory=list)
-    hints: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(
+        default_factory=list,
+        description="Each hint as the candidate saw it: the opening words of a key point",
+    )
     seconds: float | None = None
     flags: list[str] = Field(default_factory=list)
     message: str = ""
@@ -267,7 +271,8 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
         follow_up_question=turn.follow_up_question,
         follow_up_answer=turn.follow_up_answer,
         status=status,
-        hints=list(turn.hints),
+        # The turn stores the key point hinted at; the candidate saw only its opening words.
+        hints=[f"“{opening(h)} …”" for h in turn.hints],
         seconds=turn.seconds,
         model_answer=turn.model_answer,
     )

@@ -99,7 +99,7 @@ def sample_report(rubric) -> ReportData:
                 verdicts=("missed", "missed", "covered"),
                 errors=("Mode collapse is not divergence of the loss.",),
             ),
-            hints=["Think about the diversity of the samples."],
+            hints=["The generator produces only a few kinds of samples, so diversity is low."],
             seconds=40,
             follow_up_question="How would you detect it?",
             follow_up_answer="Look at samples.",

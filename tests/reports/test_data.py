@@ -126,6 +126,9 @@ def test_build_report_from_a_real_stored_session(stored):
     # clock from the question to the answer, the hint in between: 5 steps.
     stored_q1 = stored.repository.turns(stored.newer)[0]
     assert q1.hints_used == 1 and q1.seconds == stored_q1.seconds_taken == 200.0
+    # The hint as the candidate saw it, not the whole key point it pointed at.
+    assert stored_q1.hints[0].startswith("A GAN is a generative model that")
+    assert q1.hints == ["“GAN is a generative …”"]
     assert q4.score is not None and q1.score is not None and q4.score > q1.score
     assert q4.grader is not None and q4.grader.kind == "offline"
     assert q5.status == "pending"

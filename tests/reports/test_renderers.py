@@ -40,7 +40,7 @@ def test_html_shows_every_section(sample_report):
         "Model answer for q04.",
         "Sources to read",
         "Hints used",
-        "Think about the diversity",
+        "“generator produces only a …”",  # the hint as shown, not the whole key point
         "1 min 35 s",
         "Recommended reading",
         "abc123def456",
