@@ -421,6 +421,14 @@ def _notices(report: ReportData) -> list[str]:
             f"{_answers(fallback)} graded by the offline grader as a fallback because the LLM "
             "grader failed; treat these scores as rough estimates."
         )
+    # Shown to the team as a notice of its own: inside the per-answer grader note it was easy
+    # to miss that a candidate tried to steer the grade.
+    steered = [q.number for q in report.questions if "injection_attempt" in q.flags]
+    if steered:
+        notices.append(
+            f"{_answers(steered)} flagged for text addressed to the grader (instructions, a "
+            "claimed score or a plea). It was removed before grading and cannot raise a score."
+        )
     if report.pending:
         waiting = (
             "1 answer is still waiting for a grade and is shown as pending; it is"

@@ -75,6 +75,21 @@ def test_report_notices_name_offline_fallback_and_pending(sample_report):
     assert "1 answer is still waiting for a grade and is shown as pending; it is left out" in text
 
 
+def test_report_notices_name_answers_that_tried_to_steer_the_grader(rubric):
+    turns = [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, 2.0, flags=flags),
+        )
+        for qid, flags in (("q1", ()), ("q2", ("injection_attempt",)))
+    ]
+    report = assemble_report("s", turns, rubric)
+    steering = [n for n in report.notices if "addressed to the grader" in n]
+    assert steering and steering[0].startswith("Answer Q2 was flagged")
+
+
 def test_report_focus_areas_cut_long_key_points_between_words(rubric):
     point = "The generator maps random noise z to synthetic samples resembling the training data"
     grade = make_grade("q", 1.0, verdicts=("missed",))
