@@ -33,7 +33,7 @@ from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
 from interviewer.grading.base import Grade, GraderInfo
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
-from interviewer.text import opening
+from interviewer.text import cue
 
 __all__ = [
     "COMMANDS",
@@ -931,18 +931,13 @@ def _clean_answer(text: str) -> str:
 
 
 def _nudge(key_point: str) -> str:
-    return (
-        f"Hint: a strong answer says something about “{opening(key_point)} …”. What would you add?"
-    )
+    return f"Hint: a strong answer says something about {cue(key_point)}. What would you add?"
 
 
 def _follow_up_text(grade: Grade) -> str:
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    return (
-        "Let's go one step further: what can you add about "
-        f"“{opening(grade.missed_key_points[0])} …”?"
-    )
+    return f"Let's go one step further: what can you add about {cue(grade.missed_key_points[0])}?"
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

@@ -3,7 +3,7 @@ opening words of a key point, to point at it without giving it away."""
 
 from __future__ import annotations
 
-__all__ = ["opening", "shorten"]
+__all__ = ["cue", "opening", "shorten"]
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -24,3 +24,18 @@ def opening(key_point: str) -> str:
     if len(words) > 2 and words[0].lower() in ("a", "an", "the"):
         words = words[1:]
     return " ".join(words[: max(1, min(4, len(words) // 3))])
+
+
+def cue(key_point: str) -> str:
+    """How a follow-up or a hint names a key point without stating it: by its label when it has
+    one ("Value function: min_G max_D ..." gives “Value function”), else as the point that
+    starts with its opening words. The bare opening words ("What can you add about “Generator:
+    a network mapping …”?") read as a cut-off sentence to candidates."""
+    label, colon, rest = key_point.partition(":")
+    words = label.split()
+    # Words only: a one-letter word or a symbol belongs to a formula ("Two generators G: X → Y",
+    # "D*(x): ..."), not to a label.
+    plain = all(len(w) > 1 and w.replace("-", "").isalpha() for w in words)
+    if colon and rest.strip() and 1 <= len(words) <= 3 and plain:
+        return f"“{label.strip()}”"
+    return f"the point that starts “{opening(key_point)} …”"

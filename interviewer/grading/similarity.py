@@ -73,7 +73,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
-from interviewer.text import opening, shorten
+from interviewer.text import cue, shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -1286,7 +1286,7 @@ class SimilarityGrader:
             return "Can you give a concrete example or a failure case of what you described?"
         # Its opening words only: the whole key point in the question gave the answer away, and
         # pasted back as the follow-up answer it counted as covered.
-        return f"What can you add about “{opening(gap)} …”?"
+        return f"What can you add about {cue(gap)}?"
 
 
 def _words_in_term_lists(answer: str, sentences: list[tuple[int, int]]) -> int:

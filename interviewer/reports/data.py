@@ -27,7 +27,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import opening
+from interviewer.text import cue
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -271,8 +271,8 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
         follow_up_question=turn.follow_up_question,
         follow_up_answer=turn.follow_up_answer,
         status=status,
-        # The turn stores the key point hinted at; the candidate saw only its opening words.
-        hints=[f"“{opening(h)} …”" for h in turn.hints],
+        # The turn stores the key point hinted at; the candidate saw only how the hint named it.
+        hints=[cue(h) for h in turn.hints],
         seconds=turn.seconds,
         model_answer=turn.model_answer,
     )

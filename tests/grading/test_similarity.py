@@ -328,7 +328,9 @@ def test_similarity_feedback_names_missed_points_and_sources(grader: SimilarityG
     # The follow-up points at the first missed key point without giving it away (the whole
     # key point, pasted back as the follow-up answer, counted as covered).
     missed = next(v.key_point for v in grade.key_points if v.verdict == "missed")
-    assert grade.follow_up.startswith(f"What can you add about “{missed.split()[0]}")
+    assert grade.follow_up.startswith(
+        f"What can you add about the point that starts “{missed.split()[0]}"
+    )
     assert missed not in grade.follow_up
 
 

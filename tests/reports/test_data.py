@@ -143,7 +143,7 @@ def test_build_report_from_a_real_stored_session(stored):
     assert q1.hints_used == 1 and q1.seconds == stored_q1.seconds_taken == 200.0
     # The hint as the candidate saw it, not the whole key point it pointed at.
     assert stored_q1.hints[0].startswith("A GAN is a generative model that")
-    assert q1.hints == ["“GAN is a generative …”"]
+    assert q1.hints == ["the point that starts “GAN is a generative …”"]
     assert q4.score is not None and q1.score is not None and q4.score > q1.score
     assert q4.grader is not None and q4.grader.kind == "offline"
     assert q5.status == "pending"
