@@ -1165,14 +1165,21 @@ class SimilarityGrader:
         else:
             plain = depth_score(m, self.params)
             score = plain if baseline is None else min(plain, baseline.depth(m))
-        peers = (
-            f" Measured against the bank: model answers to {baseline.peers} other questions "
-            f"get a match of {baseline.median:.2f} (median) to {baseline.high:.2f} (90th "
-            f"percentile) here, so depth is 0 at {baseline.median:.2f} and 5 at "
-            f"{baseline.high:.2f}, and never more than on the scale above."
-            if baseline
-            else ""
-        )
+        # One scale, the one that set the score: the card gave both the fitted scale and the
+        # bank's ("0 at 0.3 ... 5 at 0.9", then "0 at 0.70 and 5 at 0.79"), which read as a
+        # contradiction.
+        if baseline is not None and baseline.depth(m) <= depth_score(m, self.params):
+            scale = (
+                f"Model answers to {baseline.peers} other questions of the bank reach "
+                f"{baseline.median:.2f} (median) to {baseline.high:.2f} (90th percentile) on "
+                f"this question, so depth runs from 0 at {baseline.median:.2f} to 5 at "
+                f"{baseline.high:.2f}."
+            )
+        else:
+            scale = (
+                f"Depth runs from 0 at a match of {self.params.depth_low:g} to 5 at "
+                f"{self.params.depth_high:g}."
+            )
         f = measures.features
         return CriterionScore(
             criterion="depth",
@@ -1182,9 +1189,8 @@ class SimilarityGrader:
                 f"{f['recall']:.0%} of the reference's explanation (aligned word by word) and "
                 f"a second model reads the two as {f['sentence']:.0%} alike as wholes; the "
                 f"measures combine into a match of {m:.2f} by weights fitted on human-graded "
-                f"train data; depth is 0 at {self.params.depth_low:g} or below and 5 at "
-                f"{self.params.depth_high:g} or above. Length alone earns nothing: text beyond "
-                "the reference makes the whole texts less alike." + peers
+                f"train data. {scale} Length alone earns nothing: text beyond the reference "
+                "makes the whole texts less alike."
             ),
         )
 

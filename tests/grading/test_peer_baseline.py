@@ -431,3 +431,20 @@ def test_no_model_answer_of_the_bank_reads_as_contradicting_its_own_key_points(
         and grade.factual_errors
     }
     assert flagged == {}
+
+
+def test_the_depth_rationale_gives_the_one_scale_that_set_the_score(
+    with_peers: SimilarityGrader, without_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """It gave the fitted scale and the bank's one after the other ("0 at 0.3 ... 5 at 0.9",
+    then "0 at 0.70 and 5 at 0.79"): a candidate read it as a contradiction."""
+    q04 = _question(bank, "q04")
+    for answer in (STRONG, GENERIC):
+        depth = with_peers.grade(GradeRequest(question=q04, answer=answer)).criterion("depth")
+        assert depth is not None and depth.rationale.lower().count("depth runs from") == 1
+    # The generic answer is held down by the bank's scale, and its rationale says so.
+    assert "other questions of the bank" in depth.rationale
+    adhoc = adhoc_question(q04.text, q04.model_answer)
+    plain = without_peers.grade(GradeRequest(question=adhoc, answer=STRONG)).criterion("depth")
+    assert plain is not None and plain.rationale.count("Depth runs from 0 at a match of") == 1
+    assert "bank" not in plain.rationale
