@@ -545,6 +545,7 @@ class SessionScore(BaseModel):
     question_id: str
     candidate: str
     score: float
+    answer: str = Field(default="", description="The graded text, to spot one also imported")
 
 
 class ItemStats(BaseModel):
@@ -863,7 +864,14 @@ def calibrate(
 
     paired = [i for i in items if i.auto is not None]
     entries = [(i.question_id, i.candidate or f"answer:{n}", i.human) for n, i in enumerate(items)]
-    entries += [(s.question_id, s.candidate, s.score) for s in session_scores]
+    # A stored answer the team also scored in the file is one answer, not two: counted twice,
+    # it doubled the question's histogram and weighed twice in its statistics.
+    imported_answers = {(i.question_id, _norm(i.answer)) for i in items}
+    entries += [
+        (s.question_id, s.candidate, s.score)
+        for s in session_scores
+        if not s.answer or (s.question_id, _norm(s.answer)) not in imported_answers
+    ]
     item_stats = item_statistics(entries)
 
     per_question = []
@@ -922,6 +930,7 @@ def session_scores(repository: Repository) -> list[SessionScore]:
     Answers of anonymous sessions count as one candidate per session.
     """
     candidates: dict[str, str] = {}
+    answers: dict[int, str] = {}
     out = []
     for record in repository.final_grades():
         if record.overall is None:
@@ -930,11 +939,17 @@ def session_scores(repository: Repository) -> list[SessionScore]:
             session = repository.find_session(record.session_id)
             name = session.candidate if session and session.candidate else ""
             candidates[record.session_id] = name or f"session:{record.session_id}"
+            answers.update(
+                (t.id, t.graded_answer)
+                for t in repository.turns(record.session_id)
+                if t.id is not None
+            )
         out.append(
             SessionScore(
                 question_id=record.question_id,
                 candidate=candidates[record.session_id],
                 score=record.overall,
+                answer=answers.get(record.turn_id, ""),
             )
         )
     return out

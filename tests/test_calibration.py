@@ -378,6 +378,21 @@ def test_calibrate_includes_session_answers_in_item_statistics(known_run):
     assert q01.items.answers == 5 and result.session_answers == 1
 
 
+def test_calibrate_counts_a_stored_answer_also_in_the_file_once(bank):
+    """A team scores its stored sessions' answers and imports the file: each answer was then
+    counted twice in the item statistics (six histogram bars for three answers)."""
+    spec = [("q01", f"c{i}", f"answer number {i}", "ann", float(i + 1)) for i in range(3)]
+    imported = parse_human_scores(_rows(spec), "s.csv", bank)
+    stored = [
+        SessionScore(question_id="q01", candidate=f"c{i}", score=2.0, answer=f"Answer  number {i}")
+        for i in range(3)
+    ] + [SessionScore(question_id="q01", candidate="c9", score=4.0, answer="another answer")]
+    grader = TableGrader({f"answer number {i}": 2.0 for i in range(3)})
+    result = calibrate(imported, grader, session_scores=stored)
+    q01 = next(q for q in result.questions if q.question_id == "q01")
+    assert q01.items.answers == 4  # three from the file, one stored answer not in it
+
+
 def test_calibrate_repeat_measures_spread_per_question(known_run):
     result, grader = known_run
     q01 = next(q for q in result.questions if q.question_id == "q01")

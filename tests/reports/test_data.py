@@ -197,3 +197,14 @@ def test_report_says_when_a_question_was_edited_after_grading(rubric):
 def test_build_report_of_an_unedited_bank_flags_nothing(stored):
     report = build_report(stored.repository, stored.newer, stored.settings)
     assert not any(q.edited_since for q in report.questions)
+
+
+def test_calibration_reads_stored_answers_with_their_text(stored):
+    """So that an answer also scored in an imported file is counted once (see calibrate)."""
+    from interviewer.calibration import session_scores
+
+    from .stored import STRONG_Q04
+
+    scores = session_scores(stored.repository)
+    assert any(s.question_id == "q04" and s.answer == STRONG_Q04 for s in scores)
+    assert all(s.answer for s in scores)
