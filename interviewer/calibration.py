@@ -476,13 +476,15 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
 def human_alpha(ratings: Sequence[dict[str, float]]) -> float | None:
     """Krippendorff's alpha (interval) among raters; each element maps rater -> score of one answer.
 
-    None when undefined: fewer than two raters, no answer scored twice, or no variation at all.
+    None when undefined: fewer than two raters, fewer than two answers scored twice (with one,
+    any difference between its two scores gave alpha 0 and a "raters disagree" flag), or no
+    variation at all.
     """
     import krippendorff
 
     raters = sorted({r for unit in ratings for r in unit})
     pairable = [u for u in ratings if len(u) >= 2]
-    if len(raters) < 2 or not pairable:
+    if len(raters) < 2 or len(pairable) < 2:
         return None
     values = [v for u in pairable for v in u.values()]
     if max(values) == min(values):

@@ -134,6 +134,11 @@ def test_human_alpha_is_none_with_one_rater():
     assert human_alpha([{"A": 1}, {"A": 3}]) is None
 
 
+def test_human_alpha_is_none_with_one_answer_scored_twice():
+    # It gave 0.0 (and a "raters disagree" flag) for a 3 and a 4 on the only shared answer.
+    assert human_alpha([{"A": 3, "B": 4}, {"A": 2}]) is None
+
+
 def test_corrected_item_total_matches_hand_computed_correlation():
     scores = {
         "c1": {"qa": 1, "qb": 1, "qc": 2},
