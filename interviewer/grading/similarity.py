@@ -419,8 +419,30 @@ def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[st
 
 def _polarity(text: str) -> bool:
     """True when the text states an absence or a negation (see _NEGATIVE_WORDS)."""
-    words = [w.lower() for w in _words(text)]
-    return any(w in _NEGATIONS or w in _NEGATIVE_WORDS or w.endswith("n't") for w in words)
+    return any(_negator(w) for w in _words(text))
+
+
+def _negator(word: str) -> bool:
+    w = word.lower()
+    return w in _NEGATIONS or w in _NEGATIVE_WORDS or w.endswith("n't")
+
+
+def _negation_reaches(negated: str, other: str) -> bool:
+    """Whether a negation in ``negated`` is about something ``other`` says: the first content
+    word after a negator (within three words) occurs in ``other`` (by stem). "The generator
+    learns to sample from the data distribution" does not contradict "... without any
+    annotation": it says nothing about annotation. "Gradient descent is guaranteed to reach
+    it" does contradict "... is not guaranteed to reach ...".
+    """
+    words = _words(negated)
+    others = {_stem(w) for w in _words(other)}
+    for i, word in enumerate(words):
+        if not _negator(word):
+            continue
+        after = [w for w in words[i + 1 : i + 4] if w.lower() not in _STOPWORDS]
+        if after and _stem(after[0]) in others:
+            return True
+    return False
 
 
 _ANTONYMS = [(_stem(a), _stem(b)) for a, b in _ANTONYM_PAIRS]
@@ -436,7 +458,10 @@ def _contradicts(key_point: str, span: str, *, antonyms_only: bool = False) -> s
     and a misspelt antonym ("postive") still counts. ``antonyms_only``: a span with a negation
     mismatch is not read as a contradiction at all (see ``BANK_CONTRADICTION_MAX_WORDS``).
     """
-    negated = _polarity(key_point) != _polarity(span)
+    kp_negated, span_negated = _polarity(key_point), _polarity(span)
+    negated = kp_negated != span_negated and (
+        _negation_reaches(key_point, span) if kp_negated else _negation_reaches(span, key_point)
+    )
     if negated and antonyms_only:
         return ""
     flips = ["negation"] if negated else []

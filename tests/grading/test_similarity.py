@@ -523,3 +523,28 @@ def test_similarity_feedback_names_a_source_by_its_innermost_heading(
     assert "Read: gan-architecture-interview-questions.md › Q3. Losses." in grade.feedback
     assert "Top 11" not in grade.feedback
     assert grade.sources[0].heading == chunk.heading  # the sources list keeps the whole path
+
+
+@pytest.mark.parametrize(
+    ("reference", "answer", "contradicts"),
+    [
+        # The negation is about something the answer does not mention: no contradiction.
+        (
+            "The generator learns to sample from the data distribution without any annotation.",
+            "The generator learns to sample from the data distribution.",
+            False,
+        ),
+        # The negated word is in the answer, stated: a contradiction.
+        (
+            "Gradient descent is not guaranteed to reach the equilibrium.",
+            "Gradient descent is guaranteed to reach the equilibrium.",
+            True,
+        ),
+    ],
+)
+def test_similarity_a_negation_contradicts_only_what_the_other_text_says(
+    grader: SimilarityGrader, reference: str, answer: str, contradicts: bool
+) -> None:
+    question = adhoc_question("What does the generator learn?", reference)
+    grade = grader.grade(GradeRequest(question=question, answer=answer))
+    assert bool(grade.factual_errors) is contradicts, grade.factual_errors
