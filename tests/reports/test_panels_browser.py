@@ -273,7 +273,7 @@ def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
     expect(tab.locator("#calibration-content")).to_be_visible()
     tab.get_by_text("Add, edit or approve a question").click()
     tab.locator("#bank-question input").click()
-    tab.get_by_role("option", name="➕ New question").click()
+    tab.get_by_role("option", name="+ New question").click()
     expect(tab.get_by_text("New question", exact=False).first).to_be_visible(timeout=30_000)
     tab.get_by_label("Question text").fill("Why does a GAN generator need a latent prior?")
     tab.get_by_label("Model answer").fill(

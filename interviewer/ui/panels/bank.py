@@ -143,7 +143,7 @@ def _editor(services: Services) -> BankEditor:
 
 
 def _choices(services: Services) -> list[tuple[str, str]]:
-    return [("➕ New question", NEW_QUESTION)] + [
+    return [("+ New question", NEW_QUESTION)] + [
         (f"{q.id} · {'DRAFT · ' if q.status == 'draft' else ''}{q.text[:70]}", q.id)
         for q in services.bank.questions
     ]
