@@ -27,7 +27,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import cue
+from interviewer.text import cue, shorten
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -357,6 +357,9 @@ def _focus_areas(
     for q in weak[:4]:
         missed = "; ".join(_short(v.key_point, 70) for v in q.missed[:3])
         detail = f" Missed: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
+        if q.grader is not None and q.grader.kind == "guard" and q.message:
+            # Why it got 0 (empty, another question's answer, ...), not every key point missed.
+            detail = f" {shorten(q.message, 160)}."
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
     errors = sum(len(q.factual_errors) for q in graded)
     if errors:

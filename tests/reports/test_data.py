@@ -69,6 +69,20 @@ def test_report_criteria_leave_out_answers_the_guards_rejected(rubric):
     assert not any(f.startswith("Correctness") for f in report.focus_areas)
 
 
+def test_report_focus_area_says_why_a_rejected_answer_got_zero(rubric):
+    """An answer to another question listed every key point as "Missed" with no word on why."""
+    rejected = make_grade("b", 0.0, kind="guard", flags=("off_topic",)).model_copy(
+        update={
+            "message": "The answer is about another question of the bank (q04: What is mode "
+            "collapse?), not this one."
+        }
+    )
+    turns = [TurnInput(question_id="b", question_text="Why?", answer="x", grade=rejected)]
+    report = assemble_report("s", turns, rubric)
+    focus = next(f for f in report.focus_areas if f.startswith("Q1"))
+    assert "about another question of the bank (q04" in focus and "Missed:" not in focus
+
+
 def test_report_notices_name_offline_fallback_and_pending(sample_report):
     text = " ".join(sample_report.notices)
     assert "Answer Q3 was graded by the offline grader as a fallback" in text
