@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from gradio_client import Client
-from gradio_client.exceptions import AppError
+from gradio_client.exceptions import AppError, ValidationError
 from pydantic import SecretStr
 from typer.testing import CliRunner
 from ui.conftest import AppServer
@@ -71,8 +71,13 @@ def test_security_altered_session_id_opens_nothing(
         altered = ada_session[:-1] + ("A" if ada_session[-1] != "A" else "B")
     elif altered == "random":
         altered = secrets.token_urlsafe(16)
+    # Resume refuses through its validator (a ValidationError for an API client).
+    with pytest.raises(ValidationError) as refused:
+        client.predict(session_id=altered, ids=[], api_name="/resume")
+    message = str(refused.value)
+    assert "Ada" not in message and "Traceback" not in message
+    assert "No interview with the id" in message
     for api_name, kwargs in (
-        ("/resume", {"session_id": altered, "ids": []}),
         ("/show", {"session_id": altered, "ids": []}),  # History: feedback of a session
         ("/show_1", {"session_id": altered, "known": []}),  # Report tab
     ):

@@ -295,8 +295,8 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         team: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> list[object]:
-        if not team:
-            return _failed("Sign in with the team password first.")
+        if not team:  # only an API client gets here: the page hides the tab until sign-in
+            raise gr.Error("Sign in with the team password first.")
         if not path:
             return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
         imported = None
