@@ -226,9 +226,9 @@ PARAPHRASE_FLOOR = 0.45
 # question for 2.4% of pairs; the peers' highest instead held back far more true statements.
 KEY_POINT_PEERS = 0.9
 _JUST_BELOW = 0.999  # a held key point scores just under the covered threshold: "partly"
-# Longest span read for an antonym against a bank key point (see _contradictions): none of the
-# bank's 35 model answers nor its 241 model-answer sentences is flagged at any length;
-# bounded so a long run-on sentence is not read as one claim.
+# Longest span read for an antonym against a bank key point (see _contradictions): by this rule
+# none of the bank's 35 model answers nor of its 241 model-answer sentences is flagged at any
+# length; bounded so a long run-on sentence is not read as one claim.
 BANK_CONTRADICTION_MAX_WORDS = 32
 # Every measure computed per answer; the fitted match m weighs FEATURES, a subset of them.
 MEASURES = (
@@ -1120,8 +1120,8 @@ class SimilarityGrader:
                 # On a bank question a span that carries the key point more than the other
                 # questions' model answers do is about it: "covers all modes with high
                 # diversity" against "diversity is low" was ticked covered. Negations are left
-                # out: "faces of people who do not exist" is no contradiction of "synthesizing
-                # realistic faces" (6 of the 35 model answers were flagged with them).
+                # out: "must decide not only whether x looks real" is no contradiction of "judges
+                # whether x is real" (with them, 5 of the 35 model answers were flagged).
                 why = _contradicts(m.key_point, m.span, antonyms_only=True)
             else:
                 why = ""
