@@ -246,7 +246,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             f"**Draft** ({esc(_draft_state(q))}): review the key points and model answer, "
             "then approve."
             if q.status == "draft"
-            else "Approved."
+            # The question's status, not a message: "Approved." under "Added q36." read as a
+            # second action.
+            else "**Status: approved**: candidates are asked this question."
         )
         return [
             state,
