@@ -406,6 +406,8 @@ class Interview:
                 out.append(self._question_reply(turn, progress))
                 if turn.answer is not None:
                     out.append(Reply(kind="answer", text=turn.answer, turn_id=turn.id))
+                elif turn.status == "skipped":  # as said when it was skipped
+                    out.append(self._info("Skipped."))
                 if turn.follow_up_question:
                     out.append(
                         Reply(kind="follow_up", text=turn.follow_up_question, turn_id=turn.id)

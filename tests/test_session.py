@@ -473,6 +473,16 @@ def test_interview_history_rebuilds_the_conversation(repo, bank, grader, clock) 
     ]
 
 
+def test_interview_history_marks_a_skipped_question(repo, bank, grader, clock) -> None:
+    """After a reload a skipped question stood in the chat with no answer and no word on why."""
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("skip")
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    shown = loaded.history()
+    assert _kinds(shown) == ["question", "info", "question"]
+    assert shown[1].text == "Skipped."
+
+
 def test_regrade_pending_completes_pending_and_missing_grades(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, PendingGrader(), clock)
     interview.submit("alpha1 beta1")
