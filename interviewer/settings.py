@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["PROJECT_ROOT", "Settings"]
+__all__ = ["PROJECT_ROOT", "Settings", "settings_problem"]
 
 # The repository root: knowledge/ and prompts/ live beside the package (editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +96,19 @@ class Settings(BaseSettings):
             return self.grader
         return "llm" if (self.llm_api_key or self.llm_base_url) else "offline"
 
+    @field_validator("llm_base_url")
+    @classmethod
+    def _with_scheme(cls, value: str | None) -> str | None:
+        # "127.0.0.1:11434/v1" was accepted, and each grade then spent its four attempts on a
+        # bare "Connection error" before it was left pending.
+        if (
+            value is not None
+            and value.strip()
+            and not value.strip().startswith(("http://", "https://"))
+        ):
+            raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:11434/v1")
+        return value.strip() if value else value
+
     def masked(self) -> dict[str, object]:
         """Settings as a dict with secrets masked, for `interviewer config`."""
         out: dict[str, object] = {}
@@ -121,3 +134,15 @@ def _mask_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - a malformed URL is shown as-is minus nothing secret
         return url.split("@")[-1]
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """An invalid environment variable or .env entry, named as the user wrote it (one line)."""
+    problems = []
+    for err in exc.errors():
+        name = "INTERVIEWER_" + "_".join(str(part) for part in err["loc"]).upper()
+        problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
+    return (
+        f"Invalid setting {'; '.join(problems)}. Fix it in the environment or in .env "
+        "(see README, Configuration)."
+    )

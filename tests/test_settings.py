@@ -74,3 +74,40 @@ def test_settings_masked_hides_keys_and_database_passwords() -> None:
     assert shown["admin_password"] == "********"
     assert "pw-77" not in str(shown)
     assert "db.example" in str(shown["database_url"])
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:11434/v1", "localhost:8000"])
+def test_settings_llm_base_url_needs_a_scheme(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Without http:// each grade spent four attempts on a bare "Connection error"."""
+    from pydantic import ValidationError
+
+    from interviewer.settings import settings_problem
+
+    monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", url)
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    problem = settings_problem(info.value)
+    assert problem.startswith(f"Invalid setting INTERVIEWER_LLM_BASE_URL='{url}'")
+    assert "must start with http:// or https://" in problem
+    monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", f" http://{url} ")
+    assert Settings().llm_base_url == f"http://{url}"
+
+
+def test_the_web_app_names_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    """`make run` with a bad INTERVIEWER_* value printed a pydantic traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "INTERVIEWER_GRADER": "foo", "INTERVIEWER_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "app.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith("Error: Invalid setting INTERVIEWER_GRADER='foo'")

@@ -20,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
-from interviewer.settings import Settings
+from interviewer.settings import Settings, settings_problem
 
 app = typer.Typer(
     help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
@@ -49,7 +49,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
         except ValidationError as exc:
             problem = (
-                _settings_problem(exc)
+                settings_problem(exc)
                 if exc.title == Settings.__name__
                 else f"Invalid input: {validation_message(exc)}."
             )
@@ -67,18 +67,6 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
-
-
-def _settings_problem(exc: ValidationError) -> str:
-    """An invalid environment variable or .env entry, named as the user wrote it."""
-    problems = []
-    for err in exc.errors():
-        name = "INTERVIEWER_" + "_".join(str(part) for part in err["loc"]).upper()
-        problems.append(f"{name}={err.get('input')!r}: {err['msg']}")
-    return (
-        f"Invalid setting {'; '.join(problems)}. Fix it in the environment or in .env "
-        "(see README, Configuration)."
-    )
 
 
 def fill_knowledge_base(settings: Settings) -> None:

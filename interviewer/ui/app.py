@@ -16,9 +16,10 @@ import threading
 from typing import Any
 
 import gradio as gr
+from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError
-from interviewer.settings import Settings
+from interviewer.settings import Settings, settings_problem
 from interviewer.ui.panels import calibration, history, interview, report
 from interviewer.ui.services import Services, build_services
 from interviewer.ui.style import CSS, theme
@@ -130,6 +131,9 @@ def main() -> None:
         demo = build_app(settings, services)
     except InterviewerError as exc:
         sys.stderr.write(f"Error: {exc}\n")
+        raise SystemExit(1) from None
+    except ValidationError as exc:  # a bad INTERVIEWER_* value: one line, as the CLI says it
+        sys.stderr.write(f"Error: {settings_problem(exc)}\n")
         raise SystemExit(1) from None
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
