@@ -48,6 +48,7 @@ __all__ = [
     "SessionState",
     "Summary",
     "TurnResult",
+    "graded_text",
     "regrade_pending",
     "render_feedback",
     "select_questions",
@@ -650,10 +651,16 @@ class Interview:
         question = self._question(turn.question_id)
         try:
             return self._grader.grade(
-                question, turn.graded_answer, transcript_confidence=turn.transcript_confidence
+                question, self._graded_text(turn), transcript_confidence=turn.transcript_confidence
             )
         except GradingError as exc:
             return _pending_grade(question, str(exc))
+
+    def _graded_text(self, turn: TurnRecord) -> str:
+        return graded_text(self._repo, turn)
+
+    def _first_rejected(self, turn: TurnRecord) -> bool:
+        return _first_rejected(self._repo, turn)
 
     def _save(
         self,
@@ -767,6 +774,8 @@ class Interview:
             for g in self._repo.grade_history(turn.id)
             if g.stage == "answer" and g.status == "graded" and g.overall is not None
         ]
+        if self._first_rejected(turn):
+            return f"Your follow-up answer was graded on its own: {grade.overall:.1f} / 5."
         before = f" (your first answer alone: {first[-1]:.1f} / 5)" if first else ""
         return (
             "Your follow-up answer was graded together with your first answer: "
@@ -816,6 +825,23 @@ class Interview:
         )
 
 
+def graded_text(repo: Repository, turn: TurnRecord) -> str:
+    """The text a turn is graded on: the answer plus the follow-up answer, or the follow-up
+    answer alone when the first answer was rejected (about another question, empty...): the
+    follow-up then asked the question again, and graded together with the rejected text a
+    correct answer got 0."""
+    if turn.grade_stage == "combined" and _first_rejected(repo, turn):
+        return turn.follow_up_answer or ""
+    return turn.graded_answer
+
+
+def _first_rejected(repo: Repository, turn: TurnRecord) -> bool:
+    if turn.id is None:
+        return False
+    first = [g for g in repo.grade_history(turn.id) if g.stage == "answer"]
+    return bool(first) and first[-1].grade.grader.kind == "guard"
+
+
 def regrade_pending(
     repo: Repository, bank: Bank, grader: AnswerGrader, *, session_id: str | None = None
 ) -> RegradeReport:
@@ -838,7 +864,7 @@ def regrade_pending(
             continue
         try:
             grade = grader.grade(
-                question, turn.graded_answer, transcript_confidence=turn.transcript_confidence
+                question, graded_text(repo, turn), transcript_confidence=turn.transcript_confidence
             )
         except GradingError as exc:
             grade = _pending_grade(question, str(exc))

@@ -167,6 +167,35 @@ def test_interview_uses_grader_follow_up_text_when_given(repo, bank, clock) -> N
     assert "Why does that matter in training?" not in feedback.text
 
 
+def test_a_follow_up_after_a_rejected_answer_is_graded_on_its_own(repo, bank, clock) -> None:
+    """The first answer was about another question (the guard gave 0 and asked the question
+    again); graded together with it, a correct follow-up answer got 0 too."""
+
+    class GuardingGrader(KeywordGrader):
+        def grade(self, question, answer, *, transcript_confidence=None):  # type: ignore[no-untyped-def]
+            if "other topic" in answer:
+                rejected = super().grade(question, "")
+                return rejected.model_copy(
+                    update={
+                        "overall": 0.0,
+                        "follow_up": question.text,
+                        "grader": GraderInfo(kind="guard"),
+                        "message": "The answer is about another question of the bank.",
+                    }
+                )
+            return super().grade(question, answer)
+
+    repo_grader = GuardingGrader()
+    interview = _start(repo, bank, repo_grader, clock)
+    asked = interview.submit("an answer on some other topic")
+    assert asked[0].kind == "follow_up"
+    replies = interview.submit("alpha1 beta1")
+    note = next(r.text for r in replies if r.kind == "info")
+    assert note.startswith("Your follow-up answer was graded on its own: 5.0 / 5")
+    feedback = next(r for r in replies if r.kind == "feedback")
+    assert feedback.grade is not None and feedback.grade.overall == 5.0
+
+
 def test_interview_pending_grade_is_shown_honestly_without_follow_up(repo, bank, clock) -> None:
     interview = _start(repo, bank, PendingGrader(), clock)
     replies = interview.submit("an answer the LLM could not grade")
