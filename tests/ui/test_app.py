@@ -114,9 +114,13 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     spoken = page.evaluate("window.__spoken")
     assert spoken[-1].split()[:4] == current_question(page).split()[:4]
 
+    # Keyboard users type straight away: the cursor is in the answer box after Start and
+    # after each answer (it was on the page body, ~24 Tabs away).
+    expect(page.locator("#answer textarea")).to_be_focused(timeout=10_000)
     first = bank_by_text[current_question(page)]
     send_answer(page, strong_answer(first), cards_before=0, timeout=FIRST_GRADE_MS)
     expect(page.locator("#status-bar")).to_contain_text("Question 2 of 3")
+    expect(page.locator("#answer textarea")).to_be_focused(timeout=10_000)
 
     send_answer(page, WEAK_ANSWER, cards_before=1)
     expect(page.locator("#status-bar")).to_contain_text("Question 3 of 3")

@@ -235,6 +235,12 @@ def render(services: Services) -> InterviewPanel:
     )
 
 
+# Keyboard users: after Start, Send, Resume or a transcript, the cursor was on the page body,
+# about 24 Tabs from the answer box. Deferred: the box is re-enabled by the same update.
+_FOCUS_ANSWER = """() => {
+  setTimeout(() => document.querySelector("#answer textarea")?.focus(), 100);
+}"""
+
 # The guards grade the first MAX_ANSWER_TOKENS tokens (~0.75 English words per token); the
 # note appears a little before that, while there is still room to reorder the answer.
 _GRADED_WORDS = MAX_ANSWER_TOKENS * 3 // 4 // 50 * 50
@@ -647,9 +653,12 @@ def wire(
     }"""
     speak = BROWSER_SPEAK_JS if services.settings.tts == "browser" else None
 
-    def after(event: Any) -> None:
-        """Put the id in the address bar and read the question aloud when asked to."""
+    def after(event: Any, *, focus: bool = True) -> None:
+        """Put the id in the address bar, the cursor in the answer box (not on a page load:
+        a new visitor starts at the set-up), and read the question aloud when asked to."""
         event = event.then(None, [panel.sid_text], None, js=set_url, queue=False)
+        if focus:
+            event.then(None, None, None, js=_FOCUS_ANSWER, queue=False)
         if speak:
             event.then(None, [panel.speak_text, panel.read_aloud], None, js=speak, queue=False)
         elif panel.voice is not None:
@@ -749,7 +758,7 @@ def wire(
         api_name="transcribe",
         concurrency_id="stt",
         concurrency_limit=1,
-    )
+    ).then(None, None, None, js=_FOCUS_ANSWER, queue=False)  # to review it, then Enter
     panel.mic.upload(
         transcribe,
         [panel.mic, panel.answer],
@@ -768,7 +777,8 @@ def wire(
             # (its outputs showing progress) until the answers queued before it were graded.
             concurrency_id="session",
             concurrency_limit=SESSION_CONCURRENCY,
-        )
+        ),
+        focus=False,
     )
 
 
