@@ -270,3 +270,22 @@ def test_security_reports_hold_no_secret(
     for text in [json.dumps(outputs), *(r.text for s, r in files.items() if s != ".pdf")]:
         assert LLM_KEY not in text and TEAM_PASSWORD not in text
     assert LLM_KEY.encode() not in files[".pdf"].content
+
+
+def test_an_exam_in_progress_shows_no_grades_to_the_candidate(client: Client) -> None:
+    """The Report button showed an exam's scores and missed key points before it ended."""
+    result = client.predict(
+        "Exam Taker", [], 2, "any", "exam", False, False, None, [], api_name="/start"
+    )
+    session_id = str(result[-1])
+    client.predict(STRONG, [], [session_id], api_name="/answer")  # one of two answered
+    for api_name, kwargs in (
+        ("/show", {"session_id": session_id, "ids": []}),  # History: feedback cards
+        ("/show_1", {"session_id": session_id, "known": []}),  # Report tab
+    ):
+        with pytest.raises(AppError, match="This exam is still in progress") as info:
+            client.predict(**kwargs, api_name=api_name)
+        assert "/ 5" not in str(info.value), api_name
+    client.predict(STRONG, [], [session_id], api_name="/answer")  # the exam ends
+    report = client.predict(session_id=session_id, known=[], api_name="/show_1")
+    assert "Exam Taker" in json.dumps(report)

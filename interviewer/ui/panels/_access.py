@@ -22,12 +22,15 @@ from gradio.blocks import Block
 from interviewer.access import authenticate, team_login_configured
 from interviewer.errors import ConfigError
 from interviewer.settings import Settings
+from interviewer.store.repository import Repository
 
 __all__ = [
+    "EXAM_IN_PROGRESS",
     "LOCKOUT_SECONDS",
     "MAX_FAILURES",
     "SignInBox",
     "check_password",
+    "exam_in_progress",
     "render_sign_in",
     "sign_in_as",
     "team_pages_enabled",
@@ -36,6 +39,10 @@ __all__ = [
 
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 60.0
+EXAM_IN_PROGRESS = (
+    "This exam is still in progress: its feedback and report come when it ends. Finish it in "
+    "the Interview tab."
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +153,16 @@ def wire_sign_in(
     """
     for trigger in (box.button.click, box.password.submit, box.name.submit):
         trigger(handler, [box.password, box.name], list(outputs), concurrency_limit=2)
+
+
+def exam_in_progress(repository: Repository, session_id: str) -> bool:
+    """Whether ``session_id`` is an exam not yet finished: its grades stay hidden from the
+    candidate until the end (the Report button showed them mid-exam). The hiring team, signed
+    in, still sees them."""
+    record = repository.find_session(session_id)
+    return (
+        record is not None
+        and record.config.get("mode") == "exam"
+        and record.state != "finished"
+        and record.finished_at is None
+    )

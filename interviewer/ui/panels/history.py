@@ -13,6 +13,7 @@ import gradio as gr
 
 from interviewer.errors import InterviewerError
 from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress
 from interviewer.ui.render import esc, feedback_card
 from interviewer.ui.services import Services
 
@@ -209,6 +210,8 @@ def wire(
         session_id = (session_id or "").strip()
         if not session_id:
             raise gr.Error("Paste a session id first (it is shown above the chat).")
+        if exam_in_progress(services.repository, session_id):
+            raise gr.Error(EXAM_IN_PROGRESS)
         try:
             html_cards = session_feedback_html(services, session_id)
         except InterviewerError as exc:

@@ -18,7 +18,9 @@ import gradio as gr
 from interviewer.errors import InterviewerError
 from interviewer.reports import FORMATS, ReportData, build_report, render_html, render_report
 from interviewer.ui.panels._access import (
+    EXAM_IN_PROGRESS,
     SignInBox,
+    exam_in_progress,
     render_sign_in,
     sign_in_as,
     team_pages_enabled,
@@ -195,20 +197,24 @@ def wire(panel: ReportPanel, services: Services) -> None:
     """Connect the Report tab's events."""
     outputs = [panel.status, panel.view, *panel.downloads.values(), panel.timer, panel.shown]
 
-    def show(session_id: str, known: list[str] | None, shown: str) -> list[object]:
+    def show(session_id: str, known: list[str] | None, shown: str, team: str = "") -> list[object]:
         session_id = (session_id or "").strip()
         if not session_id:
             raise gr.Error("Pick one of your sessions or paste a session id.")
+        if not team and exam_in_progress(services.repository, session_id):
+            raise gr.Error(EXAM_IN_PROGRESS)
         try:
             data, files = write_report_files(services, session_id)
         except InterviewerError as exc:
             raise gr.Error(esc(str(exc))) from None
         return _outputs(data, files)
 
-    def refresh(session_id: str, known: list[str] | None, shown: str) -> list[object]:
+    def refresh(
+        session_id: str, known: list[str] | None, shown: str, team: str = ""
+    ) -> list[object]:
         session_id = (session_id or "").strip()
         unchanged = [gr.update()] * (len(outputs) - 2)
-        if not session_id:
+        if not session_id or (not team and exam_in_progress(services.repository, session_id)):
             return [*unchanged, gr.Timer(active=False), shown]
         try:
             data = build_report(services.repository, session_id, services.settings)
@@ -242,7 +248,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
     panel.everyone.change(
         lambda sid: sid or gr.update(), [panel.everyone], [panel.session_id], queue=False
     )
-    inputs = [panel.session_id, panel.known, panel.shown]
+    inputs = [panel.session_id, panel.known, panel.shown, panel.team]
     panel.show.click(show, inputs, outputs, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
