@@ -67,6 +67,13 @@ CSS = """
   margin-top: 0.5rem; }
 .fb-pending .fb-score { color: #b45309; }
 .fb-answer { white-space: pre-wrap; }
+/* A phone: the set-up options wrap two to a line instead of crushing their labels. */
+@media (max-width: 640px) {
+  #setup-options { flex-wrap: wrap !important; }
+  #setup-options > .form { flex-wrap: wrap !important; min-width: 100% !important; }
+  #setup-options > .form > * { min-width: 45% !important; flex: 1 1 45% !important; }
+  #setup-options > button { min-width: 100% !important; }
+}
 #answer-length p { color: #b45309; font-size: 0.85rem; margin: 0; }
 .fb-why { margin-top: 0.3rem; }
 .fb-rationales { margin: 0.2rem 0 0.2rem 0.4rem; }

@@ -359,3 +359,20 @@ def test_app_a_wrong_session_id_or_link_is_told_plainly(page: Page, app_server) 
     )
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)
     start_interview(page, questions=1)
+
+
+def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifacts: Path) -> None:
+    """At 390 px the option labels were crushed to "Fo/qu", "Re/qu/al" beside the time limit."""
+    from ui.conftest import open_tab
+
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        phone = open_tab(context, app_server.url)
+        expect(phone.locator("#start")).to_be_visible(timeout=30_000)
+        for option in ("#follow-ups", "#read-aloud", "#shuffle"):
+            box = phone.locator(option).bounding_box()
+            assert box is not None and box["width"] >= 100, (option, box)  # was ~47 px
+        phone.locator("#setup-options").scroll_into_view_if_needed()
+        phone.screenshot(path=artifacts / "phone-set-up.png")
+    finally:
+        context.close()

@@ -116,7 +116,7 @@ def render(services: Services) -> InterviewPanel:
                         label="Mode",
                         elem_id="mode",
                     )
-                with gr.Row():
+                with gr.Row(elem_id="setup-options"):
                     follow_ups = gr.Checkbox(
                         value=True, label="Follow-up questions", elem_id="follow-ups"
                     )
