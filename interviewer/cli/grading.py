@@ -176,8 +176,8 @@ def grade(
         # The grade's own note says "re-grade it later", which in an interview means
         # `interviewer regrade`; a one-off grade is not stored anywhere to re-grade.
         typer.echo(
-            "Nothing was stored: run this command again when the LLM server answers, or add "
-            "--grader offline to grade without it.",
+            "Nothing was stored: once the cause above is fixed, run this command again, or add "
+            "--grader offline to grade without the LLM.",
             err=True,
         )
         raise typer.Exit(PENDING_EXIT)
@@ -416,11 +416,33 @@ def _check_llm(settings: Settings) -> str:
     build_chat_model(settings)  # refuses remote endpoints unless allowed, checks the key
     base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
-    response = httpx.get(f"{base}/models", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    try:
+        response = httpx.get(
+            f"{base}/models", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        )
+    except httpx.ConnectError:
+        raise RuntimeError(f"nothing answers at {base}: is the LLM server running?") from None
+    except httpx.TimeoutException:
+        raise RuntimeError(f"{base} did not answer within 10 s") from None
+    # The HTTP library's own text ("Client error '401 Unauthorized' for url ...", and a link
+    # on a second line) named no setting.
+    if response.status_code in (401, 403):
+        raise RuntimeError(f"{base} refused the key (HTTP {response.status_code})")
+    if response.status_code == 404:
+        raise RuntimeError(
+            f"{base}/models was not found (HTTP 404): OpenAI-compatible base URLs usually end "
+            "in /v1"
+        )
     response.raise_for_status()
     names = [m.get("id", "?") for m in response.json().get("data", [])]
-    found = "listed" if settings.llm_model in names else "NOT listed by the server"
-    return f"{base} answers; model {settings.llm_model} {found}"
+    if names and settings.llm_model not in names:
+        # Every grade would fail on this: a deploy check must not pass it.
+        raise RuntimeError(
+            f"{base} answers, but it has no model {settings.llm_model!r}; it lists "
+            + ", ".join(names[:8])
+            + (" …" if len(names) > 8 else "")
+        )
+    return f"{base} answers; model {settings.llm_model} listed"
 
 
 def _register_doctor_check() -> None:

@@ -73,3 +73,29 @@ def test_config_prints_the_effective_settings_as_json(
     assert shown["llm_api_key"] == "********"
     assert shown["effective_grader"] == "llm"  # a key was configured
     assert "sk-from-dotenv" not in result.stdout
+
+
+def test_doctor_llm_check_names_the_real_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It passed a model the server does not have ("[ok] ... model nope NOT listed") and gave
+    the HTTP library's text for a wrong key or a stopped server."""
+    from interviewer.chat.server import FakeOpenAIServer
+
+    def llm_check(**env: str) -> dict[str, object]:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        result = runner.invoke(app, ["doctor", "--json"])
+        return _checks(result.stdout)["llm endpoint"]
+
+    with FakeOpenAIServer() as server:
+        base = {"INTERVIEWER_LLM_BASE_URL": server.url, "INTERVIEWER_LLM_API_KEY": "test-key"}
+        ok = llm_check(**base, INTERVIEWER_LLM_MODEL="fake-grader")
+        assert ok["ok"] is True and "model fake-grader listed" in str(ok["detail"])
+        missing = llm_check(**base, INTERVIEWER_LLM_MODEL="nope")
+        assert missing["ok"] is False
+        assert "has no model 'nope'; it lists fake-grader" in str(missing["detail"])
+        wrong_key = llm_check(INTERVIEWER_LLM_API_KEY="wrong", INTERVIEWER_LLM_MODEL="x")
+        assert wrong_key["ok"] is False and "refused the key (HTTP 401)" in str(wrong_key["detail"])
+        url = server.url
+    stopped = llm_check(INTERVIEWER_LLM_BASE_URL=url, INTERVIEWER_LLM_API_KEY="test-key")
+    assert stopped["ok"] is False
+    assert f"nothing answers at {url}" in str(stopped["detail"])

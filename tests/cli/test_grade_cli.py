@@ -201,7 +201,7 @@ def test_grade_cli_single_answer_left_pending_exits_3(llm_server, tmp_path):
     grade = json.loads(result.stdout)
     assert grade["overall"] is None and grade["status"] == "pending"
     # Not "re-grade it later" alone: a one-off grade is stored nowhere to re-grade.
-    assert "Nothing was stored: run this command again" in result.stderr
+    assert "Nothing was stored: once the cause above is fixed, run this command" in result.stderr
     assert "--grader offline" in result.stderr
 
 
