@@ -334,6 +334,18 @@ class Interview:
         """The turn of the current question, if asked."""
         return self._turn_at(self._record.current_index)
 
+    def seconds_left(self) -> float | None:
+        """Seconds left for the answer awaited now, under the time limit (negative once over);
+        None without a limit or when no answer is awaited."""
+        limit = self.config.time_limit_s
+        turn = self.current_turn
+        if limit is None or turn is None or self.state not in ("asking", "follow_up"):
+            return None
+        asked = turn.follow_up_asked_at if self.state == "follow_up" else turn.started_at
+        if asked is None:
+            return None
+        return limit - (self._clock() - asked).total_seconds()
+
     # --- actions ----------------------------------------------------------------------------
 
     def start(self) -> list[Reply]:

@@ -502,6 +502,19 @@ def test_interview_history_rebuilds_the_conversation(repo, bank, grader, clock) 
     ]
 
 
+def test_interview_says_how_long_is_left_for_the_awaited_answer(repo, bank, grader, clock) -> None:
+    assert _start(repo, bank, grader, clock).seconds_left() is None  # no limit
+    interview = _start(repo, bank, grader, clock, time_limit_s=30, follow_ups=False)
+    clock.advance(10)
+    assert interview.seconds_left() == pytest.approx(20)
+    clock.advance(25)
+    assert interview.seconds_left() == pytest.approx(-5)  # over: the page says time is up
+    interview.submit("alpha1 beta1")
+    assert interview.seconds_left() == pytest.approx(30)  # the next question's own limit
+    interview.submit("end")
+    assert interview.seconds_left() is None
+
+
 def test_interview_history_marks_a_skipped_question(repo, bank, grader, clock) -> None:
     """After a reload a skipped question stood in the chat with no answer and no word on why."""
     interview = _start(repo, bank, grader, clock)

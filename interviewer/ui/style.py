@@ -74,6 +74,8 @@ CSS = """
   #setup-options > .form > * { min-width: 45% !important; flex: 1 1 45% !important; }
   #setup-options > button { min-width: 100% !important; }
 }
+#answer-clock-text { font-size: 0.85rem; color: var(--body-text-color-subdued); }
+#answer-clock-text.over { color: #b45309; font-weight: 600; }
 #answer-length p { color: #b45309; font-size: 0.85rem; margin: 0; }
 .fb-why { margin-top: 0.3rem; }
 .fb-rationales { margin: 0.2rem 0 0.2rem 0.4rem; }

@@ -376,3 +376,19 @@ def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifac
         phone.screenshot(path=artifacts / "phone-set-up.png")
     finally:
         context.close()
+
+
+def test_app_counts_down_a_time_limit_under_the_answer_box(page: Page, artifacts: Path) -> None:
+    """The limit was said only in the greeting: no countdown, no word when it ran out."""
+    expect(page.locator("#start")).to_be_visible(timeout=30_000)
+    limit = page.locator("#time-limit input")
+    limit.fill("4")
+    limit.press("Tab")
+    start_interview(page, questions=2)
+    clock = page.locator("#answer-clock-text")
+    expect(clock).to_contain_text(re.compile(r"Time left for this answer: [1-4] s"), timeout=10_000)
+    expect(clock).to_contain_text("Time is up", timeout=15_000)
+    page.screenshot(path=artifacts / "time-limit-up.png", full_page=True)
+    send_answer(page, WEAK_ANSWER, cards_before=0, timeout=FIRST_GRADE_MS)
+    expect(page.locator("#chat")).to_contain_text("Time limit exceeded")
+    expect(clock).to_contain_text("Time left for this answer", timeout=10_000)  # next question

@@ -65,6 +65,7 @@ class InterviewPanel:
     chat: gr.Chatbot
     answer: gr.Textbox
     length_note: gr.Markdown
+    clock: gr.HTML
     send: gr.Button
     mic: gr.Audio
     mic_notice: gr.Markdown
@@ -77,6 +78,7 @@ class InterviewPanel:
     sources: gr.HTML
     speak_text: gr.Textbox
     sid_text: gr.Textbox
+    clock_text: gr.Textbox
     voice: gr.Audio | None
 
 
@@ -163,6 +165,8 @@ def render(services: Services) -> InterviewPanel:
             # Filled in the browser as the answer grows (see _LENGTH_JS): a long answer was
             # cut before grading, and the candidate learnt it only from the card.
             length_note = gr.Markdown("", elem_id="answer-length")
+            # Filled in the browser each second under a time limit (see _CLOCK_JS).
+            clock = gr.HTML('<span id="answer-clock-text"></span>', elem_id="answer-clock")
             with gr.Row(elem_id="commands"):
                 send = gr.Button("Send", variant="primary", elem_id="send", scale=2, min_width=90)
                 hint = gr.Button("Hint", elem_id="hint", scale=1, min_width=70)
@@ -195,6 +199,7 @@ def render(services: Services) -> InterviewPanel:
     # Hidden but rendered: client-side JavaScript (URL, speech) reads their values.
     speak_text = gr.Textbox(visible="hidden", elem_id="speak-text")
     sid_text = gr.Textbox(visible="hidden", elem_id="session-id-text")
+    clock_text = gr.Textbox(visible="hidden", elem_id="answer-clock-data")
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -219,6 +224,7 @@ def render(services: Services) -> InterviewPanel:
         chat,
         answer,
         length_note,
+        clock,
         send,
         mic,
         mic_notice,
@@ -231,6 +237,7 @@ def render(services: Services) -> InterviewPanel:
         sources,
         speak_text,
         sid_text,
+        clock_text,
         voice,
     )
 
@@ -239,6 +246,26 @@ def render(services: Services) -> InterviewPanel:
 # about 24 Tabs from the answer box. Deferred: the box is re-enabled by the same update.
 _FOCUS_ANSWER = """() => {
   setTimeout(() => document.querySelector("#answer textarea")?.focus(), 100);
+}"""
+
+# Under a time limit the candidate saw the limit only in the greeting: a countdown under the
+# answer box, restarted from the server's "seconds left|which answer" after every step.
+_CLOCK_JS = """(data) => {
+  clearInterval(window.__answerClock);
+  const el = document.querySelector("#answer-clock-text");
+  if (!el) return;
+  const left = Number((data || "").split("|")[0]);
+  if (!data || Number.isNaN(left)) { el.textContent = ""; return; }
+  const end = Date.now() + left * 1000;
+  const tick = () => {
+    const s = Math.ceil((end - Date.now()) / 1000);
+    el.textContent = s > 0
+      ? `Time left for this answer: ${s} s`
+      : "Time is up: send your answer now; it is still graded, and the overrun is noted.";
+    el.classList.toggle("over", s <= 0);
+  };
+  tick();
+  window.__answerClock = setInterval(tick, 1000);
 }"""
 
 # The guards grade the first MAX_ANSWER_TOKENS tokens (~0.75 English words per token); the
@@ -313,6 +340,14 @@ def _feedback_line(grade: Grade, progress: Progress | None = None) -> str:
     return (
         f"**{which}Score {score}.** {as_chat_text(grade.feedback)} *(details in the feedback card)*"
     )
+
+
+def _clock_data(interview: Interview) -> str:
+    """For _CLOCK_JS: seconds left and which answer they are for ('' without a time limit)."""
+    left = interview.seconds_left()
+    if left is None:
+        return ""
+    return f"{left:.0f}|{interview.session_id}:{interview.progress.current}:{interview.state}"
 
 
 def _status(interview: Interview | None) -> str:
@@ -430,6 +465,7 @@ def wire(
         known,
         panel.indicator,
         panel.sid_text,
+        panel.clock_text,
     ]
 
     def view(
@@ -446,6 +482,7 @@ def wire(
             remember(ids, interview.session_id),
             _IDLE,
             interview.session_id,
+            _clock_data(interview),
         )
 
     def start(
@@ -581,6 +618,7 @@ def wire(
                 gr.skip(),
                 _IDLE,
                 gr.skip(),
+                gr.skip(),
                 gr.Textbox(value=text, interactive=True),
                 heard,
                 gr.skip(),
@@ -657,6 +695,7 @@ def wire(
         """Put the id in the address bar, the cursor in the answer box (not on a page load:
         a new visitor starts at the set-up), and read the question aloud when asked to."""
         event = event.then(None, [panel.sid_text], None, js=set_url, queue=False)
+        event.then(None, [panel.clock_text], None, js=_CLOCK_JS, queue=False)
         if focus:
             event.then(None, None, None, js=_FOCUS_ANSWER, queue=False)
         if speak:
