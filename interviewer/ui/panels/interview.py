@@ -464,8 +464,8 @@ def wire(
         panel.speak_text,
         known,
         panel.indicator,
-        panel.sid_text,
         panel.clock_text,
+        panel.sid_text,  # last: API clients read the new session's id there
     ]
 
     def view(
@@ -481,8 +481,8 @@ def wire(
             spoken,
             remember(ids, interview.session_id),
             _IDLE,
-            interview.session_id,
             _clock_data(interview),
+            interview.session_id,
         )
 
     def start(
