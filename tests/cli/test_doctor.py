@@ -99,3 +99,29 @@ def test_doctor_llm_check_names_the_real_problem(monkeypatch: pytest.MonkeyPatch
     stopped = llm_check(INTERVIEWER_LLM_BASE_URL=url, INTERVIEWER_LLM_API_KEY="test-key")
     assert stopped["ok"] is False
     assert f"nothing answers at {url}" in str(stopped["detail"])
+
+
+def test_doctor_names_a_misspelt_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """INTERVIEWER_GRADR=llm was silently ignored: the grader stayed offline."""
+    monkeypatch.setenv("INTERVIEWER_GRADR", "llm")
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    check = _checks(result.stdout)["settings"]
+    assert check["ok"] is False
+    assert "INTERVIEWER_GRADR (did you mean INTERVIEWER_GRADER?)" in str(check["detail"])
+
+
+def test_doctor_checks_the_team_auth_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing auth file was found only when someone tried to sign in."""
+    from interviewer.access import add_login
+
+    auth = tmp_path / "team.auth"
+    monkeypatch.setenv("INTERVIEWER_ADMIN_AUTH_FILE", str(auth))
+    missing = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
+    assert missing["ok"] is False and "does not exist" in str(missing["detail"])
+    add_login(auth, "alice", "a long enough password")
+    ok = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
+    assert ok["ok"] is True and "1 personal login(s)" in str(ok["detail"])
+    auth.chmod(0o644)
+    shared = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
+    assert shared["ok"] is False and "chmod 600" in str(shared["detail"])
