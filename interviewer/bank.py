@@ -161,7 +161,10 @@ def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise BankError(f"Question bank not found at {path}.") from exc
+        raise BankError(
+            f"Question bank not found at {path}: check INTERVIEWER_KNOWLEDGE_DIR (the folder "
+            "that holds questions.yaml and the source documents)."
+        ) from exc
     except yaml.YAMLError as exc:
         raise BankError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("questions"), list):

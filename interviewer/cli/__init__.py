@@ -103,8 +103,12 @@ def emit_json(data: object) -> None:
 @app.command()
 @friendly
 def config() -> None:
-    """Print the effective settings, secrets masked."""
+    """Print the effective settings, secrets masked (and name variables that are not settings)."""
+    from interviewer.cli.doctor import unknown_settings
+
     emit_json(Settings().masked())
+    for hint in unknown_settings():  # a misspelt name was silently ignored
+        typer.echo(f"Warning: {hint} is not a setting, so it is ignored.", err=True)
 
 
 @assets_app.command("install")

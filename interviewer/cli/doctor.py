@@ -62,21 +62,26 @@ def _check_vector_store(settings: Settings) -> str:
     return f"{index.collection_name} in {index.where}: {state}"
 
 
-def _check_settings(settings: Settings) -> str:
-    """Every INTERVIEWER_* variable in the environment is a setting: a misspelt one
-    ("INTERVIEWER_GRADR=llm") was silently ignored."""
+def unknown_settings() -> list[str]:
+    """INTERVIEWER_* variables of the environment that are not settings, each with the closest
+    setting's name: a misspelt one ("INTERVIEWER_GRADR=llm") was silently ignored."""
     import difflib
     import os
 
     known = {f"INTERVIEWER_{name.upper()}" for name in Settings.model_fields}
     unknown = sorted(k for k in os.environ if k.startswith("INTERVIEWER_") and k not in known)
-    # Variables the test suite reads are not settings of the app.
-    unknown = [k for k in unknown if not k.startswith("INTERVIEWER_TEST_")]
-    if unknown:
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    hints = []
+    for name in unknown:
+        if name.startswith("INTERVIEWER_TEST_"):  # read by the test suite, not the app
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return hints
+
+
+def _check_settings(settings: Settings) -> str:
+    hints = unknown_settings()
+    if hints:
         raise RuntimeError("not settings, so ignored: " + "; ".join(hints))
     return "every INTERVIEWER_* variable is a known setting"
 

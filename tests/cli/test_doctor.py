@@ -109,6 +109,21 @@ def test_doctor_names_a_misspelt_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     check = _checks(result.stdout)["settings"]
     assert check["ok"] is False
     assert "INTERVIEWER_GRADR (did you mean INTERVIEWER_GRADER?)" in str(check["detail"])
+    shown = runner.invoke(app, ["config"])
+    assert shown.exit_code == 0
+    assert "Warning: INTERVIEWER_GRADR (did you mean INTERVIEWER_GRADER?) is not a setting" in (
+        shown.stderr
+    )
+
+
+def test_a_missing_question_bank_names_its_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["questions", "list"])
+    assert result.exit_code == 1
+    assert "Question bank not found" in result.output
+    assert "check INTERVIEWER_KNOWLEDGE_DIR" in result.output
 
 
 def test_doctor_checks_the_team_auth_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
