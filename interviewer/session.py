@@ -663,16 +663,12 @@ class Interview:
         question = self._question(turn.question_id)
         try:
             return self._grader.grade(
-                question, self._graded_text(turn), transcript_confidence=turn.transcript_confidence
+                question,
+                graded_text(self._repo, turn),
+                transcript_confidence=turn.transcript_confidence,
             )
         except GradingError as exc:
             return _pending_grade(question, str(exc))
-
-    def _graded_text(self, turn: TurnRecord) -> str:
-        return graded_text(self._repo, turn)
-
-    def _first_rejected(self, turn: TurnRecord) -> bool:
-        return _first_rejected(self._repo, turn)
 
     def _save(
         self,
@@ -781,13 +777,10 @@ class Interview:
         both messages."""
         if turn.grade_stage != "combined" or turn.id is None or grade.overall is None:
             return ""
-        first = [
-            g.overall
-            for g in self._repo.grade_history(turn.id)
-            if g.stage == "answer" and g.status == "graded" and g.overall is not None
-        ]
-        if self._first_rejected(turn):
+        answered = _answer_grades(self._repo, turn)
+        if _rejected(answered):
             return f"Your follow-up answer was graded on its own: {grade.overall:.1f} / 5."
+        first = [g.overall for g in answered if g.status == "graded" and g.overall is not None]
         before = f" (your first answer alone: {first[-1]:.1f} / 5)" if first else ""
         return (
             "Your follow-up answer was graded together with your first answer: "
@@ -842,16 +835,21 @@ def graded_text(repo: Repository, turn: TurnRecord) -> str:
     answer alone when the first answer was rejected (about another question, empty...): the
     follow-up then asked the question again, and graded together with the rejected text a
     correct answer got 0."""
-    if turn.grade_stage == "combined" and _first_rejected(repo, turn):
+    if turn.grade_stage == "combined" and _rejected(_answer_grades(repo, turn)):
         return turn.follow_up_answer or ""
     return turn.graded_answer
 
 
-def _first_rejected(repo: Repository, turn: TurnRecord) -> bool:
+def _answer_grades(repo: Repository, turn: TurnRecord) -> list[GradeRecord]:
+    """The grades of the turn's first answer alone, oldest first."""
     if turn.id is None:
-        return False
-    first = [g for g in repo.grade_history(turn.id) if g.stage == "answer"]
-    return bool(first) and first[-1].grade.grader.kind == "guard"
+        return []
+    return [g for g in repo.grade_history(turn.id) if g.stage == "answer"]
+
+
+def _rejected(answer_grades: list[GradeRecord]) -> bool:
+    """Whether the guards rejected the first answer (its latest grade is theirs)."""
+    return bool(answer_grades) and answer_grades[-1].grade.grader.kind == "guard"
 
 
 def regrade_pending(
