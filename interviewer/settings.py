@@ -5,13 +5,15 @@ Built at the edge (CLI, app) and passed down; nothing reads ``os.environ`` at im
 
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["PROJECT_ROOT", "Settings", "settings_problem"]
+__all__ = ["PROJECT_ROOT", "Settings", "settings_problem", "unknown_settings"]
 
 # The repository root: knowledge/ and prompts/ live beside the package (editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +148,17 @@ def settings_problem(exc: ValidationError) -> str:
         f"Invalid setting {'; '.join(problems)}. Fix it in the environment or in .env "
         "(see README, Configuration)."
     )
+
+
+def unknown_settings() -> list[str]:
+    """INTERVIEWER_* variables of the environment that are not settings, each with the closest
+    setting's name: a misspelt one ("INTERVIEWER_GRADR=llm") was silently ignored."""
+    known = {f"INTERVIEWER_{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(k for k in os.environ if k.startswith("INTERVIEWER_") and k not in known)
+    hints = []
+    for name in unknown:
+        if name.startswith("INTERVIEWER_TEST_"):  # read by the test suite, not the app
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    return hints

@@ -20,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
-from interviewer.settings import Settings, settings_problem
+from interviewer.settings import Settings, settings_problem, unknown_settings
 
 app = typer.Typer(
     help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
@@ -104,8 +104,6 @@ def emit_json(data: object) -> None:
 @friendly
 def config() -> None:
     """Print the effective settings, secrets masked (and name variables that are not settings)."""
-    from interviewer.cli.doctor import unknown_settings
-
     emit_json(Settings().masked())
     for hint in unknown_settings():  # a misspelt name was silently ignored
         typer.echo(f"Warning: {hint} is not a setting, so it is ignored.", err=True)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import typer
 
 from interviewer.cli import app, emit_json
-from interviewer.settings import Settings
+from interviewer.settings import Settings, unknown_settings
 
 Check = Callable[[Settings], str]
 
@@ -60,23 +60,6 @@ def _check_vector_store(settings: Settings) -> str:
     count = index.count()
     state = f"{count} chunks" if count else "empty (filled on first use or by `interviewer ingest`)"
     return f"{index.collection_name} in {index.where}: {state}"
-
-
-def unknown_settings() -> list[str]:
-    """INTERVIEWER_* variables of the environment that are not settings, each with the closest
-    setting's name: a misspelt one ("INTERVIEWER_GRADR=llm") was silently ignored."""
-    import difflib
-    import os
-
-    known = {f"INTERVIEWER_{name.upper()}" for name in Settings.model_fields}
-    unknown = sorted(k for k in os.environ if k.startswith("INTERVIEWER_") and k not in known)
-    hints = []
-    for name in unknown:
-        if name.startswith("INTERVIEWER_TEST_"):  # read by the test suite, not the app
-            continue
-        close = difflib.get_close_matches(name, sorted(known), n=1)
-        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
-    return hints
 
 
 def _check_settings(settings: Settings) -> str:
