@@ -288,7 +288,9 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
     if status != "graded":
         return row
     row.score = grade.overall
-    row.criteria = list(grade.criteria)
+    # A rejected answer (empty, copied, gibberish...) was judged on no criterion: its notice
+    # says why it scored 0; a line of "Correctness: 0.0 · Coverage: 0.0 ..." read as a verdict.
+    row.criteria = [] if grade.grader.kind == "guard" else list(grade.criteria)
     row.covered = [v for v in grade.key_points if v.verdict == "covered"]
     row.missed = [v for v in grade.key_points if v.verdict != "covered"]
     row.factual_errors = list(grade.factual_errors)

@@ -222,3 +222,28 @@ def test_calibration_reads_stored_answers_with_their_text(stored):
     scores = session_scores(stored.repository)
     assert any(s.question_id == "q04" and s.answer == STRONG_Q04 for s in scores)
     assert all(s.answer for s in scores)
+
+
+def test_report_shows_no_criterion_scores_for_a_rejected_answer(rubric):
+    """An empty answer was judged on no criterion: its question showed "Correctness: 0.0 ·
+    Coverage: 0.0 ..." while the report's criterion table said correctness was not assessed."""
+    from interviewer.reports import render_report
+
+    turns = [
+        TurnInput(question_id="a", question_text="What?", answer="x", grade=make_grade("a", 4.0)),
+        TurnInput(
+            question_id="b",
+            question_text="Why?",
+            answer=" ",
+            grade=make_grade("b", 0.0, kind="guard", flags=("empty",)).model_copy(
+                update={"message": "The answer is empty."}
+            ),
+        ),
+    ]
+    report = assemble_report("s", turns, rubric)
+    rejected = report.questions[1]
+    assert rejected.score == 0.0 and rejected.criteria == []
+    markdown = render_report(report, "md").decode("utf-8")
+    judged, rejected_section = markdown[markdown.index("Q1. What?") :].split("Q2. Why?")
+    assert "The answer is empty." in rejected_section and "Correctness:" not in rejected_section
+    assert "Correctness: not assessed · Coverage: 4.0" in judged  # the judged answer keeps it
