@@ -10,6 +10,7 @@ second to import) is not loaded at all.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -169,6 +170,13 @@ def store_errors(action: str) -> Iterator[None]:
     except StoreError:
         raise
     except OperationalError as exc:
+        if _refused_login(exc):
+            # Waiting does not help a wrong password: "try again in a moment" misled operators.
+            raise StoreError(
+                f"The database refused the login while {action} ({_short(exc)}). Check the user, "
+                "password and database name in INTERVIEWER_DATABASE_URL (`interviewer doctor` "
+                "tests it)."
+            ) from exc
         raise StoreError(
             f"The database is unavailable or locked while {action} ({_short(exc)}). Nothing "
             "typed was lost: try again in a moment; if it persists, check "
@@ -185,6 +193,19 @@ def store_errors(action: str) -> Iterator[None]:
             f"Database error while {action} ({_short(exc)}). Run `interviewer doctor`; if the "
             "schema is out of date, restarting the app migrates it."
         ) from exc
+
+
+# PostgreSQL's words for refused credentials or a wrong database name (not a server down).
+_REFUSED_LOGIN = re.compile(
+    r"password authentication failed|no password supplied|no pg_hba\.conf entry"
+    r"|(role|database) \"[^\"]*\" does not exist",
+    re.IGNORECASE,
+)
+
+
+def _refused_login(exc: OperationalError) -> bool:
+    """The database refused the login or does not exist: waiting will not help."""
+    return bool(_REFUSED_LOGIN.search(str(getattr(exc, "orig", None) or exc)))
 
 
 def _short(exc: SQLAlchemyError) -> str:

@@ -367,3 +367,21 @@ def test_store_cli_interview_with_chroma_down_grades_and_says_there_was_no_evide
     assert "Score:" in result.stdout
     assert "Graded without reference material: retrieval failed" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_store_postgres_wrong_password_or_database_says_so(postgres_url: str) -> None:
+    """A refused login said "unavailable or locked ... try again in a moment": waiting never
+    fixes a wrong password or database name (real PostgreSQL)."""
+    from sqlalchemy.engine import make_url
+
+    real = make_url(postgres_url)
+    wrong_password = real.set(password="not-the-password-9")
+    wrong_database = real.set(database="no_such_database_9")
+    for url, words in ((wrong_password, "password"), (wrong_database, "no_such_database_9")):
+        rendered = url.render_as_string(hide_password=False)
+        with pytest.raises(StoreError) as info:
+            open_database(Settings(database_url=rendered))
+        message = str(info.value)
+        assert "refused the login" in message and "INTERVIEWER_DATABASE_URL" in message
+        assert words in message and "try again in a moment" not in message
+        assert "not-the-password-9" not in message
