@@ -136,6 +136,14 @@ def authenticate(settings: Settings, name: str, password: str) -> str | None:
     return name if ok and encoded is not None else None
 
 
+def check_login_name(name: str) -> None:
+    """Raise InputError unless ``name`` is 1-64 letters, digits, '.', '_', '@' or '-'."""
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"{name!r} is not a valid login name: use 1-64 letters, digits, '.', '_', '@' or '-'."
+        )
+
+
 def add_login(path: Path, name: str, password: str) -> bool:
     """Add a login to the auth file, or set a new password for an existing name.
 
@@ -149,10 +157,7 @@ def add_login(path: Path, name: str, password: str) -> bool:
             password is shorter than :data:`MIN_PASSWORD_LENGTH`.
         ConfigError: The existing file is malformed.
     """
-    if not _NAME.fullmatch(name):
-        raise InputError(
-            f"{name!r} is not a valid login name: use 1-64 letters, digits, '.', '_', '@' or '-'."
-        )
+    check_login_name(name)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InputError(
             f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters "

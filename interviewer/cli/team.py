@@ -45,9 +45,13 @@ def add(
     auth_file: AuthFile = None,
 ) -> None:
     """Add a login, or set a new password for an existing one (asked twice, never echoed)."""
-    from interviewer.access import add_login
+    from interviewer.access import add_login, check_login_name, read_auth_file
 
     path = _path(auth_file)
+    # A bad name or a malformed file is found before the password is typed twice, not after.
+    check_login_name(name)
+    if path.exists():
+        read_auth_file(path)
     password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
     new = add_login(path, name, password)
     verb = "Added" if new else "Changed the password of"

@@ -44,3 +44,11 @@ def test_team_without_an_auth_file_says_how_to_set_one(monkeypatch) -> None:
     monkeypatch.delenv("INTERVIEWER_ADMIN_AUTH_FILE", raising=False)
     result = runner.invoke(app, ["team", "list"])
     assert result.exit_code == 1 and "INTERVIEWER_ADMIN_AUTH_FILE" in result.stderr
+
+
+def test_team_add_refuses_a_bad_name_before_asking_for_the_password(tmp_path: Path) -> None:
+    """The password was asked twice, then the name was refused."""
+    path = tmp_path / "auth"
+    result = runner.invoke(app, ["team", "add", "ada lovelace", "--auth-file", str(path)])
+    assert result.exit_code == 1 and "not a valid login name" in result.stderr
+    assert "Password" not in result.output and not path.exists()
