@@ -183,6 +183,8 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
         timeout=FIRST_GRADE_MS,
     )
     expect(page.locator("#chat [data-testid='user']").last).to_contain_text("Minibatch")
+    # The transcript's note belonged to that answer, not to the next one.
+    expect(page.locator("#mic-notice")).to_contain_text("Record, then check the transcript")
     assert card_scores(page)[1] >= 0
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
 

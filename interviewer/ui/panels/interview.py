@@ -181,12 +181,7 @@ def render(services: Services) -> InterviewPanel:
                 elem_id="mic",
                 format="wav",
             )
-            mic_notice = gr.Markdown(
-                esc(services.transcriber_problem)
-                if services.transcriber_problem
-                else "Record, then check the transcript in the answer box before sending.",
-                elem_id="mic-notice",
-            )
+            mic_notice = gr.Markdown(_mic_help(services), elem_id="mic-notice")
         with gr.Column(scale=5, min_width=360):
             gr.Markdown("### Feedback")
             cards = gr.HTML(
@@ -240,6 +235,13 @@ def render(services: Services) -> InterviewPanel:
         clock_text,
         voice,
     )
+
+
+def _mic_help(services: Services) -> str:
+    """The note under the microphone when no transcript is under review."""
+    if services.transcriber_problem:
+        return esc(services.transcriber_problem)
+    return "Record, then check the transcript in the answer box before sending."
 
 
 # Keyboard users: after Start, Send, Resume or a transcript, the cursor was on the page body,
@@ -748,31 +750,39 @@ def wire(
     )
     # Enter and the Send button do the same; only the first is part of the documented API.
     for trigger, public in ((panel.answer.submit, True), (panel.send.click, False)):
-        after(
-            trigger(
-                accept,
-                [panel.answer, panel.session_id, panel.chat],
-                [panel.chat, panel.indicator, panel.answer],
-                validator=check_answer,
-                # Queued (in the quick group) because only queued events show gr.Error text.
-                concurrency_id="session",
-                concurrency_limit=SESSION_CONCURRENCY,
-                show_progress="hidden",
-                api_name="accept" if public else None,
-                api_visibility="public" if public else "undocumented",
-            ).success(
-                grade,
-                [panel.answer, panel.session_id, panel.chat, panel.transcript, known],
-                grade_outputs,
-                api_name="answer" if public else None,
-                api_visibility="public" if public else "undocumented",
-                concurrency_id="grade",
-                concurrency_limit=grade_limit,
-                # Only the chat shows progress; the indicator line must stay clearly visible.
-                show_progress="minimal",
-                show_progress_on=[panel.chat],
-            )
+        graded = trigger(
+            accept,
+            [panel.answer, panel.session_id, panel.chat],
+            [panel.chat, panel.indicator, panel.answer],
+            validator=check_answer,
+            # Queued (in the quick group) because only queued events show gr.Error text.
+            concurrency_id="session",
+            concurrency_limit=SESSION_CONCURRENCY,
+            show_progress="hidden",
+            api_name="accept" if public else None,
+            api_visibility="public" if public else "undocumented",
+        ).success(
+            grade,
+            [panel.answer, panel.session_id, panel.chat, panel.transcript, known],
+            grade_outputs,
+            api_name="answer" if public else None,
+            api_visibility="public" if public else "undocumented",
+            concurrency_id="grade",
+            concurrency_limit=grade_limit,
+            # Only the chat shows progress; the indicator line must stay clearly visible.
+            show_progress="minimal",
+            show_progress_on=[panel.chat],
         )
+        # The last transcript's "Transcribed 9 s of speech..." stayed under the next question.
+        graded.then(
+            lambda: _mic_help(services),
+            None,
+            [panel.mic_notice],
+            queue=False,
+            show_progress="hidden",
+            api_visibility="private",
+        )
+        after(graded)
     buttons: tuple[tuple[gr.Button, Literal["hint", "skip", "repeat", "end"]], ...] = (
         (panel.hint, "hint"),
         (panel.skip, "skip"),
