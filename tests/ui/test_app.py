@@ -189,6 +189,20 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
 
 
+def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
+    """After a reload the box was unticked again and the next questions were silent."""
+    page.locator("#read-aloud input[type=checkbox]").check()
+    start_interview(page, name="Listener", questions=2)
+    page.wait_for_function("window.__spoken.length > 0")
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#status-bar")).to_contain_text("Question 1 of 2", timeout=30_000)
+    expect(page.locator("#read-aloud input[type=checkbox]")).to_be_checked()
+    page.locator("#skip").click()
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
+    page.wait_for_function("window.__spoken.length > 0")
+    assert page.evaluate("window.__spoken")[-1].split()[:3] == current_question(page).split()[:3]
+
+
 def test_app_resumes_after_server_restart_with_nothing_lost(
     page: Page,
     app_server,

@@ -816,6 +816,26 @@ def wire(
         concurrency_id="stt",
         concurrency_limit=1,
     )
+    # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
+    # after a reload it was off again and the next questions were silent.
+    read_aloud_saved = gr.BrowserState(False, storage_key="interviewer-read-aloud")
+    panel.read_aloud.input(
+        lambda on: bool(on),
+        [panel.read_aloud],
+        [read_aloud_saved],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
+    demo.load(
+        # Only ever ticks it: a box ticked while the page loaded must not be cleared.
+        lambda on: True if on else gr.skip(),
+        [read_aloud_saved],
+        [panel.read_aloud],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     after(
         demo.load(
             on_page_load,
