@@ -115,3 +115,23 @@ def test_pdf_of_a_real_session_has_pages_and_the_expected_text(stored_pdf):
 def test_pdf_shows_overall_score(stored_pdf):
     report, path = stored_pdf
     assert f"{report.overall:.1f}" in _pdf_text(path)
+
+
+def test_pdf_repeats_a_long_tables_header_on_each_page(sample_report, tmp_path):
+    """A table that ran onto the next page continued there without its column names."""
+    from interviewer.reports.data import ReadingItem
+
+    reading = [
+        ReadingItem(document=f"notes-{i:03d}.md", heading=f"Section {i}", questions=[1, 2])
+        for i in range(120)
+    ]
+    path = tmp_path / "long.pdf"
+    path.write_bytes(render_report(sample_report.model_copy(update={"reading": reading}), "pdf"))
+    pages = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    with_rows = [p for p in pages if "notes-" in p]
+    assert len(with_rows) >= 2  # the table does span pages
+    for page in with_rows:
+        header = page.index("For questions")
+        assert header < page.index("notes-")  # the column names come before the first row
