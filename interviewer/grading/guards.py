@@ -45,6 +45,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.language import foreign_language
 from interviewer.grading.rubric import prompt_version
+from interviewer.grading.similarity import sentence_ranges
 from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
@@ -869,7 +870,10 @@ def _is_off_topic(answer: str, question: Question, embedder: Embedder | None) ->
     """Off topic: (almost) no word in common with the question, key points and model answer.
 
     Terse answers are safe: they name the concept, which shares a word. With an embedder, a
-    paraphrase that shares no word is rescued by its semantic similarity.
+    paraphrase that shares no word is rescued by its semantic similarity, as a whole or in any
+    one of its sentences: "There wasn't a closed path anymore. I think that is the main idea,
+    and I would have to look up the details of the rest." was rejected as off topic, the
+    second sentence diluting the first (the train splits' figures did not move).
     """
     answer_stems = _stems(answer)
     overlap = len(answer_stems & _stems(topic_text(question)))
@@ -877,8 +881,10 @@ def _is_off_topic(answer: str, question: Question, embedder: Embedder | None) ->
         return False
     if embedder is None:
         return overlap == 0
-    vectors = embedder.embed([answer, topic_text(question)])
-    return float(np.dot(vectors[0], vectors[1])) < _OFF_TOPIC_COSINE
+    sentences = [answer[a:b] for a, b in sentence_ranges(answer)]
+    texts = [topic_text(question), answer, *(sentences if len(sentences) > 1 else [])]
+    vectors = embedder.embed(texts)
+    return float(np.max(vectors[1:] @ vectors[0])) < _OFF_TOPIC_COSINE
 
 
 def check_answer(

@@ -324,3 +324,20 @@ def test_guards_reject_few_answers_that_human_graders_credited():
         ]
         assert not [r for r in rejected if r[0] in ("empty", "copied_question")], name
         assert len(rejected) <= 0.01 * len(credited), (name, rejected)
+
+
+def test_guard_off_topic_reads_each_sentence_so_a_hedge_does_not_reject_an_answer():
+    """A terse on-topic sentence followed by a hedge was rejected as off topic (a 0): the hedge
+    diluted the whole answer's likeness to the question."""
+    from interviewer.bank import adhoc_question
+    from interviewer.grading import shared_embedder
+
+    embedder = shared_embedder(MODELS)
+    question = adhoc_question("What does it do?", "It stops the current.")
+    hedge = " I think that is the main idea, and I would have to look up the details of the rest."
+    for answer in ("Nothing flows past it.", "Nothing flows past it." + hedge):
+        checked = check_answer(question, answer, models_dir=MODELS, embedder=embedder)
+        assert checked.reject is None, answer
+    unrelated = "I enjoy hiking in the mountains every summer. I think that is the main idea."
+    checked = check_answer(question, unrelated, models_dir=MODELS, embedder=embedder)
+    assert checked.reject == "off_topic"
