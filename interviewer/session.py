@@ -325,6 +325,18 @@ class Interview:
         return Progress(current=min(self._record.current_index + 1, total), total=total)
 
     @property
+    def position(self) -> str:
+        """Where the interview stands ("asking:2", "follow_up:2", "finished:3"): a view shows
+        it, and :meth:`stale` tells whether a view is behind the stored session."""
+        return f"{self.state}:{self._record.current_index}"
+
+    def stale(self, seen: str | None) -> bool:
+        """Whether a view that showed ``seen`` is behind: another tab or window moved the
+        interview on since. Unknown (``None`` or empty) is not stale, and neither is an answer
+        being graded (its grade is resumed, not asked again)."""
+        return bool(seen) and seen != self.position and self.state != "grading"
+
+    @property
     def turns(self) -> list[TurnRecord]:
         """The stored turns so far (copies)."""
         return [t.model_copy() for t in self._turns]

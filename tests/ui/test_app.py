@@ -189,6 +189,38 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
 
 
+def test_app_tab_left_behind_by_another_tab_does_not_answer_the_wrong_question(
+    page: Page, bank_by_text: dict[str, Question]
+) -> None:
+    """An answer sent from a tab still showing Question 2, after another tab had answered it,
+    was saved and graded as the answer to Question 3, and the interview ended."""
+    sid = start_interview(page, name="Two tabs", questions=3)
+    first = bank_by_text[current_question(page)]
+    send_answer(page, strong_answer(first), cards_before=0, timeout=FIRST_GRADE_MS)
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 3")
+    other = page.context.new_page()
+    other.goto(f"{page.url.split('?')[0]}?session={sid}", wait_until="domcontentloaded")
+    expect(other.locator("#status-bar")).to_contain_text("Question 2 of 3", timeout=30_000)
+    send_answer(other, strong_answer(bank_by_text[current_question(other)]), cards_before=1)
+    expect(other.locator("#status-bar")).to_contain_text("Question 3 of 3")
+
+    late = "Answer typed in the old tab, meant for question 2."
+    box = page.locator("#answer textarea")
+    box.fill(late)
+    box.press("Enter")
+    expect(page.get_by_text("moved on in another tab")).to_be_visible(timeout=GRADE_MS)
+    expect(page.locator("#status-bar")).to_contain_text("Question 3 of 3")
+    expect(box).to_have_value(late)  # kept, nothing sent
+    expect(page.locator("#chat")).not_to_contain_text(late)
+    # The same guard holds for the buttons: Skip here would have skipped Question 3 unseen.
+    other.locator("#skip").click()
+    expect(other.locator("#status-bar")).to_contain_text("Finished", timeout=30_000)
+    page.locator("#end").click()
+    expect(page.get_by_text("moved on in another tab").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#status-bar")).to_contain_text("Finished", timeout=30_000)
+    other.close()
+
+
 def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
     """After a reload the box was unticked again and the next questions were silent."""
     page.locator("#read-aloud input[type=checkbox]").check()

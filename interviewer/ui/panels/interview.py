@@ -79,6 +79,7 @@ class InterviewPanel:
     speak_text: gr.Textbox
     sid_text: gr.Textbox
     clock_text: gr.Textbox
+    seen: gr.State
     voice: gr.Audio | None
 
 
@@ -195,6 +196,9 @@ def render(services: Services) -> InterviewPanel:
     speak_text = gr.Textbox(visible="hidden", elem_id="speak-text")
     sid_text = gr.Textbox(visible="hidden", elem_id="session-id-text")
     clock_text = gr.Textbox(visible="hidden", elem_id="answer-clock-data")
+    # Where the interview stood when this tab last showed it (Interview.position): an answer
+    # typed in a tab left behind by another one was saved as the answer to the next question.
+    seen = gr.State("")
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -233,6 +237,7 @@ def render(services: Services) -> InterviewPanel:
         speak_text,
         sid_text,
         clock_text,
+        seen,
         voice,
     )
 
@@ -352,6 +357,15 @@ def _clock_data(interview: Interview) -> str:
     return f"{left:.0f}|{interview.session_id}:{interview.progress.current}:{interview.state}"
 
 
+def _where(interview: Interview) -> str:
+    """Where the interview stands, in words ("Question 3 of 3", "its end")."""
+    if interview.finished:
+        return "its end"
+    if interview.progress.current == 0:
+        return "its start"
+    return interview.progress.label
+
+
 def _status(interview: Interview | None) -> str:
     if interview is None:
         return "No interview yet: fill in the set-up and press **Start**."
@@ -467,6 +481,7 @@ def wire(
         known,
         panel.indicator,
         panel.clock_text,
+        panel.seen,
         panel.sid_text,  # last: API clients read the new session's id there
     ]
 
@@ -484,8 +499,20 @@ def wire(
             remember(ids, interview.session_id),
             _IDLE,
             _clock_data(interview),
+            interview.position,
             interview.session_id,
         )
+
+    def moved_on(interview: Interview, ids: list[str] | None) -> tuple[Any, ...]:
+        """The view of where the interview stands now, with a notice, for a tab that showed an
+        earlier point of it (another tab or window answered in the meantime)."""
+        gr.Warning(
+            "This interview moved on in another tab or window: it is now at "
+            f"{_where(interview)}, shown here. Nothing was sent; check the question, then "
+            "send again."
+        )
+        replies = resumed_replies(interview.history(), [])
+        return view(interview, reply_messages(replies), "", ids)
 
     def start(
         name: str,
@@ -589,6 +616,7 @@ def wire(
         chat: list[Message] | None,
         heard: dict | None,
         ids: list[str] | None,
+        seen: str | None = None,
     ) -> tuple[Any, ...]:
         """Slow step: save the answer, grade it, show feedback and the next question."""
         kwargs: dict[str, Any] = {}
@@ -596,6 +624,13 @@ def wire(
             kwargs = {"transcript": heard["text"], "transcript_confidence": heard["confidence"]}
         try:
             interview = load(session_id)
+            if interview.stale(seen):
+                return (
+                    *moved_on(interview, ids),
+                    gr.Textbox(value=text, interactive=True),  # kept: it may still fit
+                    heard,
+                    gr.skip(),
+                )
             replies = interview.submit(text, **kwargs)
         except Exception as exc:  # noqa: BLE001 - keep the answer in the box, say what happened
             message = (
@@ -621,6 +656,7 @@ def wire(
                 _IDLE,
                 gr.skip(),
                 gr.skip(),
+                gr.skip(),
                 gr.Textbox(value=text, interactive=True),
                 heard,
                 gr.skip(),
@@ -636,12 +672,17 @@ def wire(
 
     def command(word: Literal["hint", "skip", "repeat", "end"]):  # type: ignore[no-untyped-def]
         def run(
-            session_id: str, chat: list[Message] | None, ids: list[str] | None
+            session_id: str,
+            chat: list[Message] | None,
+            ids: list[str] | None,
+            seen: str | None = None,
         ) -> tuple[Any, ...]:
             if not session_id:
                 raise gr.Error("Start an interview first (or resume one).")
             try:
                 interview = load(session_id)
+                if interview.stale(seen):  # "skip" would have skipped another question
+                    return moved_on(interview, ids)
                 replies = interview.submit(word)
             except Exception as exc:  # noqa: BLE001 - shown as a clean message
                 raise _error(exc) from None
@@ -763,7 +804,7 @@ def wire(
             api_visibility="public" if public else "undocumented",
         ).success(
             grade,
-            [panel.answer, panel.session_id, panel.chat, panel.transcript, known],
+            [panel.answer, panel.session_id, panel.chat, panel.transcript, known, panel.seen],
             grade_outputs,
             api_name="answer" if public else None,
             api_visibility="public" if public else "undocumented",
@@ -793,7 +834,7 @@ def wire(
         after(
             button.click(
                 command(word),
-                [panel.session_id, panel.chat, known],
+                [panel.session_id, panel.chat, known, panel.seen],
                 view_outputs,  # type: ignore[arg-type]
                 api_name=word,
                 concurrency_id="session",
