@@ -8,6 +8,7 @@ so a name never opens someone else's sessions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import gradio as gr
 
@@ -79,6 +80,9 @@ def render() -> HistoryPanel:
     return HistoryPanel(
         refresh, table, session_id, resume, open_feedback, feedback, question, attempts, trend
     )
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)  # an answer without a time sorts first
 
 
 def _when(value: object) -> str:
@@ -163,8 +167,10 @@ def attempts_rows(
     services: Services, known: list[str], question_id: str
 ) -> tuple[list[list[object]], str]:
     """Rows comparing this browser's attempts at one question, oldest first, and a trend line."""
-    rows: list[tuple[str, list[object]]] = []
-    scores: list[float] = []
+    # (answered at, row, score): sorted by the time itself, so the trend runs oldest to newest;
+    # it read scores in the order of this browser's sessions (newest first) and printed
+    # "From 1.7 to 4.6 (up)" when the newest attempt was the 1.7.
+    attempts: list[tuple[datetime, list[object], float | None]] = []
     for session_id in known[:MAX_KNOWN]:
         for turn, grade in _turn_grades(services, session_id):
             if turn.question_id != question_id or turn.answer is None:
@@ -175,17 +181,18 @@ def attempts_rows(
                 kps = grade.grade.key_points
                 covered = f"{sum(k.verdict == 'covered' for k in kps)} of {len(kps)}"
             when = _when(turn.answered_at)
-            rows.append((when, [when, session_id, score, covered, len(turn.hints)]))
-            if grade is not None and grade.overall is not None:
-                scores.append(grade.overall)
-    rows.sort(key=lambda r: r[0])
+            overall = grade.overall if grade is not None else None
+            row: list[object] = [when, session_id, score, covered, len(turn.hints)]
+            attempts.append((turn.answered_at or _NEVER, row, overall))
+    attempts.sort(key=lambda a: a[0])
+    scores = [a[2] for a in attempts if a[2] is not None]
     trend = ""
     if len(scores) >= 2:
         delta = scores[-1] - scores[0]
         word = "up" if delta > 0 else "down" if delta < 0 else "unchanged"
         first, last = scores[0], scores[-1]
         trend = f"From **{first:.1f}** to **{last:.1f}** over {len(scores)} attempts ({word})."
-    return [r[1] for r in rows], trend
+    return [a[1] for a in attempts], trend
 
 
 def wire(

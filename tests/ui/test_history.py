@@ -1,0 +1,70 @@
+"""History tab: attempts at one question compared over time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from interviewer.grading.base import Grade, GraderInfo
+from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.ui.panels.history import attempts_rows
+
+T0 = datetime(2026, 11, 27, 1, 11, tzinfo=UTC)
+
+
+def _attempt(session: str, turn_id: int, seconds: int, overall: float):  # type: ignore[no-untyped-def]
+    turn = TurnRecord(
+        id=turn_id,
+        session_id=session,
+        position=0,
+        question_id="q01",
+        question_version="v1",
+        question_text="What are GANs?",
+        answer="An answer.",
+        started_at=T0,
+        answered_at=T0 + timedelta(seconds=seconds),
+    )
+    grade = GradeRecord(
+        id=turn_id,
+        turn_id=turn_id,
+        session_id=session,
+        question_id="q01",
+        question_version="v1",
+        stage="answer",
+        status="graded",
+        overall=overall,
+        grader_kind="offline",
+        grader_model="m",
+        prompt_version="p",
+        created_at=T0,
+        grade=Grade(
+            question_id="q01",
+            question_version="v1",
+            overall=overall,
+            grader=GraderInfo(kind="offline", model="m", prompt_version="p"),
+        ),
+    )
+    return turn, grade
+
+
+class _Repository:
+    def __init__(self, attempts) -> None:  # type: ignore[no-untyped-def]
+        self.attempts = attempts
+
+    def turns(self, session_id: str) -> list[TurnRecord]:
+        return [t for t, _ in self.attempts if t.session_id == session_id]
+
+    def session_grades(self, session_id: str) -> dict[int, GradeRecord]:
+        return {g.turn_id: g for t, g in self.attempts if t.session_id == session_id}
+
+
+def test_attempts_trend_runs_from_the_oldest_to_the_newest_attempt() -> None:
+    """Three attempts in the same minute, the newest scoring 1.7: the line said "From 1.7 to
+    4.6 (up)" and the rows of that minute were listed newest first."""
+    attempts = [_attempt("s1", 1, 5, 4.6), _attempt("s2", 2, 20, 3.0), _attempt("s3", 3, 40, 1.7)]
+    services = SimpleNamespace(repository=_Repository(attempts))
+    known = ["s3", "s2", "s1"]  # this browser lists its newest session first
+    rows, trend = attempts_rows(services, known, "q01")  # type: ignore[arg-type]
+    assert [r[1] for r in rows] == ["s1", "s2", "s3"]
+    assert [r[2] for r in rows] == ["4.6", "3.0", "1.7"]
+    assert trend == "From **4.6** to **1.7** over 3 attempts (down)."
