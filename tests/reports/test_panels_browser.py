@@ -118,6 +118,17 @@ def test_report_tab_unknown_id_says_so(tab: Page) -> None:
     expect(tab.get_by_text("No interview session with that id").first).to_be_visible(timeout=30_000)
 
 
+def test_report_tab_without_an_id_says_so_at_the_id_box(tab: Page) -> None:
+    """Show with nothing picked left a red "Error" badge over the page (and a traceback in the
+    server's log) for a slip of the candidate."""
+    _show_report(tab, "")
+    expect(tab.get_by_text("Pick one of your sessions or paste a session id.").first).to_be_visible(
+        timeout=30_000
+    )
+    expect(tab.get_by_text("Error", exact=True)).to_have_count(0)  # no error badge or toast
+    tab.screenshot(path=str(ARTIFACTS / "report-tab-no-id.png"), full_page=True)
+
+
 def test_report_tab_lists_every_session_only_after_team_sign_in(tab: Page) -> None:
     _open(tab, "Report")
     tab.locator("#report-team").get_by_text("Hiring team").click()

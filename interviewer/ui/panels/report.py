@@ -197,12 +197,22 @@ def wire(panel: ReportPanel, services: Services) -> None:
     """Connect the Report tab's events."""
     outputs = [panel.status, panel.view, *panel.downloads.values(), panel.timer, panel.shown]
 
+    def check_show(
+        session_id: str, known: list[str] | None, shown: str, team: str = ""
+    ) -> list[object]:
+        """Gradio's validator of Show: a missing id or an exam still running is told at the id
+        box. Raised from the step, it left a red "Error" badge on the page and a traceback in
+        the server's log for a slip of the candidate."""
+        session_id = (session_id or "").strip()
+        problem = ""
+        if not session_id:
+            problem = "Pick one of your sessions or paste a session id."
+        elif not team and exam_in_progress(services.repository, session_id):
+            problem = EXAM_IN_PROGRESS
+        return [gr.validate(not problem, problem), *(gr.validate(True, "") for _ in range(3))]
+
     def show(session_id: str, known: list[str] | None, shown: str, team: str = "") -> list[object]:
         session_id = (session_id or "").strip()
-        if not session_id:
-            raise gr.Error("Pick one of your sessions or paste a session id.")
-        if not team and exam_in_progress(services.repository, session_id):
-            raise gr.Error(EXAM_IN_PROGRESS)
         try:
             data, files = write_report_files(services, session_id)
         except InterviewerError as exc:
@@ -249,8 +259,8 @@ def wire(panel: ReportPanel, services: Services) -> None:
         lambda sid: sid or gr.update(), [panel.everyone], [panel.session_id], queue=False
     )
     inputs = [panel.session_id, panel.known, panel.shown, panel.team]
-    panel.show.click(show, inputs, outputs, concurrency_limit=4)
-    panel.session_id.submit(show, inputs, outputs, concurrency_limit=4)
+    panel.show.click(show, inputs, outputs, validator=check_show, concurrency_limit=4)
+    panel.session_id.submit(show, inputs, outputs, validator=check_show, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
     wire_sign_in(panel.login, sign_in, [panel.sign_in_status, panel.team, panel.everyone])
 
