@@ -426,6 +426,28 @@ def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifac
         context.close()
 
 
+def test_app_history_table_is_readable_on_a_phone(browser, app_server, artifacts: Path) -> None:
+    """At 390 px the History table's header was ~200 px tall: wrapped into narrow columns, the
+    titles broke one letter per line ("Sess ion", "Sco re")."""
+    from ui.conftest import open_tab
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = open_tab(context, app_server.url)
+        start_interview(phone, name="Phone", questions=1)
+        phone.locator("#skip").click()
+        expect(phone.locator("#status-bar")).to_contain_text("Finished", timeout=30_000)
+        phone.get_by_role("tab", name="History").click()
+        phone.get_by_role("button", name="Refresh").click()
+        table = phone.locator("#history-table")
+        expect(table).to_contain_text("Phone", timeout=15_000)
+        header = table.locator("thead tr").first.bounding_box()
+        assert header is not None and header["height"] <= 60, header
+        phone.screenshot(path=artifacts / "phone-history.png", full_page=True)
+    finally:
+        context.close()
+
+
 def test_app_counts_down_a_time_limit_under_the_answer_box(page: Page, artifacts: Path) -> None:
     """The limit was said only in the greeting: no countdown, no word when it ran out."""
     expect(page.locator("#start")).to_be_visible(timeout=30_000)

@@ -56,7 +56,7 @@ def render() -> HistoryPanel:
     with gr.Row():
         refresh = gr.Button("Refresh", size="sm", scale=0, min_width=100)
     table = gr.Dataframe(
-        headers=_COLUMNS, value=[], interactive=False, wrap=True, elem_id="history-table"
+        headers=_COLUMNS, value=[], interactive=False, wrap=False, elem_id="history-table"
     )
     with gr.Row(equal_height=False):
         session_id = gr.Textbox(
@@ -74,7 +74,11 @@ def render() -> HistoryPanel:
         label="Question", choices=[], interactive=True, elem_id="history-question"
     )
     attempts = gr.Dataframe(
-        headers=_ATTEMPT_COLUMNS, value=[], interactive=False, wrap=True, elem_id="history-attempts"
+        headers=_ATTEMPT_COLUMNS,
+        value=[],
+        interactive=False,
+        wrap=False,
+        elem_id="history-attempts",
     )
     trend = gr.Markdown(elem_id="history-trend")
     return HistoryPanel(
