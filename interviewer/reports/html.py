@@ -91,6 +91,12 @@ ul.kp li.missed:before { content: "✗"; color: #c0392b; }
 footer { margin-top: 28px; font-size: 8.5pt; color: #7f8c8d; border-top: 1px solid #e5e8e8;
   padding-top: 8px; }
 code { font-size: 8.5pt; }
+/* A phone: the two summary boxes, the key-point lists and the charts stacked, less padding
+   (side by side, "Focus areas" ran off the screen's right edge). */
+@media screen and (max-width: 640px) { main { padding: 16px 14px 24px; }
+  header { flex-direction: column; gap: 8px; } .cols { display: block; }
+  .cols > div { margin-bottom: 10px; } .charts .chart { display: block; width: 100%; }
+  table { display: block; overflow-x: auto; } .crit { display: flex; flex-wrap: wrap; } }
 @media print { body { background: #fff; } main { padding: 0; max-width: none; }
   /* WeasyPrint never splits a flex row across pages: a long key-point list side by side
      pushed the whole row to the next page and left most of a page blank. Stacked, the

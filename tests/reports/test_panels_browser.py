@@ -405,3 +405,22 @@ def test_report_tab_refreshes_itself_when_a_pending_answer_is_graded(tab: Page, 
     expect(status).not_to_contain_text("still being graded")
     frame = tab.frame_locator("iframe.report-frame")
     expect(frame.get_by_text("waiting for a grade")).to_have_count(0)
+
+
+def test_report_fits_a_phone_screen(chromium: Browser, sample_report, tmp_path: Path) -> None:
+    """On a 390 px phone the report frame is ~346 px wide: the summary's "Focus areas" box
+    and each question's criterion line ran off its right edge."""
+    from interviewer.reports import render_report
+
+    path = tmp_path / "report.html"
+    path.write_bytes(render_report(sample_report, "html"))
+    context = chromium.new_context(viewport={"width": 346, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="domcontentloaded")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 346
+        focus = page.locator(".box.focus").bounding_box()
+        assert focus is not None and focus["x"] + focus["width"] <= 346
+        page.screenshot(path=str(ARTIFACTS / "report-phone.png"), full_page=True)
+    finally:
+        context.close()

@@ -95,7 +95,8 @@ def report_frame(data: ReportData) -> str:
         f'srcdoc="{esc(render_html(data))}" '
         # The app's container shrinks to its content: a minimum width keeps the report (a
         # 920 px page) from being squeezed into a narrow column with its charts shrunk.
-        'style="width:100%;min-width:min(1000px,94vw);height:1400px;'
+        # On a phone the frame's left edge sits ~44 px in: 94vw ran past the right edge.
+        'style="width:100%;min-width:min(1000px,calc(100vw - 64px));height:1400px;'
         'border:1px solid var(--border-color-primary);border-radius:10px;background:#fff">'
         "</iframe>"
     )
