@@ -548,3 +548,27 @@ def test_similarity_a_negation_contradicts_only_what_the_other_text_says(
     question = adhoc_question("What does the generator learn?", reference)
     grade = grader.grade(GradeRequest(question=question, answer=answer))
     assert bool(grade.factual_errors) is contradicts, grade.factual_errors
+
+
+def test_similarity_a_hedge_sentence_does_not_dilute_a_correct_answer(
+    grader: SimilarityGrader,
+) -> None:
+    """ "I think that is the main idea..." after a correct answer diluted its whole-text
+    likeness to the reference and cost it grade points (0.67 on average over 150 SciEntsBank
+    unseen-question answers); it is now left out of those measures, and the rationale says so."""
+    question = adhoc_question(
+        "How did you separate the salt from the water?",
+        "The water was evaporated, leaving the salt behind.",
+    )
+    answer = "We let the water evaporate and the salt stayed in the dish."
+    hedge = " I think that is the main idea, and I would have to look up the details of the rest."
+    plain = grader.grade(GradeRequest(question=question, answer=answer))
+    hedged = grader.grade(GradeRequest(question=question, answer=answer + hedge))
+    assert plain.overall is not None and hedged.overall is not None
+    assert abs(hedged.overall - plain.overall) <= 0.2, (plain.overall, hedged.overall)
+    depth = hedged.criterion("depth")
+    assert depth is not None and "unrelated to the reference" in depth.rationale
+    assert "I think that is the main idea" in depth.rationale
+    # An unrelated answer gains nothing from the rule: it has no related sentence to keep.
+    off = grader.grade(GradeRequest(question=question, answer="We used a magnet." + hedge))
+    assert off.overall is not None and off.overall < plain.overall - 1
