@@ -347,6 +347,8 @@ def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: 
     expect(note).not_to_contain_text("words")
     box.fill("The generator maps noise to samples. " * 100)  # 600 words
     expect(note).to_contain_text("600 words: only about the first 500 words are graded")
+    # A range, not one figure: a plain-worded answer had 605 words graded by the card's count.
+    expect(note).to_contain_text("(400 to 600, depending on the words)")
     page.screenshot(path=artifacts / "long-answer-note.png", full_page=True)
     box.fill("")
     expect(note).not_to_contain_text("words")

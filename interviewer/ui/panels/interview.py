@@ -275,13 +275,20 @@ _CLOCK_JS = """(data) => {
   window.__answerClock = setInterval(tick, 1000);
 }"""
 
-# The guards grade the first MAX_ANSWER_TOKENS tokens (~0.75 English words per token); the
-# note appears a little before that, while there is still room to reorder the answer.
-_GRADED_WORDS = MAX_ANSWER_TOKENS * 3 // 4 // 50 * 50
+# The guards grade the first MAX_ANSWER_TOKENS tokens. The bank's model answers take 1.15 to
+# 1.76 tokens per word (median 1.36), so that is 400 to 600 words: the note gave one figure
+# ("about the first 500 words") and the card then said 605 were graded. The note appears a
+# little before the lower bound, while there is still room to reorder the answer.
+_GRADED_WORDS = (
+    round(MAX_ANSWER_TOKENS / 1.76, -2),
+    round(MAX_ANSWER_TOKENS / 1.36, -2),
+    round(MAX_ANSWER_TOKENS / 1.15, -2),
+)
 _LENGTH_JS = f"""(text) => {{
   const n = ((text || "").match(/\\S+/g) || []).length;
-  return n > {_GRADED_WORDS * 9 // 10}
-    ? `${{n}} words: only about the first {_GRADED_WORDS} words are graded. `
+  return n > {int(_GRADED_WORDS[0] * 9 // 10)}
+    ? `${{n}} words: only about the first {int(_GRADED_WORDS[1])} words are graded `
+      + "({int(_GRADED_WORDS[0])} to {int(_GRADED_WORDS[2])}, depending on the words). "
       + "Put your main points first."
     : "";
 }}"""
