@@ -153,12 +153,14 @@ def app_server(
 
 @pytest.fixture(scope="session")
 def spoken_answer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The spoken answer as 16-bit 16 kHz mono WAV with a second of silence after it."""
+    """The spoken answer as 16-bit 16 kHz mono WAV, with 2 s of silence before it and 1.5 s
+    after. The silence before absorbs a late start of the browser's recorder: on a loaded
+    machine the transcript began mid-sentence ("use it only a few kinds of samples")."""
     folder = tmp_path_factory.mktemp("voice")
     raw, wav = folder / "raw.wav", folder / "answer.wav"
     subprocess.run(["espeak-ng", "-s", "150", "-w", str(raw), SPOKEN_ANSWER], check=True)
     subprocess.run(
-        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), "pad", "0.3", "1.5"],
+        ["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav), "pad", "2.0", "1.5"],
         check=True,
     )
     return wav

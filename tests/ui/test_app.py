@@ -168,7 +168,7 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     start_interview(page, name="Voice", questions=1)
     mic = page.locator("#mic")
     mic.get_by_role("button", name="Record").click()
-    page.wait_for_timeout(9_000)  # the fake microphone plays the ~9 s recording once
+    page.wait_for_timeout(11_000)  # the fake microphone plays the ~11 s recording once
     mic.get_by_role("button", name="Stop").click()
     box = page.locator("#answer textarea")
     expect(box).to_have_value(re.compile("generator", re.IGNORECASE), timeout=120_000)
