@@ -28,7 +28,7 @@ _STATE_LABELS = {
     "grading": "in progress",
     "finished": "finished",
 }
-_COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean score"]
+_COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean of graded"]
 _ATTEMPT_COLUMNS = ["Answered (UTC)", "Session", "Score", "Key points covered", "Hints"]
 
 
