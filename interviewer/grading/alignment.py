@@ -25,7 +25,16 @@ import numpy as np
 
 from interviewer.knowledge.embeddings import TokenVectors
 
-__all__ = ["Aligned", "content_tokens", "cosines", "precision", "recall", "span_recalls"]
+__all__ = [
+    "Aligned",
+    "content_tokens",
+    "cosines",
+    "precision",
+    "recall",
+    "span_masks",
+    "span_precisions",
+    "span_recalls",
+]
 
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 
@@ -113,14 +122,28 @@ def precision(sims: np.ndarray) -> float:
     return float(sims.max(axis=0).mean()) if sims.size else 0.0
 
 
+def span_masks(answer: Aligned, spans: list[tuple[int, int]]) -> list[np.ndarray]:
+    """For each character span of the answer, which of its pieces lie inside it."""
+    starts = np.array([a for a, _ in answer.offsets], dtype=int)
+    ends = np.array([b for _, b in answer.offsets], dtype=int)
+    return [(starts >= start) & (ends <= end) for start, end in spans]
+
+
 def span_recalls(sims: np.ndarray, answer: Aligned, spans: list[tuple[int, int]]) -> list[float]:
     """:func:`recall` of the reference against each character span of the answer."""
     if not sims.size or not spans:
         return [0.0] * len(spans)
-    starts = np.array([a for a, _ in answer.offsets])
-    ends = np.array([b for _, b in answer.offsets])
-    out = []
-    for start, end in spans:
-        inside = (starts >= start) & (ends <= end)
-        out.append(float(sims[:, inside].max(axis=1).mean()) if inside.any() else 0.0)
-    return out
+    return [
+        float(sims[:, inside].max(axis=1).mean()) if inside.any() else 0.0
+        for inside in span_masks(answer, spans)
+    ]
+
+
+def span_precisions(sims: np.ndarray, answer: Aligned, spans: list[tuple[int, int]]) -> list[float]:
+    """:func:`precision` of each character span of the answer against the reference."""
+    if not sims.size or not spans:
+        return [0.0] * len(spans)
+    best = sims.max(axis=0)
+    return [
+        float(best[inside].mean()) if inside.any() else 0.0 for inside in span_masks(answer, spans)
+    ]

@@ -54,6 +54,8 @@ from interviewer.grading.alignment import (
     cosines,
     precision,
     recall,
+    span_masks,
+    span_precisions,
     span_recalls,
 )
 from interviewer.grading.base import (
@@ -633,13 +635,7 @@ def unrelated_sentences(
     sims = cosines([reference_full], answer_full)[0]
     if len(sentences) < 2 or not sims.size:
         return []
-    best = sims.max(axis=0)
-    starts = np.array([a for a, _ in answer_full.offsets])
-    ends = np.array([b for _, b in answer_full.offsets])
-    related = []
-    for a, b in sentences:
-        inside = (starts >= a) & (ends <= b)
-        related.append(float(best[inside].mean()) if inside.any() else 0.0)
+    related = span_precisions(sims, answer_full, sentences)
     top = max(related)
     out = [
         r
@@ -651,11 +647,8 @@ def unrelated_sentences(
 
 def _outside(aligned: Aligned, ranges: list[tuple[int, int]]) -> Aligned:
     """``aligned`` without its pieces inside ``ranges``."""
-    keep = [
-        i
-        for i, (a, b) in enumerate(aligned.offsets)
-        if not any(start <= a and b <= end for start, end in ranges)
-    ]
+    inside = np.any(span_masks(aligned, ranges), axis=0)
+    keep = [i for i in range(len(aligned.offsets)) if not inside[i]]
     return Aligned(aligned.text, aligned.vectors[keep], [aligned.offsets[i] for i in keep])
 
 
