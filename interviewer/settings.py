@@ -13,7 +13,14 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["PROJECT_ROOT", "Settings", "settings_problem", "unknown_settings"]
+__all__ = [
+    "PROJECT_ROOT",
+    "Settings",
+    "file_problem",
+    "folder_setting",
+    "settings_problem",
+    "unknown_settings",
+]
 
 # The repository root: knowledge/ and prompts/ live beside the package (editable install).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -180,3 +187,11 @@ def folder_setting(path: str | Path, settings: Settings | None = None) -> str | 
         if target == folder or folder in target.parents:
             return f"INTERVIEWER_{name.upper()}={getattr(settings, name)}"
     return None
+
+
+def file_problem(exc: OSError) -> str:
+    """A file or folder that cannot be used, in one line, naming the setting to check when the
+    path lies in a configured folder (the CLI and ``app.py`` both say it this way)."""
+    setting = folder_setting(exc.filename) if exc.filename else None
+    fix = f"Check {setting}." if setting else "Check the path."
+    return f"cannot use {exc.filename or 'a file'}: {exc.strerror or exc}. {fix}"

@@ -20,7 +20,7 @@ import typer
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
-from interviewer.settings import Settings, folder_setting, settings_problem, unknown_settings
+from interviewer.settings import Settings, file_problem, settings_problem, unknown_settings
 
 app = typer.Typer(
     help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
@@ -60,10 +60,7 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             typer.echo(f"Error: a file is not UTF-8 text ({exc}): save it as UTF-8.", err=True)
             raise typer.Exit(1) from None
         except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else " a file"
-            setting = folder_setting(exc.filename) if exc.filename else None
-            fix = f"Check {setting}." if setting else "Check the path."
-            typer.echo(f"Error: cannot use{where}: {exc.strerror or exc}. {fix}", err=True)
+            typer.echo(f"Error: {file_problem(exc)}", err=True)
             raise typer.Exit(1) from None
 
     return wrapper

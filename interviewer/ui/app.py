@@ -19,7 +19,7 @@ import gradio as gr
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError
-from interviewer.settings import Settings, folder_setting, settings_problem
+from interviewer.settings import Settings, file_problem, settings_problem
 from interviewer.ui.panels import calibration, history, interview, report
 from interviewer.ui.services import Services, build_services
 from interviewer.ui.style import CSS, theme
@@ -136,9 +136,7 @@ def main() -> None:
         sys.stderr.write(f"Error: {settings_problem(exc)}\n")
         raise SystemExit(1) from None
     except OSError as exc:  # a data folder that cannot be created or written
-        setting = folder_setting(exc.filename) if exc.filename else None
-        fix = f"Check {setting}." if setting else "Check the path."
-        sys.stderr.write(f"Error: cannot use {exc.filename or 'a file'}: {exc.strerror}. {fix}\n")
+        sys.stderr.write(f"Error: {file_problem(exc)}\n")
         raise SystemExit(1) from None
     demo.launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
