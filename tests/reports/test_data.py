@@ -48,19 +48,21 @@ def test_report_criterion_never_assessed_says_so(rubric):
     assert correctness.score is None and "Not assessed" in correctness.descriptor
 
 
+def _judged_and_empty_turns() -> list[TurnInput]:
+    """Q1 graded 4.0; Q2 an empty answer the guards rejected (0, with their message)."""
+    rejected = make_grade("b", 0.0, kind="guard", flags=("empty",)).model_copy(
+        update={"message": "The answer is empty."}
+    )
+    return [
+        TurnInput(question_id="a", question_text="What?", answer="x", grade=make_grade("a", 4.0)),
+        TurnInput(question_id="b", question_text="Why?", answer=" ", grade=rejected),
+    ]
+
+
 def test_report_criteria_leave_out_answers_the_guards_rejected(rubric):
     """An empty answer scores 0 overall, but it was not judged on correctness: the report must
     not turn it into "correctness 0.0" at the top of the focus areas."""
-    turns = [
-        TurnInput(question_id="a", question_text="What?", answer="x", grade=make_grade("a", 4.0)),
-        TurnInput(
-            question_id="b",
-            question_text="Why?",
-            answer=" ",
-            grade=make_grade("b", 0.0, kind="guard", flags=("empty",)),
-        ),
-    ]
-    report = assemble_report("s", turns, rubric)
+    report = assemble_report("s", _judged_and_empty_turns(), rubric)
     assert report.overall == 2.0  # the rejected answer still counts as 0
     correctness = next(c for c in report.criteria if c.criterion == "correctness")
     assert correctness.score is None and correctness.assessed == 0
@@ -229,18 +231,7 @@ def test_report_shows_no_criterion_scores_for_a_rejected_answer(rubric):
     Coverage: 0.0 ..." while the report's criterion table said correctness was not assessed."""
     from interviewer.reports import render_report
 
-    turns = [
-        TurnInput(question_id="a", question_text="What?", answer="x", grade=make_grade("a", 4.0)),
-        TurnInput(
-            question_id="b",
-            question_text="Why?",
-            answer=" ",
-            grade=make_grade("b", 0.0, kind="guard", flags=("empty",)).model_copy(
-                update={"message": "The answer is empty."}
-            ),
-        ),
-    ]
-    report = assemble_report("s", turns, rubric)
+    report = assemble_report("s", _judged_and_empty_turns(), rubric)
     rejected = report.questions[1]
     assert rejected.score == 0.0 and rejected.criteria == []
     markdown = render_report(report, "md").decode("utf-8")
