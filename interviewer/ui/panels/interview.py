@@ -361,7 +361,7 @@ def _clock_data(interview: Interview) -> str:
     left = interview.seconds_left()
     if left is None:
         return ""
-    return f"{left:.0f}|{interview.session_id}:{interview.progress.current}:{interview.state}"
+    return f"{left:.0f}|{interview.session_id}:{interview.position}"
 
 
 def _where(interview: Interview) -> str:
