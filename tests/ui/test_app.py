@@ -325,7 +325,21 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     expect(page.locator("#status-bar")).to_contain_text("Finished", timeout=15_000)
     expect(page.locator("#chat")).to_contain_text("skipped 1")
     expect(page.locator("#chat")).to_contain_text("hints used 1")
+    # A finished interview takes no more answers: the box and its buttons are locked (they
+    # stayed enabled, and a typed answer could only be refused); its report stays one click away.
+    box = page.locator("#answer textarea")
+    expect(box).to_be_disabled(timeout=10_000)
+    expect(box).to_have_attribute("placeholder", re.compile("This interview has ended"))
+    for button in ("#send", "#hint", "#skip", "#repeat", "#end"):
+        expect(page.locator(button)).to_be_disabled()
+    expect(page.locator("#open-report")).to_be_enabled()
     page.screenshot(path=artifacts / "buttons-ended.png", full_page=True)
+    # A new interview unlocks them.
+    page.locator("#setup").get_by_text("Set up the interview").click()
+    start_interview(page, name="Buttons again", questions=1)
+    expect(box).to_be_enabled(timeout=10_000)
+    expect(page.locator("#send")).to_be_enabled()
+    expect(box).to_have_attribute("placeholder", re.compile("Type your answer"))
 
 
 def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: Path) -> None:

@@ -39,6 +39,10 @@ SESSION_CONCURRENCY = 16  # start, commands: quick database work, never queued b
 _IDLE = ""
 _GRADING = "Grading your answer…"
 _UNSET_DIFFICULTY = "any"
+_ANSWER_PLACEHOLDER = "Type your answer, or record it…"
+_FINISHED_PLACEHOLDER = (
+    "This interview has ended: press Report for its feedback, or start a new one."
+)
 
 
 @dataclass
@@ -161,7 +165,7 @@ def render(services: Services) -> InterviewPanel:
                 lines=1,
                 max_lines=12,
                 elem_id="answer",
-                placeholder="Type your answer, or record it…",
+                placeholder=_ANSWER_PLACEHOLDER,
             )
             # Filled in the browser as the answer grows (see _LENGTH_JS): a long answer was
             # cut before grading, and the candidate learnt it only from the card.
@@ -424,6 +428,19 @@ def _last_spoken(replies: list[Reply]) -> str:
         if reply.kind in ("question", "follow_up"):
             return speakable_text(reply.text)
     return ""
+
+
+def answer_controls(seen: str | None) -> tuple[Any, ...]:
+    """The answer box, its buttons and the microphone for a view at ``seen``
+    (:attr:`Interview.position`): locked once the interview is finished. They stayed enabled,
+    and a candidate typed an answer that could only be refused."""
+    live = not (seen or "").startswith("finished:")
+    placeholder = _ANSWER_PLACEHOLDER if live else _FINISHED_PLACEHOLDER
+    return (
+        gr.Textbox(interactive=live, placeholder=placeholder),
+        *(gr.Button(interactive=live) for _ in range(5)),  # send, hint, skip, repeat, end
+        gr.Audio(interactive=live),
+    )
 
 
 def _answer_problem(text: str | None, session_id: str) -> str:
@@ -863,6 +880,14 @@ def wire(
         api_visibility="undocumented",
         concurrency_id="stt",
         concurrency_limit=1,
+    )
+    panel.seen.change(
+        answer_controls,
+        [panel.seen],
+        [panel.answer, panel.send, panel.hint, panel.skip, panel.repeat, panel.end, panel.mic],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
     )
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
