@@ -429,13 +429,23 @@ def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifac
     """At 390 px the option labels were crushed to "Fo/qu", "Re/qu/al" beside the time limit."""
     from ui.conftest import open_tab
 
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     try:
         phone = open_tab(context, app_server.url)
         expect(phone.locator("#start")).to_be_visible(timeout=30_000)
         for option in ("#follow-ups", "#read-aloud", "#shuffle"):
             box = phone.locator(option).bounding_box()
             assert box is not None and box["width"] >= 100, (option, box)  # was ~47 px
+        # Big enough for a finger: the boxes were 16 px and the set-up's header 20 px tall.
+        for target, least in (
+            ("#follow-ups input[type=checkbox]", 24),
+            ("#mode input[type=radio] >> nth=0", 24),
+            ("#setup > button", 44),
+        ):
+            box = phone.locator(target).bounding_box()
+            assert box is not None and min(box["width"], box["height"]) >= least, (target, box)
         phone.locator("#setup-options").scroll_into_view_if_needed()
         phone.screenshot(path=artifacts / "phone-set-up.png")
     finally:
