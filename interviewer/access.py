@@ -91,6 +91,7 @@ def read_auth_file(path: Path) -> dict[str, str]:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read the team auth file {path}: {exc}.") from None
+    _check_mode(path)
     logins: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
@@ -105,6 +106,17 @@ def read_auth_file(path: Path) -> dict[str, str]:
             )
         logins[name] = encoded
     return logins
+
+
+def _check_mode(path: Path) -> None:
+    """Refuse a file other users may change: they could write themselves a login (as ssh
+    refuses a writable authorized_keys). ``team add`` writes it readable by its owner only."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022:
+        raise ConfigError(
+            f"The team auth file {path} can be changed by other users (mode {mode:o}), so "
+            f"anyone on this machine could add a login: run `chmod 600 {path}`."
+        )
 
 
 def team_login_configured(settings: Settings) -> bool:

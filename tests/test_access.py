@@ -68,6 +68,18 @@ def test_read_auth_file_missing_says_how_to_create_it(tmp_path: Path) -> None:
         read_auth_file(tmp_path / "nope")
 
 
+def test_an_auth_file_other_users_can_change_signs_nobody_in(settings, tmp_path: Path) -> None:
+    """Anyone on the machine could append a login of their own to a world-writable file."""
+    path = tmp_path / "auth"
+    add_login(path, "alice", "alice-password-1")
+    settings.admin_auth_file = path
+    path.chmod(0o666)
+    with pytest.raises(ConfigError, match=r"changed by other users \(mode 666\).*chmod 600"):
+        authenticate(settings, "alice", "alice-password-1")
+    path.chmod(0o640)  # readable by the group: hashes only, still accepted
+    assert authenticate(settings, "alice", "alice-password-1") == "alice"
+
+
 def test_remove_login_drops_the_name(tmp_path: Path) -> None:
     path = tmp_path / "auth"
     add_login(path, "alice", "alice-password-1")
