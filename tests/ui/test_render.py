@@ -164,6 +164,19 @@ def test_reply_messages_escape_engine_text_and_label_questions() -> None:
     assert messages[4]["content"].startswith("**Question 3: Score 3.2 / 5.**")
 
 
+def test_a_pending_grade_says_the_answer_is_kept_with_or_without_its_question() -> None:
+    pending = _grade(status="pending", overall=None, flags=["pending"], message="LLM timed out")
+    alone, named = reply_messages(
+        [
+            Reply(kind="feedback", text="", grade=pending),
+            Reply(kind="feedback", text="", grade=pending, progress=Progress(current=2, total=3)),
+        ]
+    )
+    assert alone["content"].startswith("Your answer is saved, but it could not be graded")
+    assert named["content"].startswith("Question 2: your answer is saved")
+    assert "nothing is lost" in alone["content"] and "Score" not in named["content"]
+
+
 def test_resumed_replies_show_the_reasked_question_once() -> None:
     progress = Progress(current=1, total=2)
     asked = Reply(kind="question", text="What is a GAN?", progress=progress, turn_id=7)

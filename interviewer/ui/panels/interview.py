@@ -347,13 +347,11 @@ def _feedback_line(grade: Grade, progress: Progress | None = None) -> str:
     # Named by question: an exam's feedback comes as a run of lines at the end.
     which = f"Question {progress.current}: " if progress is not None else ""
     if grade.status == "pending":
-        return (
-            f"{which}your answer is saved, but it could not be graded right now; it will be "
-            "graded later and nothing is lost."
-            if which
-            else "Your answer is saved, but it could not be graded right now; it will be "
-            "graded later and nothing is lost."
+        saved = (
+            "your answer is saved, but it could not be graded right now; it will be graded "
+            "later and nothing is lost."
         )
+        return f"{which}{saved}" if which else saved[0].upper() + saved[1:]
     score = "n/a" if grade.overall is None else f"{grade.overall:.1f} / 5"
     return (
         f"**{which}Score {score}.** {as_chat_text(grade.feedback)} *(details in the feedback card)*"
