@@ -135,6 +135,9 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     send_answer(page, third.key_points[0], cards_before=2)
     expect(page.locator("#status-bar")).to_contain_text("Finished")
     expect(page.locator("#chat")).to_contain_text("Interview finished")
+    # The last answer's "back to the help text" step does not undo the ended note.
+    expect(page.locator("#mic-notice")).to_contain_text("The interview has ended")
+    expect(page.locator("#answer textarea")).to_be_disabled()
 
     scores = card_scores(page)
     assert set(scores) == {1, 2, 3}
@@ -165,7 +168,7 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
 def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     page: Page, artifacts: Path
 ) -> None:
-    start_interview(page, name="Voice", questions=1)
+    start_interview(page, name="Voice", questions=2)
     mic = page.locator("#mic")
     mic.get_by_role("button", name="Record").click()
     page.wait_for_timeout(11_000)  # the fake microphone plays the ~11 s recording once
@@ -183,7 +186,7 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
         timeout=FIRST_GRADE_MS,
     )
     expect(page.locator("#chat [data-testid='user']").last).to_contain_text("Minibatch")
-    # The transcript's note belonged to that answer, not to the next one.
+    # The transcript's note belonged to that answer, not to the next question.
     expect(page.locator("#mic-notice")).to_contain_text("Record, then check the transcript")
     assert card_scores(page)[1] >= 0
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
@@ -333,6 +336,7 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     for button in ("#send", "#hint", "#skip", "#repeat", "#end"):
         expect(page.locator(button)).to_be_disabled()
     expect(page.locator("#open-report")).to_be_enabled()
+    expect(page.locator("#mic-notice")).to_contain_text("The interview has ended")
     page.screenshot(path=artifacts / "buttons-ended.png", full_page=True)
     # A new interview unlocks them.
     page.locator("#setup").get_by_text("Set up the interview").click()
@@ -340,6 +344,7 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     expect(box).to_be_enabled(timeout=10_000)
     expect(page.locator("#send")).to_be_enabled()
     expect(box).to_have_attribute("placeholder", re.compile("Type your answer"))
+    expect(page.locator("#mic-notice")).to_contain_text("Record, then check the transcript")
 
 
 def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: Path) -> None:

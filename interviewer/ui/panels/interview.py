@@ -40,6 +40,7 @@ _IDLE = ""
 _GRADING = "Grading your answer…"
 _UNSET_DIFFICULTY = "any"
 _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
+_FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
 _FINISHED_PLACEHOLDER = (
     "This interview has ended: press Report for its feedback, or start a new one."
 )
@@ -428,16 +429,28 @@ def _last_spoken(replies: list[Reply]) -> str:
     return ""
 
 
-def answer_controls(seen: str | None) -> tuple[Any, ...]:
-    """The answer box, its buttons and the microphone for a view at ``seen``
+def _finished(seen: str | None) -> bool:
+    """Whether a view's :attr:`Interview.position` is the end of the interview."""
+    return (seen or "").startswith("finished:")
+
+
+def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any, ...]:
+    """The answer box, its buttons, the microphone and its note for a view at ``seen``
     (:attr:`Interview.position`): locked once the interview is finished. They stayed enabled,
-    and a candidate typed an answer that could only be refused."""
-    live = not (seen or "").startswith("finished:")
+    and a candidate typed an answer that could only be refused. The note under the microphone
+    says why it is off, and goes back to ``help_text`` when a new interview starts (another
+    note, such as a transcript's, is left as it is)."""
+    live = not _finished(seen)
     placeholder = _ANSWER_PLACEHOLDER if live else _FINISHED_PLACEHOLDER
+    if not live:
+        note: Any = _FINISHED_MIC_NOTE
+    else:
+        note = help_text if notice == _FINISHED_MIC_NOTE else gr.skip()
     return (
         gr.Textbox(interactive=live, placeholder=placeholder),
         *(gr.Button(interactive=live) for _ in range(5)),  # send, hint, skip, repeat, end
         gr.Audio(interactive=live),
+        note,
     )
 
 
@@ -838,8 +851,9 @@ def wire(
         )
         # The last transcript's "Transcribed 9 s of speech..." stayed under the next question.
         graded.then(
-            lambda: _mic_help(services),
-            None,
+            # Not after the last answer: the note then says the interview has ended.
+            lambda seen: gr.skip() if _finished(seen) else _mic_help(services),
+            [panel.seen],
             [panel.mic_notice],
             queue=False,
             show_progress="hidden",
@@ -880,9 +894,12 @@ def wire(
         concurrency_limit=1,
     )
     panel.seen.change(
-        answer_controls,
-        [panel.seen],
-        [panel.answer, panel.send, panel.hint, panel.skip, panel.repeat, panel.end, panel.mic],
+        lambda seen, notice: answer_controls(seen, notice, _mic_help(services)),
+        [panel.seen, panel.mic_notice],
+        [
+            *(panel.answer, panel.send, panel.hint, panel.skip, panel.repeat, panel.end),
+            *(panel.mic, panel.mic_notice),
+        ],
         queue=False,
         show_progress="hidden",
         api_visibility="private",
