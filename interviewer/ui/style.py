@@ -81,6 +81,9 @@ CSS = """
   .label-wrap { min-height: 44px; }
   input[type=number], .reset-button, #mic button { min-height: 32px; min-width: 32px; }
 }
+/* A locked answer box (no interview, or it has ended) must not look editable: a draft left in
+   it after End read as text one could still send. */
+#answer textarea:disabled { opacity: 0.55; cursor: not-allowed; }
 #answer-clock-text { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 #answer-clock-text.over { color: #b45309; font-weight: 600; }
 #answer-length p { color: #b45309; font-size: 0.85rem; margin: 0; }

@@ -314,7 +314,16 @@ def test_app_browser_contexts_do_not_share_sessions(
 
 
 def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> None:
+    # Before any interview there is nothing to answer: a press put "Error" badges over the page.
+    expect(page.locator("#start")).to_be_visible(timeout=30_000)
+    expect(page.locator("#answer textarea")).to_be_disabled()
+    expect(page.locator("#answer textarea")).to_have_attribute(
+        "placeholder", re.compile("Start an interview")
+    )
+    for button in ("#send", "#hint", "#skip", "#repeat", "#end"):
+        expect(page.locator(button)).to_be_disabled()
     start_interview(page, name="Buttons", questions=2)
+    expect(page.locator("#hint")).to_be_enabled()
     first = current_question(page)
     page.locator("#hint").click()
     expect(page.locator("#chat")).to_contain_text("Hint: a strong answer says", timeout=15_000)
@@ -332,7 +341,7 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     # stayed enabled, and a typed answer could only be refused); its report stays one click away.
     box = page.locator("#answer textarea")
     expect(box).to_be_disabled(timeout=10_000)
-    expect(box).to_have_attribute("placeholder", re.compile("This interview has ended"))
+    expect(box).to_have_attribute("placeholder", re.compile("Interview ended"))
     for button in ("#send", "#hint", "#skip", "#repeat", "#end"):
         expect(page.locator(button)).to_be_disabled()
     expect(page.locator("#open-report")).to_be_enabled()

@@ -40,10 +40,10 @@ _IDLE = ""
 _GRADING = "Grading your answer…"
 _UNSET_DIFFICULTY = "any"
 _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
+# Short: the box is one line, and on a phone a longer note was cut in half.
+_FINISHED_PLACEHOLDER = "Interview ended: press Report for its feedback."
+_UNSTARTED_PLACEHOLDER = "Start an interview (set-up above) to answer here."
 _FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
-_FINISHED_PLACEHOLDER = (
-    "This interview has ended: press Report for its feedback, or start a new one."
-)
 
 
 @dataclass
@@ -166,7 +166,8 @@ def render(services: Services) -> InterviewPanel:
                 lines=1,
                 max_lines=12,
                 elem_id="answer",
-                placeholder=_ANSWER_PLACEHOLDER,
+                placeholder=_UNSTARTED_PLACEHOLDER,
+                interactive=False,  # until an interview starts (see answer_controls)
             )
             # Filled in the browser as the answer grows (see _LENGTH_JS): a long answer was
             # cut before grading, and the candidate learnt it only from the card.
@@ -174,11 +175,22 @@ def render(services: Services) -> InterviewPanel:
             # Filled in the browser each second under a time limit (see _CLOCK_JS).
             clock = gr.HTML('<span id="answer-clock-text"></span>', elem_id="answer-clock")
             with gr.Row(elem_id="commands"):
-                send = gr.Button("Send", variant="primary", elem_id="send", scale=2, min_width=90)
-                hint = gr.Button("Hint", elem_id="hint", scale=1, min_width=70)
-                skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70)
-                repeat = gr.Button("Repeat", elem_id="repeat", scale=1, min_width=70)
-                end = gr.Button("End", variant="stop", elem_id="end", scale=1, min_width=70)
+                send = gr.Button(
+                    "Send",
+                    variant="primary",
+                    elem_id="send",
+                    scale=2,
+                    min_width=90,
+                    interactive=False,
+                )
+                hint = gr.Button("Hint", elem_id="hint", scale=1, min_width=70, interactive=False)
+                skip = gr.Button("Skip", elem_id="skip", scale=1, min_width=70, interactive=False)
+                repeat = gr.Button(
+                    "Repeat", elem_id="repeat", scale=1, min_width=70, interactive=False
+                )
+                end = gr.Button(
+                    "End", variant="stop", elem_id="end", scale=1, min_width=70, interactive=False
+                )
                 open_report = gr.Button("Report", elem_id="open-report", scale=1, min_width=80)
             mic = gr.Audio(
                 sources=["microphone"],
@@ -186,6 +198,7 @@ def render(services: Services) -> InterviewPanel:
                 label="Speak your answer",
                 elem_id="mic",
                 format="wav",
+                interactive=False,  # until an interview starts
             )
             mic_notice = gr.Markdown(_mic_help(services), elem_id="mic-notice")
         with gr.Column(scale=5, min_width=360):
@@ -436,16 +449,19 @@ def _finished(seen: str | None) -> bool:
 
 def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any, ...]:
     """The answer box, its buttons, the microphone and its note for a view at ``seen``
-    (:attr:`Interview.position`): locked once the interview is finished. They stayed enabled,
-    and a candidate typed an answer that could only be refused. The note under the microphone
-    says why it is off, and goes back to ``help_text`` when a new interview starts (another
+    (:attr:`Interview.position`, '' before any interview): usable only while an interview
+    runs. Before, they were enabled with no interview (a press put "Error" badges over the
+    page) and after its end (a typed answer could only be refused). Once it has ended the note
+    under the microphone says so, and goes back to ``help_text`` when a new one starts (another
     note, such as a transcript's, is left as it is)."""
-    live = not _finished(seen)
-    placeholder = _ANSWER_PLACEHOLDER if live else _FINISHED_PLACEHOLDER
-    if not live:
-        note: Any = _FINISHED_MIC_NOTE
+    live = bool(seen) and not _finished(seen)
+    if live:
+        placeholder = _ANSWER_PLACEHOLDER
+        note: Any = help_text if notice == _FINISHED_MIC_NOTE else gr.skip()
+    elif seen:
+        placeholder, note = _FINISHED_PLACEHOLDER, _FINISHED_MIC_NOTE
     else:
-        note = help_text if notice == _FINISHED_MIC_NOTE else gr.skip()
+        placeholder, note = _UNSTARTED_PLACEHOLDER, gr.skip()
     return (
         gr.Textbox(interactive=live, placeholder=placeholder),
         *(gr.Button(interactive=live) for _ in range(5)),  # send, hint, skip, repeat, end
