@@ -330,6 +330,12 @@ class Interview:
         it, and :meth:`stale` tells whether a view is behind the stored session."""
         return f"{self.state}:{self._record.current_index}"
 
+    @staticmethod
+    def finished_at(position: str | None) -> bool:
+        """Whether a :attr:`position` a view showed is the interview's end (a view keeps only
+        the position, not the interview)."""
+        return (position or "").startswith("finished:")
+
     def stale(self, seen: str | None) -> bool:
         """Whether a view that showed ``seen`` is behind: another tab or window moved the
         interview on since. Unknown (``None`` or empty) is not stale, and neither is an answer

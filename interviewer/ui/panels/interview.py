@@ -442,11 +442,6 @@ def _last_spoken(replies: list[Reply]) -> str:
     return ""
 
 
-def _finished(seen: str | None) -> bool:
-    """Whether a view's :attr:`Interview.position` is the end of the interview."""
-    return (seen or "").startswith("finished:")
-
-
 def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any, ...]:
     """The answer box, its buttons, the microphone and its note for a view at ``seen``
     (:attr:`Interview.position`, '' before any interview): usable only while an interview
@@ -454,7 +449,7 @@ def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any,
     page) and after its end (a typed answer could only be refused). Once it has ended the note
     under the microphone says so, and goes back to ``help_text`` when a new one starts (another
     note, such as a transcript's, is left as it is)."""
-    live = bool(seen) and not _finished(seen)
+    live = bool(seen) and not Interview.finished_at(seen)
     if live:
         placeholder = _ANSWER_PLACEHOLDER
         note: Any = help_text if notice == _FINISHED_MIC_NOTE else gr.skip()
@@ -868,7 +863,7 @@ def wire(
         # The last transcript's "Transcribed 9 s of speech..." stayed under the next question.
         graded.then(
             # Not after the last answer: the note then says the interview has ended.
-            lambda seen: gr.skip() if _finished(seen) else _mic_help(services),
+            lambda seen: gr.skip() if Interview.finished_at(seen) else _mic_help(services),
             [panel.seen],
             [panel.mic_notice],
             queue=False,
