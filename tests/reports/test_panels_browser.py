@@ -374,9 +374,11 @@ def test_report_tab_lists_the_sessions_this_browser_started(tab: Page) -> None:
     expect(
         tab.locator("#report-session-id textarea, #report-session-id input").first
     ).to_have_value(session_id.group(1))
-    tab.locator("#report-show").click()
+    # Picking shows it, without Show: picking had only filled the id box, and the report below
+    # (and its downloads) still belonged to the session shown before.
     frame = tab.frame_locator("iframe.report-frame")
     expect(frame.get_by_text("This session is still in progress")).to_be_visible(timeout=60_000)
+    expect(frame.get_by_text("Grace Hopper")).to_be_visible()
 
 
 def test_open_report_at_the_end_of_an_interview_shows_it(tab: Page) -> None:

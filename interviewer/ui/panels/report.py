@@ -204,13 +204,17 @@ def wire(panel: ReportPanel, services: Services) -> None:
         """Gradio's validator of Show: a missing id or an exam still running is told at the id
         box. Raised from the step, it left a red "Error" badge on the page and a traceback in
         the server's log for a slip of the candidate."""
-        session_id = (session_id or "").strip()
-        problem = ""
-        if not session_id:
-            problem = "Pick one of your sessions or paste a session id."
-        elif not team and exam_in_progress(services.repository, session_id):
-            problem = EXAM_IN_PROGRESS
+        problem = show_problem(session_id, team)
         return [gr.validate(not problem, problem), *(gr.validate(True, "") for _ in range(3))]
+
+    def show_problem(session_id: str, team: str) -> str:
+        """Why a session's report cannot be shown here, or ''."""
+        session_id = (session_id or "").strip()
+        if not session_id:
+            return "Pick one of your sessions or paste a session id."
+        if not team and exam_in_progress(services.repository, session_id):
+            return EXAM_IN_PROGRESS
+        return ""
 
     def show(session_id: str, known: list[str] | None, shown: str, team: str = "") -> list[object]:
         session_id = (session_id or "").strip()
@@ -255,11 +259,32 @@ def wire(panel: ReportPanel, services: Services) -> None:
         return gr.update(choices=session_choices(services, known), value=None)
 
     panel.mine.focus(load_mine, [panel.known], [panel.mine], queue=False)
-    panel.mine.change(lambda sid: sid or gr.update(), [panel.mine], [panel.session_id], queue=False)
-    panel.everyone.change(
-        lambda sid: sid or gr.update(), [panel.everyone], [panel.session_id], queue=False
-    )
+
+    def pick(sid: str | None, known: list[str] | None, shown: str, team: str = "") -> list[object]:
+        """A session picked from a list is shown at once. Picking only filled the id box, and
+        the report below (and its downloads) still showed the previous session."""
+        if not sid:
+            return [gr.update()] * (len(outputs) + 1)
+        message = show_problem(sid, team)
+        if not message:
+            try:
+                return [sid, *_outputs(*write_report_files(services, sid))]
+            except InterviewerError as exc:
+                message = str(exc)
+        # Nothing of the previously shown session may stay on the page.
+        gr.Warning(esc(message))
+        hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
+        return [sid, esc(message), "", *hidden, gr.Timer(active=False), ""]
+
     inputs = [panel.session_id, panel.known, panel.shown, panel.team]
+    for listing in (panel.mine, panel.everyone):
+        listing.change(
+            pick,
+            [listing, panel.known, panel.shown, panel.team],
+            [panel.session_id, *outputs],
+            concurrency_limit=4,
+            api_visibility="private",
+        )
     panel.show.click(show, inputs, outputs, validator=check_show, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, validator=check_show, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
