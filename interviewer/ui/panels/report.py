@@ -229,7 +229,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
     ) -> list[object]:
         session_id = (session_id or "").strip()
         unchanged = [gr.update()] * (len(outputs) - 2)
-        if not session_id or (not team and exam_in_progress(services.repository, session_id)):
+        if show_problem(session_id, team):
             return [*unchanged, gr.Timer(active=False), shown]
         try:
             data = build_report(services.repository, session_id, services.settings)
