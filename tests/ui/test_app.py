@@ -333,13 +333,24 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     page.locator("#skip").click()
     expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=15_000)
     assert current_question(page) != first
+    # End with an answer typed but not sent neither grades nor drops it: it says so and waits.
+    box = page.locator("#answer textarea")
+    box.fill("The discriminator is trained on real and generated batches.")
+    page.locator("#end").click()
+    expect(page.get_by_text("Your answer in the box has not been sent")).to_be_visible(
+        timeout=10_000
+    )
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2")
+    expect(box).to_have_value("The discriminator is trained on real and generated batches.")
+    expect(box).to_be_enabled()
+    page.screenshot(path=artifacts / "end-unsent.png", full_page=True)
+    box.fill("")
     page.locator("#end").click()
     expect(page.locator("#status-bar")).to_contain_text("Finished", timeout=15_000)
     expect(page.locator("#chat")).to_contain_text("skipped 1")
     expect(page.locator("#chat")).to_contain_text("hints used 1")
     # A finished interview takes no more answers: the box and its buttons are locked (they
     # stayed enabled, and a typed answer could only be refused); its report stays one click away.
-    box = page.locator("#answer textarea")
     expect(box).to_be_disabled(timeout=10_000)
     expect(box).to_have_attribute("placeholder", re.compile("Interview ended"))
     for button in ("#send", "#hint", "#skip", "#repeat", "#end"):

@@ -44,6 +44,10 @@ _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
 _FINISHED_PLACEHOLDER = "Interview ended: press Report for its feedback."
 _UNSTARTED_PLACEHOLDER = "Start an interview (set-up above) to answer here."
 _FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
+_UNSENT_AT_END = (
+    "Your answer in the box has not been sent. Press Send to have it graded, or clear the "
+    "box, then press End."
+)
 
 
 @dataclass
@@ -716,12 +720,25 @@ def wire(
             None,
         )
 
+    def check_end(
+        session_id: str,
+        chat: list[Message] | None,
+        ids: list[str] | None,
+        seen: str | None = None,
+        draft: str | None = None,
+    ) -> list[Any]:
+        """Gradio's validator of End: an answer typed but not sent is neither graded nor
+        dropped. End used to finish the interview and leave the draft in the locked box."""
+        unsent = bool((draft or "").strip()) and not Interview.finished_at(seen)
+        return [*(gr.validate(True, "") for _ in range(4)), gr.validate(not unsent, _UNSENT_AT_END)]
+
     def command(word: Literal["hint", "skip", "repeat", "end"]):  # type: ignore[no-untyped-def]
         def run(
             session_id: str,
             chat: list[Message] | None,
             ids: list[str] | None,
             seen: str | None = None,
+            draft: str | None = None,  # End's only: see check_end
         ) -> tuple[Any, ...]:
             if not session_id:
                 raise gr.Error("Start an interview first (or resume one).")
@@ -878,12 +895,14 @@ def wire(
         (panel.end, "end"),
     )
     for button, word in buttons:
+        inputs = [panel.session_id, panel.chat, known, panel.seen]
         after(
             button.click(
                 command(word),
-                [panel.session_id, panel.chat, known, panel.seen],
+                [*inputs, panel.answer] if word == "end" else inputs,
                 view_outputs,  # type: ignore[arg-type]
                 api_name=word,
+                validator=check_end if word == "end" else None,
                 concurrency_id="session",
                 concurrency_limit=SESSION_CONCURRENCY,
             )
