@@ -111,6 +111,13 @@ def test_report_tab_shows_a_session_by_id_and_downloads_pdf(tab: Page, team_app)
     path = Path(download.value.path())
     assert path.read_bytes().startswith(b"%PDF")
     assert download.value.suggested_filename.endswith(".pdf")
+    # Typing another id takes the shown report away until Show: it stayed, and its downloads
+    # gave the old session's files under the new id.
+    box = tab.locator("#report-session-id textarea, #report-session-id input").first
+    box.fill(stored.older)
+    expect(tab.locator("#report-status")).to_contain_text("Press Show", timeout=10_000)
+    expect(tab.locator("iframe.report-frame")).to_have_count(0)
+    expect(tab.locator("#report-download-pdf")).to_be_hidden()
 
 
 def test_report_tab_unknown_id_says_so(tab: Page) -> None:

@@ -229,6 +229,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
     ) -> list[object]:
         session_id = (session_id or "").strip()
         unchanged = [gr.update()] * (len(outputs) - 2)
+        if not shown.startswith(f"{session_id}:"):
+            # The box holds an id typed since: the tick refreshed that session's report in
+            # place of the one shown, without Show.
+            return [*unchanged, gr.Timer(active=False), shown]
         if show_problem(session_id, team):
             return [*unchanged, gr.Timer(active=False), shown]
         try:
@@ -276,7 +280,26 @@ def wire(panel: ReportPanel, services: Services) -> None:
         hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
         return [sid, esc(message), "", *hidden, gr.Timer(active=False), ""]
 
+    def typed(session_id: str, shown: str) -> list[object]:
+        """Another id in the box: the report below belongs to another session until Show, so
+        it goes (it stayed, with the old session's downloads, under the new id)."""
+        session_id = (session_id or "").strip()
+        # Nothing shown, or this session's report (a pick or Open report sets both).
+        if not shown or shown.startswith(f"{session_id}:"):
+            return [gr.skip()] * len(outputs)
+        hint = "Press Show (or Enter) to open this session's report." if session_id else ""
+        hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
+        return [hint, "", *hidden, gr.Timer(active=False), ""]
+
     inputs = [panel.session_id, panel.known, panel.shown, panel.team]
+    panel.session_id.change(
+        typed,
+        [panel.session_id, panel.shown],
+        outputs,
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     for listing in (panel.mine, panel.everyone):
         listing.change(
             pick,
@@ -305,6 +328,6 @@ def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
 
 
 def _fingerprint(data: ReportData) -> str:
-    """What the report says, without its generation time."""
+    """Whose report is shown and what it says, without its generation time."""
     content = data.model_dump_json(exclude={"generated_at"})
-    return hashlib.sha256(f"{data.session_id}\n{content}".encode()).hexdigest()
+    return f"{data.session_id}:{hashlib.sha256(content.encode()).hexdigest()}"
