@@ -590,14 +590,20 @@ class _QuestionSide:
 
 
 def _alignment_features(
-    side: _QuestionSide, answer: Aligned, answer_full: Aligned, answer_sentence: Vectors
+    side: _QuestionSide,
+    answer: Aligned,
+    full_sims: np.ndarray,
+    answer_sentence: Vectors,
+    kept: Aligned | None = None,
 ) -> tuple[dict[str, float], list[np.ndarray]]:
     """The answer-level alignment measures (all but ``lexical``) and the key points' cosines.
 
-    ``answer_full`` keeps the question's words: ``recall_full`` credits an answer that picks
-    the right ones among the question's options ("mixtures 4 and 5"), which masking hides.
-    ``answer_sentence`` is the sentence encoder's vector of the answer (question words left
-    out): ``sentence`` is its cosine with the reference's.
+    ``full_sims``: the cosines of the reference's pieces with the answer's, question words
+    kept in both; ``recall_full`` credits an answer that picks the right ones among the
+    question's options ("mixtures 4 and 5"), which masking hides. ``answer_sentence`` is the
+    sentence encoder's vector of the answer (question words left out): ``sentence`` is its
+    cosine with the reference's. ``kept``: the answer's pieces that ``whole`` reads (all of
+    ``answer`` unless sentences are left out, see ``unrelated_sentences``).
     """
     ref_sims, *kp_sims = cosines([side.reference, *side.key_points], answer)
     kp_align = [recall(sims) for sims in kp_sims]
@@ -605,8 +611,8 @@ def _alignment_features(
         "recall": recall(ref_sims),
         "precision": precision(ref_sims),
         "key_point_recall": float(np.mean(kp_align)) if kp_align else 0.0,
-        "whole": _mean_cosine(side.reference, answer),
-        "recall_full": recall(cosines([side.reference_full], answer_full)[0]),
+        "whole": _mean_cosine(side.reference, answer if kept is None else kept),
+        "recall_full": recall(full_sims),
         "sentence": max(0.0, float(side.reference_sentence @ answer_sentence)),
     }
     return features, kp_sims
@@ -626,16 +632,15 @@ UNRELATED_SHARE = 0.5
 
 
 def unrelated_sentences(
-    text: str, reference_full: Aligned, answer_full: Aligned
+    text: str, full_sims: np.ndarray, answer_full: Aligned
 ) -> list[tuple[int, int]]:
     """Character ranges of ``text``'s sentences unrelated to the reference (see
     ``UNRELATED_ALIGNMENT``), judged by the mean best cosine of each sentence's content pieces
-    (question words kept) with the reference's. Never every sentence."""
+    (question words kept) with the reference's (``full_sims``). Never every sentence."""
     sentences = sentence_ranges(text)
-    sims = cosines([reference_full], answer_full)[0]
-    if len(sentences) < 2 or not sims.size:
+    if len(sentences) < 2 or not full_sims.size:
         return []
-    related = span_precisions(sims, answer_full, sentences)
+    related = span_precisions(full_sims, answer_full, sentences)
     top = max(related)
     out = [
         r
@@ -853,15 +858,17 @@ class SimilarityGrader:
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
         answer_full = self._content(tokens, set())
-        unrelated = unrelated_sentences(request.answer, side.reference_full, answer_full)
+        # Computed once: both the unrelated sentences and recall_full read them.
+        full_sims = cosines([side.reference_full], answer_full)[0]
+        unrelated = unrelated_sentences(request.answer, full_sims, answer_full)
+        kept = None
         if unrelated:  # the whole-text measures read the answer less its unrelated sentences
             related = _without_ranges(request.answer, unrelated)
             answer_sentence = self._sentence(without_words_of(related, side.stems))
+            kept = _outside(answer, unrelated)
         elif answer_sentence is None:
             answer_sentence = self._sentence(without_words_of(request.answer, side.stems))
-        features, kp_sims = _alignment_features(side, answer, answer_full, answer_sentence)
-        if unrelated:
-            features["whole"] = _mean_cosine(side.reference, _outside(answer, unrelated))
+        features, kp_sims = _alignment_features(side, answer, full_sims, answer_sentence, kept)
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
         lexical = self._lexical(request.question.key_points, spans, side.stems)
@@ -917,9 +924,8 @@ class SimilarityGrader:
             tokens = self._tokens(peer.model_answer)
             answer = self._content(tokens, side.stems)
             sentence = self._sentence(without_words_of(peer.model_answer, side.stems))
-            features, kp_sims = _alignment_features(
-                side, answer, self._content(tokens, set()), sentence
-            )
+            full_sims = cosines([side.reference_full], self._content(tokens, set()))[0]
+            features, kp_sims = _alignment_features(side, answer, full_sims, sentence)
             values.append(match_score(features, self.params))
             key_point_cosines = np.maximum(key_point_cosines, side.key_point_cosines(sentence))
             alignments.append([recall(sims) for sims in kp_sims])
