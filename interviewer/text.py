@@ -3,7 +3,11 @@ opening words of a key point, to point at it without giving it away."""
 
 from __future__ import annotations
 
-__all__ = ["cue", "opening", "shorten"]
+import re
+
+__all__ = ["cue", "opening", "repeats", "shorten"]
+
+_WORD = re.compile(r"\w+")
 
 
 def shorten(text: str, limit: int = 120) -> str:
@@ -39,3 +43,16 @@ def cue(key_point: str) -> str:
     if colon and rest.strip() and 1 <= len(words) <= 3 and plain:
         return f"“{label.strip()}”"
     return f"the point that starts “{opening(key_point)} …”"
+
+
+def repeats(text: str, reference: str, run: int = 6) -> bool:
+    """Whether ``text`` repeats ``run`` words of ``reference`` in a row (all of it when shorter,
+    from three words on), ignoring case and punctuation: a question that does gives away what
+    it asks for."""
+    words = _WORD.findall(text.lower())
+    ref = _WORD.findall(reference.lower())
+    n = min(run, len(ref))
+    if n < 3:
+        return False
+    said = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    return any(tuple(ref[i : i + n]) in said for i in range(len(ref) - n + 1))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from interviewer.bank import Question
 from interviewer.retrieval import Citation, RetrievedChunk
+from interviewer.text import cue
 
 __all__ = [
     "CRITERIA",
@@ -26,6 +27,7 @@ __all__ = [
     "GraderInfo",
     "KeyPointVerdict",
     "Verdict",
+    "gap_follow_up",
 ]
 
 CriterionName = Literal["correctness", "coverage", "depth", "communication"]
@@ -65,6 +67,17 @@ class KeyPointVerdict(BaseModel):
     key_point: str
     verdict: Verdict
     evidence: str = Field(default="", description="Verbatim quote from the answer")
+
+
+def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
+    """A follow-up question on the biggest gap (the first key point missed, else partly
+    covered) that names it by its cue: the whole key point in the question gave the answer
+    away, and pasted back as the follow-up answer it counted as covered."""
+    gap = next((v.key_point for v in verdicts if v.verdict == "missed"), None)
+    gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
+    if gap is None:
+        return "Can you give a concrete example or a failure case of what you described?"
+    return f"What can you add about {cue(gap)}?"
 
 
 class GraderInfo(BaseModel):

@@ -47,6 +47,7 @@ from interviewer.grading.base import (
     GradeRequest,
     GraderInfo,
     KeyPointVerdict,
+    gap_follow_up,
 )
 from interviewer.grading.rubric import (
     FEEDBACK_FALLBACK,
@@ -59,6 +60,7 @@ from interviewer.grading.rubric import (
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
 from interviewer.prompts import render_prompt
 from interviewer.retrieval import RetrievedChunk
+from interviewer.text import repeats
 
 __all__ = [
     "PROMPT_TOKEN_BUDGET",
@@ -453,9 +455,20 @@ class LLMGrader:
             factual_errors=[e for e in reply.factual_errors if e.strip()],
             feedback=_feedback(reply.feedback, verdicts),
             model_answer=question.model_answer,
-            follow_up=reply.follow_up.strip(),
+            follow_up=_follow_up(reply.follow_up, verdicts, question),
             grader=info,
         )
+
+
+def _follow_up(text: str, verdicts: list[KeyPointVerdict], question: Question) -> str:
+    """The model's follow-up question, unless it repeats a key point or the model answer: "Can
+    you explain how <the missed key point>?" handed the candidate the answer it asked for (and
+    pasted back, that answer counted as covered). Then the question names the gap by its cue,
+    as the offline grader's does."""
+    reference = [*question.key_points, question.model_answer]
+    if any(repeats(text, r) for r in reference if r):
+        return gap_follow_up(verdicts)
+    return text.strip()
 
 
 _FEEDBACK_SENTENCES = 4  # the rubric asks for 2-4 actionable sentences

@@ -65,6 +65,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
     Verdict,
+    gap_follow_up,
 )
 from interviewer.grading.rubric import (
     FEEDBACK_FALLBACK,
@@ -75,7 +76,7 @@ from interviewer.grading.rubric import (
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
-from interviewer.text import cue, shorten
+from interviewer.text import shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -993,7 +994,7 @@ class SimilarityGrader:
                 verdicts, request, contradictions, deep=(depth.score or 0.0) >= _DEEP
             ),
             model_answer=question.model_answer or " ".join(question.key_points),
-            follow_up=self._follow_up(verdicts),
+            follow_up=gap_follow_up(verdicts),
             sources=_sources(request),
             message=(
                 "Automatic similarity-based grade (offline): the answer's words are aligned "
@@ -1381,16 +1382,6 @@ class SimilarityGrader:
         if len(parts) < 2:  # the rubric asks for 2-4 sentences
             parts.append(FEEDBACK_FALLBACK)
         return " ".join(parts)
-
-    @staticmethod
-    def _follow_up(verdicts: list[KeyPointVerdict]) -> str:
-        gap = next((v.key_point for v in verdicts if v.verdict == "missed"), None)
-        gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
-        if gap is None:
-            return "Can you give a concrete example or a failure case of what you described?"
-        # Its opening words only: the whole key point in the question gave the answer away, and
-        # pasted back as the follow-up answer it counted as covered.
-        return f"What can you add about {cue(gap)}?"
 
 
 def _words_in_term_lists(answer: str, sentences: list[tuple[int, int]]) -> int:

@@ -59,13 +59,17 @@ def _score_text(score: float | None) -> str:
     return "not assessed" if score is None else f"{score:.1f} / 5"
 
 
-def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
+def feedback_card(
+    grade: Grade, *, title: str = "", answer: str = "", follow_up: bool = True
+) -> str:
     """The feedback card of one graded answer, as self-contained HTML.
 
     Args:
         grade: The grade to show (pending grades are shown honestly, without a score).
         title: Heading, e.g. "Question 2 · What is mode collapse?" (escaped here).
         answer: The candidate's answer, shown escaped in a collapsed section when given.
+        follow_up: Whether to end with the grade's "To go further" question; False when the
+            candidate turned follow-up questions off.
     """
     pending = grade.status == "pending"
     overall = "pending" if pending else _score_text(grade.overall)
@@ -140,7 +144,7 @@ def feedback_card(grade: Grade, *, title: str = "", answer: str = "") -> str:
             )
         if grade.feedback:
             parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
-        if grade.follow_up:
+        if follow_up and grade.follow_up.strip():
             parts.append(f'<p class="fb-follow"><b>To go further:</b> {esc(grade.follow_up)}</p>')
     if grade.sources:
         items = "".join(f"<li>{esc(src.label())}</li>" for src in grade.sources)

@@ -327,3 +327,20 @@ def test_judge_completes_a_one_sentence_feedback_from_the_missed_key_points(fake
     assert missed, "the weak answer misses key points"
     assert grade.feedback.startswith("Say more. Add the missing key points: ")
     assert missed[0].rstrip(".") in grade.feedback
+
+
+def test_judge_follow_up_never_hands_over_a_key_point(fake_chat, question):
+    """The model's "Can you explain how <the missed key point>?" handed the candidate the answer
+    it asked for; the follow-up then names the gap by its cue instead."""
+    reply = _fake_reply(question, WEAK)
+    missed = next(v["key_point"] for v in reply["key_points"] if v["verdict"] == "missed")
+    reply["follow_up"] = f"Can you explain how {missed.rstrip('.').lower()}?"
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, WEAK))
+    assert grade.follow_up.startswith("What can you add about")
+    assert missed.rstrip(".").lower() not in grade.follow_up.lower()
+    # A follow-up in the model's own words is kept as it is.
+    reply["follow_up"] = "How would you notice this during training?"
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, WEAK))
+    assert grade.follow_up == "How would you notice this during training?"

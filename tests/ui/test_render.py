@@ -98,6 +98,13 @@ def test_feedback_card_heading_names_partly_covered_points() -> None:
     assert both.index("Two networks") < both.index("<h4>Partly covered</h4>")
 
 
+def test_feedback_card_leaves_out_to_go_further_when_follow_ups_are_off() -> None:
+    grade = _grade(follow_up="How would you detect it during training?")
+    assert "To go further:</b> How would you detect it during training?" in feedback_card(grade)
+    card = feedback_card(grade, follow_up=False)
+    assert "To go further" not in card and "How would you detect it" not in card
+
+
 def test_feedback_card_pending_grade_has_no_score() -> None:
     pending = _grade(status="pending", overall=None, flags=["pending"], message="LLM timed out")
     card = feedback_card(pending)

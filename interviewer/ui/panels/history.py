@@ -147,7 +147,14 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 '<p class="fb-muted">Skipped.</p></div>'
             )
         elif grade is not None:
-            cards.append(feedback_card(grade.grade, title=title, answer=turn.graded_answer))
+            cards.append(
+                feedback_card(
+                    grade.grade,
+                    title=title,
+                    answer=turn.graded_answer,
+                    follow_up=bool(record.config.get("follow_ups", True)),
+                )
+            )
         elif turn.answer is not None:
             cards.append(
                 f'<div class="fb-card fb-pending"><div class="fb-title">{esc(title)}</div>'

@@ -429,7 +429,14 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
         if turn.status not in ("done", "follow_up"):
             continue
         title = f"Question {turn.position + 1} · {turn.question_text}"
-        cards.append(feedback_card(record.grade, title=title, answer=turn.graded_answer))
+        cards.append(
+            feedback_card(
+                record.grade,
+                title=title,
+                answer=turn.graded_answer,
+                follow_up=interview.config.follow_ups,  # off: no "To go further" either
+            )
+        )
         latest = latest or record.grade
     if not cards:
         return (
