@@ -47,9 +47,12 @@ __all__ = [
 
 QuestionStatus = Literal["graded", "pending", "skipped"]
 
-# Thresholds (0-5 scale) for calling something a strength or a focus area.
-_STRONG = 3.5
-_WEAK = 2.5
+# A strength scores 4 or more (the rubric's "most key points, clearly stated"); anything under
+# 4 is a focus area, weakest first. With focus areas only under 3 (criteria) and 2.5 (answers),
+# a session averaging 3.4 of 5 said "Nothing stands out as weak".
+_STRONG = 4.0
+# Key points covered, as a share of all, to be listed as a strength.
+_COVERED_SHARE = 0.8
 
 
 class TurnInput(BaseModel):
@@ -84,6 +87,24 @@ class CriterionRow(BaseModel):
     level: int | None = None
     descriptor: str = ""
     assessed: int = Field(default=0, description="How many answers this criterion was assessed on")
+    answers: int = Field(default=0, description="How many judged answers it could be assessed on")
+
+    @property
+    def partly_assessed(self) -> bool:
+        """Assessed on some judged answers but not all (its mean speaks for fewer answers)."""
+        return 0 < self.assessed < self.answers
+
+    @property
+    def well_assessed(self) -> bool:
+        """Assessed on at least half the judged answers: enough to call it a strength."""
+        return self.score is not None and 2 * self.assessed >= self.answers
+
+    def label(self) -> str:
+        """``Communication (5.0/5, assessed on 1 of 3 answers)``; ``Depth (2.0/5)`` when assessed
+        on every answer."""
+        score = "not assessed" if self.score is None else f"{self.score:.1f}/5"
+        on = f", assessed on {self.assessed} of {self.answers} answers"
+        return f"{self.criterion.capitalize()} ({score}{on if self.partly_assessed else ''})"
 
 
 class QuestionRow(BaseModel):
@@ -325,24 +346,28 @@ def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[Criterion
                 if level is not None
                 else "Not assessed by this grader.",
                 assessed=len(scores),
+                answers=len(judged),
             )
         )
     return rows
 
 
 def _strengths(criteria: list[CriterionRow], graded: list[QuestionRow]) -> list[str]:
+    # A criterion assessed on too few answers is no strength: the offline grader scores
+    # communication only where it found a key point, and "Communication (5.0/5)" from one
+    # answer of three read as a verdict on the whole session.
     out = [
-        f"{c.criterion.capitalize()} ({c.score:.1f}/5): {c.descriptor}"
+        f"{c.label()}: {c.descriptor}"
         for c in sorted(criteria, key=lambda c: -(c.score or 0))
-        if c.score is not None and c.score >= _STRONG
+        if c.well_assessed and c.score is not None and c.score >= _STRONG
     ]
-    strong = [q for q in graded if (q.score or 0) >= _STRONG + 0.5]
+    strong = [q for q in graded if (q.score or 0) >= _STRONG]
     if strong:
         listed = ", ".join(f"Q{q.number} ({_short(q.text)})" for q in strong[:4])
         out.append(f"Strong answers: {listed}.")
     covered = sum(len(q.covered) for q in graded)
     total = covered + sum(len(q.missed) for q in graded)
-    if total and covered / total >= 0.6:
+    if total and covered / total >= _COVERED_SHARE:
         out.append(f"Covered {covered} of {total} key points across the answers.")
     return out
 
@@ -351,11 +376,11 @@ def _focus_areas(
     criteria: list[CriterionRow], graded: list[QuestionRow], rubric: Rubric
 ) -> list[str]:
     out = [
-        f"{c.criterion.capitalize()} ({c.score:.1f}/5): next level is “{_next_level(c, rubric)}”"
+        f"{c.label()}: next level is “{_next_level(c, rubric)}”"
         for c in sorted(criteria, key=lambda c: c.score or 0)
-        if c.score is not None and c.score < _WEAK + 0.5
+        if c.score is not None and c.score < _STRONG
     ]
-    weak = sorted((q for q in graded if (q.score or 0) < _WEAK), key=lambda q: q.score or 0)
+    weak = sorted((q for q in graded if (q.score or 0) < _STRONG), key=lambda q: q.score or 0)
     for q in weak[:4]:
         missed = "; ".join(_short(v.key_point, 70) for v in q.missed[:3])
         detail = f" Missed: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""

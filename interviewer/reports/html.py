@@ -96,7 +96,20 @@ code { font-size: 8.5pt; }
 @media screen and (max-width: 640px) { main { padding: 16px 14px 24px; }
   header { flex-direction: column; gap: 8px; } .cols { display: block; }
   .cols > div { margin-bottom: 10px; } .charts .chart { display: block; width: 100%; }
-  table { display: block; overflow-x: auto; } .crit { display: flex; flex-wrap: wrap; } }
+  table { display: block; overflow-x: auto; } td { overflow-wrap: anywhere; }
+  .crit { display: flex; flex-wrap: wrap; }
+  /* The criterion table, four columns, had its last one cut off by the frame's edge (it
+     scrolled, with no sign that it did): each criterion becomes a block of three lines,
+     name, then weight and score, then what the level means. */
+  table.criteria thead { display: none; }
+  table.criteria tbody { display: block; }
+  table.criteria tr { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 12px;
+    padding: 8px 0; border-bottom: 1px solid #e5e8e8; }
+  table.criteria td { border: 0; padding: 1px 0; }
+  table.criteria td.name, table.criteria td.level { flex: 1 0 100%; }
+  table.criteria td.num { text-align: left; }
+  table.criteria td[data-label]:before { content: attr(data-label) " "; color: #5d6d7e; }
+  table.criteria td.score br { display: none; } }
 @media print { body { background: #fff; } main { padding: 0; max-width: none; }
   /* WeasyPrint never splits a flex row across pages: a long key-point list side by side
      pushed the whole row to the next page and left most of a page blank. Stacked, the

@@ -48,7 +48,11 @@ def render_markdown(report: ReportData) -> str:
     out += ["## Summary", "", "**Strengths**", ""]
     out += [f"- {md_escape(s)}" for s in report.strengths] or ["- No clear strength yet."]
     out += ["", "**Focus areas**", ""]
-    out += [f"- {md_escape(s)}" for s in report.focus_areas] or ["- Nothing stands out as weak."]
+    out += [f"- {md_escape(s)}" for s in report.focus_areas] or [
+        "- Nothing stands out as weak: every assessed score is 4 or more."
+        if report.graded
+        else "- Nothing graded yet."
+    ]
 
     out += [
         "",
@@ -60,6 +64,8 @@ def render_markdown(report: ReportData) -> str:
     for c in report.criteria:
         level = f"Level {c.level}: " if c.level is not None else ""
         score = _score(c.score) if c.score is not None else "not assessed"
+        if c.partly_assessed:
+            score += f" (on {c.assessed} of {c.answers} answers)"
         out.append(
             f"| {c.criterion.capitalize()} | {c.weight:.0%} | {score} | "
             f"{level}{md_escape(c.descriptor)} |"

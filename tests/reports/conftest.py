@@ -23,17 +23,27 @@ def make_grade(
     verdicts: tuple[str, ...] = ("covered", "missed"),
     flags: tuple[str, ...] = (),
     errors: tuple[str, ...] = (),
+    scores: dict[str, float | None] | None = None,
 ) -> Grade:
-    """A complete grade with the given overall score."""
+    """A complete grade with the given overall score (``scores`` sets criterion scores)."""
+    criteria = {
+        "correctness": None if kind == "offline" else overall,
+        "coverage": overall,
+        "depth": max(0.0, overall - 1),
+        "communication": min(5.0, overall + 0.5),
+        **(scores or {}),
+    }
     return Grade(
         question_id=question_id,
         question_version="v1",
         overall=overall,
         criteria=[
-            CriterionScore(criterion="correctness", score=None if kind == "offline" else overall),
-            CriterionScore(criterion="coverage", score=overall, rationale="key points"),
-            CriterionScore(criterion="depth", score=max(0.0, overall - 1)),
-            CriterionScore(criterion="communication", score=min(5.0, overall + 0.5)),
+            CriterionScore(
+                criterion=name,  # type: ignore[arg-type]
+                score=score,
+                rationale="key points" if name == "coverage" else "",
+            )
+            for name, score in criteria.items()
         ],
         key_points=[
             KeyPointVerdict(

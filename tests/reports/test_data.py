@@ -5,6 +5,7 @@ from __future__ import annotations
 from interviewer.grading.rubric import round_score
 from interviewer.reports import assemble_report, build_report
 from interviewer.reports.data import TurnInput
+from interviewer.reports.markdown import md_escape
 
 from .conftest import make_grade
 
@@ -238,3 +239,95 @@ def test_report_shows_no_criterion_scores_for_a_rejected_answer(rubric):
     judged, rejected_section = markdown[markdown.index("Q1. What?") :].split("Q2. Why?")
     assert "The answer is empty." in rejected_section and "Correctness:" not in rejected_section
     assert "Correctness: not assessed · Coverage: 4.0" in judged  # the judged answer keeps it
+
+
+def _mediocre_turns() -> list[TurnInput]:
+    """Three answers of 3.6, 3.4 and 3.2 (mean 3.4): no criterion under 3, no answer under 2.5,
+    correctness never assessed (offline grader)."""
+    marks = (("a", 3.6, 3.2), ("b", 3.4, 3.0), ("c", 3.2, 3.1))
+    return [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, overall, scores={"depth": depth, "communication": 3.8}),
+        )
+        for qid, overall, depth in marks
+    ]
+
+
+def test_report_of_a_mediocre_session_names_its_weakest_areas(rubric):
+    """A session averaging 3.4 of 5 said "Nothing stands out as weak"."""
+    from interviewer.reports import render_report
+
+    report = assemble_report("s", _mediocre_turns(), rubric)
+    assert report.overall == 3.4
+    assert report.focus_areas[0].startswith("Depth (3.1/5): next level is")
+    assert any(f.startswith("Q3 (Question c?) scored 3.2/5") for f in report.focus_areas)
+    assert not any(f.startswith("Correctness") for f in report.focus_areas)  # never assessed
+    assert report.strengths == []
+    html, md = (render_report(report, fmt).decode() for fmt in ("html", "md"))
+    assert "Nothing stands out as weak" not in html and "Depth (3.1/5)" in html
+    assert "Nothing stands out as weak" not in md and md_escape("Depth (3.1/5)") in md
+
+
+def test_report_says_nothing_is_weak_only_when_every_assessed_score_is_high(rubric):
+    from interviewer.reports import render_report
+
+    turns = [
+        TurnInput(
+            question_id=q,
+            question_text="What?",
+            answer="x",
+            grade=make_grade(q, 4.5, verdicts=("covered",), scores={"depth": 4.0}),
+        )
+        for q in ("a", "b")
+    ]
+    strong = assemble_report("s", turns, rubric)
+    assert strong.focus_areas == []
+    assert "Nothing stands out as weak" in render_report(strong, "html").decode()
+    # All pending: nothing graded, so nothing can be said to be weak or not.
+    waiting = [t.model_copy(update={"grade": None}) for t in turns]
+    md = render_report(assemble_report("s", waiting, rubric), "md").decode()
+    assert "Nothing stands out as weak" not in md and "Nothing graded yet" in md
+
+
+def test_report_never_counts_a_criterion_assessed_on_few_answers_as_a_strength(rubric):
+    """Communication 5.0 from the one answer of three where the offline grader assessed it was
+    listed as a strength, with no word on how few answers it stood for."""
+    from interviewer.reports import render_report
+
+    turns = [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, 3.0, scores={"communication": communication}),
+        )
+        for qid, communication in (("a", 5.0), ("b", None), ("c", None))
+    ]
+    report = assemble_report("s", turns, rubric)
+    communication = next(c for c in report.criteria if c.criterion == "communication")
+    assert communication.score == 5.0  # the mean over the assessed answer only
+    assert (communication.assessed, communication.answers) == (1, 3)
+    assert not any("Communication" in s for s in report.strengths)
+    assert report.strengths == []
+    html = render_report(report, "html").decode()
+    assert "on 1 of 3 answers" in html
+    assert (
+        "| Communication | 10% | 5.0 (on 1 of 3 answers) |" in render_report(report, "md").decode()
+    )
+
+
+def test_report_strength_of_a_criterion_says_on_how_many_answers(rubric):
+    turns = [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, 4.5, scores={"communication": communication}),
+        )
+        for qid, communication in (("a", 5.0), ("b", 4.0), ("c", None))
+    ]
+    report = assemble_report("s", turns, rubric)
+    assert "Communication (4.5/5, assessed on 2 of 3 answers): Crisp" in " ".join(report.strengths)

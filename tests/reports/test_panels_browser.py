@@ -433,3 +433,53 @@ def test_report_fits_a_phone_screen(chromium: Browser, sample_report, tmp_path: 
         page.screenshot(path=str(ARTIFACTS / "report-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+# Every cell of the report's first table (scores by criterion) that reaches past the table's
+# box or past the screen's right edge, and how much of the table is hidden behind a scroll.
+_CLIPPED_CELLS_JS = """() => {
+  const table = document.querySelector("table");
+  const box = table.getBoundingClientRect();
+  const edge = Math.min(box.right, window.innerWidth) + 1;
+  const cut = [...table.querySelectorAll("th, td")]
+    .filter((cell) => cell.getClientRects().length && cell.getBoundingClientRect().right > edge)
+    .map((cell) => cell.textContent.trim().slice(0, 30));
+  return {cut, hidden: table.scrollWidth - table.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 346])  # a phone; the report frame on that phone
+def test_report_criterion_table_fits_a_phone_screen(
+    chromium: Browser, rubric, tmp_path: Path, width: int
+) -> None:
+    """An offline-graded session on a 390 px phone: the criterion table's last column ("What
+    this level means") was cut off at the right edge, widened by the "not assessed" pill; it
+    scrolled inside the table with no sign that it did."""
+    from interviewer.reports import TurnInput, assemble_report, render_report
+
+    from .conftest import make_grade
+
+    turns = [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, overall, scores={"communication": communication}),
+        )
+        for qid, overall, communication in (("a", 3.6, 4.0), ("b", 2.4, None), ("c", 3.1, 3.5))
+    ]
+    path = tmp_path / "report.html"
+    path.write_bytes(render_report(assemble_report("s", turns, rubric), "html"))
+    context = chromium.new_context(viewport={"width": width, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="domcontentloaded")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.evaluate(_CLIPPED_CELLS_JS) == {"cut": [], "hidden": 0}
+        # Every column is still there: weight, score and what the level means.
+        table = page.locator("table").first
+        for text in ("35%", "not assessed", "Not assessed by this grader.", "Level 3: About half"):
+            expect(table.get_by_text(text).first).to_be_visible()
+        table.screenshot(path=str(ARTIFACTS / f"report-phone-criteria-{width}.png"))
+    finally:
+        context.close()
