@@ -105,6 +105,10 @@ def test_report_tab_shows_a_session_by_id_and_downloads_pdf(tab: Page, team_app)
     # The XSS answer is shown as text inside a sandboxed frame, never run.
     expect(frame.locator(".answer").first).to_contain_text('<script>alert("pwned")</script>')
     assert tab.dialogs == []  # type: ignore[attr-defined]
+    # The frame scrolls inside the page: it must fit on the screen, both its ends in reach.
+    box = tab.locator("iframe.report-frame").bounding_box()
+    assert box is not None and tab.viewport_size is not None
+    assert box["height"] <= tab.viewport_size["height"]
     tab.screenshot(path=str(ARTIFACTS / "report-tab.png"), full_page=True)
     with tab.expect_download() as download:
         tab.locator("#report-download-pdf").click()

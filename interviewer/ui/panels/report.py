@@ -96,7 +96,10 @@ def report_frame(data: ReportData) -> str:
         # The app's container shrinks to its content: a minimum width keeps the report (a
         # 920 px page) from being squeezed into a narrow column with its charts shrunk.
         # On a phone the frame's left edge sits ~44 px in: 94vw ran past the right edge.
-        'style="width:100%;min-width:min(1000px,calc(100vw - 64px));height:1400px;'
+        # Never taller than the screen: at 1400 px, a phone showed a frame taller than itself,
+        # scrolling inside a page that scrolled too, and neither end of the frame in sight.
+        'style="width:100%;min-width:min(1000px,calc(100vw - 64px));'
+        "height:max(420px,min(1400px,calc(100vh - 96px)));"
         'border:1px solid var(--border-color-primary);border-radius:10px;background:#fff">'
         "</iframe>"
     )
