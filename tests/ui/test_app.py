@@ -367,6 +367,25 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
     expect(page.locator("#mic-notice")).to_contain_text("Record, then check the transcript")
 
 
+def test_app_keeps_an_unsent_answer_across_a_reload(page: Page, artifacts: Path) -> None:
+    """A reload (or the tab opened again from its link) lost a half-typed answer."""
+    sid = start_interview(page, name="Draft", questions=2)
+    draft = "The generator maps noise to samples and the discriminator"
+    page.locator("#answer textarea").fill(draft)
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#status-bar")).to_contain_text(sid, timeout=30_000)
+    box = page.locator("#answer textarea")
+    expect(box).to_have_value(draft, timeout=10_000)
+    page.screenshot(path=artifacts / "draft-restored.png", full_page=True)
+    # Once sent it is the server's: the next question does not get it back after a reload.
+    send_answer(page, draft + " tells real from fake.", cards_before=0, timeout=FIRST_GRADE_MS)
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2")
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
+    page.wait_for_timeout(1_000)
+    expect(page.locator("#answer textarea")).to_have_value("")
+
+
 def test_app_html_payloads_in_name_and_answer_stay_inert(page: Page, artifacts: Path) -> None:
     name = "<img src=x onerror=alert(1)>"
     answer = "<script>alert(2)</script><img src=x onerror=alert(3)> **not bold**"

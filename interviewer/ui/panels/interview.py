@@ -89,6 +89,7 @@ class InterviewPanel:
     sid_text: gr.Textbox
     clock_text: gr.Textbox
     seen: gr.State
+    seen_text: gr.Textbox
     voice: gr.Audio | None
 
 
@@ -221,6 +222,8 @@ def render(services: Services) -> InterviewPanel:
     # Where the interview stood when this tab last showed it (Interview.position): an answer
     # typed in a tab left behind by another one was saved as the answer to the next question.
     seen = gr.State("")
+    # The same, for this browser's draft of an unsent answer (a State is not in the page).
+    seen_text = gr.Textbox(visible="hidden", elem_id="answer-position")
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -260,6 +263,7 @@ def render(services: Services) -> InterviewPanel:
         sid_text,
         clock_text,
         seen,
+        seen_text,
         voice,
     )
 
@@ -275,6 +279,23 @@ def _mic_help(services: Services) -> str:
 # about 24 Tabs from the answer box. Deferred: the box is re-enabled by the same update.
 _FOCUS_ANSWER = """() => {
   setTimeout(() => document.querySelector("#answer textarea")?.focus(), 100);
+}"""
+
+# An unsent answer is kept in this browser (per session, with the position it was typed at):
+# a reload, or a closed tab opened again from its link, lost it. Only the question it was
+# typed for gets it back, and a sent or cleared answer leaves nothing behind.
+_SAVE_DRAFT_JS = """(text, sid, seen) => {
+  if (!sid) return;
+  const key = "interviewer-draft:" + sid;
+  if (text && text.trim()) localStorage.setItem(key, JSON.stringify({seen, text}));
+  else localStorage.removeItem(key);
+}"""
+_DROP_DRAFT_JS = """(sid) => { if (sid) localStorage.removeItem("interviewer-draft:" + sid); }"""
+_RESTORE_DRAFT_JS = """(sid, seen, text) => {
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem("interviewer-draft:" + sid) || "null"); }
+  catch (e) { saved = null; }
+  return saved && saved.seen === seen && !text ? saved.text : text;
 }"""
 
 # Under a time limit the candidate saw the limit only in the greeting: a countdown under the
@@ -737,6 +758,11 @@ def wire(
         """Gradio's validator of End: an answer typed but not sent is neither graded nor
         dropped. End used to finish the interview and leave the draft in the locked box."""
         unsent = bool((draft or "").strip()) and not Interview.finished_at(seen)
+        if unsent and session_id:
+            try:  # a tab left behind by another one is told that first (by End itself)
+                unsent = not load(session_id).stale(seen)
+            except InterviewerError:
+                pass  # End itself says what is wrong with the session
         return [*(gr.validate(True, "") for _ in range(4)), gr.validate(not unsent, _UNSENT_AT_END)]
 
     def command(word: Literal["hint", "skip", "repeat", "end"]):  # type: ignore[no-untyped-def]
@@ -859,9 +885,17 @@ def wire(
         queue=False,
         show_progress="hidden",
     )
+    panel.answer.change(
+        None,
+        [panel.answer, panel.sid_text, panel.seen_text],
+        None,
+        js=_SAVE_DRAFT_JS,
+        queue=False,
+        show_progress="hidden",
+    )
     # Enter and the Send button do the same; only the first is part of the documented API.
     for trigger, public in ((panel.answer.submit, True), (panel.send.click, False)):
-        graded = trigger(
+        accepted = trigger(
             accept,
             [panel.answer, panel.session_id, panel.chat],
             [panel.chat, panel.indicator, panel.answer],
@@ -872,7 +906,10 @@ def wire(
             show_progress="hidden",
             api_name="accept" if public else None,
             api_visibility="public" if public else "undocumented",
-        ).success(
+        )
+        # Sent: it is the server's now (a reload while it is graded must not offer it again).
+        accepted.success(None, [panel.sid_text], None, js=_DROP_DRAFT_JS, queue=False)
+        graded = accepted.success(
             grade,
             [panel.answer, panel.session_id, panel.chat, panel.transcript, known, panel.seen],
             grade_outputs,
@@ -931,15 +968,25 @@ def wire(
         concurrency_limit=1,
     )
     panel.seen.change(
-        lambda seen, notice: answer_controls(seen, notice, _mic_help(services)),
+        lambda seen, notice: (*answer_controls(seen, notice, _mic_help(services)), seen),
         [panel.seen, panel.mic_notice],
         [
             *(panel.answer, panel.send, panel.hint, panel.skip, panel.repeat, panel.end),
-            *(panel.mic, panel.mic_notice),
+            *(panel.mic, panel.mic_notice, panel.seen_text),
         ],
         queue=False,
         show_progress="hidden",
         api_visibility="private",
+    )
+    # Shown at a new position (a page load resuming the session included): the draft typed
+    # there, if any, comes back.
+    panel.seen_text.change(
+        None,
+        [panel.sid_text, panel.seen_text, panel.answer],
+        [panel.answer],
+        js=_RESTORE_DRAFT_JS,
+        queue=False,
+        show_progress="hidden",
     )
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
@@ -961,19 +1008,17 @@ def wire(
         show_progress="hidden",
         api_visibility="private",
     )
-    after(
-        demo.load(
-            on_page_load,
-            [known],
-            setup_outputs,
-            api_visibility="undocumented",
-            # Every page load runs this; in the grading group a new visitor's page waited
-            # (its outputs showing progress) until the answers queued before it were graded.
-            concurrency_id="session",
-            concurrency_limit=SESSION_CONCURRENCY,
-        ),
-        focus=False,
+    loaded = demo.load(
+        on_page_load,
+        [known],
+        setup_outputs,
+        api_visibility="undocumented",
+        # Every page load runs this; in the grading group a new visitor's page waited
+        # (its outputs showing progress) until the answers queued before it were graded.
+        concurrency_id="session",
+        concurrency_limit=SESSION_CONCURRENCY,
     )
+    after(loaded, focus=False)
 
 
 def _piper(services: Services):  # type: ignore[no-untyped-def]
