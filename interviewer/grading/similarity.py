@@ -1224,24 +1224,24 @@ class SimilarityGrader:
         counts = {
             v: sum(1 for x in verdicts if x.verdict == v) for v in ("covered", "partly", "missed")
         }
+        # Plain words: the card's reader is a candidate, not the fit script's author (it read
+        # "aligned ... by word vectors ... for 25% of it compared whole by a second model").
         return (
             f"{counts['covered']} of {len(verdicts)} key points covered, "
-            f"{counts['partly']} partly, {counts['missed']} missed (each key point's words "
-            "aligned with the answer's by word vectors, ignoring words of the question, and "
-            f"for {self.params.key_point_sentence_share:.0%} of it compared whole by a second "
-            f"model; {self.params.key_point_share:.0%} from the key point's own alignment and "
-            "the rest from the whole answer's match with the reference; the quote is the "
-            "best-aligned sentence or clause)."
+            f"{counts['partly']} partly, {counts['missed']} missed. A key point counts as "
+            "covered when the answer's own words carry it (compared by meaning, so other "
+            "wording counts; repeating the question earns nothing), and as partly covered when "
+            "the answer comes near it without saying it. The quote is the sentence or clause "
+            "that comes nearest."
             + (
-                f" {paraphrased} of them stated in other words: the second model reads each in "
-                "the answer more closely than in any other bank question's model answer, by "
-                f"{PARAPHRASE_MARGIN:g} or more (and at {PARAPHRASE_FLOOR:g} or more)."
+                f" {paraphrased} of them stated in other words: the answer reads closer to each "
+                "than any other bank question's model answer does."
                 if paraphrased
                 else ""
             )
             + (
-                f" {held} held at partly: the answer as a whole matches well, but its own words "
-                "carry each of them no more than most other bank questions' model answers do."
+                f" {held} held at partly: the answer as a whole is on topic, but its own words "
+                "say them no more clearly than most answers to other questions of the bank do."
                 if held
                 else ""
             )
@@ -1261,10 +1261,10 @@ class SimilarityGrader:
         # contradiction.
         if baseline is not None and baseline.depth(m) <= depth_score(m, self.params):
             scale = (
-                f"Model answers to {baseline.peers} other questions of the bank reach "
-                f"{baseline.median:.2f} (median) to {baseline.high:.2f} (90th percentile) on "
-                f"this question, so depth runs from 0 at {baseline.median:.2f} to 5 at "
-                f"{baseline.high:.2f}."
+                "Depth runs from 0 at what model answers to other questions of the bank "
+                f"typically reach on this question ({baseline.median:.2f}, the median of "
+                f"{baseline.peers}) to 5 at what the closest of them reach "
+                f"({baseline.high:.2f}): the words all answers in the subject share earn nothing."
             )
         else:
             scale = (
@@ -1278,18 +1278,18 @@ class SimilarityGrader:
             left_out = (
                 f" {n} sentence{'s' * (n > 1)} unrelated to the reference (such as "
                 f"“{shorten(measures.unrelated[0], 60)}”) {'were' if n > 1 else 'was'} left "
-                "out of the comparison as wholes."
+                "out of this comparison."
             )
+        # Plain words (as for coverage); the measures' names and weights are in docs/grading.md.
         return CriterionScore(
             criterion="depth",
             score=score,
             rationale=(
                 "Measured, not judged: the answer carries "
-                f"{f['recall']:.0%} of the reference's explanation (aligned word by word) and "
-                f"a second model reads the two as {f['sentence']:.0%} alike as wholes; the "
-                f"measures combine into a match of {m:.2f} by weights fitted on human-graded "
-                f"train data. {scale} Length alone earns nothing: text beyond the reference "
-                f"makes the whole texts less alike.{left_out}"
+                f"{f['recall']:.0%} of the reference explanation's content, word by word, "
+                f"and reads {f['sentence']:.0%} alike with it as a whole; together a match "
+                f"of {m:.2f} (weights learnt from human grades). {scale} Length alone earns "
+                f"nothing: text beyond the reference lowers the match.{left_out}"
             ),
         )
 
