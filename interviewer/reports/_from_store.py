@@ -19,7 +19,11 @@ def report_from_store(repository: Repository, session_id: str, settings: Setting
     grades = repository.session_grades(session_id)
     bank = _bank_questions(settings)
     turns = [
-        _turn_input(turn, grades.get(turn.id or -1), bank.get(turn.question_id))
+        _turn_input(
+            turn,
+            _with_rejection(repository, turn, grades.get(turn.id or -1)),
+            bank.get(turn.question_id),
+        )
         for turn in repository.turns(session_id)
         # The question on screen but not answered yet is not part of the report.
         if turn.answer is not None or turn.status == "skipped"
@@ -48,6 +52,27 @@ def _bank_questions(settings: Settings) -> dict[str, Question]:
         return {q.id: q for q in load_default_bank(settings).questions}
     except BankError:
         return {}
+
+
+def _with_rejection(
+    repository: Repository, turn: TurnRecord, grade: GradeRecord | None
+) -> GradeRecord | None:
+    """The turn's grade, saying why its first answer got nothing when the guards rejected it
+    and the follow-up (the question asked again) was graded on its own. The report showed a
+    full answer at 0 with only the follow-up's note ("This answer is short..."), and nothing
+    of "about another question of the bank"."""
+    if grade is None or turn.id is None or turn.grade_stage != "combined":
+        return grade
+    firsts = [g for g in repository.grade_history(turn.id) if g.stage == "answer"]
+    if not firsts or firsts[-1].grade.grader.kind != "guard":
+        return grade
+    why = firsts[-1].grade.message or "it could not be graded"
+    note = (
+        f"The first answer was not graded ({why.rstrip('.')}); the follow-up answer was graded "
+        "on its own."
+    )
+    message = f"{note} {grade.grade.message}".strip()
+    return grade.model_copy(update={"grade": grade.grade.model_copy(update={"message": message})})
 
 
 def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question | None) -> TurnInput:

@@ -331,3 +331,37 @@ def test_report_strength_of_a_criterion_says_on_how_many_answers(rubric):
     ]
     report = assemble_report("s", turns, rubric)
     assert "Communication (4.5/5, assessed on 2 of 3 answers): Crisp" in " ".join(report.strengths)
+
+
+def test_report_says_why_a_rejected_first_answer_got_nothing(tmp_path):
+    """An answer the guards rejected (here a copy of the question; in the app also one about
+    another question of the bank), then "I am not sure" to the question asked again: the report
+    showed the first answer at 0 with only the follow-up's note, and nothing of why."""
+    from datetime import UTC, datetime
+
+    from interviewer.bank import load_default_bank
+    from interviewer.session import Interview, SessionConfig
+    from interviewer.settings import Settings
+    from interviewer.store import Repository, create_db_engine, upgrade
+
+    from .stored import MODELS_DIR, StepClock, offline_service
+
+    settings = Settings(
+        data_dir=tmp_path, models_dir=MODELS_DIR, allow_remote=False, grader="offline"
+    )
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    clock = StepClock(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    repo = Repository(engine, clock=clock)
+    config = SessionConfig(candidate="Alan", question_ids=["q01"], follow_ups=True)
+    interview = Interview.create(
+        repo, load_default_bank(settings), offline_service(settings), config, clock=clock
+    )
+    interview.start()
+    first = interview.submit("What are Generative Adversarial Networks (GANs)?")
+    assert any(r.kind == "follow_up" for r in first), "the question is asked again"
+    interview.submit("I am not sure, something about training.")
+    report = build_report(repo, interview.session_id, settings)
+    (q,) = report.questions
+    assert q.message.startswith("The first answer was not graded (")
+    assert "The answer repeats the question" in q.message
