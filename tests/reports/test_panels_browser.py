@@ -298,6 +298,7 @@ def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
     tab.get_by_role("option", name="+ New question").click()
     expect(tab.get_by_text("New question", exact=False).first).to_be_visible(timeout=30_000)
     tab.get_by_label("Question text").fill("Why does a GAN generator need a latent prior?")
+    tab.get_by_label("Topic", exact=True).fill("latent-priors")
     tab.get_by_label("Model answer").fill(
         "The prior gives the generator a source of randomness to map into samples. "
         "Sampling new latent vectors gives new, varied samples at generation time."
@@ -319,6 +320,25 @@ def test_team_member_signs_in_with_a_personal_login_and_adds_a_question(
     replaced = [row for row in history.splitlines() if f'"id": "{new_id.group(1)}"' in row]
     assert replaced and '"by": "alice"' in replaced[-1]  # the draft was replaced by Alice
     tab.screenshot(path=str(ARTIFACTS / "bank-new-question.png"), full_page=True)
+    # A page opened since lists the question and its topic: both lists were the ones the
+    # server started with, until a restart.
+    fresh = tab.context.new_page()
+    try:
+        fresh.goto(tab.url, wait_until="domcontentloaded")
+        fresh.locator("#topics input").click(timeout=30_000)
+        expect(fresh.get_by_role("option", name="latent-priors")).to_be_visible(timeout=10_000)
+        fresh.keyboard.press("Escape")
+        _open(fresh, "Calibration")
+        fresh.locator("#calibration-name textarea, #calibration-name input").first.fill("alice")
+        fresh.locator("#calibration-password input").fill(ALICE_PASSWORD)
+        fresh.locator("#calibration-sign-in").click()
+        expect(fresh.locator("#calibration-content")).to_be_visible(timeout=30_000)
+        fresh.get_by_text("Add, edit or approve a question").click()
+        fresh.locator("#bank-question input").click()
+        option = fresh.get_by_role("option", name=re.compile(rf"^{new_id.group(1)} · "))
+        expect(option).to_be_visible(timeout=10_000)
+    finally:
+        fresh.close()
 
 
 def test_team_uploads_a_source_document_that_is_normalized_and_ingested(

@@ -369,6 +369,16 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         [panel.status, panel.question, panel.pending],
         concurrency_limit=1,
     )
+    # The list as the bank is now: a page opened after another one added a question showed
+    # the list the server started with, without it, until a restart.
+    panel.question.focus(
+        lambda: gr.update(choices=_choices(services)),
+        None,
+        [panel.question],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     panel.question.change(
         load,
         [panel.question, team],

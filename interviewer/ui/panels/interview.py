@@ -988,6 +988,15 @@ def wire(
         queue=False,
         show_progress="hidden",
     )
+    # The bank's topics now: one added since the server started (the bank editor) was missing.
+    panel.topics.focus(
+        lambda: gr.update(choices=services.bank.topics()),
+        None,
+        [panel.topics],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
+    )
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
     read_aloud_saved = gr.BrowserState(False, storage_key="interviewer-read-aloud")
