@@ -594,6 +594,7 @@ class BankEditor:
                 order.append(question.id)
             by_id[question.id] = question
             changed.append(question.id)
+        _refuse_repeats([by_id[i] for i in order], changed)
         if changed:
             self._write([by_id[i] for i in order])
             self._record(replaced, author)
@@ -664,6 +665,28 @@ class BankEditor:
                     "question": old.model_dump(mode="json"),
                 }
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _asked(text: str) -> str:
+    """A question's text as compared for repeats: case, spacing and punctuation aside."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _refuse_repeats(questions: list[Question], changed: list[str]) -> None:
+    """Refuse a changed question that asks what another one already asks: the form saved
+    q04's own text again as a new draft, with no word, and candidates could be asked it twice.
+
+    Raises:
+        BankError: Naming both questions and what to do.
+    """
+    for question in (q for q in questions if q.id in changed):
+        asked = _asked(question.text)
+        same = next((q for q in questions if q.id != question.id and _asked(q.text) == asked), None)
+        if same is not None:
+            raise BankError(
+                f"{question.id} asks the same question as {same.id} (“{same.text}”): edit "
+                f"{same.id} instead, or word the new question differently. Nothing was saved."
+            )
 
 
 def _plain(question: Question) -> dict[str, object]:

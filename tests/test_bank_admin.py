@@ -198,6 +198,19 @@ def test_editor_refuses_an_invalid_bank_and_writes_nothing(editor: BankEditor):
     assert editor.bank_file.read_text(encoding="utf-8") == before
 
 
+def test_editor_refuses_a_question_the_bank_already_asks(editor: BankEditor):
+    """The form saved q01's own text again as a new draft, with no word."""
+    before = editor.bank_file.read_text(encoding="utf-8")
+    with pytest.raises(BankError, match=r"q02 asks the same question as q01 .*edit q01 instead"):
+        editor.save([_question("q02", text="what is a  GAN")])
+    assert editor.bank_file.read_text(encoding="utf-8") == before
+    # Nor may an edit turn a question into another one's twin.
+    editor.save([_question("q02")])
+    with pytest.raises(BankError, match="q01 asks the same question as q02"):
+        editor.save([_question("q01", text="What is a critic?")])
+    assert editor.save([_question("q03", text="What is a GAN's critic?")]) == ["q03"]
+
+
 def test_editor_writes_alternative_answers_and_reads_them_back(editor: BankEditor):
     others = ["It rates how real a sample looks.", "The discriminator of a WGAN."]
     editor.save([_question("q02", alternative_answers=others)])

@@ -152,9 +152,49 @@ def test_bank_panel_too_many_alternatives_is_a_clear_error_and_nothing_is_writte
     with pytest.raises(gr.Error) as error:
         form.save()
     assert error.value.message == (
-        "Not saved. Other accepted answers: List should have at most 16 items after "
-        "validation, not 17."
+        "Not saved. Other accepted answers: at most 16 (one per line), not 17."
     )
+    assert form.bank_file.read_bytes() == before
+
+
+def test_bank_panel_form_errors_are_in_the_forms_words(form: Form) -> None:
+    """They were pydantic's: "Key points: List should have at least 1 item after validation,
+    not 0" and "Question text: String should have at least 5 characters"."""
+    form.pick("q01")
+    form.fields["points"] = ""
+    with pytest.raises(gr.Error) as error:
+        form.save()
+    assert error.value.message == "Not saved. Key points: write at least one (one per line)."
+    form.pick("q01")
+    form.fields["text"] = "GAN?"
+    with pytest.raises(gr.Error) as error:
+        form.save()
+    assert error.value.message == "Not saved. Question text: write at least 5 characters."
+
+
+def test_bank_panel_writes_a_topic_as_the_bank_does_and_says_so(form: Form) -> None:
+    """"GAN Training!! <b>x</b>" was saved as typed and offered to candidates as a new topic."""
+    form.pick("q01")
+    form.fields["topic"] = "GAN Training!! <b>x</b>"
+    message = form.save()
+    assert message.startswith("Saved q01.")
+    assert "Topic saved as “gan-training-b-x-b”" in message
+    assert load_bank(form.bank_file).get("q01").topic == "gan-training-b-x-b"
+    form.pick("q01")
+    form.fields["topic"] = "  "
+    with pytest.raises(gr.Error) as error:
+        form.save()
+    assert error.value.message == "Not saved. Topic: it is empty."
+
+
+def test_bank_panel_refuses_a_new_question_the_bank_already_asks(form: Form) -> None:
+    before = form.bank_file.read_bytes()
+    q04 = load_bank(form.bank_file).get("q04")
+    form.pick(bank_panel.NEW_QUESTION)
+    form.fields.update(text=q04.text.upper(), topic="gan-training", points="", answer="")
+    with pytest.raises(gr.Error) as error:
+        form.save()
+    assert "asks the same question as q04" in error.value.message
     assert form.bank_file.read_bytes() == before
 
 

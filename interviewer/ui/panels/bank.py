@@ -15,6 +15,7 @@ from pathlib import Path
 
 import gradio as gr
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from interviewer.bank import Question, bank_path
 from interviewer.bank_admin import (
@@ -282,7 +283,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             edited = current.model_copy(
                 update={
                     "text": text.strip(),
-                    "topic": topic.strip(),
+                    "topic": _topic(topic),
                     "difficulty": int(difficulty),
                     "key_points": [p.strip(" -•\t") for p in points.splitlines() if p.strip()],
                     "model_answer": answer.strip(),
@@ -298,7 +299,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         except (InterviewerError, ValueError) as exc:
             raise gr.Error(esc(str(exc))) from None
         message = f"Saved {question_id}." if changed else "Nothing changed."
-        return message, gr.update(choices=_choices(services), value=question_id)
+        return message + _topic_note(topic), gr.update(
+            choices=_choices(services), value=question_id
+        )
 
     def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str]:
         author = guard(signed_in)
@@ -441,13 +444,13 @@ def _add_new(
                 answer=answer.strip(),
                 key_points=key_points,
                 alternative_answers=_lines(alternatives),
-                topic=topic.strip(),
+                topic=_topic(topic),
                 difficulty=difficulty,
             ),
             question_id=question_id,
             # The knowledge base is opened only when something has to be drafted from it.
             retriever=None if complete else _retriever(services),
-            topic=topic.strip() or "general",
+            topic=_topic(topic) or "general",
             difficulty=difficulty,
             drafter=None if complete else build_drafter(services.settings),
         )
@@ -458,7 +461,7 @@ def _add_new(
         raise gr.Error(esc(_invalid(exc))) from None
     except (InterviewerError, ValueError) as exc:
         raise gr.Error(esc(str(exc))) from None
-    message = f"Added {question_id}."
+    message = f"Added {question_id}.{_topic_note(topic)}"
     if question.status == "draft":
         message += f" It is a **draft** ({esc(_draft_state(question))}): review it, then approve."
     return message, gr.update(choices=_choices(services), value=question_id)
@@ -479,8 +482,27 @@ def _invalid(exc: ValidationError) -> str:
     problems = []
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else ""
-        problems.append(f"{_FIELD_LABELS.get(field, field or 'The question')}: {err['msg']}")
+        label = _FIELD_LABELS.get(field, field or "The question")
+        problems.append(f"{label}: {_plain_problem(err)}")
     return "Not saved. " + "; ".join(problems) + "."
+
+
+def _plain_problem(err: ErrorDetails) -> str:
+    """What pydantic found, in the form's words: it said "List should have at least 1 item
+    after validation, not 0" for an empty key-point box."""
+    context = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "too_short":
+        return "write at least one (one per line)"
+    if kind == "string_too_short":
+        least = context.get("min_length", 1)
+        return "it is empty" if least == 1 else f"write at least {least} characters"
+    if kind == "too_long":
+        most, given = context.get("max_length"), context.get("actual_length")
+        return f"at most {most} (one per line), not {given}"
+    if kind == "string_too_long":
+        return f"at most {context.get('max_length')} characters"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _lines(text: str) -> list[str]:
@@ -504,6 +526,20 @@ def _edited_alternatives(current: Question, text: str) -> list[str]:
     if lines == [_one_line(a) for a in current.alternative_answers]:
         return list(current.alternative_answers)
     return lines
+
+
+def _topic(text: str) -> str:
+    """A topic as the bank writes them ("gan-training"): the form took "GAN Training!! <b>x</b>"
+    as it was, and candidates were offered it next to "gan-training"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _topic_note(text: str) -> str:
+    """Tells the team when the topic was saved otherwise than typed."""
+    written = _topic(text)
+    if not written or written == text.strip():
+        return ""
+    return f" Topic saved as “{written}” (lower case, words joined by hyphens)."
 
 
 def _slug(name: str) -> str:
