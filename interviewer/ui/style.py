@@ -87,6 +87,9 @@ CSS = """
 #answer-clock-text { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 #answer-clock-text.over { color: #b45309; font-weight: 600; }
 #answer-length p { color: #b45309; font-size: 0.85rem; margin: 0; }
+/* Empty, the length note and the clock (no time limit) still took 52 px with their gaps: at
+   1280 x 900 the Send and Report buttons sat below the screen's edge. */
+#answer-length:has(span.md:empty), #answer-clock:has(#answer-clock-text:empty) { display: none; }
 .fb-why { margin-top: 0.3rem; }
 .fb-rationales { margin: 0.2rem 0 0.2rem 0.4rem; }
 .fb-rationales dt { font-weight: 600; margin-top: 0.3rem; }

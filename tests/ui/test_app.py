@@ -324,6 +324,16 @@ def test_app_hint_repeat_skip_and_end_buttons(page: Page, artifacts: Path) -> No
         expect(page.locator(button)).to_be_disabled()
     start_interview(page, name="Buttons", questions=2)
     expect(page.locator("#hint")).to_be_enabled()
+    # On a 1280 x 900 screen the buttons are in sight under the answer box (they were cut off
+    # by the screen's bottom edge, with empty space above them).
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(500)
+    for button in ("#send", "#open-report"):
+        box = page.locator(button).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 900, button
+    assert size is not None
+    page.set_viewport_size(size)
     first = current_question(page)
     page.locator("#hint").click()
     expect(page.locator("#chat")).to_contain_text("Hint: a strong answer says", timeout=15_000)
@@ -527,6 +537,7 @@ def test_app_counts_down_a_time_limit_under_the_answer_box(page: Page, artifacts
     start_interview(page, questions=2)
     clock = page.locator("#answer-clock-text")
     expect(clock).to_contain_text(re.compile(r"Time left for this answer: [1-4] s"), timeout=10_000)
+    expect(clock).to_be_visible()  # hidden only while empty (no time limit)
     expect(clock).to_contain_text("Time is up", timeout=15_000)
     page.screenshot(path=artifacts / "time-limit-up.png", full_page=True)
     send_answer(page, WEAK_ANSWER, cards_before=0, timeout=FIRST_GRADE_MS)
