@@ -173,7 +173,7 @@ def test_bank_panel_form_errors_are_in_the_forms_words(form: Form) -> None:
 
 
 def test_bank_panel_writes_a_topic_as_the_bank_does_and_says_so(form: Form) -> None:
-    """"GAN Training!! <b>x</b>" was saved as typed and offered to candidates as a new topic."""
+    """ "GAN Training!! <b>x</b>" was saved as typed and offered to candidates as a new topic."""
     form.pick("q01")
     form.fields["topic"] = "GAN Training!! <b>x</b>"
     message = form.save()
