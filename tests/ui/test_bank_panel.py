@@ -37,6 +37,28 @@ def test_bank_panel_draft_state_says_when_the_llm_failed_and_extraction_was_used
     assert _draft_state(q) == "draft, extracted from the references; LLM draft failed (timeout)"
 
 
+def test_bank_panel_approve_is_the_main_action_only_for_a_draft(form: Form) -> None:
+    """It was highlighted and pressable for a new question not saved yet, and for an approved
+    one; a draft's notice repeated how it was made ("Draft (draft, extracted from the
+    references; Extracted from the reference material; ...)")."""
+    form.pick(bank_panel.NEW_QUESTION)
+    assert form.approve.variant == "secondary" and form.approve.interactive is False
+    form.pick("q01")
+    assert form.approve.variant == "secondary" and form.approve.interactive is False
+    form.pick(bank_panel.NEW_QUESTION)
+    form.fields.update(
+        text="Why does a GAN generator need a latent prior?",
+        topic="gan-fundamentals",
+        points="",
+        answer="The prior gives the generator randomness to map into varied samples.",
+    )
+    new_id = form.save().split()[1].rstrip(".")
+    form.pick(new_id)
+    assert form.approve.variant == "primary" and form.approve.interactive is True
+    state = str(form.fields["state"])
+    assert state.lower().count("extracted from") == 1 and state.count("draft") <= 1
+
+
 def test_bank_panel_draft_state_of_an_approved_question() -> None:
     assert _draft_state(_question(status="approved", drafted_by="extracted")) == "approved"
 
@@ -74,8 +96,11 @@ class Form:
         self.fields: dict[str, object] = {}
 
     def pick(self, question_id: str) -> None:
-        state, text, topic, level, points, answer, others = self._load(question_id, "alice")
+        state, text, topic, level, points, answer, others, approve = self._load(
+            question_id, "alice"
+        )
         self.question_id = question_id
+        self.approve = approve
         self.fields = {
             "state": state,
             "text": text,

@@ -104,7 +104,8 @@ def render(services: Services) -> BankPanel:
         alternatives = gr.Textbox(label=ALTERNATIVES_LABEL, lines=3, elem_id="bank-alternatives")
         with gr.Row():
             save = gr.Button("Save changes", elem_id="bank-save")
-            approve = gr.Button("Approve draft", variant="primary", elem_id="bank-approve")
+            # Until a draft is picked (see _approve_button).
+            approve = gr.Button("Approve draft", interactive=False, elem_id="bank-approve")
     with gr.Accordion("Upload source documents", open=False):
         documents = gr.File(
             label="Text or Markdown documents",
@@ -234,18 +235,17 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def load(question_id: str | None, signed_in: str) -> list[object]:
         guard(signed_in)
         if not question_id:
-            return [gr.update()] * 7
+            return [gr.update()] * 8
         if question_id == NEW_QUESTION:
             note = (
                 "**New question**: write its text, and its key points and model answer if you "
                 "have them; what is missing is drafted from the reference material (or by the "
                 "LLM when one is configured) and the question stays a draft until approved."
             )
-            return [note, "", "", 2, "", "", ""]
+            return [note, "", "", 2, "", "", "", _approve_button(None)]
         q = services.bank.get(question_id)
         state = (
-            f"**Draft** ({esc(_draft_state(q))}): review the key points and model answer, "
-            "then approve."
+            f"**Draft**: {esc(_draft_line(q))}"
             if q.status == "draft"
             # The question's status, not a message: "Approved." under "Added q36." read as a
             # second action.
@@ -259,6 +259,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             "\n".join(q.key_points),
             q.model_answer,
             "\n".join(_one_line(a) for a in q.alternative_answers),
+            _approve_button(q),
         ]
 
     def save(
@@ -303,7 +304,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             choices=_choices(services), value=question_id
         )
 
-    def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str]:
+    def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str, object]:
         author = guard(signed_in)
         if not question_id:
             raise gr.Error("Pick a question first.")
@@ -319,6 +320,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             f"{question_id} approved.",
             gr.update(choices=_choices(services), value=question_id),
             f"Approved by {esc(author)}.",
+            _approve_button(services.bank.get(question_id)),
         )
 
     def ingest(
@@ -393,6 +395,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             panel.key_points,
             panel.model_answer,
             panel.alternatives,
+            panel.approve,
         ],
     )
     panel.save.click(
@@ -413,7 +416,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     panel.approve.click(
         approve,
         [panel.question, team],
-        [panel.status, panel.question, panel.q_status],
+        [panel.status, panel.question, panel.q_status, panel.approve],
         concurrency_limit=1,
     )
     panel.ingest.click(ingest, [panel.documents, team], [panel.ingest_status], concurrency_limit=1)
@@ -463,7 +466,7 @@ def _add_new(
         raise gr.Error(esc(str(exc))) from None
     message = f"Added {question_id}.{_topic_note(topic)}"
     if question.status == "draft":
-        message += f" It is a **draft** ({esc(_draft_state(question))}): review it, then approve."
+        message += f" It is a **draft**: {esc(_draft_line(question))}"
     return message, gr.update(choices=_choices(services), value=question_id)
 
 
@@ -544,6 +547,25 @@ def _topic_note(text: str) -> str:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "document"
+
+
+def _approve_button(q: Question | None) -> object:
+    """Approve is the form's main action only for a draft: it was highlighted (and pressable)
+    for a new question not saved yet and for an approved one."""
+    draft = q is not None and q.status == "draft"
+    return gr.Button(variant="primary" if draft else "secondary", interactive=draft)
+
+
+def _draft_line(q: Question) -> str:
+    """How a draft was made and what to do, once: its note says both ("Extracted from the
+    reference material; review before approving."), which the form had wrapped in the same
+    words again ("Draft (draft, extracted from the references; Extracted from ...)")."""
+    if q.draft_note:
+        return q.draft_note
+    made = _draft_state(q).removeprefix("draft").lstrip(", ")
+    return (f"{made[:1].upper()}{made[1:]}; r" if made else "R") + (
+        "eview the key points and model answer, then approve."
+    )
 
 
 def _draft_state(q: Question) -> str:
