@@ -152,7 +152,11 @@ def wire_sign_in(
     keep working: the name defaults to blank.
     """
     for trigger in (box.button.click, box.password.submit, box.name.submit):
-        trigger(handler, [box.password, box.name], list(outputs), concurrency_limit=2)
+        # The password is not left in the box once used (right or wrong): it stayed there,
+        # for anyone at the screen to reuse.
+        trigger(handler, [box.password, box.name], list(outputs), concurrency_limit=2).then(
+            lambda: "", None, [box.password], queue=False, api_visibility="private"
+        )
 
 
 def exam_in_progress(repository: Repository, session_id: str) -> bool:
