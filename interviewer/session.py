@@ -991,6 +991,10 @@ def _nudge(key_point: str) -> str:
 
 
 def _follow_up_text(grade: Grade) -> str:
+    if grade.grader.kind == "guard" and grade.follow_up.strip():
+        # The question asked again after a rejected answer: under "Follow-up" alone it read as
+        # the interviewer repeating itself.
+        return f"Let's try that question again: {grade.follow_up.strip()}"
     if grade.follow_up.strip():
         return grade.follow_up.strip()
     return f"Let's go one step further: what can you add about {cue(grade.missed_key_points[0])}?"

@@ -189,6 +189,7 @@ def test_a_follow_up_after_a_rejected_answer_is_graded_on_its_own(repo, bank, cl
     interview = _start(repo, bank, repo_grader, clock)
     asked = interview.submit("an answer on some other topic")
     assert asked[0].kind == "follow_up"
+    assert asked[0].text.startswith("Let's try that question again: ")
     replies = interview.submit("alpha1 beta1")
     note = next(r.text for r in replies if r.kind == "info")
     assert note.startswith("Your follow-up answer was graded on its own: 5.0 / 5")
