@@ -163,6 +163,10 @@ class _RawRow(BaseModel):
     def _answer(cls, value: object) -> object:
         if value is None:
             raise ValueError("answer is missing")
+        # An empty answer the team scored would be compared with the grader's 0 for "empty"
+        # and bias MAE and bias: reported like an empty score.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("answer is empty")
         return value
 
     @field_validator("score", mode="before")
@@ -170,8 +174,10 @@ class _RawRow(BaseModel):
     def _score(cls, value: object) -> object:
         if isinstance(value, bool):
             raise ValueError("score must be a number from 0 to 5")
+        if value is None:
+            raise ValueError("score is empty (null)")
         if isinstance(value, str):
-            value = value.strip().replace(",", ".") if value.count(",") == 1 else value.strip()
+            value = _score_text(value)
             if not value:
                 raise ValueError("score is empty")
         try:
@@ -181,6 +187,22 @@ class _RawRow(BaseModel):
         if math.isnan(number) or not 0 <= number <= 5:
             raise ValueError(f"score {value!r} is outside 0-5")
         return number
+
+
+def _score_text(value: str) -> str:
+    """A score as typed: "3,5" (a decimal comma) reads as 3.5."""
+    return value.strip().replace(",", ".") if value.count(",") == 1 else value.strip()
+
+
+def _number(value: object) -> float | None:
+    """A row's score as a number, or None when it is not one (that row is rejected anyway)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        number = float(_score_text(value) if isinstance(value, str) else value)
+    except ValueError:
+        return None
+    return None if math.isnan(number) else number
 
 
 def load_human_scores(path: str, bank: Bank | None = None) -> ImportResult:
@@ -214,7 +236,8 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
         bank: The question bank, to resolve ``question_id`` and bank question texts.
 
     Raises:
-        InputError: Too large, not UTF-8, empty, or the header lacks required columns.
+        InputError: Too large, not UTF-8, empty, the header lacks required columns, or the
+            scores are on another scale than 0-5.
     """
     if len(content) > MAX_BYTES:
         raise InputError(_too_big(len(content)))
@@ -230,6 +253,7 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
         raw_rows = _json_rows(text)
     else:
         result.ignored_columns, raw_rows = _csv_rows(text, filename)
+    _check_scale(raw_rows, filename)
     resolver = _QuestionResolver(bank)
     seen: dict[tuple[str, str, str, str], int] = {}
     for line, raw in raw_rows:
@@ -280,6 +304,30 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
     if not result.rows and not result.problems:
         raise InputError(f"{filename} has a header but no rows.")
     return result
+
+
+def _check_scale(rows: Sequence[tuple[int, Mapping[str, object] | str]], filename: str) -> None:
+    """Refuse a file scored on another scale (0-10, 0-100): row by row, its high scores were
+    rejected and its low ones analysed as 0-5 scores, which says nothing true.
+
+    One score above 5, or a few among many, are typos, rejected row by row; two or more that
+    make over a quarter of the scores are a scale.
+    """
+    scores = [
+        number
+        for _, raw in rows
+        if not isinstance(raw, str) and (number := _number(raw.get("score"))) is not None
+    ]
+    above = [s for s in scores if s > 5]
+    if len(above) < 2 or len(above) * 4 <= len(scores):
+        return
+    top = max(above)
+    scale = next((s for s in (10, 100) if top <= s), None)
+    divide = f" (divide by {scale // 5})" if scale else ""
+    raise InputError(
+        f"{filename}: {len(above)} of {len(scores)} scores are above 5, up to {top:g}, but "
+        f"scores run from 0 to 5: rescale them to 0-5{divide} and try again. Nothing was analysed."
+    )
 
 
 def _too_big(size: int) -> str:
@@ -363,7 +411,9 @@ def _json_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
-            rows.append((number, f"not valid JSON ({exc.msg} at column {exc.colno})"))
+            # Some messages end in "at" ("Unterminated string starting at"): not "at at".
+            where = exc.msg.removesuffix(" at")
+            rows.append((number, f"not valid JSON ({where} at column {exc.colno})"))
             continue
         if not isinstance(value, dict):
             rows.append((number, "each line must be a JSON object"))
@@ -395,6 +445,9 @@ class _QuestionResolver:
     def __init__(self, bank: Bank | None) -> None:
         self.bank = bank
         self.by_text = {_norm(q.text): q for q in bank.questions} if bank else {}
+        # "Q04" finds "q04" (ids are typed by hand in spreadsheets); an exact id comes first.
+        ids = [q.id for q in bank.questions] if bank else []
+        self.ids = {i.casefold(): i for i in ids} | {i: i for i in ids}
         self.adhoc: dict[tuple[str, str], Question] = {}
 
     def resolve(self, row: _RawRow) -> Question:
@@ -404,7 +457,8 @@ class _QuestionResolver:
                     f"question_id {row.question_id!r} given but no question bank loaded"
                 )
             try:
-                return self.bank.get(row.question_id)
+                typed = row.question_id
+                return self.bank.get(self.ids.get(typed) or self.ids.get(typed.casefold(), typed))
             except BankError:
                 if not (row.question and row.reference_answer):
                     raise BankError(

@@ -261,6 +261,59 @@ def test_parse_jsonl_reports_bad_json_lines(bank):
     assert "rater" in result.problems[1].reason
 
 
+def test_parse_reports_a_scored_empty_answer_as_a_bad_row(bank):
+    # Kept, it was graded 0 ("empty") and compared with the human 3: MAE and bias moved.
+    text = (
+        "question_id,question,reference_answer,answer,rater,score,candidate\n"
+        "q01,,,A generator and a discriminator,carol,3,x0\n"
+        "q01,,,,carol,3,x1\n"
+        'q01,,,"   ",carol,2,x2\n'
+    )
+    result = parse_human_scores(text.encode(), "s.csv", bank)
+    assert [r.line for r in result.rows] == [2]
+    assert [(p.line, p.reason) for p in result.problems] == [
+        (3, "answer is empty"),
+        (4, "answer is empty"),
+    ]
+
+
+def test_parse_jsonl_bad_lines_read_plainly(bank):
+    lines = [
+        '{"question_id": "q01", "answer": "x", "rater": "ann", "score": "3',
+        json.dumps({"question_id": "q01", "answer": "x", "rater": "bob", "score": None}),
+    ]
+    result = parse_human_scores("\n".join(lines).encode(), "s.jsonl", bank)
+    reasons = [p.reason for p in result.problems]
+    assert reasons[0].startswith("not valid JSON (Unterminated string starting at column ")
+    assert "at at" not in reasons[0]
+    assert reasons[1] == "score is empty (null)"
+
+
+def test_parse_refuses_a_file_scored_on_another_scale(bank):
+    # Row by row, 8 of 12 rows were rejected and the 4 low ones analysed as 0-5 scores.
+    scores = [8.0, 9.0, 6.0, 10.0, 7.0, 2.0, 8.0, 3.0, 9.0, 1.0, 6.0, 4.0]
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f"q01,c{i},answer {i},ann,{s}" for i, s in enumerate(scores)]
+    content = "\n".join(lines).encode()
+    with pytest.raises(InputError, match=r"8 of 12 scores are above 5, up to 10, .*divide by 2"):
+        parse_human_scores(content, "s.csv", bank)
+    with pytest.raises(InputError, match=r"up to 90, .*divide by 20.*Nothing was analysed"):
+        parse_human_scores(content.replace(b",ann,9.0", b",ann,90"), "s.csv", bank)
+
+
+def test_parse_rejects_a_stray_score_above_5_row_by_row(bank):
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f"q01,c{i},answer {i},ann,{i % 5}" for i in range(9)] + ["q01,c9,answer 9,ann,45"]
+    result = parse_human_scores("\n".join(lines).encode(), "s.csv", bank)
+    assert len(result.rows) == 9 and [p.line for p in result.problems] == [11]
+
+
+def test_parse_finds_a_bank_id_typed_in_another_case(bank):
+    text = "question_id,answer,rater,score\nQ01,A generator and a discriminator,ann,4\n"
+    result = parse_human_scores(text.encode(), "s.csv", bank)
+    assert result.problems == [] and result.rows[0].question.id == "q01"
+
+
 def test_parse_rejects_wrong_columns_with_what_was_found(bank):
     with pytest.raises(InputError, match="lacks the column.*rater.*found id, text"):
         parse_human_scores(b"id,text,answer,score\n1,x,y,3\n", "s.csv", bank)
