@@ -1,6 +1,7 @@
 """Command-line interface: ``interviewer --help``.
 
-Errors are shown on stderr as one line with the remedy and exit code 1; no tracebacks.
+Errors are shown on stderr as one line with the remedy and exit code 1; no tracebacks. A reader
+that stops early (``| head``) ends a command quietly with status 141, as SIGPIPE ends a program.
 Each command group lives in its own module of this package (``cli/knowledge.py``,
 ``cli/grading.py``, ...) and registers itself on :data:`app` when imported at the bottom.
 Commands build Settings at the edge.
@@ -8,19 +9,25 @@ Commands build Settings at the edge.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
 from interviewer.settings import Settings, file_problem, settings_problem, unknown_settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from interviewer.bank import Bank
 
 app = typer.Typer(
     help="Offline-first mock interviewer for machine-learning theory.", no_args_is_help=True
@@ -34,6 +41,8 @@ app.add_typer(eval_app, name="eval")
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+SIGPIPE_EXIT = 141  # 128 + SIGPIPE: what a shell shows for `yes | head -1`
 
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
@@ -55,6 +64,10 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             )
             typer.echo(f"Error: {problem}", err=True)
             raise typer.Exit(1) from None
+        except BrokenPipeError:
+            # The reader went away (`| head -1`): not a file problem to report.
+            _drop_stdout()
+            raise typer.Exit(SIGPIPE_EXIT) from None
         # A file the command could not read or write: a one-line reason, not a traceback.
         except UnicodeError as exc:
             typer.echo(f"Error: a file is not UTF-8 text ({exc}): save it as UTF-8.", err=True)
@@ -64,6 +77,31 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null: Python's last flush of what is still buffered would hit the
+    closed pipe again and print a traceback-like warning."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a real file (a test captures it)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def stdout_console(width: int | None = None) -> Console:
+    """A rich console on stdout that ends the command as :func:`friendly` does when the reader
+    goes away (rich's own handler exits with 1, which scripts read as bad input)."""
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(width=width)
 
 
 def fill_knowledge_base(settings: Settings) -> None:
@@ -89,9 +127,19 @@ def same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
+def bank_id(bank: Bank | None, typed: str) -> str:
+    """The bank's id for an id typed in another case ("Q04" for "q04"); anything else, free
+    question text included, as typed. An exact id comes first."""
+    if bank is None or any(q.id == typed for q in bank.questions):
+        return typed
+    matches = [q.id for q in bank.questions if q.id.casefold() == typed.strip().casefold()]
+    return matches[0] if len(matches) == 1 else typed
+
+
 def emit_json(data: object) -> None:
     """Print JSON to stdout."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()  # a closed pipe fails here, inside the command, not at exit
 
 
 # --- settings and set-up -------------------------------------------------------------------
@@ -135,6 +183,27 @@ _ = Annotated  # re-exported for command modules below
 
 # Command modules register their commands on `app` when imported.
 from interviewer.cli import _commands  # noqa: E402,F401
+
+
+def _unwrap_help(group: typer.Typer) -> None:
+    """Give each command its docstring with every paragraph on one line.
+
+    Typer's rich help keeps the source's line breaks after the first paragraph, so a paragraph
+    wrapped at 100 columns in the source showed as lines broken mid-sentence; joined, it wraps
+    at the terminal's width. A paragraph starting with \\b stays as written.
+    """
+    for command in group.registered_commands:
+        if command.help is None and command.callback is not None and command.callback.__doc__:
+            paragraphs = inspect.cleandoc(command.callback.__doc__).split("\n\n")
+            command.help = "\n\n".join(
+                p if p.startswith("\b") else " ".join(p.split("\n")) for p in paragraphs
+            )
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _unwrap_help(sub.typer_instance)
+
+
+_unwrap_help(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

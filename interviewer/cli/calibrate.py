@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, same_file
+from interviewer.cli import (
+    app,
+    emit_json,
+    fill_knowledge_base,
+    friendly,
+    same_file,
+    stdout_console,
+)
 from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
@@ -40,8 +47,11 @@ def calibrate(
     """Compare automatic grades with interviewers' scores, and find questions that misbehave.
 
     FILE has the columns question_id (or question), answer, rater, score (0-5) and optionally
-    reference_answer and candidate. Bad rows are listed with their line number; good rows are
-    kept.
+    reference_answer and candidate.
+
+    Exit status: 0 when every row was used; 1 for bad input: bad rows are listed with their
+    line number and the good rows are still analysed, and a file scored on another scale than
+    0-5 is refused whole.
     """
     from interviewer.bank import load_default_bank
     from interviewer.calibration import calibrate as run
@@ -99,12 +109,17 @@ def calibrate(
         typer.echo(f"Calibration report written to {report}.", err=True)
     if fmt == "json":
         emit_json(result.to_json())
-        return
-    _print_text(result)
+    else:
+        _print_text(result)
+    if imported.problems:
+        # As `grade --batch` does: a script must not read a half-used file as success.
+        raise InputError(
+            f"{len(imported.problems)} row(s) of {file.name} were rejected (listed above); the "
+            f"figures cover the {len(imported.rows)} row(s) kept. Fix those rows and run again."
+        )
 
 
 def _print_text(result: object) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -116,10 +131,10 @@ def _print_text(result: object) -> None:
     def f(value: float | None, signed: bool = False) -> str:
         return "–" if value is None else (f"{value:+.2f}" if signed else f"{value:.2f}")
 
-    console = Console()
+    console = stdout_console()
     if not console.is_terminal:
         # Written to a file or a pipe: no screen to fit, so do not squeeze the table to 80.
-        console = Console(width=120)
+        console = stdout_console(width=120)
     console.print(
         f"[bold]Overall[/] ({o.n} answers, grader {result.grader}): QWK {f(o.qwk)}"
         f"{interval_text(o.qwk_interval)} · "

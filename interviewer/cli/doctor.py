@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import typer
 
-from interviewer.cli import app, emit_json
+from interviewer.cli import app, emit_json, friendly
 from interviewer.settings import Settings, unknown_settings
 
 Check = Callable[[Settings], str]
@@ -113,6 +113,7 @@ CHECKS: list[tuple[str, Check, str]] = [
 
 
 @app.command()
+@friendly  # for a closed pipe (`| head`); every check's own failure is reported below
 def doctor(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check every component and say what to do for each that fails."""
     settings = Settings()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from interviewer.cli import emit_json, eval_app, friendly
+from interviewer.cli import bank_id, emit_json, eval_app, friendly
 from interviewer.settings import Settings
+
+if TYPE_CHECKING:
+    from interviewer.grading.evaluation import Agreement
 
 
 @eval_app.command("grader")
@@ -50,7 +53,10 @@ def eval_grader(
     bank_file = settings.knowledge_dir / "questions.yaml"
     bank = load_bank(bank_file) if bank_file.exists() else None
     items = load_dataset(dataset, split=split, limit=limit)
-    report = evaluate(items, build_scorer(settings, kind), bank=bank).model_dump()
+    # "Q04" names the bank's q04, as in `interviewer grade`.
+    items = [i.model_copy(update={"question": bank_id(bank, i.question)}) for i in items]
+    agreement = evaluate(items, build_scorer(settings, kind), bank=bank)
+    report = agreement.model_dump()
     repeated = duplicate_ids(items)
     report.update(dataset=str(dataset), split=split, grader=grader, duplicate_ids=repeated)
     if repeated:
@@ -65,5 +71,37 @@ def eval_grader(
     if output_format == "json":
         emit_json(report)
         return
-    for key, value in report.items():
-        typer.echo(f"{key:>28}: {value}")
+    where = dataset.name + (f" (split {split})" if split else "")
+    for line in _summary(agreement, f"{grader} grader on {where}"):
+        typer.echo(line)
+
+
+def _summary(a: Agreement, title: str) -> list[str]:
+    """The report in short labelled lines (the JSON output keeps every field's name)."""
+
+    def f(value: float | None) -> str:
+        return "–" if value is None else f"{value:.2f}"
+
+    pending = f"; {a.pending} left pending, not counted" if a.pending else ""
+    interval = (
+        f" (90% interval {a.pearson_interval[0]:.2f}-{a.pearson_interval[1]:.2f} over questions)"
+        if a.pearson_interval
+        else ""
+    )
+    lines = [
+        f"{title}: {a.n} answers{pending}",
+        f"Pearson {f(a.pearson)}{interval} · Spearman {f(a.spearman)} · QWK {f(a.qwk)}",
+        f"MAE {f(a.mae)} · RMSE {f(a.rmse)} · mean score {f(a.mean_predicted)} "
+        f"(humans {f(a.mean_human)})",
+    ]
+    if a.per_question_pearson is not None:
+        lines.append(
+            f"Pearson within a question {f(a.per_question_pearson)} "
+            f"(mean over {a.questions_in_per_question} question(s))"
+        )
+    if a.label_classes:
+        lines.append(
+            f"Labels ({', '.join(a.label_classes)}): accuracy {f(a.accuracy)} · "
+            f"macro F1 {f(a.macro_f1)}"
+        )
+    return lines

@@ -15,7 +15,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, load_bank, resolve_question
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly, same_file
+from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly, same_file
 from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
@@ -164,7 +164,10 @@ def grade(
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
     if answer == "-":  # a long answer is easier to pipe than to quote
         answer = _stdin_text()
-    target = resolve_question(_bank(settings), question, reference, key_point, alternative)
+    if too_long := _too_long(answer):
+        raise InputError(f"The answer is {too_long}. Shorten it and grade it again.")
+    bank = _bank(settings)
+    target = resolve_question(bank, bank_id(bank, question), reference, key_point, alternative)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     fill_knowledge_base(settings)
     result = service.grade(target, answer)
@@ -181,6 +184,16 @@ def grade(
             err=True,
         )
         raise typer.Exit(PENDING_EXIT)
+
+
+def _too_long(answer: str) -> str:
+    """How an answer passes the web app's length limit ("26,001 characters long; the limit is
+    20,000"), or '': the command line grades what the app accepts."""
+    from interviewer.session import MAX_ANSWER_CHARS
+
+    if len(answer) <= MAX_ANSWER_CHARS:
+        return ""
+    return f"{len(answer):,} characters long; the limit is {MAX_ANSWER_CHARS:,}"
 
 
 def _stdin_text() -> str:
@@ -216,9 +229,12 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
             continue
         try:
             line = BatchLine.model_validate_json(raw)
+            if too_long := _too_long(line.answer):
+                problems.append(f"line {number}: the answer is {too_long}; shorten it")
+                continue
             question = resolve_question(
                 bank,
-                line.question,
+                bank_id(bank, line.question),
                 line.reference_answer,
                 line.key_points,
                 line.alternative_answers,

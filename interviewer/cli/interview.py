@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from interviewer.cli import app, emit_json, fill_knowledge_base, friendly
+from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly
 from interviewer.cli.doctor import CHECKS
 from interviewer.settings import Settings
 
@@ -94,7 +94,7 @@ def interview(
     else:
         config = SessionConfig(
             candidate=name,
-            question_ids=_split(questions),
+            question_ids=[bank_id(bank, q) for q in _split(questions)],
             topics=_split(topics),
             num_questions=count,
             difficulty=difficulty,

@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from interviewer.cli import app, emit_json, eval_app, friendly
+from interviewer.cli import app, emit_json, eval_app, friendly, stdout_console
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 
@@ -143,7 +143,7 @@ def search(
     for rank, r in enumerate(results, start=1):
         snippet = r.text if len(r.text) <= 300 else r.text[:297] + "..."
         table.add_row(str(rank), f"{r.score:.3f}", r.citation.label(), snippet)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @eval_app.command("retrieval")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from interviewer.bank import Bank, Question, citation_problems, load_default_bank
-from interviewer.cli import app, emit_json, friendly
+from interviewer.cli import app, bank_id, emit_json, friendly, stdout_console
 from interviewer.cli.doctor import CHECKS
 from interviewer.errors import InputError
 from interviewer.settings import Settings
@@ -55,7 +55,7 @@ def list_questions(
     table.add_column("question")
     for q in selected:
         table.add_row(q.id, q.topic, str(q.difficulty), q.text)
-    Console().print(table)
+    stdout_console().print(table)
 
 
 @questions_app.command("show")
@@ -65,11 +65,12 @@ def show_question(
     output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Show one question: key points, model answer, other accepted answers and sources."""
-    question = load_default_bank(Settings()).get(question_id.strip())
+    bank = load_default_bank(Settings())
+    question = bank.get(bank_id(bank, question_id.strip()))
     if output == "json":
         emit_json(question.model_dump() | {"version": question.version})
         return
-    Console().print(_render(question))
+    stdout_console().print(_render(question))
 
 
 def _check_bank(settings: Settings) -> str:

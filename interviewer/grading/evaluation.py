@@ -132,10 +132,15 @@ def load_dataset(
         if not line.strip():
             continue
         try:
-            item = EvalItem.model_validate(json.loads(line))
+            data = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: {exc}")
             continue
+        if not isinstance(data, dict):  # pydantic named its internal model for a list or a string
+            problems.append(f"line {number}: not a JSON object")
+            continue
+        try:
+            item = EvalItem.model_validate(data)
         except ValidationError as exc:
             problems.append(f"line {number}: {validation_message(exc, whole='line')}")
             continue

@@ -39,10 +39,11 @@ ROWS = [
 ]
 
 
-def _csv(path: Path) -> Path:
+def _csv(path: Path, *, bad_row: bool = True) -> Path:
     lines = ["question_id,candidate,answer,rater,score"]
     lines += [f'{q},{c},"{a}",{r},{s}' for q, c, a, r, s in ROWS]
-    lines.append('q01,c4,"out of range",ann,9')
+    if bad_row:
+        lines.append('q01,c4,"out of range",ann,9')
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -75,7 +76,6 @@ def json_run(tmp_path_factory: pytest.TempPathFactory):
 
 def test_calibrate_json_has_overall_and_questions(json_run) -> None:
     result, _ = json_run
-    assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data["overall"]) >= {"qwk", "pearson", "spearman", "mae", "bias", "alpha", "n"}
     assert data["overall"]["n"] == 6
@@ -91,6 +91,32 @@ def test_calibrate_reports_bad_rows_with_line_numbers(json_run) -> None:
     assert "1 bad row(s) skipped; 9 kept." in result.stderr
 
 
+def test_calibrate_exits_1_after_analysing_the_rows_kept_when_a_row_was_rejected(
+    json_run,
+) -> None:
+    # It exited 0, so a script read a half-used file as success; `grade --batch` exits 1.
+    result, report = json_run
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["overall"]["n"] == 6 and report.exists()
+    assert (
+        "1 row(s) of scores.csv were rejected (listed above); the figures cover the 9 row(s) kept."
+        in " ".join(result.stderr.split())
+    )
+
+
+def test_calibrate_refuses_a_file_scored_0_to_10_whole(tmp_path: Path) -> None:
+    path = tmp_path / "ten.csv"
+    lines = ["question_id,candidate,answer,rater,score"]
+    lines += [f"q04,c{i},answer number {i},ann,{s}" for i, s in enumerate([8, 9, 2, 10, 7, 3])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["calibrate", str(path), "--grader", "offline", "--no-sessions"])
+    assert result.exit_code == 1
+    assert "up to 10, but scores run from 0 to 5: rescale them to 0-5 (divide by 2)" in " ".join(
+        result.stderr.split()
+    )
+    assert result.stdout == "" and "graded" not in result.stderr
+
+
 def test_calibrate_grader_ranks_good_answers_above_bad(json_run) -> None:
     data = json.loads(json_run[0].stdout)
     assert data["overall"]["spearman"] is not None and data["overall"]["spearman"] > 0
@@ -104,9 +130,8 @@ def test_calibrate_writes_html_report_with_plots(json_run) -> None:
 
 
 def test_calibrate_text_output_shows_table(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["calibrate", str(_csv(tmp_path / "s.csv")), "--grader", "offline", "--no-sessions"]
-    )
+    scores = _csv(tmp_path / "s.csv", bad_row=False)
+    result = runner.invoke(app, ["calibrate", str(scores), "--grader", "offline", "--no-sessions"])
     assert result.exit_code == 0, result.output
     assert "Overall" in result.stdout and "q04" in result.stdout
     assert "repeat SD" not in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -153,3 +154,46 @@ def test_eval_grader_names_ids_given_to_more_than_one_row(tmp_path: Path) -> Non
     assert "2 id(s) appear on more than one row (r0, r1)" in result.stderr
     unique = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(_dataset(tmp_path))])
     assert "more than one row" not in unique.output
+
+
+def test_eval_grader_names_a_line_that_is_not_a_json_object(tmp_path: Path) -> None:
+    path = _dataset(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "[1, 2]\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 1
+    assert "line 5: not a JSON object" in result.stderr and "EvalItem" not in result.stderr
+
+
+def test_eval_grader_text_output_has_short_labels(tmp_path: Path) -> None:
+    # It printed the report's raw keys: "pearson_interval: (0.46, 0.65)", "label_classes: [...]".
+    path = tmp_path / "five.jsonl"
+    labels = {5.0: "correct", 3.0: "partial", 2.5: "partial", 0.0: "wrong"}
+    path.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"{q}-{i}",
+                    "qid": f"q{q}",
+                    "question": QUESTION,
+                    "reference_answer": REFERENCE,
+                    "answer": answer,
+                    "score": score,
+                    "label": labels[score],
+                }
+            )
+            for q in range(5)
+            for i, (answer, score) in enumerate(ROWS)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("offline grader on five.jsonl: 20 answers\n")
+    assert re.search(
+        r"^Pearson -?\d\.\d\d \(90% interval -?[\d.]+--?[\d.]+ over questions\)", out, re.M
+    )
+    assert re.search(r"^MAE \d\.\d\d · RMSE \d\.\d\d", out, re.M)
+    assert re.search(r"^Labels \(\w+, \w+, \w+\): accuracy", out, re.M)
+    assert "_" not in out  # no raw field names

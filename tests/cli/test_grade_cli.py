@@ -100,6 +100,39 @@ def test_grade_cli_unknown_question_says_what_to_do(fake_llm):
     assert result.exit_code == 1 and "--reference" in result.output
 
 
+def test_grade_cli_finds_a_bank_id_typed_in_another_case(fake_llm, tmp_path):
+    single = CliRunner().invoke(
+        app, ["grade", "-q", "Q04", "-a", ANSWERS[0], "--grader", "llm", "--format", "json"]
+    )
+    assert single.exit_code == 0, single.output
+    assert json.loads(single.stdout)["question_id"] == "q04"
+    code, output, rows = _run_batch(tmp_path, "case", [{"id": 1, "question": "Q04", "answer": "x"}])
+    assert code == 0, output
+    assert rows[0]["grade"]["question_id"] == "q04"
+
+
+def test_grade_cli_refuses_an_answer_over_the_web_apps_limit(fake_llm, tmp_path):
+    # The web app refuses answers over 20,000 characters; the command line graded them.
+    single = CliRunner().invoke(app, ["grade", "-q", "q04", "-a", "a" * 20_001, "--grader", "llm"])
+    assert single.exit_code == 1
+    assert (
+        "The answer is 20,001 characters long; the limit is 20,000. Shorten it and grade it again."
+        in single.stderr
+    )
+    lines = [*_lines(ANSWERS[:1]), {"id": 1, "question": "q04", "answer": "a" * 20_001}]
+    code, output, rows = _run_batch(tmp_path, "long", lines)
+    assert code == 1
+    assert "Skipped line 2: the answer is 20,001 characters long; the limit is 20,000" in output
+    assert [r["id"] for r in rows] == [0]
+
+
+def test_grade_cli_text_output_shows_the_grades_flags(fake_llm):
+    long = " ".join([ANSWERS[0]] * 60)  # past the grader's token limit, within the app's
+    result = CliRunner().invoke(app, ["grade", "-q", "q04", "-a", long, "--grader", "llm"])
+    assert result.exit_code == 0, result.output
+    assert "Flags: truncated" in result.stdout
+
+
 def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_path):
     lines: list[object] = [
         *_lines(ANSWERS[:2]),

@@ -38,3 +38,13 @@ def test_help_every_command_describes_itself(path: tuple[str, ...]) -> None:
     assert "Usage:" in result.stdout
     body = result.stdout.split("Usage:", 1)[1].split("\n", 2)[-1]
     assert body.strip(), f"`interviewer {' '.join(path)} --help` has no description"
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
+def test_help_wraps_each_paragraph_at_the_terminal_width(path: tuple[str, ...]) -> None:
+    # The source's line breaks showed: "... score (0-5) and optionally" / "reference_answer ...".
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "400"})
+    description = result.stdout.split("Usage:", 1)[1].split("╭", 1)[0]
+    lines = [line.strip() for line in description.splitlines()[1:]]
+    broken = [(a, b) for a, b in zip(lines, lines[1:], strict=False) if a and b]
+    assert not broken, f"`interviewer {' '.join(path)} --help` breaks a paragraph: {broken}"

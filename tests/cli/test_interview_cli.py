@@ -128,6 +128,14 @@ def test_interview_cli_selected_questions_exam_mode(knowledge: Path, keyword_gra
     assert out.index("Answer saved") < out.index(first) < out.index(second)
 
 
+def test_interview_cli_finds_ids_typed_in_another_case(
+    knowledge: Path, keyword_grader: None
+) -> None:
+    result = runner.invoke(app, ["interview", "--questions", "Q03", "--mode", "exam"], input="x\n")
+    assert result.exit_code == 0, result.output
+    assert "[Question 1 of 1] Explain concept number 3." in result.stdout
+
+
 def test_interview_cli_input_ends_early_then_resume(knowledge: Path, keyword_grader: None) -> None:
     first = runner.invoke(app, ["interview", "--no-follow-ups"], input="alpha1\n")
     assert first.exit_code == 0, first.output

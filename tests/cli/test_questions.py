@@ -104,6 +104,12 @@ def test_questions_show_has_no_alternatives_section_for_a_question_without_any()
     assert "Other accepted answers" not in result.stdout
 
 
+def test_questions_show_finds_an_id_typed_in_another_case() -> None:
+    result = runner.invoke(app, ["questions", "show", "Q04", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["id"] == "q04"
+
+
 def test_questions_show_json_includes_model_answer_and_version() -> None:
     result = runner.invoke(app, ["questions", "show", "q02", "--format", "json"])
     assert result.exit_code == 0, result.output
