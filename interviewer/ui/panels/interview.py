@@ -1017,17 +1017,19 @@ def wire(
         show_progress="hidden",
         api_visibility="private",
     )
-    loaded = demo.load(
-        on_page_load,
-        [known],
-        setup_outputs,
-        api_visibility="undocumented",
-        # Every page load runs this; in the grading group a new visitor's page waited
-        # (its outputs showing progress) until the answers queued before it were graded.
-        concurrency_id="session",
-        concurrency_limit=SESSION_CONCURRENCY,
+    after(
+        demo.load(
+            on_page_load,
+            [known],
+            setup_outputs,
+            api_visibility="undocumented",
+            # Every page load runs this; in the grading group a new visitor's page waited
+            # (its outputs showing progress) until the answers queued before it were graded.
+            concurrency_id="session",
+            concurrency_limit=SESSION_CONCURRENCY,
+        ),
+        focus=False,
     )
-    after(loaded, focus=False)
 
 
 def _piper(services: Services):  # type: ignore[no-untyped-def]
