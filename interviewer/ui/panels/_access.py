@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import wraps
 
 import gradio as gr
 from gradio.blocks import Block
@@ -151,12 +152,16 @@ def wire_sign_in(
     The password comes first, so API callers that send only a password (the team password)
     keep working: the name defaults to blank.
     """
+
+    @wraps(handler)  # the API keeps the handler's name and parameters
+    def signed(password: str, name: str = "") -> tuple[object, ...]:
+        # The password is not left in the box once used (right or wrong): it stayed there, for
+        # anyone at the screen to reuse. Emptied with the status, not after it: a password typed
+        # again as soon as "Wrong password" showed was wiped by a later step.
+        return (*handler(password, name), "")
+
     for trigger in (box.button.click, box.password.submit, box.name.submit):
-        # The password is not left in the box once used (right or wrong): it stayed there,
-        # for anyone at the screen to reuse.
-        trigger(handler, [box.password, box.name], list(outputs), concurrency_limit=2).then(
-            lambda: "", None, [box.password], queue=False, api_visibility="private"
-        )
+        trigger(signed, [box.password, box.name], [*outputs, box.password], concurrency_limit=2)
 
 
 def exam_in_progress(repository: Repository, session_id: str) -> bool:
