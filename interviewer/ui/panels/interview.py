@@ -291,11 +291,16 @@ _SAVE_DRAFT_JS = """(text, sid, seen) => {
   else localStorage.removeItem(key);
 }"""
 _DROP_DRAFT_JS = """(sid) => { if (sid) localStorage.removeItem("interviewer-draft:" + sid); }"""
-_RESTORE_DRAFT_JS = """(sid, seen, text) => {
+# Put back by typing it into the box (an input event): as the event's output, every position
+# change re-set the box, and the cursor put there after Start was lost.
+_RESTORE_DRAFT_JS = """(sid, seen) => {
   let saved = null;
   try { saved = JSON.parse(localStorage.getItem("interviewer-draft:" + sid) || "null"); }
   catch (e) { saved = null; }
-  return saved && saved.seen === seen && !text ? saved.text : text;
+  const box = document.querySelector("#answer textarea");
+  if (!saved || saved.seen !== seen || !box || box.value) return;
+  box.value = saved.text;
+  box.dispatchEvent(new Event("input", { bubbles: true }));
 }"""
 
 # Under a time limit the candidate saw the limit only in the greeting: a countdown under the
@@ -982,8 +987,8 @@ def wire(
     # there, if any, comes back.
     panel.seen_text.change(
         None,
-        [panel.sid_text, panel.seen_text, panel.answer],
-        [panel.answer],
+        [panel.sid_text, panel.seen_text],
+        None,
         js=_RESTORE_DRAFT_JS,
         queue=False,
         show_progress="hidden",
