@@ -190,6 +190,9 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     expect(tab.locator("#calibration-plots svg")).to_have_count(3)
     expect(tab.locator("#calibration-problems")).to_contain_text("outside 0-5")
     expect(tab.locator("#calibration-questions")).to_contain_text("q04")
+    # A flagged question is named with its text (a question outside the bank was a bare hash).
+    flagged = re.compile(r"No question is flagged|q0\d: [A-Z]")
+    expect(tab.locator("#calibration-flags")).to_contain_text(flagged)
     tab.screenshot(path=str(ARTIFACTS / "calibration-tab.png"), full_page=True)
     with tab.expect_download() as download:
         tab.locator("#calibration-download-json").click()

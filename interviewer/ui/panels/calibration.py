@@ -162,7 +162,7 @@ def render(services: Services) -> CalibrationPanel:
             value=[],
             interactive=False,
             wrap=True,
-            column_widths=["10%", "14%", "46%", "30%"],
+            column_widths=["22%", "12%", "40%", "26%"],
             elem_id="calibration-flags",
         )
         gr.Markdown("### Per question")
@@ -330,7 +330,8 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             if svg
         )
         flags = [
-            [q.question_id, f.code.replace("_", " "), f.reason, f.action]
+            # With its text, as in "Per question": a question outside the bank is only a hash.
+            [f"{q.question_id}: {_short(q.text)}", f.code.replace("_", " "), f.reason, f.action]
             for q in result.questions
             for f in q.flags
         ] or [["–", "none", "No question is flagged.", "–"]]
