@@ -997,7 +997,8 @@ def _follow_up_text(grade: Grade) -> str:
         return f"Let's try that question again: {grade.follow_up.strip()}"
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    return f"Let's go one step further: what can you add about {cue(grade.missed_key_points[0])}?"
+    missed = cue(grade.missed_key_points[0])
+    return f"Your answer did not cover {missed}: what can you say about it?"
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

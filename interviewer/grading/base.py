@@ -77,7 +77,9 @@ def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
     gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
     if gap is None:
         return "Can you give a concrete example or a failure case of what you described?"
-    return f"What can you add about {cue(gap)}?"
+    # Says the point was missing: "What can you add about the point that starts “GAN is a
+    # generative …”?" read as if the candidate had said it.
+    return f"Your answer did not cover {cue(gap)}: what can you say about it?"
 
 
 class GraderInfo(BaseModel):

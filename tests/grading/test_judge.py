@@ -337,7 +337,7 @@ def test_judge_follow_up_never_hands_over_a_key_point(fake_chat, question):
     reply["follow_up"] = f"Can you explain how {missed.rstrip('.').lower()}?"
     fake_chat.push(json.dumps(reply))
     grade = make_grader(fake_chat).grade(_request(question, WEAK))
-    assert grade.follow_up.startswith("What can you add about")
+    assert grade.follow_up.startswith("Your answer did not cover")
     assert missed.rstrip(".").lower() not in grade.follow_up.lower()
     # A follow-up in the model's own words is kept as it is.
     reply["follow_up"] = "How would you notice this during training?"

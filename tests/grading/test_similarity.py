@@ -329,7 +329,7 @@ def test_similarity_feedback_names_missed_points_and_sources(grader: SimilarityG
     # key point, pasted back as the follow-up answer, counted as covered).
     missed = next(v.key_point for v in grade.key_points if v.verdict == "missed")
     assert grade.follow_up.startswith(
-        f"What can you add about the point that starts “{missed.split()[0]}"
+        f"Your answer did not cover the point that starts “{missed.split()[0]}"
     )
     assert missed not in grade.follow_up
 
