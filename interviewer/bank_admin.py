@@ -582,6 +582,7 @@ class BankEditor:
         """
         bank = self.load()
         by_id = {q.id: q for q in bank.questions}
+        by_id_old = set(by_id)
         changed, replaced = [], []
         order = [q.id for q in bank.questions]
         for question in questions:
@@ -594,7 +595,7 @@ class BankEditor:
                 order.append(question.id)
             by_id[question.id] = question
             changed.append(question.id)
-        _refuse_repeats([by_id[i] for i in order], changed)
+        _refuse_repeats([by_id[i] for i in order], changed, new=set(changed) - set(by_id_old))
         if changed:
             self._write([by_id[i] for i in order])
             self._record(replaced, author)
@@ -672,7 +673,7 @@ def _asked(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
-def _refuse_repeats(questions: list[Question], changed: list[str]) -> None:
+def _refuse_repeats(questions: list[Question], changed: list[str], new: set[str]) -> None:
     """Refuse a changed question that asks what another one already asks: the form saved
     q04's own text again as a new draft, with no word, and candidates could be asked it twice.
 
@@ -683,9 +684,11 @@ def _refuse_repeats(questions: list[Question], changed: list[str]) -> None:
         asked = _asked(question.text)
         same = next((q for q in questions if q.id != question.id and _asked(q.text) == asked), None)
         if same is not None:
+            # A new question has no id yet for the team: "q36 asks..." named one never made.
+            who = "The new question" if question.id in new else question.id
             raise BankError(
-                f"{question.id} asks the same question as {same.id} (“{same.text}”): edit "
-                f"{same.id} instead, or word the new question differently. Nothing was saved."
+                f"{who} asks the same question as {same.id} (“{same.text}”): edit {same.id} "
+                "instead, or word the new question differently. Nothing was saved."
             )
 
 
