@@ -127,6 +127,9 @@ def test_report_tab_shows_a_session_by_id_and_downloads_pdf(tab: Page, team_app)
 def test_report_tab_unknown_id_says_so(tab: Page) -> None:
     _show_report(tab, "not-a-real-session-id")
     expect(tab.get_by_text("No interview session with that id").first).to_be_visible(timeout=30_000)
+    # At the id box, in the page's words: it was an "Error" badge and a command-line hint.
+    expect(tab.get_by_text("Error", exact=True)).to_have_count(0)
+    expect(tab.get_by_text("interviewer sessions list")).to_have_count(0)
 
 
 def test_report_tab_without_an_id_says_so_at_the_id_box(tab: Page) -> None:

@@ -217,6 +217,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
             return "Pick one of your sessions or paste a session id."
         if not team and exam_in_progress(services.repository, session_id):
             return EXAM_IN_PROGRESS
+        if services.repository.find_session(session_id) is None:
+            # Told at the id box: raised from Show it put "Error" badges on the page, and the
+            # store's message sent a candidate to a command line (`interviewer sessions list`).
+            return "No interview session with that id: check the link or the id you pasted."
         return ""
 
     def show(session_id: str, known: list[str] | None, shown: str, team: str = "") -> list[object]:
