@@ -386,6 +386,7 @@ def test_app_keeps_an_unsent_answer_across_a_reload(page: Page, artifacts: Path)
     expect(page.locator("#status-bar")).to_contain_text(sid, timeout=30_000)
     box = page.locator("#answer textarea")
     expect(box).to_have_value(draft, timeout=10_000)
+    expect(box).to_be_focused()  # the cursor where the candidate left off
     page.screenshot(path=artifacts / "draft-restored.png", full_page=True)
     # Once sent it is the server's: the next question does not get it back after a reload.
     send_answer(page, draft + " tells real from fake.", cards_before=0, timeout=FIRST_GRADE_MS)

@@ -301,6 +301,9 @@ _RESTORE_DRAFT_JS = """(sid, seen) => {
   if (!saved || saved.seen !== seen || !box || box.value) return;
   box.value = saved.text;
   box.dispatchEvent(new Event("input", { bubbles: true }));
+  // Where the candidate left off: the cursor at the end of the draft.
+  const end = box.value.length;
+  setTimeout(() => { box.focus(); box.setSelectionRange(end, end); }, 100);
 }"""
 
 # Under a time limit the candidate saw the limit only in the greeting: a countdown under the
