@@ -997,10 +997,12 @@ class SimilarityGrader:
             follow_up=gap_follow_up(verdicts),
             sources=_sources(request),
             message=(
-                "Automatic similarity-based grade (offline): the answer's words are aligned "
-                "with the reference and the key points by a small language model's word "
-                "vectors; correctness is not judged unless a contradiction is detected. Use the "
-                "LLM grader for a judgement of accuracy."
+                # In a candidate's words: "aligned ... by a small language model's word
+                # vectors ... Use the LLM grader" named a choice the candidate does not have.
+                "Automatic similarity-based grade (offline): the answer is compared by meaning "
+                "with the model answer and the key points; whether its facts are right is not "
+                "judged, unless it contradicts a key point. An LLM grader, when the team sets "
+                "one up, judges accuracy."
                 + _accepted_note(question, graded)
                 + _short_answer_note(request.answer, baseline)
             ),
