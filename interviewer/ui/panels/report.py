@@ -236,11 +236,9 @@ def wire(panel: ReportPanel, services: Services) -> None:
     ) -> list[object]:
         session_id = (session_id or "").strip()
         unchanged = [gr.update()] * (len(outputs) - 2)
-        if not shown.startswith(f"{session_id}:"):
-            # The box holds an id typed since: the tick refreshed that session's report in
-            # place of the one shown, without Show.
-            return [*unchanged, gr.Timer(active=False), shown]
-        if show_problem(session_id, team):
+        # The box may hold an id typed since: the tick refreshed that session's report in
+        # place of the one shown, without Show.
+        if not shown.startswith(f"{session_id}:") or show_problem(session_id, team):
             return [*unchanged, gr.Timer(active=False), shown]
         try:
             data = build_report(services.repository, session_id, services.settings)
@@ -271,6 +269,12 @@ def wire(panel: ReportPanel, services: Services) -> None:
 
     panel.mine.focus(load_mine, [panel.known], [panel.mine], queue=False)
 
+    def cleared(status: str) -> list[object]:
+        """The outputs with nothing of a shown report left: ``status``, no report, no
+        downloads, no refresh."""
+        hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
+        return [status, "", *hidden, gr.Timer(active=False), ""]
+
     def pick(sid: str | None, known: list[str] | None, shown: str, team: str = "") -> list[object]:
         """A session picked from a list is shown at once. Picking only filled the id box, and
         the report below (and its downloads) still showed the previous session."""
@@ -284,8 +288,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
                 message = str(exc)
         # Nothing of the previously shown session may stay on the page.
         gr.Warning(esc(message))
-        hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
-        return [sid, esc(message), "", *hidden, gr.Timer(active=False), ""]
+        return [sid, *cleared(esc(message))]
 
     def typed(session_id: str, shown: str) -> list[object]:
         """Another id in the box: the report below belongs to another session until Show, so
@@ -294,9 +297,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
         # Nothing shown, or this session's report (a pick or Open report sets both).
         if not shown or shown.startswith(f"{session_id}:"):
             return [gr.skip()] * len(outputs)
-        hint = "Press Show (or Enter) to open this session's report." if session_id else ""
-        hidden = [gr.DownloadButton(visible=False) for _ in panel.downloads]
-        return [hint, "", *hidden, gr.Timer(active=False), ""]
+        return cleared("Press Show (or Enter) to open this session's report." if session_id else "")
 
     inputs = [panel.session_id, panel.known, panel.shown, panel.team]
     panel.session_id.change(
