@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
-from interviewer.grading.base import Grade, GraderInfo
+from interviewer.grading.base import Grade, GraderInfo, gap_question
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 from interviewer.text import cue
 
@@ -50,8 +50,10 @@ __all__ = [
     "TurnResult",
     "graded_text",
     "regrade_pending",
+    "rejected_first_answer",
     "render_feedback",
     "select_questions",
+    "too_long",
 ]
 
 SessionState = Literal["greeting", "asking", "grading", "follow_up", "finished"]
@@ -63,6 +65,16 @@ COMMANDS: tuple[Command, ...] = ("hint", "skip", "repeat", "end")
 Clock = Callable[[], datetime]
 
 MAX_ANSWER_CHARS = 20_000
+
+
+def too_long(answer: str) -> str:
+    """How an answer passes :data:`MAX_ANSWER_CHARS` ("26,001 characters long; the limit is
+    20,000"), or '': the interview, the web app and the command line say it alike."""
+    if len(answer) <= MAX_ANSWER_CHARS:
+        return ""
+    return f"{len(answer):,} characters long; the limit is {MAX_ANSWER_CHARS:,}"
+
+
 # C0 control characters except tab, newline and carriage return; NUL cannot even be stored.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Zero-width characters: an answer made only of them looks empty and must not be graded.
@@ -410,13 +422,8 @@ class Interview:
             answer = _clean_answer(text)
             if not _INVISIBLE.sub("", answer).strip():
                 return [self._info("Type your answer, or one of: hint, skip, repeat, end.")]
-            if len(answer) > MAX_ANSWER_CHARS:
-                return [
-                    self._info(
-                        f"Your answer is {len(answer):,} characters long; the limit is "
-                        f"{MAX_ANSWER_CHARS:,}. Shorten it and send it again."
-                    )
-                ]
+            if length := too_long(answer):
+                return [self._info(f"Your answer is {length}. Shorten it and send it again.")]
             if self.state == "follow_up":
                 return self._record_follow_up(answer)
             return self._record_answer(answer, transcript, transcript_confidence)
@@ -853,9 +860,16 @@ def graded_text(repo: Repository, turn: TurnRecord) -> str:
     answer alone when the first answer was rejected (about another question, empty...): the
     follow-up then asked the question again, and graded together with the rejected text a
     correct answer got 0."""
-    if turn.grade_stage == "combined" and _rejected(_answer_grades(repo, turn)):
+    if turn.grade_stage == "combined" and rejected_first_answer(repo, turn) is not None:
         return turn.follow_up_answer or ""
     return turn.graded_answer
+
+
+def rejected_first_answer(repo: Repository, turn: TurnRecord) -> Grade | None:
+    """The guards' grade of the turn's first answer when they rejected it (the follow-up then
+    asked the question again, and its answer is graded on its own), else None."""
+    answered = _answer_grades(repo, turn)
+    return answered[-1].grade if _rejected(answered) else None
 
 
 def _answer_grades(repo: Repository, turn: TurnRecord) -> list[GradeRecord]:
@@ -997,8 +1011,7 @@ def _follow_up_text(grade: Grade) -> str:
         return f"Let's try that question again: {grade.follow_up.strip()}"
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    missed = cue(grade.missed_key_points[0])
-    return f"Your answer did not cover {missed}: what can you say about it?"
+    return gap_question(grade.missed_key_points[0])
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

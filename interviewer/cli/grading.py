@@ -164,8 +164,10 @@ def grade(
         raise InputError("Give --question and --answer (or --batch IN.jsonl --out OUT.jsonl).")
     if answer == "-":  # a long answer is easier to pipe than to quote
         answer = _stdin_text()
-    if too_long := _too_long(answer):
-        raise InputError(f"The answer is {too_long}. Shorten it and grade it again.")
+    from interviewer.session import too_long  # not at import: it loads the store for every command
+
+    if length := too_long(answer):
+        raise InputError(f"The answer is {length}. Shorten it and grade it again.")
     bank = _bank(settings)
     target = resolve_question(bank, bank_id(bank, question), reference, key_point, alternative)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
@@ -186,16 +188,6 @@ def grade(
         raise typer.Exit(PENDING_EXIT)
 
 
-def _too_long(answer: str) -> str:
-    """How an answer passes the web app's length limit ("26,001 characters long; the limit is
-    20,000"), or '': the command line grades what the app accepts."""
-    from interviewer.session import MAX_ANSWER_CHARS
-
-    if len(answer) <= MAX_ANSWER_CHARS:
-        return ""
-    return f"{len(answer):,} characters long; the limit is {MAX_ANSWER_CHARS:,}"
-
-
 def _stdin_text() -> str:
     """The answer piped on standard input (``--answer -``), decoded as UTF-8."""
     raw = sys.stdin.buffer.read()
@@ -210,6 +202,8 @@ def _stdin_text() -> str:
 
 def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
     """Valid lines and one message per bad line (each with its line number)."""
+    from interviewer.session import too_long
+
     try:
         # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
         # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark.
@@ -229,8 +223,8 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
             continue
         try:
             line = BatchLine.model_validate_json(raw)
-            if too_long := _too_long(line.answer):
-                problems.append(f"line {number}: the answer is {too_long}; shorten it")
+            if length := too_long(line.answer):
+                problems.append(f"line {number}: the answer is {length}; shorten it")
                 continue
             question = resolve_question(
                 bank,

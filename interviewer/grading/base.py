@@ -28,6 +28,7 @@ __all__ = [
     "KeyPointVerdict",
     "Verdict",
     "gap_follow_up",
+    "gap_question",
 ]
 
 CriterionName = Literal["correctness", "coverage", "depth", "communication"]
@@ -77,9 +78,14 @@ def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
     gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
     if gap is None:
         return "Can you give a concrete example or a failure case of what you described?"
-    # Says the point was missing: "What can you add about the point that starts “GAN is a
-    # generative …”?" read as if the candidate had said it.
-    return f"Your answer did not cover {cue(gap)}: what can you say about it?"
+    return gap_question(gap)
+
+
+def gap_question(key_point: str) -> str:
+    """The question on one missed key point, named by its cue. It says the point was missing:
+    "What can you add about the point that starts “GAN is a generative …”?" read as if the
+    candidate had said it."""
+    return f"Your answer did not cover {cue(key_point)}: what can you say about it?"
 
 
 class GraderInfo(BaseModel):

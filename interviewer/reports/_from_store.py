@@ -61,12 +61,14 @@ def _with_rejection(
     and the follow-up (the question asked again) was graded on its own. The report showed a
     full answer at 0 with only the follow-up's note ("This answer is short..."), and nothing
     of "about another question of the bank"."""
-    if grade is None or turn.id is None or turn.grade_stage != "combined":
+    from interviewer.session import rejected_first_answer
+
+    if grade is None or turn.grade_stage != "combined":
         return grade
-    firsts = [g for g in repository.grade_history(turn.id) if g.stage == "answer"]
-    if not firsts or firsts[-1].grade.grader.kind != "guard":
+    rejected = rejected_first_answer(repository, turn)
+    if rejected is None:
         return grade
-    why = firsts[-1].grade.message or "it could not be graded"
+    why = rejected.message or "it could not be graded"
     note = (
         f"The first answer was not graded ({why.rstrip('.')}); the follow-up answer was graded "
         "on its own."

@@ -23,7 +23,7 @@ from interviewer.bank import Question
 from interviewer.errors import InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import MAX_ANSWER_TOKENS
-from interviewer.session import MAX_ANSWER_CHARS, Interview, Progress, Reply, SessionConfig
+from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
@@ -512,11 +512,8 @@ def _answer_problem(text: str | None, session_id: str) -> str:
         return "Start an interview first (or resume one), then send your answer."
     if not text.strip():
         return "Your answer is empty: type it (or record it), then send."
-    if len(text) > MAX_ANSWER_CHARS:
-        return (
-            f"Your answer is {len(text):,} characters long; the limit is "
-            f"{MAX_ANSWER_CHARS:,}. Shorten it and send again (nothing was lost)."
-        )
+    if length := too_long(text):
+        return f"Your answer is {length}. Shorten it and send again (nothing was lost)."
     return ""
 
 
