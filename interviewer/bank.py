@@ -131,6 +131,15 @@ class Bank(BaseModel):
             f"No question with id {question_id!r}. Run `interviewer questions list` to see the ids."
         )
 
+    def id_for(self, typed: str) -> str:
+        """The bank's id for an id typed in another case ("Q04" for "q04", as ids are typed by
+        hand in a terminal or a spreadsheet); anything else, free question text included, as
+        typed. An exact id comes first."""
+        if any(q.id == typed for q in self.questions):
+            return typed
+        matches = [q.id for q in self.questions if q.id.casefold() == typed.strip().casefold()]
+        return matches[0] if len(matches) == 1 else typed
+
     def topics(self) -> list[str]:
         """Distinct topics in bank order."""
         return list(dict.fromkeys(q.topic for q in self.questions))

@@ -445,9 +445,6 @@ class _QuestionResolver:
     def __init__(self, bank: Bank | None) -> None:
         self.bank = bank
         self.by_text = {_norm(q.text): q for q in bank.questions} if bank else {}
-        # "Q04" finds "q04" (ids are typed by hand in spreadsheets); an exact id comes first.
-        ids = [q.id for q in bank.questions] if bank else []
-        self.ids = {i.casefold(): i for i in ids} | {i: i for i in ids}
         self.adhoc: dict[tuple[str, str], Question] = {}
 
     def resolve(self, row: _RawRow) -> Question:
@@ -457,8 +454,7 @@ class _QuestionResolver:
                     f"question_id {row.question_id!r} given but no question bank loaded"
                 )
             try:
-                typed = row.question_id
-                return self.bank.get(self.ids.get(typed) or self.ids.get(typed.casefold(), typed))
+                return self.bank.get(self.bank.id_for(row.question_id))  # "Q04" finds q04
             except BankError:
                 if not (row.question and row.reference_answer):
                     raise BankError(

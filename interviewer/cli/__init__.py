@@ -128,12 +128,8 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def bank_id(bank: Bank | None, typed: str) -> str:
-    """The bank's id for an id typed in another case ("Q04" for "q04"); anything else, free
-    question text included, as typed. An exact id comes first."""
-    if bank is None or any(q.id == typed for q in bank.questions):
-        return typed
-    matches = [q.id for q in bank.questions if q.id.casefold() == typed.strip().casefold()]
-    return matches[0] if len(matches) == 1 else typed
+    """:meth:`Bank.id_for`, and ``typed`` as it is without a bank."""
+    return typed if bank is None else bank.id_for(typed)
 
 
 def emit_json(data: object) -> None:
