@@ -562,17 +562,21 @@ def _draft_line(q: Question) -> str:
     words again ("Draft (draft, extracted from the references; Extracted from ...)")."""
     if q.draft_note:
         return q.draft_note
-    made = _draft_state(q).removeprefix("draft").lstrip(", ")
-    return (f"{made[:1].upper()}{made[1:]}; r" if made else "R") + (
-        "eview the key points and model answer, then approve."
-    )
+    made, todo = _how_made(q), "review the key points and model answer, then approve."
+    return f"{made[:1].upper()}{made[1:]}; {todo}" if made else todo.capitalize()
+
+
+def _how_made(q: Question) -> str:
+    """How a draft's key points and model answer were made ("extracted from the references"),
+    or '' when that is not recorded."""
+    how = {"extracted": "extracted from the references", "answer": "from the given answer"}
+    return how.get(q.drafted_by or "", (q.drafted_by or "").replace("llm:", "written by LLM "))
 
 
 def _draft_state(q: Question) -> str:
     """How a question's key points and model answer were made, in the team's words."""
     if q.status != "draft":
         return q.status
-    how = {"extracted": "extracted from the references", "answer": "from the given answer"}
-    made = how.get(q.drafted_by or "", (q.drafted_by or "").replace("llm:", "written by LLM "))
+    made = _how_made(q)
     note = f"; {q.draft_note}" if q.draft_note else ""
     return f"draft, {made}{note}" if made else f"draft{note}"
