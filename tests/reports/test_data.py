@@ -297,16 +297,7 @@ def test_report_never_counts_a_criterion_assessed_on_few_answers_as_a_strength(r
     listed as a strength, with no word on how few answers it stood for."""
     from interviewer.reports import render_report
 
-    turns = [
-        TurnInput(
-            question_id=qid,
-            question_text=f"Question {qid}?",
-            answer="An answer.",
-            grade=make_grade(qid, 3.0, scores={"communication": communication}),
-        )
-        for qid, communication in (("a", 5.0), ("b", None), ("c", None))
-    ]
-    report = assemble_report("s", turns, rubric)
+    report = assemble_report("s", _communication_turns(3.0, (5.0, None, None)), rubric)
     communication = next(c for c in report.criteria if c.criterion == "communication")
     assert communication.score == 5.0  # the mean over the assessed answer only
     assert (communication.assessed, communication.answers) == (1, 3)
@@ -319,17 +310,23 @@ def test_report_never_counts_a_criterion_assessed_on_few_answers_as_a_strength(r
     )
 
 
-def test_report_strength_of_a_criterion_says_on_how_many_answers(rubric):
-    turns = [
+def _communication_turns(
+    overall: float, communication: tuple[float | None, ...]
+) -> list[TurnInput]:
+    """One answer per communication score (None: not assessed), each graded ``overall``."""
+    return [
         TurnInput(
             question_id=qid,
             question_text=f"Question {qid}?",
             answer="An answer.",
-            grade=make_grade(qid, 4.5, scores={"communication": communication}),
+            grade=make_grade(qid, overall, scores={"communication": score}),
         )
-        for qid, communication in (("a", 5.0), ("b", 4.0), ("c", None))
+        for qid, score in zip("abcdefgh", communication, strict=False)
     ]
-    report = assemble_report("s", turns, rubric)
+
+
+def test_report_strength_of_a_criterion_says_on_how_many_answers(rubric):
+    report = assemble_report("s", _communication_turns(4.5, (5.0, 4.0, None)), rubric)
     assert "Communication (4.5/5, assessed on 2 of 3 answers): Crisp" in " ".join(report.strengths)
 
 

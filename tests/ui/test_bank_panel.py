@@ -111,6 +111,12 @@ class Form:
             "alternatives": others,
         }
 
+    def refusal(self) -> str:
+        """What Save says when it refuses the form as it is (a gr.Error)."""
+        with pytest.raises(gr.Error) as error:
+            self.save()
+        return str(error.value.message)
+
     def save(self) -> str:
         f = self.fields
         message, _ = self._save(
@@ -174,11 +180,7 @@ def test_bank_panel_too_many_alternatives_is_a_clear_error_and_nothing_is_writte
     before = form.bank_file.read_bytes()
     form.pick("q01")
     form.fields["alternatives"] = "\n".join(f"Accepted answer number {n}." for n in range(17))
-    with pytest.raises(gr.Error) as error:
-        form.save()
-    assert error.value.message == (
-        "Not saved. Other accepted answers: at most 16 (one per line), not 17."
-    )
+    assert form.refusal() == "Not saved. Other accepted answers: at most 16 (one per line), not 17."
     assert form.bank_file.read_bytes() == before
 
 
@@ -187,14 +189,10 @@ def test_bank_panel_form_errors_are_in_the_forms_words(form: Form) -> None:
     not 0" and "Question text: String should have at least 5 characters"."""
     form.pick("q01")
     form.fields["points"] = ""
-    with pytest.raises(gr.Error) as error:
-        form.save()
-    assert error.value.message == "Not saved. Key points: write at least one (one per line)."
+    assert form.refusal() == "Not saved. Key points: write at least one (one per line)."
     form.pick("q01")
     form.fields["text"] = "GAN?"
-    with pytest.raises(gr.Error) as error:
-        form.save()
-    assert error.value.message == "Not saved. Question text: write at least 5 characters."
+    assert form.refusal() == "Not saved. Question text: write at least 5 characters."
 
 
 def test_bank_panel_writes_a_topic_as_the_bank_does_and_says_so(form: Form) -> None:
@@ -207,9 +205,7 @@ def test_bank_panel_writes_a_topic_as_the_bank_does_and_says_so(form: Form) -> N
     assert load_bank(form.bank_file).get("q01").topic == "gan-training-b-x-b"
     form.pick("q01")
     form.fields["topic"] = "  "
-    with pytest.raises(gr.Error) as error:
-        form.save()
-    assert error.value.message == "Not saved. Topic: it is empty."
+    assert form.refusal() == "Not saved. Topic: it is empty."
 
 
 def test_bank_panel_refuses_a_new_question_the_bank_already_asks(form: Form) -> None:
@@ -217,9 +213,7 @@ def test_bank_panel_refuses_a_new_question_the_bank_already_asks(form: Form) -> 
     q04 = load_bank(form.bank_file).get("q04")
     form.pick(bank_panel.NEW_QUESTION)
     form.fields.update(text=q04.text.upper(), topic="gan-training", points="", answer="")
-    with pytest.raises(gr.Error) as error:
-        form.save()
-    assert "asks the same question as q04" in error.value.message
+    assert "asks the same question as q04" in form.refusal()
     assert form.bank_file.read_bytes() == before
 
 
