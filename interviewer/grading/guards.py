@@ -1003,8 +1003,9 @@ def _reject_other_question(result: GuardResult, question: Question, topics: Bank
     if other is not None:
         result.flags.append("off_topic")
         result.messages.append(
-            f"The answer is about another question of the bank ({other.id}: "
-            f"{shorten(other.text, 90)}), not about this one: answer the question asked."
+            # Named by its text: a candidate knows no bank and no "q04".
+            f"The answer is about another interview question (“{shorten(other.text, 90)}”), "
+            "not about this one: answer the question asked."
         )
         result.reject = "off_topic"
 

@@ -372,6 +372,31 @@ def test_a_key_point_the_answer_does_not_state_is_not_covered_by_the_whole_answe
     assert "held" not in _coverage_rationale(_grade(without_peers, q01, answer))
 
 
+def test_a_partly_covered_key_point_the_answer_never_mentions_quotes_nothing(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """Half of a key point's match is the whole answer's, so a good answer gets every key point
+    at least partly. Each was quoted with its nearest sentence: "Example application:
+    synthesizing realistic images such as human faces" quoted "A GAN is a generative model ...",
+    which says nothing of faces, as if it were the evidence."""
+    q01 = _question(bank, "q01")
+    answer = (
+        "A GAN is a generative model that learns to produce new samples like its training data. "
+        "It has two neural networks, a generator and a discriminator, that are trained against "
+        "each other."
+    )
+    grade = _grade(with_peers, q01, answer)
+    verdicts = {v.key_point[:30]: v for v in grade.key_points}
+    for unsaid in ("Example application: synthesiz", "Training is a two-player minim"):
+        assert verdicts[unsaid].verdict == "partly" and verdicts[unsaid].evidence == ""
+    # Stated ones keep their quote, and a near one too ("samples" is in both).
+    assert verdicts["It consists of two neural netw"].evidence.startswith("It has two neural")
+    assert verdicts["The generator maps random nois"].evidence
+    assert "2 partly covered with no quote: no sentence of the answer says them" in (
+        _coverage_rationale(grade)
+    )
+
+
 def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
@@ -444,6 +469,7 @@ def test_the_depth_rationale_gives_the_one_scale_that_set_the_score(
         assert depth is not None and depth.rationale.lower().count("depth runs from") == 1
     # The generic answer is held down by the bank's scale, and its rationale says so.
     assert "other questions of the bank" in depth.rationale
+    assert "median" not in depth.rationale  # a candidate reads it, not a statistician
     adhoc = adhoc_question(q04.text, q04.model_answer)
     plain = without_peers.grade(GradeRequest(question=adhoc, answer=STRONG)).criterion("depth")
     assert plain is not None and plain.rationale.count("Depth runs from 0 at a match of") == 1

@@ -53,7 +53,8 @@ def _service(
 def test_the_answer_to_another_bank_question_gets_zero_naming_it(bank):
     grade = _service(bank).grade(bank["q32"], bank["q04"].model_answer)
     assert grade.overall == 0.0 and "off_topic" in grade.flags
-    assert "another question of the bank (q04: What is mode collapse" in grade.message
+    assert "another interview question (“What is mode collapse" in grade.message
+    assert "q04" not in grade.message and "bank" not in grade.message
 
 
 def test_the_llm_is_not_called_for_an_answer_to_another_question(bank):

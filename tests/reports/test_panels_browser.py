@@ -119,9 +119,15 @@ def test_report_tab_shows_a_session_by_id_and_downloads_pdf(tab: Page, team_app)
     # gave the old session's files under the new id.
     box = tab.locator("#report-session-id textarea, #report-session-id input").first
     box.fill(stored.older)
-    expect(tab.locator("#report-status")).to_contain_text("Press Show", timeout=10_000)
-    expect(tab.locator("iframe.report-frame")).to_have_count(0)
+    expect(tab.locator("iframe.report-frame")).to_have_count(0, timeout=10_000)
+    expect(tab.locator("#report-status")).not_to_contain_text("Overall")
     expect(tab.locator("#report-download-pdf")).to_be_hidden()
+    # An unknown id is refused at the id box, and nothing beside it says otherwise: the status
+    # had kept "Press Show (or Enter) to open this session's report".
+    box.fill("not-a-real-session-id")
+    tab.locator("#report-show").click()
+    expect(tab.get_by_text("No interview session with that id").first).to_be_visible(timeout=30_000)
+    expect(tab.locator("#report-status")).not_to_contain_text("Press Show")
 
 
 def test_report_tab_unknown_id_says_so(tab: Page) -> None:

@@ -297,7 +297,9 @@ def wire(panel: ReportPanel, services: Services) -> None:
         # Nothing shown, or this session's report (a pick or Open report sets both).
         if not shown or shown.startswith(f"{session_id}:"):
             return [gr.skip()] * len(outputs)
-        return cleared("Press Show (or Enter) to open this session's report." if session_id else "")
+        # No status of its own: "Press Show" stayed beside the id box's "No interview session
+        # with that id" once Show had refused the id (a validator sets no outputs).
+        return cleared("")
 
     inputs = [panel.session_id, panel.known, panel.shown, panel.team]
     panel.session_id.change(
