@@ -163,6 +163,16 @@ def test_report_tab_lists_every_session_only_after_team_sign_in(tab: Page) -> No
     tab.locator("#report-everyone input").click()
     expect(tab.get_by_role("option", name="Ada Lovelace").first).to_be_visible()
     expect(tab.get_by_role("option", name="anonymous").first).to_be_visible()
+    tab.get_by_role("option", name="Ada Lovelace").first.click()
+    expect(tab.locator("iframe.report-frame")).to_have_count(1, timeout=60_000)
+    # On a shared screen the team signs out, and nothing it opened stays: the list and the
+    # candidate's report stayed until the browser tab was closed.
+    tab.locator("#report-sign-out").click()
+    expect(tab.locator("#report-sign-in-status")).to_contain_text("Signed out", timeout=30_000)
+    expect(tab.locator("#report-everyone")).to_be_hidden()
+    expect(tab.locator("iframe.report-frame")).to_have_count(0)
+    expect(tab.locator("#report-download-pdf")).to_be_hidden()
+    expect(tab.locator("#report-sign-out")).to_be_hidden()
 
 
 def test_calibration_tab_is_locked_until_team_sign_in(tab: Page) -> None:
@@ -232,6 +242,9 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     expect(tab.locator("#calibration-download-json")).to_be_hidden()
     expect(tab.get_by_text("Error", exact=True)).to_have_count(0)
     tab.screenshot(path=str(ARTIFACTS / "calibration-unusable.png"), full_page=True)
+    tab.locator("#calibration-sign-out").click()
+    expect(tab.locator("#calibration-sign-in-status")).to_contain_text("Signed out", timeout=30_000)
+    expect(tab.locator("#calibration-content")).to_be_hidden()
 
 
 def test_team_edits_a_question_and_the_old_version_is_kept(tab: Page, team_app) -> None:

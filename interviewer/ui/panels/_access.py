@@ -106,11 +106,13 @@ def check_password(settings: Settings, attempt: str, name: str = "") -> tuple[bo
 
 @dataclass
 class SignInBox:
-    """The sign-in row: login name (shown only with an auth file), password, button."""
+    """The sign-in row: login name (shown only with an auth file), password, button, and the
+    sign-out button (shown while signed in)."""
 
     name: gr.Textbox
     password: gr.Textbox
     button: gr.Button
+    sign_out: gr.Button
 
 
 def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
@@ -139,29 +141,50 @@ def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
         interactive=enabled,
     )
     button = gr.Button("Sign in", scale=1, elem_id=f"{prefix}-sign-in", interactive=enabled)
-    return SignInBox(name, password, button)
+    sign_out = gr.Button(
+        "Sign out", scale=1, elem_id=f"{prefix}-sign-out", variant="secondary", visible=False
+    )
+    return SignInBox(name, password, button, sign_out)
 
 
 def wire_sign_in(
     box: SignInBox,
     handler: Callable[[str, str], tuple[object, ...]],
     outputs: Sequence[Block],
+    *,
+    team: Block,
+    sign_out: tuple[Callable[[], Sequence[object]], Sequence[Block]],
 ) -> None:
-    """Run ``handler(password, name)`` when Sign in is clicked or Enter is pressed.
+    """Run ``handler(password, name)`` when Sign in is clicked or Enter is pressed, and
+    ``sign_out[0]()`` (into ``sign_out[1]``) when Sign out is.
 
-    The password comes first, so API callers that send only a password (the team password)
-    keep working: the name defaults to blank.
+    ``team`` is the one of ``outputs`` that holds who signed in: Sign out shows while it is
+    set. The password comes first, so API callers that send only a password (the team
+    password) keep working: the name defaults to blank.
     """
+    at = list(outputs).index(team)
 
     @wraps(handler)  # the API keeps the handler's name and parameters
     def signed(password: str, name: str = "") -> tuple[object, ...]:
         # The password is not left in the box once used (right or wrong): it stayed there, for
         # anyone at the screen to reuse. Emptied with the status, not after it: a password typed
         # again as soon as "Wrong password" showed was wiped by a later step.
-        return (*handler(password, name), "")
+        result = handler(password, name)
+        return (*result, "", gr.Button(visible=bool(result[at])))
 
     for trigger in (box.button.click, box.password.submit, box.name.submit):
-        trigger(signed, [box.password, box.name], [*outputs, box.password], concurrency_limit=2)
+        trigger(
+            signed,
+            [box.password, box.name],
+            [*outputs, box.password, box.sign_out],
+            concurrency_limit=2,
+        )
+
+    # On a shared screen the team's pages stayed open until the tab was closed.
+    def signed_out() -> tuple[object, ...]:
+        return (*sign_out[0](), gr.Button(visible=False))
+
+    box.sign_out.click(signed_out, None, [*sign_out[1], box.sign_out], api_visibility="private")
 
 
 def exam_in_progress(repository: Repository, session_id: str) -> bool:

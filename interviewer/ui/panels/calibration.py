@@ -352,7 +352,14 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         ]
 
     bank_panel.wire(panel.bank, services, panel.team)
-    wire_sign_in(panel.login, sign_in, [panel.sign_in_status, panel.team, panel.content])
+
+    def sign_out() -> tuple[str, str, object]:
+        return "Signed out.", "", gr.Column(visible=False)
+
+    team_outputs = [panel.sign_in_status, panel.team, panel.content]
+    wire_sign_in(
+        panel.login, sign_in, team_outputs, team=panel.team, sign_out=(sign_out, team_outputs)
+    )
     panel.run.click(
         run,
         [panel.upload, panel.repeat, panel.include_sessions, panel.team],

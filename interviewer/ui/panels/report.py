@@ -321,7 +321,22 @@ def wire(panel: ReportPanel, services: Services) -> None:
     panel.show.click(show, inputs, outputs, validator=check_show, concurrency_limit=4)
     panel.session_id.submit(show, inputs, outputs, validator=check_show, concurrency_limit=4)
     panel.timer.tick(refresh, inputs, outputs, concurrency_limit=4, show_progress="hidden")
-    wire_sign_in(panel.login, sign_in, [panel.sign_in_status, panel.team, panel.everyone])
+
+    def sign_out() -> list[object]:
+        # Nothing the team opened stays on the screen: no list, no id, no report.
+        everyone = gr.Dropdown(visible=False, choices=[], value=None)
+        return ["Signed out.", "", everyone, "", *cleared("")]
+
+    wire_sign_in(
+        panel.login,
+        sign_in,
+        [panel.sign_in_status, panel.team, panel.everyone],
+        team=panel.team,
+        sign_out=(
+            sign_out,
+            [panel.sign_in_status, panel.team, panel.everyone, panel.session_id, *outputs],
+        ),
+    )
 
 
 def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
