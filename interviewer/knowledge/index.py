@@ -365,6 +365,11 @@ def collection_name(embedder_name: str) -> str:
 
 _EMBEDDERS: dict[tuple[str, ...], Embedder] = {}
 _EMBEDDERS_LOCK = threading.Lock()
+# Chroma's embedded client is not safe to create from two threads at once (chromadb 1.5: one
+# registers the store before starting it, the other uses it half-built, and both fail with
+# "'RustBindingsAPI' object has no attribute 'bindings'" or a KeyError on the path). The app's
+# warm-up, the grader and a bank save each open it in the first seconds.
+_CLIENT_LOCK = threading.Lock()
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -441,7 +446,8 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Knowl
         )
         try:
             path.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            with _CLIENT_LOCK:
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as exc:  # foreign errors enter here
             raise StoreError(_store_message(where, "open", exc, remedy)) from exc
     return KnowledgeIndex(client, embedder, chunker, where=where, remedy=remedy)

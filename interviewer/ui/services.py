@@ -23,6 +23,7 @@ from interviewer.store.repository import Repository
 
 if TYPE_CHECKING:
     from interviewer.grading.service import GradingService
+    from interviewer.knowledge.index import KnowledgeIndex
     from interviewer.session import AnswerGrader
     from interviewer.speech import OpenAITranscriber, WhisperTranscriber
 
@@ -56,6 +57,8 @@ class Services:
     grader: AnswerGrader | None = None
     _grading: GradingService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _knowledge: KnowledgeIndex | None = field(default=None, repr=False)
+    _knowledge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Set when the warm-up's knowledge ingest is over (filled or failed); None without warm-up.
     _knowledge_done: threading.Event | None = field(default=None, repr=False)
 
@@ -69,6 +72,26 @@ class Services:
 
                     self._grading = build_grading_service(self.settings)
         return self._grading
+
+    def knowledge(self) -> KnowledgeIndex:
+        """The knowledge index, filled when empty: opened once per process, one caller at a time.
+
+        Chroma's embedded client is not safe to create from two threads at once: the warm-up
+        and a bank save drafting a new question both opened it in the first seconds, and both
+        failed ("'RustBindingsAPI' object has no attribute 'bindings'", or a KeyError on the
+        store's path), so the question was not added. One shared index also makes its ingest
+        lock hold across handlers (each index object has its own).
+
+        Raises:
+            StoreError: Chroma fails, or the knowledge folder holds no usable document.
+            ConfigError: The embedder's model files are missing.
+        """
+        from interviewer.knowledge.index import ensure_ingested, open_index
+
+        with self._knowledge_lock:
+            if self._knowledge is None:
+                self._knowledge = open_index(self.settings)
+            return ensure_ingested(self.settings, index=self._knowledge)
 
     def wait_for_knowledge(self, timeout: float = KNOWLEDGE_WAIT_S) -> None:
         """Wait (at most ``timeout`` seconds) for the warm-up to fill the knowledge base.
@@ -96,9 +119,7 @@ class Services:
             try:
                 word_counts()  # the answer guards need them; load once before the first answers
                 warm_language()
-                from interviewer.knowledge.index import ensure_ingested
-
-                ensure_ingested(self.settings)
+                self.knowledge()
                 log.info("Knowledge base ready.")
             except Exception as exc:  # noqa: BLE001 - grading goes on without evidence
                 if exiting():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,27 @@ def test_ensure_ingested_fills_an_empty_store_once(index_settings: Settings) -> 
     assert count > 0
     (index_settings.knowledge_dir / "new.md").write_text("# New\n\nA new document.\n")
     assert ensure_ingested(index_settings).count() == count  # not empty: left as it is
+
+
+def test_two_threads_open_a_new_store_at_once(index_settings: Settings) -> None:
+    """The app's warm-up, its grader and a bank save each open the store in the first seconds;
+    Chroma's client, created from two threads at once, failed in both."""
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            open_index(index_settings, embedder=FakeEmbedder()).count()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 def test_ensure_ingested_without_documents_says_what_to_do(

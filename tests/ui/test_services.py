@@ -3,6 +3,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,40 @@ def test_an_answer_sent_during_the_start_up_fill_is_graded_with_evidence(
     assert "retrieval failed" not in grade.message, grade.message
     assert grade.sources
     warm_up.join()  # it goes on to prepare the bank; not left running into later tests
+
+
+def test_a_bank_draft_during_the_start_up_fill_opens_the_knowledge_base_once(
+    settings: Settings,
+) -> None:
+    """A new question saved in the first seconds drafts from the knowledge base while the
+    warm-up opens it: both created Chroma's client at once and both failed ("'RustBindingsAPI'
+    object has no attribute 'bindings'", a KeyError on the store's path)."""
+    from interviewer.ui.panels.bank import _retriever
+
+    services = build_services(settings)
+    start = threading.Barrier(3)
+    opened: list[object] = []
+    errors: list[BaseException] = []
+
+    def open_it(how: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            opened.append(how())
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=open_it, args=(services.knowledge,)),  # as the warm-up does
+        threading.Thread(target=open_it, args=(lambda: _retriever(services),)),
+        threading.Thread(target=open_it, args=(lambda: _retriever(services),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(opened) == 3 and all(index is opened[0] for index in opened)
+    assert services.knowledge().count() > 0
 
 
 _EXIT_DURING_WARM_UP = """

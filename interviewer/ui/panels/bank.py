@@ -168,9 +168,9 @@ def _prepare_quietly(services: Services) -> None:
 
 
 def _retriever(services: Services):  # type: ignore[no-untyped-def]
-    from interviewer.knowledge.index import ensure_ingested
-
-    return ensure_ingested(services.settings)
+    # The app's one index, opened under its lock: opened here as well, Chroma's client failed
+    # in both this handler and the warm-up when they met in the first seconds.
+    return services.knowledge()
 
 
 def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
