@@ -73,6 +73,9 @@ CSS = """
   #setup-options > .form { flex-wrap: wrap !important; min-width: 100% !important; }
   #setup-options > .form > * { min-width: 45% !important; flex: 1 1 45% !important; }
   #setup-options > button { min-width: 100% !important; }
+  /* The four tabs fit on one line: at 390 px Report and Calibration went behind an unlabelled
+     "..." menu, where a candidate looking for the report did not find it. */
+  .tab-container button { padding: 0 6px !important; font-size: 0.85rem !important; }
 }
 /* A touch screen: checkboxes and radios were 16 px, the accordion headers 20 px tall and the
    microphone's clear button 18 px, under the 24 px a finger needs (WCAG 2.5.8). */

@@ -501,6 +501,10 @@ def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifac
         ):
             box = phone.locator(target).bounding_box()
             assert box is not None and min(box["width"], box["height"]) >= least, (target, box)
+        # Every tab is on the line, by name: Report and Calibration were behind an unlabelled
+        # "..." menu.
+        for name in ("Interview", "History", "Report", "Calibration"):
+            expect(phone.get_by_role("tab", name=name)).to_be_visible()
         phone.locator("#setup-options").scroll_into_view_if_needed()
         phone.screenshot(path=artifacts / "phone-set-up.png")
     finally:
