@@ -6,18 +6,28 @@ implementation lives in :mod:`interviewer.knowledge.index`.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Citation", "RetrievedChunk", "Retriever"]
+__all__ = ["EXCERPT_CHARS", "Citation", "RetrievedChunk", "Retriever", "excerpt"]
+
+
+# Long enough for a paragraph: the passage a candidate is sent to read, shown with the source.
+EXCERPT_CHARS = 700
 
 
 class Citation(BaseModel):
-    """Where a piece of reference material comes from."""
+    """Where a piece of reference material comes from, with the passage itself."""
 
     document: str
     heading: str = ""
+    excerpt: str = Field(
+        default="",
+        description="The cited passage, cut at a word boundary: the feedback named only a "
+        "file and a heading, which a candidate in the browser cannot open",
+    )
 
     def label(self) -> str:
         """Human-readable citation, e.g. ``gan-training.md › Mode collapse``."""
@@ -37,7 +47,20 @@ class RetrievedChunk(BaseModel):
     @property
     def citation(self) -> Citation:
         """Citation of this chunk."""
-        return Citation(document=self.document, heading=self.heading)
+        return Citation(document=self.document, heading=self.heading, excerpt=excerpt(self.text))
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` trimmed to ``limit`` characters at a word boundary, with "…" when cut; its line
+    breaks are kept (lists and formulas read line by line), its bold markers dropped."""
+    # Bold markers read as clutter in plain text ("**Answer:** At a high level ...").
+    text = re.sub(r"\*\*|__", "", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:\n") + "…"
 
 
 class Retriever(Protocol):

@@ -152,6 +152,7 @@ class ReadingItem(BaseModel):
     heading: str = ""
     questions: list[int] = Field(default_factory=list)
     priority: bool = Field(default=False, description="Cited for a question with missed key points")
+    excerpt: str = Field(default="", description="The cited passage (grades made since it is kept)")
 
     def label(self) -> str:
         """``document › heading``."""
@@ -408,6 +409,7 @@ def _reading(questions: list[QuestionRow]) -> list[ReadingItem]:
             item = items.setdefault(
                 key, ReadingItem(document=source.document, heading=source.heading)
             )
+            item.excerpt = item.excerpt or source.excerpt
             if q.number not in item.questions:
                 item.questions.append(q.number)
             if q.status == "graded" and (q.missed or q.factual_errors or (q.score or 0) < _STRONG):

@@ -43,6 +43,8 @@ h2, h3, .q-head, .label { break-after: avoid; }
 h2 { font-size: 13pt; margin: 26px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e5e8e8; }
 h3 { font-size: 11.5pt; margin: 0; }
 .meta { color: #5d6d7e; font-size: 9.5pt; }
+.excerpt { white-space: pre-wrap; color: #5d6d7e; font-size: 9pt; margin: 0.3em 0 0.2em;
+  padding-left: 0.6em; border-left: 2px solid #d5dbe1; }
 header { display: flex; justify-content: space-between; align-items: flex-start; gap: 20px; }
 .overall { text-align: center; min-width: 120px; border-radius: 10px; padding: 10px 14px;
   color: #fff; }

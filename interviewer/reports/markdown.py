@@ -108,6 +108,10 @@ def render_markdown(report: ReportData) -> str:
             refs = ", ".join(f"Q{n}" for n in item.questions)
             label = md_escape(item.label())
             out.append(f"- {'**' + label + '**' if item.priority else label} (for {refs})")
+            out += [
+                f"  > {md_escape(line)}" if line.strip() else "  >"
+                for line in item.excerpt.splitlines()
+            ]
     else:
         out.append("No reference material was retrieved for these answers.")
 

@@ -11,6 +11,7 @@ import re
 
 from interviewer.grading.base import CRITERIA, Grade
 from interviewer.grading.guards import EXPLAINED
+from interviewer.retrieval import Citation
 
 __all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line"]
 
@@ -147,7 +148,7 @@ def feedback_card(
         if follow_up and grade.follow_up.strip():
             parts.append(f'<p class="fb-follow"><b>To go further:</b> {esc(grade.follow_up)}</p>')
     if grade.sources:
-        items = "".join(f"<li>{esc(src.label())}</li>" for src in grade.sources)
+        items = _source_items(grade.sources)
         parts.append(
             f"<details><summary>Sources ({len(grade.sources)})</summary>"
             f'<ul class="fb-sources">{items}</ul></details>'
@@ -186,11 +187,26 @@ def _rationales(grade: Grade) -> str:
     )
 
 
+def _source_items(sources: list[Citation]) -> str:
+    """One list item per source; one with its passage opens on it. The card named a file and
+    a heading ("gan-interview-notes.md › Mode collapse") that a candidate cannot open."""
+    out = []
+    for src in sources:
+        if src.excerpt:
+            out.append(
+                f"<li><details><summary>{esc(src.label())}</summary>"
+                f'<blockquote class="fb-excerpt">{esc(src.excerpt)}</blockquote></details></li>'
+            )
+        else:
+            out.append(f"<li>{esc(src.label())}</li>")
+    return "".join(out)
+
+
 def sources_html(grade: Grade | None) -> str:
     """The cited sources of a grade (and its model answer) for the expandable section."""
     if grade is None:
         return '<p class="fb-muted">Sources appear here after your first graded answer.</p>'
-    items = "".join(f"<li>{esc(src.label())}</li>" for src in grade.sources)
+    items = _source_items(grade.sources)
     out = [
         f'<ul class="fb-sources">{items}</ul>'
         if items

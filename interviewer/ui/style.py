@@ -67,6 +67,10 @@ CSS = """
   margin-top: 0.5rem; }
 .fb-pending .fb-score { color: #b45309; }
 .fb-answer { white-space: pre-wrap; }
+.fb-excerpt { white-space: pre-wrap; margin: 0.3rem 0 0.5rem; padding-left: 0.7rem;
+  border-left: 3px solid var(--border-color-primary); color: var(--body-text-color-subdued);
+  font-size: 0.85rem; }
+.fb-sources summary { cursor: pointer; }
 /* A phone: the set-up options wrap two to a line instead of crushing their labels. */
 @media (max-width: 640px) {
   #setup-options { flex-wrap: wrap !important; }

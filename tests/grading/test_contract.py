@@ -92,6 +92,7 @@ def test_contract_score_in_range_with_feedback_and_metadata(service):
     assert grade.feedback.strip()
     assert grade.grader.kind == service.grader.name and grade.grader.prompt_version
     assert grade.sources and grade.sources[0].document == "gan-training.md"
+    assert grade.sources[0].excerpt == "Mode collapse: few outputs."  # the passage to read
     assert len(grade.key_points) == len(QUESTION.key_points)
 
 

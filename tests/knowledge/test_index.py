@@ -149,6 +149,8 @@ def test_retrieve_ranks_relevant_chunk_first_with_citation(
     assert results[0].document == "failure-modes.md"
     assert results[0].citation.label() == "failure-modes.md › GAN failure modes > Mode collapse"
     assert results[0].text.startswith("Mode collapse happens")
+    # The passage travels with the citation: a candidate cannot open "failure-modes.md".
+    assert results[0].citation.excerpt == results[0].text.strip()
     scores = [r.score for r in results]
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)

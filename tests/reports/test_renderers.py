@@ -51,6 +51,19 @@ def test_html_shows_every_section(sample_report):
         assert text in html, text
 
 
+def test_recommended_reading_quotes_each_passage(sample_report):
+    """A reading list of file names ("gan-basics.md › Training") sent a candidate to files the
+    report does not hold; the passage the grader cited is now in it."""
+    first = sample_report.reading[0].model_copy(
+        update={"excerpt": "D and G play a <minimax> game.\nG maximizes log D(G(z))."}
+    )
+    report = sample_report.model_copy(update={"reading": [first]})
+    html = render_report(report, "html").decode()
+    assert '<div class="excerpt">D and G play a &lt;minimax&gt; game.\nG maximizes' in html
+    md = render_report(report, "md").decode()
+    assert "  > D and G play a \\<minimax\\> game.\n  > G maximizes log D\\(G\\(z\\)\\)." in md
+
+
 def test_markdown_escapes_markup_and_keeps_structure(sample_report):
     md = render_report(sample_report, "md").decode()
     assert "<img" not in md.replace("\\<img", "")

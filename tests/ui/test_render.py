@@ -3,7 +3,7 @@ from __future__ import annotations
 import gradio as gr
 
 from interviewer.grading.base import CriterionScore, Grade, GraderInfo, KeyPointVerdict
-from interviewer.retrieval import Citation
+from interviewer.retrieval import Citation, excerpt
 from interviewer.session import Progress, Reply
 from interviewer.settings import Settings
 from interviewer.ui.app import build_app
@@ -149,6 +149,22 @@ def test_sources_html_lists_citations_and_model_answer() -> None:
     html = sources_html(_grade())
     assert "gan.md › Basics" in html
     assert "A GAN has two networks." in html
+
+
+def test_a_source_opens_on_its_passage_as_text() -> None:
+    """The card named "gan.md › Basics", a file a candidate in the browser cannot open."""
+    passage = "The generator maps z to x.\n<script>alert(1)</script>"
+    cited = _grade(sources=[Citation(document="gan.md", heading="Basics", excerpt=passage)])
+    for html in (feedback_card(cited), sources_html(cited)):
+        assert "<summary>gan.md › Basics</summary>" in html
+        assert '<blockquote class="fb-excerpt">The generator maps z to x.\n&lt;script&gt;' in html
+        assert "<script>" not in html
+
+
+def test_excerpt_is_cut_at_a_word_and_keeps_line_breaks() -> None:
+    assert excerpt("**Answer:** line one.\n- a point\n") == "Answer: line one.\n- a point"
+    cut = excerpt("word " * 300, limit=50)
+    assert len(cut) <= 50 and cut.endswith("word…")
 
 
 def test_reply_messages_escape_engine_text_and_label_questions() -> None:
