@@ -24,7 +24,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -885,7 +885,14 @@ def _rejected(answer_grades: list[GradeRecord]) -> bool:
 
 
 def regrade_pending(
-    repo: Repository, bank: Bank, grader: AnswerGrader, *, session_id: str | None = None
+    repo: Repository,
+    bank: Bank,
+    grader: AnswerGrader,
+    *,
+    session_id: str | None = None,
+    settled: timedelta | None = None,
+    stop_at_first_failure: bool = False,
+    clock: Callable[[], datetime] = _utc_now,
 ) -> RegradeReport:
     """Grade every stored answer whose grade is pending or missing.
 
@@ -894,8 +901,16 @@ def regrade_pending(
         bank: The question bank (the current version of each question is graded against).
         grader: The grader to use.
         session_id: Only this session; None for all.
+        settled: Only answers sent at least this long ago: a newer one may still be being
+            graded by the request that stored it (the app's background pass).
+        stop_at_first_failure: Stop at the first answer still pending: the grader is still
+            down, and each further attempt would wait out its retries too.
+        clock: Now (tests move it), for ``settled``.
     """
     turns = repo.pending_turns(session_id)
+    if settled is not None:
+        before = clock() - settled
+        turns = [t for t in turns if _last_answered(t) <= before]
     completed = 0
     failed: list[str] = []
     for turn in turns:
@@ -910,24 +925,43 @@ def regrade_pending(
             )
         except GradingError as exc:
             grade = _pending_grade(question, str(exc))
-        repo.save_grade(turn, grade)
+        if grade.status == "graded" or not _already_pending(repo, turn):
+            # A pass during an outage adds no row per attempt (the app tries every minute).
+            repo.save_grade(turn, grade)
         if grade.status == "graded":
             completed += 1
-        elif grade.message:
-            failed.append(f"{turn.question_id}: {grade.message}")
+            continue
+        if grade.diagnostics or grade.message:
+            failed.append(f"{turn.question_id}: {grade.diagnostics or grade.message}")
+        if stop_at_first_failure:
+            break
     return RegradeReport(
         found=len(turns), completed=completed, still_pending=len(turns) - completed, failed=failed
     )
 
 
+def _already_pending(repo: Repository, turn: TurnRecord) -> bool:
+    latest = repo.latest_grade(turn.id) if turn.id is not None else None
+    return latest is not None and latest.status == "pending" and latest.stage == turn.grade_stage
+
+
+def _last_answered(turn: TurnRecord) -> datetime:
+    """When the turn's latest answer (first or follow-up) was sent; its start when unknown."""
+    times = [t for t in (turn.follow_up_answered_at, turn.answered_at) if t is not None]
+    return max(times) if times else datetime.min.replace(tzinfo=UTC)
+
+
 def render_feedback(grade: Grade) -> str:
     """Plain-text feedback for one grade (the web app renders its own card from ``grade``)."""
+    # The terminal's user runs the tool, so the operator's reason is shown too.
+    why = f"Why: {grade.diagnostics}" if grade.diagnostics else ""
     if grade.status == "pending":
         reason = f" ({grade.message})" if grade.message else ""
-        return (
+        saved = (
             f"Your answer is saved, but it could not be graded right now{reason}. It will be "
             "graded later (`interviewer regrade --pending`); nothing is lost."
         )
+        return f"{saved}\n{why}" if why else saved
     lines = [f"Score: {grade.overall:.1f}/5" if grade.overall is not None else "Score: n/a"]
     if grade.message:
         lines.append(grade.message)
@@ -942,6 +976,8 @@ def render_feedback(grade: Grade) -> str:
         lines.append("Check: " + "; ".join(grade.factual_errors))
     if grade.sources:
         lines.append("Sources: " + ", ".join(s.label() for s in grade.sources))
+    if why:
+        lines.append(why)
     return "\n".join(lines)
 
 

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(default=60.0, gt=0)
     llm_max_attempts: int = Field(default=4, ge=1, le=4)
     on_llm_failure: Literal["pending", "fallback"] = "pending"
+    regrade_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between the web app's passes over pending grades (0: off; "
+        "`interviewer regrade --pending` still works).",
+    )
     llm_response_format: Literal["json_schema", "tool_calling", "json_mode", "none"] = Field(
         default="json_schema",
         description="tool_calling for servers with tools but no JSON-schema output; json_mode "

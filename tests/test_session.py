@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -537,6 +538,31 @@ def test_regrade_pending_completes_pending_and_missing_grades(repo, bank, grader
     assert sorted(g.overall or 0 for g in repo.final_grades()) == [2.5, 5.0]
     again = regrade_pending(repo, bank, PendingGrader())
     assert again.found == 0
+
+
+def test_regrade_in_the_background_leaves_fresh_answers_and_stops_while_failing(
+    repo, bank, grader, clock
+) -> None:
+    """The web app's pass every minute: an answer sent a moment ago may still be being graded by
+    its own request, and while the LLM is down each pass tries once and adds no grade row."""
+    interview = _start(repo, bank, PendingGrader(), clock)
+    interview.submit("alpha1 beta1")
+    interview.submit("alpha2")
+    clock.advance(600)
+    interview.submit("alpha3")  # just sent
+    rows = {t.id: len(repo.grade_history(t.id)) for t in repo.pending_turns() if t.id}
+    background = {"settled": timedelta(minutes=5), "stop_at_first_failure": True, "clock": clock}
+
+    down = regrade_pending(repo, bank, PendingGrader(), **background)
+    assert (down.found, down.completed, len(down.failed)) == (2, 0, 1)  # stopped at the first
+    assert {t.id: len(repo.grade_history(t.id)) for t in repo.pending_turns() if t.id} == rows
+
+    back = regrade_pending(repo, bank, grader, **background)
+    assert (back.found, back.completed) == (2, 2)
+    assert len(repo.pending_turns()) == 1  # the fresh answer, left to its request
+    clock.advance(600)
+    assert regrade_pending(repo, bank, grader, **background).completed == 1
+    assert repo.pending_turns() == []
 
 
 def test_interview_any_text_is_stored_cleanly_or_refused(tmp_path: Path) -> None:

@@ -83,6 +83,8 @@ def _print_grade(grade: Grade) -> None:
         typer.echo(f"Flags: {', '.join(grade.flags)}")
     if grade.message:
         typer.echo(f"Note: {grade.message}")
+    if grade.diagnostics:
+        typer.echo(f"Why: {grade.diagnostics}")
 
 
 @app.command()

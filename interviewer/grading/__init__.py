@@ -92,6 +92,7 @@ def _llm(settings: Settings) -> Grader:
         prompts_dir=settings.prompts_dir,
         models_dir=settings.models_dir,
         model_name=settings.llm_model,
+        endpoint=settings.llm_base_url or "",
         max_attempts=settings.llm_max_attempts,
         evidence_tokens=settings.evidence_tokens,
         structured=settings.llm_response_format,

@@ -130,6 +130,11 @@ class Grade(BaseModel):
     sources: list[Citation] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     message: str = Field(default="", description="Notice for the user (why 0, why pending, ...)")
+    diagnostics: str = Field(
+        default="",
+        description="Why grading was degraded, for whoever runs the server (the LLM's or the "
+        "knowledge base's error, which setting to check); never shown to a candidate",
+    )
     grader: GraderInfo
 
     @field_validator("overall")

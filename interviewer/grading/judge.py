@@ -280,6 +280,7 @@ class LLMGrader:
         prompts_dir: Folder with ``rubric.yaml`` and the ``grade_*.md`` prompts.
         models_dir: Offline model files (tiktoken for token budgets and counts).
         model_name: Recorded on each grade and part of the cache key.
+        endpoint: The server's base URL ('' for the API's default): part of the cache key.
         max_attempts: Chat requests per answer in all (1-4), transport errors included.
         evidence_tokens: Token budget of the retrieved evidence in the prompt.
         backoff_s: First wait between attempts (doubled each time, capped at 8 s).
@@ -306,6 +307,7 @@ class LLMGrader:
         prompts_dir: Path,
         models_dir: Path,
         model_name: str,
+        endpoint: str = "",
         max_attempts: int = 4,
         evidence_tokens: int = 550,
         backoff_s: float = 0.5,
@@ -318,6 +320,10 @@ class LLMGrader:
         self._unreachable: tuple[float, str] | None = None  # (since, problem)
         self._lock = threading.Lock()
         self.model_name = model_name
+        # Part of the grade cache's key, with the model's name: two servers may serve models of
+        # one name ("llama3" on Ollama and on vLLM), and a grade from the one was served as
+        # the other's.
+        self.endpoint = endpoint
         self._prompts_dir = prompts_dir
         self._models_dir = models_dir
         self._max_attempts = max_attempts

@@ -99,6 +99,8 @@ class GradingService:
         cached before an edit may no longer be the one the grader would give.
         """
         model = f"{self.grader.name}:{getattr(self.grader, 'model_name', '')}"
+        if endpoint := getattr(self.grader, "endpoint", ""):
+            model += f"@{endpoint}"
         return model if self._topics is None else f"{model}+bank-{self._topics.digest()}"
 
     def prepare(self, questions: Iterable[Question]) -> None:
@@ -179,11 +181,14 @@ class GradingService:
             reason = str(exc)
             if self._on_failure == "fallback" and self._fallback is not None:
                 grade = self._fallback.grade(request)
+                # The reason names servers and settings: it is for the operator, not the
+                # candidate, who read "Check that it is running and INTERVIEWER_LLM_BASE_URL".
                 return grade.model_copy(
                     update={
                         "flags": [*grade.flags, "fallback"],
-                        "message": f"The LLM grader failed ({reason}); graded offline instead. "
-                        f"{grade.message}".strip(),
+                        "message": "The LLM grader could not be reached, so the offline grader "
+                        f"graded this answer. {grade.message}".strip(),
+                        "diagnostics": f"The LLM grader failed: {reason}",
                     }
                 )
             return Grade(
@@ -193,7 +198,8 @@ class GradingService:
                 overall=None,
                 model_answer=request.question.model_answer,
                 flags=["pending"],
-                message=f"Not graded yet: {reason} Re-grade it later; no score was made up.",
+                message="Not graded yet: the grader could not be reached. No score was made up.",
+                diagnostics=reason,
                 grader=GraderInfo(
                     kind=self.grader.name,
                     model=getattr(self.grader, "model_name", ""),
@@ -219,8 +225,14 @@ def _with_evidence(grade: Grade, evidence: list[RetrievedChunk], error: str) -> 
     update: dict[str, object] = {"sources": unique}
     if not evidence:
         update["flags"] = list(dict.fromkeys([*grade.flags, "no_evidence"]))
-        note = f"Graded without reference material: {error or 'nothing relevant was found'}."
-        update["message"] = f"{grade.message} {note}".strip()
+        # A failure's text ("StoreError: Chroma failed to search ... Start it with `chroma run
+        # ...`") is for the operator: the candidate's card showed it.
+        note = "Graded without reference material" + ("." if error else ": none was relevant.")
+        if grade.status == "graded":  # "Not graded yet ... Graded without ..." read as a riddle
+            update["message"] = f"{grade.message} {note}".strip()
+        if error:
+            why = f"Graded without reference material: {error}."
+            update["diagnostics"] = f"{grade.diagnostics} {why}".strip()
     return grade.model_copy(update=update)
 
 

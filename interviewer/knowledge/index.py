@@ -428,7 +428,10 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Knowl
         host, port = settings.chroma_host, settings.chroma_port
         where = f"the Chroma server at {host}:{port}"
         remedy = (
-            f"Start it with `chroma run --host {host} --port {port} --path data/chroma`, "
+            # Its own folder: "data/chroma" started an empty server in the embedded store's
+            # place, whatever the data folder was.
+            f"Start it with `chroma run --host {host} --port {port} --path "
+            f"{settings.data_dir.resolve() / 'chroma-server'}` (or where its data lives), "
             "or unset INTERVIEWER_CHROMA_HOST to use the embedded store."
         )
         try:

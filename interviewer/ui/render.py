@@ -27,7 +27,8 @@ _FLAG_NOTES: dict[str, str] = {
     "truncated": "The answer was too long and was cut before grading.",
     "no_evidence": "No reference material was found; graded without it.",
     "fallback": "The LLM grader failed; the offline grader produced this grade.",
-    "pending": "Grading is pending; it will complete later and the report will update.",
+    "pending": "Your answer is saved and is graded automatically once the grader is back: "
+    "reload the page or open the Report tab to see the grade.",
     "low_confidence_transcript": "The spoken answer was hard to recognise; the transcript may be "
     "inaccurate.",
 }

@@ -11,8 +11,10 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from interviewer.bank import Bank, load_default_bank
@@ -22,17 +24,22 @@ from interviewer.store.db import open_database
 from interviewer.store.repository import Repository
 
 if TYPE_CHECKING:
+    from interviewer.bank import Question
+    from interviewer.grading.base import Grade
     from interviewer.grading.service import GradingService
     from interviewer.knowledge.index import KnowledgeIndex
-    from interviewer.session import AnswerGrader
+    from interviewer.session import AnswerGrader, RegradeReport
     from interviewer.speech import OpenAITranscriber, WhisperTranscriber
 
-__all__ = ["Services", "build_services", "exiting", "start_background"]
+__all__ = ["LazyGrader", "Services", "build_services", "exiting", "start_background"]
 
 log = logging.getLogger(__name__)
 
 KNOWLEDGE_WAIT_S = 120.0  # longest an early answer waits for the start-up knowledge fill
 EXIT_WAIT_S = 30.0  # longest the process waits at exit for a background task still running
+# The background regrade leaves alone answers newer than this: the request that stored one may
+# still be grading it (an LLM's four attempts with their timeouts).
+REGRADE_SETTLED = timedelta(minutes=5)
 
 
 @dataclass
@@ -134,8 +141,78 @@ class Services:
             except Exception as exc:  # noqa: BLE001 - reported again when a grade is asked for
                 if not exiting():
                     log.warning("Warm-up of the grading service failed: %s", exc)
+            if not exiting():
+                self.keep_regrading()
 
         return start_background(_run, name="interviewer-warm-up")
+
+    def regrade_pending(self) -> RegradeReport:
+        """One pass over pending grades: answers sent over ``REGRADE_SETTLED`` ago whose grade
+        is pending or missing (the LLM was down, or the process stopped mid-grade). It stops at
+        the first one still failing: the grader is still down."""
+        from interviewer.session import regrade_pending
+
+        grader = self.grader or LazyGrader(self)
+        return regrade_pending(
+            self.repository,
+            self.bank,
+            grader,
+            settled=REGRADE_SETTLED,
+            stop_at_first_failure=True,
+        )
+
+    def keep_regrading(self, stop: threading.Event | None = None) -> threading.Thread | None:
+        """Every ``settings.regrade_interval`` seconds, in the background, finish pending
+        grades (until ``stop`` is set or the app exits). The card promised "it will complete
+        later", and only `interviewer regrade --pending`, run by hand, ever did it."""
+        interval = self.settings.regrade_interval
+        if interval <= 0:
+            return None
+        stop = stop or threading.Event()
+
+        def _run() -> None:
+            while _sleep_unless_exiting(interval, stop):
+                try:
+                    report = self.regrade_pending()
+                except Exception as exc:  # noqa: BLE001 - the next pass tries again
+                    if exiting():
+                        return
+                    log.warning("Background regrade failed: %s", exc)
+                    continue
+                if report.completed or report.failed:
+                    log.info(
+                        "Background regrade: %d of %d pending graded%s",
+                        report.completed,
+                        report.found,
+                        f"; still failing: {report.failed[0]}" if report.failed else "",
+                    )
+
+        return start_background(_run, name="interviewer-regrade")
+
+
+class LazyGrader:
+    """Grades through the shared grading service, built on first use (start stays instant)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        self.services.wait_for_knowledge()  # an answer in the first seconds gets its evidence
+        return self.services.grading.grade(
+            question, answer, transcript_confidence=transcript_confidence
+        )
+
+
+def _sleep_unless_exiting(seconds: float, stop: threading.Event) -> bool:
+    """Sleep ``seconds`` in short steps; False as soon as ``stop`` is set or the app is exiting
+    (the process waits for background threads at exit, so a loop must notice)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if not threading.main_thread().is_alive() or stop.wait(min(1.0, end - time.monotonic())):
+            return False
+    return threading.main_thread().is_alive() and not stop.is_set()
 
 
 def start_background(target: Callable[[], None], *, name: str) -> threading.Thread:

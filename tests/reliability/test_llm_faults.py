@@ -85,8 +85,10 @@ def test_llm_persistent_fault_gives_pending_with_reason_after_four_requests(
     assert grade.status == "pending" and grade.overall is None
     assert all(c.score is None for c in grade.criteria) and grade.key_points == []
     assert "pending" in grade.flags and grade.grader.attempts == 4
-    assert "no score was made up" in grade.message
-    assert ("after 4 attempts" in grade.message) or ("failed" in grade.message)
+    assert "no score was made up" in grade.message.lower()
+    # Why, for the operator; the candidate's message names no server or setting.
+    assert ("after 4 attempts" in grade.diagnostics) or ("failed" in grade.diagnostics)
+    assert "INTERVIEWER_" not in grade.message
     if fault == "429-retry-after":
         assert sleeps == [0.05, 0.05, 0.05]  # the server's retry-after is honoured
     else:
@@ -164,7 +166,7 @@ def test_llm_cli_interview_pending_then_regrade_pending_completes_it(
         input=STRONG + "\n",
     )
     assert run.exit_code == 0, run.output
-    assert "could not be graded" in run.stdout and "no score was made up" in run.stdout
+    assert "could not be graded" in run.stdout and "no score was made up" in run.stdout.lower()
     assert "Score:" not in run.stdout
     assert len(llm_env.requests) == 4
 
@@ -275,8 +277,9 @@ def test_llm_server_that_is_not_there_leaves_the_next_answers_pending_at_once(
     second = service.grade(question, STRONG + " Also seen in practice.")
     assert second.status == "pending" and second.overall is None
     assert second.grader.attempts == 0 and len(sleeps) == 3  # no request, no wait
-    assert "could not be reached a moment ago" in second.message
-    assert "tried again in 25 s" in second.message and "no score was made up" in second.message
+    assert "could not be reached a moment ago" in second.diagnostics
+    assert "tried again in 25 s" in second.diagnostics
+    assert "no score was made up" in second.message.lower()
     now[0] += UNREACHABLE_PAUSE_S
     third = service.grade(question, STRONG + " A third answer.")
     assert third.status == "pending" and third.grader.attempts == 4  # tried again

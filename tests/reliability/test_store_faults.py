@@ -58,8 +58,11 @@ def test_store_chroma_unreachable_grades_without_evidence_and_says_so(
     assert grade.status == "graded" and grade.overall is not None
     assert "no_evidence" in grade.flags and grade.sources == []
     assert "Graded without reference material" in grade.message
-    assert "retrieval failed" in grade.message
+    # The store's error names servers and commands: for the operator, not the candidate.
+    assert "retrieval failed" in grade.diagnostics and "retrieval failed" not in grade.message
+    assert "Chroma" not in grade.message
     assert "Graded without reference material" in render_feedback(grade)
+    assert "Why: Graded without reference material: retrieval failed" in render_feedback(grade)
 
 
 def _locked(path: str) -> sqlite3.Connection:
@@ -365,7 +368,7 @@ def test_store_cli_interview_with_chroma_down_grades_and_says_there_was_no_evide
     )
     assert result.exit_code == 0, result.output
     assert "Score:" in result.stdout
-    assert "Graded without reference material: retrieval failed" in result.stdout
+    assert "Why: Graded without reference material: retrieval failed" in result.stdout
     assert "Traceback" not in result.output
 
 

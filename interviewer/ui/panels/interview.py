@@ -19,7 +19,6 @@ from typing import Any, Literal
 import gradio as gr
 from pydantic import ValidationError
 
-from interviewer.bank import Question
 from interviewer.errors import InterviewerError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import MAX_ANSWER_TOKENS
@@ -27,7 +26,7 @@ from interviewer.session import Interview, Progress, Reply, SessionConfig, too_l
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
-from interviewer.ui.services import Services
+from interviewer.ui.services import LazyGrader, Services
 
 __all__ = ["InterviewPanel", "reply_messages", "render", "resumed_replies", "wire"]
 
@@ -395,8 +394,8 @@ def _feedback_line(grade: Grade, progress: Progress | None = None) -> str:
     which = f"Question {progress.current}: " if progress is not None else ""
     if grade.status == "pending":
         saved = (
-            "your answer is saved, but it could not be graded right now; it will be graded "
-            "later and nothing is lost."
+            "your answer is saved, but it could not be graded right now; it is graded again "
+            "automatically (reload the page to see it), and nothing is lost."
         )
         return f"{which}{saved}" if which else saved[0].upper() + saved[1:]
     score = "n/a" if grade.overall is None else f"{grade.overall:.1f} / 5"
@@ -524,21 +523,6 @@ def _error(exc: Exception) -> gr.Error:
     return gr.Error("Something went wrong on our side; your answer is kept. Try again.")
 
 
-class _LazyGrader:
-    """Grades through the shared grading service, built on first use (start stays instant)."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
-    ) -> Grade:
-        self.services.wait_for_knowledge()  # an answer in the first seconds gets its evidence
-        return self.services.grading.grade(
-            question, answer, transcript_confidence=transcript_confidence
-        )
-
-
 # --- events ------------------------------------------------------------------------------------
 
 
@@ -546,7 +530,7 @@ def wire(
     panel: InterviewPanel, services: Services, known: gr.BrowserState, demo: gr.Blocks
 ) -> None:
     """Attach the Interview tab's events (and the page load that resumes ``?session=ID``)."""
-    grader = services.grader or _LazyGrader(services)
+    grader = services.grader or LazyGrader(services)
     # LLM grading waits on the network, so more answers can be in flight than with the
     # CPU-bound offline grader; either way other users' clicks run in their own group.
     grade_limit = GRADE_CONCURRENCY_LLM if services.settings.effective_grader == "llm" else 2
