@@ -48,8 +48,17 @@ def _attempt(session: str, turn_id: int, seconds: int, overall: float):  # type:
 
 
 class _Repository:
-    def __init__(self, attempts) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, attempts, running_exams=()) -> None:  # type: ignore[no-untyped-def]
         self.attempts = attempts
+        self.running_exams = set(running_exams)
+
+    def find_session(self, session_id: str) -> SimpleNamespace:
+        running = session_id in self.running_exams
+        return SimpleNamespace(
+            config={"mode": "exam" if running else "practice"},
+            state="in_progress" if running else "finished",
+            finished_at=None,
+        )
 
     def turns(self, session_id: str) -> list[TurnRecord]:
         return [t for t, _ in self.attempts if t.session_id == session_id]
@@ -68,3 +77,12 @@ def test_attempts_trend_runs_from_the_oldest_to_the_newest_attempt() -> None:
     assert [r[1] for r in rows] == ["s1", "s2", "s3"]
     assert [r[2] for r in rows] == ["4.6", "3.0", "1.7"]
     assert trend == "From **4.6** to **1.7** over 3 attempts (down)."
+
+
+def test_an_exam_still_running_shows_no_score_among_the_attempts() -> None:
+    """Mid-exam, History's attempts showed the exam's answer as "Score 3.1 · 1 of 6"."""
+    attempts = [_attempt("s1", 1, 5, 4.6), _attempt("exam", 2, 20, 3.1)]
+    services = SimpleNamespace(repository=_Repository(attempts, running_exams=["exam"]))
+    rows, trend = attempts_rows(services, ["exam", "s1"], "q01")  # type: ignore[arg-type]
+    assert rows[1][1:4] == ["exam", "after the exam", ""]
+    assert "3.1" not in str(rows) and trend == ""  # one score to compare: no trend

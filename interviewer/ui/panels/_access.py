@@ -23,7 +23,7 @@ from gradio.blocks import Block
 from interviewer.access import authenticate, team_login_configured
 from interviewer.errors import ConfigError
 from interviewer.settings import Settings
-from interviewer.store.repository import Repository
+from interviewer.store.repository import Repository, SessionRecord
 
 __all__ = [
     "EXAM_IN_PROGRESS",
@@ -32,6 +32,7 @@ __all__ = [
     "SignInBox",
     "check_password",
     "exam_in_progress",
+    "exam_running",
     "render_sign_in",
     "sign_in_as",
     "team_pages_enabled",
@@ -192,9 +193,13 @@ def exam_in_progress(repository: Repository, session_id: str) -> bool:
     candidate until the end (the Report button showed them mid-exam). The hiring team, signed
     in, still sees them."""
     record = repository.find_session(session_id)
+    return record is not None and exam_running(record)
+
+
+def exam_running(record: SessionRecord) -> bool:
+    """Whether a stored session is an exam not yet finished (see :func:`exam_in_progress`)."""
     return (
-        record is not None
-        and record.config.get("mode") == "exam"
+        record.config.get("mode") == "exam"
         and record.state != "finished"
         and record.finished_at is None
     )

@@ -14,7 +14,7 @@ import gradio as gr
 
 from interviewer.errors import InterviewerError
 from interviewer.store.repository import GradeRecord, TurnRecord
-from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress
+from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
 from interviewer.ui.render import esc, feedback_card
 from interviewer.ui.services import Services
 
@@ -30,6 +30,7 @@ _STATE_LABELS = {
 }
 _COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean of graded"]
 _ATTEMPT_COLUMNS = ["Answered (UTC)", "Session", "Score", "Key points covered", "Hints"]
+_AFTER_EXAM = "after the exam"  # what History shows of an exam still running
 
 
 @dataclass
@@ -107,6 +108,8 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
         ]
         answered = sum(1 for t in turns if t.answer is not None)
         mean = f"{sum(scores) / len(scores):.1f}" if scores else "–"
+        if exam_running(record):  # an exam's scores come at its end, here as everywhere
+            mean = _AFTER_EXAM
         rows.append(
             (
                 record.created_at,
@@ -183,16 +186,22 @@ def attempts_rows(
     # "From 1.7 to 4.6 (up)" when the newest attempt was the 1.7.
     attempts: list[tuple[datetime, list[object], float | None]] = []
     for session_id in known[:MAX_KNOWN]:
+        record = services.repository.find_session(session_id)
+        running = record is not None and exam_running(record)
         for turn, grade in _turn_grades(services, session_id):
             if turn.question_id != question_id or turn.answer is None:
                 continue
-            score = "pending" if grade is None or grade.overall is None else f"{grade.overall:.1f}"
+            # An exam's grade stays hidden until it ends: its score and key points showed here
+            # mid-exam ("Score 3.1 · 1 of 6").
+            shown = None if running else grade
+            score = "pending" if shown is None or shown.overall is None else f"{shown.overall:.1f}"
             covered = ""
-            if grade is not None and grade.grade.key_points:
-                kps = grade.grade.key_points
+            if shown is not None and shown.grade.key_points:
+                kps = shown.grade.key_points
                 covered = f"{sum(k.verdict == 'covered' for k in kps)} of {len(kps)}"
             when = _when(turn.answered_at)
-            overall = grade.overall if grade is not None else None
+            overall = shown.overall if shown is not None else None
+            score = _AFTER_EXAM if running else score
             row: list[object] = [when, session_id, score, covered, len(turn.hints)]
             attempts.append((turn.answered_at or _NEVER, row, overall))
     attempts.sort(key=lambda a: a[0])
@@ -224,16 +233,18 @@ def wire(
         except Exception:  # noqa: BLE001 - a click outside a row just does nothing
             return gr.skip()
 
-    def show(session_id: str, ids: list[str] | None) -> tuple[str, list[str]]:
+    def show(session_id: str, ids: list[str] | None) -> tuple[str, object]:
+        # Told in the feedback area: raised, each put a red "Error" toast on the page and a
+        # traceback in the server's log for a slip of the candidate.
         session_id = (session_id or "").strip()
         if not session_id:
-            raise gr.Error("Paste a session id first (it is shown above the chat).")
+            return _notice("Paste a session id first (it is shown above the chat)."), gr.skip()
         if exam_in_progress(services.repository, session_id):
-            raise gr.Error(EXAM_IN_PROGRESS)
+            return _notice(EXAM_IN_PROGRESS), gr.skip()
         try:
             html_cards = session_feedback_html(services, session_id)
         except InterviewerError as exc:
-            raise gr.Error(esc(exc)) from None
+            return _notice(str(exc)), gr.skip()
         return html_cards, remember(ids, session_id)
 
     def compare(question_id: str | None, ids: list[str] | None) -> tuple[list[list[object]], str]:
@@ -247,6 +258,10 @@ def wire(
     panel.table.select(pick_row, [panel.table], [panel.session_id], queue=False)
     panel.open_feedback.click(show, [panel.session_id, known], [panel.feedback, known])
     panel.question.change(compare, [panel.question, known], [panel.attempts, panel.trend])
+
+
+def _notice(text: str) -> str:
+    return f'<p class="fb-notice" data-testid="history-notice">{esc(text)}</p>'
 
 
 def remember(ids: list[str] | None, session_id: str) -> list[str]:
