@@ -1047,7 +1047,8 @@ def _follow_up_text(grade: Grade) -> str:
         return f"Let's try that question again: {grade.follow_up.strip()}"
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    return gap_question(grade.missed_key_points[0])
+    gap = next(v for v in grade.key_points if v.verdict != "covered")
+    return gap_question(gap.key_point, partly=gap.verdict == "partly")
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

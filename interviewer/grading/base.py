@@ -74,17 +74,20 @@ def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
     """A follow-up question on the biggest gap (the first key point missed, else partly
     covered) that names it by its cue: the whole key point in the question gave the answer
     away, and pasted back as the follow-up answer it counted as covered."""
-    gap = next((v.key_point for v in verdicts if v.verdict == "missed"), None)
-    gap = gap or next((v.key_point for v in verdicts if v.verdict == "partly"), None)
+    gap = next((v for v in verdicts if v.verdict == "missed"), None)
+    gap = gap or next((v for v in verdicts if v.verdict == "partly"), None)
     if gap is None:
         return "Can you give a concrete example or a failure case of what you described?"
-    return gap_question(gap)
+    return gap_question(gap.key_point, partly=gap.verdict == "partly")
 
 
-def gap_question(key_point: str) -> str:
-    """The question on one missed key point, named by its cue. It says the point was missing:
-    "What can you add about the point that starts “GAN is a generative …”?" read as if the
-    candidate had said it."""
+def gap_question(key_point: str, *, partly: bool = False) -> str:
+    """The question on one missed (or ``partly`` covered) key point, named by its cue. It says
+    the point was missing: "What can you add about the point that starts “GAN is a generative
+    …”?" read as if the candidate had said it; and "did not cover" a point the card listed as
+    partly covered read as a contradiction."""
+    if partly:
+        return f"Your answer only touched on {cue(key_point)}: what more can you say about it?"
     return f"Your answer did not cover {cue(key_point)}: what can you say about it?"
 
 

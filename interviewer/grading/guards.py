@@ -943,9 +943,11 @@ def check_answer(
         )
     if transcript_confidence is not None and transcript_confidence < LOW_TRANSCRIPT_CONFIDENCE:
         result.flags.append("low_confidence_transcript")
+        # No percentage: the app caps the confidence of a mostly silent recording at 0.3 so
+        # that it is flagged, and "(30%)" read as a measurement (Whisper's own was 56%).
         result.messages.append(
-            f"{EXPLAINED['low_confidence_transcript']} ({transcript_confidence:.0%}); check the "
-            "transcript, the grade may reflect recognition errors."
+            f"{EXPLAINED['low_confidence_transcript']}; check the transcript, the grade may "
+            "reflect recognition errors."
         )
     return result
 

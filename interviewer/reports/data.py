@@ -383,7 +383,11 @@ def _focus_areas(
     ]
     weak = sorted((q for q in graded if (q.score or 0) < _STRONG), key=lambda q: q.score or 0)
     for q in weak[:4]:
-        missed = "; ".join(_short(v.key_point, 70) for v in q.missed[:3])
+        missed = "; ".join(
+            _short(v.key_point, 70) + (" (partly)" if v.verdict == "partly" else "")
+            for v in q.missed[:3]
+        )
+        # "(partly)" as in the question's own section: "Missed:" listed partly covered points.
         detail = f" Missed: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
         if q.grader is not None and q.grader.kind == "guard" and q.message:
             # Why it got 0 (empty, another question's answer, ...), not every key point missed.

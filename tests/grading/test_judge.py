@@ -344,3 +344,19 @@ def test_judge_follow_up_never_hands_over_a_key_point(fake_chat, question):
     fake_chat.push(json.dumps(reply))
     grade = make_grader(fake_chat).grade(_request(question, WEAK))
     assert grade.follow_up == "How would you notice this during training?"
+
+
+def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> None:
+    """ "Your answer did not cover “Generator”" under a card listing Generator as partly
+    covered read as a contradiction."""
+    from interviewer.grading.base import KeyPointVerdict, gap_follow_up
+
+    verdicts = [
+        KeyPointVerdict(key_point="Generator: maps z to a sample", verdict="partly"),
+        KeyPointVerdict(key_point="Discriminator: outputs a probability", verdict="covered"),
+    ]
+    assert gap_follow_up(verdicts) == (
+        "Your answer only touched on “Generator”: what more can you say about it?"
+    )
+    verdicts.append(KeyPointVerdict(key_point="Value function: min max", verdict="missed"))
+    assert gap_follow_up(verdicts).startswith("Your answer did not cover “Value function”")

@@ -120,6 +120,16 @@ def test_report_focus_areas_cut_long_key_points_between_words(rubric):
     )
 
 
+def test_report_focus_areas_say_which_points_were_partly_covered(rubric):
+    """The summary said "Missed:" for points its own question section lists as partly."""
+    grade = make_grade("q", 1.0, verdicts=("partly", "missed"))
+    report = assemble_report(
+        "s", [TurnInput(question_id="q", question_text="What?", answer="x", grade=grade)], rubric
+    )
+    focus = next(f for f in report.focus_areas if f.startswith("Q1"))
+    assert focus.endswith("Missed: q point 1 (partly); q point 2.")
+
+
 def test_report_splits_covered_and_missed_key_points(sample_report):
     q1 = sample_report.questions[0]
     assert [k.key_point for k in q1.covered] == ["q01 point 1", "q01 point 2"]
