@@ -11,6 +11,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from interviewer.text import clip
+
 __all__ = ["EXCERPT_CHARS", "Citation", "RetrievedChunk", "Retriever", "excerpt"]
 
 
@@ -54,13 +56,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """``text`` trimmed to ``limit`` characters at a word boundary, with "…" when cut; its line
     breaks are kept (lists and formulas read line by line), its bold markers dropped."""
     # Bold markers read as clutter in plain text ("**Answer:** At a high level ...").
-    text = re.sub(r"\*\*|__", "", text).strip()
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:\n") + "…"
+    return clip(re.sub(r"\*\*|__", "", text).strip(), limit)
 
 
 class Retriever(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cue", "opening", "repeats", "shorten"]
+__all__ = ["clip", "cue", "opening", "repeats", "shorten"]
 
 _WORD = re.compile(r"\w+")
 
@@ -13,13 +13,17 @@ _WORD = re.compile(r"\w+")
 def shorten(text: str, limit: int = 120) -> str:
     """``text`` on one line without a final full stop, cut at a word boundary with "…" when
     longer than ``limit``."""
-    text = " ".join(text.split()).rstrip(".")
+    return clip(" ".join(text.split()).rstrip("."), limit)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` as it is, or cut at a word boundary with "…" when longer than ``limit``."""
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut and text[limit - 1] != " ":
+    if " " in cut and not text[limit - 1].isspace():
         cut = cut[: cut.rindex(" ")]  # never end on half a word ("covering all mod…")
-    return cut.rstrip(" ,;:") + "…"
+    return cut.rstrip(" ,;:\n") + "…"
 
 
 def opening(key_point: str) -> str:

@@ -186,8 +186,9 @@ class GradingService:
                 return grade.model_copy(
                     update={
                         "flags": [*grade.flags, "fallback"],
-                        "message": "The LLM grader could not be reached, so the offline grader "
-                        f"graded this answer. {grade.message}".strip(),
+                        # "Failed": unreachable, or it answered with no valid grade.
+                        "message": "The LLM grader failed, so the offline grader graded this "
+                        f"answer. {grade.message}".strip(),
                         "diagnostics": f"The LLM grader failed: {reason}",
                     }
                 )
@@ -198,7 +199,7 @@ class GradingService:
                 overall=None,
                 model_answer=request.question.model_answer,
                 flags=["pending"],
-                message="Not graded yet: the grader could not be reached. No score was made up.",
+                message="Not graded yet: the grader gave no valid grade. No score was made up.",
                 diagnostics=reason,
                 grader=GraderInfo(
                     kind=self.grader.name,

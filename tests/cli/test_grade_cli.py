@@ -250,7 +250,7 @@ def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, 
     assert isinstance(rows[0]["score"], float) and "fallback" in grade["flags"]
     assert grade["grader"]["kind"] == "offline" and "LLM grader failed" in grade["diagnostics"]
     # The candidate's notice names no server or setting.
-    assert "could not be reached" in grade["message"] and "INTERVIEWER_" not in grade["message"]
+    assert "LLM grader failed" in grade["message"] and "INTERVIEWER_" not in grade["message"]
 
 
 def test_grade_cli_batch_grades_through_the_real_client(llm_server, tmp_path):
