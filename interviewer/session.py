@@ -891,7 +891,7 @@ def regrade_pending(
     *,
     session_id: str | None = None,
     settled: timedelta | None = None,
-    stop_at_first_failure: bool = False,
+    give_up_after: int | None = None,
     clock: Callable[[], datetime] = _utc_now,
 ) -> RegradeReport:
     """Grade every stored answer whose grade is pending or missing.
@@ -903,8 +903,9 @@ def regrade_pending(
         session_id: Only this session; None for all.
         settled: Only answers sent at least this long ago: a newer one may still be being
             graded by the request that stored it (the app's background pass).
-        stop_at_first_failure: Stop at the first answer still pending: the grader is still
-            down, and each further attempt would wait out its retries too.
+        give_up_after: Stop after this many answers in a row are still pending: the grader
+            is still down, and each further attempt would wait out its retries too (one answer
+            the grader always fails on does not block the others).
         clock: Now (tests move it), for ``settled``.
     """
     turns = repo.pending_turns(session_id)
@@ -913,6 +914,7 @@ def regrade_pending(
         turns = [t for t in turns if _last_answered(t) <= before]
     completed = 0
     failed: list[str] = []
+    in_a_row = 0
     for turn in turns:
         try:
             question = bank.get(turn.question_id)
@@ -930,10 +932,12 @@ def regrade_pending(
             repo.save_grade(turn, grade)
         if grade.status == "graded":
             completed += 1
+            in_a_row = 0
             continue
         if grade.diagnostics or grade.message:
             failed.append(f"{turn.question_id}: {grade.diagnostics or grade.message}")
-        if stop_at_first_failure:
+        in_a_row += 1
+        if give_up_after is not None and in_a_row >= give_up_after:
             break
     return RegradeReport(
         found=len(turns), completed=completed, still_pending=len(turns) - completed, failed=failed

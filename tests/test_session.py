@@ -551,7 +551,7 @@ def test_regrade_in_the_background_leaves_fresh_answers_and_stops_while_failing(
     clock.advance(600)
     interview.submit("alpha3")  # just sent
     rows = {t.id: len(repo.grade_history(t.id)) for t in repo.pending_turns() if t.id}
-    background = {"settled": timedelta(minutes=5), "stop_at_first_failure": True, "clock": clock}
+    background = {"settled": timedelta(minutes=5), "give_up_after": 1, "clock": clock}
 
     down = regrade_pending(repo, bank, PendingGrader(), **background)
     assert (down.found, down.completed, len(down.failed)) == (2, 0, 1)  # stopped at the first

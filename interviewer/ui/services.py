@@ -40,6 +40,7 @@ EXIT_WAIT_S = 30.0  # longest the process waits at exit for a background task st
 # The background regrade leaves alone answers newer than this: the request that stored one may
 # still be grading it (an LLM's four attempts with their timeouts).
 REGRADE_SETTLED = timedelta(minutes=5)
+REGRADE_GIVE_UP = 3  # failures in a row that end a background pass (the grader is still down)
 
 
 @dataclass
@@ -148,8 +149,8 @@ class Services:
 
     def regrade_pending(self) -> RegradeReport:
         """One pass over pending grades: answers sent over ``REGRADE_SETTLED`` ago whose grade
-        is pending or missing (the LLM was down, or the process stopped mid-grade). It stops at
-        the first one still failing: the grader is still down."""
+        is pending or missing (the LLM was down, or the process stopped mid-grade). It gives up
+        after ``REGRADE_GIVE_UP`` failures in a row: the grader is still down."""
         from interviewer.session import regrade_pending
 
         grader = self.grader or LazyGrader(self)
@@ -158,7 +159,7 @@ class Services:
             self.bank,
             grader,
             settled=REGRADE_SETTLED,
-            stop_at_first_failure=True,
+            give_up_after=REGRADE_GIVE_UP,
         )
 
     def keep_regrading(self, stop: threading.Event | None = None) -> threading.Thread | None:
