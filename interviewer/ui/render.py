@@ -32,6 +32,12 @@ _FLAG_NOTES: dict[str, str] = {
     "low_confidence_transcript": "The spoken answer was hard to recognise; the transcript may be "
     "inaccurate.",
 }
+# What a grade's message says when it already explains a flag: its note would repeat it.
+_SAID: dict[str, str] = {
+    **EXPLAINED,
+    "fallback": "The LLM grader failed",
+    "no_evidence": "Graded without reference material",
+}
 
 
 def esc(text: object) -> str:
@@ -113,7 +119,7 @@ def feedback_card(
         else [
             _FLAG_NOTES[f]
             for f in grade.flags
-            if f in _FLAG_NOTES and not (f in EXPLAINED and EXPLAINED[f] in grade.message)
+            if f in _FLAG_NOTES and not (f in _SAID and _SAID[f] in grade.message)
         ]
     )
     if grade.message:

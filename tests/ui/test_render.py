@@ -225,3 +225,18 @@ def test_build_app_has_every_tab(settings: Settings) -> None:
     demo = build_app(settings)
     labels = {block.label for block in demo.blocks.values() if isinstance(block, gr.Tab)}
     assert {"Interview", "History", "Report", "Calibration"} <= labels
+
+
+def test_a_fallback_card_says_once_that_the_llm_failed_and_names_no_setting() -> None:
+    """The card gave the LLM's error with "Check ... INTERVIEWER_LLM_BASE_URL" to the
+    candidate, then its flag's note said the same failure again."""
+    fallback = _grade(
+        flags=["fallback", "no_evidence"],
+        message="The LLM grader failed, so the offline grader graded this answer. "
+        "Graded without reference material.",
+        diagnostics="The LLM grader failed: connection refused. Check INTERVIEWER_LLM_BASE_URL.",
+    )
+    card = feedback_card(fallback)
+    assert card.count("LLM grader failed") == 1
+    assert "reference material" in card and "No reference material was found" not in card
+    assert "INTERVIEWER_" not in card and "connection refused" not in card
