@@ -388,3 +388,22 @@ def test_store_postgres_wrong_password_or_database_says_so(postgres_url: str) ->
         assert "refused the login" in message and "INTERVIEWER_DATABASE_URL" in message
         assert words in message and "try again in a moment" not in message
         assert "not-the-password-9" not in message
+
+
+def test_store_locked_in_the_app_keeps_the_answer_and_tells_the_log(running_app, client) -> None:  # type: ignore[no-untyped-def]
+    """With the database down the candidate was told, but the server's log said nothing: the
+    operator had no trace of the outage."""
+    started = client.predict(
+        "Locked Out", [], 1, "any", "practice", False, False, None, [], api_name="/start"
+    )
+    session_id = str(started[-1])
+    holder = _locked(str(running_app.data_dir / "interviewer.db"))
+    try:
+        outputs = client.predict(STRONG, [], [session_id], api_name="/answer")
+    finally:
+        _release(holder)
+    assert "Score" not in str(outputs[0])  # not graded: it was not stored
+    log = running_app.log.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    assert "Answer not stored" in log and "unavailable or locked" in log
+    graded = client.predict(STRONG, [], [session_id], api_name="/answer")  # sent again
+    assert "Score" in str(graded[0])

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import gradio as gr
 from pydantic import ValidationError
 
-from interviewer.errors import InterviewerError
+from interviewer.errors import InterviewerError, StoreError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
@@ -517,6 +517,10 @@ def _answer_problem(text: str | None, session_id: str) -> str:
 
 
 def _error(exc: Exception) -> gr.Error:
+    if isinstance(exc, StoreError):
+        # The operator's side of it: with PostgreSQL stopped the candidate saw a notice and
+        # the server's log said nothing.
+        log.warning("Interview tab: %s", exc)
     if isinstance(exc, InterviewerError):
         return gr.Error(esc(exc))
     log.exception("Unexpected error in the interview tab")
@@ -710,7 +714,11 @@ def wire(
             )
             if not isinstance(exc, InterviewerError):
                 log.exception("Unexpected error while grading")
-            gr.Warning(message)
+            elif isinstance(exc, StoreError):
+                log.warning("Answer not stored: %s", exc)
+            # Until closed when the store is down: it went after a few seconds, leaving the
+            # unsent answer in the box with no word on why.
+            gr.Warning(message, duration=None if isinstance(exc, StoreError) else 10)
             kept = list(chat or [])[:-1]  # the echo; the answer itself stays in the box
             return (
                 session_id,
