@@ -164,17 +164,28 @@ def settings_problem(exc: ValidationError) -> str:
 
 
 def unknown_settings() -> list[str]:
-    """INTERVIEWER_* variables of the environment that are not settings, each with the closest
-    setting's name: a misspelt one ("INTERVIEWER_GRADR=llm") was silently ignored."""
+    """INTERVIEWER_* variables of the environment and of ``.env`` that are not settings, each
+    with the closest setting's name: a misspelt one ("INTERVIEWER_GRADR=llm") was silently
+    ignored, and in ``.env`` even after the environment's were named."""
     known = {f"INTERVIEWER_{name.upper()}" for name in Settings.model_fields}
-    unknown = sorted(k for k in os.environ if k.startswith("INTERVIEWER_") and k not in known)
+    where = {k: "" for k in os.environ} | {k: " in .env" for k in _dotenv_names()}
+    unknown = sorted(k for k in where if k.startswith("INTERVIEWER_") and k not in known)
     hints = []
     for name in unknown:
         if name.startswith("INTERVIEWER_TEST_"):  # read by the test suite, not the app
             continue
         close = difflib.get_close_matches(name, sorted(known), n=1)
-        hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        hint = f"{name}{where[name]}"
+        hints.append(f"{hint} (did you mean {close[0]}?)" if close else hint)
     return hints
+
+
+def _dotenv_names() -> list[str]:
+    """The names set in the ``.env`` file the settings read (the working directory's)."""
+    from dotenv import dotenv_values
+
+    env_file = Path(str(Settings.model_config.get("env_file") or ".env"))
+    return [k for k in dotenv_values(env_file) if k] if env_file.is_file() else []
 
 
 def folder_setting(path: str | Path, settings: Settings | None = None) -> str | None:

@@ -116,6 +116,17 @@ def test_doctor_names_a_misspelt_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
+def test_doctor_names_a_misspelt_setting_in_dot_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In .env a misspelt name was silently ignored, and doctor said every variable was known."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("INTERVIEWER_CHROMA_PROT=8000\n", encoding="utf-8")
+    result = runner.invoke(app, ["doctor", "--json"])
+    detail = str(_checks(result.stdout)["settings"]["detail"])
+    assert "INTERVIEWER_CHROMA_PROT in .env (did you mean INTERVIEWER_CHROMA_PORT?)" in detail
+
+
 def test_a_missing_question_bank_names_its_setting(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
