@@ -195,9 +195,10 @@ def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
     context.grant_permissions(["microphone"], origin=app_server.url)
     # Record what the page asks the browser to speak (headless Chromium has no voices).
     context.add_init_script(
-        "window.__spoken = [];"
+        "window.__spoken = []; window.__silenced = 0;"
         "if (window.speechSynthesis) {"
         "  window.speechSynthesis.speak = (u) => window.__spoken.push(u.text);"
+        "  window.speechSynthesis.cancel = () => { window.__silenced += 1; };"
         "}"
     )
     yield open_tab(context, app_server.url)

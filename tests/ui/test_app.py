@@ -191,6 +191,15 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     assert card_scores(page)[1] >= 0
     page.screenshot(path=artifacts / "spoken-2-graded.png", full_page=True)
 
+    # The fake microphone has played its recording: this one is silence. It gets a warning,
+    # and Record is there again at once (it hid behind the failed clip's small "×").
+    mic.get_by_role("button", name="Record").click()
+    page.wait_for_timeout(3_000)
+    mic.get_by_role("button", name="Stop").click()
+    expect(page.locator("#mic-notice")).to_contain_text("⚠️", timeout=120_000)
+    expect(mic.get_by_role("button", name="Record")).to_be_visible(timeout=30_000)
+    page.screenshot(path=artifacts / "spoken-3-silence.png", full_page=True)
+
 
 def test_app_tab_left_behind_by_another_tab_does_not_answer_the_wrong_question(
     page: Page, bank_by_text: dict[str, Question]
@@ -236,6 +245,20 @@ def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
     expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
     page.wait_for_function("window.__spoken.length > 0")
     assert page.evaluate("window.__spoken")[-1].split()[:3] == current_question(page).split()[:3]
+
+    # Recording, or unticking the box, stops the question being read: the microphone took the
+    # voice in, and unticked it read on to the end.
+    def untick() -> None:
+        page.locator("#setup > button").click()  # the set-up folds away once it has started
+        page.locator("#read-aloud input[type=checkbox]").uncheck()
+
+    for stop in (
+        lambda: page.locator("#mic").get_by_role("button", name="Record").click(),
+        untick,
+    ):
+        before = page.evaluate("window.__silenced")
+        stop()
+        page.wait_for_function(f"window.__silenced > {before}", timeout=10_000)
 
 
 def test_app_resumes_after_server_restart_with_nothing_lost(

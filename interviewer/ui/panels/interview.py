@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, StoreError
 from interviewer.grading.base import Grade
-from interviewer.grading.guards import MAX_ANSWER_TOKENS
+from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
@@ -279,6 +279,11 @@ def _mic_help(services: Services) -> str:
 _FOCUS_ANSWER = """() => {
   setTimeout(() => document.querySelector("#answer textarea")?.focus(), 100);
 }"""
+
+# The question read aloud stops when the candidate starts recording (the microphone took it
+# in) or unticks "Read questions aloud" (it went on to the end).
+_STOP_SPEAKING_JS = """() => { window.speechSynthesis?.cancel(); }"""
+_STOP_SPEAKING_IF_OFF_JS = """(on) => { if (!on) window.speechSynthesis?.cancel(); }"""
 
 # An unsent answer is kept in this browser (per session, with the position it was typed at):
 # a reload, or a closed tab opened again from its link, lost it. Only the question it was
@@ -948,22 +953,38 @@ def wire(
                 concurrency_limit=SESSION_CONCURRENCY,
             )
         )
-    panel.mic.stop_recording(
-        transcribe,
-        [panel.mic, panel.answer],
-        [panel.answer, panel.mic_notice, panel.transcript],
-        api_name="transcribe",
-        concurrency_id="stt",
-        concurrency_limit=1,
-    ).then(None, None, None, js=_FOCUS_ANSWER, queue=False)  # to review it, then Enter
-    panel.mic.upload(
-        transcribe,
-        [panel.mic, panel.answer],
-        [panel.answer, panel.mic_notice, panel.transcript],
-        api_visibility="undocumented",
-        concurrency_id="stt",
-        concurrency_limit=1,
-    )
+    panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False)
+
+    # A recording that gave no text, or text it doubts (Whisper "hears" words in silence), is
+    # taken away, so Record is there again: the note said "record again" while the button hid
+    # behind the clip's small "×". (Set as an output of the transcription itself, the clip
+    # stayed: the recorder set it after.)
+    def clear_failed(heard: dict | None) -> Any:  # type: ignore[type-arg]
+        trusted = heard and heard.get("confidence", 0.0) >= LOW_TRANSCRIPT_CONFIDENCE
+        return gr.skip() if trusted else None
+
+    for heard_in in (
+        panel.mic.stop_recording(
+            transcribe,
+            [panel.mic, panel.answer],
+            [panel.answer, panel.mic_notice, panel.transcript],
+            api_name="transcribe",
+            concurrency_id="stt",
+            concurrency_limit=1,
+        ),
+        panel.mic.upload(
+            transcribe,
+            [panel.mic, panel.answer],
+            [panel.answer, panel.mic_notice, panel.transcript],
+            api_visibility="undocumented",
+            concurrency_id="stt",
+            concurrency_limit=1,
+        ),
+    ):
+        heard_in.then(
+            clear_failed, [panel.transcript], [panel.mic], queue=False, api_visibility="private"
+        )
+        heard_in.then(None, None, None, js=_FOCUS_ANSWER, queue=False)  # review it, then Enter
     panel.seen.change(
         lambda seen, notice: (*answer_controls(seen, notice, _mic_help(services)), seen),
         [panel.seen, panel.mic_notice],
@@ -997,6 +1018,7 @@ def wire(
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
     read_aloud_saved = gr.BrowserState(False, storage_key="interviewer-read-aloud")
+    panel.read_aloud.input(None, [panel.read_aloud], None, js=_STOP_SPEAKING_IF_OFF_JS, queue=False)
     panel.read_aloud.input(
         lambda on: bool(on),
         [panel.read_aloud],
