@@ -138,6 +138,8 @@ def test_app_practice_interview_scores_strong_answer_above_weak(
     # The last answer's "back to the help text" step does not undo the ended note.
     expect(page.locator("#mic-notice")).to_contain_text("The interview has ended")
     expect(page.locator("#answer textarea")).to_be_disabled()
+    # The box is locked: the cursor goes to Report, the next step (it fell to the page body).
+    expect(page.locator("#open-report")).to_be_focused(timeout=10_000)
 
     scores = card_scores(page)
     assert set(scores) == {1, 2, 3}

@@ -276,8 +276,14 @@ def _mic_help(services: Services) -> str:
 
 # Keyboard users: after Start, Send, Resume or a transcript, the cursor was on the page body,
 # about 24 Tabs from the answer box. Deferred: the box is re-enabled by the same update.
+# Once the interview is over (Skip on the last question, End) the box is locked, and focus
+# fell to the page body: it goes to Report, the next thing to do.
 _FOCUS_ANSWER = """() => {
-  setTimeout(() => document.querySelector("#answer textarea")?.focus(), 100);
+  setTimeout(() => {
+    const box = document.querySelector("#answer textarea");
+    if (box && !box.disabled) box.focus();
+    else document.querySelector("#open-report")?.focus();
+  }, 100);
 }"""
 
 # The question read aloud stops when the candidate starts recording (the microphone took it
