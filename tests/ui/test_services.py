@@ -62,8 +62,6 @@ def test_a_bank_draft_during_the_start_up_fill_opens_the_knowledge_base_once(
     """A new question saved in the first seconds drafts from the knowledge base while the
     warm-up opens it: both created Chroma's client at once and both failed ("'RustBindingsAPI'
     object has no attribute 'bindings'", a KeyError on the store's path)."""
-    from interviewer.ui.panels.bank import _retriever
-
     services = build_services(settings)
     start = threading.Barrier(3)
     opened: list[object] = []
@@ -78,8 +76,8 @@ def test_a_bank_draft_during_the_start_up_fill_opens_the_knowledge_base_once(
 
     threads = [
         threading.Thread(target=open_it, args=(services.knowledge,)),  # as the warm-up does
-        threading.Thread(target=open_it, args=(lambda: _retriever(services),)),
-        threading.Thread(target=open_it, args=(lambda: _retriever(services),)),
+        threading.Thread(target=open_it, args=(services.knowledge,)),  # as a bank draft does
+        threading.Thread(target=open_it, args=(services.knowledge,)),
     ]
     for thread in threads:
         thread.start()

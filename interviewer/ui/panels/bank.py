@@ -167,12 +167,6 @@ def _prepare_quietly(services: Services) -> None:
             log.warning("Could not prepare the edited bank for grading: %s", exc)
 
 
-def _retriever(services: Services):  # type: ignore[no-untyped-def]
-    # The app's one index, opened under its lock: opened here as well, Chroma's client failed
-    # in both this handler and the warm-up when they met in the first seconds.
-    return services.knowledge()
-
-
 def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     """Connect the section's events; every handler checks the team sign-in."""
 
@@ -192,7 +186,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             content = Path(path).read_text(encoding="utf-8")
             imported = parse_question_list(content, Path(path).name)
             ids = _editor(services).next_ids(len(imported))
-            retriever = _retriever(services)
+            retriever = services.knowledge()
             drafter = build_drafter(services.settings)  # None without an LLM: extraction
             drafted = [
                 draft_question(
@@ -345,7 +339,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                     import_text(source.name, source.read_text(encoding="utf-8")), encoding="utf-8"
                 )
                 written.append(target)
-            index = _retriever(services)
+            index = services.knowledge()
             report = index.ingest_paths(
                 written,
                 progress=lambda done, total: progress(
@@ -452,7 +446,7 @@ def _add_new(
             ),
             question_id=question_id,
             # The knowledge base is opened only when something has to be drafted from it.
-            retriever=None if complete else _retriever(services),
+            retriever=None if complete else services.knowledge(),
             topic=_topic(topic) or "general",
             difficulty=difficulty,
             drafter=None if complete else build_drafter(services.settings),

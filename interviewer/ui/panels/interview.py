@@ -289,7 +289,7 @@ _FOCUS_ANSWER = """() => {
 # The question read aloud stops when the candidate starts recording (the microphone took it
 # in) or unticks "Read questions aloud" (it went on to the end).
 _STOP_SPEAKING_JS = """() => { window.speechSynthesis?.cancel(); }"""
-_STOP_SPEAKING_IF_OFF_JS = """(on) => { if (!on) window.speechSynthesis?.cancel(); }"""
+_STOP_SPEAKING_IF_OFF_JS = """(on) => { if (!on) window.speechSynthesis?.cancel(); return on; }"""
 
 # An unsent answer is kept in this browser (per session, with the position it was typed at):
 # a reload, or a closed tab opened again from its link, lost it. Only the question it was
@@ -969,24 +969,19 @@ def wire(
         trusted = heard and heard.get("confidence", 0.0) >= LOW_TRANSCRIPT_CONFIDENCE
         return gr.skip() if trusted else None
 
-    for heard_in in (
-        panel.mic.stop_recording(
-            transcribe,
-            [panel.mic, panel.answer],
-            [panel.answer, panel.mic_notice, panel.transcript],
-            api_name="transcribe",
-            concurrency_id="stt",
-            concurrency_limit=1,
-        ),
-        panel.mic.upload(
-            transcribe,
-            [panel.mic, panel.answer],
-            [panel.answer, panel.mic_notice, panel.transcript],
-            api_visibility="undocumented",
-            concurrency_id="stt",
-            concurrency_limit=1,
-        ),
+    # A recording and an uploaded file are transcribed alike; only the first is public API.
+    for trigger, api in (
+        (panel.mic.stop_recording, {"api_name": "transcribe"}),
+        (panel.mic.upload, {"api_visibility": "undocumented"}),
     ):
+        heard_in = trigger(
+            transcribe,
+            [panel.mic, panel.answer],
+            [panel.answer, panel.mic_notice, panel.transcript],
+            concurrency_id="stt",
+            concurrency_limit=1,
+            **api,  # type: ignore[arg-type]
+        )
         heard_in.then(
             clear_failed, [panel.transcript], [panel.mic], queue=False, api_visibility="private"
         )
@@ -1024,11 +1019,11 @@ def wire(
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
     read_aloud_saved = gr.BrowserState(False, storage_key="interviewer-read-aloud")
-    panel.read_aloud.input(None, [panel.read_aloud], None, js=_STOP_SPEAKING_IF_OFF_JS, queue=False)
     panel.read_aloud.input(
         lambda on: bool(on),
         [panel.read_aloud],
         [read_aloud_saved],
+        js=_STOP_SPEAKING_IF_OFF_JS,  # in the browser first, then the choice is kept
         queue=False,
         show_progress="hidden",
         api_visibility="private",
