@@ -172,18 +172,24 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
-def browser(playwright_driver: Playwright, spoken_answer_wav: Path) -> Iterator[Browser]:
-    """Headless Debian chromium whose microphone plays the spoken answer once."""
-    chromium = playwright_driver.chromium.launch(
+def launch_with_microphone(driver: Playwright, wav: Path) -> Browser:
+    """Headless Debian chromium whose microphone plays ``wav`` once (per browser, not per
+    page: a second recording in the same browser hears silence)."""
+    return driver.chromium.launch(
         executable_path="/usr/bin/chromium",
         args=[
             *CHROMIUM_ARGS,
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={spoken_answer_wav}%noloop",
+            f"--use-file-for-fake-audio-capture={wav}%noloop",
         ],
     )
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright, spoken_answer_wav: Path) -> Iterator[Browser]:
+    """Headless Debian chromium whose microphone plays the spoken answer once."""
+    chromium = launch_with_microphone(playwright_driver, spoken_answer_wav)
     yield chromium
     chromium.close()
 
@@ -191,8 +197,15 @@ def browser(playwright_driver: Playwright, spoken_answer_wav: Path) -> Iterator[
 @pytest.fixture
 def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
     """A fresh browser context (its own storage) on the app's first page."""
+    context = candidate_context(browser, app_server.url)
+    yield open_tab(context, app_server.url)
+    context.close()
+
+
+def candidate_context(browser: Browser, url: str) -> BrowserContext:
+    """A browser context with the microphone allowed and speech recorded in the page."""
     context = browser.new_context(viewport={"width": 1360, "height": 1000})
-    context.grant_permissions(["microphone"], origin=app_server.url)
+    context.grant_permissions(["microphone"], origin=url)
     # Record what the page asks the browser to speak (headless Chromium has no voices).
     context.add_init_script(
         "window.__spoken = []; window.__silenced = 0;"
@@ -201,8 +214,7 @@ def page(browser: Browser, app_server: AppServer) -> Iterator[Page]:
         "  window.speechSynthesis.cancel = () => { window.__silenced += 1; };"
         "}"
     )
-    yield open_tab(context, app_server.url)
-    context.close()
+    return context
 
 
 def open_tab(context: BrowserContext, url: str) -> Page:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Playwright, expect
 
 from interviewer.bank import Question, load_default_bank
 from interviewer.chat.server import FakeOpenAIServer, ServerFault
@@ -201,6 +202,33 @@ def test_app_spoken_answer_is_transcribed_into_the_box_and_graded(
     expect(page.locator("#mic-notice")).to_contain_text("⚠️", timeout=120_000)
     expect(mic.get_by_role("button", name="Record")).to_be_visible(timeout=30_000)
     page.screenshot(path=artifacts / "spoken-3-silence.png", full_page=True)
+
+
+def test_app_recording_left_running_past_a_typed_answer_stays_out_of_the_next_box(
+    playwright_driver: Playwright, spoken_answer_wav: Path, app_server: Any, artifacts: Path
+) -> None:
+    """A recording still running when a typed answer was sent came back, once stopped, as
+    text in the next question's box."""
+    from ui.conftest import candidate_context, launch_with_microphone, open_tab
+
+    browser = launch_with_microphone(playwright_driver, spoken_answer_wav)  # its own recording
+    try:
+        page = open_tab(candidate_context(browser, app_server.url), app_server.url)
+        start_interview(page, name="Voice left on", questions=3)
+        mic = page.locator("#mic")
+        mic.get_by_role("button", name="Record").click()
+        page.wait_for_timeout(11_000)  # the spoken answer goes into the recording
+        send_answer(page, WEAK_ANSWER, cards_before=0, timeout=FIRST_GRADE_MS)
+        expect(page.locator("#status-bar")).to_contain_text("Question 2 of 3")
+        mic.get_by_role("button", name="Stop").click()
+        notice = page.locator("#mic-notice")
+        expect(notice).to_contain_text("began at an earlier question", timeout=120_000)
+        expect(notice).to_contain_text(re.compile("generator", re.IGNORECASE))  # kept, not lost
+        expect(page.locator("#answer textarea")).to_have_value("")
+        expect(mic.get_by_role("button", name="Record")).to_be_visible(timeout=30_000)
+        page.screenshot(path=artifacts / "spoken-4-earlier-question.png", full_page=True)
+    finally:
+        browser.close()
 
 
 def test_app_tab_left_behind_by_another_tab_does_not_answer_the_wrong_question(

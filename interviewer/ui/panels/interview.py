@@ -89,6 +89,7 @@ class InterviewPanel:
     clock_text: gr.Textbox
     seen: gr.State
     seen_text: gr.Textbox
+    recorded_at: gr.State
     voice: gr.Audio | None
 
 
@@ -223,6 +224,9 @@ def render(services: Services) -> InterviewPanel:
     seen = gr.State("")
     # The same, for this browser's draft of an unsent answer (a State is not in the page).
     seen_text = gr.Textbox(visible="hidden", elem_id="answer-position")
+    # Where it stood when the recording began: a recording left running while a typed answer
+    # was sent came back as text in the next question's box.
+    recorded_at = gr.State("")
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -263,6 +267,7 @@ def render(services: Services) -> InterviewPanel:
         clock_text,
         seen,
         seen_text,
+        recorded_at,
         voice,
     )
 
@@ -828,6 +833,21 @@ def wire(
         confidence = min(heard.confidence, 0.3) if heard.low_confidence else heard.confidence
         return joined, note, {"text": heard.text, "confidence": confidence}
 
+    def transcribe_recording(
+        path: str | None, text: str, recorded_at: str, seen: str
+    ) -> tuple[Any, ...]:
+        """As ``transcribe``, but a recording begun at another question (left running while a
+        typed answer was sent) stays out of this question's box."""
+        if not (path and recorded_at and recorded_at != seen):
+            return transcribe(path, text)
+        _, note, heard = transcribe(path, "")
+        said = f" It heard: “{esc(heard['text'])}”" if heard else ""
+        moved = (
+            "⚠️ That recording began at an earlier question, so it is not put in this "
+            f"question's box.{said} Record again to answer this question."
+        )
+        return gr.skip(), moved if heard or note.startswith("⚠️") else note, None
+
     setup_outputs = [*view_outputs, panel.setup]
     set_url = """(sid) => {
       try {
@@ -959,7 +979,9 @@ def wire(
                 concurrency_limit=SESSION_CONCURRENCY,
             )
         )
-    panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False)
+    panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False).then(
+        lambda seen: seen, [panel.seen], [panel.recorded_at], queue=False, api_visibility="private"
+    )
 
     # A recording that gave no text, or text it doubts (Whisper "hears" words in silence), is
     # taken away, so Record is there again: the note said "record again" while the button hid
@@ -969,14 +991,21 @@ def wire(
         trusted = heard and heard.get("confidence", 0.0) >= LOW_TRANSCRIPT_CONFIDENCE
         return gr.skip() if trusted else None
 
-    # A recording and an uploaded file are transcribed alike; only the first is public API.
-    for trigger, api in (
-        (panel.mic.stop_recording, {"api_name": "transcribe"}),
-        (panel.mic.upload, {"api_visibility": "undocumented"}),
+    # A recording and an uploaded file are transcribed alike, except that a recording begun at
+    # another question is not put in the box; only the first is public API (the States are
+    # not part of it).
+    for trigger, fn, extra, api in (
+        (
+            panel.mic.stop_recording,
+            transcribe_recording,
+            [panel.recorded_at, panel.seen],
+            {"api_name": "transcribe"},
+        ),
+        (panel.mic.upload, transcribe, [], {"api_visibility": "undocumented"}),
     ):
         heard_in = trigger(
-            transcribe,
-            [panel.mic, panel.answer],
+            fn,
+            [panel.mic, panel.answer, *extra],
             [panel.answer, panel.mic_notice, panel.transcript],
             concurrency_id="stt",
             concurrency_limit=1,
