@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -38,13 +39,35 @@ def _path(auth_file: Path | None) -> Path:
     return path
 
 
+def _at_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _password(name: str) -> str:
+    """Asked twice at a terminal; from a pipe, its first line (and a second, if given, must
+    match). Prompting a pipe printed Python's GetPassWarning and "may be echoed" twice."""
+    if _at_terminal():
+        return str(typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
+    lines = sys.stdin.read().splitlines()
+    if not lines or not lines[0]:
+        raise ConfigError(
+            f"No password on standard input for {name}: pipe it in "
+            f"(printf '%s\\n' \"$PASSWORD\" | interviewer team add {name}), or run the command "
+            "at a terminal to type it."
+        )
+    if len(lines) > 1 and lines[1] != lines[0]:
+        raise ConfigError("The two passwords on standard input differ; nothing was changed.")
+    return lines[0]
+
+
 @team_app.command("add")
 @friendly
 def add(
     name: Annotated[str, typer.Argument(help="Login name (letters, digits, . _ @ -).")],
     auth_file: AuthFile = None,
 ) -> None:
-    """Add a login, or set a new password for an existing one (asked twice, never echoed)."""
+    """Add a login, or set a new password for an existing one (asked twice, never echoed; or
+    piped in on standard input)."""
     from interviewer.access import add_login, check_login_name, read_auth_file
 
     path = _path(auth_file)
@@ -52,7 +75,7 @@ def add(
     check_login_name(name)
     if path.exists():
         read_auth_file(path)
-    password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    password = _password(name)
     new = add_login(path, name, password)
     verb = "Added" if new else "Changed the password of"
     typer.echo(f"{verb} {name} in {path}. The app reads the file at each sign-in.", err=True)

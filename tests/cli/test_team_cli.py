@@ -2,24 +2,60 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from interviewer.access import read_auth_file, verify_password
-from interviewer.cli import app
+from interviewer.cli import app, team
 
 runner = CliRunner()
 
 
-def test_team_add_asks_the_password_twice_and_stores_a_hash(tmp_path: Path) -> None:
+def test_team_add_asks_the_password_twice_at_a_terminal(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(team, "_at_terminal", lambda: True)
     path = tmp_path / "auth"
     result = runner.invoke(
         app, ["team", "add", "alice", "--auth-file", str(path)], input="a-long-secret\n" * 2
     )
     assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
     assert "a-long-secret" not in result.output  # never echoed
     assert verify_password("a-long-secret", read_auth_file(path)["alice"])
+
+
+def test_team_add_takes_a_piped_password_without_warnings(tmp_path: Path) -> None:
+    """Piped in, the password prompt printed Python's GetPassWarning and "Password input may
+    be echoed" twice."""
+    path = tmp_path / "auth"
+    command = [
+        sys.executable,
+        "-m",
+        "interviewer",
+        "team",
+        "add",
+        "alice",
+        "--auth-file",
+        str(path),
+    ]
+    done = subprocess.run(command, input="a-long-secret\n", capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "a-long-secret" not in done.stdout + done.stderr
+    assert verify_password("a-long-secret", read_auth_file(path)["alice"])
+
+
+def test_team_add_refuses_two_different_piped_passwords(tmp_path: Path) -> None:
+    path = tmp_path / "auth"
+    result = runner.invoke(
+        app,
+        ["team", "add", "alice", "--auth-file", str(path)],
+        input="a-long-secret\nanother-secret\n",
+    )
+    assert result.exit_code == 1 and "differ" in result.stderr and not path.exists()
+    result = runner.invoke(app, ["team", "add", "alice", "--auth-file", str(path)], input="")
+    assert result.exit_code == 1 and "No password on standard input" in result.stderr
 
 
 def test_team_add_refuses_a_short_password_in_one_line(tmp_path: Path) -> None:
