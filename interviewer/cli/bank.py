@@ -35,7 +35,9 @@ def import_questions(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write to the bank (default: preview).")
     ] = False,
-    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", help="text or json.", metavar="<text|json>")
+    ] = "text",
     replace: Annotated[
         bool,
         typer.Option(

@@ -32,9 +32,14 @@ def calibrate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write an HTML report with plots here.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text or json.", metavar="<text|json>")
+    ] = "text",
     grader: Annotated[
-        str | None, typer.Option("--grader", help="offline or llm (default from settings).")
+        str | None,
+        typer.Option(
+            "--grader", help="offline or llm (default from settings).", metavar="<offline|llm>"
+        ),
     ] = None,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=16, help="Parallel LLM requests.")

@@ -24,14 +24,18 @@ def eval_grader(
             "text questions reference_answer and/or key_points"
         ),
     ],
-    grader: Annotated[str, typer.Option(help="offline or llm")] = "offline",
+    grader: Annotated[
+        str, typer.Option(help="offline or llm", metavar="<offline|llm>")
+    ] = "offline",
     split: Annotated[
         str | None, typer.Option(help="Only rows whose split is this, e.g. test_uq")
     ] = None,
     limit: Annotated[
         int | None, typer.Option(min=1, help="Only the first N rows (after --split)")
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json", metavar="<text|json>")
+    ] = "text",
 ) -> None:
     """Grade every answer of a dataset and print agreement with the human scores."""
     from interviewer.errors import InputError

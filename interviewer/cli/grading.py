@@ -126,7 +126,10 @@ def grade(
         Path | None, typer.Option("--out", help="Where to write the batch's grades.")
     ] = None,
     grader: Annotated[
-        str | None, typer.Option("--grader", help="offline or llm (default: from settings).")
+        str | None,
+        typer.Option(
+            "--grader", help="offline or llm (default: from settings).", metavar="<offline|llm>"
+        ),
     ] = None,
     output_format: Annotated[
         Literal["text", "json"], typer.Option("--format", help="text or json.")

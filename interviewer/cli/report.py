@@ -22,7 +22,14 @@ def report(
         str, typer.Argument(help="The session id (printed at the end of an interview).")
     ],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="html, pdf, md or json.", case_sensitive=False)
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, pdf, md or json.",
+            case_sensitive=False,
+            metavar="<html|pdf|md|json>",
+        ),
     ] = "html",
     out: Annotated[
         Path | None,
