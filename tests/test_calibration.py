@@ -124,6 +124,14 @@ def test_agreement_is_undefined_not_invented_for_constant_scores():
     assert result.mae == 0
 
 
+def test_agreement_of_one_answer_has_no_kappa():
+    """A question scored on one answer showed QWK 0.00 in calibrate's table, a figure one
+    answer cannot give."""
+    result = agreement([1.3], [4.0])
+    assert result.n == 1 and result.qwk is None and result.pearson is None
+    assert result.mae == pytest.approx(2.7)
+
+
 def test_human_alpha_matches_hand_computed_interval_alpha():
     # Two raters, three answers: D_o = 4/6, D_e = 64/30, alpha = 1 - D_o/D_e = 0.6875.
     units = [{"A": 1, "B": 2}, {"A": 2, "B": 2}, {"A": 3, "B": 4}]
@@ -434,6 +442,16 @@ def test_calibrate_includes_session_answers_in_item_statistics(known_run):
     result, _ = known_run
     q01 = next(q for q in result.questions if q.question_id == "q01")
     assert q01.items.answers == 5 and result.session_answers == 1
+
+
+def test_calibrate_text_says_stored_session_answers_are_counted(known_run, capsys):
+    """`interviewer calibrate` counted stored sessions' answers in its item statistics
+    without a word (its HTML report said so)."""
+    from interviewer.cli.calibrate import _print_text
+
+    _print_text(known_run[0])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "also count 1 graded answer of stored interview sessions; --no-sessions" in out
 
 
 def test_calibrate_counts_a_stored_answer_also_in_the_file_once(bank):

@@ -146,6 +146,12 @@ def _print_text(result: object) -> None:
         f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
         f"bias {f(o.bias, True)} · interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})"
     )
+    if result.session_answers:
+        console.print(
+            f"Item statistics (mean, discr.) also count {result.session_answers} graded "
+            f"answer{'' if result.session_answers == 1 else 's'} of stored interview sessions; "
+            "--no-sessions leaves them out."
+        )
     columns = ["question", "n", "QWK", "MAE", "bias", "alpha", "mean", "discr."]
     repeated = result.repeat > 1
     if repeated:
