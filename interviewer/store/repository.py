@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -418,13 +430,30 @@ class Repository:
 
     def pending_turns(self, session_id: str | None = None) -> list[TurnRecord]:
         """Answered turns whose grade is missing, pending, or older than their follow-up answer."""
+        # In SQL: the app runs this every minute in each process, and it read every answered
+        # turn and every latest grade (JSON and all) to keep a few.
+        newest = (
+            select(GradeRow.turn_id, func.max(GradeRow.id).label("grade_id"))
+            .group_by(GradeRow.turn_id)
+            .subquery()
+        )
+        stage = case((TurnRow.follow_up_answer.is_not(None), "combined"), else_="answer")
+        needs = or_(
+            GradeRow.id.is_(None),
+            GradeRow.status == "pending",
+            # An open follow-up: the first answer's grade stands until it is answered.
+            and_(TurnRow.status != "follow_up", GradeRow.stage != stage),
+        )
+        query = (
+            select(TurnRow)
+            .outerjoin(newest, newest.c.turn_id == TurnRow.id)
+            .outerjoin(GradeRow, GradeRow.id == newest.c.grade_id)
+            .where(TurnRow.answer.is_not(None), TurnRow.status != "skipped", needs)
+        )
+        if session_id is not None:
+            query = query.where(TurnRow.session_id == session_id)
         with self._tx("finding answers to grade") as db:
-            query = select(TurnRow).where(TurnRow.answer.is_not(None), TurnRow.status != "skipped")
-            if session_id is not None:
-                query = query.where(TurnRow.session_id == session_id)
-            turns = [_turn_record(r) for r in db.scalars(query.order_by(TurnRow.id)).all()]
-            latest = {g.turn_id: g for g in self._latest_grades(db, select(GradeRow))}
-            return [t for t in turns if _needs_grade(t, latest.get(t.id or -1))]
+            return [_turn_record(r) for r in db.scalars(query.order_by(TurnRow.id)).all()]
 
     # --- grades ---------------------------------------------------------------------------
 
@@ -579,13 +608,6 @@ def _listing(
         pending=sum(1 for status, _ in grades if status == "pending"),
         mean_overall=round(sum(scores) / len(scores), 2) if scores else None,
     )
-
-
-def _needs_grade(turn: TurnRecord, latest: GradeRow | None) -> bool:
-    if turn.status == "follow_up":
-        # The follow-up is still open: the first answer's grade stands until it is answered.
-        return latest is None or latest.status == "pending"
-    return latest is None or latest.status == "pending" or latest.stage != turn.grade_stage
 
 
 def _session_record(row: SessionRow, candidate: str | None) -> SessionRecord:

@@ -116,7 +116,7 @@ def test_repository_latest_grade_and_history(store: Repository, clock: Clock) ->
 def test_repository_pending_turns_missing_pending_and_stale(
     store: Repository, clock: Clock
 ) -> None:
-    session = store.create_session(config={}, question_ids=["q1", "q2", "q3", "q4"])
+    session = store.create_session(config={}, question_ids=[f"q{i}" for i in range(1, 8)])
     missing = store.save_turn(_turn(session.id, 0, clock, answer="a", status="answered"))
     pending = store.save_turn(_turn(session.id, 1, clock, answer="b", status="done"))
     store.save_grade(pending, _grade("q2", None, "pending"))
@@ -135,8 +135,18 @@ def test_repository_pending_turns_missing_pending_and_stale(
     done = store.save_turn(_turn(session.id, 3, clock, answer="e", status="done"))
     store.save_grade(done, _grade("q4", 4.0))
     store.save_turn(_turn(session.id, 4, clock, status="skipped"))
+    # A pending grade since replaced by a real one is done.
+    regraded = store.save_turn(_turn(session.id, 5, clock, answer="f", status="done"))
+    store.save_grade(regraded, _grade("q6", None, "pending"))
+    store.save_grade(regraded, _grade("q6", 3.0))
+    # An open follow-up: the first answer's grade stands until the follow-up is answered.
+    asked = store.save_turn(
+        _turn(session.id, 6, clock, answer="g", follow_up_question="more?", status="follow_up")
+    )
+    store.save_grade(asked, _grade("q7", 2.5))
     assert [t.id for t in store.pending_turns()] == [missing.id, pending.id, stale.id]
     assert len(store.pending_turns(session.id)) == 3
+    assert store.pending_turns("another-session") == []
 
 
 def test_repository_final_grades_and_attempts_per_question(store: Repository, clock: Clock) -> None:
