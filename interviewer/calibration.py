@@ -172,19 +172,14 @@ class _RawRow(BaseModel):
     @field_validator("score", mode="before")
     @classmethod
     def _score(cls, value: object) -> object:
-        if isinstance(value, bool):
-            raise ValueError("score must be a number from 0 to 5")
         if value is None:
             raise ValueError("score is empty (null)")
-        if isinstance(value, str):
-            value = _score_text(value)
-            if not value:
-                raise ValueError("score is empty")
-        try:
-            number = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValueError(f"score {value!r} is not a number from 0 to 5") from None
-        if math.isnan(number) or not 0 <= number <= 5:
+        if isinstance(value, str) and not _score_text(value):
+            raise ValueError("score is empty")
+        number = _number(value)
+        if number is None:
+            raise ValueError(f"score {value!r} is not a number from 0 to 5")
+        if not 0 <= number <= 5:
             raise ValueError(f"score {value!r} is outside 0-5")
         return number
 
@@ -195,7 +190,8 @@ def _score_text(value: str) -> str:
 
 
 def _number(value: object) -> float | None:
-    """A row's score as a number, or None when it is not one (that row is rejected anyway)."""
+    """A score as a number ("3,5" too), or None when it is not one (a bool, NaN, text). The
+    row check and the file's scale check (any number, in range or not) both read it."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     try:
