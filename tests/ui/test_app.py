@@ -275,16 +275,18 @@ def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
     expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
     page.wait_for_function("window.__spoken.length > 0")
     assert page.evaluate("window.__spoken")[-1].split()[:3] == current_question(page).split()[:3]
+    # A hint is read too: a candidate listening rather than reading heard nothing.
+    spoken = len(page.evaluate("window.__spoken"))
+    page.locator("#hint").click()
+    page.wait_for_function(f"window.__spoken.length > {spoken}", timeout=30_000)
+    assert page.evaluate("window.__spoken")[-1].startswith("Hint: a strong answer says")
 
     # Recording, or unticking the box, stops the question being read: the microphone took the
-    # voice in, and unticked it read on to the end.
-    def untick() -> None:
-        page.locator("#setup > button").click()  # the set-up folds away once it has started
-        page.locator("#read-aloud input[type=checkbox]").uncheck()
-
+    # voice in, and unticked it read on to the end. The box is at hand mid-interview: it was in
+    # the set-up, which folds away once the interview starts.
     for stop in (
         lambda: page.locator("#mic").get_by_role("button", name="Record").click(),
-        untick,
+        lambda: page.locator("#read-aloud input[type=checkbox]").uncheck(),
     ):
         before = page.evaluate("window.__silenced")
         stop()

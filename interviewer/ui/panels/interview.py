@@ -133,9 +133,6 @@ def render(services: Services) -> InterviewPanel:
                     follow_ups = gr.Checkbox(
                         value=True, label="Follow-up questions", elem_id="follow-ups"
                     )
-                    read_aloud = gr.Checkbox(
-                        value=False, label="Read questions aloud", elem_id="read-aloud"
-                    )
                     shuffle = gr.Checkbox(value=False, label="Shuffle questions", elem_id="shuffle")
                     time_limit = gr.Number(
                         value=0,
@@ -206,6 +203,11 @@ def render(services: Services) -> InterviewPanel:
                 interactive=False,  # until an interview starts
             )
             mic_notice = gr.Markdown(_mic_help(services), elem_id="mic-notice")
+            # With the microphone, not in the set-up: that folds away once the interview starts,
+            # and a candidate had to find it there to stop or start the voice.
+            read_aloud = gr.Checkbox(
+                value=False, label="Read questions and hints aloud", elem_id="read-aloud"
+            )
         with gr.Column(scale=5, min_width=360):
             gr.Markdown("### Feedback")
             cards = gr.HTML(
@@ -491,8 +493,9 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
 
 
 def _last_spoken(replies: list[Reply]) -> str:
+    # A hint too: a candidate listening rather than reading heard nothing when they asked one.
     for reply in reversed(replies):
-        if reply.kind in ("question", "follow_up"):
+        if reply.kind in ("question", "follow_up", "hint"):
             return speakable_text(reply.text)
     return ""
 
