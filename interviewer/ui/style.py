@@ -34,6 +34,9 @@ CSS = """
   border: 2px solid var(--color-accent); border-right-color: transparent;
   animation: interviewer-spin 0.8s linear infinite; }
 @keyframes interviewer-spin { to { transform: rotate(360deg); } }
+/* Keyboard focus: the theme's ring on an unticked checkbox or radio was too faint to see. */
+input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {
+  outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
 #chat { border-radius: 10px; }
 /* The chatbot's own trash button only blanks the page's copy of the conversation, which looks
    like deleting the interview; the stored session is untouched, so the button is hidden. */

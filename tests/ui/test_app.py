@@ -535,6 +535,21 @@ def test_app_a_wrong_session_id_or_link_is_told_plainly(page: Page, app_server) 
     start_interview(page, questions=1)
 
 
+def test_app_keyboard_focus_on_a_checkbox_is_plain_to_see(page: Page, artifacts: Path) -> None:
+    """Tabbing onto an unticked checkbox showed only a faint ring."""
+    expect(page.locator("#start")).to_be_visible(timeout=30_000)
+    page.locator("#follow-ups input[type=checkbox]").focus()
+    page.keyboard.press("Tab")  # onto "Shuffle questions", unticked, by keyboard
+    focused = page.locator("#shuffle input[type=checkbox]")
+    expect(focused).to_be_focused()
+    assert not focused.is_checked()
+    ring = focused.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert ring[0] == "solid" and float(ring[1].removesuffix("px")) >= 2, ring
+    page.locator("#setup").screenshot(path=artifacts / "keyboard-focus-checkbox.png")
+
+
 def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifacts: Path) -> None:
     """At 390 px the option labels were crushed to "Fo/qu", "Re/qu/al" beside the time limit."""
     from ui.conftest import open_tab
