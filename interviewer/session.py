@@ -416,7 +416,7 @@ class Interview:
             if self.state == "finished":
                 return [self._info("This interview is finished. Start a new one to practise more.")]
             if self.state == "grading":
-                return self._resume()
+                return self._sent_again(command, text, transcript, transcript_confidence)
             if command is not None:
                 return self._command(command)
             answer = _clean_answer(text)
@@ -462,7 +462,39 @@ class Interview:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _resume(self) -> list[Reply]:
+    def _sent_again(
+        self,
+        command: str | None,
+        text: str,
+        transcript: str | None,
+        confidence: float | None,
+    ) -> list[Reply]:
+        """Something sent while the stored answer still awaits its grade: its grading failed
+        (the store went down mid-grade, say) and the candidate sends again. The grading is
+        picked up; an answer edited in the meantime replaces the stored one, which the
+        candidate never saw acknowledged. The edited text was echoed and the stored draft was
+        graded, under "Welcome back", mid-session."""
+        turn = self._turn_at(self._record.current_index)
+        field = {"answered": "answer", "follow_up_answered": "follow_up_answer"}.get(
+            turn.status if turn is not None else ""
+        )
+        answer = _clean_answer(text)
+        if turn is None or field is None or command is not None or not answer.strip():
+            return self._resume(greet=False)
+        if getattr(turn, field) == answer:
+            return self._resume(greet=False)
+        if length := too_long(answer):
+            return [self._info(f"Your answer is {length}. Shorten it and send it again.")]
+        update: dict[str, object] = {field: answer}
+        if field == "answer":
+            update |= {
+                "transcript": _clean_answer(transcript) if transcript else transcript,
+                "transcript_confidence": confidence,
+            }
+        turn = self._save(turn.model_copy(update=update), state="grading")
+        return self._grade_and_continue(turn, fresh=True)
+
+    def _resume(self, *, greet: bool = True) -> list[Reply]:
         state = self.state
         if state == "greeting":
             return [self._greeting(), *self._ask(0)]
@@ -470,22 +502,22 @@ class Interview:
             return [self._summary_reply(self._summary(ended_early=False))]
         index = self._record.current_index
         turn = self._turn_at(index)
-        back = self._info("Welcome back: continuing where you left off.")
+        back = [self._info("Welcome back: continuing where you left off.")] if greet else []
         if turn is None:
-            return [back, *self._ask(index)]
+            return [*back, *self._ask(index)]
         if state == "grading":
             if turn.status in ("done", "skipped"):
-                return [back, *self._advance([])]
-            return [back, *self._grade_and_continue(turn, fresh=False)]
+                return [*back, *self._advance([])]
+            return [*back, *self._grade_and_continue(turn, fresh=False)]
         now = self._clock()
         if state == "follow_up":
             # The clock restarts: time lost to an outage is not the candidate's.
             turn = self._save(turn.model_copy(update={"follow_up_asked_at": now}))
-            return [back, self._follow_up_reply(turn)]
+            return [*back, self._follow_up_reply(turn)]
         if turn.status == "asked":
             turn = self._save(turn.model_copy(update={"started_at": now}))
-            return [back, self._question_reply(turn, self.progress)]
-        return [back, *self._advance([])]
+            return [*back, self._question_reply(turn, self.progress)]
+        return [*back, *self._advance([])]
 
     def _ask(self, index: int) -> list[Reply]:
         """Store the turn of question ``index`` (state ``asking``) and ask it."""

@@ -455,6 +455,33 @@ def test_interview_crash_during_grading_is_graded_on_resume(repo, bank, grader, 
     assert repo.pending_turns(crashing.session_id) == []
 
 
+def test_interview_answer_sent_again_after_a_failed_grade_is_the_one_graded(
+    repo, bank, grader, clock
+) -> None:
+    """After the store failed mid-grade, the candidate edited the answer kept in the box and
+    sent it: the chat showed the edit, the stored first draft was graded, and the reply began
+    "Welcome back" mid-session."""
+    failing = Interview.create(
+        repo, bank, RaisingGrader(RuntimeError("store down")), SessionConfig(), clock=clock
+    )
+    failing.start()
+    with pytest.raises(RuntimeError):
+        failing.submit("first draft")
+    again = Interview.load(repo, bank, grader, failing.session_id, clock=clock)
+    replies = again.submit("alpha1 beta1 edited after the failure")
+    assert _kinds(replies) == ["feedback", "question"]
+    assert grader.calls == [("q1", "alpha1 beta1 edited after the failure")]
+    assert repo.turns(failing.session_id)[0].answer == "alpha1 beta1 edited after the failure"
+    # The same text sent again is graded as stored, without the greeting either.
+    with pytest.raises(RuntimeError):
+        Interview.load(repo, bank, RaisingGrader(RuntimeError("down")), failing.session_id).submit(
+            "gamma1 an answer to the second question"
+        )
+    retried = Interview.load(repo, bank, grader, failing.session_id, clock=clock)
+    assert "info" not in _kinds(retried.submit("gamma1 an answer to the second question"))
+    assert grader.calls[-1] == ("q2", "gamma1 an answer to the second question")
+
+
 def test_interview_resume_after_grade_stored_does_not_regrade(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, grader, clock, follow_ups=False)
     interview.submit("alpha1 beta1")
