@@ -42,6 +42,11 @@ def validation_message(exc: ValidationError, *, whole: str = "") -> str:
 class InterviewerError(Exception):
     """Base of every error interviewer raises on purpose; the message is shown to the user."""
 
+    @property
+    def public(self) -> str:
+        """The message for a candidate in the web app (see :class:`StoreError`)."""
+        return str(self)
+
 
 class ConfigError(InterviewerError):
     """A setting, a model file or an external service is missing or wrong."""
@@ -66,7 +71,19 @@ class GradingError(InterviewerError):
 
 
 class StoreError(InterviewerError):
-    """The database or the vector store failed or is unreachable."""
+    """The database or the vector store failed or is unreachable.
+
+    The message is for whoever runs the app (logs, the CLI): it names hosts, settings and
+    commands. ``public`` is what a candidate in the web app is told instead.
+    """
+
+    def __init__(self, message: str, *, public: str | None = None) -> None:
+        super().__init__(message)
+        self._public = public or message
+
+    @property
+    def public(self) -> str:
+        return self._public
 
 
 class SessionError(InterviewerError):

@@ -175,13 +175,17 @@ def store_errors(action: str) -> Iterator[None]:
             raise StoreError(
                 f"The database refused the login while {action} ({_short(exc)}). Check the user, "
                 "password and database name in INTERVIEWER_DATABASE_URL (`interviewer doctor` "
-                "tests it)."
+                "tests it).",
+                public=f"The app cannot use its database while {action}: tell whoever runs it. "
+                "Nothing typed was lost.",
             ) from exc
         raise StoreError(
             f"The database is unavailable or locked while {action} ({_short(exc)}). Nothing "
             "typed was lost: try again in a moment; if it persists, check "
             "INTERVIEWER_DATABASE_URL and that the database server is running "
-            "(`interviewer doctor`)."
+            "(`interviewer doctor`).",
+            public=f"The database is unavailable while {action}. Nothing typed was lost: try "
+            "again in a moment.",
         ) from exc
     except IntegrityError as exc:
         raise StoreError(
@@ -191,7 +195,9 @@ def store_errors(action: str) -> Iterator[None]:
     except SQLAlchemyError as exc:
         raise StoreError(
             f"Database error while {action} ({_short(exc)}). Run `interviewer doctor`; if the "
-            "schema is out of date, restarting the app migrates it."
+            "schema is out of date, restarting the app migrates it.",
+            public=f"The database failed while {action}. Nothing typed was lost: try again in a "
+            "moment, and if it keeps failing, tell whoever runs this app.",
         ) from exc
 
 

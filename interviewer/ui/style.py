@@ -34,6 +34,10 @@ CSS = """
   border: 2px solid var(--color-accent); border-right-color: transparent;
   animation: interviewer-spin 0.8s linear infinite; }
 @keyframes interviewer-spin { to { transform: rotate(360deg); } }
+/* A failure told on the grading line (until the next step works): no spinner, plain text. */
+#grading-indicator .md p:has(.problem)::before { display: none; }
+#grading-indicator .md p:has(.problem) { color: var(--body-text-color) !important;
+  font-weight: 400; }
 /* Keyboard focus: the theme's ring on an unticked checkbox or radio was too faint to see. */
 input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {
   outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }

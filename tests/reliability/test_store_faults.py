@@ -400,10 +400,20 @@ def test_store_locked_in_the_app_keeps_the_answer_and_tells_the_log(running_app,
     holder = _locked(str(running_app.data_dir / "interviewer.db"))
     try:
         outputs = client.predict(STRONG, [], [session_id], api_name="/answer")
+        # Hint with the database down: told on the grading line, as the answer is. Raised, it
+        # put "Error" badges over the status, the chat and the buttons, and blanked the chat.
+        hinted = client.predict([], [session_id], api_name="/hint")
     finally:
         _release(holder)
     assert "Score" not in str(outputs[0])  # not graded: it was not stored
+    for replied in (outputs, hinted):
+        [told] = [o for o in replied if isinstance(o, str) and 'class="problem"' in o]
+        assert "The database is unavailable while" in told and "Nothing typed was lost" in told
+        # The candidate is not told the operator's side (settings, commands, the server).
+        assert "INTERVIEWER_DATABASE_URL" not in told and "doctor" not in told
+    assert "Hint:" not in str(hinted)
     log = running_app.log.read_text(encoding="utf-8")  # type: ignore[union-attr]
     assert "Answer not stored" in log and "unavailable or locked" in log
+    assert "INTERVIEWER_DATABASE_URL" in log
     graded = client.predict(STRONG, [], [session_id], api_name="/answer")  # sent again
     assert "Score" in str(graded[0])

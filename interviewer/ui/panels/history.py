@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import gradio as gr
 
@@ -220,11 +221,15 @@ def wire(
 ) -> None:
     """Attach the History tab's events (the list refreshes when ``tab`` is opened)."""
 
-    def refresh(ids: list[str] | None) -> tuple[list[list[object]], gr.Dropdown]:
+    def refresh(ids: list[str] | None) -> tuple[Any, Any]:
         ids = list(ids or [])
-        return known_session_rows(services, ids), gr.Dropdown(
-            choices=_attempt_choices(services, ids)
-        )
+        try:
+            return known_session_rows(services, ids), gr.Dropdown(
+                choices=_attempt_choices(services, ids)
+            )
+        except InterviewerError as exc:  # the database is down: a toast, the list stays
+            gr.Warning(esc(exc.public))
+            return gr.skip(), gr.skip()
 
     def pick_row(evt: gr.SelectData, table: object) -> str:
         try:
@@ -239,22 +244,26 @@ def wire(
         session_id = (session_id or "").strip()
         if not session_id:
             return _notice("Paste a session id first (it is shown above the chat)."), gr.skip()
-        if exam_in_progress(services.repository, session_id):
-            return _notice(EXAM_IN_PROGRESS), gr.skip()
         try:
+            if exam_in_progress(services.repository, session_id):
+                return _notice(EXAM_IN_PROGRESS), gr.skip()
             html_cards = session_feedback_html(services, session_id)
         except InterviewerError as exc:
-            return _notice(str(exc)), gr.skip()
+            return _notice(exc.public), gr.skip()
         return html_cards, remember(ids, session_id)
 
     def compare(question_id: str | None, ids: list[str] | None) -> tuple[list[list[object]], str]:
         if not question_id:
             return [], ""
-        return attempts_rows(services, list(ids or []), question_id)
+        try:
+            return attempts_rows(services, list(ids or []), question_id)
+        except InterviewerError as exc:
+            return [], f"⚠️ {esc(exc.public)}"
 
-    panel.refresh.click(refresh, [known], [panel.table, panel.question], queue=False)
+    # Queued: only a queued event shows its toast (the database-down notice of refresh).
+    panel.refresh.click(refresh, [known], [panel.table, panel.question])
     if tab is not None:
-        tab.select(refresh, [known], [panel.table, panel.question], queue=False)
+        tab.select(refresh, [known], [panel.table, panel.question])
     panel.table.select(pick_row, [panel.table], [panel.session_id], queue=False)
     panel.open_feedback.click(show, [panel.session_id, known], [panel.feedback, known])
     panel.question.change(compare, [panel.question, known], [panel.attempts, panel.trend])

@@ -535,15 +535,22 @@ def _answer_problem(text: str | None, session_id: str) -> str:
     return ""
 
 
-def _error(exc: Exception) -> gr.Error:
+def _told(exc: Exception, what: str = "Interview tab") -> str:
+    """What the candidate is told of a failure; the operator's side of it goes to the log
+    (with PostgreSQL stopped the log had said nothing, and the notice named the database's host
+    and settings to the candidate)."""
     if isinstance(exc, StoreError):
-        # The operator's side of it: with PostgreSQL stopped the candidate saw a notice and
-        # the server's log said nothing.
-        log.warning("Interview tab: %s", exc)
+        log.warning("%s: %s", what, exc)
     if isinstance(exc, InterviewerError):
-        return gr.Error(esc(exc))
+        return exc.public
     log.exception("Unexpected error in the interview tab")
-    return gr.Error("Something went wrong on our side; your answer is kept. Try again.")
+    return "Something went wrong on our side; your answer is kept. Try again."
+
+
+def _problem(message: str) -> str:
+    """The grading line's note of a failure: it stays until the next step works (a toast went
+    after seconds, or, kept open, stayed after the database was back)."""
+    return f'<span class="problem">⚠️ {esc(message)}</span>'
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -574,6 +581,16 @@ def wire(
         panel.seen,
         panel.sid_text,  # last: API clients read the new session's id there
     ]
+
+    def failed(exc: Exception, *, extra: int = 0) -> tuple[Any, ...]:
+        """The view left as it was, with the failure told by a toast and the grading line.
+        Raised as gr.Error, it put "Error" badges over the status, the chat and the buttons
+        (the chat stayed blank after the toast went)."""
+        message = _told(exc)
+        gr.Warning(esc(message))
+        out: list[Any] = [gr.skip()] * (len(view_outputs) + extra)
+        out[view_outputs.index(panel.indicator)] = _problem(message)
+        return tuple(out)
 
     def view(
         interview: Interview, chat: list[Message], spoken: str, ids: list[str] | None
@@ -633,7 +650,7 @@ def wire(
             interview = Interview.create(services.repository, services.bank, grader, config)
             replies = interview.start()
         except Exception as exc:  # noqa: BLE001 - shown as a clean message
-            raise _error(exc) from None
+            return failed(exc, extra=1)
         return (
             *view(interview, reply_messages(replies), _last_spoken(replies), ids),
             gr.Accordion(open=False),
@@ -648,7 +665,7 @@ def wire(
             past = interview.history()
             fresh = [] if interview.finished else interview.resume()
         except Exception as exc:  # noqa: BLE001 - shown as a clean message
-            raise _error(exc) from None
+            return failed(exc, extra=1)
         return (
             *view(
                 interview,
@@ -674,12 +691,23 @@ def wire(
     def check_resume(session_id: str, ids: list[str] | None) -> list[Any]:
         """Gradio's validator of Resume: a wrong id is told at the id box. Raised from the step,
         it put four "Error" badges over the page, named a CLI command, and logged a traceback."""
-        problem = resume_problem(session_id)
+        try:
+            problem = resume_problem(session_id)
+        except InterviewerError:
+            problem = ""  # Resume itself tells what failed
         return [gr.validate(not problem, problem), gr.validate(True, "")]
 
     def on_page_load(ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
         session_id = (request.query_params.get("session") or "").strip() if request else ""
-        problem = resume_problem(session_id) if session_id else ""
+        try:
+            problem = resume_problem(session_id) if session_id else ""
+        except Exception as exc:  # noqa: BLE001 - the database is down: not "No interview yet"
+            out = list(failed(exc, extra=1))
+            out[view_outputs.index(panel.status)] = (
+                "The interview in this link could not be opened just now. Reload the page in a "
+                "moment: nothing is lost."
+            )
+            return tuple(out)
         if not session_id or problem:
             if problem:  # a mistyped or stale link: say so, leave the page ready to start
                 gr.Warning(esc(problem))
@@ -723,21 +751,8 @@ def wire(
                 )
             replies = interview.submit(text, **kwargs)
         except Exception as exc:  # noqa: BLE001 - keep the answer in the box, say what happened
-            message = (
-                esc(exc)
-                if isinstance(exc, InterviewerError)
-                else (
-                    "Something went wrong on our side; your answer is kept in the box. "
-                    "Send it again."
-                )
-            )
-            if not isinstance(exc, InterviewerError):
-                log.exception("Unexpected error while grading")
-            elif isinstance(exc, StoreError):
-                log.warning("Answer not stored: %s", exc)
-            # Until closed when the store is down: it went after a few seconds, leaving the
-            # unsent answer in the box with no word on why.
-            gr.Warning(message, duration=None if isinstance(exc, StoreError) else 10)
+            message = _told(exc, "Answer not stored")
+            gr.Warning(esc(message))
             kept = list(chat or [])[:-1]  # the echo; the answer itself stays in the box
             return (
                 session_id,
@@ -747,7 +762,7 @@ def wire(
                 gr.skip(),
                 gr.skip(),
                 gr.skip(),
-                _IDLE,
+                _problem(message),  # until the next step works: the toast goes
                 gr.skip(),
                 gr.skip(),
                 gr.skip(),
@@ -797,7 +812,7 @@ def wire(
                     return moved_on(interview, ids)
                 replies = interview.submit(word)
             except Exception as exc:  # noqa: BLE001 - shown as a clean message
-                raise _error(exc) from None
+                return failed(exc)
             echo = [{"role": "user", "content": f"*{word}*"}]
             return view(
                 interview,

@@ -207,7 +207,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
         """Gradio's validator of Show: a missing id or an exam still running is told at the id
         box. Raised from the step, it left a red "Error" badge on the page and a traceback in
         the server's log for a slip of the candidate."""
-        problem = show_problem(session_id, team)
+        try:
+            problem = show_problem(session_id, team)
+        except InterviewerError as exc:  # the database is down: told at the id box too
+            problem = exc.public
         return [gr.validate(not problem, problem), *(gr.validate(True, "") for _ in range(3))]
 
     def show_problem(session_id: str, team: str) -> str:
@@ -228,7 +231,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
         try:
             data, files = write_report_files(services, session_id)
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise gr.Error(esc(exc.public)) from None
         return _outputs(data, files)
 
     def refresh(
@@ -238,12 +241,16 @@ def wire(panel: ReportPanel, services: Services) -> None:
         unchanged = [gr.update()] * (len(outputs) - 2)
         # The box may hold an id typed since: the tick refreshed that session's report in
         # place of the one shown, without Show.
-        if not shown.startswith(f"{session_id}:") or show_problem(session_id, team):
+        if not shown.startswith(f"{session_id}:"):
             return [*unchanged, gr.Timer(active=False), shown]
         try:
+            if show_problem(session_id, team):
+                return [*unchanged, gr.Timer(active=False), shown]
             data = build_report(services.repository, session_id, services.settings)
         except InterviewerError:
-            return [*unchanged, gr.Timer(active=False), shown]
+            # The database is down: the next tick tries again (the tick's failure had put an
+            # "Error" badge beside "this page refreshes until they are done").
+            return [*unchanged, gr.Timer(active=True), shown]
         if _fingerprint(data) == shown:
             # Nothing graded since the last look: skip re-rendering the PDF every tick.
             return [*unchanged, gr.Timer(active=data.pending > 0), shown]
@@ -265,7 +272,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
         return esc(message), who, gr.update(visible=True, choices=choices, value=None)
 
     def load_mine(known: list[str] | None) -> object:
-        return gr.update(choices=session_choices(services, known), value=None)
+        try:
+            return gr.update(choices=session_choices(services, known), value=None)
+        except InterviewerError:  # the database is down: the list stays as it was
+            return gr.skip()
 
     panel.mine.focus(load_mine, [panel.known], [panel.mine], queue=False)
 
@@ -280,12 +290,12 @@ def wire(panel: ReportPanel, services: Services) -> None:
         the report below (and its downloads) still showed the previous session."""
         if not sid:
             return [gr.update()] * (len(outputs) + 1)
-        message = show_problem(sid, team)
-        if not message:
-            try:
+        try:
+            message = show_problem(sid, team) or ""
+            if not message:
                 return [sid, *_outputs(*write_report_files(services, sid))]
-            except InterviewerError as exc:
-                message = str(exc)
+        except InterviewerError as exc:
+            message = exc.public
         # Nothing of the previously shown session may stay on the page.
         gr.Warning(esc(message))
         return [sid, *cleared(esc(message))]
