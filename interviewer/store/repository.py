@@ -344,7 +344,14 @@ class Repository:
             StoreError: The database failed; nothing of the step was stored.
         """
         now = self._clock()
-        with self._tx("saving the answer") as db:
+        # Told to the candidate when it fails: "saving the answer" was said of a Hint or a Skip.
+        if grade is not None:
+            action = "saving the grade"
+        elif any(t.status in ("answered", "follow_up_answered") for t in turns):
+            action = "saving the answer"
+        else:
+            action = "saving the interview"
+        with self._tx(action) as db:
             stored_grade = self._add_grade(db, *grade, now) if grade is not None else None
             stored = [self._put_turn(db, turn) for turn in turns]
             values: dict[str, object] = {"updated_at": now}

@@ -92,7 +92,17 @@ def test_store_sqlite_locked_refuses_the_answer_clearly_then_saves_it_on_retry(
     message = str(info.value)
     assert "unavailable or locked" in message and "Nothing typed was lost" in message
     assert "try again" in message
+    assert "while saving the answer" in info.value.public
     assert interview.state == "asking" and interview.current_turn.answer is None  # type: ignore[union-attr]
+    # A Hint that cannot be saved is not called an answer.
+    holder = _locked(str(settings.data_dir / "interviewer.db"))
+    try:
+        with pytest.raises(StoreError) as info:
+            interview.submit("hint")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "while saving the interview" in info.value.public
 
     replies = interview.submit(STRONG)  # the same answer, sent again
     assert replies[0].kind in ("feedback", "follow_up")
