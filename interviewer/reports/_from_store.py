@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from interviewer.grading.rubric import load_rubric
@@ -13,7 +14,13 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 
 
-def report_from_store(repository: Repository, session_id: str, settings: Settings) -> ReportData:
+def report_from_store(
+    repository: Repository,
+    session_id: str,
+    settings: Settings,
+    *,
+    trend_among: Collection[str] | None = None,
+) -> ReportData:
     """A session's report from the repository (see :func:`interviewer.reports.build_report`)."""
     session = repository.get_session(session_id)
     grades = repository.session_grades(session_id)
@@ -38,7 +45,7 @@ def report_from_store(repository: Repository, session_id: str, settings: Setting
         finished_at=session.finished_at,
         finished=session.state == "finished" or session.finished_at is not None,
     )
-    report.trend = _trend(repository, session, report.overall)
+    report.trend = _trend(repository, session, report.overall, trend_among)
     return report
 
 
@@ -98,8 +105,14 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question |
 
 
 def _trend(
-    repository: Repository, session: SessionRecord, overall: float | None
+    repository: Repository,
+    session: SessionRecord,
+    overall: float | None,
+    among: Collection[str] | None,
 ) -> list[TrendPoint]:
+    # Sessions are linked by the name typed at the start: another person's "Sam" is in the
+    # same list. A candidate's report (and its JSON, with their ids: the key to a session)
+    # showed every one of them; it now shows only the sessions its browser already knows.
     if not session.candidate:
         return [
             TrendPoint(
@@ -113,6 +126,8 @@ def _trend(
     points = []
     for item in listings:
         current = item.session.id == session.id
+        if among is not None and not current and item.session.id not in among:
+            continue
         score = overall if current else item.mean_overall
         points.append(
             TrendPoint(

@@ -10,7 +10,7 @@ the averages, and the report is simply rebuilt once the grade arrives.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from statistics import fmean
 from typing import TYPE_CHECKING, Literal
@@ -258,20 +258,28 @@ def assemble_report(
     return report
 
 
-def build_report(repository: Repository, session_id: str, settings: Settings) -> ReportData:
+def build_report(
+    repository: Repository,
+    session_id: str,
+    settings: Settings,
+    *,
+    trend_among: Collection[str] | None = None,
+) -> ReportData:
     """Build the report of a stored session.
 
     Args:
         repository: The store's repository (``interviewer.store.Repository``).
         session_id: The session id.
         settings: For the rubric (prompts folder).
+        trend_among: The only other sessions the trend may show (a candidate's browser knows
+            its own); None for every session under the candidate's name (the hiring team).
 
     Raises:
         SessionError: No session with this id.
     """
     from interviewer.reports._from_store import report_from_store
 
-    return report_from_store(repository, session_id, settings)
+    return report_from_store(repository, session_id, settings, trend_among=trend_among)
 
 
 def _question_row(number: int, turn: TurnInput) -> QuestionRow:

@@ -270,6 +270,24 @@ def test_security_reports_hold_no_secret(
     assert LLM_KEY.encode() not in files[".pdf"].content
 
 
+def test_security_report_of_a_same_named_candidate_holds_no_other_session_id(
+    running_app: AppServer, client: Client, ada_session: str
+) -> None:
+    """Sessions are linked by the typed name: the JSON report of another "Ada Lovelace", in
+    another browser, listed Ada's session id (the key to her session) in its trend."""
+    other = Client(client.src, verbose=False)  # another browser, the same name typed
+    started = other.predict(
+        "Ada Lovelace", [], 1, "any", "practice", False, False, None, [], api_name="/start"
+    )
+    mine = str(started[-1])
+    other.predict(STRONG, [], [mine], api_name="/answer")
+    outputs = other.predict(session_id=mine, known=[mine], api_name="/show_1")
+    [path] = [o["value"] for o in outputs if isinstance(o, dict) and ".json" in str(o.get("value"))]
+    report = httpx.get(f"{running_app.url}/gradio_api/file={path}", timeout=30).json()
+    assert [point["session_id"] for point in report["trend"]] == [mine]
+    assert ada_session not in json.dumps(outputs) + json.dumps(report)
+
+
 def test_an_exam_in_progress_shows_no_grades_to_the_candidate(client: Client) -> None:
     """The Report button showed an exam's scores and missed key points before it ended."""
     result = client.predict(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interviewer.grading.rubric import round_score
-from interviewer.reports import assemble_report, build_report
+from interviewer.reports import assemble_report, build_report, render_json
 from interviewer.reports.data import TurnInput
 from interviewer.reports.markdown import md_escape
 
@@ -182,6 +182,18 @@ def test_build_report_trend_covers_the_candidates_sessions(stored):
     report = build_report(stored.repository, stored.newer, stored.settings)
     assert [p.session_id for p in report.trend] == [stored.older, stored.newer]
     assert report.trend[-1].current and report.trend[-1].overall == report.overall
+
+
+def test_build_report_trend_for_a_candidate_shows_only_sessions_their_browser_knows(stored):
+    """Sessions are linked by the typed name: a candidate's report (and its JSON, with the
+    ids that open a session) showed every session under the same name, another person's too."""
+    alone = build_report(stored.repository, stored.newer, stored.settings, trend_among=[])
+    assert [p.session_id for p in alone.trend] == [stored.newer]
+    assert stored.older not in render_json(alone)
+    both = build_report(
+        stored.repository, stored.newer, stored.settings, trend_among=[stored.older]
+    )
+    assert [p.session_id for p in both.trend] == [stored.older, stored.newer]
 
 
 def test_build_report_shows_skipped_questions(stored):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def write_report_files(
     session_id: str,
     folder: Path | None = None,
     data: ReportData | None = None,
+    trend_among: Collection[str] | None = None,
 ) -> tuple[ReportData, dict[str, Path]]:
     """Build a session's report and write it in every format.
 
@@ -67,6 +69,7 @@ def write_report_files(
         session_id: The session.
         folder: Where to write (default: one temporary folder per session, overwritten).
         data: The report content when already built.
+        trend_among: The other sessions the trend may show (see ``build_report``).
 
     Returns:
         The report content and the file of each format (``html``, ``pdf``, ``md``, ``json``).
@@ -74,7 +77,9 @@ def write_report_files(
     Raises:
         SessionError: No such session.
     """
-    data = data or build_report(services.repository, session_id, services.settings)
+    data = data or build_report(
+        services.repository, session_id, services.settings, trend_among=trend_among
+    )
     digest = hashlib.sha256(session_id.encode()).hexdigest()[:16]
     folder = folder or Path(tempfile.gettempdir()) / "interviewer-reports" / digest
     folder.mkdir(parents=True, exist_ok=True)
@@ -226,10 +231,15 @@ def wire(panel: ReportPanel, services: Services) -> None:
             return "No interview session with that id: check the link or the id you pasted."
         return ""
 
+    def among(known: list[str] | None, team: str) -> list[str] | None:
+        """The sessions a report's trend may show: the team sees every one under the name, a
+        candidate those of this browser."""
+        return None if team else list(known or [])
+
     def show(session_id: str, known: list[str] | None, shown: str, team: str = "") -> list[object]:
         session_id = (session_id or "").strip()
         try:
-            data, files = write_report_files(services, session_id)
+            data, files = write_report_files(services, session_id, trend_among=among(known, team))
         except InterviewerError as exc:
             raise gr.Error(esc(exc.public)) from None
         return _outputs(data, files)
@@ -246,7 +256,12 @@ def wire(panel: ReportPanel, services: Services) -> None:
         try:
             if show_problem(session_id, team):
                 return [*unchanged, gr.Timer(active=False), shown]
-            data = build_report(services.repository, session_id, services.settings)
+            data = build_report(
+                services.repository,
+                session_id,
+                services.settings,
+                trend_among=among(known, team),
+            )
         except InterviewerError:
             # The database is down: the next tick tries again (the tick's failure had put an
             # "Error" badge beside "this page refreshes until they are done").
@@ -293,7 +308,8 @@ def wire(panel: ReportPanel, services: Services) -> None:
         try:
             message = show_problem(sid, team) or ""
             if not message:
-                return [sid, *_outputs(*write_report_files(services, sid))]
+                files = write_report_files(services, sid, trend_among=among(known, team))
+                return [sid, *_outputs(*files)]
         except InterviewerError as exc:
             message = exc.public
         # Nothing of the previously shown session may stay on the page.
