@@ -38,8 +38,11 @@ CSS = """
 #grading-indicator .md p:has(.problem)::before { display: none; }
 #grading-indicator .md p:has(.problem) { color: var(--body-text-color) !important;
   font-weight: 400; }
-/* Keyboard focus: the theme's ring on an unticked checkbox or radio was too faint to see. */
-input[type=checkbox]:focus-visible, input[type=radio]:focus-visible {
+/* Keyboard focus: the theme's ring on an unticked checkbox was too faint to see. A radio's
+   ring goes round its whole option: on a selected one (accent background) it was invisible. */
+input[type=checkbox]:focus-visible {
+  outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
+label:has(> input[type=radio]:focus-visible) {
   outline: 3px solid var(--color-accent) !important; outline-offset: 2px; }
 #chat { border-radius: 10px; }
 /* The chatbot's own trash button only blanks the page's copy of the conversation, which looks

@@ -222,7 +222,9 @@ def test_app_recording_left_running_past_a_typed_answer_stays_out_of_the_next_bo
         expect(page.locator("#status-bar")).to_contain_text("Question 2 of 3")
         mic.get_by_role("button", name="Stop").click()
         notice = page.locator("#mic-notice")
-        expect(notice).to_contain_text("began at an earlier question", timeout=120_000)
+        expect(notice).to_contain_text(
+            "began before the interview moved on to this question", timeout=120_000
+        )
         expect(notice).to_contain_text(re.compile("generator", re.IGNORECASE))  # kept, not lost
         expect(page.locator("#answer textarea")).to_have_value("")
         expect(mic.get_by_role("button", name="Record")).to_be_visible(timeout=30_000)
@@ -291,6 +293,18 @@ def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
         before = page.evaluate("window.__silenced")
         stop()
         page.wait_for_function(f"window.__silenced > {before}", timeout=10_000)
+
+    # Unticked is kept too: the browser stored only a ticked box, so a reload ticked it again.
+    page.wait_for_timeout(1_000)  # the choice is stored by the box's own event
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
+    page.wait_for_timeout(3_000)  # the page's load events have run
+    expect(page.locator("#read-aloud input[type=checkbox]")).not_to_be_checked()
+    assert page.evaluate("window.__spoken") == []
+    # Ticked mid-question, it reads the question now: it was silent until the next one.
+    page.locator("#read-aloud input[type=checkbox]").check()
+    page.wait_for_function("window.__spoken.length > 0", timeout=10_000)
+    assert page.evaluate("window.__spoken")[-1].split()[:3] == current_question(page).split()[:3]
 
 
 def test_app_resumes_after_server_restart_with_nothing_lost(
@@ -548,6 +562,15 @@ def test_app_keyboard_focus_on_a_checkbox_is_plain_to_see(page: Page, artifacts:
     )
     assert ring[0] == "solid" and float(ring[1].removesuffix("px")) >= 2, ring
     page.locator("#setup").screenshot(path=artifacts / "keyboard-focus-checkbox.png")
+    # A selected radio (accent background): the ring goes round the whole option, where on
+    # the input it was drawn accent on accent.
+    page.locator("#mode input[type=radio]").first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")  # back on "Practice", selected, by keyboard
+    option = page.locator("#mode label").filter(has=page.locator("input:focus-visible"))
+    expect(option).to_have_count(1)
+    assert option.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
+    page.locator("#mode").screenshot(path=artifacts / "keyboard-focus-radio.png")
 
 
 def test_app_set_up_options_are_readable_on_a_phone(browser, app_server, artifacts: Path) -> None:

@@ -36,6 +36,10 @@ Message = dict[str, str]
 GRADE_CONCURRENCY_LLM = 16  # answers graded at once per process with an LLM grader
 SESSION_CONCURRENCY = 16  # start, commands: quick database work, never queued behind grading
 _IDLE = ""
+_LINK_FAILED = (
+    "The interview in this link could not be opened just now. Reload the page in a moment: "
+    "nothing is lost."
+)
 _GRADING = "Grading your answer…"
 _UNSET_DIFFICULTY = "any"
 _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
@@ -535,6 +539,12 @@ def _answer_problem(text: str | None, session_id: str) -> str:
     return ""
 
 
+def _where_recorded(session_id: str, seen: str) -> str:
+    """The session and the point in it (:attr:`Interview.position`) of a recording: the
+    position alone matched the same point of another interview started meanwhile."""
+    return f"{session_id}|{seen}"
+
+
 def _told(exc: Exception, what: str = "Interview tab") -> str:
     """What the candidate is told of a failure; the operator's side of it goes to the log
     (with PostgreSQL stopped the log had said nothing, and the notice named the database's host
@@ -657,6 +667,11 @@ def wire(
         )
 
     def resume(session_id: str, ids: list[str] | None) -> tuple[Any, ...]:
+        return reopen(session_id, ids)
+
+    def reopen(session_id: str, ids: list[str] | None, *, link: bool = False) -> tuple[Any, ...]:
+        """Resume (or, from a link, open) a session; ``link``: a failure says the page can be
+        reloaded, where the status said "No interview yet: ... press Start"."""
         session_id = (session_id or "").strip()
         if not session_id:
             raise gr.Error("Paste the session id shown above the chat, or open its link.")
@@ -665,7 +680,10 @@ def wire(
             past = interview.history()
             fresh = [] if interview.finished else interview.resume()
         except Exception as exc:  # noqa: BLE001 - shown as a clean message
-            return failed(exc, extra=1)
+            out = list(failed(exc, extra=1))
+            if link:
+                out[view_outputs.index(panel.status)] = _LINK_FAILED
+            return tuple(out)
         return (
             *view(
                 interview,
@@ -703,16 +721,13 @@ def wire(
             problem = resume_problem(session_id) if session_id else ""
         except Exception as exc:  # noqa: BLE001 - the database is down: not "No interview yet"
             out = list(failed(exc, extra=1))
-            out[view_outputs.index(panel.status)] = (
-                "The interview in this link could not be opened just now. Reload the page in a "
-                "moment: nothing is lost."
-            )
+            out[view_outputs.index(panel.status)] = _LINK_FAILED
             return tuple(out)
         if not session_id or problem:
             if problem:  # a mistyped or stale link: say so, leave the page ready to start
                 gr.Warning(esc(problem))
             return tuple(gr.skip() for _ in range(len(view_outputs) + 1))
-        return resume(session_id, ids)
+        return reopen(session_id, ids, link=True)
 
     def check_answer(text: str, session_id: str, chat: list[Message] | None) -> list[Any]:
         """Gradio's validator of a sent answer: a refused one is told at the answer box (and to
@@ -852,17 +867,23 @@ def wire(
         return joined, note, {"text": heard.text, "confidence": confidence}
 
     def transcribe_recording(
-        path: str | None, text: str, recorded_at: str, seen: str
+        path: str | None, text: str, recorded_at: str, session_id: str, seen: str
     ) -> tuple[Any, ...]:
-        """As ``transcribe``, but a recording begun at another question (left running while a
-        typed answer was sent) stays out of this question's box."""
-        if not (path and recorded_at and recorded_at != seen):
+        """As ``transcribe``, but a recording begun elsewhere (left running while a typed
+        answer was sent, or a new interview started) stays out of this question's box."""
+        now = _where_recorded(session_id, seen)
+        if not (path and recorded_at and recorded_at != now):
             return transcribe(path, text)
         _, note, heard = transcribe(path, "")
         said = f" It heard: “{esc(heard['text'])}”" if heard else ""
+        where = (
+            "before the interview moved on to this question"
+            if recorded_at.split("|")[0] == session_id
+            else "in another interview"
+        )
         moved = (
-            "⚠️ That recording began at an earlier question, so it is not put in this "
-            f"question's box.{said} Record again to answer this question."
+            f"⚠️ That recording began {where}, so it is not put in the answer box.{said} "
+            "Record again to answer this question."
         )
         return gr.skip(), moved if heard or note.startswith("⚠️") else note, None
 
@@ -883,6 +904,10 @@ def wire(
         event.then(None, [panel.clock_text], None, js=_CLOCK_JS, queue=False)
         if focus:
             event.then(None, None, None, js=_FOCUS_ANSWER, queue=False)
+        read_aloud(event)
+
+    def read_aloud(event: Any) -> None:
+        """After ``event``, read the last question or hint aloud if the box is ticked."""
         if speak:
             event.then(None, [panel.speak_text, panel.read_aloud], None, js=speak, queue=False)
         elif panel.voice is not None:
@@ -998,7 +1023,11 @@ def wire(
             )
         )
     panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False).then(
-        lambda seen: seen, [panel.seen], [panel.recorded_at], queue=False, api_visibility="private"
+        _where_recorded,
+        [panel.session_id, panel.seen],
+        [panel.recorded_at],
+        queue=False,
+        api_visibility="private",
     )
 
     # A recording that gave no text, or text it doubts (Whisper "hears" words in silence), is
@@ -1016,7 +1045,7 @@ def wire(
         (
             panel.mic.stop_recording,
             transcribe_recording,
-            [panel.recorded_at, panel.seen],
+            [panel.recorded_at, panel.session_id, panel.seen],
             {"api_name": "transcribe"},
         ),
         (panel.mic.upload, transcribe, [], {"api_visibility": "undocumented"}),
@@ -1065,9 +1094,11 @@ def wire(
     )
     # "Read questions aloud" is a preference of this browser, kept across reloads and sessions:
     # after a reload it was off again and the next questions were silent.
-    read_aloud_saved = gr.BrowserState(False, storage_key="interviewer-read-aloud")
-    panel.read_aloud.input(
-        lambda on: bool(on),
+    # Kept as "on"/"off": Gradio's browser side stores only a truthy value, so an untick
+    # (False) was never saved and the next reload ticked the box again.
+    read_aloud_saved = gr.BrowserState("off", storage_key="interviewer-read-aloud")
+    chosen = panel.read_aloud.input(
+        lambda on: "on" if on else "off",
         [panel.read_aloud],
         [read_aloud_saved],
         js=_STOP_SPEAKING_IF_OFF_JS,  # in the browser first, then the choice is kept
@@ -1075,9 +1106,11 @@ def wire(
         show_progress="hidden",
         api_visibility="private",
     )
+    read_aloud(chosen)  # ticked mid-question: the question is read now, not from the next one
     demo.load(
-        # Only ever ticks it: a box ticked while the page loaded must not be cleared.
-        lambda on: True if on else gr.skip(),
+        # Only ever ticks it: a box ticked while the page loaded must not be cleared (True:
+        # the value kept before "on"/"off").
+        lambda on: True if on in ("on", True) else gr.skip(),
         [read_aloud_saved],
         [panel.read_aloud],
         queue=False,
