@@ -85,7 +85,10 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
             None,
             None,
             None,
-            js="() => { setTimeout(() => document.querySelector('#report-show')?.click(), 50); }",
+            # The cursor follows to the Report tab (it fell to the page body): next come the
+            # downloads and the report.
+            js="() => { setTimeout(() => { const b = document.querySelector('#report-show');"
+            " b?.click(); b?.focus(); }, 50); }",
             queue=False,
         )
         # History's "Resume" switches to the Interview tab and resumes there.

@@ -446,6 +446,8 @@ def test_open_report_at_the_end_of_an_interview_shows_it(tab: Page) -> None:
     tab.locator("#end").click()
     tab.locator("#open-report").click()
     expect(tab.locator("#report-status")).to_contain_text("0 graded", timeout=60_000)
+    # The cursor followed to the Report tab (it fell to the page body).
+    expect(tab.locator("#report-show")).to_be_focused()
     frame = tab.frame_locator("iframe.report-frame")
     expect(frame.get_by_text("Alan Turing")).to_be_visible()
     expect(frame.get_by_text("No answer has been graded yet.")).to_be_visible()
