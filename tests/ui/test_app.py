@@ -305,6 +305,14 @@ def test_app_read_aloud_choice_survives_a_reload(page: Page) -> None:
     page.locator("#read-aloud input[type=checkbox]").check()
     page.wait_for_function("window.__spoken.length > 0", timeout=10_000)
     assert page.evaluate("window.__spoken")[-1].split()[:3] == current_question(page).split()[:3]
+    # The end is said too: a listening candidate heard nothing when the interview finished.
+    page.locator("#skip").click()
+    page.wait_for_function(
+        "window.__spoken.length > 0 && window.__spoken.at(-1).startsWith('Interview finished')",
+        timeout=30_000,
+    )
+    spoken = page.evaluate("window.__spoken")[-1]
+    assert spoken.startswith("Interview finished. Answered 0 of 2 (skipped 2)"), spoken
 
 
 def test_app_resumes_after_server_restart_with_nothing_lost(

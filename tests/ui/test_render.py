@@ -240,3 +240,21 @@ def test_a_fallback_card_says_once_that_the_llm_failed_and_names_no_setting() ->
     assert card.count("LLM grader failed") == 1
     assert "reference material" in card and "No reference material was found" not in card
     assert "INTERVIEWER_" not in card and "connection refused" not in card
+
+
+def test_the_end_of_an_interview_is_said_in_words() -> None:
+    """A listening candidate heard nothing when the interview finished; a score reads "out
+    of 5" rather than a slash."""
+    from interviewer.ui.panels.interview import _last_spoken
+
+    summary = Reply(
+        kind="summary",
+        text="Interview finished. Answered 2 of 2 (skipped 0); mean score 3.5/5; hints used 1.\n"
+        "1. What are GANs? — 4.0/5",
+    )
+    assert _last_spoken([summary]) == (
+        "Interview finished. Answered 2 of 2 (skipped 0); mean score 3.5 out of 5; hints used 1."
+    )
+    hint = Reply(kind="hint", text="Hint: a strong answer says something about **mode collapse**.")
+    spoken = _last_spoken([hint])
+    assert spoken.startswith("Hint: a strong answer says") and "*" not in spoken

@@ -497,10 +497,13 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
 
 
 def _last_spoken(replies: list[Reply]) -> str:
-    # A hint too: a candidate listening rather than reading heard nothing when they asked one.
+    # A hint too, and the end's first line: a candidate listening rather than reading heard
+    # nothing when they asked for a hint, or when the interview ended.
     for reply in reversed(replies):
         if reply.kind in ("question", "follow_up", "hint"):
             return speakable_text(reply.text)
+        if reply.kind == "summary":
+            return speakable_text(reply.text.splitlines()[0].replace("/5", " out of 5"))
     return ""
 
 
