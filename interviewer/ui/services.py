@@ -211,9 +211,9 @@ def _sleep_unless_exiting(seconds: float, stop: threading.Event) -> bool:
     (the process waits for background threads at exit, so a loop must notice)."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if not threading.main_thread().is_alive() or stop.wait(min(1.0, end - time.monotonic())):
+        if exiting() or stop.wait(min(1.0, end - time.monotonic())):
             return False
-    return threading.main_thread().is_alive() and not stop.is_set()
+    return not (exiting() or stop.is_set())
 
 
 def start_background(target: Callable[[], None], *, name: str) -> threading.Thread:
