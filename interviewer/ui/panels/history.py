@@ -195,14 +195,18 @@ def attempts_rows(
             # An exam's grade stays hidden until it ends: its score and key points showed here
             # mid-exam ("Score 3.1 · 1 of 6").
             shown = None if running else grade
-            score = "pending" if shown is None or shown.overall is None else f"{shown.overall:.1f}"
+            if running:
+                score = _AFTER_EXAM
+            elif shown is None or shown.overall is None:
+                score = "pending"
+            else:
+                score = f"{shown.overall:.1f}"
             covered = ""
             if shown is not None and shown.grade.key_points:
                 kps = shown.grade.key_points
                 covered = f"{sum(k.verdict == 'covered' for k in kps)} of {len(kps)}"
             when = _when(turn.answered_at)
             overall = shown.overall if shown is not None else None
-            score = _AFTER_EXAM if running else score
             row: list[object] = [when, session_id, score, covered, len(turn.hints)]
             attempts.append((turn.answered_at or _NEVER, row, overall))
     attempts.sort(key=lambda a: a[0])
