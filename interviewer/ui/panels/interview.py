@@ -232,7 +232,7 @@ def render(services: Services) -> InterviewPanel:
     seen_text = gr.Textbox(visible="hidden", elem_id="answer-position")
     # Where it stood when the recording began: a recording left running while a typed answer
     # was sent came back as text in the next question's box.
-    recorded_at = gr.State("")
+    recorded_at = gr.State(None)
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -542,10 +542,10 @@ def _answer_problem(text: str | None, session_id: str) -> str:
     return ""
 
 
-def _where_recorded(session_id: str, seen: str) -> str:
+def _where_recorded(session_id: str, seen: str) -> tuple[str, str]:
     """The session and the point in it (:attr:`Interview.position`) of a recording: the
     position alone matched the same point of another interview started meanwhile."""
-    return f"{session_id}|{seen}"
+    return session_id, seen
 
 
 def _told(exc: Exception, what: str = "Interview tab") -> str:
@@ -870,7 +870,11 @@ def wire(
         return joined, note, {"text": heard.text, "confidence": confidence}
 
     def transcribe_recording(
-        path: str | None, text: str, recorded_at: str, session_id: str, seen: str
+        path: str | None,
+        text: str,
+        recorded_at: tuple[str, str] | None,
+        session_id: str,
+        seen: str,
     ) -> tuple[Any, ...]:
         """As ``transcribe``, but a recording begun elsewhere (left running while a typed
         answer was sent, or a new interview started) stays out of this question's box."""
@@ -881,7 +885,7 @@ def wire(
         said = f" It heard: “{esc(heard['text'])}”" if heard else ""
         where = (
             "before the interview moved on to this question"
-            if recorded_at.split("|")[0] == session_id
+            if recorded_at[0] == session_id
             else "in another interview"
         )
         moved = (
