@@ -210,11 +210,17 @@ class WhisperTranscriber:
         return _summarise(parts, duration, speech_s, engine=self.name)
 
 
+def _sentence_case(text: str) -> str:
+    """``text`` with its first letter upper case: Whisper often starts a recording mid-sentence
+    in lower case ("mode collapse happens ..."), and the transcript becomes the typed answer."""
+    return text[:1].upper() + text[1:]
+
+
 def _summarise(
     parts: list[tuple[str, float, float, float]], duration: float, speech_s: float, *, engine: str
 ) -> Transcript:
     """Turn Whisper segments into a Transcript with a confidence and flags."""
-    text = " ".join(p[0].strip() for p in parts if p[0].strip()).strip()
+    text = _sentence_case(" ".join(p[0].strip() for p in parts if p[0].strip()).strip())
     speech_ratio = min(1.0, speech_s / duration) if duration else 0.0
     if not text:
         return Transcript(

@@ -120,6 +120,16 @@ def test_openai_transcriber_uses_segment_confidence(audio_dir: Path) -> None:
     assert unsure.transcribe(audio_dir / "speech.wav").low_confidence
 
 
+def test_transcript_starts_with_a_capital_letter(audio_dir: Path) -> None:
+    # It becomes the candidate's answer as it is: "mode collapse happens ..." read as a typo.
+    transcriber = OpenAITranscriber(
+        _fake_client(
+            [_Segment(" mode collapse happens", 0, 2, -0.1), _Segment("often.", 2, 3, -0.1)]
+        )
+    )
+    assert transcriber.transcribe(audio_dir / "speech.wav").text == "Mode collapse happens often."
+
+
 def test_transcriber_threshold_matches_the_grader_flag() -> None:
     from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE
     from interviewer.speech.stt import LOW_CONFIDENCE
