@@ -197,7 +197,7 @@ _SENTENCE_END = re.compile(
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 14  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 15  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
@@ -205,6 +205,11 @@ _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the ques
 # Below this, a bank answer's grade carries a caveat: one-line answers that an interviewer
 # scored 4-5 get 0-1.8 from the offline grader (the calibration browser test's answers).
 _SHORT_ANSWER_WORDS = 30
+# ... unless its answer-level match is below this. Non-answers ("I don't know.", "No clue.",
+# "I would need to look this up.", "Please be kind, I worked really hard on this.") reach
+# 0.13-0.15 on q01, q04, q05 and q10, "I am not sure, maybe something about neural networks?"
+# 0.23; one-line correct answers 0.33-0.59 (q03, q04, q05, q10, q17, q29).
+_SHORT_NOTE_MATCH = 0.25
 # A key point whose own alignment reaches this is stated in the answer (near word for word).
 # Blended with the answer-level match, an answer that stated two of q04's five key points
 # verbatim (alignments 0.996 and 0.992) got "partly" for both: the bank's peers put its m at 0.
@@ -1013,7 +1018,7 @@ class SimilarityGrader:
                 "judged, unless it contradicts a key point. An LLM grader, when the team sets "
                 "one up, judges accuracy."
                 + _accepted_note(question, graded)
-                + _short_answer_note(request.answer, baseline)
+                + _short_answer_note(request.answer, baseline, m)
             ),
             grader=GraderInfo(
                 kind="offline",
@@ -1427,11 +1432,12 @@ def _reading(citation: Citation) -> str:
     return shorten(citation.model_copy(update={"heading": innermost}).label(), 90)
 
 
-def _short_answer_note(answer: str, baseline: PeerBaseline | None) -> str:
+def _short_answer_note(answer: str, baseline: PeerBaseline | None, m: float) -> str:
     """A caveat where the offline grader is known to under-score (docs/grading.md, known
     limits): a short answer to a bank question, measured from the level its peers' long model
-    answers reach."""
-    if baseline is None or len(_words(answer)) >= _SHORT_ANSWER_WORDS:
+    answers reach. Not for a short answer unrelated to the model answer (``m`` below
+    ``_SHORT_NOTE_MATCH``): the caveat read as a hint that "I don't know." might be right."""
+    if baseline is None or len(_words(answer)) >= _SHORT_ANSWER_WORDS or m < _SHORT_NOTE_MATCH:
         return ""
     return (
         " This answer is short and the model answer long: the offline grader can score a "

@@ -281,6 +281,9 @@ def test_a_short_answer_to_a_bank_question_says_it_may_be_under_scored(
     assert "concise correct answer low" not in _grade(with_peers, q05, q05.model_answer).message
     # Outside the bank (no peers) the fitted scale applies and no caveat is needed.
     assert "concise correct answer low" not in _grade(without_peers, q05, concise).message
+    # Nor for a short non-answer: the caveat read as a hint that it might be right.
+    for nothing in ("I don't know.", "Please be kind, I worked really hard on this."):
+        assert "concise correct answer low" not in _grade(with_peers, q05, nothing).message
 
 
 def test_key_points_stated_word_for_word_are_covered_however_short_the_answer(

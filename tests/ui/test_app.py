@@ -261,6 +261,8 @@ def test_app_tab_left_behind_by_another_tab_does_not_answer_the_wrong_question(
     expect(other.locator("#status-bar")).to_contain_text("Finished", timeout=30_000)
     page.locator("#end").click()
     expect(page.get_by_text("moved on in another tab").first).to_be_visible(timeout=30_000)
+    # Ended there: Send is locked here, so the notice must not say "send again".
+    expect(page.get_by_text("it has ended there").first).to_be_visible()
     expect(page.locator("#status-bar")).to_contain_text("Finished", timeout=30_000)
     other.close()
 

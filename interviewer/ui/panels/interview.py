@@ -626,11 +626,18 @@ def wire(
     def moved_on(interview: Interview, ids: list[str] | None) -> tuple[Any, ...]:
         """The view of where the interview stands now, with a notice, for a tab that showed an
         earlier point of it (another tab or window answered in the meantime)."""
-        gr.Warning(
-            "This interview moved on in another tab or window: it is now at "
-            f"{_where(interview)}, shown here. Nothing was sent; check the question, then "
-            "send again."
-        )
+        if interview.finished:  # "send again" pointed at a Send that an ended interview locks
+            gr.Warning(
+                "This interview moved on in another tab or window: it has ended there, shown "
+                "here. Nothing was sent; your text stays in the box to copy, and Report shows "
+                "the feedback."
+            )
+        else:
+            gr.Warning(
+                "This interview moved on in another tab or window: it is now at "
+                f"{_where(interview)}, shown here. Nothing was sent; check the question, then "
+                "send again."
+            )
         replies = resumed_replies(interview.history(), [])
         return view(interview, reply_messages(replies), "", ids)
 
