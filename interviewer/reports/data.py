@@ -395,8 +395,9 @@ def _focus_areas(
             _short(v.key_point, 70) + (" (partly)" if v.verdict == "partly" else "")
             for v in q.missed[:3]
         )
-        # "(partly)" as in the question's own section: "Missed:" listed partly covered points.
-        detail = f" Missed: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
+        # "(partly)" as in the question's own section; "To work on", since "Missed:" read as
+        # "not mentioned" before the partly covered points it lists.
+        detail = f" To work on: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
         if q.grader is not None and q.grader.kind == "guard" and q.message:
             # Why it got 0 (empty, another question's answer, ...), not every key point missed.
             detail = f" {shorten(q.message, 160)}."

@@ -116,18 +116,19 @@ def test_report_focus_areas_cut_long_key_points_between_words(rubric):
     )
     focus = next(f for f in report.focus_areas if f.startswith("Q1"))
     assert focus.endswith(
-        "Missed: The generator maps random noise z to synthetic samples resembling…"
+        "To work on: The generator maps random noise z to synthetic samples resembling…"
     )
 
 
 def test_report_focus_areas_say_which_points_were_partly_covered(rubric):
-    """The summary said "Missed:" for points its own question section lists as partly."""
+    """The summary said "Missed:" for points its own question section lists as partly (and
+    "Missed:" itself, before a partly covered point, read as "not mentioned")."""
     grade = make_grade("q", 1.0, verdicts=("partly", "missed"))
     report = assemble_report(
         "s", [TurnInput(question_id="q", question_text="What?", answer="x", grade=grade)], rubric
     )
     focus = next(f for f in report.focus_areas if f.startswith("Q1"))
-    assert focus.endswith("Missed: q point 1 (partly); q point 2.")
+    assert focus.endswith("To work on: q point 1 (partly); q point 2.")
 
 
 def test_report_splits_covered_and_missed_key_points(sample_report):
