@@ -83,7 +83,7 @@ def test_report_focus_area_says_why_a_rejected_answer_got_zero(rubric):
     turns = [TurnInput(question_id="b", question_text="Why?", answer="x", grade=rejected)]
     report = assemble_report("s", turns, rubric)
     focus = next(f for f in report.focus_areas if f.startswith("Q1"))
-    assert "about another question of the bank (q04" in focus and "Missed:" not in focus
+    assert "about another question of the bank (q04" in focus and "To work on:" not in focus
 
 
 def test_report_notices_name_offline_fallback_and_pending(sample_report):
