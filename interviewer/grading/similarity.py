@@ -971,7 +971,7 @@ class SimilarityGrader:
         question = request.question
         graded, measures, m = self.best_reference(request)
         baseline = self.baseline(graded.question)
-        matches = self._match(measures, m, baseline)
+        matches = self._match(measures, m, baseline, self._sentence_cosines(graded, baseline))
         contradictions = self._contradictions(matches, baseline)
         # A key point the answer contradicts is missed, not covered by the contradicting quote.
         contradicted = {kp for kp, _, _ in contradictions}
@@ -1109,9 +1109,39 @@ class SimilarityGrader:
                 lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
         return lex
 
+    def _sentence_cosines(
+        self, request: GradeRequest, baseline: PeerBaseline | None
+    ) -> list[float] | None:
+        """Each key point's highest second-encoder cosine with one sentence of the answer
+        (question words left out), for the "stated in other words" rule; None when the answer
+        is one sentence or the question has no peers (the rule is not in force).
+
+        The whole answer's vector alone made credit fall as text was added: "... so its
+        gradients vanish." stated q06's vanishing-gradient point (0.668) until a second
+        sentence on the min-max game, sent as a follow-up answer, diluted it to 0.492 and the
+        point fell back to "partly". A sentence read alone is what the rule was chosen on.
+        """
+        ranges = sentence_ranges(request.answer)
+        if baseline is None or len(ranges) < 2:
+            return None
+        side = self._question_side(request.question)
+        texts = [without_words_of(request.answer[a:b], side.stems) for a, b in ranges]
+        vectors = self._sentences.embed([t for t in texts if t.strip()])
+        best = np.zeros(len(side.key_point_sentences))
+        for vector in vectors:
+            best = np.maximum(best, side.key_point_cosines(vector))
+        return [float(c) for c in best]
+
     def _match(
-        self, measures: Measures, m: float, baseline: PeerBaseline | None
+        self,
+        measures: Measures,
+        m: float,
+        baseline: PeerBaseline | None,
+        sentence_cosines: list[float] | None = None,
     ) -> list[KeyPointMatch]:
+        """Each key point's match. ``sentence_cosines``: its best cosine with one sentence of
+        the answer (see :meth:`_sentence_cosines`), which the "stated in other words" rule
+        reads besides the whole answer's."""
         if not measures.spans:
             return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in measures.key_points]
         if baseline is not None:
@@ -1126,10 +1156,13 @@ class SimilarityGrader:
         )
         # A short answer's m is low from the peers' level, which held a key point it states in
         # other words at "partly"; the second encoder sees the statement itself.
+        stated = list(measures.key_point_sentence)
+        if sentence_cosines is not None:
+            stated = [max(a, b) for a, b in zip(stated, sentence_cosines, strict=True)]
         paraphrased = [
             baseline is not None
             and scores[i] < self.params.covered_threshold
-            and baseline.states(i, measures.key_point_sentence[i])
+            and baseline.states(i, stated[i])
             for i in range(len(scores))
         ]
         scores = [

@@ -318,6 +318,26 @@ def test_key_points_stated_in_other_words_are_covered_in_a_one_line_answer(
     assert "in other words" not in _coverage_rationale(_grade(without_peers, q04, answer))
 
 
+def test_a_key_point_stated_in_other_words_stays_covered_when_more_is_said(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """A follow-up answer is graded together with the first: a second sentence on another key
+    point diluted the whole answer's vector, and q06's vanishing-gradient point, stated in the
+    first, fell from covered to partly."""
+    q06 = _question(bank, "q06")
+    first = (
+        "Training is unstable, mode collapse is common, and the discriminator can overpower the "
+        "generator so its gradients vanish."
+    )
+    more = "The min-max game oscillates and can diverge instead of converging to the equilibrium."
+    vanishing = next(i for i, kp in enumerate(q06.key_points) if kp.startswith("Vanishing"))
+    alone = _grade(with_peers, q06, first)
+    together = _grade(with_peers, q06, f"{first}\n\n{more}")
+    assert alone.key_points[vanishing].verdict == "covered"
+    assert together.key_points[vanishing].verdict == "covered"
+    assert (together.overall or 0) > (alone.overall or 0)
+
+
 def test_a_concise_correct_answer_outranks_a_generic_one(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
