@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
-from interviewer.grading.base import Grade, GraderInfo, gap_question
+from interviewer.grading.base import Grade, GraderInfo, gap_follow_up
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 from interviewer.text import cue
 
@@ -442,6 +442,8 @@ class Interview:
             for turn in self._turns:
                 progress = Progress(current=turn.position + 1, total=total)
                 out.append(self._question_reply(turn, progress))
+                if turn.hints:  # when each was asked for is not stored: said once, together
+                    out.append(self._info(_hints_taken(turn.hints)))
                 if turn.answer is not None:
                     out.append(Reply(kind="answer", text=turn.answer, turn_id=turn.id))
                 elif turn.status == "skipped":  # as said when it was skipped
@@ -455,6 +457,8 @@ class Interview:
                 grade = grades.get(turn.id or -1)
                 show = self.config.mode == "practice" or self.finished
                 if grade is not None and show and turn.status == "done":
+                    if combined := self._combined_note(turn, grade.grade):
+                        out.append(self._info(combined))
                     out.append(self._feedback_reply(turn, grade.grade, progress))
             if self.finished:
                 out.append(self._summary_reply(self._summary(ended_early=False)))
@@ -1072,6 +1076,13 @@ def _clean_answer(text: str) -> str:
     return _CONTROL.sub("", text).strip()
 
 
+def _hints_taken(hints: list[str]) -> str:
+    """The hints of one question, for a chat rebuilt after a reload: they had gone from it
+    while the summary still counted them."""
+    said = ", ".join(cue(h) for h in hints)
+    return f"Hint{'s' if len(hints) > 1 else ''} taken on this question: {said}."
+
+
 def _nudge(key_point: str) -> str:
     return f"Hint: a strong answer says something about {cue(key_point)}. What would you add?"
 
@@ -1083,8 +1094,7 @@ def _follow_up_text(grade: Grade) -> str:
         return f"Let's try that question again: {grade.follow_up.strip()}"
     if grade.follow_up.strip():
         return grade.follow_up.strip()
-    gap = next(v for v in grade.key_points if v.verdict != "covered")
-    return gap_question(gap.key_point, partly=gap.verdict == "partly")
+    return gap_follow_up(grade.key_points)
 
 
 def _pending_grade(question: Question, reason: str) -> Grade:

@@ -526,9 +526,36 @@ def test_interview_history_rebuilds_the_conversation(repo, bank, grader, clock) 
         "answer",
         "follow_up",
         "answer",
+        "info",  # graded together with the first answer
         "feedback",
         "question",
     ]
+
+
+def test_interview_history_keeps_the_hints_and_the_note_on_a_follow_up(
+    repo, bank, grader, clock
+) -> None:
+    """After a reload the hints and "graded together with your first answer" had gone from the
+    chat, while the summary still counted the hints."""
+    interview = _start(repo, bank, grader, clock)
+    interview.submit("hint")
+    interview.submit("only alpha1 here")
+    live = interview.submit("and also beta1")
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    shown = loaded.history()
+    assert _kinds(shown) == [
+        "question",
+        "info",
+        "answer",
+        "follow_up",
+        "answer",
+        "info",
+        "feedback",
+        "question",
+    ]
+    assert "alpha1" in shown[1].text and "alpha1 first point" not in shown[1].text
+    assert shown[1].text.startswith("Hint taken on this question:")
+    assert shown[5].text == live[0].text  # "... graded together with your first answer ..."
 
 
 def test_interview_says_how_long_is_left_for_the_awaited_answer(repo, bank, grader, clock) -> None:

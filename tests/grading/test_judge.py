@@ -360,3 +360,21 @@ def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> 
     )
     verdicts.append(KeyPointVerdict(key_point="Value function: min max", verdict="missed"))
     assert gap_follow_up(verdicts).startswith("Your answer did not cover “Value function”")
+
+
+def test_a_follow_up_asks_first_about_a_partly_covered_point_the_answer_never_quoted() -> None:
+    """It asked about the first partly covered point, which the answer had words for, while a
+    later one it never mentioned (nothing quoted) went unasked."""
+    from interviewer.grading.base import KeyPointVerdict, gap_follow_up
+
+    verdicts = [
+        KeyPointVerdict(
+            key_point="Many latent vectors map to one output",
+            verdict="partly",
+            evidence="many noise vectors map to the same image",
+        ),
+        KeyPointVerdict(key_point="Cause: nothing rewards covering all modes", verdict="partly"),
+    ]
+    assert gap_follow_up(verdicts) == (
+        "Your answer only touched on “Cause”: what more can you say about it?"
+    )
