@@ -85,10 +85,12 @@ def feedback_card(
     for name in CRITERIA:
         crit = grade.criterion(name)
         score = crit.score if crit else None
-        width = 0 if score is None else int(score / 5 * 100)
+        # No track for a criterion not assessed: an empty one read as a score of 0.
+        fill = "" if score is None else f'<span style="width:{int(score / 5 * 100)}%"></span>'
+        bar = f'<span class="fb-track">{fill}</span>' if fill else ""
         rows.append(
             f'<tr class="fb-crit" data-criterion="{name}"><td>{name.capitalize()}</td>'
-            f'<td class="fb-bar"><span style="width:{width}%"></span></td>'
+            f'<td class="fb-bar">{bar}</td>'
             f'<td class="fb-crit-score">{esc(_score_text(score))}</td></tr>'
         )
     covered = [kp for kp in grade.key_points if kp.verdict == "covered"]

@@ -61,8 +61,10 @@ label:has(> input[type=radio]:focus-visible) {
 .fb-criteria { width: 100%; border-collapse: collapse; margin-top: 0.5rem; }
 .fb-criteria, .fb-criteria tr, .fb-criteria td { border: none !important; }
 .fb-criteria td { padding: 0.15rem 0.3rem; background: transparent !important; }
-.fb-bar { width: 45%; }
-.fb-bar span { display: block; height: 0.5rem; border-radius: 4px;
+.fb-bar { width: 45%; min-width: 5rem; }
+/* The track shows the scale: on a phone a 1.2 of 5 was a lone dot and a 5.0 a short stub. */
+.fb-track { display: block; border-radius: 4px; background: var(--border-color-primary); }
+.fb-track span { display: block; height: 0.5rem; border-radius: 4px;
   background: var(--color-accent); }
 .fb-crit-score { text-align: right; white-space: nowrap; color: var(--body-text-color-subdued); }
 .fb-evidence { display: block; font-style: italic; color: var(--body-text-color-subdued);

@@ -636,6 +636,31 @@ def test_app_history_table_is_readable_on_a_phone(browser, app_server, artifacts
         context.close()
 
 
+def test_app_score_bars_show_their_scale_on_a_phone(
+    browser, app_server, bank_by_text: dict[str, Question], artifacts: Path
+) -> None:
+    """At 390 px the criterion bars were squeezed: a 1.2 of 5 was a lone dot, a 5.0 a stub,
+    with no track to read them against."""
+    from ui.conftest import open_tab
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        phone = open_tab(context, app_server.url)
+        start_interview(phone, name="Phone bars", questions=1)
+        question = bank_by_text[current_question(phone)]
+        send_answer(phone, strong_answer(question), cards_before=0, timeout=FIRST_GRADE_MS)
+        card = phone.locator("#feedback-cards .fb-card").first
+        for name in ("coverage", "depth", "communication"):
+            track = card.locator(f"[data-criterion={name}] .fb-track").bounding_box()
+            assert track is not None and track["width"] >= 70, (name, track)
+        # Not assessed by the offline grader: no track, which read as a score of 0.
+        expect(card.locator("[data-criterion=correctness] .fb-track")).to_have_count(0)
+        card.locator(".fb-criteria").scroll_into_view_if_needed()
+        phone.screenshot(path=artifacts / "phone-score-bars.png")
+    finally:
+        context.close()
+
+
 def test_app_counts_down_a_time_limit_under_the_answer_box(page: Page, artifacts: Path) -> None:
     """The limit was said only in the greeting: no countdown, no word when it ran out."""
     expect(page.locator("#start")).to_be_visible(timeout=30_000)
