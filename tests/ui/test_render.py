@@ -53,6 +53,15 @@ def test_feedback_card_shows_scores_evidence_and_not_assessed() -> None:
     assert "<script>" not in card and "<svg" not in card
 
 
+def test_feedback_card_draws_a_bar_only_for_assessed_criteria() -> None:
+    """An empty track beside "not assessed" read as a score of 0."""
+    card = feedback_card(_grade())
+    correctness = card.split('data-criterion="correctness"')[1].split("</tr>")[0]
+    coverage = card.split('data-criterion="coverage"')[1].split("</tr>")[0]
+    assert "fb-track" not in correctness and "not assessed" in correctness
+    assert '<span class="fb-track"><span style="width:80%"></span></span>' in coverage
+
+
 def test_feedback_card_explains_each_score_under_why_these_scores() -> None:
     grade = _grade(
         criteria=[
