@@ -596,6 +596,8 @@ class BankEditor:
             by_id[question.id] = question
             changed.append(question.id)
         _refuse_repeats([by_id[i] for i in order], changed, new=set(changed) - set(by_id_old))
+        for question_id in changed:
+            _refuse_repeated_key_points(by_id[question_id], new=question_id not in by_id_old)
         if changed:
             self._write([by_id[i] for i in order])
             self._record(replaced, author)
@@ -689,6 +691,24 @@ def _refuse_repeats(questions: list[Question], changed: list[str], new: set[str]
             raise BankError(
                 f"{who} asks the same question as {same.id} (“{same.text}”): edit {same.id} "
                 "instead, or word the new question differently. Nothing was saved."
+            )
+
+
+def _refuse_repeated_key_points(question: Question, *, new: bool) -> None:
+    """Refuse a key point given twice: saved again by a second click, it counted double in
+    coverage ("7 of 7 key points") and in every grade after.
+
+    Raises:
+        BankError: Naming the key point and what to do.
+    """
+    seen: dict[str, int] = {}
+    for number, point in enumerate(question.key_points, start=1):
+        first = seen.setdefault(_asked(point), number)
+        if first != number:
+            who = "The new question" if new else question.id
+            raise BankError(
+                f"{who} has the same key point twice (numbers {first} and {number}: "
+                f"“{point}”): delete one. Nothing was saved."
             )
 
 

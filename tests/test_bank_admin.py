@@ -213,6 +213,21 @@ def test_editor_refuses_a_question_the_bank_already_asks(editor: BankEditor):
     assert editor.save([_question("q03", text="What is a GAN's critic?")]) == ["q03"]
 
 
+def test_editor_refuses_a_key_point_given_twice(editor: BankEditor):
+    """Saved again by a second click, a key point counted double ("7 of 7 key points")."""
+    before = editor.bank_file.read_text(encoding="utf-8")
+    twice = ["It scores samples", "It has no sigmoid", "it scores  samples."]
+    with pytest.raises(
+        BankError, match=r"^The new question has the same key point twice .*1 and 3"
+    ):
+        editor.save([_question("q02", key_points=twice)])
+    assert editor.bank_file.read_text(encoding="utf-8") == before
+    editor.save([_question("q02")])
+    with pytest.raises(BankError, match="^q02 has the same key point twice"):
+        editor.save([_question("q02", key_points=twice)])
+    assert editor.save([_question("q02", key_points=twice[:2])]) == ["q02"]
+
+
 def test_editor_writes_alternative_answers_and_reads_them_back(editor: BankEditor):
     others = ["It rates how real a sample looks.", "The discriminator of a WGAN."]
     editor.save([_question("q02", alternative_answers=others)])
