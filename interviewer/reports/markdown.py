@@ -158,7 +158,12 @@ def _question(q: QuestionRow) -> list[str]:
         ]
     if q.covered:
         out += ["**Covered key points**", ""]
-        out += [f"- ✓ {md_escape(k.key_point)}" for k in q.covered] + [""]
+        # The quote under each, as in the HTML and PDF reports (the Markdown one had none).
+        out += [
+            f"- ✓ {md_escape(k.key_point)}"
+            + (f"  \n  *“{md_escape(k.evidence)}”*" if k.evidence else "")
+            for k in q.covered
+        ] + [""]
     if q.missed:
         out += ["**Missed or partly covered key points**", ""]
         out += [

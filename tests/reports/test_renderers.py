@@ -71,6 +71,8 @@ def test_markdown_escapes_markup_and_keeps_structure(sample_report):
     assert "## Overall score: 3.0 / 5 (3 graded, 1 pending)" in md
     assert "### Q4. What are challenges in training GANs? (PENDING)" in md
     assert "| Coverage | 35% | 3.0 | Level 3:" in md
+    # Each covered key point with the answer's words quoted, as in the HTML and PDF reports.
+    assert "- ✓ q01 point 1  \n  *“the generator maps noise”*" in md
 
 
 def test_md_escape_neutralizes_links_and_headings():
