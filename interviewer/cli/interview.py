@@ -114,12 +114,20 @@ def interview(
 @sessions_app.command("list")
 @friendly
 def sessions_list(
-    candidate: Annotated[str | None, typer.Option("--candidate", help="Only this one.")] = None,
+    candidate: Annotated[
+        str | None,
+        typer.Option("--candidate", help="Only candidates whose name contains this (any case)."),
+    ] = None,
     output: Annotated[FormatChoice, typer.Option("--format")] = FormatChoice.text,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
 ) -> None:
     """List stored sessions, newest first."""
-    listings = _repository(Settings()).list_sessions(candidate=candidate, limit=limit)
+    listings = _repository(Settings()).list_sessions(limit=10_000 if candidate else limit)
+    if candidate:
+        # A search, not the exact name: "grace" found nothing for "Grace Web".
+        wanted = " ".join(candidate.split()).casefold()
+        listings = [s for s in listings if wanted in (s.session.candidate or "").casefold()]
+        listings = listings[:limit]
     if output is FormatChoice.json:
         emit_json(
             [

@@ -182,6 +182,10 @@ def test_sessions_list_json_and_candidate_filter(knowledge: Path, keyword_grader
     )
     text = runner.invoke(app, ["sessions", "list"]).stdout
     assert "Ada" in text and "Bob" in text
+    # Part of the name, in any case: "grace" found nothing for "Grace Web".
+    for part in ("ada", "  AD "):
+        found = runner.invoke(app, ["sessions", "list", "--format", "json", "--candidate", part])
+        assert [r["candidate"] for r in json.loads(found.stdout)] == ["Ada"], part
     nobody = runner.invoke(app, ["sessions", "list", "--candidate", "Nobody"]).stdout
     assert "No session of candidate 'Nobody'" in nobody and "stored yet" not in nobody
 
