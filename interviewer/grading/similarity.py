@@ -434,17 +434,32 @@ def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[st
     return list(dict.fromkeys(s for s in spans if s in answer))
 
 
-def _polarity(text: str) -> bool:
-    """True when the text states an absence or a negation (see _NEGATIVE_WORDS)."""
-    return any(_negator(w) for w in _words(text))
+def _polarity(text: str, *, plain: bool = False) -> bool:
+    """True when the text states an absence or a negation (see _NEGATIVE_WORDS; ``plain``: see
+    :func:`_negator`)."""
+    words = _words(text)
+    return any(_negator(w, plain=plain, after=words[i + 1 : i + 2]) for i, w in enumerate(words))
 
 
-def _negator(word: str) -> bool:
+def _negator(word: str, *, plain: bool = False, after: Sequence[str] = ()) -> bool:
+    """Whether ``word`` negates. ``plain``: only "not", "never", "cannot" and "-n't", and not
+    "not only/just/merely" (``after`` is the next word): on a bank question the wider set read
+    "samples lack diversity", "often fails on", "prevent overfitting", "collected without
+    consent" and "must decide not only whether" as negating 5 of the 35 model answers' own key
+    points."""
     w = word.lower()
+    if plain:
+        if w == "not" and after and after[0].lower() in _NOT_ONLY:
+            return False
+        return w in _PLAIN_NEGATIONS or w.endswith("n't")
     return w in _NEGATIONS or w in _NEGATIVE_WORDS or w.endswith("n't")
 
 
-def _negation_reaches(negated: str, other: str) -> bool:
+_PLAIN_NEGATIONS = frozenset({"not", "never", "cannot"})
+_NOT_ONLY = frozenset({"only", "just", "merely", "simply"})
+
+
+def _negation_reaches(negated: str, other: str, *, plain: bool = False) -> bool:
     """Whether a negation in ``negated`` is about something ``other`` says: the first content
     word after a negator (within three words) occurs in ``other`` (by stem). "The generator
     learns to sample from the data distribution" does not contradict "... without any
@@ -454,7 +469,7 @@ def _negation_reaches(negated: str, other: str) -> bool:
     words = _words(negated)
     others = {_stem(w) for w in _words(other)}
     for i, word in enumerate(words):
-        if not _negator(word):
+        if not _negator(word, plain=plain, after=words[i + 1 : i + 2]):
             continue
         after = [w for w in words[i + 1 : i + 4] if w.lower() not in _STOPWORDS]
         if after and _stem(after[0]) in others:
@@ -466,21 +481,23 @@ _ANTONYMS = [(_stem(a), _stem(b)) for a, b in _ANTONYM_PAIRS]
 _ANTONYM_WORDS = sorted({w for pair in _ANTONYM_PAIRS for w in pair})
 
 
-def _contradicts(key_point: str, span: str, *, antonyms_only: bool = False) -> str:
+def _contradicts(key_point: str, span: str, *, plain: bool = False) -> str:
     """Why ``span`` contradicts ``key_point`` (negation or antonym mismatch), or ''.
 
     Two flips cancel: "the positive terminal is not connected" states "the negative terminal
     is connected" (Beetle's correct answers say it both ways), so only an odd count of
     mismatches is a contradiction. Words are compared by stem ("decreases" vs "increase"),
-    and a misspelt antonym ("postive") still counts. ``antonyms_only``: a span with a negation
-    mismatch is not read as a contradiction at all (see ``BANK_CONTRADICTION_MAX_WORDS``).
+    and a misspelt antonym ("postive") still counts. ``plain``: only plain negations count
+    (see :func:`_negator`; ``BANK_CONTRADICTION_MAX_WORDS``).
     """
     kp_negated, span_negated = _polarity(key_point), _polarity(span)
-    negated = kp_negated != span_negated and (
-        _negation_reaches(key_point, span) if kp_negated else _negation_reaches(span, key_point)
+    # The negated side, then the other: "does not represent" states "fails to represent".
+    sides = (key_point, span) if kp_negated else (span, key_point)
+    negated = (
+        kp_negated != span_negated
+        and (not plain or _polarity(sides[0], plain=True))
+        and _negation_reaches(*sides, plain=plain)
     )
-    if negated and antonyms_only:
-        return ""
     flips = ["negation"] if negated else []
     kp_words = _antonym_words(key_point)
     span_words = _antonym_words(span)
@@ -1235,10 +1252,12 @@ class SimilarityGrader:
             ):
                 # On a bank question a span that carries the key point more than the other
                 # questions' model answers do is about it: "covers all modes with high
-                # diversity" against "diversity is low" was ticked covered. Negations are left
-                # out: "must decide not only whether x looks real" is no contradiction of "judges
-                # whether x is real" (with them, 5 of the 35 model answers were flagged).
-                why = _contradicts(m.key_point, m.span, antonyms_only=True)
+                # diversity" against "diversity is low" was ticked covered. Only plain
+                # negations count ("It does not use the chain rule" was ticked covered, quoted
+                # as the evidence): with the wider set, "must decide not only whether x looks
+                # real" contradicted "judges whether x is real", and 4 more of the 35 model
+                # answers were flagged.
+                why = _contradicts(m.key_point, m.span, plain=True)
             else:
                 why = ""
             if why:

@@ -466,6 +466,27 @@ def test_an_antonym_against_a_bank_key_point_is_a_contradiction_and_not_covered(
     assert grade.overall < 3.0 < strong.overall
 
 
+def test_a_plain_negation_of_a_bank_key_point_is_a_contradiction_and_not_covered(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """A hiring team's walkthrough: "It does not use the chain rule" had q31's chain-rule key
+    point ticked covered, quoting that very sentence, and the wrong answer outscored a correct
+    one (3.4 against 2.7)."""
+    q31 = _question(bank, "q31")
+    wrong = (
+        "Backpropagation sends the input data backwards through the network. It does not compute "
+        "gradients and does not use the chain rule; it just copies the output error to every "
+        "weight."
+    )
+    grade = _grade(with_peers, q31, wrong)
+    chain = next(v for v in grade.key_points if "chain rule" in v.key_point)
+    assert (chain.verdict, chain.evidence) == ("missed", "")
+    assert any("(negation)" in error for error in grade.factual_errors), grade.factual_errors
+    # The same answer without the negations states the key point.
+    right = wrong.replace("does not compute", "computes").replace("does not use", "uses")
+    assert not _grade(with_peers, q31, right).factual_errors
+
+
 def test_no_model_answer_of_the_bank_reads_as_contradicting_its_own_key_points(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
