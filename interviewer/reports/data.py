@@ -466,6 +466,16 @@ def _notices(report: ReportData) -> list[str]:
             f"{_answers(fallback)} graded by the offline grader as a fallback because the LLM "
             "grader failed; treat these scores as rough estimates."
         )
+    # The scores by criterion leave these out (see _criterion_rows): with no word, "Coverage
+    # 2.0 ... on 1 of 2 answers" beside an overall over 3 answers did not add up.
+    rejected = [q.number for q in graded if q.grader and q.grader.kind == "guard"]
+    if rejected:
+        notices.append(
+            f"{_answers(rejected)} rejected before grading (see the answer for why): "
+            f"{'it counts' if len(rejected) == 1 else 'they count'} as 0 in the overall score "
+            "and, judged on no criterion, "
+            f"{'is' if len(rejected) == 1 else 'are'} left out of the scores by criterion."
+        )
     # Shown to the team as a notice of its own: inside the per-answer grader note it was easy
     # to miss that a candidate tried to steer the grade.
     steered = [q.number for q in report.questions if "injection_attempt" in q.flags]

@@ -70,6 +70,11 @@ def test_report_criteria_leave_out_answers_the_guards_rejected(rubric):
     coverage = next(c for c in report.criteria if c.criterion == "coverage")
     assert coverage.score == 4.0 and coverage.assessed == 1
     assert not any(f.startswith("Correctness") for f in report.focus_areas)
+    # Said, so that the scores by criterion (over 1 answer) and the overall (over 2) add up.
+    assert (
+        "Answer Q2 was rejected before grading (see the answer for why): it counts as 0 in the "
+        "overall score and, judged on no criterion, is left out of the scores by criterion."
+    ) in report.notices
 
 
 def test_report_focus_area_says_why_a_rejected_answer_got_zero(rubric):
