@@ -694,6 +694,29 @@ def _refuse_repeats(questions: list[Question], changed: list[str], new: set[str]
             )
 
 
+def refuse_repeated_imports(imported: Sequence[ImportedQuestion], bank: Sequence[Question]) -> None:
+    """Refuse, before anything is drafted, imported questions that ask what a bank question (or
+    an earlier one in the file) already asks: the preview said "Would add 3 question(s)", then
+    adding them refused all three for the one repeat.
+
+    Raises:
+        InputError: Naming every repeat and what to do.
+    """
+    asked = {_asked(q.text): q.id for q in bank}
+    problems = []
+    for item in imported:
+        text = _asked(item.text)
+        same = asked.get(text)
+        if same is not None and same != item.id:  # the same id is a replacement (--replace)
+            problems.append(f"#{item.number} asks the same question as {same}")
+        asked.setdefault(text, f"#{item.number} of the file")
+    if problems:
+        raise InputError(
+            f"{'; '.join(problems)}. Remove {'it' if len(problems) == 1 else 'them'} from the "
+            "file, or edit the bank question instead. Nothing was saved."
+        )
+
+
 def _refuse_repeated_key_points(question: Question, *, new: bool) -> None:
     """Refuse a key point given twice: saved again by a second click, it counted double in
     coverage ("7 of 7 key points") and in every grade after.

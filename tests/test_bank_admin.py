@@ -342,6 +342,18 @@ def test_cli_bank_import_never_replaces_a_question_silently(
     )
     repeated = runner.invoke(app, ["bank", "import", str(twice), "--apply"])
     assert repeated.exit_code == 1 and "same id" in repeated.output
+    # A repeat of a bank question (or of another one in the file) is named in the preview
+    # already: it said "Would add 3", then adding refused all three for the one repeat.
+    asked = tmp_path / "asked.md"
+    asked.write_text(
+        "1. What is dropout?\n2. what is a  GAN\n3. What is Dropout ?\n", encoding="utf-8"
+    )
+    preview = runner.invoke(app, ["bank", "import", str(asked)])
+    assert preview.exit_code == 1, preview.output
+    assert "#2 asks the same question as q01; #3 asks the same question as #1 of the file" in (
+        preview.output
+    )
+    assert "Nothing was saved" in preview.output
     folder = runner.invoke(app, ["bank", "import", str(tmp_path)])
     assert folder.exit_code == 1 and "is a folder" in folder.output
     assert "Traceback" not in folder.output

@@ -50,7 +50,12 @@ def import_questions(
     (`interviewer bank approve ID`)."""
     from pydantic import ValidationError
 
-    from interviewer.bank_admin import build_drafter, draft_question, parse_question_list
+    from interviewer.bank_admin import (
+        build_drafter,
+        draft_question,
+        parse_question_list,
+        refuse_repeated_imports,
+    )
     from interviewer.knowledge.index import ensure_ingested
 
     if fmt not in ("text", "json"):
@@ -69,7 +74,9 @@ def import_questions(
     imported = parse_question_list(content, file.name)
     ids = editor.next_ids(len(imported))
     wanted = [q.id or ids[i] for i, q in enumerate(imported)]
-    _check_import_ids(wanted, {q.id: q.text for q in editor.load().questions}, replace)
+    bank = editor.load().questions
+    _check_import_ids(wanted, {q.id: q.text for q in bank}, replace)
+    refuse_repeated_imports(imported, bank)
     retriever = ensure_ingested(settings)
     drafter = build_drafter(settings)
     try:

@@ -24,6 +24,7 @@ from interviewer.bank_admin import (
     build_drafter,
     draft_question,
     parse_question_list,
+    refuse_repeated_imports,
 )
 from interviewer.errors import InterviewerError
 from interviewer.ui.render import esc
@@ -185,6 +186,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         try:
             content = Path(path).read_text(encoding="utf-8")
             imported = parse_question_list(content, Path(path).name)
+            refuse_repeated_imports(imported, _editor(services).load().questions)
             ids = _editor(services).next_ids(len(imported))
             retriever = services.knowledge()
             drafter = build_drafter(services.settings)  # None without an LLM: extraction
