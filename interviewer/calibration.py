@@ -246,6 +246,11 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
     result = ImportResult()
     raw_rows: Sequence[tuple[int, Mapping[str, object] | str]]
     if is_json:
+        if text.lstrip().startswith("["):  # "each line must be a JSON object" said not why
+            raise InputError(
+                f"{filename} holds one JSON array: write one JSON object per line (JSON Lines, "
+                "no enclosing [ ] and no commas between the objects)."
+            )
         raw_rows = _json_rows(text)
     else:
         result.ignored_columns, raw_rows = _csv_rows(text, filename)

@@ -305,7 +305,8 @@ def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pyte
     assert applied.exit_code == 0, applied.output
     approved = runner.invoke(app, ["bank", "approve", "q02"])
     assert approved.exit_code == 0 and "q02 approved" in approved.stdout
-    assert runner.invoke(app, ["bank", "drafts"]).stdout == ""
+    none_left = runner.invoke(app, ["bank", "drafts"])
+    assert none_left.stdout == "" and "No drafts waiting for approval." in none_left.stderr
 
 
 def test_cli_bank_import_never_replaces_a_question_silently(

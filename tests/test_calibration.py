@@ -269,6 +269,13 @@ def test_parse_jsonl_reports_bad_json_lines(bank):
     assert "rater" in result.problems[1].reason
 
 
+def test_parse_says_a_json_array_must_be_json_lines(bank):
+    """A JSON array got "each line must be a JSON object", with no word of JSON Lines."""
+    rows = [{"question_id": "q02", "answer": "x", "rater": "ann", "score": 2}]
+    with pytest.raises(InputError, match=r"s\.json holds one JSON array: .*JSON Lines"):
+        parse_human_scores(json.dumps(rows, indent=1).encode(), "s.json", bank)
+
+
 def test_parse_reports_a_scored_empty_answer_as_a_bad_row(bank):
     # Kept, it was graded 0 ("empty") and compared with the human 3: MAE and bias moved.
     text = (

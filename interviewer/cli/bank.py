@@ -136,9 +136,11 @@ def _check_import_ids(ids: list[str], bank: dict[str, str], replace: bool) -> No
 @friendly
 def drafts() -> None:
     """List questions still marked draft."""
-    for q in _editor(Settings()).load().questions:
-        if q.status == "draft":
-            typer.echo(f"{q.id}\t{q.drafted_by or 'edited'}\t{q.text}")
+    waiting = [q for q in _editor(Settings()).load().questions if q.status == "draft"]
+    for q in waiting:
+        typer.echo(f"{q.id}\t{q.drafted_by or 'edited'}\t{q.text}")
+    if not waiting:  # on stderr: the listing itself (stdout) stays empty for scripts
+        typer.echo("No drafts waiting for approval.", err=True)
 
 
 @bank_app.command("approve")

@@ -49,6 +49,13 @@ def report(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    suffix = out.suffix.lower() if out is not None else ""
+    named = next((name for name, (ext, _) in FORMATS.items() if ext == suffix), fmt)
+    if named != fmt:  # a PDF written as r.html opened as garbage in a browser
+        raise InputError(
+            f"{out} ends in {suffix}, but the format is {fmt}: pass --format {named}, or name "
+            f"the file with {FORMATS[fmt][0]}."  # type: ignore[index]
+        )
     settings = Settings()
     data = build_report(Repository(open_database(settings)), session_id, settings)
     content = render_report(data, fmt)  # type: ignore[arg-type]

@@ -65,3 +65,15 @@ def test_report_unknown_session_is_one_line_error(env: StoredSessions) -> None:
 def test_report_unknown_format_is_refused(env: StoredSessions) -> None:
     result = runner.invoke(app, ["report", env.newer, "--format", "docx"])
     assert result.exit_code == 1 and "html, pdf, md, json" in result.stderr
+
+
+def test_report_refuses_an_out_file_named_for_another_format(env: StoredSessions, tmp_path) -> None:
+    """A PDF was written as r.html, which a browser then showed as garbage."""
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", env.newer, "--format", "pdf", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "ends in .html, but the format is pdf: pass --format html" in result.stderr
+    assert not out.exists()
+    plain = tmp_path / "report.txt"  # an extension of no report format is the user's choice
+    result = runner.invoke(app, ["report", env.newer, "--format", "md", "--out", str(plain)])
+    assert result.exit_code == 0 and plain.read_text().startswith("#")

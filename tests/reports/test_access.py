@@ -11,7 +11,7 @@ from interviewer.ui.panels._access import check_password, team_pages_enabled
 
 @pytest.fixture(autouse=True)
 def _no_failures(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_access, "_failures", [])
+    monkeypatch.setattr(_access, "_failures", {})
 
 
 def test_team_pages_are_locked_without_a_configured_password(settings) -> None:
@@ -31,6 +31,20 @@ def test_team_sign_in_locks_after_repeated_failures(settings) -> None:
     for _ in range(_access.MAX_FAILURES):
         assert not check_password(settings, "guess")[0]
     ok, message = check_password(settings, "team-secret")
+    assert not ok and "Too many wrong passwords" in message
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_out_another(settings) -> None:
+    """Five wrong passwords from any visitor of the public page locked the whole team out."""
+    settings.admin_password = SecretStr("team-secret")
+    for _ in range(_access.MAX_FAILURES):
+        assert not check_password(settings, "guess", client="10.0.0.9")[0]
+    assert not check_password(settings, "team-secret", client="10.0.0.9")[0]
+    assert check_password(settings, "team-secret", client="10.0.0.2")[0]
+    # Many addresses together still lock sign-in everywhere for a while.
+    for n in range(_access.MAX_FAILURES_ALL):
+        check_password(settings, "guess", client=f"10.1.{n // 4}.{n}")
+    ok, message = check_password(settings, "team-secret", client="10.0.0.2")
     assert not ok and "Too many wrong passwords" in message
 
 

@@ -3,8 +3,9 @@ personal login from the auth file (``INTERVIEWER_ADMIN_AUTH_FILE``, see
 :mod:`interviewer.access`) unlocks the team pages.
 
 Candidates never log in: they reach only sessions whose unguessable id they hold. Passwords are
-compared in constant time, and repeated wrong attempts lock sign-in for a while (per process) so
-they cannot be guessed quickly. Without a configured password or auth file the team pages stay
+compared in constant time, and repeated wrong attempts from one address lock sign-in there for
+a while (per process) so they cannot be guessed quickly; a much higher count from all addresses
+together locks it everywhere. Without a configured password or auth file the team pages stay
 locked: there is no default password.
 """
 
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_FAILURES",
     "SignInBox",
     "check_password",
+    "client_address",
     "exam_in_progress",
     "exam_running",
     "render_sign_in",
@@ -39,7 +41,10 @@ __all__ = [
     "wire_sign_in",
 ]
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per address, within LOCKOUT_SECONDS
+# From all addresses together: a lockout for everyone after five wrong passwords let any
+# visitor of the public page lock the whole team out, over and over.
+MAX_FAILURES_ALL = 50
 LOCKOUT_SECONDS = 60.0
 EXAM_IN_PROGRESS = (
     "This exam is still in progress: its feedback and report come when it ends. Finish it in "
@@ -48,7 +53,7 @@ EXAM_IN_PROGRESS = (
 
 log = logging.getLogger(__name__)
 
-_failures: list[float] = []
+_failures: dict[str, list[float]] = {}  # by client address ("" when unknown)
 _lock = threading.Lock()
 
 
@@ -57,13 +62,16 @@ def team_pages_enabled(settings: Settings) -> bool:
     return team_login_configured(settings)
 
 
-def sign_in_as(settings: Settings, password: str, name: str = "") -> tuple[str, str]:
+def sign_in_as(
+    settings: Settings, password: str, name: str = "", *, client: str = ""
+) -> tuple[str, str]:
     """Check a sign-in attempt.
 
     Args:
         settings: For the team password and the auth file.
         password: The typed password.
         name: The login name from the auth file; blank for the shared team password.
+        client: The browser's address (see :func:`client_address`): failures lock it out.
 
     Returns:
         (who signed in, or "" when refused; message for the user).
@@ -75,10 +83,15 @@ def sign_in_as(settings: Settings, password: str, name: str = "") -> tuple[str, 
         )
     now = time.monotonic()
     with _lock:
-        recent = [t for t in _failures if now - t < LOCKOUT_SECONDS]
-        _failures[:] = recent
-        if len(recent) >= MAX_FAILURES:
-            wait = int(LOCKOUT_SECONDS - (now - recent[0])) + 1
+        for key in list(_failures):
+            _failures[key] = [t for t in _failures[key] if now - t < LOCKOUT_SECONDS]
+            if not _failures[key]:
+                del _failures[key]
+        mine = _failures.get(client, [])
+        every = sorted(t for times in _failures.values() for t in times)
+        if len(mine) >= MAX_FAILURES or len(every) >= MAX_FAILURES_ALL:
+            first = mine[0] if len(mine) >= MAX_FAILURES else every[-MAX_FAILURES_ALL]
+            wait = int(LOCKOUT_SECONDS - (now - first)) + 1
             return "", f"Too many wrong passwords. Try again in {wait} s."
     try:
         who = authenticate(settings, name, password)
@@ -89,20 +102,29 @@ def sign_in_as(settings: Settings, password: str, name: str = "") -> tuple[str, 
     if who is not None:
         return who, "Signed in as the hiring team." if not name.strip() else f"Signed in as {who}."
     with _lock:
-        _failures.append(now)
+        _failures.setdefault(client, []).append(now)
     if name.strip() or settings.admin_password is None:
         return "", "Wrong name or password."
     return "", "Wrong password."
 
 
-def check_password(settings: Settings, attempt: str, name: str = "") -> tuple[bool, str]:
+def check_password(
+    settings: Settings, attempt: str, name: str = "", *, client: str = ""
+) -> tuple[bool, str]:
     """Check a sign-in attempt.
 
     Returns:
         (accepted, message for the user).
     """
-    who, message = sign_in_as(settings, attempt, name)
+    who, message = sign_in_as(settings, attempt, name, client=client)
     return bool(who), message
+
+
+def client_address(request: gr.Request | None) -> str:
+    """The address the request came from, as the server saw it: behind a reverse proxy that is
+    the proxy's, so every browser shares one lockout there (docs/security.md)."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
 
 
 @dataclass
@@ -150,13 +172,13 @@ def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
 
 def wire_sign_in(
     box: SignInBox,
-    handler: Callable[[str, str], tuple[object, ...]],
+    handler: Callable[[str, str, gr.Request | None], tuple[object, ...]],
     outputs: Sequence[Block],
     *,
     team: Block,
     sign_out: tuple[Callable[[], Sequence[object]], Sequence[Block]],
 ) -> None:
-    """Run ``handler(password, name)`` when Sign in is clicked or Enter is pressed, and
+    """Run ``handler(password, name, request)`` when Sign in is clicked or Enter is pressed, and
     ``sign_out[0]()`` (into ``sign_out[1]``) when Sign out is.
 
     ``team`` is the one of ``outputs`` that holds who signed in: Sign out shows while it is
@@ -166,11 +188,13 @@ def wire_sign_in(
     at = list(outputs).index(team)
 
     @wraps(handler)  # the API keeps the handler's name and parameters
-    def signed(password: str, name: str = "") -> tuple[object, ...]:
+    def signed(
+        password: str, name: str = "", request: gr.Request | None = None
+    ) -> tuple[object, ...]:
         # The password is not left in the box once used (right or wrong): it stayed there, for
         # anyone at the screen to reuse. Emptied with the status, not after it: a password typed
         # again as soon as "Wrong password" showed was wiped by a later step.
-        result = handler(password, name)
+        result = handler(password, name, request)
         return (*result, "", gr.Button(visible=bool(result[at])))
 
     for trigger in (box.button.click, box.password.submit, box.name.submit):

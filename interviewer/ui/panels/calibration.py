@@ -31,6 +31,7 @@ from interviewer.reports.calibration import (
 from interviewer.ui.panels import bank as bank_panel
 from interviewer.ui.panels._access import (
     SignInBox,
+    client_address,
     render_sign_in,
     sign_in_as,
     team_pages_enabled,
@@ -284,8 +285,12 @@ def _failed(message: str, problems: list[list[object]] | None = None) -> list[ob
 def wire(panel: CalibrationPanel, services: Services) -> None:
     """Connect the Calibration tab's events."""
 
-    def sign_in(password: str, name: str = "") -> tuple[str, str, object]:
-        who, message = sign_in_as(services.settings, password or "", name or "")
+    def sign_in(
+        password: str, name: str = "", request: gr.Request | None = None
+    ) -> tuple[str, str, object]:
+        who, message = sign_in_as(
+            services.settings, password or "", name or "", client=client_address(request)
+        )
         return esc(message), who, gr.Column(visible=bool(who))
 
     def run(

@@ -21,6 +21,7 @@ from interviewer.reports import FORMATS, ReportData, build_report, render_html, 
 from interviewer.ui.panels._access import (
     EXAM_IN_PROGRESS,
     SignInBox,
+    client_address,
     exam_in_progress,
     render_sign_in,
     sign_in_as,
@@ -271,8 +272,12 @@ def wire(panel: ReportPanel, services: Services) -> None:
             return [*unchanged, gr.Timer(active=data.pending > 0), shown]
         return _outputs(*write_report_files(services, session_id, data=data))
 
-    def sign_in(password: str, name: str = "") -> tuple[str, str, object]:
-        who, message = sign_in_as(services.settings, password or "", name or "")
+    def sign_in(
+        password: str, name: str = "", request: gr.Request | None = None
+    ) -> tuple[str, str, object]:
+        who, message = sign_in_as(
+            services.settings, password or "", name or "", client=client_address(request)
+        )
         if not who:
             return esc(message), "", gr.update(visible=False, choices=[])
         listings = services.repository.list_sessions(limit=500)
