@@ -500,8 +500,9 @@ def interval_text(bounds: tuple[float, float] | None) -> str:
 def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
     """Agreement between grader scores and human scores of the same answers.
 
-    Correlations are None when either side is constant or fewer than two pairs exist; kappa is
-    None when it is undefined (both sides one single level) or rests on one answer.
+    Correlations are None when either side is constant or fewer than three pairs exist (two
+    points always lie on a line: a question scored on two answers showed Pearson -1.00); kappa
+    is None when it is undefined (both sides one single level) or rests on one answer.
     """
     from scipy.stats import pearsonr, spearmanr
     from sklearn.metrics import confusion_matrix
@@ -512,7 +513,7 @@ def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
     g = np.asarray(grader, dtype=float)
     h = np.asarray(human, dtype=float)
     qwk = quadratic_kappa(h, g) if n >= 2 else None
-    varied = n >= 2 and float(np.std(g)) > 0 and float(np.std(h)) > 0
+    varied = n >= 3 and float(np.std(g)) > 0 and float(np.std(h)) > 0
     return Agreement(
         n=n,
         qwk=_r(qwk),

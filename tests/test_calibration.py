@@ -132,6 +132,14 @@ def test_agreement_of_one_answer_has_no_kappa():
     assert result.mae == pytest.approx(2.7)
 
 
+def test_agreement_of_two_answers_has_no_correlation():
+    """Two points always lie on a line: a question scored on two answers showed Pearson -1.00."""
+    two = agreement([1.0, 4.0], [3.0, 2.0])
+    assert two.pearson is None and two.spearman is None and two.mae == pytest.approx(2.0)
+    three = agreement([1.0, 4.0, 2.0], [3.0, 2.0, 2.5])
+    assert three.pearson == pytest.approx(-0.982, abs=1e-3) and three.spearman == -1.0
+
+
 def test_human_alpha_matches_hand_computed_interval_alpha():
     # Two raters, three answers: D_o = 4/6, D_e = 64/30, alpha = 1 - D_o/D_e = 0.6875.
     units = [{"A": 1, "B": 2}, {"A": 2, "B": 2}, {"A": 3, "B": 4}]
