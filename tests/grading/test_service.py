@@ -48,6 +48,31 @@ def test_service_retrieval_failure_grades_without_evidence(question):
     assert "Graded without reference material" in grade.message
 
 
+class _Scored:
+    """Two chunks: one about the question, one that only came back because k asked for it."""
+
+    def retrieve(self, query: str, k: int = 4):
+        from interviewer.retrieval import RetrievedChunk
+
+        return [
+            RetrievedChunk(chunk_id="a", text="On topic.", document="a.md", score=0.8),
+            RetrievedChunk(chunk_id="b", text="Dropout.", document="b.md", score=0.2),
+        ][:k]
+
+
+def test_service_cites_only_evidence_above_the_relevance_floor(question):
+    """A question outside the knowledge base had every chunk cited as reading (dropout and
+    transfer learning for the bias-variance tradeoff)."""
+    grader = make_grader(FakeChatModel())
+    cut = _service(grader, retriever=_Scored(), min_evidence_score=0.4).grade(question, STRONG)
+    assert [c.document for c in cut.sources] == ["a.md"] and "no_evidence" not in cut.flags
+    none = _service(grader, retriever=_Scored(), min_evidence_score=0.9).grade(question, STRONG)
+    assert none.sources == [] and "no_evidence" in none.flags
+    assert "none was relevant" in none.message and not none.diagnostics
+    kept = _service(grader, retriever=_Scored()).grade(question, STRONG)  # other backends
+    assert [c.document for c in kept.sources] == ["a.md", "b.md"]
+
+
 def test_service_llm_failure_gives_pending_not_a_number(question):
     chat = FakeChatModel(script=[FakeFault(kind="prose")] * 4)
     grade = _service(make_grader(chat)).grade(question, STRONG)
