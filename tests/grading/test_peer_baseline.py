@@ -487,6 +487,22 @@ def test_a_plain_negation_of_a_bank_key_point_is_a_contradiction_and_not_covered
     assert not _grade(with_peers, q31, right).factual_errors
 
 
+def test_fast_against_slowly_is_a_contradiction_of_a_bank_key_point(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """The walkthrough's wrong account of vanishing gradients ("early layers learn too fast")
+    scored above a correct one, with no contradiction found."""
+    q34 = _question(bank, "q34")
+    wrong = (
+        "Vanishing gradients means the gradients explode and early layers learn too fast. It is "
+        "caused by ReLU and solved by using sigmoid."
+    )
+    grade = _grade(with_peers, q34, wrong)
+    assert any("'slowly' vs 'fast'" in error for error in grade.factual_errors), (
+        grade.factual_errors
+    )
+
+
 def test_no_model_answer_of_the_bank_reads_as_contradicting_its_own_key_points(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
