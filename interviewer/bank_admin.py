@@ -611,7 +611,10 @@ class BankEditor:
         Raises:
             BankError: No such question.
         """
-        question = self.load().get(question_id).model_copy(update={"status": status})
+        update: dict[str, object] = {"status": status}
+        if status == "approved":  # "... review before approving" stayed in the file after it
+            update["draft_note"] = ""
+        question = self.load().get(question_id).model_copy(update=update)
         self.save([question], author=author)
         return question
 

@@ -305,6 +305,11 @@ def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pyte
     assert applied.exit_code == 0, applied.output
     approved = runner.invoke(app, ["bank", "approve", "q02"])
     assert approved.exit_code == 0 and "q02 approved" in approved.stdout
+    # Approved: "... review before approving" no longer stands in the file; the provenance does.
+    written = yaml.safe_load((knowledge / "questions.yaml").read_text(encoding="utf-8"))
+    q02 = next(q for q in written["questions"] if q["id"] == "q02")
+    assert q02.get("status", "approved") == "approved" and q02["drafted_by"] == "extracted"
+    assert not q02.get("draft_note")
     none_left = runner.invoke(app, ["bank", "drafts"])
     assert none_left.stdout == "" and "No drafts waiting for approval." in none_left.stderr
 
