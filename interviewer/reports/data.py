@@ -427,8 +427,12 @@ def _reading(questions: list[QuestionRow]) -> list[ReadingItem]:
                 item.questions.append(q.number)
             if q.status == "graded" and (q.missed or q.factual_errors or (q.score or 0) < _STRONG):
                 item.priority = True
+    # Ties keep the order they were met in: each grade lists its sources best first, and by
+    # file name the best passage for a 0.0 answer came last.
+    order = {key: rank for rank, key in enumerate(items)}
     return sorted(
-        items.values(), key=lambda r: (not r.priority, -len(r.questions), r.document, r.heading)
+        items.values(),
+        key=lambda r: (not r.priority, -len(r.questions), order[(r.document, r.heading)]),
     )
 
 

@@ -154,6 +154,23 @@ def test_report_reading_puts_sources_of_weak_answers_first(sample_report):
     assert first.questions == [1, 2, 3]  # the pending answer cites nothing yet
 
 
+def test_report_reading_keeps_each_grades_best_source_first(rubric):
+    """Ties were broken by file name: the passage the grade ranked first came last."""
+    from interviewer.retrieval import Citation
+
+    grade = make_grade("q", 0.0).model_copy(
+        update={
+            "sources": [
+                Citation(document="ref-open-challenges.md", heading="Mode collapse"),
+                Citation(document="a-overview.md", heading="GANs"),
+            ]
+        }
+    )
+    turns = [TurnInput(question_id="q", question_text="What?", answer="x", grade=grade)]
+    report = assemble_report("s", turns, rubric)
+    assert [r.document for r in report.reading] == ["ref-open-challenges.md", "a-overview.md"]
+
+
 def test_report_lists_each_grader_configuration(sample_report):
     kinds = {(g.kind, g.answers) for g in sample_report.graders}
     assert kinds == {("llm", 2), ("offline", 1)}
