@@ -59,6 +59,27 @@ def test_bank_panel_approve_is_the_main_action_only_for_a_draft(form: Form) -> N
     assert state.lower().count("extracted from") == 1 and state.count("draft") <= 1
 
 
+def test_bank_panel_draft_state_does_not_repeat_how_it_was_made() -> None:
+    """The import preview's Status read "draft, extracted from the references; Extracted from the
+    reference material; review before approving.", pushing the key points out of sight."""
+    plain = _question(
+        status="draft",
+        drafted_by="extracted",
+        draft_note="Extracted from the reference material; review before approving.",
+    )
+    assert _draft_state(plain) == "draft, extracted from the references"
+    failed = plain.model_copy(
+        update={
+            "draft_note": "LLM draft failed (timeout); drafted by extraction instead. Extracted "
+            "from the reference material; review before approving."
+        }
+    )
+    assert _draft_state(failed) == (
+        "draft, extracted from the references; LLM draft failed (timeout); drafted by "
+        "extraction instead"
+    )
+
+
 def test_bank_panel_draft_state_of_an_approved_question() -> None:
     assert _draft_state(_question(status="approved", drafted_by="extracted")) == "approved"
 

@@ -87,6 +87,8 @@ def render(services: Services) -> BankPanel:
             value=[],
             interactive=False,
             wrap=True,
+            # The key points are what the team reviews: they get the most room.
+            column_widths=["7%", "18%", "30%", "45%"],
             elem_id="bank-preview-table",
         )
         add = gr.Button("Add to the bank", variant="primary", elem_id="bank-add")
@@ -574,5 +576,9 @@ def _draft_state(q: Question) -> str:
     if q.status != "draft":
         return q.status
     made = _how_made(q)
-    note = f"; {q.draft_note}" if q.draft_note else ""
+    # Only what the note adds (a failed LLM draft): its "Extracted from the reference material;
+    # review before approving." repeated "extracted from the references" and filled the import
+    # preview's Status column, pushing the key points out of sight.
+    extra = re.split(r"\s*\b(?:Extracted from|Drafted by LLM)\b", q.draft_note)[0].strip(" .;")
+    note = f"; {extra}" if extra else ""
     return f"draft, {made}{note}" if made else f"draft{note}"
