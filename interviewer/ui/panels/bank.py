@@ -27,6 +27,7 @@ from interviewer.bank_admin import (
     refuse_repeated_imports,
 )
 from interviewer.errors import InterviewerError
+from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
 
@@ -176,7 +177,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def guard(signed_in: str) -> str:
         # The sign-in state holds who signed in: bank edits are recorded under that name.
         if not signed_in or not isinstance(signed_in, str):
-            raise gr.Error("Sign in with the team password first.")
+            raise refuse("Sign in with the team password first.")
         return signed_in
 
     def preview(
@@ -184,7 +185,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     ) -> tuple[list[list[str]], list[dict[str, object]], str]:
         guard(signed_in)
         if not path:
-            raise gr.Error("Upload a Markdown or YAML question list first.")
+            raise refuse("Upload a Markdown or YAML question list first.")
         try:
             content = Path(path).read_text(encoding="utf-8")
             imported = parse_question_list(content, Path(path).name)
@@ -203,9 +204,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                 for i, q in enumerate(imported)
             ]
         except UnicodeDecodeError:
-            raise gr.Error("The file is not UTF-8 text: save it as UTF-8.") from None
+            raise refuse("The file is not UTF-8 text: save it as UTF-8.") from None
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise refuse(esc(str(exc))) from None
         rows = [[q.id, _draft_state(q), q.text, " • ".join(q.key_points)] for q in drafted]
         drafts = sum(q.status == "draft" for q in drafted)
         note = (
@@ -217,13 +218,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def add(pending: list[dict[str, object]], signed_in: str) -> tuple[str, object, list[object]]:
         author = guard(signed_in)
         if not pending:
-            raise gr.Error("Preview a question list first.")
+            raise refuse("Preview a question list first.")
         try:
             questions = [Question.model_validate(q) for q in pending]
             changed = _editor(services).save(questions, author=author)
             _reload(services)
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise refuse(esc(str(exc))) from None
         return (
             f"Added {len(changed)} question(s): {', '.join(changed)}.",
             gr.update(choices=_choices(services)),
@@ -272,7 +273,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     ) -> tuple[str, object]:
         author = guard(signed_in)
         if not question_id:
-            raise gr.Error("Pick a question first.")
+            raise refuse("Pick a question first.")
         if question_id == NEW_QUESTION:
             return _add_new(
                 services, author, text, topic, int(difficulty), points, answer, alternatives
@@ -294,9 +295,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             changed = _editor(services).save([edited], author=author)
             _reload(services)
         except ValidationError as exc:
-            raise gr.Error(esc(_invalid(exc))) from None
+            raise refuse(esc(_invalid(exc))) from None
         except (InterviewerError, ValueError) as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise refuse(esc(str(exc))) from None
         message = f"Saved {question_id}." if changed else "Nothing changed."
         return message + _topic_note(topic), gr.update(
             choices=_choices(services), value=question_id
@@ -305,14 +306,14 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str, object]:
         author = guard(signed_in)
         if not question_id:
-            raise gr.Error("Pick a question first.")
+            raise refuse("Pick a question first.")
         if question_id == NEW_QUESTION:
-            raise gr.Error("Save the new question first, then approve it.")
+            raise refuse("Save the new question first, then approve it.")
         try:
             _editor(services).set_status(question_id, "approved", author=author)
             _reload(services)
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise refuse(esc(str(exc))) from None
         # The picker keeps its value, so its change event would not refresh the draft notice.
         return (
             f"{question_id} approved.",
@@ -328,7 +329,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     ) -> str:
         guard(signed_in)
         if not paths:
-            raise gr.Error("Upload one or more text or Markdown documents first.")
+            raise refuse("Upload one or more text or Markdown documents first.")
         from interviewer.cli.documents import import_text
 
         knowledge = services.settings.knowledge_dir
@@ -351,9 +352,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                 ),
             )
         except UnicodeDecodeError:
-            raise gr.Error("A document is not UTF-8 text: save it as UTF-8.") from None
+            raise refuse("A document is not UTF-8 text: save it as UTF-8.") from None
         except InterviewerError as exc:
-            raise gr.Error(esc(str(exc))) from None
+            raise refuse(esc(str(exc))) from None
         names = ", ".join(p.name for p in written)
         message = f"Added {names} to the knowledge base ({report.chunks} chunks)."
         if replaced:
@@ -432,7 +433,7 @@ def _add_new(
 ) -> tuple[str, object]:
     """Add a question written in the form; missing key points or model answer are drafted."""
     if not text.strip():
-        raise gr.Error("Write the question's text first.")
+        raise refuse("Write the question's text first.")
     key_points = [p.strip(" -•\t") for p in points.splitlines() if p.strip()]
     try:
         editor = _editor(services)
@@ -459,9 +460,9 @@ def _add_new(
         editor.save([question], author=author)
         _reload(services)
     except ValidationError as exc:
-        raise gr.Error(esc(_invalid(exc))) from None
+        raise refuse(esc(_invalid(exc))) from None
     except (InterviewerError, ValueError) as exc:
-        raise gr.Error(esc(str(exc))) from None
+        raise refuse(esc(str(exc))) from None
     message = f"Added {question_id}.{_topic_note(topic)}"
     if question.status == "draft":
         message += f" It is a **draft**: {esc(_draft_line(question))}"

@@ -37,6 +37,7 @@ from interviewer.ui.panels._access import (
     team_pages_enabled,
     wire_sign_in,
 )
+from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
@@ -301,7 +302,7 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> list[object]:
         if not team:  # only an API client gets here: the page hides the tab until sign-in
-            raise gr.Error("Sign in with the team password first.")
+            raise refuse("Sign in with the team password first.")
         if not path:
             return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
         imported = None

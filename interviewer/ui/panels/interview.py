@@ -25,6 +25,7 @@ from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOK
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
 from interviewer.ui.panels.history import remember
+from interviewer.ui.refusal import refuse
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
 from interviewer.ui.services import LazyGrader, Services
 
@@ -665,7 +666,7 @@ def wire(
                 grader=services.settings.effective_grader,
             )
         except ValidationError as exc:
-            raise gr.Error(esc(f"Check the set-up: {exc.errors()[0]['msg']}")) from None
+            raise refuse(esc(f"Check the set-up: {exc.errors()[0]['msg']}")) from None
         try:
             interview = Interview.create(services.repository, services.bank, grader, config)
             replies = interview.start()
@@ -684,7 +685,7 @@ def wire(
         reloaded, where the status said "No interview yet: ... press Start"."""
         session_id = (session_id or "").strip()
         if not session_id:
-            raise gr.Error("Paste the session id shown above the chat, or open its link.")
+            raise refuse("Paste the session id shown above the chat, or open its link.")
         try:
             interview = load(session_id)
             past = interview.history()
@@ -830,7 +831,7 @@ def wire(
             draft: str | None = None,  # End's only: see check_end
         ) -> tuple[Any, ...]:
             if not session_id:
-                raise gr.Error("Start an interview first (or resume one).")
+                raise refuse("Start an interview first (or resume one).")
             try:
                 interview = load(session_id)
                 if interview.stale(seen):  # "skip" would have skipped another question

@@ -28,6 +28,7 @@ from interviewer.ui.panels._access import (
     team_pages_enabled,
     wire_sign_in,
 )
+from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
@@ -242,7 +243,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
         try:
             data, files = write_report_files(services, session_id, trend_among=among(known, team))
         except InterviewerError as exc:
-            raise gr.Error(esc(exc.public)) from None
+            raise refuse(esc(exc.public)) from None
         return _outputs(data, files)
 
     def refresh(
