@@ -27,7 +27,6 @@ __all__ = [
     "GraderInfo",
     "KeyPointVerdict",
     "Verdict",
-    "biggest_gap",
     "gap_follow_up",
     "gap_question",
 ]
@@ -71,7 +70,7 @@ class KeyPointVerdict(BaseModel):
     evidence: str = Field(default="", description="Verbatim quote from the answer")
 
 
-def biggest_gap(verdicts: list[KeyPointVerdict]) -> KeyPointVerdict | None:
+def _biggest_gap(verdicts: list[KeyPointVerdict]) -> KeyPointVerdict | None:
     """The first key point missed, else the first partly covered with nothing quoted for it,
     else the first partly covered; None when all are covered. A follow-up asked about a partly
     covered point the answer had quoted words for, while another one it never mentioned went
@@ -85,10 +84,10 @@ def biggest_gap(verdicts: list[KeyPointVerdict]) -> KeyPointVerdict | None:
 
 
 def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
-    """A follow-up question on the biggest gap (:func:`biggest_gap`) that names it by its cue:
+    """A follow-up question on the biggest gap (:func:`_biggest_gap`) that names it by its cue:
     the whole key point in the question gave the answer away, and pasted back as the follow-up
     answer it counted as covered."""
-    gap = biggest_gap(verdicts)
+    gap = _biggest_gap(verdicts)
     if gap is None:
         return "Can you give a concrete example or a failure case of what you described?"
     return gap_question(gap.key_point, partly=gap.verdict == "partly")

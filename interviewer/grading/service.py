@@ -44,10 +44,10 @@ class GradingService:
         fallback: The grader used on failure when ``on_failure="fallback"``.
         k: Chunks retrieved per answer.
         embedder: Optional, lets the off-topic guard confirm with semantic similarity.
-        min_evidence_score: Retrieved chunks scoring below this are left out (see
-            :data:`EVIDENCE_FLOOR`); 0 keeps every chunk.
         bank: The bank's questions (read on first use; :meth:`prepare` replaces them): with an
             embedder, an answer about another bank question is rejected as off topic.
+        min_evidence_score: Retrieved chunks scoring below this are left out (see
+            :data:`EVIDENCE_FLOOR`); 0 keeps every chunk.
     """
 
     def __init__(

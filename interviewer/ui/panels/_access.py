@@ -30,6 +30,7 @@ __all__ = [
     "EXAM_IN_PROGRESS",
     "LOCKOUT_SECONDS",
     "MAX_FAILURES",
+    "MAX_FAILURES_ALL",
     "SignInBox",
     "check_password",
     "client_address",
