@@ -235,6 +235,7 @@ def draft_question(
     topic: str = "imported",
     difficulty: int = 2,
     drafter: LLMDrafter | None = None,
+    min_score: float = 0.0,
 ) -> Question:
     """A bank question from an imported one, drafting what is missing.
 
@@ -245,7 +246,9 @@ def draft_question(
     the reference material: the retrieved sentences sharing the most content words with the
     question. The model answer is the imported answer, else those sentences joined. Anything
     drafted makes the question a ``draft`` and sets ``drafted_by``. Alternative answers are
-    kept as given, never drafted.
+    kept as given, never drafted. Retrieved chunks scoring below ``min_score`` are not drafted
+    from (:func:`interviewer.retrieval.relevance_floor`): "Explain attention in transformers."
+    got key points extracted from text-to-image attention and NLP notes (best chunk 0.37).
 
     Raises:
         BankError: Nothing to draft from (no answer and no usable reference material).
@@ -261,7 +264,7 @@ def draft_question(
     )
     if key_points and model_answer:
         return _question(base, key_points, model_answer, status="approved")
-    chunks = _retrieve(imported.text, retriever)
+    chunks = [c for c in _retrieve(imported.text, retriever) if c.score >= min_score]
     failure = ""
     if drafter is not None and (chunks or model_answer):
         try:

@@ -135,6 +135,16 @@ def test_draft_from_the_imported_answer_splits_key_points():
     assert question.status == "draft"
 
 
+def test_draft_is_not_extracted_from_material_below_the_relevance_floor():
+    """ "Explain attention in transformers." got key points extracted from text-to-image
+    attention and NLP notes, which scored 0.37 against it."""
+    wgan = ImportedQuestion(number=2, text="What does the WGAN critic measure?")
+    drafted = draft_question(wgan, question_id="q96", retriever=NotesRetriever(), min_score=0.4)
+    assert "1-Lipschitz" in " ".join(drafted.key_points)  # the 0.7 chunk is used
+    with pytest.raises(BankError, match="no reference material matches it"):
+        draft_question(wgan, question_id="q96", retriever=NotesRetriever(), min_score=0.8)
+
+
 def test_complete_import_is_approved_as_is():
     imported = ImportedQuestion(
         number=1, text="What is a critic?", answer="A scorer.", key_points=["It scores samples"]

@@ -57,6 +57,7 @@ def import_questions(
         refuse_repeated_imports,
     )
     from interviewer.knowledge.index import ensure_ingested
+    from interviewer.retrieval import relevance_floor
 
     if fmt not in ("text", "json"):
         raise InputError(f"Unknown format {fmt!r}: choose text or json.")
@@ -88,6 +89,7 @@ def import_questions(
                 topic=topic,
                 difficulty=difficulty,
                 drafter=drafter,
+                min_score=relevance_floor(settings.embedding),
             )
             for i, q in enumerate(imported)
         ]

@@ -20,7 +20,7 @@ from interviewer.grading.guards import GuardedGrader
 from interviewer.grading.rubric import prompt_version
 from interviewer.grading.topics import BankTopics
 from interviewer.knowledge.embeddings import Embedder
-from interviewer.retrieval import Citation, RetrievedChunk, Retriever
+from interviewer.retrieval import Citation, RetrievedChunk, Retriever, relevance_floor
 from interviewer.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class GradingService:
         bank: The bank's questions (read on first use; :meth:`prepare` replaces them): with an
             embedder, an answer about another bank question is rejected as off topic.
         min_evidence_score: Retrieved chunks scoring below this are left out (see
-            :data:`EVIDENCE_FLOOR`); 0 keeps every chunk.
+            :func:`interviewer.retrieval.relevance_floor`); 0 keeps every chunk.
     """
 
     def __init__(
@@ -242,15 +242,6 @@ def _with_evidence(grade: Grade, evidence: list[RetrievedChunk], error: str) -> 
     return grade.model_copy(update=update)
 
 
-# Retrieval scores below this, per embedding backend, are not about the question. With MiniLM on
-# the shipped knowledge base, a bank question's text and model answer find their best chunk at
-# 0.74-0.90 and their fourth at 0.42-0.80 (5th-95th percentiles, 35 questions); 150 questions
-# of the development datasets (networking, school science) find theirs at 0.08-0.29; "What is
-# the bias-variance tradeoff?" at 0.31, and every chunk was cited as reading for it (dropout,
-# transfer learning, small datasets). Other backends score on other scales: no cut.
-EVIDENCE_FLOOR = {"minilm": 0.4}
-
-
 def build_grading_service(
     settings: Settings, kind: Literal["offline", "llm"] | None = None
 ) -> GradingService:
@@ -284,7 +275,7 @@ def build_grading_service(
         k=settings.retrieval_k,
         embedder=shared_embedder(settings.models_dir),
         bank=bank_questions(settings),
-        min_evidence_score=EVIDENCE_FLOOR.get(settings.embedding, 0.0),
+        min_evidence_score=relevance_floor(settings.embedding),
     )
 
 

@@ -27,6 +27,7 @@ from interviewer.bank_admin import (
     refuse_repeated_imports,
 )
 from interviewer.errors import InterviewerError
+from interviewer.retrieval import relevance_floor
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
@@ -200,6 +201,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                     retriever=retriever,
                     topic=topic.strip() or "imported",
                     drafter=drafter,
+                    min_score=relevance_floor(services.settings.embedding),
                 )
                 for i, q in enumerate(imported)
             ]
@@ -455,6 +457,7 @@ def _add_new(
             topic=_topic(topic) or "general",
             difficulty=difficulty,
             drafter=None if complete else build_drafter(services.settings),
+            min_score=relevance_floor(services.settings.embedding),
         )
         Question.model_validate(question.model_dump())
         editor.save([question], author=author)
