@@ -233,9 +233,11 @@ def test_interview_cli_unreachable_database_is_a_clear_error(
 def test_interview_cli_fills_an_empty_knowledge_base_on_first_use(
     knowledge: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # About the question asked ("Explain concept number 1."): a chunk scoring under the
+    # relevance floor (this text about generators did, 0.37) is not cited.
     (knowledge / "notes.md").write_text(
-        "# Concept one\n\nalpha1 first point: the generator maps noise to samples. "
-        "beta1 second point: the discriminator tells real samples from generated ones.\n"
+        "# Concept number 1\n\nConcept number 1 explained: the alpha1 first point holds, and "
+        "the beta1 second point follows from it.\n"
     )
     result = _one_llm_graded_answer(monkeypatch)
     assert result.exit_code == 0, result.output
