@@ -1444,6 +1444,10 @@ class SimilarityGrader:
     ) -> str:
         missed = [v.key_point for v in verdicts if v.verdict == "missed"]
         partly = [v.key_point for v in verdicts if v.verdict == "partly"]
+        # "State more precisely" fits a point the answer has words for (a quote); one it never
+        # says (partly covered by the answer as a whole) is to be said, not sharpened.
+        said = [v.key_point for v in verdicts if v.verdict == "partly" and v.evidence]
+        unsaid = [k for k in partly if k not in said]
         parts = []
         if contradictions:
             parts.append(
@@ -1455,7 +1459,13 @@ class SimilarityGrader:
                 "Add the missing key points: " + "; ".join(shorten(k) for k in missed[:3]) + "."
             )
         if partly:
-            parts.append("State more precisely: " + "; ".join(shorten(k) for k in partly[:2]) + ".")
+            asks = []
+            if unsaid:
+                asks.append(f"say explicitly: {'; '.join(shorten(k) for k in unsaid[:2])}")
+            if said:
+                asks.append(f"state more precisely: {'; '.join(shorten(k) for k in said[:2])}")
+            sentence = ", and ".join(asks)
+            parts.append(sentence[:1].upper() + sentence[1:] + ".")
         if not missed and not partly and not contradictions:
             parts.append("Every key point is there.")
             if not deep:  # "go deeper" next to depth 5/5 contradicted the card

@@ -418,6 +418,10 @@ def test_a_partly_covered_key_point_the_answer_never_mentions_quotes_nothing(
     assert "2 partly covered with no quote: no sentence of the answer says them" in (
         _coverage_rationale(grade)
     )
+    # Those are to be said, not "stated more precisely" (they were never stated).
+    asked = grade.feedback.split("Say explicitly: ")[1].split(" Read: ")[0]
+    assert "Training is a two-player minimax game" in asked and "Example application" in asked
+    assert "State more precisely" not in grade.feedback
 
 
 def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
