@@ -290,12 +290,25 @@ def _mic_help(services: Services) -> str:
 # about 24 Tabs from the answer box. Deferred: the box is re-enabled by the same update.
 # Once the interview is over (Skip on the last question, End) the box is locked, and focus
 # fell to the page body: it goes to Report, the next thing to do.
+# Tried for 1.5 s, not once: the answer box's own update (enabled again, new placeholder) can
+# arrive after this step and re-render it, which dropped the cursor to the page body on a
+# loaded machine. After the first focus it is only put back from the body, never taken from
+# where the candidate moved it.
 _FOCUS_ANSWER = """() => {
-  setTimeout(() => {
+  const started = Date.now();
+  let done = false;
+  const tick = () => {
     const box = document.querySelector("#answer textarea");
-    if (box && !box.disabled) box.focus();
-    else document.querySelector("#open-report")?.focus();
-  }, 100);
+    const active = document.activeElement;
+    const free = !active || active === document.body;
+    if (box && !box.disabled && (!done || free)) {
+      box.focus();
+      done = done || document.activeElement === box;
+    }
+    if (Date.now() - started < 1500) setTimeout(tick, 100);
+    else if (!done) document.querySelector("#open-report")?.focus();
+  };
+  setTimeout(tick, 100);
 }"""
 
 # The question read aloud stops when the candidate starts recording (the microphone took it
