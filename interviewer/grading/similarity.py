@@ -1459,11 +1459,14 @@ class SimilarityGrader:
                 "Add the missing key points: " + "; ".join(shorten(k) for k in missed[:3]) + "."
             )
         if partly:
+            # Two points at most, as before the split; the unsaid ones are the bigger gaps.
+            unsaid = unsaid[:2]
+            said = said[: 2 - len(unsaid)]
             asks = []
             if unsaid:
-                asks.append(f"say explicitly: {'; '.join(shorten(k) for k in unsaid[:2])}")
+                asks.append(f"say explicitly: {'; '.join(shorten(k) for k in unsaid)}")
             if said:
-                asks.append(f"state more precisely: {'; '.join(shorten(k) for k in said[:2])}")
+                asks.append(f"state more precisely: {'; '.join(shorten(k) for k in said)}")
             sentence = ", and ".join(asks)
             parts.append(sentence[:1].upper() + sentence[1:] + ".")
         if not missed and not partly and not contradictions:
