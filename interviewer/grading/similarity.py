@@ -441,11 +441,9 @@ def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[st
     return list(dict.fromkeys(s for s in spans if s in answer))
 
 
-def _polarity(text: str, *, plain: bool = False) -> bool:
-    """True when the text states an absence or a negation (see _NEGATIVE_WORDS; ``plain``: see
-    :func:`_negator`)."""
-    words = _words(text)
-    return any(_negator(w, plain=plain, after=words[i + 1 : i + 2]) for i, w in enumerate(words))
+def _polarity(text: str) -> bool:
+    """True when the text states an absence or a negation (see _NEGATIVE_WORDS)."""
+    return any(_negator(w) for w in _words(text))
 
 
 def _negator(word: str, *, plain: bool = False, after: Sequence[str] = ()) -> bool:
@@ -498,13 +496,10 @@ def _contradicts(key_point: str, span: str, *, plain: bool = False) -> str:
     (see :func:`_negator`; ``BANK_CONTRADICTION_MAX_WORDS``).
     """
     kp_negated, span_negated = _polarity(key_point), _polarity(span)
-    # The negated side, then the other: "does not represent" states "fails to represent".
+    # The negated side, then the other: "does not represent" states "fails to represent". With
+    # ``plain``, reaching needs a plain negator on the negated side.
     sides = (key_point, span) if kp_negated else (span, key_point)
-    negated = (
-        kp_negated != span_negated
-        and (not plain or _polarity(sides[0], plain=True))
-        and _negation_reaches(*sides, plain=plain)
-    )
+    negated = kp_negated != span_negated and _negation_reaches(*sides, plain=plain)
     flips = ["negation"] if negated else []
     kp_words = _antonym_words(key_point)
     span_words = _antonym_words(span)
