@@ -144,6 +144,12 @@ class QuestionRow(BaseModel):
         """Number of hints the candidate asked for."""
         return len(self.hints)
 
+    @property
+    def rejected(self) -> bool:
+        """Whether the guards rejected the answer (empty, copied, about another question...):
+        it scores 0 but was judged on no criterion."""
+        return self.grader is not None and self.grader.kind == "guard"
+
 
 class ReadingItem(BaseModel):
     """A source to read, with the questions that pointed at it."""
@@ -332,7 +338,7 @@ def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[Criterion
     # An answer the guards rejected (empty, copied, gibberish...) scores 0 overall but was not
     # judged on any criterion: counted here, it made "correctness 0.0" the first focus area of
     # a session whose graded answers all had correctness "not assessed".
-    judged = [q for q in graded if q.grader is None or q.grader.kind != "guard"]
+    judged = [q for q in graded if not q.rejected]
     rows = []
     for name in CRITERIA:
         crit = rubric.criteria[name]
@@ -398,7 +404,7 @@ def _focus_areas(
         # "(partly)" as in the question's own section; "To work on", since "Missed:" read as
         # "not mentioned" before the partly covered points it lists.
         detail = f" To work on: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
-        if q.grader is not None and q.grader.kind == "guard" and q.message:
+        if q.rejected and q.message:
             # Why it got 0 (empty, another question's answer, ...), not every key point missed.
             detail = f" {shorten(q.message, 160)}."
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
@@ -472,7 +478,7 @@ def _notices(report: ReportData) -> list[str]:
         )
     # The scores by criterion leave these out (see _criterion_rows): with no word, "Coverage
     # 2.0 ... on 1 of 2 answers" beside an overall over 3 answers did not add up.
-    rejected = [q.number for q in graded if q.grader and q.grader.kind == "guard"]
+    rejected = [q.number for q in graded if q.rejected]
     if rejected:
         notices.append(
             f"{_answers(rejected)} rejected before grading (see the answer for why): "
