@@ -53,6 +53,7 @@ __all__ = [
     "build_draft_messages",
     "build_drafter",
     "draft_question",
+    "note_beyond_how",
     "parse_question_list",
 ]
 
@@ -62,6 +63,10 @@ HISTORY_FILE = "questions.history.jsonl"
 DRAFT_CHUNKS = 6
 DRAFT_CHUNK_CHARS = 1500
 _CITATION_MARK = re.compile(r"\s*\[\d+(?:\s*[,;-]\s*\d+)*\]")
+# How a draft was made opens the part of its note that says so (see note_beyond_how).
+_EXTRACTED = "Extracted from"
+_BY_LLM = "Drafted by LLM"
+_HOW_MADE = re.compile(rf"\s*\b(?:{_EXTRACTED}|{_BY_LLM})\b")
 _TAG_LOOKALIKE = re.compile(r"<\s*/?\s*data[\w-]*\s*>?", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^[_*\s]*\[?\s*(to be filled|tbd|todo|n/?a|\.\.\.)\s*\]?[_*\s.]*$", re.I)
 _SECTION = re.compile(r"^#{2,4}\s*(?:question|q)\s*\d+\b.*$", re.I | re.M)
@@ -278,7 +283,7 @@ def draft_question(
                 key_points or reply.key_points,
                 model_answer or _CITATION_MARK.sub("", reply.model_answer).strip(),
                 drafted_by=f"llm:{drafter.model_name}",
-                draft_note=f"Drafted by LLM {drafter.model_name}"
+                draft_note=f"{_BY_LLM} {drafter.model_name}"
                 + (f" from {cited}" if cited else "")
                 + "; review before approving.",
             )
@@ -303,8 +308,15 @@ def draft_question(
         key_points,
         model_answer,
         drafted_by=drafted_by,
-        draft_note=f"{failure}Extracted from {how}; review before approving.",
+        draft_note=f"{failure}{_EXTRACTED} {how}; review before approving.",
     )
+
+
+def note_beyond_how(note: str) -> str:
+    """What a draft note says beyond how the draft was made (which ``drafted_by`` records):
+    a failed LLM draft's reason, or '' ("Extracted from the reference material; review before
+    approving." adds nothing to "extracted from the references")."""
+    return _HOW_MADE.split(note)[0].strip(" .;")
 
 
 def _question(

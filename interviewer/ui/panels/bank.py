@@ -23,6 +23,7 @@ from interviewer.bank_admin import (
     ImportedQuestion,
     build_drafter,
     draft_question,
+    note_beyond_how,
     parse_question_list,
     refuse_repeated_imports,
 )
@@ -580,9 +581,8 @@ def _draft_state(q: Question) -> str:
     if q.status != "draft":
         return q.status
     made = _how_made(q)
-    # Only what the note adds (a failed LLM draft): its "Extracted from the reference material;
-    # review before approving." repeated "extracted from the references" and filled the import
-    # preview's Status column, pushing the key points out of sight.
-    extra = re.split(r"\s*\b(?:Extracted from|Drafted by LLM)\b", q.draft_note)[0].strip(" .;")
+    # Only what the note adds: the whole note repeated "extracted from the references" and
+    # filled the import preview's Status column, pushing the key points out of sight.
+    extra = note_beyond_how(q.draft_note)
     note = f"; {extra}" if extra else ""
     return f"draft, {made}{note}" if made else f"draft{note}"
