@@ -449,9 +449,8 @@ def _clock_data(interview: Interview) -> str:
 
 
 def _where(interview: Interview) -> str:
-    """Where the interview stands, in words ("Question 3 of 3", "its end")."""
-    if interview.finished:
-        return "its end"
+    """Where a running interview stands, in words ("Question 3 of 3", "its start"); an ended
+    one is told apart by its caller."""
     if interview.progress.current == 0:
         return "its start"
     return interview.progress.label
@@ -640,18 +639,15 @@ def wire(
     def moved_on(interview: Interview, ids: list[str] | None) -> tuple[Any, ...]:
         """The view of where the interview stands now, with a notice, for a tab that showed an
         earlier point of it (another tab or window answered in the meantime)."""
-        if interview.finished:  # "send again" pointed at a Send that an ended interview locks
-            gr.Warning(
-                "This interview moved on in another tab or window: it has ended there, shown "
-                "here. Nothing was sent; your text stays in the box to copy, and Report shows "
-                "the feedback."
-            )
-        else:
-            gr.Warning(
-                "This interview moved on in another tab or window: it is now at "
-                f"{_where(interview)}, shown here. Nothing was sent; check the question, then "
-                "send again."
-            )
+        # "Send again" pointed at a Send that an ended interview locks.
+        now = (
+            "it has ended there, shown here. Nothing was sent; your text stays in the box to "
+            "copy, and Report shows the feedback."
+            if interview.finished
+            else f"it is now at {_where(interview)}, shown here. Nothing was sent; check the "
+            "question, then send again."
+        )
+        gr.Warning(f"This interview moved on in another tab or window: {now}")
         replies = resumed_replies(interview.history(), [])
         return view(interview, reply_messages(replies), "", ids)
 
