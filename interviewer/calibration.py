@@ -32,6 +32,7 @@ import io
 import json
 import math
 import random
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -440,13 +441,52 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+# Apostrophes join the letters around them ("what's" and "whats" are one word); every other
+# punctuation mark (quotes, dashes, "?", ".") separates words, the minus sign as a dash.
+_QUOTES_DASHES: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "'\u2018\u2019\u02bc`\u00b4")),
+    ord("\u2212"): "-",
+}
+
+
+def _question_key(text: str) -> str:
+    """A question's text as spreadsheets garble it alike: NFKC, case, whitespace, curly or
+    straight quotes, any dash, and punctuation ("What is a GAN" finds "What is a GAN?")."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES_DASHES)
+    spaced = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return _norm(spaced)
+
+
 class _QuestionResolver:
     """Maps a row to a bank question (by id or by text) or an ad-hoc one (text + reference)."""
 
     def __init__(self, bank: Bank | None) -> None:
         self.bank = bank
         self.by_text = {_norm(q.text): q for q in bank.questions} if bank else {}
+        # Texts that differ only in punctuation share a key: such a key names every question
+        # it could be, so a row is never put on the wrong one.
+        self.by_key: dict[str, list[Question]] = defaultdict(list)
+        for question in bank.questions if bank else []:
+            self.by_key[_question_key(question.text)].append(question)
         self.adhoc: dict[tuple[str, str], Question] = {}
+
+    def _bank_text(self, text: str) -> Question | None:
+        """The bank question with this text, exactly (up to whitespace and case) or up to
+        punctuation, quotes, dashes and unicode forms.
+
+        Raises:
+            BankError: The text matches two bank questions up to punctuation.
+        """
+        exact = self.by_text.get(_norm(text))
+        if exact is not None:
+            return exact
+        matches = self.by_key.get(_question_key(text), [])
+        if len(matches) > 1:
+            raise BankError(
+                f"question matches bank questions {', '.join(q.id for q in matches)} up to "
+                "punctuation: give question_id to say which"
+            )
+        return matches[0] if matches else None
 
     def resolve(self, row: _RawRow) -> Question:
         if row.question_id:
@@ -464,8 +504,8 @@ class _QuestionResolver:
                     ) from None
         if not row.question:
             raise BankError("neither question_id nor question is given")
-        found = self.by_text.get(_norm(row.question))
-        if found is not None and not row.reference_answer:
+        found = self._bank_text(row.question) if not row.reference_answer else None
+        if found is not None:
             return found
         if not row.reference_answer:
             raise BankError("question is not in the bank: add a reference_answer column for it")

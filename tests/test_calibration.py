@@ -337,6 +337,65 @@ def test_parse_finds_a_bank_id_typed_in_another_case(bank):
     assert result.problems == [] and result.rows[0].question.id == "q01"
 
 
+def test_parse_finds_a_bank_question_as_a_spreadsheet_rewrote_its_text(bank):
+    # No "?", curly quotes, a trailing period, double spaces, a full-width letter (NFKC).
+    typed = [
+        "what is a GAN",
+        "What is \u201cmode collapse\u201d.",
+        "What  is a Nash equilibrium ?",
+        "What is a \uff27AN",
+    ]
+    rows = "".join(f'"{text}",Some answer {n},ann,3\n' for n, text in enumerate(typed))
+    result = parse_human_scores(f"question,answer,rater,score\n{rows}".encode(), "s.csv", bank)
+    assert result.problems == []
+    assert [r.question.id for r in result.rows] == ["q01", "q02", "q03", "q01"]
+
+
+def test_parse_finds_a_bank_question_with_curly_apostrophes_and_other_dashes():
+    bank = Bank(questions=[_question("q01", "What's a GAN's generator-discriminator game?")])
+    for typed in (
+        "What\u2019s a GAN\u2019s generator\u2013discriminator game",
+        "Whats a GANs generator \u2014 discriminator game?",
+    ):
+        result = parse_human_scores(
+            f'question,answer,rater,score\n"{typed}",An answer,ann,3\n'.encode(), "s.csv", bank
+        )
+        assert [r.question.id for r in result.rows] == ["q01"], typed
+
+
+def test_parse_never_puts_a_row_on_one_of_two_questions_that_differ_in_punctuation():
+    bank = Bank(
+        questions=[_question("q01", "Is it a GAN? Why?"), _question("q02", "Is it a GAN-why?")]
+    )
+    text = (
+        "question,answer,rater,score\n"
+        '"Is it a GAN? Why?",An answer,ann,3\n'  # exact text: that question
+        '"is it a gan why",Another answer,ann,3\n'  # either: the row says which
+    )
+    result = parse_human_scores(text.encode(), "s.csv", bank)
+    assert [r.question.id for r in result.rows] == ["q01"]
+    assert [p.line for p in result.problems] == [3]
+    assert "q01, q02" in result.problems[0].reason and "question_id" in result.problems[0].reason
+
+
+def test_shipped_bank_questions_stay_distinct_when_matched_up_to_punctuation():
+    from interviewer.bank import load_bank
+    from interviewer.settings import PROJECT_ROOT
+
+    questions = load_bank(PROJECT_ROOT / "knowledge" / "questions.yaml").questions
+    for a, b in itertools.combinations(questions, 2):
+        assert calibration._question_key(a.text) != calibration._question_key(b.text), (a.id, b.id)
+    # Each is still found by its own text without the final "?".
+    for question in questions:
+        text = question.text.rstrip("?").replace('"', '""')
+        result = parse_human_scores(
+            f'question,answer,rater,score\n"{text}",An answer,ann,3\n'.encode(),
+            "s.csv",
+            Bank(questions=questions),
+        )
+        assert [r.question.id for r in result.rows] == [question.id]
+
+
 def test_parse_rejects_wrong_columns_with_what_was_found(bank):
     with pytest.raises(InputError, match="lacks the column.*rater.*found id, text"):
         parse_human_scores(b"id,text,answer,score\n1,x,y,3\n", "s.csv", bank)

@@ -204,3 +204,20 @@ def test_calibrate_refuses_a_report_path_that_is_the_scores_file_before_grading(
     assert scores.read_text(encoding="utf-8") == before
     folder = runner.invoke(app, ["calibrate", str(scores), "--report", str(tmp_path)])
     assert folder.exit_code == 1 and "is a folder" in folder.stderr
+
+
+def test_calibrate_puts_a_question_typed_without_its_mark_and_with_curly_quotes_on_the_bank(
+    tmp_path: Path,
+) -> None:
+    # The bank says 'What is mode collapse in GANs, and why is it problematic?': without its
+    # "?" and with curly quotes, the row was refused as a question outside the bank.
+    typed = "What is \u201cmode collapse\u201d in GANs, and why is it problematic"
+    path = tmp_path / "s.csv"
+    lines = ["question,candidate,answer,rater,score"]
+    lines += [f'"{typed}",{c},"{a}",ann,{s}' for q, c, a, r, s in ROWS if q == "q04" and r == "ann"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(
+        app, ["calibrate", str(path), "--grader", "offline", "--no-sessions", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [q["question_id"] for q in json.loads(result.stdout)["questions"]] == ["q04"]
