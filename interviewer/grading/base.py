@@ -8,6 +8,7 @@ quoted evidence). The overall score is computed in code from criterion scores an
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field, field_validator
@@ -83,14 +84,50 @@ def _biggest_gap(verdicts: list[KeyPointVerdict]) -> KeyPointVerdict | None:
     return next((v for rule in order for v in verdicts if rule(v)), None)
 
 
-def gap_follow_up(verdicts: list[KeyPointVerdict]) -> str:
+# What an answer that covers every key point already gives beyond them, read from its wording.
+_EXAMPLE = re.compile(
+    r"\b(?:for example|for instance|e\.g\.|such as|as an example|an example)", re.I
+)
+_FAILURE = re.compile(
+    r"\b(?:fail(?:s|ed|ing|ures?)?|breaks? down|goes wrong|go wrong|does(?:n't| not) work|"
+    r"stops? working|pitfalls?)\b",
+    re.I,
+)
+_TRADE_OFF = re.compile(
+    r"\b(?:trade[- ]?offs?|trades? off|at the (?:cost|expense) of|in exchange for|drawbacks?|"
+    r"downsides?)\b",
+    re.I,
+)
+
+
+def gap_follow_up(verdicts: list[KeyPointVerdict], *, answer: str = "") -> str:
     """A follow-up question on the biggest gap (:func:`_biggest_gap`) that names it by its cue:
     the whole key point in the question gave the answer away, and pasted back as the follow-up
-    answer it counted as covered."""
+    answer it counted as covered. With no gap, a question on what ``answer`` does not give yet
+    (:func:`_going_further`)."""
     gap = _biggest_gap(verdicts)
     if gap is None:
-        return "Can you give a concrete example or a failure case of what you described?"
+        return _going_further(answer)
     return gap_question(gap.key_point, partly=gap.verdict == "partly")
+
+
+def _going_further(answer: str) -> str:
+    """The follow-up to an answer with every key point: an example, else a failure case, else a
+    trade-off, whichever it lacks. Asking for "a concrete example or a failure case" after
+    "for example, ... it fails when ..." read as if the answer had not been read."""
+    example, failure = _EXAMPLE.search(answer), _FAILURE.search(answer)
+    trade_off = _TRADE_OFF.search(answer)
+    if not example and not failure:
+        return "Can you give a concrete example or a failure case of what you described?"
+    if not example:
+        return "Can you give a concrete example of what you described?"
+    if not failure:
+        if trade_off:
+            return "Can you describe a case where it fails?"
+        return "Can you describe a case where it fails, or a trade-off it makes?"
+    if not trade_off:
+        return "What is its trade-off: what does it cost, and what does it gain in return?"
+    return "When would you not use it, and what would you use instead?"
 
 
 def gap_question(key_point: str, *, partly: bool = False) -> str:

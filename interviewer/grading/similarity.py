@@ -204,7 +204,7 @@ _SENTENCE_END = re.compile(
 
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 15  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 16  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
@@ -1027,7 +1027,7 @@ class SimilarityGrader:
                 verdicts, request, contradictions, deep=(depth.score or 0.0) >= _DEEP
             ),
             model_answer=question.model_answer or " ".join(question.key_points),
-            follow_up=gap_follow_up(verdicts),
+            follow_up=gap_follow_up(verdicts, answer=request.answer),
             sources=_sources(request),
             message=(
                 # In a candidate's words: "aligned ... by a small language model's word

@@ -362,6 +362,29 @@ def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> 
     assert gap_follow_up(verdicts).startswith("Your answer did not cover “Value function”")
 
 
+@pytest.mark.parametrize(
+    ("answer", "follow_up"),
+    [
+        ("It maps z to a sample.", "Can you give a concrete example or a failure case"),
+        ("It fails when D wins early.", "Can you give a concrete example of what"),
+        ("E.g. faces; the cost is speed, a trade-off.", "Can you describe a case where it fails?"),
+        (
+            "For instance faces. It fails on small data, at the cost of diversity.",
+            "When would you not use it, and what would you use instead?",
+        ),
+    ],
+)
+def test_a_follow_up_with_no_gap_asks_for_what_the_answer_did_not_give(
+    answer: str, follow_up: str
+) -> None:
+    """It asked every complete answer for "a concrete example or a failure case", including
+    one that had just given both."""
+    from interviewer.grading.base import KeyPointVerdict, gap_follow_up
+
+    verdicts = [KeyPointVerdict(key_point="Generator: maps z to a sample", verdict="covered")]
+    assert gap_follow_up(verdicts, answer=answer).startswith(follow_up)
+
+
 def test_a_follow_up_asks_first_about_a_partly_covered_point_the_answer_never_quoted() -> None:
     """It asked about the first partly covered point, which the answer had words for, while a
     later one it never mentioned (nothing quoted) went unasked."""

@@ -334,6 +334,26 @@ def test_similarity_feedback_names_missed_points_and_sources(grader: SimilarityG
     assert missed not in grade.follow_up
 
 
+def test_similarity_follow_up_asks_for_what_a_complete_answer_did_not_give(
+    grader: SimilarityGrader,
+) -> None:
+    """With every key point covered it asked "Can you give a concrete example or a failure
+    case ...?" even after the answer had given both."""
+    question, strong, _ = BANK_LIKE[0]
+    example = " For example, a DCGAN's first samples of faces are noise that D rejects outright."
+    failure = " It still fails when D gets far stronger than G."
+    with_example = grader.grade(GradeRequest(question=question, answer=strong + example))
+    with_both = grader.grade(GradeRequest(question=question, answer=strong + example + failure))
+    for grade in (with_example, with_both):
+        assert all(v.verdict == "covered" for v in grade.key_points)
+    assert with_example.follow_up == (
+        "Can you describe a case where it fails, or a trade-off it makes?"
+    )
+    assert with_both.follow_up == (
+        "What is its trade-off: what does it cost, and what does it gain in return?"
+    )
+
+
 def test_similarity_overall_is_rubric_mean_of_assessed(grader: SimilarityGrader) -> None:
     from interviewer.grading.rubric import load_rubric, overall_score
 
