@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
 from interviewer.grading.base import Grade, GraderInfo, gap_follow_up
+from interviewer.grading.similarity import content_stems
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 from interviewer.text import cue
 
@@ -712,7 +713,7 @@ class Interview:
         self._save(turn.model_copy(update={"hints": [*turn.hints, key_point]}))
         return Reply(
             kind="hint",
-            text=_nudge(key_point),
+            text=_nudge(key_point, question, self._bank),
             progress=self.progress,
             question_id=turn.question_id,
             turn_id=turn.id,
@@ -1083,8 +1084,50 @@ def _hints_taken(hints: list[str]) -> str:
     return f"Hint{'s' if len(hints) > 1 else ''} taken on this question: {said}."
 
 
-def _nudge(key_point: str) -> str:
-    return f"Hint: a strong answer says something about {cue(key_point)}. What would you add?"
+# A word in at least this share of the bank's questions (text and key points) belongs to its
+# subject: on the GAN bank "generator" is in most of them.
+_SUBJECT_SHARE = 0.25
+_HINT_WORDS = 3
+_HINT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
+
+
+def _nudge(key_point: str, question: Question, bank: Bank) -> str:
+    """The hint on ``key_point``: its cue, and when every word of that is already in the
+    question or the bank's subject, a few of the key point's rarest other words too. q02's
+    first hint ("Describe the architecture of a basic GAN") was “Generator”, which every
+    candidate already had."""
+    named = cue(key_point)
+    plain = f"Hint: a strong answer says something about {named}. What would you add?"
+    frequency = _subject_frequency(bank)
+    known = set(content_stems(question.text))
+    known |= {s for s, n in frequency.items() if n >= _SUBJECT_SHARE * len(bank.questions)}
+    quoted = named[named.index("“") + 1 :].strip("“”… ")  # "the point that starts" is frame
+    if not set(content_stems(quoted)) <= known:
+        return plain
+    new: dict[str, tuple[int, int]] = {}  # word: (how many questions have it, position)
+    for position, word in enumerate(_HINT_WORD.findall(key_point)):
+        if word.islower() and len(word) < 5:
+            continue  # "new", "ones": too vague to point anywhere (an acronym is kept)
+        stems = content_stems(word)
+        if stems and not known.intersection(stems):
+            new.setdefault(word.lower(), (max(frequency.get(s, 0) for s in stems), position))
+    if not new:
+        return plain
+    rarest = sorted(new, key=new.__getitem__)[:_HINT_WORDS]
+    words = ", ".join(sorted(rarest, key=lambda w: new[w][1]))
+    return (
+        f"Hint: a strong answer says something about {named}; think of: {words}. "
+        "What would you add?"
+    )
+
+
+def _subject_frequency(bank: Bank) -> dict[str, int]:
+    """How many of the bank's questions use each word stem (in their text or key points)."""
+    counts: dict[str, int] = {}
+    for q in bank.questions:
+        for stem in set(content_stems(" ".join([q.text, *q.key_points]))):
+            counts[stem] = counts.get(stem, 0) + 1
+    return counts
 
 
 def _follow_up_text(grade: Grade) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from store.conftest import Clock, KeywordGrader, make_bank
 
-from interviewer.bank import Bank, Question
+from interviewer.bank import Bank, Question, load_bank
 from interviewer.errors import BankError, GradingError, SessionError, StoreError
 from interviewer.grading.base import Grade, GraderInfo
 from interviewer.session import (
@@ -244,6 +244,27 @@ def test_interview_hint_nudges_without_giving_key_point_and_is_recorded(
     assert _kinds(interview.submit("hint")) == ["info"]
     assert repo.turns(interview.session_id)[0].hints == ["alpha1 first point", "beta1 second point"]
     assert interview.state == "asking"
+
+
+def test_interview_first_hint_says_something_its_question_does_not(repo, grader, clock) -> None:
+    """On the real bank, q02's first hint ("Describe the architecture of a basic GAN") was
+    “Generator”, and q01's "the point that starts “GAN is a generative …”" only repeated its
+    question (What are Generative Adversarial Networks?)."""
+    from interviewer.grading.similarity import content_stems
+    from interviewer.settings import PROJECT_ROOT
+
+    knowledge = PROJECT_ROOT / "knowledge"
+    real = load_bank(knowledge / "questions.yaml", knowledge)
+    frame = set(content_stems("Hint: a strong answer says something about the point that starts"))
+    frame |= set(content_stems("think of: What would you add?"))
+    interview = _start(repo, real, grader, clock, question_ids=[q.id for q in real.questions])
+    hints = {}
+    for question in real.questions:
+        hints[question.id] = interview.submit("hint")[0].text
+        said = set(content_stems(hints[question.id])) - frame
+        assert said - set(content_stems(question.text)), (question.id, hints[question.id])
+        interview.submit("skip")
+    assert "“Generator”; think of:" in hints["q02"] and "prior" in hints["q02"]
 
 
 def test_interview_hint_in_follow_up_points_at_missed_key_point(repo, bank, grader, clock) -> None:
