@@ -70,6 +70,8 @@ __all__ = [
     "agreement",
     "calibrate",
     "corrected_item_total",
+    "discrimination_text",
+    "DISCRIMINATION_NOTE",
     "flag_question",
     "human_alpha",
     "interval_text",
@@ -653,7 +655,12 @@ class ItemStats(BaseModel):
         default=None, description="Share of the points candidates miss: 0 easy, 1 hard"
     )
     discrimination: float | None = Field(
-        default=None, description="Corrected item-total correlation across candidates"
+        default=None,
+        description="Corrected item-total correlation across candidates (None below "
+        "MIN_CANDIDATES of them)",
+    )
+    discrimination_candidates: int = Field(
+        default=0, description="Candidates who answered this and another question"
     )
     histogram: list[int] = Field(default_factory=lambda: [0] * 6)
 
@@ -688,7 +695,9 @@ def corrected_item_total(scores: dict[str, dict[str, float]], question_id: str) 
 def item_statistics(entries: Iterable[tuple[str, str, float]]) -> dict[str, ItemStats]:
     """Item statistics per question from (question id, candidate, score) triples.
 
-    A candidate's several answers to the same question are averaged first.
+    A candidate's several answers to the same question are averaged first. Discrimination is
+    given from :data:`MIN_CANDIDATES` candidates who answered the question and another one: a
+    correlation over three or four is noise (it was shown from three and flagged from five).
     """
     collected: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     by_question: dict[str, list[float]] = defaultdict(list)
@@ -699,6 +708,7 @@ def item_statistics(entries: Iterable[tuple[str, str, float]]) -> dict[str, Item
     out = {}
     for question_id, values in by_question.items():
         mean = fmean(values)
+        compared = sum(1 for qs in per_candidate.values() if question_id in qs and len(qs) > 1)
         histogram = [0] * 6
         for value in values:
             histogram[round_score(value)] += 1
@@ -708,10 +718,28 @@ def item_statistics(entries: Iterable[tuple[str, str, float]]) -> dict[str, Item
             mean=_r(mean),
             sd=_r(float(np.std(values, ddof=1))) if len(values) > 1 else 0.0,
             difficulty=_r(1 - mean / 5),
-            discrimination=corrected_item_total(per_candidate, question_id),
+            discrimination=corrected_item_total(per_candidate, question_id)
+            if compared >= MIN_CANDIDATES
+            else None,
+            discrimination_candidates=compared,
             histogram=histogram,
         )
     return out
+
+
+def discrimination_text(items: ItemStats) -> str:
+    """A question's discrimination as the tables show it: the figure, "too few" below
+    :data:`MIN_CANDIDATES` candidates (not a figure that means nothing yet), "–" when the
+    scores do not vary."""
+    if items.discrimination is not None:
+        return f"{items.discrimination:.2f}"
+    return "too few" if items.discrimination_candidates < MIN_CANDIDATES else "–"
+
+
+DISCRIMINATION_NOTE = (
+    f"Discr. (discrimination) needs {MIN_CANDIDATES} candidates who answered the question and "
+    "another one (the candidate column names them); 'too few' marks a question with fewer."
+)
 
 
 # --- flags ------------------------------------------------------------------------------------
@@ -785,17 +813,14 @@ def flag_question(stats: QuestionStats, rated_units: int) -> list[QuestionFlag]:
                     "rewrite the key points, lower its difficulty, or drop it.",
                 )
             )
-    if (
-        items.discrimination is not None
-        and items.candidates >= MIN_CANDIDATES
-        and items.discrimination < MIN_DISCRIMINATION
-    ):
+    if items.discrimination is not None and items.discrimination < MIN_DISCRIMINATION:
         flags.append(
             QuestionFlag(
                 code="no_discrimination",
                 reason=f"Scores on this question do not follow candidates' scores on the other "
                 f"questions (corrected item-total r = {items.discrimination:.2f} over "
-                f"{items.candidates} candidates): strong candidates do no better here.",
+                f"{items.discrimination_candidates} candidates): strong candidates do no better "
+                "here.",
                 action="Rewrite the key points so they reward understanding rather than wording, "
                 "or drop the question.",
             )

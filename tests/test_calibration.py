@@ -178,6 +178,34 @@ def test_item_statistics_give_mean_spread_difficulty_histogram():
     assert stats.discrimination is None  # nobody answered another question
 
 
+def _two_questions(candidates: int, also_qb: int) -> list[tuple[str, str, float]]:
+    """`candidates` answer qa with rising scores; the first `also_qb` also answer qb, falling."""
+    entries = [("qa", f"c{i}", float(i % 6)) for i in range(candidates)]
+    return entries + [("qb", f"c{i}", float(5 - i % 6)) for i in range(also_qb)]
+
+
+def test_item_statistics_give_discrimination_only_from_five_candidates():
+    # It was shown from three candidates but flagged only from five: r over four is noise.
+    four = item_statistics(_two_questions(4, 4))["qa"]
+    assert four.discrimination is None and four.discrimination_candidates == 4
+    assert calibration.discrimination_text(four) == "too few"
+    five = item_statistics(_two_questions(5, 5))["qa"]
+    assert five.discrimination == pytest.approx(-1.0) and five.discrimination_candidates == 5
+    assert calibration.discrimination_text(five) == "-1.00"
+
+
+def test_flag_no_discrimination_counts_only_candidates_who_answered_another_question():
+    """Five answered qa but only four of them another question: the r over those four was
+    flagged as 'over 5 candidates'."""
+    items = item_statistics(_two_questions(5, 4))["qa"]
+    stats = QuestionStats(question_id="qa", text="?", n=0, items=items)
+    assert items.candidates == 5 and items.discrimination is None
+    assert flag_question(stats, 0) == []
+    items = item_statistics(_two_questions(6, 5))["qa"]
+    (flag,) = flag_question(QuestionStats(question_id="qa", text="?", n=0, items=items), 0)
+    assert flag.code == "no_discrimination" and "over 5 candidates" in flag.reason
+
+
 def test_rater_biases_compare_each_rater_with_the_others():
     items = [
         CalibrationItem(question_id="q", answer="a", ratings={"A": 2, "B": 4}, auto=3),
@@ -526,6 +554,17 @@ def test_calibrate_text_says_stored_session_answers_are_counted(known_run, capsy
     _print_text(known_run[0])
     out = " ".join(capsys.readouterr().out.split())
     assert "also count 1 graded answer of stored interview sessions; --no-sessions" in out
+
+
+def test_calibrate_text_marks_discrimination_over_too_few_candidates(known_run, capsys):
+    # Four candidates answered every question: the table showed a correlation over them.
+    from interviewer.cli.calibrate import _print_text
+
+    _print_text(known_run[0])
+    out = capsys.readouterr().out
+    q01 = next(line for line in out.splitlines() if " q01 " in line)
+    assert "too few" in q01
+    assert "needs 5 candidates who answered the question and another one" in " ".join(out.split())
 
 
 def test_calibrate_counts_a_stored_answer_also_in_the_file_once(bank):

@@ -128,7 +128,12 @@ def _print_text(result: object) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from interviewer.calibration import CalibrationResult, interval_text
+    from interviewer.calibration import (
+        DISCRIMINATION_NOTE,
+        CalibrationResult,
+        discrimination_text,
+        interval_text,
+    )
 
     assert isinstance(result, CalibrationResult)
     o = result.overall
@@ -171,12 +176,14 @@ def _print_text(result: object) -> None:
             f(q.bias, True),
             f(q.alpha),
             f(q.items.mean),
-            f(q.items.discrimination),
+            discrimination_text(q.items),
         ]
         if repeated:
             cells.append(f(q.consistency.mean_sd) if q.consistency else "–")
         table.add_row(*cells, ", ".join(fl.code.replace("_", " ") for fl in q.flags))
     console.print(table)
+    if any(discrimination_text(q.items) == "too few" for q in result.questions):
+        console.print(DISCRIMINATION_NOTE, highlight=False)
     if repeated:
         console.print(
             f"repeat SD: mean spread of the automatic score when one answer is graded "

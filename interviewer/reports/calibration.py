@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from interviewer.calibration import CalibrationResult, QuestionStats
+from interviewer.calibration import (
+    DISCRIMINATION_NOTE,
+    CalibrationResult,
+    QuestionStats,
+    discrimination_text,
+)
 from interviewer.reports.charts import figure_svg, pyplot
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ _ENV = Environment(
 )
 _ENV.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"
 _ENV.filters["signed"] = lambda v: "–" if v is None else f"{v:+.2f}"
+_ENV.filters["discrimination"] = discrimination_text
 
 
 def scatter_chart(result: CalibrationResult) -> str:
@@ -139,7 +145,11 @@ def render_calibration_html(result: CalibrationResult) -> str:
     }
     template = _ENV.get_template("calibration.html.j2")
     return template.render(
-        r=result, charts=charts, css=Markup(REPORT_CSS), verdict=_verdict(result)
+        r=result,
+        charts=charts,
+        css=Markup(REPORT_CSS),
+        verdict=_verdict(result),
+        discrimination_note=DISCRIMINATION_NOTE,
     )
 
 

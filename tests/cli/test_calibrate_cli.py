@@ -129,6 +129,15 @@ def test_calibrate_writes_html_report_with_plots(json_run) -> None:
     assert "<script" not in html
 
 
+def test_calibrate_report_marks_discrimination_over_three_candidates_as_too_few(json_run) -> None:
+    # Three candidates answered both questions: the report showed their correlation as a figure.
+    _, report = json_run
+    html = report.read_text(encoding="utf-8")
+    rows = html.split('<table class="questions">')[1].split("</table>")[0]
+    assert rows.count(">too few</td>") == 2
+    assert "needs 5 candidates who answered the question and another one" in html
+
+
 def test_calibrate_text_output_shows_table(tmp_path: Path) -> None:
     scores = _csv(tmp_path / "s.csv", bad_row=False)
     result = runner.invoke(app, ["calibrate", str(scores), "--grader", "offline", "--no-sessions"])

@@ -209,6 +209,9 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     expect(tab.locator("#calibration-plots svg")).to_have_count(3)
     expect(tab.locator("#calibration-problems")).to_contain_text("outside 0-5")
     expect(tab.locator("#calibration-questions")).to_contain_text("q04")
+    # Two candidates in the file: no discrimination figure, said so beside the table.
+    expect(tab.locator("#calibration-questions")).to_contain_text("too few")
+    expect(tab.locator("#calibration-discrimination-note")).to_contain_text("needs 5 candidates")
     # A flagged question is named with its text (a question outside the bank was a bare hash).
     flagged = re.compile(r"No question is flagged|q0\d: [A-Z]")
     expect(tab.locator("#calibration-flags")).to_contain_text(flagged)

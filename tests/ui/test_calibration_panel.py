@@ -27,3 +27,17 @@ def test_calibration_question_rows_fill_every_column() -> None:
     (row,) = question_rows(_result())
     assert len(row) == len(QUESTION_COLUMNS)
     assert row[0] == "q04: What is mode collapse?" and row[3] == "0.60 / –"
+
+
+def test_calibration_question_rows_mark_discrimination_over_too_few_candidates() -> None:
+    from interviewer.calibration import item_statistics
+
+    # Three candidates, two questions, scores in step: r = 1.00 was shown for them.
+    entries = [(q, f"c{i}", float(i)) for q in ("qa", "qb") for i in range(3)]
+    question = QuestionStats(question_id="qa", text="?", n=0, items=item_statistics(entries)["qa"])
+    result = CalibrationResult(overall=OverallStats(n=0), questions=[question], raters=[], items=[])
+    (row,) = question_rows(result)
+    assert row[QUESTION_COLUMNS.index("Discr.")] == "too few"
+    from interviewer.calibration import DISCRIMINATION_NOTE
+
+    assert "Discr." in DISCRIMINATION_NOTE and "'too few'" in DISCRIMINATION_NOTE

@@ -15,8 +15,10 @@ from pathlib import Path
 import gradio as gr
 
 from interviewer.calibration import (
+    DISCRIMINATION_NOTE,
     CalibrationResult,
     calibrate,
+    discrimination_text,
     interval_text,
     load_human_scores,
     session_scores,
@@ -176,6 +178,7 @@ def render(services: Services) -> CalibrationPanel:
             column_widths=QUESTION_WIDTHS,
             elem_id="calibration-questions",
         )
+        gr.Markdown(DISCRIMINATION_NOTE, elem_id="calibration-discrimination-note")
         gr.Markdown("### Interviewers")
         raters = gr.Dataframe(
             headers=RATER_COLUMNS, value=[], interactive=False, elem_id="calibration-raters"
@@ -235,7 +238,7 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
             _f(q.items.mean),
             _f(q.items.sd),
             _f(q.items.difficulty),
-            _f(q.items.discrimination),
+            discrimination_text(q.items),
             ", ".join(f.code.replace("_", " ") for f in q.flags),
         ]
         for q in result.questions
