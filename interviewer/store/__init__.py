@@ -14,6 +14,7 @@ from interviewer.store.repository import (
     SessionRecord,
     TurnRecord,
     TurnStatus,
+    UnsentTranscript,
 )
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "SessionRecord",
     "TurnRecord",
     "TurnStatus",
+    "UnsentTranscript",
     "create_db_engine",
     "open_database",
     "store_errors",

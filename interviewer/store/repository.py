@@ -22,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     insert,
     or_,
@@ -34,7 +35,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from interviewer.errors import SessionError
 from interviewer.grading.base import Grade
 from interviewer.store.db import store_errors
-from interviewer.store.tables import CandidateRow, GradeRow, SessionRow, TurnRow
+from interviewer.store.tables import (
+    CandidateRow,
+    GradeRow,
+    SessionRow,
+    TurnRow,
+    UnsentTranscriptRow,
+)
 
 __all__ = [
     "CandidateRecord",
@@ -45,6 +52,7 @@ __all__ = [
     "SessionRecord",
     "TurnRecord",
     "TurnStatus",
+    "UnsentTranscript",
 ]
 
 TurnStatus = Literal["asked", "answered", "follow_up", "follow_up_answered", "done", "skipped"]
@@ -169,8 +177,18 @@ class SessionListing(BaseModel):
     mean_overall: float | None
 
 
+class UnsentTranscript(BaseModel):
+    """A spoken answer being transcribed (``transcript`` None) or transcribed, not yet shown."""
+
+    session_id: str
+    recording: str = Field(description="Id of the recording, new for each one")
+    position: str = Field(description="Where the interview stood when the recording began")
+    transcript: dict[str, object] | None = None
+    started_at: datetime
+
+
 class Repository:
-    """Reads and writes candidates, sessions, turns and grades.
+    """Reads and writes candidates, sessions, turns, grades and unsent transcripts.
 
     Args:
         engine: A migrated engine (see :func:`interviewer.store.db.open_database`).
@@ -551,6 +569,66 @@ class Repository:
                 (_turn_record(t), _grade_record(grades[t.id]) if t.id in grades else None)
                 for t in turns
             ]
+
+    # --- unsent transcripts ------------------------------------------------------------------
+
+    def begin_transcript(self, session_id: str, position: str) -> str:
+        """Note that a recording made at ``position`` is being transcribed; it replaces any
+        earlier unsent one of the session. Returns the recording's id."""
+        recording = secrets.token_hex(8)
+        with self._tx("noting the recording") as db:
+            db.execute(
+                delete(UnsentTranscriptRow).where(UnsentTranscriptRow.session_id == session_id)
+            )
+            db.add(
+                UnsentTranscriptRow(
+                    session_id=session_id,
+                    recording=recording,
+                    position=position,
+                    transcript=None,
+                    started_at=self._clock(),
+                )
+            )
+        return recording
+
+    def finish_transcript(
+        self, session_id: str, recording: str, transcript: Mapping[str, object]
+    ) -> bool:
+        """Store the text of a recording noted by :meth:`begin_transcript`; False when it is
+        gone meanwhile (an answer was sent, or a newer recording began)."""
+        with self._tx("saving the transcript") as db:
+            done = db.execute(
+                update(UnsentTranscriptRow)
+                .where(
+                    UnsentTranscriptRow.session_id == session_id,
+                    UnsentTranscriptRow.recording == recording,
+                )
+                .values(transcript=dict(transcript))
+            )
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def unsent_transcript(self, session_id: str) -> UnsentTranscript | None:
+        """The session's recording being transcribed or not yet shown, if any."""
+        with self._tx("loading the transcript") as db:
+            row = db.get(UnsentTranscriptRow, session_id)
+            if row is None:
+                return None
+            return UnsentTranscript(
+                session_id=row.session_id,
+                recording=row.recording,
+                position=row.position,
+                transcript=None if row.transcript is None else dict(row.transcript),
+                started_at=_utc(row.started_at) or row.started_at,
+            )
+
+    def drop_transcript(self, session_id: str, recording: str | None = None) -> bool:
+        """Forget the session's unsent transcript (only ``recording``'s, when given). True when
+        this call removed it: of two pages taking the same transcript, one gets it."""
+        query = delete(UnsentTranscriptRow).where(UnsentTranscriptRow.session_id == session_id)
+        if recording is not None:
+            query = query.where(UnsentTranscriptRow.recording == recording)
+        with self._tx("clearing the transcript") as db:
+            return bool(db.execute(query).rowcount)  # type: ignore[attr-defined]
 
     # --- helpers --------------------------------------------------------------------------
 

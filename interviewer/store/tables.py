@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 tables: candidates, sessions, turns and grades.
+"""SQLAlchemy 2.0 tables: candidates, sessions, turns, grades and unsent transcripts.
 
 Only :mod:`interviewer.store.repository` touches these classes; everything else gets the
 pydantic records it returns. The schema itself is created by Alembic revisions in
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "CandidateRow", "GradeRow", "SessionRow", "TurnRow"]
+__all__ = ["Base", "CandidateRow", "GradeRow", "SessionRow", "TurnRow", "UnsentTranscriptRow"]
 
 
 class Base(DeclarativeBase):
@@ -109,3 +109,21 @@ class GradeRow(Base):
     prompt_version: Mapped[str] = mapped_column(String(64))
     grade: Mapped[dict[str, object]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnsentTranscriptRow(Base):
+    """A spoken answer being transcribed, or transcribed but not yet in a page's answer box.
+
+    One per session (the newest recording). Kept so that a page reloaded while the
+    transcription ran gets the text back; deleted once a page has it or an answer is sent.
+    """
+
+    __tablename__ = "unsent_transcripts"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    recording: Mapped[str] = mapped_column(String(32))
+    position: Mapped[str] = mapped_column(String(40))
+    transcript: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

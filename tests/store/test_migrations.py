@@ -14,7 +14,7 @@ from interviewer.store import create_db_engine, open_database, upgrade
 from interviewer.store.db import ALEMBIC_INI
 from interviewer.store.tables import Base
 
-TABLES = {"alembic_version", "candidates", "sessions", "turns", "grades"}
+TABLES = {"alembic_version", "candidates", "sessions", "turns", "grades", "unsent_transcripts"}
 
 
 def _head() -> str:

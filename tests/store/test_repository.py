@@ -221,3 +221,38 @@ def test_store_exports_its_public_api() -> None:
 
     assert set(repository.__all__) <= set(package.__all__)
     assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_repository_unsent_transcript_is_kept_until_taken_once(store: Repository) -> None:
+    """A transcript finished for a page that reloaded meanwhile waits for the reloaded page."""
+    sid = store.create_session(config={}, question_ids=["q1", "q2"]).id
+    assert store.unsent_transcript(sid) is None
+    recording = store.begin_transcript(sid, "asking:0")
+    running = store.unsent_transcript(sid)
+    assert running is not None
+    assert (running.position, running.transcript) == ("asking:0", None)
+    assert store.finish_transcript(sid, recording, {"text": "Mode collapse.", "confidence": 0.9})
+    done = store.unsent_transcript(sid)
+    assert done is not None
+    assert done.transcript == {"text": "Mode collapse.", "confidence": 0.9}
+    assert not store.drop_transcript(sid, "another-recording")  # a newer one is not touched
+    assert store.drop_transcript(sid, recording)
+    assert not store.drop_transcript(sid, recording)  # of two pages, one gets it
+    assert store.unsent_transcript(sid) is None
+
+
+def test_repository_unsent_transcript_of_a_sent_answer_is_not_stored(store: Repository) -> None:
+    """Sent while its recording was still being transcribed: the late text is not kept."""
+    sid = store.create_session(config={}, question_ids=["q1"]).id
+    first = store.begin_transcript(sid, "asking:0")
+    store.drop_transcript(sid)  # the answer was sent
+    assert not store.finish_transcript(sid, first, {"text": "Late."})
+    assert store.unsent_transcript(sid) is None
+    # A newer recording replaces an older one, whose late text is not kept either.
+    older = store.begin_transcript(sid, "asking:0")
+    newer = store.begin_transcript(sid, "asking:0")
+    assert not store.finish_transcript(sid, older, {"text": "Older."})
+    assert store.finish_transcript(sid, newer, {"text": "Newer."})
+    kept = store.unsent_transcript(sid)
+    assert kept is not None
+    assert kept.transcript == {"text": "Newer."}

@@ -233,6 +233,51 @@ def test_app_recording_left_running_past_a_typed_answer_stays_out_of_the_next_bo
         browser.close()
 
 
+def test_app_spoken_answer_survives_a_reload_during_its_transcription(
+    playwright_driver: Playwright, spoken_answer_wav: Path, app_server: Any, artifacts: Path
+) -> None:
+    """A reload while the recording was being transcribed lost the spoken answer: the
+    transcript never reached the reloaded page, and the candidate had to speak it again."""
+    from ui.conftest import candidate_context, launch_with_microphone, open_tab
+
+    browser = launch_with_microphone(playwright_driver, spoken_answer_wav)  # its own recording
+    try:
+        page = open_tab(candidate_context(browser, app_server.url), app_server.url)
+        sid = start_interview(page, name="Voice reload", questions=2)
+        mic = page.locator("#mic")
+        mic.get_by_role("button", name="Record").click()
+        page.wait_for_timeout(11_000)  # the fake microphone plays the ~11 s recording once
+        # The transcription is asked for (the recording uploaded) once its queue request goes.
+        with page.expect_request(
+            lambda r: "/queue/join" in r.url and ".wav" in (r.post_data or "")
+        ):
+            mic.get_by_role("button", name="Stop").click()
+        page.wait_for_timeout(300)  # the server takes up the job
+        page.reload(wait_until="domcontentloaded")
+        expect(page.locator("#status-bar")).to_contain_text(sid, timeout=30_000)
+        page.screenshot(path=artifacts / "spoken-reload-1-reloaded.png", full_page=True)
+        box = page.locator("#answer textarea")
+        expect(box).to_have_value(re.compile("generator", re.IGNORECASE), timeout=120_000)
+        assert "collapse" in box.input_value().lower()
+        expect(page.locator("#mic-notice")).to_contain_text(
+            "transcribed while the page reloaded; check it and send"
+        )
+        page.screenshot(path=artifacts / "spoken-reload-2-restored.png", full_page=True)
+
+        # Sent, it is gone: the next question's box stays empty, reloaded or not.
+        send_answer(page, box.input_value(), cards_before=0, timeout=FIRST_GRADE_MS)
+        expect(page.locator("#chat [data-testid='user']").last).to_contain_text("generator")
+        expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2")
+        page.reload(wait_until="domcontentloaded")
+        expect(page.locator("#status-bar")).to_contain_text("Question 2 of 2", timeout=30_000)
+        page.wait_for_timeout(3_000)
+        expect(box).to_have_value("")
+        expect(page.locator("#mic-notice")).not_to_contain_text("reloaded")
+        page.screenshot(path=artifacts / "spoken-reload-3-next-question.png", full_page=True)
+    finally:
+        browser.close()
+
+
 def test_app_tab_left_behind_by_another_tab_does_not_answer_the_wrong_question(
     page: Page, bank_by_text: dict[str, Question]
 ) -> None:

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import gradio as gr
 
 from interviewer.grading.base import CriterionScore, Grade, GraderInfo, KeyPointVerdict
 from interviewer.retrieval import Citation, excerpt
 from interviewer.session import Progress, Reply
 from interviewer.settings import Settings
+from interviewer.speech import Transcript
+from interviewer.store import UnsentTranscript
 from interviewer.ui.app import build_app
-from interviewer.ui.panels.interview import reply_messages, resumed_replies
+from interviewer.ui.panels.interview import reply_messages, restored_transcript, resumed_replies
 from interviewer.ui.render import as_chat_text, feedback_card, sources_html
 
 
@@ -267,3 +271,61 @@ def test_the_end_of_an_interview_is_said_in_words() -> None:
     hint = Reply(kind="hint", text="Hint: a strong answer says something about **mode collapse**.")
     spoken = _last_spoken([hint])
     assert spoken.startswith("Hint: a strong answer says") and "*" not in spoken
+
+
+_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def _unsent(text: str | None, position: str = "asking:0", **fields: object) -> UnsentTranscript:
+    heard = None
+    if text is not None:
+        heard = {
+            **Transcript(text=text, confidence=0.9, duration_s=9.0).model_dump(),
+            **fields,
+        }
+    return UnsentTranscript(
+        session_id="s1",
+        recording="r1",
+        position=position,
+        transcript=heard,
+        started_at=_NOW - timedelta(seconds=5),
+    )
+
+
+def test_restored_transcript_goes_back_into_the_question_it_was_spoken_for() -> None:
+    action, text, note = restored_transcript(_unsent("Mode collapse."), "asking:0", "", _NOW)
+    assert (action, text) == ("put", "Mode collapse.")
+    assert note == "Your spoken answer was transcribed while the page reloaded; check it and send."
+    # After what was typed before the recording, whether this browser kept it as a draft or not.
+    typed = _unsent("Mode collapse.", typed="GANs have two networks.")
+    assert restored_transcript(typed, "asking:0", "", _NOW)[1] == (
+        "GANs have two networks. Mode collapse."
+    )
+    assert restored_transcript(typed, "asking:0", "GANs have two networks. And", _NOW)[1] == (
+        "GANs have two networks. And Mode collapse."
+    )
+
+
+def test_restored_transcript_never_goes_into_another_question() -> None:
+    for seen in ("asking:1", "follow_up:0", "finished:2"):
+        action, text, note = restored_transcript(_unsent("Mode collapse."), seen, "", _NOW)
+        assert (action, text) == ("drop", "")
+        assert "not put in the answer box" in note
+        assert "Mode collapse." in note  # its words are not lost either
+
+
+def test_restored_transcript_waits_for_a_running_transcription() -> None:
+    action, _, note = restored_transcript(_unsent(None), "asking:0", "", _NOW)
+    assert action == "wait"
+    assert "still being transcribed" in note
+    # A note left by a server stopped mid-transcription is not waited for forever.
+    action, _, note = restored_transcript(_unsent(None), "asking:0", "", _NOW + timedelta(hours=1))
+    assert action == "drop"
+    assert "Record your answer again" in note
+
+
+def test_restored_transcript_is_not_put_twice_or_without_a_page() -> None:
+    kept = _unsent("Mode collapse.")
+    assert restored_transcript(kept, "asking:0", "Mode collapse.", _NOW)[0] == "drop"
+    assert restored_transcript(None, "asking:0", "", _NOW)[0] == "none"
+    assert restored_transcript(kept, "", "", _NOW)[0] == "none"  # no interview shown

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import gradio as gr
 from pydantic import ValidationError
@@ -23,19 +25,32 @@ from interviewer.errors import InterviewerError, StoreError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
-from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, speakable_text
+from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, Transcript, speakable_text
+from interviewer.store import UnsentTranscript
 from interviewer.ui.panels.history import remember
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
 from interviewer.ui.services import LazyGrader, Services
 
-__all__ = ["InterviewPanel", "reply_messages", "render", "resumed_replies", "wire"]
+__all__ = [
+    "InterviewPanel",
+    "reply_messages",
+    "render",
+    "restored_transcript",
+    "resumed_replies",
+    "wire",
+]
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
+_T = TypeVar("_T")
 GRADE_CONCURRENCY_LLM = 16  # answers graded at once per process with an LLM grader
 SESSION_CONCURRENCY = 16  # start, commands: quick database work, never queued behind grading
+# Recordings let into a transcription at once (the Whisper model itself runs one at a time):
+# Gradio drops a queued event whose page reloads, and that recording was lost; a started one
+# runs to its end and its text is stored for the reloaded page.
+STT_CONCURRENCY = 4
 _IDLE = ""
 _LINK_FAILED = (
     "The interview in this link could not be opened just now. Reload the page in a moment: "
@@ -48,6 +63,13 @@ _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
 _FINISHED_PLACEHOLDER = "Interview ended: press Report for its feedback."
 _UNSTARTED_PLACEHOLDER = "Start an interview (set-up above) to answer here."
 _FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
+_RESTORED = "Your spoken answer was transcribed while the page reloaded; check it and send."
+_STILL_TRANSCRIBING = (
+    "Your recording is still being transcribed: its text will appear in the answer box."
+)
+# A recording's transcription is waited for this long after it began (the longest recording
+# allowed, transcribed on a busy machine); a note older than that was left by a stopped server.
+_TRANSCRIPT_WAIT_S = 600.0
 _UNSENT_AT_END = (
     "Your answer in the box has not been sent. Press Send to have it graded, or clear the "
     "box, then press End."
@@ -95,6 +117,7 @@ class InterviewPanel:
     seen: gr.State
     seen_text: gr.Textbox
     recorded_at: gr.State
+    spoken_wait: gr.Timer
     voice: gr.Audio | None
 
 
@@ -234,6 +257,8 @@ def render(services: Services) -> InterviewPanel:
     # Where it stood when the recording began: a recording left running while a typed answer
     # was sent came back as text in the next question's box.
     recorded_at = gr.State(None)
+    # Ticks only while a reloaded page waits for a recording made before the reload.
+    spoken_wait = gr.Timer(1.0, active=False)
     voice = None
     if services.settings.tts == "piper":
         voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
@@ -275,6 +300,7 @@ def render(services: Services) -> InterviewPanel:
         seen,
         seen_text,
         recorded_at,
+        spoken_wait,
         voice,
     )
 
@@ -543,6 +569,57 @@ def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any,
     )
 
 
+def _joined(text: str | None, heard: str) -> str:
+    """The answer box's text with a transcript added after what was already typed."""
+    return f"{(text or '').rstrip()} {heard}".strip() if (text or "").strip() else heard
+
+
+def restored_transcript(
+    unsent: UnsentTranscript | None, seen: str | None, text: str | None, now: datetime
+) -> tuple[Literal["none", "wait", "drop", "put"], str, str]:
+    """What a page showing ``seen`` with ``text`` in its answer box does with the session's
+    unsent transcript: nothing, wait for it, drop it (with a note, or ''), or put it in the box.
+
+    Returns:
+        The action, the answer box's new text (for "put") and the note under the microphone.
+        Only the question the recording was made at gets the text: a transcript of another
+        one (the interview moved on since) is dropped, and its words are shown in the note.
+    """
+    if unsent is None or not seen:
+        return "none", "", ""
+    heard = Transcript.model_validate(unsent.transcript) if unsent.transcript else None
+    if unsent.position != seen:
+        said = heard.text if heard else ""
+        note = (
+            "⚠️ A recording transcribed while the page reloaded was made at an earlier point "
+            f"of the interview, so it is not put in the answer box. It heard: “{esc(said)}”"
+            if said
+            else ""
+        )
+        return "drop", "", note
+    if heard is None:
+        if (now - unsent.started_at).total_seconds() > _TRANSCRIPT_WAIT_S:
+            return (
+                "drop",
+                "",
+                (
+                    "⚠️ A recording made before the page reloaded could not be transcribed. "
+                    "Record your answer again, or type it."
+                ),
+            )
+        return "wait", "", _STILL_TRANSCRIBING
+    if not heard.text:
+        return "drop", "", f"⚠️ {esc(heard.message)}" if heard.message else ""
+    box = (text or "").strip()
+    if heard.text in box:  # this page has it already (kept as its draft)
+        return "drop", "", ""
+    note = f"⚠️ {_RESTORED} {esc(heard.message)}" if heard.low_confidence else _RESTORED
+    # What was typed before the recording: in the box again if this browser kept it as a draft
+    # (perhaps with more typed since), else as it was when the recording stopped.
+    typed = box or str((unsent.transcript or {}).get("typed", ""))
+    return "put", _joined(typed, heard.text), note
+
+
 def _answer_problem(text: str | None, session_id: str) -> str:
     """Why an answer cannot be sent as it is, or ''."""
     text = text or ""
@@ -571,6 +648,16 @@ def _told(exc: Exception, what: str = "Interview tab") -> str:
         return exc.public
     log.exception("Unexpected error in the interview tab")
     return "Something went wrong on our side; your answer is kept. Try again."
+
+
+def _quietly(action: Callable[[], _T]) -> _T | None:
+    """``action()``, or None when the store fails: keeping a transcript for a reloaded page is
+    a safety net, and its failure must not cost the candidate the transcript in the box."""
+    try:
+        return action()
+    except InterviewerError as exc:
+        log.warning("Unsent transcript: %s", exc)
+        return None
 
 
 def _problem(message: str) -> str:
@@ -805,6 +892,9 @@ def wire(
                 heard,
                 gr.skip(),
             )
+        # Sent: a recording of this question still unsent (transcribed for a page that was
+        # reloaded) must not come back in the next question's box.
+        _quietly(lambda: services.repository.drop_transcript(session_id))
         shown = [r for r in replies if r.kind != "answer"]
         chat = [*(chat or []), *reply_messages(shown)]
         return (
@@ -858,7 +948,11 @@ def wire(
 
         return run
 
-    def transcribe(path: str | None, text: str) -> tuple[Any, ...]:
+    def transcribe(
+        path: str | None, text: str, keep: tuple[str, str] | None = None
+    ) -> tuple[Any, ...]:
+        """Transcribe a recording into the answer box; ``keep``: the (session, recording) under
+        which the text is also stored until a page has it (see :func:`restored_transcript`)."""
         if not path:
             return gr.skip(), gr.skip(), gr.skip()
         if services.transcriber is None or services.transcriber_problem:
@@ -873,10 +967,15 @@ def wire(
         try:
             heard = services.transcriber.transcribe(Path(path))
         except InterviewerError as exc:
-            return gr.skip(), f"⚠️ {esc(exc)}", None
-        if not heard.text:
-            return gr.skip(), f"⚠️ {esc(heard.message)}", None
-        joined = f"{text.rstrip()} {heard.text}".strip() if (text or "").strip() else heard.text
+            heard = Transcript(text="", confidence=0, duration_s=0, message=str(exc))
+        if keep is not None:
+            # Stored before it is returned: a page reloaded meanwhile never gets the return.
+            stored = {**heard.model_dump(), "typed": text or ""}
+            _quietly(lambda: services.repository.finish_transcript(*keep, stored))
+        if not heard.text:  # the recording's id still goes back, for received()
+            failed = {"text": "", "confidence": 0.0, "recording": keep[1]} if keep else None
+            return gr.skip(), f"⚠️ {esc(heard.message)}", failed
+        joined = _joined(text, heard.text)
         note = (
             f"⚠️ {esc(heard.message)}"
             if heard.low_confidence
@@ -884,7 +983,8 @@ def wire(
             f"{heard.confidence:.0%}). Correct it if needed, then send."
         )
         confidence = min(heard.confidence, 0.3) if heard.low_confidence else heard.confidence
-        return joined, note, {"text": heard.text, "confidence": confidence}
+        state = {"text": heard.text, "confidence": confidence}
+        return joined, note, {**state, "recording": keep[1]} if keep else state
 
     def transcribe_recording(
         path: str | None,
@@ -897,7 +997,11 @@ def wire(
         answer was sent, or a new interview started) stays out of this question's box."""
         now = _where_recorded(session_id, seen)
         if not (path and recorded_at and recorded_at != now):
-            return transcribe(path, text)
+            keep = None
+            if path and session_id and seen and not Interview.finished_at(seen):
+                recording = _quietly(lambda: services.repository.begin_transcript(session_id, seen))
+                keep = (session_id, recording) if recording else None
+            return transcribe(path, text, keep)
         _, note, heard = transcribe(path, "")
         said = f" It heard: “{esc(heard['text'])}”" if heard else ""
         where = (
@@ -910,6 +1014,32 @@ def wire(
             "Record again to answer this question."
         )
         return gr.skip(), moved if heard or note.startswith("⚠️") else note, None
+
+    def received(session_id: str, heard: dict | None) -> None:  # type: ignore[type-arg]
+        """The page has the transcript (it keeps it as its draft): the stored copy goes."""
+        if session_id and heard and heard.get("recording"):
+            _quietly(lambda: services.repository.drop_transcript(session_id, heard["recording"]))
+
+    def restore_spoken(session_id: str, seen: str, text: str, notice: str) -> tuple[Any, ...]:
+        """A transcript the page missed (it reloaded during the transcription) goes into the
+        answer box; while the transcription runs, the page waits for it (``spoken_wait``)."""
+        unsent = _quietly(lambda: services.repository.unsent_transcript(session_id))
+        action, joined, note = restored_transcript(
+            unsent if session_id else None, seen, text, datetime.now(UTC)
+        )
+        wait = gr.Timer(active=action == "wait")
+        if action == "none":  # nothing, or no longer: another tab took it, or it was sent
+            waited = notice == _STILL_TRANSCRIBING
+            return gr.skip(), _mic_help(services) if waited else gr.skip(), gr.skip(), wait
+        assert unsent is not None
+        if action == "wait":
+            return gr.skip(), note, gr.skip(), wait
+        taken = _quietly(lambda: services.repository.drop_transcript(session_id, unsent.recording))
+        if action == "drop" or not taken:  # not taken: another tab of the session took it
+            return gr.skip(), note or gr.skip(), gr.skip(), wait
+        heard = Transcript.model_validate(unsent.transcript)
+        confidence = min(heard.confidence, 0.3) if heard.low_confidence else heard.confidence
+        return joined, note, {"text": heard.text, "confidence": confidence}, wait
 
     setup_outputs = [*view_outputs, panel.setup]
     set_url = """(sid) => {
@@ -957,19 +1087,18 @@ def wire(
             concurrency_limit=SESSION_CONCURRENCY,
         )
     )
-    after(
-        panel.resume.click(
-            resume,
-            [panel.resume_id, known],
-            setup_outputs,
-            validator=check_resume,
-            api_name="resume",
-            # Quick group: resuming grades only an answer a crash interrupted (rare), and a
-            # candidate coming back must not wait behind everyone else's grading.
-            concurrency_id="session",
-            concurrency_limit=SESSION_CONCURRENCY,
-        )
+    resumed = panel.resume.click(
+        resume,
+        [panel.resume_id, known],
+        setup_outputs,
+        validator=check_resume,
+        api_name="resume",
+        # Quick group: resuming grades only an answer a crash interrupted (rare), and a
+        # candidate coming back must not wait behind everyone else's grading.
+        concurrency_id="session",
+        concurrency_limit=SESSION_CONCURRENCY,
     )
+    after(resumed)
     grade_outputs = [*view_outputs, panel.answer, panel.transcript, panel.mic]
     # In the browser only (no request per keystroke); typed or transcribed text alike.
     panel.answer.change(
@@ -1079,11 +1208,19 @@ def wire(
             [panel.mic, panel.answer, *extra],
             [panel.answer, panel.mic_notice, panel.transcript],
             concurrency_id="stt",
-            concurrency_limit=1,
+            concurrency_limit=STT_CONCURRENCY,
             **api,  # type: ignore[arg-type]
         )
         heard_in.then(
             clear_failed, [panel.transcript], [panel.mic], queue=False, api_visibility="private"
+        )
+        heard_in.then(
+            received,
+            [panel.session_id, panel.transcript],
+            None,
+            queue=False,
+            show_progress="hidden",
+            api_visibility="private",
         )
         heard_in.then(None, None, None, js=_FOCUS_ANSWER, queue=False)  # review it, then Enter
     panel.seen.change(
@@ -1141,18 +1278,39 @@ def wire(
         show_progress="hidden",
         api_visibility="private",
     )
-    after(
-        demo.load(
-            on_page_load,
-            [known],
-            setup_outputs,
-            api_visibility="undocumented",
-            # Every page load runs this; in the grading group a new visitor's page waited
-            # (its outputs showing progress) until the answers queued before it were graded.
+    loaded = demo.load(
+        on_page_load,
+        [known],
+        setup_outputs,
+        api_visibility="undocumented",
+        # Every page load runs this; in the grading group a new visitor's page waited
+        # (its outputs showing progress) until the answers queued before it were graded.
+        concurrency_id="session",
+        concurrency_limit=SESSION_CONCURRENCY,
+    )
+    after(loaded, focus=False)
+    # A spoken answer transcribed while the page reloaded (or another tab resumed the
+    # session) was lost: the transcript had nowhere to go. It is kept until a page has it.
+    spoken = [panel.session_id, panel.seen, panel.answer, panel.mic_notice]
+    spoken_out = [panel.answer, panel.mic_notice, panel.transcript, panel.spoken_wait]
+    for event in (loaded, resumed):
+        event.then(
+            restore_spoken,
+            spoken,
+            spoken_out,
             concurrency_id="session",
             concurrency_limit=SESSION_CONCURRENCY,
-        ),
-        focus=False,
+            show_progress="hidden",
+            api_visibility="private",
+        )
+    panel.spoken_wait.tick(
+        restore_spoken,
+        spoken,
+        spoken_out,
+        concurrency_id="session",
+        concurrency_limit=SESSION_CONCURRENCY,
+        show_progress="hidden",
+        api_visibility="private",
     )
 
 
