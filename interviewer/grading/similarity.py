@@ -208,6 +208,8 @@ _VERSION = 16  # bumped when the same measures give a different grade: cached gr
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
+_QUOTE_DROP = 0.1  # alignment a quote may give up not to be another key point's (_quote)
+_CLAIM_MARGIN = 0.1  # how much better another key point must align with a span to own it
 _OPTION_ANSWER_WORDS = 8  # "the bulbs are in parallel": a choice among the question's options
 # Below this, a bank answer's grade carries a caveat: one-line answers that an interviewer
 # scored 4-5 get 0-1.8 from the offline grader (the calibration browser test's answers).
@@ -593,6 +595,37 @@ class KeyPointMatch:
     score: float  # blended with the answer-level match m; what the thresholds act on
     paraphrased: bool = False  # covered as stated in other words (PeerBaseline.states)
     held: bool = False  # kept at "partly": its own words no closer than peers' (PeerBaseline.shows)
+    elsewhere: bool = False  # its nearest spans are weak and another key point's (_quote)
+
+
+def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> tuple[int, bool]:
+    """The span quoted for key point ``i`` (``alignment``: key points x spans), and whether
+    it is only another key point's: every span near its best aligns much better with another
+    key point, and none well with this one (a partly covered point then gets no quote).
+
+    A longer span always aligns at least as well as a part of it (the whole answer best of
+    all), so the quote is the shortest span within _QUOTE_SLACK of the best. Among the spans
+    within _QUOTE_DROP of the best, one that another key point aligns with by _CLAIM_MARGIN
+    more is that point's, not this one's: q01's model answer quoted "The discriminator D
+    receives ... outputs the probability that its input is real." (0.66 with the generator and
+    discriminator point) for "A GAN is a generative model that learns to produce new samples"
+    (0.51).
+    """
+    row = alignment[i]
+    others = np.delete(alignment, i, axis=0)
+    rival = others.max(axis=0) if len(others) else np.zeros_like(row)
+    own = [
+        j
+        for j in range(len(spans))
+        if row[j] >= row.max() - _QUOTE_DROP and rival[j] < row[j] + _CLAIM_MARGIN
+    ]
+    pool = own or list(range(len(spans)))
+    top = max(row[j] for j in pool)
+    near = [j for j in pool if row[j] >= top - _QUOTE_SLACK]
+    # With none of its own, a span that carries it well is still its evidence ("The
+    # discriminator is a binary classifier ..." for q03's discriminator point, 0.71, though its
+    # output point aligns 0.88); a weak one is only the other point's.
+    return min(near, key=lambda j: (len(spans[j]), -row[j])), not own and top < _QUOTE_ALIGNMENT
 
 
 @dataclass(frozen=True)
@@ -1206,11 +1239,7 @@ class SimilarityGrader:
         ]
         out = []
         for i, kp in enumerate(measures.key_points):
-            # A longer span always aligns at least as well as a part of it (the whole answer
-            # best of all), so the quote is the shortest span within _QUOTE_SLACK of the best.
-            row = measures.span_alignment[i]
-            near = [j for j in range(len(measures.spans)) if row[j] >= row.max() - _QUOTE_SLACK]
-            best = min(near, key=lambda j: (len(measures.spans[j]), -row[j]))
+            best, elsewhere = _quote(measures.span_alignment, i, measures.spans)
             out.append(
                 KeyPointMatch(
                     kp,
@@ -1220,6 +1249,7 @@ class SimilarityGrader:
                     scores[i],
                     paraphrased[i],
                     held[i],
+                    elsewhere,
                 )
             )
         return out
@@ -1232,7 +1262,9 @@ class SimilarityGrader:
             verdict = "partly"
         else:
             verdict = "missed"
-        said = verdict == "covered" or m.lexical >= _QUOTE_WORDS or m.alignment >= _QUOTE_ALIGNMENT
+        said = verdict == "covered" or (
+            not m.elsewhere and (m.lexical >= _QUOTE_WORDS or m.alignment >= _QUOTE_ALIGNMENT)
+        )
         evidence = m.span if verdict != "missed" and said else ""
         return KeyPointVerdict(key_point=m.key_point, verdict=verdict, evidence=evidence)
 

@@ -415,13 +415,43 @@ def test_a_partly_covered_key_point_the_answer_never_mentions_quotes_nothing(
     # Stated ones keep their quote, and a near one too ("samples" is in both).
     assert verdicts["It consists of two neural netw"].evidence.startswith("It has two neural")
     assert verdicts["The generator maps random nois"].evidence
-    assert "2 partly covered with no quote: no sentence of the answer says them" in (
+    # The implicit-model point too: its quote was the whole answer, which is the first key
+    # point's (0.94) and says nothing of likelihoods (0.48).
+    assert verdicts["The generator is an implicit m"].evidence == ""
+    assert "3 partly covered with no quote: no sentence of the answer says them" in (
         _coverage_rationale(grade)
     )
     # Those are to be said, not "stated more precisely" (they were never stated).
     asked = grade.feedback.split("Say explicitly: ")[1].split(" Read: ")[0]
-    assert "Training is a two-player minimax game" in asked and "Example application" in asked
+    assert "Training is a two-player minimax game" in asked and "implicit model" in asked
     assert "State more precisely" not in grade.feedback
+
+
+def test_a_key_point_is_not_quoted_with_a_sentence_that_says_another_one(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """On q01's model answer, "A GAN is a generative model that learns to produce new samples
+    ..." was quoted with "The discriminator D receives either real training samples or
+    generated ones ...", the discriminator's half of another key point (a walkthrough); and a
+    candidate's implicit-model point, never said, with the generator's sentence."""
+    q01 = _question(bank, "q01")
+    model = {
+        v.key_point[:30]: v.evidence for v in _grade(with_peers, q01, q01.model_answer).key_points
+    }
+    assert model["The generator maps random nois"].startswith("The discriminator D receives")
+    assert "discriminator D receives" not in model["A GAN is a generative model th"]
+    assert model["A GAN is a generative model th"]  # covered: it keeps a quote
+    answer = (
+        "A GAN is a generative model that learns to create new data similar to its training "
+        "set. It has two neural networks, a generator and a discriminator, that compete with "
+        "each other. The generator turns random noise into fake samples, and the discriminator "
+        "tries to tell real samples from fake ones. For example, GANs can generate realistic "
+        "human faces."
+    )
+    verdicts = {v.key_point[:30]: v for v in _grade(with_peers, q01, answer).key_points}
+    implicit = verdicts["The generator is an implicit m"]
+    assert implicit.verdict == "partly" and implicit.evidence == ""
+    assert verdicts["The generator maps random nois"].evidence.startswith("The generator turns")
 
 
 def test_a_wrong_answer_in_the_key_points_words_covers_none_of_them(
