@@ -240,12 +240,23 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
     """
     if len(content) > MAX_BYTES:
         raise InputError(_too_big(len(content)))
+    if content.startswith(_WORKBOOKS):
+        raise InputError(
+            f"{filename} is a spreadsheet workbook (Excel or LibreOffice), not CSV: save the "
+            "sheet as CSV (in Excel: File > Save As > 'CSV UTF-8') and import that file."
+        )
     text = _decode(content, filename)
     if not text.strip():
         raise InputError(f"{filename} is empty: it needs a header and one row per score.")
-    is_json = filename.lower().endswith((".jsonl", ".ndjson", ".json")) or text.lstrip().startswith(
-        "{"
-    )
+    named_json = filename.lower().endswith((".jsonl", ".ndjson", ".json"))
+    first_line = text.lstrip().split("\n", 1)[0].strip()
+    if named_json and _csv_header(first_line):
+        # Each CSV line was reported as "not valid JSON (Expecting value at column 1)".
+        raise InputError(
+            f"{filename} is named as JSON Lines but holds CSV (its first line is "
+            f"{first_line[:80]!r}): rename it to .csv, or write one JSON object per line."
+        )
+    is_json = named_json or first_line.startswith(("{", "["))
     result = ImportResult()
     raw_rows: Sequence[tuple[int, Mapping[str, object] | str]]
     if is_json:
@@ -306,7 +317,7 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
             )
         )
     if not result.rows and not result.problems:
-        raise InputError(f"{filename} has a header but no rows.")
+        raise InputError(f"{filename} has a header but no rows: add one row per score under it.")
     return result
 
 
@@ -332,6 +343,20 @@ def _check_scale(rows: Sequence[tuple[int, Mapping[str, object] | str]], filenam
         f"{filename}: {len(above)} of {len(scores)} scores are above 5, up to {top:g}, but "
         f"scores run from 0 to 5: rescale them to 0-5{divide} and try again. Nothing was analysed."
     )
+
+
+# How .xlsx/.ods (zip) and .xls (OLE) files begin: read as CSV, their bytes named no column.
+_WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def _csv_header(line: str) -> bool:
+    """Whether a line is a scores file's CSV header (a separator and a required column)."""
+    if line.startswith(("{", "[")) or not any(sep in line for sep in ",;\t"):
+        return False
+    names = {
+        n.strip().strip('"').lower() for n in line.replace(";", ",").replace("\t", ",").split(",")
+    }
+    return bool(names & {*REQUIRED, "question_id", "question"})
 
 
 def _too_big(size: int) -> str:
@@ -439,6 +464,10 @@ def _reason(exc: ValidationError) -> str:
     return message if field in message else f"{field}: {message}"
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -490,19 +519,31 @@ class _QuestionResolver:
             )
         return matches[0] if matches else None
 
+    def _closest(self, text: str) -> str:
+        """' (closest: q04 "What is mode…")' for a text near one bank question, else ''."""
+        import difflib
+
+        near = difflib.get_close_matches(_question_key(text), list(self.by_key), n=1, cutoff=0.8)
+        if not near or len(self.by_key[near[0]]) > 1:
+            return ""
+        question = self.by_key[near[0]][0]
+        return f" (closest: {question.id} {_clip(question.text)!r})"
+
     def resolve(self, row: _RawRow) -> Question:
         if row.question_id:
             if self.bank is None:
                 raise BankError(
-                    f"question_id {row.question_id!r} given but no question bank loaded"
+                    f"question_id {row.question_id!r} given but no question bank loaded: fix the "
+                    "bank, or give question text and reference_answer instead"
                 )
             try:
                 return self.bank.get(self.bank.id_for(row.question_id))  # "Q04" finds q04
             except BankError:
                 if not (row.question and row.reference_answer):
                     raise BankError(
-                        f"unknown question_id {row.question_id!r} (give question text and "
-                        "reference_answer for questions outside the bank)"
+                        f"unknown question_id {row.question_id!r}: use an id of the bank "
+                        "(`interviewer questions list` shows them), or give question text and "
+                        "reference_answer for a question outside the bank"
                     ) from None
         if not row.question:
             raise BankError("neither question_id nor question is given")
@@ -510,7 +551,11 @@ class _QuestionResolver:
         if found is not None:
             return found
         if not row.reference_answer:
-            raise BankError("question is not in the bank: add a reference_answer column for it")
+            raise BankError(
+                f"question {_clip(row.question)!r} is not in the bank{self._closest(row.question)}:"
+                " give its question_id or the bank's text, or add a reference_answer column to "
+                "grade it as a question outside the bank"
+            )
         key = (_norm(row.question), _norm(row.reference_answer))
         if key not in self.adhoc:
             self.adhoc[key] = adhoc_question(row.question, row.reference_answer)

@@ -424,6 +424,59 @@ def test_shipped_bank_questions_stay_distinct_when_matched_up_to_punctuation():
         assert [r.question.id for r in result.rows] == [question.id]
 
 
+def test_parse_says_a_csv_file_named_jsonl_should_be_renamed(bank):
+    # Each line was reported as "not valid JSON (Expecting value at column 1)".
+    content = b"question_id,answer,rater,score\nq01,An answer,ann,3\n"
+    with pytest.raises(
+        InputError,
+        match=r"s\.jsonl is named as JSON Lines but holds CSV.*"
+        r"rename it to \.csv",
+    ):
+        parse_human_scores(content, "s.jsonl", bank)
+
+
+def test_parse_says_a_json_array_in_a_csv_file_must_be_json_lines(bank):
+    rows = [{"question_id": "q02", "answer": "x", "rater": "ann", "score": 2}]
+    with pytest.raises(InputError, match=r"s\.csv holds one JSON array: .*JSON Lines"):
+        parse_human_scores(json.dumps(rows).encode(), "s.csv", bank)
+
+
+def test_parse_says_a_workbook_must_be_saved_as_csv(bank):
+    import zipfile
+
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w") as archive:  # an .xlsx is a zip of XML parts
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    for name in ("scores.xlsx", "scores.csv"):
+        with pytest.raises(InputError, match=f"{name} is a spreadsheet workbook.*'CSV UTF-8'"):
+            parse_human_scores(book.getvalue(), name, bank)
+
+
+def test_parse_says_what_to_do_with_a_question_that_matches_nothing():
+    from interviewer.bank import load_bank
+    from interviewer.settings import PROJECT_ROOT
+
+    bank = load_bank(PROJECT_ROOT / "knowledge" / "questions.yaml")
+    text = (
+        "question_id,question,answer,rater,score\n"
+        ",What is entropy?,An answer,ann,3\n"
+        ",Explain the concept of drop-out in neural nets,An answer,ann,3\n"
+        "q99,,An answer,ann,3\n"
+    )
+    problems = [p.reason for p in parse_human_scores(text.encode(), "s.csv", bank).problems]
+    assert problems[0] == (
+        "question 'What is entropy?' is not in the bank: give its question_id or the bank's "
+        "text, or add a reference_answer column to grade it as a question outside the bank"
+    )
+    assert "(closest: q32 'Explain the concept of dropout in neural networks.')" in problems[1]
+    assert "`interviewer questions list` shows them" in problems[2]
+
+
+def test_parse_says_what_to_do_with_a_header_and_no_rows(bank):
+    with pytest.raises(InputError, match="has a header but no rows: add one row per score"):
+        parse_human_scores(b"question_id,answer,rater,score\n", "s.csv", bank)
+
+
 def test_parse_rejects_wrong_columns_with_what_was_found(bank):
     with pytest.raises(InputError, match="lacks the column.*rater.*found id, text"):
         parse_human_scores(b"id,text,answer,score\n1,x,y,3\n", "s.csv", bank)

@@ -51,8 +51,10 @@ def calibrate(
 ) -> None:
     """Compare automatic grades with interviewers' scores, and find questions that misbehave.
 
-    FILE has the columns question_id (or question), answer, rater, score (0-5) and optionally
-    reference_answer and candidate.
+    FILE is CSV (comma, semicolon or tab separated, UTF-8) or JSON Lines (one object per line)
+    with the columns question_id or question (the bank's text; case, spacing, punctuation, quote
+    and dash style may differ), answer, rater, score (0-5), and optionally candidate (needed for
+    discrimination) and reference_answer (for a question outside the bank).
 
     Exit status: 0 when every row was used; 1 for bad input: bad rows are listed with their
     line number and the good rows are still analysed, and a file scored on another scale than
@@ -81,6 +83,11 @@ def calibrate(
     imported = load_human_scores(str(file), bank)
     for problem in imported.problems:
         typer.echo(f"{file.name}:{problem.line}: {problem.reason}", err=True)
+    if not imported.rows:
+        # Before the knowledge base is filled and the grader loaded: nothing would be graded.
+        raise InputError(
+            f"No row of {file.name} can be used: fix the rows listed above and run again."
+        )
     if imported.problems:
         typer.echo(
             f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True

@@ -230,3 +230,26 @@ def test_calibrate_puts_a_question_typed_without_its_mark_and_with_curly_quotes_
     )
     assert result.exit_code == 0, result.output
     assert [q["question_id"] for q in json.loads(result.stdout)["questions"]] == ["q04"]
+
+
+def test_calibrate_refuses_a_file_without_a_usable_row_before_loading_the_grader(
+    tmp_path: Path,
+) -> None:
+    # It filled the knowledge base first, then said "fix the rows listed and import again".
+    path = tmp_path / "s.csv"
+    path.write_text("question_id,answer,rater,score\nq04,An answer,ann,7\n", encoding="utf-8")
+    result = runner.invoke(app, ["calibrate", str(path), "--grader", "offline", "--no-sessions"])
+    assert result.exit_code == 1
+    assert "s.csv:2: score '7' is outside 0-5" in result.stderr
+    assert "No row of s.csv can be used: fix the rows listed above and run again." in " ".join(
+        result.stderr.split()
+    )
+    assert "knowledge base" not in result.stderr and "Traceback" not in result.output
+
+
+def test_calibrate_help_says_which_files_and_question_texts_it_reads() -> None:
+    result = runner.invoke(app, ["calibrate", "--help"], env={"COLUMNS": "400"})
+    text = " ".join(result.stdout.split())
+    assert "JSON Lines (one object per line)" in text
+    assert "(the bank's text; case, spacing, punctuation, quote and dash style may differ)" in text
+    assert "candidate (needed for discrimination)" in text
