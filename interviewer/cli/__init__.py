@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -199,7 +199,25 @@ def _unwrap_help(group: typer.Typer) -> None:
             _unwrap_help(sub.typer_instance)
 
 
+def _plain_flags() -> None:
+    """Show on/off flags in help with no value type, as Typer's plain (non-rich) help does.
+
+    Typer's rich help labelled every flag ``<bool>`` (``--force <bool>``, ``--help <bool>``),
+    as though it took true or false; the flag takes no value.
+    """
+    option = typer.core.TyperOption
+    typed = getattr(option, "display_type_rich", None)
+    if typed is None:  # an older Typer without this hook: leave its help as it is
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: Any) -> str | None:
+        return None if self.is_bool_flag else typed(self, ctx)
+
+    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
 _unwrap_help(app)
+_plain_flags()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -48,3 +48,11 @@ def test_help_wraps_each_paragraph_at_the_terminal_width(path: tuple[str, ...]) 
     lines = [line.strip() for line in description.splitlines()[1:]]
     broken = [(a, b) for a, b in zip(lines, lines[1:], strict=False) if a and b]
     assert not broken, f"`interviewer {' '.join(path)} --help` breaks a paragraph: {broken}"
+
+
+@pytest.mark.parametrize("path", [(), *COMMANDS], ids=lambda path: " ".join(path) or "app")
+def test_help_shows_on_off_flags_without_a_value(path: tuple[str, ...]) -> None:
+    # Typer's rich help showed `--force <bool>`, as though the flag took true or false.
+    result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.stdout
