@@ -47,6 +47,17 @@ class InterviewerError(Exception):
         """The message for a candidate in the web app (see :class:`StoreError`)."""
         return str(self)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickle (an error from a worker process) calls cls(*args) by default: a subclass with
+        # required keyword arguments (StructuredReplyError) could not be unpickled. Rebuild
+        # without __init__; pickle then restores the fields from __dict__.
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[InterviewerError], args: tuple[object, ...]) -> InterviewerError:
+    """An error of class ``cls`` with ``args``, its fields left for pickle to restore."""
+    return cls.__new__(cls, *args)
+
 
 class ConfigError(InterviewerError):
     """A setting, a model file or an external service is missing or wrong."""
