@@ -161,6 +161,41 @@ def test_similarity_a_list_of_terms_is_not_clear_communication(grader: Similarit
     assert prose.overall > listed.overall
 
 
+def test_similarity_a_list_of_terms_without_commas_is_not_clear_communication(
+    grader: SimilarityGrader,
+) -> None:
+    """Key-point words run together with no comma and no function word ("mode collapse
+    generator limited variety ...") got communication 5, "no problem found"."""
+    question, strong, _ = BANK_LIKE[1]
+    dumped = (
+        "WGAN Wasserstein distance JS divergence useful gradients Lipschitz critic weight "
+        "clipping gradient penalty sample quality."
+    )
+    listed = grader.grade(GradeRequest(question=question, answer=dumped))
+    communication = listed.criterion("communication")
+    assert communication is not None and communication.score is not None
+    assert communication.score <= 3.0 and "a list of terms" in communication.rationale
+    prose = grader.grade(GradeRequest(question=question, answer=strong))
+    assert prose.criterion("communication").score == 5.0  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # German prose has none of the English function words counted.
+        "Der Diskriminator unterscheidet echte Bilder zuverlässig von erzeugten Bildern, "
+        "deshalb lernt der Generator bessere Bilder.",
+        # A formula is not a list of terms.
+        "Event B 0.6^3 * 0.4^3 = 0.013824 Event C 20 * 0.6^3 * 0.4^3 = 0.27648",
+    ],
+)
+def test_similarity_prose_in_another_language_or_a_formula_is_no_list_of_terms(
+    answer: str,
+) -> None:
+    communication = SimilarityGrader._communication(answer)
+    assert "a list of terms" not in communication.rationale
+
+
 def test_similarity_fixture_answers_rank(grader: SimilarityGrader, question: Question) -> None:
     strong = grader.grade(GradeRequest(question=question, answer=STRONG))
     weak = grader.grade(GradeRequest(question=question, answer=WEAK))
