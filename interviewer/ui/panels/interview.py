@@ -10,6 +10,7 @@ the slow one that saves the answer and grades it. If saving fails the answer sta
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -57,6 +58,8 @@ _LINK_FAILED = (
     "nothing is lost."
 )
 _GRADING = "Grading your answer…"
+# What new_session_id makes (22 URL-safe characters), up to the column's 64.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _UNSET_DIFFICULTY = "any"
 _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
 # Short: the box is one line, and on a phone a longer note was cut in half.
@@ -801,12 +804,30 @@ def wire(
             gr.Accordion(open=False),
         )
 
-    def resume_problem(session_id: str) -> str:
-        """Why ``session_id`` cannot be resumed, in the browser's terms ('' when it can)."""
+    def resume_problem(session_id: str, *, link: bool = False) -> str:
+        """Why ``session_id`` cannot be resumed, in the browser's terms ('' when it can);
+        ``link``: it came in the page's ``?session=``, so the candidate has just opened it."""
         session_id = (session_id or "").strip()
         if not session_id:
             return "Paste the session id shown above the chat, or open its link."
+        if not _SESSION_ID.fullmatch(session_id):
+            # Not echoed: a damaged link can hold anything (a 5,000-character id filled the
+            # toast), and PostgreSQL failed on a NUL, told as a database failure.
+            if link:
+                return (
+                    "This link does not hold a valid session id: copy the whole resume link "
+                    "again, or start a new interview."
+                )
+            return (
+                "That is not a valid session id: copy the whole id shown above the chat "
+                "(letters, digits, - and _), or open the resume link."
+            )
         if services.repository.find_session(session_id) is None:
+            if link:
+                return (
+                    f"No interview with the id {session_id!r} in this link: check that the "
+                    "whole link was copied, or start a new interview."
+                )
             return (
                 f"No interview with the id {session_id!r}: check it against the id shown above "
                 "the chat, or open the resume link."
@@ -825,7 +846,7 @@ def wire(
     def on_page_load(ids: list[str] | None, request: gr.Request) -> tuple[Any, ...]:
         session_id = (request.query_params.get("session") or "").strip() if request else ""
         try:
-            problem = resume_problem(session_id) if session_id else ""
+            problem = resume_problem(session_id, link=True) if session_id else ""
         except Exception as exc:  # noqa: BLE001 - the database is down: not "No interview yet"
             out = list(failed(exc, extra=1))
             out[view_outputs.index(panel.status)] = _LINK_FAILED

@@ -1,0 +1,133 @@
+"""What a candidate is told when a resume link or a pasted session id cannot be opened, through
+the handlers the Interview tab wires to the page load and the Resume button (the browser flow
+of an unknown id is in test_app.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from interviewer.session import Interview
+from interviewer.settings import Settings
+from interviewer.ui.panels import interview as interview_panel
+from interviewer.ui.services import build_services
+
+
+@dataclass
+class Tab:
+    """The Interview tab's page load and Resume validator, and the toasts they raised."""
+
+    panel: interview_panel.InterviewPanel
+    services: Any
+    handlers: dict[str, Callable[..., Any]]
+    toasts: list[str]
+
+    def open_link(self, session_id: str) -> dict[str, Any]:
+        """Open ``/?session=<session_id>``: the outputs by name."""
+        self.toasts.clear()
+        request = SimpleNamespace(query_params={"session": session_id})
+        out = self.handlers["on_page_load"]([], request)
+        names = ["session_id", "chat", "status"]
+        return dict(zip(names, out, strict=False))
+
+    def paste(self, session_id: str) -> str:
+        """Paste an id and press Resume: what the id box is told ('' when it opens)."""
+        verdict = self.handlers["check_resume"](session_id, [])[0]
+        return "" if verdict["is_valid"] else str(verdict["message"])
+
+    def start_and_end(self) -> str:
+        interview = Interview.create(
+            self.services.repository,
+            self.services.bank,
+            interview_panel.LazyGrader(self.services),
+            interview_panel.SessionConfig(num_questions=1, grader="offline"),
+        )
+        interview.start()
+        interview.submit("end")
+        assert interview.finished
+        return interview.session_id
+
+
+def _tab(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Tab:
+    toasts: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: toasts.append(message))
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = interview_panel.render(services)
+        interview_panel.wire(panel, services, gr.BrowserState([]), demo)
+    handlers = {}
+    for function in demo.fns.values():
+        for handler in (function.fn, getattr(function, "validator", None)):
+            if handler is not None:
+                handlers[handler.__name__] = handler
+    return Tab(panel, services, handlers, toasts)
+
+
+@pytest.fixture
+def tab(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Tab:
+    return _tab(settings.model_copy(update={"grader": "offline"}), monkeypatch)
+
+
+def _unchanged(value: object) -> bool:
+    return isinstance(value, dict) and value == {"__type__": "update"}
+
+
+def test_interview_panel_an_unknown_link_says_to_copy_the_whole_link_or_start_anew(
+    tab: Tab,
+) -> None:
+    # The link's notice said "or open the resume link", to a candidate who just had.
+    shown = tab.open_link("fFCui7Hwmsy8cysqsA1Ij")  # a link with its last character cut off
+    (toast,) = tab.toasts
+    assert toast.startswith("No interview with the id &#x27;fFCui7Hwmsy8cysqsA1Ij&#x27;")
+    assert "whole link" in toast and "start a new interview" in toast
+    assert "open the resume link" not in toast
+    assert _unchanged(shown["status"])  # the page stays ready to start
+
+
+def test_interview_panel_an_ended_interview_opens_from_its_link_as_finished(tab: Tab) -> None:
+    session_id = tab.start_and_end()
+    shown = tab.open_link(session_id)
+    assert tab.toasts == []
+    assert shown["session_id"] == session_id
+    assert shown["status"].startswith("**Finished**")
+    assert "Interview finished" in shown["chat"][-1]["content"]
+    assert tab.paste(session_id) == ""
+
+
+MALFORMED = ["a\x00b", "x" * 5000, "abc def", "<b>id</b>", "fFCui7Hwmsy8cysqsA1Ijw)."]
+
+
+@pytest.mark.parametrize("session_id", MALFORMED, ids=["nul", "long", "space", "html", "punct"])
+def test_interview_panel_a_malformed_link_is_told_without_echoing_it(
+    tab: Tab, session_id: str
+) -> None:
+    # A 5,000-character link filled the toast with the id; NUL failed the PostgreSQL query.
+    shown = tab.open_link(session_id)
+    (toast,) = tab.toasts
+    assert "not hold a valid session id" in toast and "copy the whole resume link" in toast
+    assert session_id not in toast and "&lt;b&gt;" not in toast
+    assert _unchanged(shown["status"])
+    problem = tab.paste(session_id)
+    assert "not a valid session id" in problem and session_id not in problem
+
+
+def test_interview_panel_a_nul_in_a_link_is_no_database_failure_on_postgresql(
+    settings: Settings, postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL refuses NUL in text: the candidate was told the database failed and to
+    reload, which could never help, and the operator's log got a database warning."""
+    tab = _tab(
+        settings.model_copy(update={"grader": "offline", "database_url": postgres_schema_url}),
+        monkeypatch,
+    )
+    shown = tab.open_link("fFCui7Hwmsy8\x00cysqsA1Ijw")
+    (toast,) = tab.toasts
+    assert "not hold a valid session id" in toast
+    assert "database" not in toast.lower()
+    assert _unchanged(shown["status"])
+    assert "not a valid session id" in tab.paste("fFCui7Hwmsy8\x00cysqsA1Ijw")
