@@ -41,3 +41,21 @@ def test_calibration_question_rows_mark_discrimination_over_too_few_candidates()
     from interviewer.calibration import DISCRIMINATION_NOTE
 
     assert "Discr." in DISCRIMINATION_NOTE and "'too few'" in DISCRIMINATION_NOTE
+
+
+def test_calibration_tab_without_team_logins_names_no_server_setting(settings) -> None:
+    """A visitor was told to "set INTERVIEWER_ADMIN_PASSWORD (or INTERVIEWER_ADMIN_AUTH_FILE)
+    on the server": how the server is configured, on a candidate-facing page."""
+    from interviewer.ui.app import build_app
+
+    assert settings.admin_password is None and settings.admin_auth_file is None
+    demo = build_app(settings)
+    shown = [
+        (getattr(block, "elem_id", None), block.value)
+        for block in demo.blocks.values()
+        if isinstance(getattr(block, "value", None), str)
+    ]
+    assert dict(shown)["calibration-sign-in-status"] == (
+        "Calibration is for the hiring team and is not enabled on this server."
+    )
+    assert not [text for _, text in shown if "INTERVIEWER_" in text]  # nor the Report tab

@@ -78,10 +78,8 @@ def sign_in_as(
         (who signed in, or "" when refused; message for the user).
     """
     if not team_pages_enabled(settings):
-        return "", (
-            "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD (or "
-            "INTERVIEWER_ADMIN_AUTH_FILE) on the server and restart it."
-        )
+        # Told to any visitor: not which settings the server lacks (the docs say).
+        return "", "Hiring-team pages are not enabled on this server."
     now = time.monotonic()
     with _lock:
         for key in list(_failures):

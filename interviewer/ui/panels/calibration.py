@@ -118,8 +118,8 @@ def render(services: Services) -> CalibrationPanel:
     sign_in_status = gr.Markdown(
         "For the hiring team: sign in to calibrate the grader."
         if enabled
-        else "Hiring-team pages are disabled: set INTERVIEWER_ADMIN_PASSWORD (or "
-        "INTERVIEWER_ADMIN_AUTH_FILE) on the server.",
+        # Which setting enables it is in the docs: a visitor is not told the server's settings.
+        else "Calibration is for the hiring team and is not enabled on this server.",
         elem_id="calibration-sign-in-status",
     )
     with gr.Column(visible=False, elem_id="calibration-content") as content:

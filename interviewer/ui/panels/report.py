@@ -177,8 +177,9 @@ def render(services: Services) -> ReportPanel:
         gr.Markdown(
             "Sign in as the hiring team to open any candidate's report."
             if enabled
-            else "Set INTERVIEWER_ADMIN_PASSWORD (or INTERVIEWER_ADMIN_AUTH_FILE) on the server "
-            "to enable this."
+            # A candidate reads this tab: not the server's settings (the docs name them).
+            else "Opening any candidate's report is for the hiring team and is not enabled on "
+            "this server."
         )
         with gr.Row(equal_height=True):
             login = render_sign_in("report", settings=services.settings)
