@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
-from interviewer.grading.base import Grade, GraderInfo, gap_follow_up
+from interviewer.grading.base import Grade, GraderInfo, gap_follow_up, gap_question
 from interviewer.grading.similarity import content_stems
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 from interviewer.text import cue
@@ -701,19 +701,27 @@ class Interview:
 
     def _hint(self, turn: TurnRecord) -> Reply:
         question = self._question(turn.question_id)
-        if self.state == "follow_up":
-            stored = self._repo.latest_grade(turn.id) if turn.id is not None else None
-            candidates = stored.grade.missed_key_points if stored else question.key_points
+        stored = None
+        if self.state == "follow_up" and turn.id is not None:
+            stored = self._repo.latest_grade(turn.id)
+        asked = _follow_up_point(turn, stored.grade) if stored else None
+        if asked is not None:
+            # The follow-up asks about this point alone: a hint on another one did not help,
+            # so a point already hinted at gets a second, more telling hint.
+            taken = turn.hints.count(asked)
+            if taken >= 2:
+                return self._info("No more hints on this point: give it your best shot.")
+            key_point, telling = asked, taken == 1
         else:
-            candidates = question.key_points
-        remaining = [kp for kp in candidates if kp not in turn.hints]
-        if not remaining:
-            return self._info("No more hints for this question: give it your best shot.")
-        key_point = remaining[0]
+            candidates = stored.grade.missed_key_points if stored else question.key_points
+            remaining = [kp for kp in candidates if kp not in turn.hints]
+            if not remaining:
+                return self._info("No more hints for this question: give it your best shot.")
+            key_point, telling = remaining[0], False
         self._save(turn.model_copy(update={"hints": [*turn.hints, key_point]}))
         return Reply(
             kind="hint",
-            text=_nudge(key_point, question, self._bank),
+            text=_nudge(key_point, question, self._bank, telling=telling),
             progress=self.progress,
             question_id=turn.question_id,
             turn_id=turn.id,
@@ -1079,9 +1087,25 @@ def _clean_answer(text: str) -> str:
 
 def _hints_taken(hints: list[str]) -> str:
     """The hints of one question, for a chat rebuilt after a reload: they had gone from it
-    while the summary still counted them."""
-    said = ", ".join(cue(h) for h in hints)
+    while the summary still counted them. A point hinted at twice (at a follow-up) is named
+    once, with "twice"."""
+    times = {h: hints.count(h) for h in hints}
+    said = ", ".join(cue(h) + (" (twice)" if n == 2 else "") for h, n in times.items())
     return f"Hint{'s' if len(hints) > 1 else ''} taken on this question: {said}."
+
+
+def _follow_up_point(turn: TurnRecord, grade: Grade) -> str | None:
+    """The key point the follow-up asks about: the gap whose question it is, else the biggest
+    gap (an LLM's own follow-up); None when it asks the whole question again (a rejected
+    answer). The hint at q02's follow-up on “Generator” was about “Value function”."""
+    if grade.grader.kind == "guard":
+        return None
+    gaps = [v for v in grade.key_points if v.verdict != "covered"]
+    for text in (turn.follow_up_question, gap_follow_up(grade.key_points)):
+        for gap in gaps:
+            if gap_question(gap.key_point, partly=gap.verdict == "partly") == text:
+                return gap.key_point
+    return None
 
 
 # A word in at least this share of the bank's questions (text and key points) belongs to its
@@ -1091,19 +1115,23 @@ _HINT_WORDS = 3
 _HINT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 
 
-def _nudge(key_point: str, question: Question, bank: Bank) -> str:
+def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = False) -> str:
     """The hint on ``key_point``: its cue, and when every word of that is already in the
     question or the bank's subject, a few of the key point's rarest other words too. q02's
     first hint ("Describe the architecture of a basic GAN") was “Generator”, which every
-    candidate already had."""
+    candidate already had. A ``telling`` hint (the second on the point) names words, and
+    more of them when the first did already."""
     named = cue(key_point)
     plain = f"Hint: a strong answer says something about {named}. What would you add?"
     frequency = _subject_frequency(bank)
     known = set(content_stems(question.text))
     known |= {s for s, n in frequency.items() if n >= _SUBJECT_SHARE * len(bank.questions)}
     quoted = named[named.index("“") + 1 :].strip("“”… ")  # "the point that starts" is frame
-    if not set(content_stems(quoted)) <= known:
+    bare = set(content_stems(quoted)) <= known
+    if not bare and not telling:
         return plain
+    if telling:  # the bank's subject words too, once its rarer ones are named
+        known = set(content_stems(question.text)) | set(content_stems(quoted))
     new: dict[str, tuple[int, int]] = {}  # word: (how many questions have it, position)
     for position, word in enumerate(_HINT_WORD.findall(key_point)):
         if word.islower() and len(word) < 5:
@@ -1111,10 +1139,14 @@ def _nudge(key_point: str, question: Question, bank: Bank) -> str:
         stems = content_stems(word)
         if stems and not known.intersection(stems):
             new.setdefault(word.lower(), (max(frequency.get(s, 0) for s in stems), position))
-    if not new:
-        return plain
-    rarest = sorted(new, key=new.__getitem__)[:_HINT_WORDS]
+    rarest = sorted(new, key=new.__getitem__)[: _HINT_WORDS * (bare + telling)]
     words = ", ".join(sorted(rarest, key=lambda w: new[w][1]))
+    if telling:
+        if not words:
+            return f"Another hint on {named}: say what it is and how it works."
+        return f"Another hint on {named}: think of: {words}. What would you add?"
+    if not words:
+        return plain
     return (
         f"Hint: a strong answer says something about {named}; think of: {words}. "
         "What would you add?"

@@ -11,7 +11,7 @@ from store.conftest import Clock, KeywordGrader, make_bank
 
 from interviewer.bank import Bank, Question, load_bank
 from interviewer.errors import BankError, GradingError, SessionError, StoreError
-from interviewer.grading.base import Grade, GraderInfo
+from interviewer.grading.base import Grade, GraderInfo, KeyPointVerdict
 from interviewer.session import (
     Interview,
     SessionConfig,
@@ -275,6 +275,90 @@ def test_interview_hint_in_follow_up_points_at_missed_key_point(repo, bank, grad
     interview.submit("beta1 now")
     summary = interview.summary()
     assert summary.results[0].hints == ["beta1 second point"] and summary.hints_used == 1
+
+
+def _real_bank() -> Bank:
+    from interviewer.settings import PROJECT_ROOT
+
+    knowledge = PROJECT_ROOT / "knowledge"
+    return load_bank(knowledge / "questions.yaml", knowledge)
+
+
+class VerdictGrader:
+    """Grades every answer with the same verdicts, by key point index (covered otherwise)."""
+
+    def __init__(self, verdicts: dict[int, str], *, follow_up: str = "") -> None:
+        self.verdicts, self.follow_up = verdicts, follow_up
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        return Grade(
+            question_id=question.id,
+            question_version=question.version,
+            overall=2.0,
+            key_points=[
+                KeyPointVerdict(
+                    key_point=kp,
+                    verdict=self.verdicts.get(i, "covered"),  # type: ignore[arg-type]
+                    evidence="some words" if self.verdicts.get(i) == "partly" else "",
+                )
+                for i, kp in enumerate(question.key_points)
+            ],
+            follow_up=self.follow_up,
+            grader=GraderInfo(kind="llm", model="m"),
+        )
+
+
+def test_interview_hint_at_follow_up_is_about_its_point_even_when_hinted_before(
+    repo, clock
+) -> None:
+    """Web, q02: the follow-up asked about “Generator”, whose hint was taken on the first
+    answer, and Hint gave “Value function” instead: now a second hint on “Generator”."""
+    real = _real_bank()
+    grader = VerdictGrader({0: "missed", 2: "missed"})
+    interview = _start(repo, real, grader, clock, question_ids=["q02"])
+    assert "“Generator”" in interview.submit("hint")[0].text
+    [follow_up] = interview.submit("The discriminator classifies real and fake samples.")
+    assert follow_up.kind == "follow_up" and "“Generator”" in follow_up.text
+    second = interview.submit("hint")[0]
+    assert second.kind == "hint" and "“Generator”" in second.text, second.text
+    assert "Value function" not in second.text and "think of:" in second.text
+    assert "latent" not in second.text  # names words, never the point itself
+    assert _kinds(interview.submit("hint")) == ["info"]  # two on one point are the lot
+    summary = interview.summary()
+    generator = real.get("q02").key_points[0]
+    assert summary.results[0].hints == [generator, generator] and summary.hints_used == 2
+    reloaded = Interview.load(repo, real, grader, interview.session_id, clock=clock).history()
+    assert "Hints taken on this question: “Generator” (twice)." in [r.text for r in reloaded]
+
+
+def test_interview_hint_at_follow_up_after_every_hint_was_taken(repo, clock) -> None:
+    """CLI, q04: every key point had been hinted at on the first answer, and at the follow-up
+    on “generator produces only a …” Hint said "No more hints for this question" each time."""
+    real = _real_bank()
+    grader = VerdictGrader({0: "missed", 3: "partly"})
+    interview = _start(repo, real, grader, clock, question_ids=["q04"])
+    for _ in real.get("q04").key_points:
+        assert interview.submit("hint")[0].kind == "hint"
+    [follow_up] = interview.submit("Mode collapse is when the GAN stops learning.")
+    assert "generator produces only a" in follow_up.text
+    hint = interview.submit("hint")[0]
+    assert hint.kind == "hint" and "generator produces only a" in hint.text, hint.text
+    assert "think of:" in hint.text and "modes" in hint.text
+    assert interview.summary().hints_used == len(real.get("q04").key_points) + 1
+
+
+def test_interview_hint_at_an_llm_follow_up_is_about_the_biggest_gap(repo, clock) -> None:
+    """An LLM's own follow-up asks about the biggest gap, a missed point before a partly
+    covered one with quoted words; the hint was on the first point not covered."""
+    real = _real_bank()
+    grader = VerdictGrader({0: "partly", 1: "missed"}, follow_up="How does G use its input?")
+    interview = _start(repo, real, grader, clock, question_ids=["q02"])
+    assert interview.submit("A GAN has a generator.")[0].text == "How does G use its input?"
+    hint = interview.submit("hint")[0]
+    assert hint.kind == "hint" and "“Discriminator”" in hint.text, hint.text
+    assert hint.text.startswith("Hint: a strong answer")  # the first hint on it
 
 
 def test_interview_skip_moves_on_without_grading(repo, bank, grader, clock) -> None:
