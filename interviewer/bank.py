@@ -6,17 +6,19 @@ rejected), so a typo fails at start-up with the entry named, not in the middle o
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 
@@ -39,6 +41,7 @@ __all__ = [
     "load_bank",
     "load_default_bank",
     "markdown_headings",
+    "question_key",
     "reference_key_points",
     "resolve_question",
 ]
@@ -117,6 +120,46 @@ class Bank(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     questions: list[Question]
+    _texts: _TextIndex | None = PrivateAttr(default=None)
+
+    def find(self, text: str) -> Question | None:
+        """The bank question whose text this is, as terminals and spreadsheets garble it:
+        exactly (up to whitespace and case) first, else by :func:`question_key`.
+
+        Raises:
+            BankError: The text matches two bank questions up to punctuation (both are named).
+        """
+        index = self._index()
+        exact = index.by_text.get(_norm(text))
+        if exact is not None:
+            return exact
+        matches = index.by_key.get(question_key(text), [])
+        if len(matches) > 1:
+            raise BankError(
+                f"{_clip(text)!r} matches bank questions {', '.join(q.id for q in matches)} up "
+                "to punctuation: give the id of the one you mean"
+            )
+        return matches[0] if matches else None
+
+    def closest(self, typed: str) -> Question | None:
+        """The one bank question near a text or id that matches none ("q4" for q04, "drop-out
+        in neural nets" for "dropout in neural networks"), else None."""
+        index = self._index()
+        if re.match(QUESTION_ID, typed.strip()):
+            same = [q for q in self.questions if _id_shape(q.id) == _id_shape(typed)]
+            if len(same) == 1:
+                return same[0]
+        near = difflib.get_close_matches(question_key(typed), list(index.by_key), n=1, cutoff=0.8)
+        if not near or len(index.by_key[near[0]]) > 1:
+            return None
+        return index.by_key[near[0]][0]
+
+    def _index(self) -> _TextIndex:
+        # Rebuilt when a question's text changes (the bank editor edits questions in place).
+        texts = tuple(q.text for q in self.questions)
+        if self._texts is None or self._texts.texts != texts:
+            self._texts = _TextIndex(self.questions, texts)
+        return self._texts
 
     def get(self, question_id: str) -> Question:
         """Return the question with this id.
@@ -155,6 +198,49 @@ class Bank(BaseModel):
             if (wanted is None or q.topic in wanted)
             and (difficulty is None or q.difficulty == difficulty)
         ]
+
+
+# Apostrophes join the letters around them ("what's" and "whats" are one word); every other
+# punctuation mark (quotes, dashes, "?", ".") separates words, the minus sign as a dash.
+_QUOTES_DASHES: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "'\u2018\u2019\u02bc`\u00b4")),
+    ord("\u2212"): "-",
+}
+
+
+def question_key(text: str) -> str:
+    """A question's text as spreadsheets and terminals garble it alike: NFKC, case,
+    whitespace, curly or straight quotes, any dash, and punctuation ("What is a GAN" finds
+    "What is a GAN?")."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES_DASHES)
+    spaced = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    return _norm(spaced)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _id_shape(typed: str) -> str:
+    """An id without case and leading zeros: "Q4" and "q004" have q04's shape."""
+    return re.sub(r"\d+", lambda m: str(int(m.group())), typed.strip().casefold())
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _TextIndex:
+    """A bank's questions by text (up to whitespace and case) and by :func:`question_key`.
+    Texts that differ only in punctuation share a key: such a key names every question it
+    could be, so a text is never put on the wrong one."""
+
+    def __init__(self, questions: Sequence[Question], texts: tuple[str, ...]) -> None:
+        self.texts = texts
+        self.by_text = {_norm(q.text): q for q in questions}
+        self.by_key: dict[str, list[Question]] = {}
+        for question in questions:
+            self.by_key.setdefault(question_key(question.text), []).append(question)
 
 
 def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
@@ -303,15 +389,22 @@ def resolve_question(
     key_points: list[str] | None = None,
     alternatives: list[str] | None = None,
 ) -> Question:
-    """What a caller names as a question: a bank question by id, else a free-text question
+    """What a caller names as a question: a bank question by id, or by its text when no
+    reference answer or key points are given (see :meth:`Bank.find`), else a free-text question
     built from its reference answer or key points. ``alternatives`` (other accepted answers) are
     added to either. One rule for ``grade``, ``grade --batch`` and ``eval grader``.
 
     Raises:
-        InputError: Neither a bank id nor a question with a reference answer or key points; a
-            bank id with a reference (ambiguous); a free-text question that is not valid.
+        InputError: Neither a bank question nor a question with a reference answer or key
+            points (the closest bank question is named); a text that matches two bank
+            questions; a bank id with a reference (ambiguous); an invalid free-text question.
     """
     found = _bank_question(bank, question)
+    if found is None and bank is not None and not (reference or key_points):
+        try:
+            found = bank.find(question)
+        except BankError as exc:
+            raise InputError(f"{exc}.") from exc
     if found is not None and (reference or key_points):
         raise InputError(
             f"{question!r} is a bank question: grade it without a reference answer or key points "
@@ -332,7 +425,11 @@ def resolve_question(
             return adhoc_question(question, reference or "", key_points, alternatives)
         except ValidationError as exc:
             raise InputError(f"Cannot grade this question: {validation_message(exc)}.") from exc
-    missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)" if bank is None else ""
+    if bank is None:
+        missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)"
+    else:
+        near = bank.closest(question)
+        missing = f" (closest: {near.id} {_clip(near.text)!r})" if near is not None else ""
     raise InputError(
         f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
         "give a reference answer (--reference, or reference_answer / key_points in a batch line)."

@@ -32,7 +32,6 @@ import io
 import json
 import math
 import random
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -472,62 +471,30 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-# Apostrophes join the letters around them ("what's" and "whats" are one word); every other
-# punctuation mark (quotes, dashes, "?", ".") separates words, the minus sign as a dash.
-_QUOTES_DASHES: dict[int, str | None] = {
-    **dict.fromkeys(map(ord, "'\u2018\u2019\u02bc`\u00b4")),
-    ord("\u2212"): "-",
-}
-
-
-def _question_key(text: str) -> str:
-    """A question's text as spreadsheets garble it alike: NFKC, case, whitespace, curly or
-    straight quotes, any dash, and punctuation ("What is a GAN" finds "What is a GAN?")."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES_DASHES)
-    spaced = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    return _norm(spaced)
-
-
 class _QuestionResolver:
     """Maps a row to a bank question (by id or by text) or an ad-hoc one (text + reference)."""
 
     def __init__(self, bank: Bank | None) -> None:
         self.bank = bank
-        self.by_text = {_norm(q.text): q for q in bank.questions} if bank else {}
-        # Texts that differ only in punctuation share a key: such a key names every question
-        # it could be, so a row is never put on the wrong one.
-        self.by_key: dict[str, list[Question]] = defaultdict(list)
-        for question in bank.questions if bank else []:
-            self.by_key[_question_key(question.text)].append(question)
         self.adhoc: dict[tuple[str, str], Question] = {}
 
     def _bank_text(self, text: str) -> Question | None:
-        """The bank question with this text, exactly (up to whitespace and case) or up to
-        punctuation, quotes, dashes and unicode forms.
+        """The bank question with this text (see :meth:`Bank.find`).
 
         Raises:
             BankError: The text matches two bank questions up to punctuation.
         """
-        exact = self.by_text.get(_norm(text))
-        if exact is not None:
-            return exact
-        matches = self.by_key.get(_question_key(text), [])
-        if len(matches) > 1:
-            raise BankError(
-                f"question matches bank questions {', '.join(q.id for q in matches)} up to "
-                "punctuation: give question_id to say which"
-            )
-        return matches[0] if matches else None
+        if self.bank is None:
+            return None
+        try:
+            return self.bank.find(text)
+        except BankError as exc:
+            raise BankError(f"question {exc} in a question_id column") from None
 
     def _closest(self, text: str) -> str:
         """' (closest: q04 "What is mode…")' for a text near one bank question, else ''."""
-        import difflib
-
-        near = difflib.get_close_matches(_question_key(text), list(self.by_key), n=1, cutoff=0.8)
-        if not near or len(self.by_key[near[0]]) > 1:
-            return ""
-        question = self.by_key[near[0]][0]
-        return f" (closest: {question.id} {_clip(question.text)!r})"
+        near = self.bank.closest(text) if self.bank is not None else None
+        return f" (closest: {near.id} {_clip(near.text)!r})" if near is not None else ""
 
     def resolve(self, row: _RawRow) -> Question:
         if row.question_id:
@@ -541,7 +508,8 @@ class _QuestionResolver:
             except BankError:
                 if not (row.question and row.reference_answer):
                     raise BankError(
-                        f"unknown question_id {row.question_id!r}: use an id of the bank "
+                        f"unknown question_id {row.question_id!r}{self._closest(row.question_id)}:"
+                        " use an id of the bank "
                         "(`interviewer questions list` shows them), or give question text and "
                         "reference_answer for a question outside the bank"
                     ) from None

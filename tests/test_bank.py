@@ -16,8 +16,9 @@ from interviewer.bank import (
     load_bank,
     load_default_bank,
     markdown_headings,
+    resolve_question,
 )
-from interviewer.errors import BankError
+from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
 # The 19 questions of seed 000, in order, with the glued words of the seed text fixed.
@@ -173,6 +174,48 @@ def test_bank_path_is_questions_yaml_in_knowledge_dir(tmp_path: Path) -> None:
 def test_bank_get_unknown_id_says_how_to_list_ids(bank: Bank) -> None:
     with pytest.raises(BankError, match="interviewer questions list"):
         bank.get("q999")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Could you describe the architecture of a basic GAN?",
+        "could you describe  the architecture of a basic GAN",
+        "\u201cCould you describe the architecture of a basic GAN?\u201d",
+    ],
+)
+def test_bank_resolve_question_finds_a_bank_question_by_its_text(bank: Bank, typed: str) -> None:
+    assert bank.find(typed) is bank.get("q02")
+    assert resolve_question(bank, typed).id == "q02"
+
+
+def test_bank_resolve_question_with_a_reference_keeps_bank_text_free_text(bank: Bank) -> None:
+    text = "Could you describe the architecture of a basic GAN?"
+    assert resolve_question(bank, text, "A generator and a discriminator.").topic == "adhoc"
+
+
+def test_bank_resolve_question_names_the_closest_bank_question(bank: Bank) -> None:
+    with pytest.raises(InputError) as near_text:
+        resolve_question(bank, "Could you describe the architecture of a simple GAN?")
+    assert "is not a question id in the bank (closest: q02 'Could you describe" in str(
+        near_text.value
+    )
+    with pytest.raises(InputError, match=r"'q4' is not a question id in the bank \(closest: q04 "):
+        resolve_question(bank, "q4")
+    with pytest.raises(InputError) as far:
+        resolve_question(bank, "What is entropy?")
+    assert "closest" not in str(far.value) and "--reference" in str(far.value)
+
+
+def test_bank_find_refuses_a_text_two_questions_share_up_to_punctuation() -> None:
+    entries = [VALID_ENTRY | {"id": "a1", "text": "Is it a GAN? Why?"}]
+    entries.append(VALID_ENTRY | {"id": "a2", "text": "Is it a GAN-why?"})
+    two = Bank.model_validate({"questions": entries})
+    assert two.find("is it a gan? why?") is two.get("a1")  # exact up to case and spacing
+    with pytest.raises(BankError, match="matches bank questions a1, a2 up to punctuation"):
+        two.find("is it a gan why")
+    with pytest.raises(InputError, match="a1, a2 .*give the id of the one you mean"):
+        resolve_question(two, "is it a gan why")
 
 
 # --- validation ---------------------------------------------------------------------------

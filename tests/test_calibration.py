@@ -407,12 +407,12 @@ def test_parse_never_puts_a_row_on_one_of_two_questions_that_differ_in_punctuati
 
 
 def test_shipped_bank_questions_stay_distinct_when_matched_up_to_punctuation():
-    from interviewer.bank import load_bank
+    from interviewer.bank import load_bank, question_key
     from interviewer.settings import PROJECT_ROOT
 
     questions = load_bank(PROJECT_ROOT / "knowledge" / "questions.yaml").questions
     for a, b in itertools.combinations(questions, 2):
-        assert calibration._question_key(a.text) != calibration._question_key(b.text), (a.id, b.id)
+        assert question_key(a.text) != question_key(b.text), (a.id, b.id)
     # Each is still found by its own text without the final "?".
     for question in questions:
         text = question.text.rstrip("?").replace('"', '""')

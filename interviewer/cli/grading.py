@@ -91,7 +91,13 @@ def _print_grade(grade: Grade) -> None:
 @friendly
 def grade(
     question: Annotated[
-        str | None, typer.Option("--question", "-q", help="Bank id (e.g. q04) or question text.")
+        str | None,
+        typer.Option(
+            "--question",
+            "-q",
+            help="Bank id (e.g. q04) or a bank question's text (case, spacing and punctuation "
+            "may differ); other text needs --reference or --key-point.",
+        ),
     ] = None,
     answer: Annotated[
         str | None,

@@ -100,6 +100,40 @@ def test_grade_cli_unknown_question_says_what_to_do(fake_llm):
     assert result.exit_code == 1 and "--reference" in result.output
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Could you describe the architecture of a basic GAN?",
+        "Could you describe the architecture of a basic GAN",
+        "\u201cCould you describe the architecture of a basic GAN?\u201d",
+    ],
+)
+def test_grade_cli_grades_a_bank_question_given_by_its_text(fake_llm, typed):
+    # It was refused: "... is not a question id in the bank; for a free-text question also
+    # give a reference answer".
+    single = CliRunner().invoke(
+        app, ["grade", "-q", typed, "-a", ANSWERS[0], "--grader", "llm", "--format", "json"]
+    )
+    assert single.exit_code == 0, single.output
+    assert json.loads(single.stdout)["question_id"] == "q02"
+
+
+def test_grade_cli_batch_line_names_a_bank_question_by_its_text(fake_llm, tmp_path):
+    text = "could you describe the architecture of a basic GAN"
+    code, output, rows = _run_batch(tmp_path, "text", [{"id": 1, "question": text, "answer": "x"}])
+    assert code == 0, output
+    assert rows[0]["grade"]["question_id"] == "q02"
+
+
+def test_grade_cli_names_the_closest_bank_question_when_nothing_matches(fake_llm, tmp_path):
+    near = "Could you describe the architecture of a simple GAN?"
+    single = CliRunner().invoke(app, ["grade", "-q", near, "-a", ANSWERS[0], "--grader", "llm"])
+    assert single.exit_code == 1
+    assert "(closest: q02 'Could you describe the architecture of a basic GAN?')" in single.output
+    code, output, _ = _run_batch(tmp_path, "near", [{"id": 1, "question": near, "answer": "x"}])
+    assert code == 1 and "line 1:" in output and "(closest: q02 " in output
+
+
 def test_grade_cli_finds_a_bank_id_typed_in_another_case(fake_llm, tmp_path):
     single = CliRunner().invoke(
         app, ["grade", "-q", "Q04", "-a", ANSWERS[0], "--grader", "llm", "--format", "json"]
