@@ -59,3 +59,19 @@ def test_calibration_tab_without_team_logins_names_no_server_setting(settings) -
         "Calibration is for the hiring team and is not enabled on this server."
     )
     assert not [text for _, text in shown if "INTERVIEWER_" in text]  # nor the Report tab
+
+
+def test_calibration_tab_says_a_bank_question_may_be_named_by_its_text(settings) -> None:
+    """It said `question` needed `reference_answer`, while a bank question's text (spelled
+    loosely) is found in the bank, as `interviewer calibrate --help` says."""
+    from interviewer.ui.app import build_app
+
+    demo = build_app(settings)
+    (text,) = [
+        block.value
+        for block in demo.blocks.values()
+        if isinstance(getattr(block, "value", None), str)
+        and block.value.startswith("Upload interviewers' scores")
+    ]
+    assert "`question` (a bank question's text; case, spacing, punctuation, quote and dash " in text
+    assert "`reference_answer` (for a question outside the bank)" in text

@@ -124,10 +124,12 @@ def render(services: Services) -> CalibrationPanel:
     )
     with gr.Column(visible=False, elem_id="calibration-content") as content:
         gr.Markdown(
-            "Upload interviewers' scores as **CSV or JSONL** with the columns `question_id` (or "
-            "`question` + `reference_answer` for questions outside the bank), `answer`, `rater`, "
-            "`score` (0-5) and optionally `candidate`. Bad rows are listed by line; good rows are "
-            "used."
+            "Upload interviewers' scores as **CSV or JSONL** with the columns `question_id` or "
+            "`question` (a bank question's text; case, spacing, punctuation, quote and dash "
+            "style may differ), `answer`, `rater`, `score` (0-5), and optionally `candidate` "
+            "(needed for discrimination) and `reference_answer` (for a question outside the "
+            "bank). Bad rows are listed by line; good rows are used.",
+            elem_id="calibration-instructions",
         )
         with gr.Row(equal_height=True):
             upload = gr.File(
