@@ -1113,34 +1113,44 @@ def _follow_up_point(turn: TurnRecord, grade: Grade) -> str | None:
 _SUBJECT_SHARE = 0.25
 _HINT_WORDS = 3
 _HINT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
+# Words of the bank's key points that are rare but point nowhere, so a hint naming them read
+# as noise ("labelled, compute, often", "sensitive, records, instead", "early, slowly,
+# poorly"): common adjectives and verbs, and "principle", "assumed", "records" as the bank
+# uses them ("in principle", "no assumed form", "release synthetic records"). Words ending
+# in -ly are adverbs, but for a few nouns, and left out by rule.
+_VAGUE = frozenset(
+    "often instead simple little early principle assumed records large small better "
+    "really rather still gives makes needs".split()  # shorter words are left out anyway
+)
+_LY_NOUNS = frozenset({"anomaly", "family", "assembly", "supply"})
+_S_NOUNS = ("ss", "series", "ics")  # "loss function", "time-series forecasting"
+# Framing words the grader drops from every text but that name a thing in a key point's term
+# ("question answering").
+_TERM_WORDS = frozenset({"question", "answer", "state"})
 
 
 def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = False) -> str:
     """The hint on ``key_point``: its cue, and when every word of that is already in the
-    question or the bank's subject, a few of the key point's rarest other words too. q02's
+    question or the bank's subject, a few of the key point's rarest other terms too. q02's
     first hint ("Describe the architecture of a basic GAN") was “Generator”, which every
-    candidate already had. A ``telling`` hint (the second on the point) names words, and
+    candidate already had. A ``telling`` hint (the second on the point) names terms, and
     more of them when the first did already."""
     named = cue(key_point)
     plain = f"Hint: a strong answer says something about {named}. What would you add?"
     frequency = _subject_frequency(bank)
-    known = set(content_stems(question.text))
-    known |= {s for s, n in frequency.items() if n >= _SUBJECT_SHARE * len(bank.questions)}
+    asked = set(content_stems(question.text))
+    subject = {s for s, n in frequency.items() if n >= _SUBJECT_SHARE * len(bank.questions)}
     quoted = named[named.index("“") + 1 :].strip("“”… ")  # "the point that starts" is frame
-    bare = set(content_stems(quoted)) <= known
+    bare = set(content_stems(quoted)) <= asked | subject
     if not bare and not telling:
         return plain
-    if telling:  # the bank's subject words too, once its rarer ones are named
-        known = set(content_stems(question.text)) | set(content_stems(quoted))
-    new: dict[str, tuple[int, int]] = {}  # word: (how many questions have it, position)
-    for position, word in enumerate(_HINT_WORD.findall(key_point)):
-        if word.islower() and len(word) < 5:
-            continue  # "new", "ones": too vague to point anywhere (an acronym is kept)
-        stems = content_stems(word)
-        if stems and not known.intersection(stems):
-            new.setdefault(word.lower(), (max(frequency.get(s, 0) for s in stems), position))
-    rarest = sorted(new, key=new.__getitem__)[: _HINT_WORDS * (bare + telling)]
-    words = ", ".join(sorted(rarest, key=lambda w: new[w][1]))
+    count = _HINT_WORDS * (bare + telling)
+    common = asked | subject
+    terms = [] if telling else _hint_terms(key_point, common, common, bank, count)
+    # The bank's subject words too, once the rarer ones are named or when only they are left
+    # (q34's “Impact”: "early layers learn very slowly or not at all, ...").
+    wide = asked | set(content_stems(quoted))
+    words = ", ".join(terms or _hint_terms(key_point, wide, common, bank, count))
     if telling:
         if not words:
             return f"Another hint on {named}: say what it is and how it works."
@@ -1151,6 +1161,70 @@ def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = Fa
         f"Hint: a strong answer says something about {named}; think of: {words}. "
         "What would you add?"
     )
+
+
+def _hint_terms(
+    key_point: str, known: set[str], common: set[str], bank: Bank, count: int
+) -> list[str]:
+    """The ``count`` rarest terms of the key point in the bank, in its order: its words not in
+    ``known``, as written ("Goodfellow", "Gaussian"), each with the word before it when the
+    two make a term (:func:`_term_pair`): "speech recognition", not "modelling, recognition,
+    forecasting"."""
+    frequency = _subject_frequency(bank)
+    tokens = list(_HINT_WORD.finditer(key_point))
+    terms: dict[str, tuple[int, int, str]] = {}  # lowercased: (rarity, position, as written)
+    paired: set[int] = set()  # tokens that end a pair
+    for i, token in enumerate(tokens):
+        word, start = token.group(), i
+        stems = content_stems(word)
+        if not _pointed(word) or not stems or known.intersection(stems):
+            continue
+        rarity = max(frequency.get(s, 0) for s in stems)
+        if i - 1 not in paired and _term_pair(key_point, tokens, i, common, bank):
+            before = tokens[i - 1].group()
+            terms.pop(before.lower(), None)
+            word, start = f"{before} {word}", i - 1
+            rarity = min([rarity, *(frequency.get(s, 0) for s in content_stems(before))])
+            paired.add(i)
+        terms.setdefault(word.lower(), (rarity, start, word))
+    rarest = sorted(terms.values())[:count]
+    return [word for _, _, word in sorted(rarest, key=lambda t: t[1])]
+
+
+def _pointed(word: str) -> bool:
+    """Whether a hint can name ``word``: not short, vague, or an adverb."""
+    if word.islower() and len(word) < 5:
+        return False  # "new", "ones": too vague to point anywhere (an acronym is kept)
+    last = word.lower().rsplit("-", 1)[-1]
+    return word.lower() not in _VAGUE and (not last.endswith("ly") or last in _LY_NOUNS)
+
+
+def _term_pair(
+    key_point: str, tokens: list[re.Match[str]], i: int, common: set[str], bank: Bank
+) -> bool:
+    """Whether word ``i`` and the one before it, only a space apart, make one term: the one
+    before is not ``common`` (the question's or the subject's: "generator produces"), nor a
+    participle or in -s, as verbs are and modifiers seldom ("outputting probability", "risks
+    overfitting"), and the pair recurs in the bank or ends a phrase ("language modelling,"):
+    a verb goes on to its object ("mismatch gives little benefit")."""
+    if i == 0 or key_point[tokens[i - 1].end() : tokens[i].start()] != " ":
+        return False
+    before = tokens[i - 1].group()
+    stems = content_stems(before)
+    if before.lower() in _TERM_WORDS:  # dropped as framing by the grader, a term here
+        stems = [before.lower()]
+    if not stems or common.intersection(stems) or not _pointed(before):
+        return False
+    low = before.lower()
+    if low.endswith(("ing", "ed")) or (low.endswith("s") and not low.endswith(_S_NOUNS)):
+        return False  # a verb: "outputting probability", "dataset risks overfitting"
+    pair = f"{before} {tokens[i].group()}".lower()
+    texts = (t for q in bank.questions for t in (q.text, *q.key_points, q.model_answer))
+    if sum(t.lower().count(pair) for t in texts) > 1:
+        return True
+    after = key_point[tokens[i].end() :].lstrip(" ")
+    following = _HINT_WORD.match(after)
+    return following is None or not content_stems(following.group())
 
 
 def _subject_frequency(bank: Bank) -> dict[str, int]:

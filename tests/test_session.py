@@ -267,6 +267,26 @@ def test_interview_first_hint_says_something_its_question_does_not(repo, grader,
     assert "“Generator”; think of:" in hints["q02"] and "prior" in hints["q02"]
 
 
+def test_interview_hints_name_terms_as_written_and_no_vague_words(repo, grader, clock) -> None:
+    """The "think of" words of the real bank's hints read as noise ("labelled, compute,
+    often", "early, slowly, poorly"), split terms ("sentiment, answering, summarization")
+    and lowercased names ("goodfellow", "gaussian")."""
+    real = _real_bank()
+    interview = _start(repo, real, grader, clock, question_ids=[q.id for q in real.questions])
+    named: list[str] = []
+    for _ in real.questions:
+        while (reply := interview.submit("hint")[0]).kind == "hint":
+            if "think of: " in reply.text:
+                named += reply.text.split("think of: ")[1].split(". ")[0].split(", ")
+        interview.submit("skip")
+    words = {w for term in named for w in term.split()}
+    vague = {"often", "instead", "simple", "little", "early", "principle", "assumed", "records"}
+    assert not words & vague and not [w for w in words if w.endswith("ly")], sorted(words)
+    for term in ("language modelling", "speech recognition", "question answering", "Gaussian"):
+        assert term in named, (term, named)
+    assert "Goodfellow" in named and "goodfellow" not in words
+
+
 def test_interview_hint_in_follow_up_points_at_missed_key_point(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, grader, clock)
     interview.submit("alpha1 only")
@@ -324,7 +344,7 @@ def test_interview_hint_at_follow_up_is_about_its_point_even_when_hinted_before(
     second = interview.submit("hint")[0]
     assert second.kind == "hint" and "“Generator”" in second.text, second.text
     assert "Value function" not in second.text and "think of:" in second.text
-    assert "latent" not in second.text  # names words, never the point itself
+    assert "mapping a latent vector" not in second.text  # names words, not the point
     assert _kinds(interview.submit("hint")) == ["info"]  # two on one point are the lot
     summary = interview.summary()
     generator = real.get("q02").key_points[0]
