@@ -496,6 +496,21 @@ class _QuestionResolver:
         near = self.bank.closest(text) if self.bank is not None else None
         return f" (closest: {near.id} {_clip(near.text)!r})" if near is not None else ""
 
+    def _check_text(self, named: Question, text: str) -> None:
+        """Refuse a row whose question text is another bank question's than its id's: its
+        score would count for the wrong question (q04 with q01's text was scored as q04)."""
+        if not text or self.bank is None:
+            return
+        try:
+            found = self.bank.find(text)
+        except BankError:  # the text is two questions' up to punctuation: the id says which
+            return
+        if found is not None and found.id != named.id:
+            raise BankError(
+                f"question_id {named.id} is {_clip(named.text, 40)!r} but the question text is "
+                f"{found.id}'s ({_clip(found.text, 40)!r}): correct the question_id or the question"
+            )
+
     def resolve(self, row: _RawRow) -> Question:
         if row.question_id:
             if self.bank is None:
@@ -504,7 +519,7 @@ class _QuestionResolver:
                     "bank, or give question text and reference_answer instead"
                 )
             try:
-                return self.bank.get(self.bank.id_for(row.question_id))  # "Q04" finds q04
+                named = self.bank.get(self.bank.id_for(row.question_id))  # "Q04" finds q04
             except BankError:
                 if not (row.question and row.reference_answer):
                     raise BankError(
@@ -513,6 +528,9 @@ class _QuestionResolver:
                         "(`interviewer questions list` shows them), or give question text and "
                         "reference_answer for a question outside the bank"
                     ) from None
+            else:
+                self._check_text(named, row.question)
+                return named
         if not row.question:
             raise BankError("neither question_id nor question is given")
         found = self._bank_text(row.question) if not row.reference_answer else None

@@ -452,6 +452,23 @@ def test_parse_says_a_workbook_must_be_saved_as_csv(bank):
             parse_human_scores(book.getvalue(), name, bank)
 
 
+def test_parse_refuses_a_row_whose_question_id_and_text_name_different_questions(bank):
+    # q03 with q01's text was scored as q03.
+    text = (
+        "question_id,question,answer,rater,score\n"
+        "q03,What is a GAN?,An answer,ann,3\n"
+        "q01,what is a gan,Another answer,ann,3\n"  # the same question, spelled loosely
+        "q02,What is mode collapse in GANs?,A third answer,ann,3\n"  # not a bank text: the id
+    )
+    result = parse_human_scores(text.encode(), "s.csv", bank)
+    assert [(r.line, r.question.id) for r in result.rows] == [(3, "q01"), (4, "q02")]
+    assert [p.line for p in result.problems] == [2]
+    assert result.problems[0].reason == (
+        "question_id q03 is 'What is a Nash equilibrium?' but the question text is q01's "
+        "('What is a GAN?'): correct the question_id or the question"
+    )
+
+
 def test_parse_says_what_to_do_with_a_question_that_matches_nothing():
     from interviewer.bank import load_bank
     from interviewer.settings import PROJECT_ROOT
