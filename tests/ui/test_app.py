@@ -260,7 +260,7 @@ def test_app_spoken_answer_survives_a_reload_during_its_transcription(
         expect(box).to_have_value(re.compile("generator", re.IGNORECASE), timeout=120_000)
         assert "collapse" in box.input_value().lower()
         expect(page.locator("#mic-notice")).to_contain_text(
-            "transcribed while the page reloaded; check it and send"
+            "transcribed while you were away from this page; check it and send"
         )
         page.screenshot(path=artifacts / "spoken-reload-2-restored.png", full_page=True)
 

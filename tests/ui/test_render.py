@@ -295,7 +295,9 @@ def _unsent(text: str | None, position: str = "asking:0", **fields: object) -> U
 def test_restored_transcript_goes_back_into_the_question_it_was_spoken_for() -> None:
     action, text, note = restored_transcript(_unsent("Mode collapse."), "asking:0", "", _NOW)
     assert (action, text) == ("put", "Mode collapse.")
-    assert note == "Your spoken answer was transcribed while the page reloaded; check it and send."
+    assert note == (
+        "Your spoken answer was transcribed while you were away from this page; check it and send."
+    )
     # After what was typed before the recording, whether this browser kept it as a draft or not.
     typed = _unsent("Mode collapse.", typed="GANs have two networks.")
     assert restored_transcript(typed, "asking:0", "", _NOW)[1] == (
@@ -311,6 +313,8 @@ def test_restored_transcript_never_goes_into_another_question() -> None:
         action, text, note = restored_transcript(_unsent("Mode collapse."), seen, "", _NOW)
         assert (action, text) == ("drop", "")
         assert "not put in the answer box" in note
+        # True too when the session was resumed in another browser, not only on a reload.
+        assert "transcribed while you were away from this page" in note
         assert "Mode collapse." in note  # its words are not lost either
 
 

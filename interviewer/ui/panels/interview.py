@@ -66,7 +66,9 @@ _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
 _FINISHED_PLACEHOLDER = "Interview ended: press Report for its feedback."
 _UNSTARTED_PLACEHOLDER = "Start an interview (set-up above) to answer here."
 _FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
-_RESTORED = "Your spoken answer was transcribed while the page reloaded; check it and send."
+_RESTORED = (
+    "Your spoken answer was transcribed while you were away from this page; check it and send."
+)
 _STILL_TRANSCRIBING = (
     "Your recording is still being transcribed: its text will appear in the answer box."
 )
@@ -594,8 +596,9 @@ def restored_transcript(
     if unsent.position != seen:
         said = heard.text if heard else ""
         note = (
-            "⚠️ A recording transcribed while the page reloaded was made at an earlier point "
-            f"of the interview, so it is not put in the answer box. It heard: “{esc(said)}”"
+            "⚠️ A recording transcribed while you were away from this page was made at an "
+            "earlier point of the interview, so it is not put in the answer box. It heard: "
+            f"“{esc(said)}”"
             if said
             else ""
         )
