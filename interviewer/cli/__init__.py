@@ -127,6 +127,11 @@ def same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 answer``, ``3 answers``: a count with its noun in the right number."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def bank_id(bank: Bank | None, typed: str) -> str:
     """:meth:`Bank.id_for`, and ``typed`` as it is without a bank."""
     return typed if bank is None else bank.id_for(typed)

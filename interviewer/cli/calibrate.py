@@ -10,6 +10,7 @@ import typer
 
 from interviewer.cli import (
     app,
+    counted,
     emit_json,
     fill_knowledge_base,
     friendly,
@@ -103,7 +104,7 @@ def calibrate(
 
     def progress(done: int, total: int) -> None:
         if done == total or done % max(1, total // 10) == 0:
-            typer.echo(f"graded {done}/{total} answers", err=True)
+            typer.echo(f"graded {done}/{counted(total, 'answer')}", err=True)
 
     parallel = workers if service.grader.name == "llm" else 1
     result = run(
@@ -131,9 +132,25 @@ def calibrate(
         )
 
 
+def _packed(head: str, figures: list[str], width: int) -> list[str]:
+    """``head`` and the figures joined by " · " in lines of at most ``width`` cells, broken
+    only between figures: rich broke "QWK – · Pearson" from its "–" on the next line."""
+    from rich.cells import cell_len
+
+    lines = [head]
+    for figure in figures:
+        sep = " " if lines[-1] == head else " · "
+        if cell_len(lines[-1] + sep + figure) <= width:
+            lines[-1] += sep + figure
+        else:
+            lines.append(figure)
+    return lines
+
+
 def _print_text(result: object) -> None:
     from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from interviewer.calibration import (
         DISCRIMINATION_NOTE,
@@ -152,12 +169,20 @@ def _print_text(result: object) -> None:
     if not console.is_terminal:
         # Written to a file or a pipe: no screen to fit, so do not squeeze the table to 80.
         console = stdout_console(width=120)
-    console.print(
-        f"[bold]Overall[/] ({o.n} answers, grader {result.grader}): QWK {f(o.qwk)}"
-        f"{interval_text(o.qwk_interval)} · "
-        f"Pearson {f(o.pearson)} · Spearman {f(o.spearman)} · MAE {f(o.mae)} · "
-        f"bias {f(o.bias, True)} · interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})"
-    )
+    head = f"Overall ({counted(o.n, 'answer')}, grader {result.grader}):"
+    figures = [
+        f"QWK {f(o.qwk)}{interval_text(o.qwk_interval)}",
+        f"Pearson {f(o.pearson)}",
+        f"Spearman {f(o.spearman)}",
+        f"MAE {f(o.mae)}",
+        f"bias {f(o.bias, True)}",
+        f"interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})",
+    ]
+    for line in _packed(head, figures, console.width):
+        styled = Text(line)
+        if line.startswith("Overall ("):
+            styled.stylize("bold", 0, len("Overall"))
+        console.print(styled, highlight=False)
     if result.session_answers:
         console.print(
             f"Item statistics (mean, discr.) also count {result.session_answers} graded "

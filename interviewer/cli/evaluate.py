@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from interviewer.cli import bank_id, emit_json, eval_app, friendly
+from interviewer.cli import bank_id, counted, emit_json, eval_app, friendly
 from interviewer.settings import Settings
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def _summary(a: Agreement, title: str) -> list[str]:
         else ""
     )
     lines = [
-        f"{title}: {a.n} answers{pending}",
+        f"{title}: {counted(a.n, 'answer')}{pending}",
         f"Pearson {f(a.pearson)}{interval} · Spearman {f(a.spearman)} · QWK {f(a.qwk)}",
         f"MAE {f(a.mae)} · RMSE {f(a.rmse)} · mean score {f(a.mean_predicted)} "
         f"(humans {f(a.mean_human)})",

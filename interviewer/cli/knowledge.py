@@ -19,7 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from interviewer.cli import app, emit_json, eval_app, friendly, stdout_console
+from interviewer.cli import app, counted, emit_json, eval_app, friendly, stdout_console
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 
@@ -95,9 +95,9 @@ def ingest(
         emit_json(report.model_dump())
         return
     typer.echo(
-        f"Ingested {_count(report.documents, 'document')}: {_count(report.chunks, 'chunk')}, "
-        f"{_count(report.tokens, 'token')} "
-        f"in {report.seconds:.1f} s ({report.chunks_written} chunks embedded) into "
+        f"Ingested {counted(report.documents, 'document')}: {counted(report.chunks, 'chunk')}, "
+        f"{counted(report.tokens, 'token')} "
+        f"in {report.seconds:.1f} s ({counted(report.chunks_written, 'chunk')} embedded) into "
         f"{report.collection}."
     )
     typer.echo(
@@ -171,8 +171,3 @@ def eval_retrieval(
         where = f"rank {miss.rank}" if miss.rank else "not in top 5"
         typer.echo(f"  {miss.id} ({where}): {miss.text}")
         typer.echo(f"      sources: {', '.join(miss.sources)}; top: {'; '.join(miss.top[:3])}")
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 document``, ``3 documents``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

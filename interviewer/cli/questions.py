@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.bank import Bank, Question, citation_problems, load_default_bank
-from interviewer.cli import app, bank_id, emit_json, friendly, stdout_console
+from interviewer.cli import app, bank_id, counted, emit_json, friendly, stdout_console
 from interviewer.cli.doctor import CHECKS
 from interviewer.errors import InputError
 from interviewer.settings import Settings
@@ -48,7 +48,8 @@ def list_questions(
     if output == "json":
         emit_json([question_summary(q) for q in selected])
         return
-    table = Table(title=f"Question bank: {len(selected)} of {len(bank.questions)} questions")
+    total = counted(len(bank.questions), "question")
+    table = Table(title=f"Question bank: {len(selected)} of {total}")
     table.add_column("id", style="bold cyan", no_wrap=True)
     table.add_column("topic", style="magenta", no_wrap=True)
     table.add_column("level", justify="center")
@@ -79,7 +80,11 @@ def _check_bank(settings: Settings) -> str:
     problems = citation_problems(bank, settings.knowledge_dir)
     if problems:
         raise RuntimeError("; ".join(problems))
-    return f"{len(bank.questions)} questions, {len(bank.topics())} topics, all citations found"
+    questions, topics = (
+        counted(len(bank.questions), "question"),
+        counted(len(bank.topics()), "topic"),
+    )
+    return f"{questions}, {topics}, all citations found"
 
 
 CHECKS.append(("question bank", _check_bank, "fix knowledge/questions.yaml as the message says"))

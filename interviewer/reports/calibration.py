@@ -58,7 +58,8 @@ def scatter_chart(result: CalibrationResult) -> str:
     ax.set_ylim(-0.3, 5.3)
     ax.set_xlabel("Interviewers (mean score)")
     ax.set_ylabel("Automatic grader")
-    ax.set_title(f"Grader vs interviewers ({len(pairs)} answers)", loc="left", fontsize=10)
+    answers = "1 answer" if len(pairs) == 1 else f"{len(pairs)} answers"
+    ax.set_title(f"Grader vs interviewers ({answers})", loc="left", fontsize=10)
     _tidy(ax)
     ax.legend(loc="upper left", frameon=False, fontsize=8)
     return figure_svg(fig)

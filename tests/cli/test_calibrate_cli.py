@@ -253,3 +253,31 @@ def test_calibrate_help_says_which_files_and_question_texts_it_reads() -> None:
     assert "JSON Lines (one object per line)" in text
     assert "(the bank's text; case, spacing, punctuation, quote and dash style may differ)" in text
     assert "candidate (needed for discrimination)" in text
+
+
+def test_calibrate_summary_keeps_each_figure_with_its_label(capsys) -> None:
+    """The summary wrapped inside a figure ("QWK – · Pearson" / "– · Spearman", "QWK 0.87 · "
+    / "Pearson") and said "(1 answers"."""
+    import re
+
+    from interviewer.calibration import CalibrationResult, OverallStats, QuestionStats
+    from interviewer.cli.calibrate import _print_text
+
+    grader = "offline, all-MiniLM-L6-v2-int8+use-multilingual-3-int8, prompt 40023255d94c"
+    for qwk in (None, 0.87):
+        overall = OverallStats(n=1, qwk=qwk, mae=1.7, bias=-1.7, answers=1, ratings=1, raters=1)
+        question = QuestionStats(question_id="q04", text="What is mode collapse?", n=1)
+        _print_text(
+            CalibrationResult(
+                overall=overall, questions=[question], raters=[], items=[], grader=grader
+            )
+        )
+        out = capsys.readouterr().out
+        summary = out.split("┏")[0].strip().splitlines()
+        assert summary[0].startswith("Overall (1 answer, grader offline")
+        assert len(summary) > 1  # 120 columns do not hold it all: it is broken somewhere
+        for line in summary:
+            assert not line.rstrip().endswith("·") and not line.lstrip().startswith(("·", "–"))
+        joined = " ".join(summary)
+        for label in ("QWK", "Pearson", "Spearman", "MAE", "bias", "alpha", "MAD"):
+            assert re.search(rf"\b{label} [–+\-\d]", "\n".join(summary)), (label, joined)
