@@ -14,6 +14,9 @@ from interviewer.settings import Settings
 
 __all__ = ["report"]
 
+# Extensions a format is also saved under, besides its own (FORMATS).
+_ALIASES = {".htm": "html", ".markdown": "md"}
+
 
 @app.command()
 @friendly
@@ -22,15 +25,15 @@ def report(
         str, typer.Argument(help="The session id (printed at the end of an interview).")
     ],
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-f",
-            help="html, pdf, md or json.",
+            help="html, pdf, md or json (default: from the --out file's extension, else html).",
             case_sensitive=False,
             metavar="<html|pdf|md|json>",
         ),
-    ] = "html",
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -46,12 +49,16 @@ def report(
     from interviewer.store.db import open_database
     from interviewer.store.repository import Repository
 
+    suffix = out.suffix.lower() if out is not None else ""
+    named = _ALIASES.get(suffix) or next(
+        (name for name, (ext, _) in FORMATS.items() if ext == suffix), None
+    )
+    if fmt is None:  # `--out rep.md` alone was refused as "the format is html"
+        fmt = named or "html"
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")
-    suffix = out.suffix.lower() if out is not None else ""
-    named = next((name for name, (ext, _) in FORMATS.items() if ext == suffix), fmt)
-    if named != fmt:  # a PDF written as r.html opened as garbage in a browser
+    if named is not None and named != fmt:  # a PDF written as r.html opened as garbage
         raise InputError(
             f"{out} ends in {suffix}, but the format is {fmt}: pass --format {named}, or name "
             f"the file with {FORMATS[fmt][0]}."  # type: ignore[index]

@@ -77,3 +77,18 @@ def test_report_refuses_an_out_file_named_for_another_format(env: StoredSessions
     plain = tmp_path / "report.txt"  # an extension of no report format is the user's choice
     result = runner.invoke(app, ["report", env.newer, "--format", "md", "--out", str(plain)])
     assert result.exit_code == 0 and plain.read_text().startswith("#")
+
+
+@pytest.mark.parametrize(
+    ("name", "start"), [("rep.md", "#"), ("rep.htm", "<!DOCTYPE html>"), ("rep.JSON", "{")]
+)
+def test_report_format_follows_the_out_file_extension_without_format(
+    env: StoredSessions, tmp_path, name: str, start: str
+) -> None:
+    """`--out rep.md` alone was refused: "ends in .md, but the format is html"."""
+    out = tmp_path / name
+    result = runner.invoke(app, ["report", env.newer, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().lstrip().lower().startswith(start.lower())
+    explicit = runner.invoke(app, ["report", env.newer, "--format", "pdf", "--out", str(out)])
+    assert explicit.exit_code == 1 and "but the format is pdf: pass --format" in explicit.stderr
