@@ -30,6 +30,7 @@ __all__ = [
     "Verdict",
     "gap_follow_up",
     "gap_question",
+    "going_further",
 ]
 
 CriterionName = Literal["correctness", "coverage", "depth", "communication"]
@@ -86,48 +87,92 @@ def _biggest_gap(verdicts: list[KeyPointVerdict]) -> KeyPointVerdict | None:
 
 # What an answer that covers every key point already gives beyond them, read from its wording.
 _EXAMPLE = re.compile(
-    r"\b(?:for example|for instance|e\.g\.|such as|as an example|an example)", re.I
+    r"\b(?:examples?|for instance|such as|instance of|case in point)\b|\be\.g\.", re.I
 )
 _FAILURE = re.compile(
     r"\b(?:fail(?:s|ed|ing|ures?)?|breaks? down|goes wrong|go wrong|does(?:n't| not) work|"
-    r"stops? working|pitfalls?)\b",
+    r"stops? working|pitfalls?|diverg(?:es|ed|ing|ence)|collapses?|unstable)\b",
     re.I,
 )
 _TRADE_OFF = re.compile(
     r"\b(?:trade[- ]?offs?|trades? off|at the (?:cost|expense) of|in exchange for|drawbacks?|"
-    r"downsides?)\b",
+    r"downsides?|disadvantages?|limitations?|costs? (?:more|less|extra)|price)\b",
+    re.I,
+)
+# "It does not fail often" gives no failure case: a negation within two words before the term.
+_NEGATED = re.compile(r"(?:\b(?:not|never|no|cannot|rarely)|n't)\W+(?:\w+\W+)?$", re.I)
+# A question about a problem ("why is it problematic?", "what are the challenges?"): "a case
+# where it fails" or "its trade-off" does not fit when "it" is itself the failure.
+_PROBLEM_QUESTION = re.compile(
+    r"\b(?:problem\w*|fail\w*|collapse|challenges?|issues?|pitfalls?|limitations?|risks?|"
+    r"concerns?|unstable|instability|vanishing|exploding|difficult\w*|hard)\b",
     re.I,
 )
 
+# What to add, as the feedback says it, and the follow-up that asks for it.
+_FURTHER: dict[str, tuple[str, str]] = {
+    "example or failure": (
+        "a concrete example or a failure case",
+        "Can you give a concrete example or a failure case of what you described?",
+    ),
+    "example": ("a concrete example", "Can you give a concrete example of what you described?"),
+    "failure": ("a case where it fails", "Can you describe a case where it fails?"),
+    "failure or trade-off": (
+        "a case where it fails, or a trade-off it makes",
+        "Can you describe a case where it fails, or a trade-off it makes?",
+    ),
+    "trade-off": (
+        "its trade-off",
+        "What is its trade-off: what does it cost, and what does it gain in return?",
+    ),
+    "alternative": (
+        "when you would not use it",
+        "When would you not use it, and what would you use instead?",
+    ),
+    "problem example": (
+        "a concrete case of it",
+        "Can you give a concrete case of it, from a model or a task you know?",
+    ),
+    "problem practice": (
+        "how you would notice it in practice and what you would try first",
+        "How would you notice it in practice, and what would you try first about it?",
+    ),
+}
 
-def gap_follow_up(verdicts: list[KeyPointVerdict], *, answer: str = "") -> str:
+
+def gap_follow_up(verdicts: list[KeyPointVerdict], *, answer: str = "", question: str = "") -> str:
     """A follow-up question on the biggest gap (:func:`_biggest_gap`) that names it by its cue:
     the whole key point in the question gave the answer away, and pasted back as the follow-up
     answer it counted as covered. With no gap, a question on what ``answer`` does not give yet
-    (:func:`_going_further`)."""
+    (:func:`going_further`)."""
     gap = _biggest_gap(verdicts)
     if gap is None:
-        return _going_further(answer)
+        return going_further(answer, question)[1]
     return gap_question(gap.key_point, partly=gap.verdict == "partly")
 
 
-def _going_further(answer: str) -> str:
-    """The follow-up to an answer with every key point: an example, else a failure case, else a
-    trade-off, whichever it lacks. Asking for "a concrete example or a failure case" after
-    "for example, ... it fails when ..." read as if the answer had not been read."""
-    example, failure = _EXAMPLE.search(answer), _FAILURE.search(answer)
-    trade_off = _TRADE_OFF.search(answer)
-    if not example and not failure:
-        return "Can you give a concrete example or a failure case of what you described?"
+def going_further(answer: str, question: str = "") -> tuple[str, str]:
+    """What an answer with every key point could add, as (what to add, the follow-up asking
+    for it): whichever of an example, a failure case and a trade-off it lacks, read from its
+    wording. Asking for "a concrete example or a failure case" after "for example, ... it
+    fails when ..." read as if the answer had not been read; and on a question about a problem
+    (mode collapse, vanishing gradients) "a case where it fails" asked for a failure of the
+    failure, so there it asks for a concrete case, then how to notice and handle it."""
+    example = _EXAMPLE.search(answer) is not None
+    if _PROBLEM_QUESTION.search(question):
+        return _FURTHER["problem practice" if example else "problem example"]
+    failure = _said(_FAILURE, answer)
+    trade_off = _said(_TRADE_OFF, answer)
     if not example:
-        return "Can you give a concrete example of what you described?"
+        return _FURTHER["example" if failure else "example or failure"]
     if not failure:
-        if trade_off:
-            return "Can you describe a case where it fails?"
-        return "Can you describe a case where it fails, or a trade-off it makes?"
-    if not trade_off:
-        return "What is its trade-off: what does it cost, and what does it gain in return?"
-    return "When would you not use it, and what would you use instead?"
+        return _FURTHER["failure" if trade_off else "failure or trade-off"]
+    return _FURTHER["alternative" if trade_off else "trade-off"]
+
+
+def _said(pattern: re.Pattern[str], answer: str) -> bool:
+    """Whether ``answer`` uses one of ``pattern``'s terms other than under a negation."""
+    return any(not _NEGATED.search(answer[: m.start()]) for m in pattern.finditer(answer))
 
 
 def gap_question(key_point: str, *, partly: bool = False) -> str:

@@ -66,6 +66,7 @@ from interviewer.grading.base import (
     KeyPointVerdict,
     Verdict,
     gap_follow_up,
+    going_further,
 )
 from interviewer.grading.language import foreign_language
 from interviewer.grading.rubric import (
@@ -207,7 +208,7 @@ _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # A formula's marks: a run of symbols without function words is maths, not a list of terms.
 _FORMULA = re.compile(r"[0-9=+*/^<>()\[\]{}]")
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 17  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 18  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
@@ -598,13 +599,10 @@ class KeyPointMatch:
     score: float  # blended with the answer-level match m; what the thresholds act on
     paraphrased: bool = False  # covered as stated in other words (PeerBaseline.states)
     held: bool = False  # kept at "partly": its own words no closer than peers' (PeerBaseline.shows)
-    elsewhere: bool = False  # its nearest spans are weak and another key point's (_quote)
 
 
-def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> tuple[int, bool]:
-    """The span quoted for key point ``i`` (``alignment``: key points x spans), and whether
-    it is only another key point's: every span near its best aligns much better with another
-    key point, and none well with this one (a partly covered point then gets no quote).
+def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> int:
+    """The span quoted for key point ``i`` (``alignment``: key points x spans).
 
     A longer span always aligns at least as well as a part of it (the whole answer best of
     all), so the quote is the shortest span within _QUOTE_SLACK of the best. Among the spans
@@ -612,7 +610,10 @@ def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> tuple[int, bool]:
     more is that point's, not this one's: q01's model answer quoted "The discriminator D
     receives ... outputs the probability that its input is real." (0.66 with the generator and
     discriminator point) for "A GAN is a generative model that learns to produce new samples"
-    (0.51).
+    (0.51). With no span of its own, its best span is quoted all the same: leaving such a
+    point unquoted told a candidate to "say explicitly" what one sentence said on the way to
+    another point ("The generator only learns through the discriminator's gradient, so the
+    discriminator is like a learned loss.", q03, a walkthrough).
     """
     row = alignment[i]
     others = np.delete(alignment, i, axis=0)
@@ -625,10 +626,7 @@ def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> tuple[int, bool]:
     pool = own or list(range(len(spans)))
     top = max(row[j] for j in pool)
     near = [j for j in pool if row[j] >= top - _QUOTE_SLACK]
-    # With none of its own, a span that carries it well is still its evidence ("The
-    # discriminator is a binary classifier ..." for q03's discriminator point, 0.71, though its
-    # output point aligns 0.88); a weak one is only the other point's.
-    return min(near, key=lambda j: (len(spans[j]), -row[j])), not own and top < _QUOTE_ALIGNMENT
+    return min(near, key=lambda j: (len(spans[j]), -row[j]))
 
 
 @dataclass(frozen=True)
@@ -1063,7 +1061,9 @@ class SimilarityGrader:
                 verdicts, request, contradictions, deep=(depth.score or 0.0) >= _DEEP
             ),
             model_answer=question.model_answer or " ".join(question.key_points),
-            follow_up=gap_follow_up(verdicts, answer=request.answer),
+            follow_up=gap_follow_up(
+                verdicts, answer=request.answer, question=request.question.text
+            ),
             sources=_sources(request),
             message=(
                 # In a candidate's words: "aligned ... by a small language model's word
@@ -1242,7 +1242,7 @@ class SimilarityGrader:
         ]
         out = []
         for i, kp in enumerate(measures.key_points):
-            best, elsewhere = _quote(measures.span_alignment, i, measures.spans)
+            best = _quote(measures.span_alignment, i, measures.spans)
             out.append(
                 KeyPointMatch(
                     kp,
@@ -1252,7 +1252,6 @@ class SimilarityGrader:
                     scores[i],
                     paraphrased[i],
                     held[i],
-                    elsewhere,
                 )
             )
         return out
@@ -1265,9 +1264,7 @@ class SimilarityGrader:
             verdict = "partly"
         else:
             verdict = "missed"
-        said = verdict == "covered" or (
-            not m.elsewhere and (m.lexical >= _QUOTE_WORDS or m.alignment >= _QUOTE_ALIGNMENT)
-        )
+        said = verdict == "covered" or m.lexical >= _QUOTE_WORDS or m.alignment >= _QUOTE_ALIGNMENT
         evidence = m.span if verdict != "missed" and said else ""
         return KeyPointVerdict(key_point=m.key_point, verdict=verdict, evidence=evidence)
 
@@ -1502,7 +1499,10 @@ class SimilarityGrader:
         if not missed and not partly and not contradictions:
             parts.append("Every key point is there.")
             if not deep:  # "go deeper" next to depth 5/5 contradicted the card
-                parts.append("To go deeper, add a mechanism, a trade-off or an example.")
+                # The same ask as the follow-up: "add ... an example" after one was given, above
+                # "To go further: what is its trade-off", read as two graders.
+                what = going_further(request.answer, request.question.text)[0]
+                parts.append(f"To go deeper, add {what}.")
         sources = _sources(request)
         if sources and (missed or partly):
             reading = "; ".join(_reading(c) for c in sources[:3])

@@ -372,6 +372,12 @@ def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> 
             "For instance faces. It fails on small data, at the cost of diversity.",
             "When would you not use it, and what would you use instead?",
         ),
+        # Wording the first version missed: "A classic example", "diverges", "a limitation".
+        ("A classic example is StyleGAN.", "Can you describe a case where it fails, or"),
+        ("It diverges when the learning rate is high.", "Can you give a concrete example of"),
+        ("For example faces. A limitation is memory.", "Can you describe a case where it fails?"),
+        # A negated failure is no failure case.
+        ("For example faces. It doesn't fail often.", "Can you describe a case where it fails,"),
     ],
 )
 def test_a_follow_up_with_no_gap_asks_for_what_the_answer_did_not_give(

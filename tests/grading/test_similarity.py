@@ -387,6 +387,12 @@ def test_similarity_follow_up_asks_for_what_a_complete_answer_did_not_give(
     assert with_both.follow_up == (
         "What is its trade-off: what does it cost, and what does it gain in return?"
     )
+    # A feedback line that asks to go deeper asks for the same: it asked for "a mechanism, a
+    # trade-off or an example" above a follow-up on the trade-off, after an example.
+    assert "To go deeper, add a case where it fails, or a trade-off it makes." in (
+        with_example.feedback
+    )
+    assert "To go deeper, add its trade-off." in with_both.feedback
 
 
 def test_similarity_overall_is_rubric_mean_of_assessed(grader: SimilarityGrader) -> None:
