@@ -308,7 +308,11 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
         follow_up_answer=turn.follow_up_answer,
         status=status,
         # The turn stores the key point hinted at; the candidate saw only how the hint named it.
-        hints=[cue(h) for h in turn.hints],
+        # A point hinted at twice (the second hint at a follow-up) read as a repeated line.
+        hints=[
+            cue(h) + (" (a second hint)" if h in turn.hints[:i] else "")
+            for i, h in enumerate(turn.hints)
+        ],
         seconds=turn.seconds,
         model_answer=turn.model_answer,
     )

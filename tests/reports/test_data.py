@@ -407,3 +407,25 @@ def test_report_says_why_a_rejected_first_answer_got_nothing(tmp_path):
     (q,) = report.questions
     assert q.message.startswith("The first answer was not graded (")
     assert "The answer repeats the question" in q.message
+
+
+def test_report_names_a_second_hint_on_the_same_point_as_such(rubric):
+    """At a follow-up the candidate can take a second hint on a point already hinted at; the
+    report listed "“Generator”" twice under the hints used."""
+    point = "Generator: maps noise z to a sample"
+    report = assemble_report(
+        "s",
+        [
+            TurnInput(
+                question_id="q",
+                question_text="What?",
+                answer="x",
+                grade=make_grade("q", 3.0),
+                hints=[point, point],
+            )
+        ],
+        rubric,
+    )
+    (row,) = report.questions
+    assert row.hints == ["“Generator”", "“Generator” (a second hint)"]
+    assert row.hints_used == 2

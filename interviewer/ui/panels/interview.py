@@ -1315,27 +1315,19 @@ def wire(
     after(loaded, focus=False)
     # A spoken answer transcribed while the page reloaded (or another tab resumed the
     # session) was lost: the transcript had nowhere to go. It is kept until a page has it.
-    spoken = [panel.session_id, panel.seen, panel.answer, panel.mic_notice]
-    spoken_out = [panel.answer, panel.mic_notice, panel.transcript, panel.spoken_wait]
+    # After a load or a resume, and on each tick of the wait while the transcription runs.
+    restore: dict[str, Any] = {
+        "fn": restore_spoken,
+        "inputs": [panel.session_id, panel.seen, panel.answer, panel.mic_notice],
+        "outputs": [panel.answer, panel.mic_notice, panel.transcript, panel.spoken_wait],
+        "concurrency_id": "session",
+        "concurrency_limit": SESSION_CONCURRENCY,
+        "show_progress": "hidden",
+        "api_visibility": "private",
+    }
     for event in (loaded, resumed):
-        event.then(
-            restore_spoken,
-            spoken,
-            spoken_out,
-            concurrency_id="session",
-            concurrency_limit=SESSION_CONCURRENCY,
-            show_progress="hidden",
-            api_visibility="private",
-        )
-    panel.spoken_wait.tick(
-        restore_spoken,
-        spoken,
-        spoken_out,
-        concurrency_id="session",
-        concurrency_limit=SESSION_CONCURRENCY,
-        show_progress="hidden",
-        api_visibility="private",
-    )
+        event.then(**restore)
+    panel.spoken_wait.tick(**restore)
 
 
 def _piper(services: Services):  # type: ignore[no-untyped-def]
