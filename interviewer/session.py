@@ -1103,7 +1103,10 @@ def _follow_up_point(turn: TurnRecord, grade: Grade) -> str | None:
     gaps = [v for v in grade.key_points if v.verdict != "covered"]
     for text in (turn.follow_up_question, gap_follow_up(grade.key_points)):
         for gap in gaps:
-            if gap_question(gap.key_point, partly=gap.verdict == "partly") == text:
+            asked = gap_question(
+                gap.key_point, partly=gap.verdict == "partly", quoted=bool(gap.evidence)
+            )
+            if asked == text:
                 return gap.key_point
     return None
 

@@ -148,7 +148,7 @@ def gap_follow_up(verdicts: list[KeyPointVerdict], *, answer: str = "", question
     gap = _biggest_gap(verdicts)
     if gap is None:
         return going_further(answer, question)[1]
-    return gap_question(gap.key_point, partly=gap.verdict == "partly")
+    return gap_question(gap.key_point, partly=gap.verdict == "partly", quoted=bool(gap.evidence))
 
 
 def going_further(answer: str, question: str = "") -> tuple[str, str]:
@@ -175,11 +175,15 @@ def _said(pattern: re.Pattern[str], answer: str) -> bool:
     return any(not _NEGATED.search(answer[: m.start()]) for m in pattern.finditer(answer))
 
 
-def gap_question(key_point: str, *, partly: bool = False) -> str:
+def gap_question(key_point: str, *, partly: bool = False, quoted: bool = True) -> str:
     """The question on one missed (or ``partly`` covered) key point, named by its cue. It says
     the point was missing: "What can you add about the point that starts “GAN is a generative
     …”?" read as if the candidate had said it; and "did not cover" a point the card listed as
-    partly covered read as a contradiction."""
+    partly covered read as a contradiction. A partly covered point with nothing ``quoted`` for
+    it is asked to be said, as the feedback asks ("Say explicitly: ..."): "only touched on"
+    under that line read as two graders."""
+    if partly and not quoted:
+        return f"Your answer did not say {cue(key_point)} explicitly: what can you say about it?"
     if partly:
         return f"Your answer only touched on {cue(key_point)}: what more can you say about it?"
     return f"Your answer did not cover {cue(key_point)}: what can you say about it?"

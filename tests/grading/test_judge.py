@@ -348,7 +348,8 @@ def test_judge_follow_up_never_hands_over_a_key_point(fake_chat, question):
 
 def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> None:
     """ "Your answer did not cover “Generator”" under a card listing Generator as partly
-    covered read as a contradiction."""
+    covered read as a contradiction; and "only touched on" a point the card's feedback asks to
+    "say explicitly" (nothing quoted for it) read as another grader (a walkthrough)."""
     from interviewer.grading.base import KeyPointVerdict, gap_follow_up
 
     verdicts = [
@@ -356,6 +357,10 @@ def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> 
         KeyPointVerdict(key_point="Discriminator: outputs a probability", verdict="covered"),
     ]
     assert gap_follow_up(verdicts) == (
+        "Your answer did not say “Generator” explicitly: what can you say about it?"
+    )
+    quoted = verdicts[0].model_copy(update={"evidence": "G maps noise to images"})
+    assert gap_follow_up([quoted, *verdicts[1:]]) == (
         "Your answer only touched on “Generator”: what more can you say about it?"
     )
     verdicts.append(KeyPointVerdict(key_point="Value function: min max", verdict="missed"))
@@ -405,5 +410,5 @@ def test_a_follow_up_asks_first_about_a_partly_covered_point_the_answer_never_qu
         KeyPointVerdict(key_point="Cause: nothing rewards covering all modes", verdict="partly"),
     ]
     assert gap_follow_up(verdicts) == (
-        "Your answer only touched on “Cause”: what more can you say about it?"
+        "Your answer did not say “Cause” explicitly: what can you say about it?"
     )
