@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from interviewer.errors import BankError, InputError, InterviewerError, validation_message
+from interviewer.text import clip
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
@@ -136,7 +137,7 @@ class Bank(BaseModel):
         matches = index.by_key.get(question_key(text), [])
         if len(matches) > 1:
             raise BankError(
-                f"{_clip(text)!r} matches bank questions {', '.join(q.id for q in matches)} up "
+                f"{clip(text, 60)!r} matches bank questions {', '.join(q.id for q in matches)} up "
                 "to punctuation: give the id of the one you mean"
             )
         return matches[0] if matches else None
@@ -153,6 +154,11 @@ class Bank(BaseModel):
         if not near or len(index.by_key[near[0]]) > 1:
             return None
         return index.by_key[near[0]][0]
+
+    def closest_note(self, typed: str) -> str:
+        """' (closest: q04 'What is mode…')' when :meth:`closest` finds one, else ''."""
+        near = self.closest(typed)
+        return f" (closest: {near.id} {clip(near.text, 60)!r})" if near is not None else ""
 
     def _index(self) -> _TextIndex:
         # Rebuilt when a question's text changes (the bank editor edits questions in place).
@@ -224,10 +230,6 @@ def _norm(text: str) -> str:
 def _id_shape(typed: str) -> str:
     """An id without case and leading zeros: "Q4" and "q004" have q04's shape."""
     return re.sub(r"\d+", lambda m: str(int(m.group())), typed.strip().casefold())
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _TextIndex:
@@ -428,8 +430,7 @@ def resolve_question(
     if bank is None:
         missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)"
     else:
-        near = bank.closest(question)
-        missing = f" (closest: {near.id} {_clip(near.text)!r})" if near is not None else ""
+        missing = bank.closest_note(question)
     raise InputError(
         f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
         "give a reference answer (--reference, or reference_answer / key_points in a batch line)."

@@ -46,6 +46,7 @@ from interviewer.errors import BankError, InputError
 from interviewer.grading.base import Grade
 from interviewer.grading.evaluation import quadratic_kappa, question_interval
 from interviewer.grading.rubric import LEVELS, round_score, score_levels
+from interviewer.text import clip
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import Repository
@@ -463,10 +464,6 @@ def _reason(exc: ValidationError) -> str:
     return message if field in message else f"{field}: {message}"
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -492,9 +489,8 @@ class _QuestionResolver:
             raise BankError(f"question {exc} in a question_id column") from None
 
     def _closest(self, text: str) -> str:
-        """' (closest: q04 "What is mode…")' for a text near one bank question, else ''."""
-        near = self.bank.closest(text) if self.bank is not None else None
-        return f" (closest: {near.id} {_clip(near.text)!r})" if near is not None else ""
+        """' (closest: q04 'What is mode…')' for a text near one bank question, else ''."""
+        return self.bank.closest_note(text) if self.bank is not None else ""
 
     def _check_text(self, named: Question, text: str) -> None:
         """Refuse a row whose question text is another bank question's than its id's: its
@@ -507,8 +503,8 @@ class _QuestionResolver:
             return
         if found is not None and found.id != named.id:
             raise BankError(
-                f"question_id {named.id} is {_clip(named.text, 40)!r} but the question text is "
-                f"{found.id}'s ({_clip(found.text, 40)!r}): correct the question_id or the question"
+                f"question_id {named.id} is {clip(named.text, 40)!r} but the question text is "
+                f"{found.id}'s ({clip(found.text, 40)!r}): correct the question_id or the question"
             )
 
     def resolve(self, row: _RawRow) -> Question:
@@ -537,8 +533,9 @@ class _QuestionResolver:
         if found is not None:
             return found
         if not row.reference_answer:
+            closest = self._closest(row.question)
             raise BankError(
-                f"question {_clip(row.question)!r} is not in the bank{self._closest(row.question)}:"
+                f"question {clip(row.question, 60)!r} is not in the bank{closest}:"
                 " give its question_id or the bank's text, or add a reference_answer column to "
                 "grade it as a question outside the bank"
             )
