@@ -1149,11 +1149,11 @@ def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = Fa
         return plain
     count = _HINT_WORDS * (bare + telling)
     common = asked | subject
-    terms = [] if telling else _hint_terms(key_point, common, common, bank, count)
+    terms = [] if telling else _hint_terms(key_point, common, common, bank, frequency, count)
     # The bank's subject words too, once the rarer ones are named or when only they are left
     # (q34's “Impact”: "early layers learn very slowly or not at all, ...").
     wide = asked | set(content_stems(quoted))
-    words = ", ".join(terms or _hint_terms(key_point, wide, common, bank, count))
+    words = ", ".join(terms or _hint_terms(key_point, wide, common, bank, frequency, count))
     if telling:
         if not words:
             return f"Another hint on {named}: say what it is and how it works."
@@ -1167,13 +1167,18 @@ def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = Fa
 
 
 def _hint_terms(
-    key_point: str, known: set[str], common: set[str], bank: Bank, count: int
+    key_point: str,
+    known: set[str],
+    common: set[str],
+    bank: Bank,
+    frequency: dict[str, int],
+    count: int,
 ) -> list[str]:
-    """The ``count`` rarest terms of the key point in the bank, in its order: its words not in
+    """The ``count`` rarest terms of the key point in the bank (``frequency``: of
+    :func:`_subject_frequency`, computed once per hint), in its order: its words not in
     ``known``, as written ("Goodfellow", "Gaussian"), each with the word before it when the
     two make a term (:func:`_term_pair`): "speech recognition", not "modelling, recognition,
     forecasting"."""
-    frequency = _subject_frequency(bank)
     tokens = list(_HINT_WORD.finditer(key_point))
     terms: dict[str, tuple[int, int, str]] = {}  # lowercased: (rarity, position, as written)
     paired: set[int] = set()  # tokens that end a pair
