@@ -99,8 +99,13 @@ _TRADE_OFF = re.compile(
     r"downsides?|disadvantages?|limitations?|costs? (?:more|less|extra)|price)\b",
     re.I,
 )
-# "It does not fail often" gives no failure case: a negation within two words before the term.
-_NEGATED = re.compile(r"(?:\b(?:not|never|no|cannot|rarely)|n't)\W+(?:\w+\W+)?$", re.I)
+# "It does not fail often" gives no failure case, nor "I can't think of a good example" an
+# example: a negation one word before the term, not counting small words such as "of a good".
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never|no|cannot|rarely)|n't)\W+(?:\w+\W+)?"
+    r"(?:(?:of|an?|the|any|one|single|good|real|concrete)\W+){0,3}$",
+    re.I,
+)
 # A question about a problem ("why is it problematic?", "what are the challenges?"): "a case
 # where it fails" or "its trade-off" does not fit when "it" is itself the failure.
 _PROBLEM_QUESTION = re.compile(
@@ -158,7 +163,7 @@ def going_further(answer: str, question: str = "") -> tuple[str, str]:
     fails when ..." read as if the answer had not been read; and on a question about a problem
     (mode collapse, vanishing gradients) "a case where it fails" asked for a failure of the
     failure, so there it asks for a concrete case, then how to notice and handle it."""
-    example = _EXAMPLE.search(answer) is not None
+    example = _said(_EXAMPLE, answer)
     if _PROBLEM_QUESTION.search(question):
         return _FURTHER["problem practice" if example else "problem example"]
     failure = _said(_FAILURE, answer)

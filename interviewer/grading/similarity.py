@@ -208,7 +208,7 @@ _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # A formula's marks: a run of symbols without function words is maths, not a list of terms.
 _FORMULA = re.compile(r"[0-9=+*/^<>()\[\]{}]")
 # Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 19  # bumped when the same measures give a different grade: cached grades are redone
+_VERSION = 20  # bumped when the same measures give a different grade: cached grades are redone
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span

@@ -383,6 +383,10 @@ def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> 
         ("For example faces. A limitation is memory.", "Can you describe a case where it fails?"),
         # A negated failure is no failure case.
         ("For example faces. It doesn't fail often.", "Can you describe a case where it fails,"),
+        # Saying one has no example gives none.
+        ("I cannot give an example. It fails on small data.", "Can you give a concrete example"),
+        ("I can't think of a good example; it diverges.", "Can you give a concrete example"),
+        ("It has no examples yet, and it fails on small data.", "Can you give a concrete example"),
     ],
 )
 def test_a_follow_up_with_no_gap_asks_for_what_the_answer_did_not_give(
