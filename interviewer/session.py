@@ -1145,25 +1145,38 @@ def _nudge(key_point: str, question: Question, bank: Bank, *, telling: bool = Fa
     subject = {s for s, n in frequency.items() if n >= _SUBJECT_SHARE * len(bank.questions)}
     quoted = named[named.index("“") + 1 :].strip("“”… ")  # "the point that starts" is frame
     bare = set(content_stems(quoted)) <= asked | subject
-    if not bare and not telling:
-        return plain
-    count = _HINT_WORDS * (bare + telling)
-    common = asked | subject
-    terms = [] if telling else _hint_terms(key_point, common, common, bank, frequency, count)
-    # The bank's subject words too, once the rarer ones are named or when only they are left
-    # (q34's “Impact”: "early layers learn very slowly or not at all, ...").
-    wide = asked | set(content_stems(quoted))
-    words = ", ".join(terms or _hint_terms(key_point, wide, common, bank, frequency, count))
+
+    def words(more: bool) -> str:
+        if not bare and not more:
+            return ""
+        count = _HINT_WORDS * (bare + more)
+        common = asked | subject
+        terms = [] if more else _hint_terms(key_point, common, common, bank, frequency, count)
+        # The bank's subject words too, once the rarer ones are named or when only they are
+        # left (q34's “Impact”: "early layers learn very slowly or not at all, ...").
+        wide = asked | set(content_stems(quoted))
+        return ", ".join(terms or _hint_terms(key_point, wide, common, bank, frequency, count))
+
     if telling:
-        if not words:
-            return f"Another hint on {named}: say what it is and how it works."
-        return f"Another hint on {named}: think of: {words}. What would you add?"
-    if not words:
+        named_words = words(True)
+        if named_words and named_words != words(False):
+            return f"Another hint on {named}: think of: {named_words}. What would you add?"
+        # Naming the same words again gave nothing new (9 of the bank's 188 key points, e.g.
+        # q23's "encoder, likelihood"): the point's first half says more.
+        return f"Another hint on {named}: it begins “{_first_half(key_point)} …”."
+    first = words(False)
+    if not first:
         return plain
     return (
-        f"Hint: a strong answer says something about {named}; think of: {words}. "
+        f"Hint: a strong answer says something about {named}; think of: {first}. "
         "What would you add?"
     )
+
+
+def _first_half(key_point: str) -> str:
+    """The first half of a key point's words (at least four), for a hint that may tell more."""
+    tokens = key_point.split()
+    return " ".join(tokens[: max(4, len(tokens) // 2)]).rstrip(",;:")
 
 
 def _hint_terms(

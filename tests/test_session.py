@@ -353,6 +353,21 @@ def test_interview_hint_at_follow_up_is_about_its_point_even_when_hinted_before(
     assert "Hints taken on this question: “Generator” (twice)." in [r.text for r in reloaded]
 
 
+def test_a_second_hint_on_a_point_always_tells_more_than_the_first(repo, clock) -> None:
+    """q23, at the follow-up on “GAN is trained …”: the second hint named "encoder,
+    likelihood" again, as the first had (9 of the bank's 188 key points)."""
+    real = _real_bank()
+    grader = VerdictGrader({1: "missed"})
+    interview = _start(repo, real, grader, clock, question_ids=["q23"])
+    [follow_up] = interview.submit("Both are generative models.")
+    assert "GAN is trained" in follow_up.text, follow_up.text
+    first = interview.submit("hint")[0].text
+    assert "think of: encoder, likelihood" in first, first
+    second = interview.submit("hint")[0].text
+    assert "encoder, likelihood" not in second, second
+    assert "“A GAN is trained adversarially and …”" in second, second
+
+
 def test_interview_hint_at_follow_up_after_every_hint_was_taken(repo, clock) -> None:
     """CLI, q04: every key point had been hinted at on the first answer, and at the follow-up
     on “generator produces only a …” Hint said "No more hints for this question" each time."""
