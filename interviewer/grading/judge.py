@@ -461,19 +461,20 @@ class LLMGrader:
             factual_errors=[e for e in reply.factual_errors if e.strip()],
             feedback=_feedback(reply.feedback, verdicts),
             model_answer=question.model_answer,
-            follow_up=_follow_up(reply.follow_up, verdicts, question),
+            follow_up=_follow_up(reply.follow_up, verdicts, request),
             grader=info,
         )
 
 
-def _follow_up(text: str, verdicts: list[KeyPointVerdict], question: Question) -> str:
+def _follow_up(text: str, verdicts: list[KeyPointVerdict], request: GradeRequest) -> str:
     """The model's follow-up question, unless it repeats a key point or the model answer: "Can
     you explain how <the missed key point>?" handed the candidate the answer it asked for (and
     pasted back, that answer counted as covered). Then the question names the gap by its cue,
-    as the offline grader's does."""
+    as the offline grader's does, or with no gap asks for what the answer lacks."""
+    question = request.question
     reference = [*question.key_points, question.model_answer]
     if any(repeats(text, r) for r in reference if r):
-        return gap_follow_up(verdicts)
+        return gap_follow_up(verdicts, answer=request.answer, question=question.text)
     return text.strip()
 
 

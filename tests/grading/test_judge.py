@@ -346,6 +346,20 @@ def test_judge_follow_up_never_hands_over_a_key_point(fake_chat, question):
     assert grade.follow_up == "How would you notice this during training?"
 
 
+def test_judge_follow_up_replacing_a_repeat_after_a_complete_answer_reads_the_answer(
+    fake_chat, question
+):
+    """With every key point covered, a model follow-up that repeats the model answer was
+    replaced by the generic "a concrete example or a failure case", on a question about a
+    problem (mode collapse) that asks for a failure of the failure."""
+    reply = _fake_reply(question, STRONG)
+    assert all(v["verdict"] == "covered" for v in reply["key_points"])
+    reply["follow_up"] = f"{question.model_answer.rstrip('. ')}?"
+    fake_chat.push(json.dumps(reply))
+    grade = make_grader(fake_chat).grade(_request(question, STRONG))
+    assert grade.follow_up == "Can you give a concrete case of it, from a model or a task you know?"
+
+
 def test_a_follow_up_on_a_partly_covered_point_does_not_say_it_was_missing() -> None:
     """ "Your answer did not cover “Generator”" under a card listing Generator as partly
     covered read as a contradiction; and "only touched on" a point the card's feedback asks to
