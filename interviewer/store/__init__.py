@@ -15,6 +15,7 @@ from interviewer.store.repository import (
     TurnRecord,
     TurnStatus,
     UnsentTranscript,
+    is_session_id,
 )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "TurnStatus",
     "UnsentTranscript",
     "create_db_engine",
+    "is_session_id",
     "open_database",
     "store_errors",
     "upgrade",

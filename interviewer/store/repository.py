@@ -8,6 +8,7 @@ returns. Database failures surface as :class:`~interviewer.errors.StoreError` wi
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -53,6 +54,8 @@ __all__ = [
     "TurnRecord",
     "TurnStatus",
     "UnsentTranscript",
+    "is_session_id",
+    "new_session_id",
 ]
 
 TurnStatus = Literal["asked", "answered", "follow_up", "follow_up_answered", "done", "skipped"]
@@ -64,6 +67,17 @@ _TURNS: Table = TurnRow.__table__  # type: ignore[assignment]
 _GRADES: Table = GradeRow.__table__  # type: ignore[assignment]
 # Built once: the columns to set come from each call's parameters.
 _UPDATE_TURN = update(_TURNS).where(_TURNS.c.id == bindparam("_turn_id"))
+
+
+# What new_session_id makes (22 URL-safe characters), up to the column's 64 characters.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_session_id(text: str) -> bool:
+    """Whether ``text`` could be a session id. Anything else is no session without asking the
+    database: a damaged link or a pasted text can hold anything, and PostgreSQL failed on a NUL,
+    told as a database failure."""
+    return _SESSION_ID.fullmatch(text) is not None
 
 
 def new_session_id() -> str:
@@ -242,7 +256,9 @@ class Repository:
             return _session_record(row, name)
 
     def find_session(self, session_id: str) -> SessionRecord | None:
-        """The session with this id, or None."""
+        """The session with this id, or None (also for a text that cannot be an id)."""
+        if not is_session_id(session_id):
+            return None
         with self._tx("loading the session") as db:
             row = db.get(SessionRow, session_id)
             return None if row is None else _session_record(row, self._candidate_name(db, row))

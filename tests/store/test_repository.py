@@ -75,6 +75,17 @@ def test_repository_unknown_session_raises_session_error(store: Repository) -> N
     assert store.find_session("nope") is None
 
 
+@pytest.mark.parametrize("session_id", ["a\x00b", "x" * 5000, "id with spaces", "ü", ""])
+def test_repository_a_text_that_cannot_be_a_session_id_is_no_session(
+    store: Repository, session_id: str
+) -> None:
+    """A damaged id from the History tab's box or the browser's list: PostgreSQL failed on a
+    NUL, told as a database failure."""
+    assert store.find_session(session_id) is None
+    with pytest.raises(SessionError, match="No interview session with that id"):
+        store.get_session(session_id)
+
+
 def test_repository_turn_insert_update_and_session_state(store: Repository, clock: Clock) -> None:
     session = store.create_session(config={}, question_ids=["q1", "q2"])
     turn = store.save_turn(_turn(session.id, 0, clock), state="asking", current_index=0)

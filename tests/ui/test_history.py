@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import gradio as gr
+
 from interviewer.grading.base import Grade, GraderInfo
+from interviewer.session import Interview, SessionConfig
+from interviewer.settings import Settings
 from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.ui.panels import history
 from interviewer.ui.panels.history import attempts_rows
+from interviewer.ui.services import LazyGrader, build_services
 
 T0 = datetime(2026, 11, 27, 1, 11, tzinfo=UTC)
 
@@ -86,3 +92,25 @@ def test_an_exam_still_running_shows_no_score_among_the_attempts() -> None:
     rows, trend = attempts_rows(services, ["exam", "s1"], "q01")  # type: ignore[arg-type]
     assert rows[1][1:4] == ["exam", "after the exam", ""]
     assert "3.1" not in str(rows) and trend == ""  # one score to compare: no trend
+
+
+def test_a_pasted_text_that_cannot_be_a_session_id_is_told_without_a_database_error(
+    settings: Settings,
+) -> None:
+    """The History tab's id box, and a damaged id in the browser's list: a NUL reached the
+    database (a failure on PostgreSQL) and a 5,000-character paste was echoed."""
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = history.render()
+        history.wire(panel, services, gr.BrowserState([]))
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    interview = Interview.create(
+        services.repository, services.bank, LazyGrader(services), SessionConfig(num_questions=1)
+    )
+    interview.start()
+    for pasted in ("a\x00b", "x" * 5000):
+        notice, known = handlers["show"](pasted, [interview.session_id])
+        assert "not a valid session id" in notice and "xxxxx" not in notice
+        assert known == gr.skip()  # the browser's list is left as it was
+    rows, _ = handlers["refresh"](["a\x00b", interview.session_id])
+    assert [row[1] for row in rows] == [interview.session_id]

@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from interviewer.errors import InterviewerError
-from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.store.repository import GradeRecord, TurnRecord, is_session_id
 from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
 from interviewer.ui.render import esc, feedback_card
 from interviewer.ui.services import Services
@@ -171,7 +171,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
 
 def _attempt_choices(services: Services, known: list[str]) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
-    for session_id in known[:MAX_KNOWN]:
+    for session_id in filter(is_session_id, known[:MAX_KNOWN]):
         for turn in services.repository.turns(session_id):
             if turn.answer is not None:
                 seen.setdefault(turn.question_id, turn.question_text)
@@ -188,7 +188,9 @@ def attempts_rows(
     attempts: list[tuple[datetime, list[object], float | None]] = []
     for session_id in known[:MAX_KNOWN]:
         record = services.repository.find_session(session_id)
-        running = record is not None and exam_running(record)
+        if record is None:
+            continue  # deleted, or a damaged id in the browser's list
+        running = exam_running(record)
         for turn, grade in _turn_grades(services, session_id):
             if turn.question_id != question_id or turn.answer is None:
                 continue
@@ -248,6 +250,12 @@ def wire(
         session_id = (session_id or "").strip()
         if not session_id:
             return _notice("Paste a session id first (it is shown above the chat)."), gr.skip()
+        if not is_session_id(session_id):
+            # Not echoed, as on the Interview tab: a pasted text can hold anything.
+            return _notice(
+                "That is not a valid session id: copy the whole id shown above the chat "
+                "(letters, digits, - and _)."
+            ), gr.skip()
         try:
             if exam_in_progress(services.repository, session_id):
                 return _notice(EXAM_IN_PROGRESS), gr.skip()

@@ -10,7 +10,6 @@ the slow one that saves the answer and grades it. If saving fails the answer sta
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from interviewer.grading.base import Grade
 from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, Transcript, speakable_text
-from interviewer.store import UnsentTranscript
+from interviewer.store import UnsentTranscript, is_session_id
 from interviewer.ui.panels.history import remember
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
@@ -58,8 +57,6 @@ _LINK_FAILED = (
     "nothing is lost."
 )
 _GRADING = "Grading your answer…"
-# What new_session_id makes (22 URL-safe characters), up to the column's 64.
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _UNSET_DIFFICULTY = "any"
 _ANSWER_PLACEHOLDER = "Type your answer, or record it…"
 # Short: the box is one line, and on a phone a longer note was cut in half.
@@ -813,7 +810,7 @@ def wire(
         session_id = (session_id or "").strip()
         if not session_id:
             return "Paste the session id shown above the chat, or open its link."
-        if not _SESSION_ID.fullmatch(session_id):
+        if not is_session_id(session_id):
             # Not echoed: a damaged link can hold anything (a 5,000-character id filled the
             # toast), and PostgreSQL failed on a NUL, told as a database failure.
             if link:
