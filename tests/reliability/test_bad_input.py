@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gradio_client import Client
+from gradio_client import Client, handle_file
 from gradio_client.exceptions import ValidationError
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -189,6 +189,40 @@ def test_bad_input_app_shows_hostile_answers_inert(candidate: Client, name: str)
     cards = json.dumps(outputs, ensure_ascii=False)
     assert "<script" not in cards and "<img" not in cards  # shown as text, never as markup
     assert 'data-overall="5.0">Excellent' not in cards
+
+
+def _ten_minutes_of_mp3(path: Path) -> Path:
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono"]
+        + ["-t", "600", "-q:a", "9", str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("answer.txt", b"Mode collapse is a failure of GANs.\n", "not be read"),
+        ("answer.mp3", b"ID3" + bytes(500), "not be read"),
+        ("answer.ogg", b"", "empty"),
+        ("ten-minutes.mp3", None, "the limit is 3 minutes"),
+    ],
+    ids=["text", "corrupt-mp3", "empty-ogg", "ten-minute-mp3"],
+)
+def test_bad_input_app_transcribe_refuses_a_file_it_cannot_use_with_a_message(
+    candidate: Client, tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    """A file that was not WAV failed in Gradio's conversion to WAV, before the app saw it:
+    the caller got 'The upstream Gradio app has raised an exception' and the log a traceback."""
+    audio = tmp_path / name
+    if content is None:
+        _ten_minutes_of_mp3(audio)
+    else:
+        audio.write_bytes(content)
+    box, note = candidate.predict(handle_file(str(audio)), "Typed first.", api_name="/transcribe")
+    assert message in note and "Traceback" not in note
+    assert box == {"__type__": "update"}  # the answer box is left as it was: nothing lost
 
 
 # --- files ---------------------------------------------------------------------------------

@@ -229,7 +229,10 @@ def render(services: Services) -> InterviewPanel:
                 type="filepath",
                 label="Speak your answer",
                 elem_id="mic",
-                format="wav",
+                # Passed on as it came (the browser records WAV): converting a file sent to the
+                # API to WAV failed in Gradio on one that was not audio, with no message, and
+                # load_audio decodes any format and says what is wrong with one it cannot use.
+                format=None,
                 interactive=False,  # until an interview starts
             )
             mic_notice = gr.Markdown(_mic_help(services), elem_id="mic-notice")
