@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clip", "cue", "opening", "repeats", "shorten"]
+__all__ = ["clip", "counted", "cue", "opening", "repeats", "shorten"]
 
 _WORD = re.compile(r"\w+")
 
@@ -24,6 +24,12 @@ def clip(text: str, limit: int) -> str:
     if " " in cut and not text[limit - 1].isspace():
         cut = cut[: cut.rindex(" ")]  # never end on half a word ("covering all mod…")
     return cut.rstrip(" ,;:\n") + "…"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 answer``, ``3 answers``: a count with its noun in the right number ("answer(s)" read
+    as a form, not as a sentence)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def opening(key_point: str) -> str:

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
 from interviewer.settings import Settings, file_problem, settings_problem, unknown_settings
+from interviewer.text import counted  # noqa: F401 - the commands import it from here
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -125,11 +126,6 @@ def same_file(a: Path, b: Path) -> bool:
     """Whether two paths name one file (the same path, or a link to it): an output that would
     overwrite its own input."""
     return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-
-
-def counted(n: int, noun: str) -> str:
-    """``1 answer``, ``3 answers``: a count with its noun in the right number."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def bank_id(bank: Bank | None, typed: str) -> str:

@@ -10,6 +10,7 @@ import typer
 from interviewer.cli import app, emit_json, friendly
 from interviewer.errors import InputError, validation_message
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 __all__ = ["approve", "drafts", "history", "import_questions"]
 
@@ -107,9 +108,10 @@ def import_questions(
             for point in q.key_points:
                 typer.echo(f"    - {point}")
     verb = "Added" if apply else "Would add"
+    drafts = sum(q.status == "draft" for q in questions)
     typer.echo(
-        f"{verb} {len(questions)} question(s); "
-        f"{sum(q.status == 'draft' for q in questions)} draft(s) need approval."
+        f"{verb} {counted(len(questions), 'question')}; "
+        f"{counted(drafts, 'draft')} {'needs' if drafts == 1 else 'need'} approval."
         + ("" if apply else " Run again with --apply to write them."),
         err=True,
     )

@@ -9,6 +9,7 @@ import typer
 
 from interviewer.cli import app, emit_json, friendly
 from interviewer.settings import Settings, unknown_settings
+from interviewer.text import counted
 
 Check = Callable[[Settings], str]
 
@@ -85,7 +86,7 @@ def _check_team_sign_in(settings: Settings) -> str:
                 f"{settings.admin_auth_file} is readable by others (mode {mode:o}): "
                 f"`chmod 600 {settings.admin_auth_file}`"
             )
-        parts.append(f"{len(logins)} personal login(s) in {settings.admin_auth_file}")
+        parts.append(f"{counted(len(logins), 'personal login')} in {settings.admin_auth_file}")
     return "; ".join(parts)
 
 

@@ -19,6 +19,7 @@ from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friend
 from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 if TYPE_CHECKING:
     from interviewer.grading.service import GradingService
@@ -411,9 +412,10 @@ def _grade_batch(
         "later with --force to grade them"
     ] * bool(pending)
     # "Graded 5 of 5" over a 10-line input hid the 5 lines it skipped.
-    notes += [f"; {len(problems)} line(s) not graded (listed above)"] * bool(problems)
+    notes += [f"; {counted(len(problems), 'line')} not graded (listed above)"] * bool(problems)
     typer.echo(
-        f"Graded {written - pending} of {total} answer(s) in {out}{''.join(notes)}.", err=True
+        f"Graded {written - pending} of {counted(total, 'answer')} in {out}{''.join(notes)}.",
+        err=True,
     )
     if problems:
         raise InputError(

@@ -15,6 +15,7 @@ import typer
 from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly
 from interviewer.cli.doctor import CHECKS
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.bank import Bank
@@ -194,7 +195,7 @@ def regrade(
         session_id=session,
     )
     typer.echo(
-        f"Regraded {report.completed} of {report.found} pending answer(s); "
+        f"Regraded {report.completed} of {counted(report.found, 'pending answer')}; "
         f"{report.still_pending} still pending."
     )
     for reason in report.failed:
@@ -311,7 +312,7 @@ def _grader(settings: Settings, kind: str | None) -> AnswerGrader:
 def _check_database(settings: Settings) -> str:
     sessions = len(_repository(settings).list_sessions(limit=10_000))
     url = settings.masked()["effective_database_url"]
-    return f"{url} migrated to head, {sessions} session(s)"
+    return f"{url} migrated to head, {counted(sessions, 'session')}"
 
 
 CHECKS.append(

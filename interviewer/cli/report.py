@@ -11,6 +11,7 @@ import typer
 from interviewer.cli import app, friendly
 from interviewer.errors import InputError
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 __all__ = ["report"]
 
@@ -77,5 +78,5 @@ def report(
         raise InputError(
             f"Cannot write {target}: {exc.strerror}. Choose another --out path."
         ) from exc
-    note = f" ({data.pending} answer(s) still pending)" if data.pending else ""
+    note = f" ({counted(data.pending, 'answer')} still pending)" if data.pending else ""
     typer.echo(f"Report written to {target}{note}.", err=True)

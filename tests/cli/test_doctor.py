@@ -147,7 +147,7 @@ def test_doctor_checks_the_team_auth_file(tmp_path: Path, monkeypatch: pytest.Mo
     assert missing["ok"] is False and "does not exist" in str(missing["detail"])
     add_login(auth, "alice", "a long enough password")
     ok = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
-    assert ok["ok"] is True and "1 personal login(s)" in str(ok["detail"])
+    assert ok["ok"] is True and "1 personal login in" in str(ok["detail"])
     auth.chmod(0o644)
     shared = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
     assert shared["ok"] is False and "chmod 600" in str(shared["detail"])

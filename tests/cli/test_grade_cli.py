@@ -179,7 +179,7 @@ def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_pat
     assert "line 3" in output and "line 4" in output and "line 5" in output
     assert [r["id"] for r in rows] == [0, 1]
     # The summary counts every line, not only those graded ("Graded 2 of 2" hid the rest).
-    assert "Graded 2 of 5 answer(s)" in output and "3 line(s) not graded" in output
+    assert "Graded 2 of 5 answers" in output and "3 lines not graded" in output
     assert all(isinstance(r["score"], float) for r in rows)
 
 
@@ -250,7 +250,7 @@ def test_grade_cli_batch_llm_failure_gives_null_score_never_a_number(llm_server,
     assert code == 3, output  # a script checking $? sees that nothing was graded
     assert rows[0]["score"] is None and rows[0]["grade"]["status"] == "pending"
     assert "pending" in rows[0]["grade"]["flags"] and rows[0]["grade"]["grader"]["attempts"] == 4
-    assert "Graded 0 of 1 answer(s)" in output and "1 pending" in output
+    assert "Graded 0 of 1 answer in" in output and "1 pending" in output
     assert "run the batch again" in output
 
 

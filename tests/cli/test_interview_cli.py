@@ -203,7 +203,7 @@ def test_regrade_pending_completes_pending_grades(
     monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: KeywordGrader())
     result = runner.invoke(app, ["regrade", "--pending"])
     assert result.exit_code == 0, result.output
-    assert "Regraded 2 of 2 pending answer(s); 0 still pending." in result.stdout
+    assert "Regraded 2 of 2 pending answers; 0 still pending." in result.stdout
     assert sorted(g.overall or 0 for g in _repo().final_grades()) == [2.5, 5.0]
     assert "Regraded 0 of 0" in runner.invoke(app, ["regrade", "--pending"]).stdout
 

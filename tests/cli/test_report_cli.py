@@ -45,7 +45,7 @@ def test_report_html_default_file_name(env: StoredSessions, tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     html = (tmp_path / f"{env.newer}.html").read_text(encoding="utf-8")
     assert "<svg" in html and "Ada Lovelace" in html
-    assert "1 answer(s) still pending" in result.stderr
+    assert "(1 answer still pending)" in result.stderr
 
 
 def test_report_pdf_to_out_path(env: StoredSessions, tmp_path) -> None:

@@ -173,7 +173,7 @@ def test_llm_cli_interview_pending_then_regrade_pending_completes_it(
     llm_env.requests.clear()
     done = runner.invoke(app, ["regrade", "--pending"])
     assert done.exit_code == 0, done.output
-    assert "Regraded 1 of 1 pending answer(s); 0 still pending." in done.stdout
+    assert "Regraded 1 of 1 pending answer; 0 still pending." in done.stdout
     assert len(llm_env.requests) == 1
     repo = Repository(open_database(Settings()))
     [grade] = repo.final_grades()

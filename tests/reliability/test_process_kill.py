@@ -89,7 +89,7 @@ def test_process_killed_during_grading_loses_nothing_and_the_grade_is_finished(
     else:
         result = runner.invoke(app, ["regrade", "--pending"])
         assert result.exit_code == 0, result.output
-        assert "Regraded 1 of 1 pending answer(s); 0 still pending." in result.stdout
+        assert "Regraded 1 of 1 pending answer; 0 still pending." in result.stdout
     assert len(llm_env.requests) == 1
 
     repo = Repository(open_database(Settings()))

@@ -29,6 +29,7 @@ from interviewer.bank_admin import (
 )
 from interviewer.errors import InterviewerError
 from interviewer.retrieval import relevance_floor
+from interviewer.text import counted
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
@@ -213,7 +214,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         rows = [[q.id, _draft_state(q), q.text, " • ".join(q.key_points)] for q in drafted]
         drafts = sum(q.status == "draft" for q in drafted)
         note = (
-            f"{len(drafted)} question(s) read; {drafts} with drafted key points or model "
+            f"{counted(len(drafted), 'question')} read; {drafts} with drafted key points or model "
             "answer (review, then approve them below)."
         )
         return rows, [q.model_dump(mode="json") for q in drafted], note
@@ -229,7 +230,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         except InterviewerError as exc:
             raise refuse(esc(str(exc))) from None
         return (
-            f"Added {len(changed)} question(s): {', '.join(changed)}.",
+            f"Added {counted(len(changed), 'question')}: {', '.join(changed)}.",
             gr.update(choices=_choices(services)),
             [],
         )
