@@ -68,6 +68,7 @@ __all__ = [
     "RowProblem",
     "SessionScore",
     "agreement",
+    "answers_and_questions",
     "calibrate",
     "corrected_item_total",
     "discrimination_text",
@@ -1100,6 +1101,11 @@ def session_scores(repository: Repository) -> list[SessionScore]:
             )
         )
     return out
+
+
+def answers_and_questions(imported: ImportResult) -> tuple[int, int]:
+    """How many distinct answers and questions the rows hold (as :func:`calibrate` counts)."""
+    return len(_group(imported.rows)), len({row.question.id for row in imported.rows})
 
 
 def _group(rows: Sequence[HumanScore]) -> list[CalibrationItem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,13 +20,19 @@ from interviewer.cli import (
 from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
+if TYPE_CHECKING:
+    from interviewer.calibration import CalibrationResult, ImportResult
+    from interviewer.grading.service import GradingService
+
 __all__ = ["calibrate"]
 
 
 @app.command()
 @friendly
 def calibrate(
-    file: Annotated[Path, typer.Argument(help="CSV or JSONL of human scores.")],
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV or JSONL of human scores.", show_default=False)
+    ] = None,
     repeat: Annotated[
         int, typer.Option("--repeat", min=1, max=20, help="Grade a sample N times: score spread.")
     ] = 1,
@@ -49,6 +55,23 @@ def calibrate(
         bool,
         typer.Option("--sessions/--no-sessions", help="Add stored session grades to item stats."),
     ] = True,
+    fit: Annotated[
+        bool,
+        typer.Option(
+            "--fit",
+            help="Then fit the offline grader's scale to these scores (cross-validated by "
+            "question) and use it from now on if it agrees better.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --fit: write the fitted scale even if no better.")
+    ] = False,
+    reset_fit: Annotated[
+        bool,
+        typer.Option(
+            "--reset-fit", help="Remove the team's fitted scale: back to the shipped one."
+        ),
+    ] = False,
 ) -> None:
     """Compare automatic grades with interviewers' scores, and find questions that misbehave.
 
@@ -56,6 +79,15 @@ def calibrate(
     with the columns question_id or question (the bank's text; case, spacing, punctuation, quote
     and dash style may differ), answer, rater, score (0-5), and optionally candidate (needed for
     discrimination) and reference_answer (for a question outside the bank).
+
+    With --fit (offline grader, at least 40 scored answers to 5 questions) the grader's scale,
+    its two verdict thresholds and its depth bounds, is then fitted to the interviewers' mean
+    score of each answer and checked on questions it was not fitted on (5-fold
+    cross-validation by question).
+
+    The fitted scale is written to the data folder, and used by every offline grade from then
+    on, only if it agrees better there than the shipped scale (--force writes it anyway).
+    --reset-fit (without FILE) removes it.
 
     Exit status: 0 when every row was used; 1 for bad input: bad rows are listed with their
     line number and the good rows are still analysed, and a file scored on another scale than
@@ -70,6 +102,24 @@ def calibrate(
         raise InputError(f"Unknown format {fmt!r}: choose text or json.")
     if grader not in (None, "offline", "llm"):
         raise InputError(f"Unknown grader {grader!r}: choose offline or llm.")
+    if reset_fit:
+        if file is not None or fit:
+            raise InputError("--reset-fit takes no scores file: run it alone.")
+        _reset_fit(Settings(), fmt)
+        return
+    if file is None:
+        raise InputError(
+            "Give the scores file: interviewer calibrate SCORES.csv (see --help for its columns)."
+        )
+    if force and not fit:
+        raise InputError("--force goes with --fit: add --fit to fit the grader's scale.")
+    if fit:
+        if grader == "llm":
+            raise InputError(
+                "--fit fits the offline grader's scale: drop --grader llm (or use "
+                "--grader offline)."
+            )
+        grader = "offline"  # the scale fitted is the offline grader's, whatever the default
     if report is not None:
         _check_report_path(file, report)
     settings = Settings()
@@ -93,6 +143,12 @@ def calibrate(
         typer.echo(
             f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True
         )
+    if fit:
+        from interviewer.calibration import answers_and_questions
+        from interviewer.grading.scale_fit import check_enough
+
+        # Before anything is graded: the grading of a large file is the slow part.
+        check_enough(*answers_and_questions(imported))
     fill_knowledge_base(settings)
     service = build_grading_service(settings, grader)  # type: ignore[arg-type]
     stored = []
@@ -120,15 +176,166 @@ def calibrate(
                 f"Cannot write {report}: {exc.strerror}. Choose another path."
             ) from exc
         typer.echo(f"Calibration report written to {report}.", err=True)
+    fitted = _fit(settings, file, imported, result, service, force=force) if fit else None
     if fmt == "json":
-        emit_json(result.to_json())
+        data = result.to_json()
+        if fitted is not None:
+            data["fit"] = fitted
+        emit_json(data)
     else:
         _print_text(result)
+        if fitted is not None:
+            _print_fit(fitted)
     if imported.problems:
         # As `grade --batch` does: a script must not read a half-used file as success.
         raise InputError(
             f"{len(imported.problems)} row(s) of {file.name} were rejected (listed above); the "
             f"figures cover the {len(imported.rows)} row(s) kept. Fix those rows and run again."
+        )
+
+
+def _reset_fit(settings: Settings, fmt: str) -> None:
+    from interviewer.grading.scale import reset_team_scale
+
+    removed = reset_team_scale(settings.data_dir)
+    if fmt == "json":
+        emit_json({"removed": str(removed) if removed else None})
+    elif removed:
+        typer.echo(
+            f"Removed the team's fitted scale ({removed}): the offline grader uses the shipped "
+            "scale again."
+        )
+    else:
+        typer.echo(
+            f"No fitted scale in {settings.data_dir}: the offline grader already uses the "
+            "shipped scale."
+        )
+
+
+def _fit(
+    settings: Settings,
+    file: Path,
+    imported: ImportResult,
+    result: CalibrationResult,
+    service: GradingService,
+    *,
+    force: bool,
+) -> dict[str, object]:
+    """Fit the offline grader's scale to the calibration's answers; write it if it is better
+    on held-out questions (or ``force``). Returns what the output shows."""
+    import hashlib
+    import time
+
+    from interviewer.grading.base import CRITERIA
+    from interviewer.grading.rubric import load_rubric
+    from interviewer.grading.scale import (
+        FittedOn,
+        Readings,
+        Scale,
+        TeamScale,
+        load_team_scale,
+        write_team_scale,
+    )
+    from interviewer.grading.scale_fit import fit_scale
+    from interviewer.grading.similarity import load_params
+
+    questions = {row.question.id: row.question for row in imported.rows}
+    items = [i for i in result.items if i.auto is not None]
+    readings = []
+    for n, item in enumerate(items, 1):
+        readings.append(service.reading(questions[item.question_id], item.answer))
+        if n == len(items) or n % max(1, len(items) // 10) == 0:
+            typer.echo(f"read {n}/{counted(len(items), 'answer')} for the scale fit", err=True)
+    rubric = load_rubric(settings.prompts_dir)
+    params = load_params()  # the shipped file: the scale the team's is compared with
+    shipped = {field: getattr(params, field) for field in Scale.model_fields}
+    fitted = fit_scale(
+        Readings.of(readings),
+        [i.human for i in items],
+        [i.question_id for i in items],
+        {c: rubric.weight(c) for c in CRITERIA},
+        Scale(**shipped),
+    )
+    previous = load_team_scale(settings.data_dir)
+    written = None
+    if fitted.improved or force:
+        team = TeamScale(
+            scale=fitted.fitted,
+            shipped=fitted.shipped,
+            fitted_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            fitted_on=FittedOn(
+                file=file.name,
+                sha256=hashlib.sha256(file.read_bytes()).hexdigest()[:16],
+                answers=fitted.answers,
+                questions=fitted.questions,
+                raters=len({r.rater for r in imported.rows}),
+            ),
+            method=(
+                "interviewer calibrate --fit: grid search of partly_threshold x "
+                "covered_threshold x depth_low x depth_high (every other parameter shipped) "
+                "maximizing (Pearson + QWK)/2 + RMSE skill against the interviewers' mean "
+                f"score per answer; {fitted.folds}-fold cross-validation by question"
+            ),
+            cross_validation={
+                name: figures.model_dump() for name, figures in fitted.cross_validated.items()
+            },
+        )
+        written = str(write_team_scale(settings.data_dir, team))
+    return {
+        **fitted.model_dump(mode="json"),
+        "written": written,
+        "forced": bool(force and not fitted.improved),
+        "replaced_team_fit": previous.fitted_at if previous and written else None,
+    }
+
+
+def _print_fit(fit: dict[str, object]) -> None:
+    from interviewer.grading.scale import Scale
+    from interviewer.grading.scale_fit import ScaleFit
+
+    result = ScaleFit.model_validate({k: v for k, v in fit.items() if k in ScaleFit.model_fields})
+    typer.echo(
+        f"\nScale fit: {counted(result.answers, 'answer')} to "
+        f"{counted(result.questions, 'question')}, {result.folds}-fold cross-validation by "
+        "question (each question scored by a scale fitted without it):"
+    )
+    typer.echo(
+        f"  {'':<14}{'Pearson':>8}{'QWK':>7}{'MAE':>7}{'bias':>7}{'RMSE':>7}{'objective':>11}"
+    )
+    for name, label in (("shipped", "shipped scale"), ("fitted", "fitted scale")):
+        f = result.cross_validated[name]
+        typer.echo(
+            f"  {label:<14}{f.pearson:>8.2f}{f.qwk:>7.2f}{f.mae:>7.2f}{f.bias:>+7.2f}"
+            f"{f.rmse:>7.2f}{f.objective:>11.3f}"
+        )
+    typer.echo(
+        f"  (the final scale on the answers it was fitted on: objective "
+        f"{result.in_sample.objective:.3f}, optimistic)"
+    )
+    for field in Scale.model_fields:
+        old, new = getattr(result.shipped, field), getattr(result.fitted, field)
+        change = "" if old == new else "   (changed)"
+        typer.echo(f"  {field:<18} shipped {old:<5g} fitted {new:<5g}{change}")
+    written = fit.get("written")
+    if written and fit.get("forced"):
+        typer.echo(
+            f"Written to {written} with --force, although it agrees no better on held-out "
+            "questions. Offline grades now use it; `interviewer calibrate --reset-fit` goes "
+            "back to the shipped scale."
+        )
+    elif written:
+        typer.echo(
+            f"Written to {written}: offline grades now use this scale (grades cached before it "
+            "are graded again). `interviewer calibrate --reset-fit` goes back to the shipped "
+            "scale."
+        )
+    else:
+        typer.echo(
+            "Not written: on questions it was not fitted on, the fitted scale agrees no better "
+            "with your interviewers than the shipped one (objective "
+            f"{result.cross_validated['fitted'].objective:.3f} against "
+            f"{result.cross_validated['shipped'].objective:.3f}). The grader keeps its "
+            "current scale; --force writes the fitted one anyway."
         )
 
 

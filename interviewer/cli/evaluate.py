@@ -62,7 +62,10 @@ def eval_grader(
     agreement = evaluate(items, build_scorer(settings, kind), bank=bank)
     report = agreement.model_dump()
     repeated = duplicate_ids(items)
-    report.update(dataset=str(dataset), split=split, grader=grader, duplicate_ids=repeated)
+    scale = _scale(settings) if kind == "offline" else None
+    report.update(
+        dataset=str(dataset), split=split, grader=grader, duplicate_ids=repeated, scale=scale
+    )
     if repeated:
         shown = ", ".join(repeated[:10]) + (
             f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
@@ -78,6 +81,27 @@ def eval_grader(
     where = dataset.name + (f" (split {split})" if split else "")
     for line in _summary(agreement, f"{grader} grader on {where}"):
         typer.echo(line)
+    if scale is not None:
+        typer.echo(
+            "Scale: shipped"
+            if scale["kind"] == "shipped"
+            else f"Scale: the team's fit of {scale['fitted_at']} ({scale['path']})"
+        )
+
+
+def _scale(settings: Settings) -> dict[str, object]:
+    """Which scale the offline grader used: the shipped one or the team's fit."""
+    from interviewer.grading.scale import TEAM_SCALE_FILE, load_team_scale
+
+    team = load_team_scale(settings.data_dir)
+    if team is None:
+        return {"kind": "shipped"}
+    return {
+        "kind": "team",
+        "fitted_at": team.fitted_at,
+        "path": str(settings.data_dir / TEAM_SCALE_FILE),
+        **team.scale.model_dump(),
+    }
 
 
 def _summary(a: Agreement, title: str) -> list[str]:

@@ -72,6 +72,7 @@ def shared_sentence_encoder(models_dir: Path) -> Embedder:
 
 def _offline(settings: Settings) -> Grader:
     from interviewer.bank import bank_questions
+    from interviewer.grading.scale import load_team_scale
     from interviewer.grading.similarity import SimilarityGrader  # type: ignore[import-not-found,unused-ignore]
 
     grader: Grader = SimilarityGrader(
@@ -79,6 +80,8 @@ def _offline(settings: Settings) -> Grader:
         sentences=shared_sentence_encoder(settings.models_dir),
         prompts_dir=settings.prompts_dir,
         peers=bank_questions(settings),
+        # The hiring team's fitted scale, when it has one (`interviewer calibrate FILE --fit`).
+        team_scale=load_team_scale(settings.data_dir),
     )
     return grader
 

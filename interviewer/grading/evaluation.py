@@ -403,6 +403,7 @@ def build_scorer(
     """
     from interviewer.bank import bank_questions
     from interviewer.grading import build_grader, shared_embedder, shared_sentence_encoder
+    from interviewer.grading.scale import load_team_scale
     from interviewer.grading.service import GradingService
     from interviewer.grading.similarity import CachedEmbedder, SimilarityGrader
 
@@ -415,6 +416,7 @@ def build_scorer(
             sentences=shared_sentence_encoder(settings.models_dir),
             prompts_dir=settings.prompts_dir,
             peers=bank_questions(settings),
+            team_scale=load_team_scale(settings.data_dir),  # the scale `grade` would use
         )
         grader: Grader = offline
     else:

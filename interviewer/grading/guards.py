@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from interviewer.bank import Question
+from interviewer.errors import ConfigError
 from interviewer.grading.base import (
     CRITERIA,
     CriterionScore,
@@ -45,6 +46,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.language import foreign_language
 from interviewer.grading.rubric import prompt_version
+from interviewer.grading.scale import Reading
 from interviewer.grading.similarity import sentence_ranges
 from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
@@ -1042,13 +1044,8 @@ class GuardedGrader:
         self._max_answer_tokens = max_answer_tokens
         self._topics = topics
 
-    def grade(self, request: GradeRequest) -> Grade:
-        """Grade through the guards.
-
-        Raises:
-            GradingError: From the inner grader.
-        """
-        verdict = check_answer(
+    def _check(self, request: GradeRequest) -> GuardResult:
+        return check_answer(
             request.question,
             request.answer,
             models_dir=self._models_dir,
@@ -1057,6 +1054,33 @@ class GuardedGrader:
             embedder=self._embedder,
             topics=self._topics,
         )
+
+    def reading(self, request: GradeRequest) -> Reading:
+        """The offline grader's scale-free reading of the answer as :meth:`grade` would grade
+        it (the guards' 0 for a rejected answer), for a team fit of the scale.
+
+        Raises:
+            ConfigError: The wrapped grader is not the offline grader.
+        """
+        verdict = self._check(request)
+        if verdict.reject is not None:
+            return Reading(m=0.0, share=0.0, own=(), alignment=(), rejected=True)
+        read = getattr(self.inner, "reading", None)
+        if read is None:
+            raise ConfigError(
+                f"The {self.inner.name} grader has no scale to fit: fit the offline grader's "
+                "(--grader offline)."
+            )
+        reading: Reading = read(request.model_copy(update={"answer": verdict.answer}))
+        return reading
+
+    def grade(self, request: GradeRequest) -> Grade:
+        """Grade through the guards.
+
+        Raises:
+            GradingError: From the inner grader.
+        """
+        verdict = self._check(request)
         if verdict.reject is not None:
             return self._rejected(request.question, verdict)
         grade = self.inner.grade(request.model_copy(update={"answer": verdict.answer}))

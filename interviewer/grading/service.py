@@ -18,6 +18,7 @@ from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
 from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
 from interviewer.grading.guards import GuardedGrader
 from interviewer.grading.rubric import prompt_version
+from interviewer.grading.scale import Reading
 from interviewer.grading.topics import BankTopics
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever, relevance_floor
@@ -168,6 +169,15 @@ class GradingService:
         if cache is not None and grade.status == "graded" and not degraded:
             cache.put(key, grade)
         return grade
+
+    def reading(self, question: Question, answer: str) -> Reading:
+        """What the offline grader measures of ``answer`` before its scale, through the same
+        guards as :meth:`grade` (no cache, no retrieval: neither changes the offline score).
+
+        Raises:
+            ConfigError: The service's grader is not the offline grader.
+        """
+        return self._guarded.reading(GradeRequest(question=question, answer=answer))
 
     def _retrieve(self, question: Question, answer: str) -> tuple[list[RetrievedChunk], str]:
         if self._retriever is None:

@@ -39,7 +39,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,7 @@ from interviewer.grading.alignment import (
     span_recalls,
 )
 from interviewer.grading.base import (
+    CRITERIA,
     CriterionScore,
     Grade,
     GradeRequest,
@@ -73,8 +74,15 @@ from interviewer.grading.rubric import (
     FEEDBACK_FALLBACK,
     coverage_score,
     load_rubric,
-    overall_score,
     prompt_version,
+)
+from interviewer.grading.scale import (
+    STATED_ALIGNMENT,
+    Reading,
+    Readings,
+    Scale,
+    TeamScale,
+    apply_scale,
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
@@ -223,12 +231,6 @@ _SHORT_ANSWER_WORDS = 30
 # 0.13-0.15 on q01, q04, q05 and q10, "I am not sure, maybe something about neural networks?"
 # 0.23; one-line correct answers 0.33-0.59 (q03, q04, q05, q10, q17, q29).
 _SHORT_NOTE_MATCH = 0.25
-# A key point whose own alignment reaches this is stated in the answer (near word for word).
-# Blended with the answer-level match, an answer that stated two of q04's five key points
-# verbatim (alignments 0.996 and 0.992) got "partly" for both: the bank's peers put its m at 0.
-# On the train samples, answers with a key point aligned at 0.9 or more were credited by the
-# human graders 97-100% (SAF), 79-90% (Beetle) and 72-79% (SciEntsBank) of the time.
-STATED_ALIGNMENT = 0.9
 # On a bank question, a key point the second encoder reads in the answer more closely than in
 # any other question's model answer, by this much, is covered: stated in other words. Blended
 # with the answer-level match, a one-line paraphrase ("the generator maps many noise vectors to
@@ -246,7 +248,6 @@ PARAPHRASE_FLOOR = 0.45
 # for 88% of key points, the whole model answer for 99.5%, another key point of the same
 # question for 2.4% of pairs; the peers' highest instead held back far more true statements.
 KEY_POINT_PEERS = 0.9
-_JUST_BELOW = 0.999  # a held key point scores just under the covered threshold: "partly"
 # A partly covered key point is quoted only when the quoted span has a fifth of its words
 # (beyond the question's) or aligns with it at least this well. Half of a key point's match is
 # the whole answer's, so a good answer has every key point at least partly covered; each was
@@ -601,6 +602,19 @@ class KeyPointMatch:
     held: bool = False  # kept at "partly": its own words no closer than peers' (PeerBaseline.shows)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One answer read by the grader: everything but the scale (see ``SimilarityGrader._read``)."""
+
+    graded: GradeRequest  # against the accepted answer it matches best
+    measures: Measures
+    m: float
+    baseline: PeerBaseline | None
+    matches: list[KeyPointMatch]
+    contradictions: list[tuple[str, str, str]]
+    reading: Reading
+
+
 def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> int:
     """The span quoted for key point ``i`` (``alignment``: key points x spans).
 
@@ -798,13 +812,6 @@ class PeerBaseline:
         """
         return alignment > self.key_point_alignment[index]
 
-    def anchor(self, m: float, params: OfflineParams) -> float:
-        """``m`` from the peers' level: their median counts as no match (0), their 90th
-        percentile as ``depth_high`` (depth 5); linear, clipped to [0, 1].
-        """
-        span = max(1e-6, self.high - self.median)
-        return min(1.0, max(0.0, (m - self.median) / span * params.depth_high))
-
     def depth(self, m: float) -> float:
         """Depth 0-5: 0 at the peers' median match, 5 at their 90th percentile, linear."""
         span = max(1e-6, self.high - self.median)
@@ -847,6 +854,7 @@ class SimilarityGrader:
         prompts_dir: Path,
         params_path: Path | None = None,
         peers: Callable[[], Sequence[Question]] | None = None,
+        team_scale: TeamScale | None = None,
     ) -> None:
         """Args:
         embedder: MiniLM (per-token vectors).
@@ -856,6 +864,8 @@ class SimilarityGrader:
         peers: The bank's questions, read on first use: a bank question's match is measured
             against what its peers' model answers get (see :class:`PeerBaseline`). Questions
             outside it (ad-hoc questions, datasets) are graded on the fitted scale alone.
+        team_scale: A hiring team's fitted scale (``interviewer calibrate FILE --fit``): its
+            thresholds and depth bounds replace the shipped ones; every other parameter stays.
         """
         # One BLAS thread: the matrix products here are small, and OpenBLAS's threads only
         # spin against the ONNX runtime and other requests (preparing the bank's 35 questions
@@ -867,6 +877,15 @@ class SimilarityGrader:
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
         self.params = load_params(params_path)
+        self._weights = {c: self._rubric.weight(c) for c in CRITERIA}
+        # What a grade records as its model: the scale a team fitted is named, with its date,
+        # so a grade says which scale made it (the shipped one is the default, unnamed).
+        self._model = f"{embedder.name}+{sentences.name}"
+        if team_scale is not None:
+            self.params = self.params.model_copy(update=team_scale.scale.model_dump())
+            scale_digest = hashlib.sha256(team_scale.scale.model_dump_json().encode()).hexdigest()
+            self._model += f"+team-scale-{team_scale.fitted_at[:10]}-{scale_digest[:8]}"
+        # The digest covers the scale: a refit misses every grade cached before it.
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
         self._name = f"{embedder.name}+{sentences.name}+offline-{_VERSION}+params-{digest}"
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
@@ -874,6 +893,17 @@ class SimilarityGrader:
         self._peers = BankReader(peers, "Offline grader: no peer baseline")
         self._peer_tokens: dict[str, TokenVectors] = {}
         self._baselines: dict[tuple[str, ...], PeerBaseline | None] = {}
+
+    @property
+    def scale(self) -> Scale:
+        """The scale the grader puts its measures on (from :attr:`params`, read per grade)."""
+        p = self.params
+        return Scale.model_construct(
+            partly_threshold=p.partly_threshold,
+            covered_threshold=p.covered_threshold,
+            depth_low=p.depth_low,
+            depth_high=p.depth_high,
+        )
 
     @property
     def model_name(self) -> str:
@@ -1018,31 +1048,51 @@ class SimilarityGrader:
             with self._lock:
                 self._peer_tokens.update(tokens)
 
+    def reading(self, request: GradeRequest) -> Reading:
+        """Everything :meth:`grade` measures of the answer before putting it on the scale: what
+        a team fit re-scores under other scales (:func:`interviewer.grading.scale.apply_scale`)
+        without running the models again."""
+        return self._read(request).reading
+
+    def _read(self, request: GradeRequest) -> _Read:
+        graded, measures, m = self.best_reference(request)
+        baseline = self.baseline(graded.question)
+        matches, reading = self._reading_of(
+            measures, m, baseline, self._sentence_cosines(graded, baseline)
+        )
+        contradictions = self._contradictions(matches, baseline)
+        # A key point the answer contradicts is missed, not covered by the contradicting quote.
+        contradicted = {kp for kp, _, _ in contradictions}
+        found = self._communication(request.answer).score
+        unfound = self._communication(request.answer, found=False).score
+        reading = replace(
+            reading,
+            contradicted=tuple(kp in contradicted for kp in measures.key_points),
+            communication=found,
+            communication_unfound=unfound,
+        )
+        return _Read(graded, measures, m, baseline, matches, contradictions, reading)
+
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer by its alignment with the reference and the key points."""
         start = time.perf_counter()
         question = request.question
-        graded, measures, m = self.best_reference(request)
-        baseline = self.baseline(graded.question)
-        matches = self._match(measures, m, baseline, self._sentence_cosines(graded, baseline))
-        contradictions = self._contradictions(matches, baseline)
-        # A key point the answer contradicts is missed, not covered by the contradicting quote.
-        contradicted = {kp for kp, _, _ in contradictions}
-        verdicts = [
-            KeyPointVerdict(key_point=x.key_point, verdict="missed")
-            if x.key_point in contradicted
-            else self._verdict(x)
-            for x in matches
-        ]
+        read = self._read(request)
+        graded, measures, m, baseline = read.graded, read.measures, read.m, read.baseline
+        matches, contradictions = read.matches, read.contradictions
+        # The scale, applied as the team fit applies it (one function, so the fit's re-scored
+        # overall is this one).
+        scaled = apply_scale(Readings.of([read.reading]), self.scale, self._weights)
+        verdicts = [self._verdict(x, int(scaled.verdicts[0, i])) for i, x in enumerate(matches)]
         found = any(v.verdict != "missed" for v in verdicts)
-        depth = self._depth(measures, m, baseline, found=found)
+        depth = self._depth(measures, m, baseline, float(scaled.depth[0]))
         criteria = [
             self._correctness(contradictions),
             CriterionScore(
                 criterion="coverage",
                 score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(
-                    verdicts, sum(x.paraphrased for x in matches), sum(x.held for x in matches)
+                    verdicts, int(scaled.paraphrased.sum()), int(scaled.held.sum())
                 ),
             ),
             depth,
@@ -1051,7 +1101,7 @@ class SimilarityGrader:
         return Grade(
             question_id=question.id,
             question_version=question.version,
-            overall=overall_score(criteria, self._rubric),
+            overall=float(scaled.overall[0]),
             criteria=criteria,
             key_points=verdicts,
             factual_errors=[
@@ -1077,7 +1127,7 @@ class SimilarityGrader:
             ),
             grader=GraderInfo(
                 kind="offline",
-                model=f"{self._embedder.name}+{self._sentences.name}",
+                model=self._model,
                 prompt_version=self._version,
                 latency_ms=round((time.perf_counter() - start) * 1000, 2),
             ),
@@ -1194,76 +1244,86 @@ class SimilarityGrader:
         baseline: PeerBaseline | None,
         sentence_cosines: list[float] | None = None,
     ) -> list[KeyPointMatch]:
-        """Each key point's match. ``sentence_cosines``: its best cosine with one sentence of
-        the answer (see :meth:`_sentence_cosines`), which the "stated in other words" rule
-        reads besides the whole answer's."""
-        if not measures.spans:
-            return [KeyPointMatch(kp, "", 0.0, 0.0, 0.0) for kp in measures.key_points]
-        if baseline is not None:
-            # The peers' level only ever lowers a grade (here and for depth): it discounts the
-            # vocabulary every answer in the domain shares. Where the peers match little (a
-            # question unlike the others) the rescaling alone lifted every answer; with each
-            # dataset's questions as a bank, it then agreed less with humans on every test split
-            # (SciEntsBank test_uq Pearson 0.31 against 0.45 capped; docs/grading.md).
-            m = min(m, baseline.anchor(m, self.params))
-        scores = key_point_scores(
-            measures.key_point_alignment, measures.key_point_sentence, m, self.params
-        )
-        # A short answer's m is low from the peers' level, which held a key point it states in
-        # other words at "partly"; the second encoder sees the statement itself.
-        stated = list(measures.key_point_sentence)
-        if sentence_cosines is not None:
-            stated = [max(a, b) for a, b in zip(stated, sentence_cosines, strict=True)]
-        paraphrased = [
-            baseline is not None
-            and scores[i] < self.params.covered_threshold
-            and baseline.states(i, stated[i])
-            for i in range(len(scores))
-        ]
-        scores = [
-            max(score, self.params.covered_threshold) if p else score
-            for score, p in zip(scores, paraphrased, strict=True)
-        ]
-        # Half of a key point's score is the answer-level match: a good answer on an overview
-        # question had every key point "covered", quoting sentences that say none of it. Covered
-        # needs the answer's own words to carry the key point more than other questions' model
-        # answers do (or the statement in other words above); else it stays "partly".
-        held = [
-            baseline is not None
-            and not paraphrased[i]
-            and scores[i] >= self.params.covered_threshold
-            and measures.key_point_alignment[i] < STATED_ALIGNMENT
-            and not baseline.shows(i, measures.key_point_alignment[i])
-            for i in range(len(scores))
-        ]
-        scores = [
-            min(score, _JUST_BELOW * self.params.covered_threshold) if h else score
-            for score, h in zip(scores, held, strict=True)
-        ]
-        out = []
-        for i, kp in enumerate(measures.key_points):
-            best = _quote(measures.span_alignment, i, measures.spans)
-            out.append(
-                KeyPointMatch(
-                    kp,
-                    measures.spans[best],
-                    measures.key_point_alignment[i],
-                    float(measures.lexical[i, best]),
-                    scores[i],
-                    paraphrased[i],
-                    held[i],
-                )
-            )
-        return out
+        """Each key point's match on the grader's scale (see :meth:`_reading_of`)."""
+        return self._reading_of(measures, m, baseline, sentence_cosines)[0]
 
-    def _verdict(self, m: KeyPointMatch) -> KeyPointVerdict:
-        verdict: Verdict
-        if m.score >= self.params.covered_threshold:
-            verdict = "covered"
-        elif m.score >= self.params.partly_threshold:
-            verdict = "partly"
+    def _reading_of(
+        self,
+        measures: Measures,
+        m: float,
+        baseline: PeerBaseline | None,
+        sentence_cosines: list[float] | None = None,
+    ) -> tuple[list[KeyPointMatch], Reading]:
+        """Each key point's match, and the scale-free reading it comes from.
+
+        ``sentence_cosines``: each key point's best cosine with one sentence of the answer (see
+        :meth:`_sentence_cosines`), which the "stated in other words" rule reads besides the
+        whole answer's. The rules themselves (a key point stated word for word counts by
+        itself, one stated in other words is covered, one whose own words are no closer than
+        the peers' is held at partly) are applied in :func:`apply_scale`, the scale's step.
+        """
+        n = len(measures.key_points)
+        peers = None if baseline is None else (baseline.median, baseline.high)
+        peer_depth = None if baseline is None else baseline.depth(m)
+        share, w = self.params.key_point_share, self.params.key_point_sentence_share
+        if not measures.spans:
+            reading = Reading(
+                m, share, (0.0,) * n, (0.0,) * n, peers=peers, peer_depth=peer_depth, spans=False
+            )
+            spans = [("", 0.0)] * n
         else:
-            verdict = "missed"
+            alignment = measures.key_point_alignment
+            own = tuple(
+                share * ((1 - w) * a + w * u)
+                for a, u in zip(alignment, measures.key_point_sentence, strict=True)
+            )
+            # A short answer's m is low from the peers' level, which held a key point it states
+            # in other words at "partly"; the second encoder sees the statement itself.
+            stated = list(measures.key_point_sentence)
+            if sentence_cosines is not None:
+                stated = [max(a, b) for a, b in zip(stated, sentence_cosines, strict=True)]
+            # Half of a key point's score is the answer-level match: a good answer on an
+            # overview question had every key point "covered", quoting sentences that say none
+            # of it. Covered needs the answer's own words to carry the key point more than other
+            # questions' model answers do (or the statement in other words); else it is held at
+            # "partly".
+            reading = Reading(
+                m,
+                share,
+                own,
+                tuple(alignment),
+                states=tuple(
+                    baseline is not None and baseline.states(i, stated[i]) for i in range(n)
+                ),
+                shows=tuple(
+                    baseline is not None and baseline.shows(i, alignment[i]) for i in range(n)
+                ),
+                peers=peers,
+                peer_depth=peer_depth,
+            )
+            quoted = [_quote(measures.span_alignment, i, measures.spans) for i in range(n)]
+            spans = [
+                (measures.spans[j], float(measures.lexical[i, j])) for i, j in enumerate(quoted)
+            ]
+        scaled = apply_scale(Readings.of([reading]), self.scale, self._weights)
+        matches = [
+            KeyPointMatch(
+                kp,
+                span,
+                reading.alignment[i],
+                lexical,
+                float(scaled.scores[0, i]),
+                bool(scaled.paraphrased[0, i]),
+                bool(scaled.held[0, i]),
+            )
+            for i, (kp, (span, lexical)) in enumerate(zip(measures.key_points, spans, strict=True))
+        ]
+        return matches, reading
+
+    @staticmethod
+    def _verdict(m: KeyPointMatch, level: int) -> KeyPointVerdict:
+        """The verdict at ``level`` (:class:`Scaled`'s 2, 1 or 0), quoted when it is said."""
+        verdict: Verdict = "covered" if level == 2 else "partly" if level == 1 else "missed"
         said = verdict == "covered" or m.lexical >= _QUOTE_WORDS or m.alignment >= _QUOTE_ALIGNMENT
         evidence = m.span if verdict != "missed" and said else ""
         return KeyPointVerdict(key_point=m.key_point, verdict=verdict, evidence=evidence)
@@ -1359,14 +1419,11 @@ class SimilarityGrader:
         )
 
     def _depth(
-        self, measures: Measures, m: float, baseline: PeerBaseline | None, *, found: bool
+        self, measures: Measures, m: float, baseline: PeerBaseline | None, score: float
     ) -> CriterionScore:
-        if not found:
-            # Nothing in the answer matches a key point: there is nothing to go deeper on.
-            score = 0.0
-        else:
-            plain = depth_score(m, self.params)
-            score = plain if baseline is None else min(plain, baseline.depth(m))
+        """Depth's rationale; ``score`` comes from the scale (:func:`apply_scale`): 0 when
+        nothing in the answer matches a key point (nothing to go deeper on), else the fitted
+        map of ``m``, capped by the peers' on a bank question."""
         # One scale, the one that set the score: the card gave both the fitted scale and the
         # bank's ("0 at 0.3 ... 5 at 0.9", then "0 at 0.70 and 5 at 0.79"), which read as a
         # contradiction.

@@ -281,3 +281,145 @@ def test_calibrate_summary_keeps_each_figure_with_its_label(capsys) -> None:
         joined = " ".join(summary)
         for label in ("QWK", "Pearson", "Spearman", "MAE", "bias", "alpha", "MAD"):
             assert re.search(rf"\b{label} [–+\-\d]", "\n".join(summary)), (label, joined)
+
+
+# --- --fit: the team's own scale ---------------------------------------------------------------
+
+
+def _bank_answers() -> list[tuple[str, str]]:
+    """Answers of every kind to five bank questions: complete, key points alone or in pairs,
+    one sentence, vague (46 answers)."""
+    from interviewer.bank import load_default_bank
+    from interviewer.settings import Settings
+
+    rows = []
+    for question in load_default_bank(Settings()).questions[:5]:
+        points = question.key_points
+        answers = [question.model_answer, *points, f"{points[0]} {points[-1]}"]
+        answers += [question.model_answer.split(". ")[0] + "."]
+        answers += ["It is something about neural networks that learn from data and images."]
+        rows += [(question.id, a) for a in answers]
+    return rows
+
+
+def _scores_file(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+    lines = [
+        json.dumps(
+            {"question_id": q, "candidate": f"c{n}", "answer": a, "rater": "ann", "score": s}
+        )
+        for n, (q, a, s) in enumerate(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _grade(question: str, answer: str) -> dict:
+    result = runner.invoke(
+        app, ["grade", "-q", question, "-a", answer, "--grader", "offline", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def team_fit(tmp_path_factory: pytest.TempPathFactory):
+    """A team that agrees with the grader (fit not written), then a team that scores 1.5
+    below it (fit written), grades around them, and a reset."""
+    from interviewer.bank import load_default_bank
+    from interviewer.grading.service import build_grading_service
+    from interviewer.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("fit")
+    out: dict[str, object] = {"data": tmp / "data"}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INTERVIEWER_DATA_DIR", str(tmp / "data"))
+        mp.setenv("INTERVIEWER_MODELS_DIR", str(PROJECT_ROOT / "models"))
+        mp.setenv("INTERVIEWER_ALLOW_REMOTE", "false")
+        mp.setenv("INTERVIEWER_GRADER", "offline")
+        service = build_grading_service(Settings(), "offline")
+        bank = load_default_bank(Settings())
+        answers = _bank_answers()
+        shipped = [service.grade(bank.get(q), a).overall or 0.0 for q, a in answers]
+        agreeing = _scores_file(
+            tmp / "agreeing.jsonl", [(q, a, s) for (q, a), s in zip(answers, shipped, strict=True)]
+        )
+        out["agreeing"] = runner.invoke(app, ["calibrate", str(agreeing), "--fit", "--no-sessions"])
+        harsh = [
+            (q, a, round(max(0.0, s - 1.5), 1)) for (q, a), s in zip(answers, shipped, strict=True)
+        ]
+        harsher = _scores_file(tmp / "harsher.jsonl", harsh)
+        # A mid-range answer, graded (and cached) before the fit.
+        chosen = min(range(len(answers)), key=lambda i: abs(shipped[i] - 3.0))
+        out["answer"] = answers[chosen]
+        out["before"] = _grade(*answers[chosen])
+        out["harsher"] = runner.invoke(
+            app, ["calibrate", str(harsher), "--fit", "--no-sessions", "--format", "json"]
+        )
+        written = tmp / "data" / "offline_scale.json"
+        out["saved"] = json.loads(written.read_text(encoding="utf-8")) if written.exists() else {}
+        out["after"] = _grade(*answers[chosen])
+        out["reset"] = runner.invoke(app, ["calibrate", "--reset-fit"])
+        out["restored"] = _grade(*answers[chosen])
+    return out
+
+
+def test_calibrate_fit_of_a_team_that_agrees_with_the_grader_writes_nothing(team_fit) -> None:
+    result = team_fit["agreeing"]
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "shipped scale" in out and "fitted scale" in out and "partly_threshold" in out
+    assert (
+        "Not written: on questions it was not fitted on, the fitted scale agrees no better" in out
+    )
+
+
+def test_calibrate_fit_of_a_harsher_team_is_cross_validated_better_and_written(team_fit) -> None:
+    result = team_fit["harsher"]
+    assert result.exit_code == 0, result.output
+    fit = json.loads(result.stdout)["fit"]
+    cv = fit["cross_validated"]
+    assert cv["fitted"]["objective"] > cv["shipped"]["objective"]
+    assert abs(cv["fitted"]["bias"]) < abs(cv["shipped"]["bias"])
+    assert fit["folds"] == 5 and fit["answers"] == len(_bank_answers()) and fit["questions"] == 5
+    assert fit["written"] == str(team_fit["data"] / "offline_scale.json")
+    saved = team_fit["saved"]
+    assert saved["scale"] == fit["fitted"] != saved["shipped"]
+    assert saved["fitted_on"]["file"] == "harsher.jsonl" and saved["fitted_on"]["raters"] == 1
+    assert saved["cross_validation"]["fitted"]["objective"] == cv["fitted"]["objective"]
+
+
+def test_grade_after_a_fit_uses_the_team_scale_not_the_cached_grade(team_fit) -> None:
+    before, after = team_fit["before"], team_fit["after"]
+    assert after["overall"] < before["overall"]
+    assert after["grader"]["model"] != before["grader"]["model"]
+    assert "team-scale" in after["grader"]["model"]
+
+
+def test_calibrate_reset_fit_restores_the_shipped_grades(team_fit) -> None:
+    reset = team_fit["reset"]
+    assert reset.exit_code == 0 and "uses the shipped scale again" in reset.stdout
+    assert not (team_fit["data"] / "offline_scale.json").exists()
+    assert team_fit["restored"]["overall"] == team_fit["before"]["overall"]
+    assert team_fit["restored"]["grader"]["model"] == team_fit["before"]["grader"]["model"]
+
+
+def test_calibrate_fit_refuses_too_little_data_before_grading(tmp_path: Path) -> None:
+    scores = _scores_file(
+        tmp_path / "few.jsonl", [("q04", GOOD, 4.0), ("q01", "Two networks play a game.", 2.0)]
+    )
+    result = runner.invoke(app, ["calibrate", str(scores), "--fit", "--no-sessions"])
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert "Too little data to fit the scale: 2 scored answer(s) to 2 question(s)" in message
+    assert "Add 38 more scored answer(s) and answers to 3 more question(s)" in message
+    assert "graded" not in result.stderr and not (tmp_path / "data" / "offline_scale.json").exists()
+
+
+def test_grade_with_a_corrupt_team_scale_says_how_to_reset_it(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "offline_scale.json").write_text('{"scale": ', encoding="utf-8")
+    result = runner.invoke(app, ["grade", "-q", "q04", "-a", GOOD, "--grader", "offline"])
+    assert result.exit_code == 1
+    message = " ".join(result.output.split())
+    assert "offline_scale.json is not valid JSON" in message
+    assert "interviewer calibrate --reset-fit" in message and "Traceback" not in message

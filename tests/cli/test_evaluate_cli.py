@@ -197,3 +197,31 @@ def test_eval_grader_text_output_has_short_labels(tmp_path: Path) -> None:
     assert re.search(r"^MAE \d\.\d\d · RMSE \d\.\d\d", out, re.M)
     assert re.search(r"^Labels \(\w+, \w+, \w+\): accuracy", out, re.M)
     assert "_" not in out  # no raw field names
+
+
+def test_eval_grader_says_which_scale_graded_and_uses_the_teams_fit(tmp_path: Path) -> None:
+    from interviewer.grading.scale import FittedOn, Scale, TeamScale, write_team_scale
+
+    def run() -> tuple[str, list[float]]:
+        args = ["eval", "grader", "--dataset", str(_dataset(tmp_path))]
+        text = CliRunner().invoke(app, args)
+        data = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).stdout)
+        assert text.exit_code == 0, text.output
+        return " ".join(text.stdout.split()), [data["mean_predicted"], data["scale"]["kind"]]
+
+    shipped_text, shipped = run()
+    harsh = Scale(partly_threshold=0.6, covered_threshold=0.9, depth_low=0.7, depth_high=1.0)
+    write_team_scale(
+        tmp_path / "data",  # the data folder of every test (conftest)
+        TeamScale(
+            scale=harsh,
+            shipped=harsh,
+            fitted_at="2026-11-27 12:00 UTC",
+            fitted_on=FittedOn(file="s.csv", sha256="0" * 16, answers=40, questions=5, raters=1),
+            method="test",
+        ),
+    )
+    team_text, team = run()
+    assert "Scale: shipped" in shipped_text and shipped[1] == "shipped"
+    assert "Scale: the team's fit of 2026-11-27 12:00 UTC" in team_text and team[1] == "team"
+    assert team[0] < shipped[0]
