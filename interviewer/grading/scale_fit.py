@@ -35,6 +35,7 @@ from interviewer.errors import InputError
 from interviewer.grading.base import CriterionName
 from interviewer.grading.evaluation import quadratic_kappa
 from interviewer.grading.scale import MIN_PARTLY, Readings, Scale, apply_scale
+from interviewer.text import counted
 
 __all__ = [
     "FOLDS",
@@ -91,14 +92,14 @@ def check_enough(answers: int, questions: int) -> None:
         return
     missing = []
     if answers < MIN_ANSWERS:
-        missing.append(f"{MIN_ANSWERS - answers} more scored answer(s)")
+        missing.append(counted(MIN_ANSWERS - answers, "more scored answer"))
     if questions < MIN_QUESTIONS:
-        missing.append(f"answers to {MIN_QUESTIONS - questions} more question(s)")
+        missing.append(f"answers to {counted(MIN_QUESTIONS - questions, 'more question')}")
     raise InputError(
-        f"Too little data to fit the scale: {answers} scored answer(s) to {questions} "
-        f"question(s); the fit needs at least {MIN_ANSWERS} answers to at least "
-        f"{MIN_QUESTIONS} questions, so that it can be checked on questions it was not fitted "
-        f"on. Add {' and '.join(missing)} to the file and run again."
+        f"Too little data to fit the scale: {counted(answers, 'scored answer')} to "
+        f"{counted(questions, 'question')}; the fit needs at least {MIN_ANSWERS} answers to "
+        f"at least {MIN_QUESTIONS} questions, so that it can be checked on questions it was not "
+        f"fitted on. Add {' and '.join(missing)} to the file and run again."
     )
 
 

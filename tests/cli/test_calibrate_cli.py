@@ -410,8 +410,8 @@ def test_calibrate_fit_refuses_too_little_data_before_grading(tmp_path: Path) ->
     result = runner.invoke(app, ["calibrate", str(scores), "--fit", "--no-sessions"])
     assert result.exit_code == 1
     message = " ".join(result.stderr.split())
-    assert "Too little data to fit the scale: 2 scored answer(s) to 2 question(s)" in message
-    assert "Add 38 more scored answer(s) and answers to 3 more question(s)" in message
+    assert "Too little data to fit the scale: 2 scored answers to 2 questions" in message
+    assert "Add 38 more scored answers and answers to 3 more questions" in message
     assert "graded" not in result.stderr and not (tmp_path / "data" / "offline_scale.json").exists()
 
 

@@ -69,8 +69,8 @@ def test_fit_scale_keeps_the_shipped_scale_when_the_team_agrees_with_it() -> Non
 @pytest.mark.parametrize(
     ("n", "questions", "message"),
     [
-        (39, 10, "Add 1 more scored answer(s) to the file"),
-        (60, 4, "Add answers to 1 more question(s) to the file"),
+        (39, 10, "Add 1 more scored answer to the file"),
+        (60, 4, "Add answers to 1 more question to the file"),
     ],
 )
 def test_fit_scale_refuses_too_little_data_with_what_to_add(
