@@ -74,6 +74,7 @@ from interviewer.grading.rubric import (
     FEEDBACK_FALLBACK,
     coverage_score,
     load_rubric,
+    overall_score,
     prompt_version,
 )
 from interviewer.grading.scale import (
@@ -1080,8 +1081,8 @@ class SimilarityGrader:
         read = self._read(request)
         graded, measures, m, baseline = read.graded, read.measures, read.m, read.baseline
         matches, contradictions = read.matches, read.contradictions
-        # The scale, applied as the team fit applies it (one function, so the fit's re-scored
-        # overall is this one).
+        # The scale, applied as the team fit applies it (one function, so the fit's verdicts
+        # and depth are these; tests/grading/test_scale.py checks its overall is the rubric's).
         scaled = apply_scale(Readings.of([read.reading]), self.scale, self._weights)
         verdicts = [self._verdict(x, int(scaled.verdicts[0, i])) for i, x in enumerate(matches)]
         found = any(v.verdict != "missed" for v in verdicts)
@@ -1101,7 +1102,7 @@ class SimilarityGrader:
         return Grade(
             question_id=question.id,
             question_version=question.version,
-            overall=float(scaled.overall[0]),
+            overall=overall_score(criteria, self._rubric),
             criteria=criteria,
             key_points=verdicts,
             factual_errors=[
