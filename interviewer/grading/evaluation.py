@@ -393,13 +393,18 @@ def constant_baseline(train: Sequence[EvalItem], test: Sequence[EvalItem]) -> di
 
 
 def build_scorer(
-    settings: Settings, kind: Literal["offline", "llm"] = "offline", *, workers: int = 4
+    settings: Settings,
+    kind: Literal["offline", "llm"] = "offline",
+    *,
+    workers: int = 4,
+    shipped_scale: bool = False,
 ) -> Callable[[Sequence[GradeRequest]], list[float | None]]:
     """A batch scorer that grades through the product's path: guards, then the grader.
 
     No retrieval and no grade cache: the evaluation measures the grader, not the knowledge base.
     The offline grader embeds the whole batch at once first (much faster than answer by answer;
-    the grades are the same). The LLM grader is called from ``workers`` threads.
+    the grades are the same), on the team's fitted scale when the data folder has one, unless
+    ``shipped_scale``. The LLM grader is called from ``workers`` threads.
     """
     from interviewer.bank import bank_questions
     from interviewer.grading import build_grader, shared_embedder, shared_sentence_encoder
@@ -416,7 +421,8 @@ def build_scorer(
             sentences=shared_sentence_encoder(settings.models_dir),
             prompts_dir=settings.prompts_dir,
             peers=bank_questions(settings),
-            team_scale=load_team_scale(settings.data_dir),  # the scale `grade` would use
+            # The scale `grade` would use; the published figures are the shipped grader's.
+            team_scale=None if shipped_scale else load_team_scale(settings.data_dir),
         )
         grader: Grader = offline
     else:

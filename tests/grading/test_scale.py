@@ -24,10 +24,11 @@ from interviewer.grading.scale import (
     apply_scale,
     load_team_scale,
     rounded,
+    write_team_scale,
 )
 from interviewer.grading.service import GradingService
 from interviewer.grading.similarity import SimilarityGrader
-from interviewer.settings import PROJECT_ROOT
+from interviewer.settings import PROJECT_ROOT, Settings
 
 OTHER = Scale(partly_threshold=0.35, covered_threshold=0.6, depth_low=0.3, depth_high=0.8)
 ADHOC = [
@@ -188,3 +189,24 @@ def test_load_team_scale_refuses_a_broken_file_and_says_how_to_reset(
     (tmp_path / TEAM_SCALE_FILE).write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match="calibrate --reset-fit"):
         load_team_scale(tmp_path)
+
+
+def test_the_published_figures_are_the_shipped_graders_even_with_a_team_scale(
+    settings: Settings,
+) -> None:
+    """bench/eval_grader.py, which docs/grading.md's figures come from, read the team scale
+    from the data folder like `interviewer grade` does: a developer who had tried
+    `calibrate --fit` would have published figures of that team's scale."""
+    from interviewer.bank import adhoc_question
+    from interviewer.grading.base import GradeRequest
+    from interviewer.grading.evaluation import build_scorer
+
+    question, reference, answers = ADHOC[0][0], ADHOC[0][1], ADHOC[0][2]
+    requests = [
+        GradeRequest(question=adhoc_question(question, reference), answer=a) for a in answers
+    ]
+    harsh = Scale(partly_threshold=0.85, covered_threshold=0.95, depth_low=0.9, depth_high=1.0)
+    shipped = build_scorer(settings, "offline")(requests)
+    write_team_scale(settings.data_dir, _team(harsh))
+    assert build_scorer(settings, "offline")(requests) != shipped  # the team's, as `grade`
+    assert build_scorer(settings, "offline", shipped_scale=True)(requests) == shipped
