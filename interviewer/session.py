@@ -1123,7 +1123,11 @@ _HINT_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 # in -ly are adverbs, but for a few nouns, and left out by rule.
 _VAGUE = frozenset(
     "often instead simple little early principle assumed records large small better "
-    "really rather still gives makes needs".split()  # shorter words are left out anyway
+    "really rather still gives makes needs "
+    # Function words and verbs the stopword list keeps: "blurry because", "diversity become",
+    # "resolution first", "whose condition", "feedback stops" read as broken terms.
+    "because become becomes across enough except otherwise whose versus everywhere almost "
+    "easier first starts stops shows leads yields turns provide".split()
 )
 _LY_NOUNS = frozenset({"anomaly", "family", "assembly", "supply"})
 _S_NOUNS = ("ss", "series", "ics")  # "loss function", "time-series forecasting"
@@ -1239,6 +1243,8 @@ def _term_pair(
     low = before.lower()
     if low.endswith(("ing", "ed")) or (low.endswith("s") and not low.endswith(_S_NOUNS)):
         return False  # a verb: "outputting probability", "dataset risks overfitting"
+    if tokens[i].group().lower().endswith("ed"):
+        return False  # a participle after its noun: "classifier trained", not a term
     pair = f"{before} {tokens[i].group()}".lower()
     texts = (t for q in bank.questions for t in (q.text, *q.key_points, q.model_answer))
     if sum(t.lower().count(pair) for t in texts) > 1:

@@ -368,6 +368,25 @@ def test_a_second_hint_on_a_point_always_tells_more_than_the_first(repo, clock) 
     assert "“A GAN is trained adversarially and …”" in second, second
 
 
+def test_no_hint_on_the_bank_names_a_function_word_or_a_noun_and_its_verb() -> None:
+    """Hints named "blurry because", "whose condition", "classifier trained", "diversity
+    become" and "feedback stops" as terms to think of (25 of the bank's 376 hints)."""
+    from interviewer.session import _nudge
+
+    real = _real_bank()
+    named = []
+    for question in real.questions:
+        for point in question.key_points:
+            for telling in (False, True):
+                text = _nudge(point, question, real, telling=telling)
+                if "think of: " in text:
+                    named += text.split("think of: ")[1].split(". What")[0].split(", ")
+    assert len(named) > 300
+    vague = {"because", "whose", "across", "except", "otherwise", "versus", "become", "stops"}
+    assert not [t for t in named if vague & set(t.lower().split())]
+    assert not [t for t in named if " " in t and t.endswith("ed")]
+
+
 def test_interview_hint_at_follow_up_after_every_hint_was_taken(repo, clock) -> None:
     """CLI, q04: every key point had been hinted at on the first answer, and at the follow-up
     on “generator produces only a …” Hint said "No more hints for this question" each time."""
