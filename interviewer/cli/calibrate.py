@@ -21,8 +21,7 @@ from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
 
 if TYPE_CHECKING:
-    from interviewer.calibration import CalibrationResult, ImportResult
-    from interviewer.grading.service import GradingService
+    from interviewer.grading.team_fit import TeamFit
 
 __all__ = ["calibrate"]
 
@@ -176,11 +175,28 @@ def calibrate(
                 f"Cannot write {report}: {exc.strerror}. Choose another path."
             ) from exc
         typer.echo(f"Calibration report written to {report}.", err=True)
-    fitted = _fit(settings, file, imported, result, service, force=force) if fit else None
+    fitted = None
+    if fit:
+        from interviewer.grading.team_fit import fit_team_scale
+
+        def read(done: int, total: int) -> None:
+            if done == total or done % max(1, total // 10) == 0:
+                typer.echo(f"read {done}/{counted(total, 'answer')} for the scale fit", err=True)
+
+        fitted = fit_team_scale(
+            imported,
+            result,
+            service,
+            scores=file,
+            data_dir=settings.data_dir,
+            prompts_dir=settings.prompts_dir,
+            force=force,
+            progress=read,
+        )
     if fmt == "json":
         data = result.to_json()
         if fitted is not None:
-            data["fit"] = fitted
+            data["fit"] = fitted.to_json()
         emit_json(data)
     else:
         _print_text(result)
@@ -212,88 +228,10 @@ def _reset_fit(settings: Settings, fmt: str) -> None:
         )
 
 
-def _fit(
-    settings: Settings,
-    file: Path,
-    imported: ImportResult,
-    result: CalibrationResult,
-    service: GradingService,
-    *,
-    force: bool,
-) -> dict[str, object]:
-    """Fit the offline grader's scale to the calibration's answers; write it if it is better
-    on held-out questions (or ``force``). Returns what the output shows."""
-    import hashlib
-    import time
-
-    from interviewer.grading.base import CRITERIA
-    from interviewer.grading.rubric import load_rubric
-    from interviewer.grading.scale import (
-        FittedOn,
-        Readings,
-        Scale,
-        TeamScale,
-        load_team_scale,
-        write_team_scale,
-    )
-    from interviewer.grading.scale_fit import fit_scale
-    from interviewer.grading.similarity import load_params
-
-    questions = {row.question.id: row.question for row in imported.rows}
-    items = [i for i in result.items if i.auto is not None]
-    readings = []
-    for n, item in enumerate(items, 1):
-        readings.append(service.reading(questions[item.question_id], item.answer))
-        if n == len(items) or n % max(1, len(items) // 10) == 0:
-            typer.echo(f"read {n}/{counted(len(items), 'answer')} for the scale fit", err=True)
-    rubric = load_rubric(settings.prompts_dir)
-    params = load_params()  # the shipped file: the scale the team's is compared with
-    shipped = {field: getattr(params, field) for field in Scale.model_fields}
-    fitted = fit_scale(
-        Readings.of(readings),
-        [i.human for i in items],
-        [i.question_id for i in items],
-        {c: rubric.weight(c) for c in CRITERIA},
-        Scale(**shipped),
-    )
-    previous = load_team_scale(settings.data_dir)
-    written = None
-    if fitted.improved or force:
-        team = TeamScale(
-            scale=fitted.fitted,
-            shipped=fitted.shipped,
-            fitted_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-            fitted_on=FittedOn(
-                file=file.name,
-                sha256=hashlib.sha256(file.read_bytes()).hexdigest()[:16],
-                answers=fitted.answers,
-                questions=fitted.questions,
-                raters=len({r.rater for r in imported.rows}),
-            ),
-            method=(
-                "interviewer calibrate --fit: grid search of partly_threshold x "
-                "covered_threshold x depth_low x depth_high (every other parameter shipped) "
-                "maximizing (Pearson + QWK)/2 + RMSE skill against the interviewers' mean "
-                f"score per answer; {fitted.folds}-fold cross-validation by question"
-            ),
-            cross_validation={
-                name: figures.model_dump() for name, figures in fitted.cross_validated.items()
-            },
-        )
-        written = str(write_team_scale(settings.data_dir, team))
-    return {
-        **fitted.model_dump(mode="json"),
-        "written": written,
-        "forced": bool(force and not fitted.improved),
-        "replaced_team_fit": previous.fitted_at if previous and written else None,
-    }
-
-
-def _print_fit(fit: dict[str, object]) -> None:
+def _print_fit(fit: TeamFit) -> None:
     from interviewer.grading.scale import Scale
-    from interviewer.grading.scale_fit import ScaleFit
 
-    result = ScaleFit.model_validate({k: v for k, v in fit.items() if k in ScaleFit.model_fields})
+    result = fit.fit
     typer.echo(
         f"\nScale fit: {counted(result.answers, 'answer')} to "
         f"{counted(result.questions, 'question')}, {result.folds}-fold cross-validation by "
@@ -316,8 +254,8 @@ def _print_fit(fit: dict[str, object]) -> None:
         old, new = getattr(result.shipped, field), getattr(result.fitted, field)
         change = "" if old == new else "   (changed)"
         typer.echo(f"  {field:<18} shipped {old:<5g} fitted {new:<5g}{change}")
-    written = fit.get("written")
-    if written and fit.get("forced"):
+    written = fit.written
+    if written and fit.forced:
         typer.echo(
             f"Written to {written} with --force, although it agrees no better on held-out "
             "questions. Offline grades now use it; `interviewer calibrate --reset-fit` goes "

@@ -65,6 +65,7 @@ class Services:
     grader: AnswerGrader | None = None
     _grading: GradingService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _knowledge: KnowledgeIndex | None = field(default=None, repr=False)
     _knowledge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Set when the warm-up's knowledge ingest is over (filled or failed); None without warm-up.
@@ -80,6 +81,27 @@ class Services:
 
                     self._grading = build_grading_service(self.settings)
         return self._grading
+
+    def refresh_grading(self) -> None:
+        """Build the grading service again and use it for every grade from now on: the offline
+        grader reads the team's scale only when it is built, and a fit or a reset in the
+        Calibration tab changed nothing until a restart.
+
+        The new service is built and its bank questions prepared before it replaces the old
+        one, so a grade under way finishes on the old service (its grade is cached under the
+        old scale's model name) and no candidate waits for the rebuild. Refreshes run one at
+        a time, so the last one reads the newest scale.
+
+        Raises:
+            ConfigError: The team scale cannot be read; the old service stays in use.
+        """
+        from interviewer.grading.service import build_grading_service
+
+        with self._refresh_lock:
+            fresh = build_grading_service(self.settings)
+            fresh.prepare(self.bank.questions)
+            with self._lock:
+                self._grading = fresh
 
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index, filled when empty: opened once per process, one caller at a time.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from interviewer.calibration import CalibrationResult, OverallStats, QuestionStats
 from interviewer.ui.panels.calibration import QUESTION_COLUMNS, _summary, question_rows
 
@@ -75,3 +77,138 @@ def test_calibration_tab_says_a_bank_question_may_be_named_by_its_text(settings)
     ]
     assert "`question` (a bank question's text; case, spacing, punctuation, quote and dash " in text
     assert "`reference_answer` (for a question outside the bank)" in text
+
+
+# --- fitting the offline grader's scale from the tab -------------------------------------------
+
+
+def _no_progress(*args: object, **kwargs: object) -> None:
+    return None
+
+
+def _bank_answers(bank) -> list[tuple[str, str]]:
+    """Answers of every kind to five bank questions (46), as in tests/cli/test_calibrate_cli.py:
+    complete, key points alone or in pairs, one sentence, vague."""
+    rows = []
+    for question in bank.questions[:5]:
+        points = question.key_points
+        answers = [question.model_answer, *points, f"{points[0]} {points[-1]}"]
+        answers += [question.model_answer.split(". ")[0] + "."]
+        answers += ["It is something about neural networks that learn from data and images."]
+        rows += [(question.id, a) for a in answers]
+    return rows
+
+
+def _scores_file(path, rows) -> str:
+    import json
+
+    lines = [
+        json.dumps(
+            {"question_id": q, "candidate": f"c{n}", "answer": a, "rater": "ann", "score": s}
+        )
+        for n, (q, a, s) in enumerate(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The tab's handlers in one app process: sign-in, a fit by a team that agrees with the
+    grader (not written), a fit by a team 1.5 points harsher (written), grades around them
+    through the app's grader, a reset, and a fit on too little data."""
+    import gradio as gr
+
+    from interviewer.settings import PROJECT_ROOT, Settings
+    from interviewer.ui.panels import calibration
+    from interviewer.ui.services import LazyGrader, build_services
+
+    tmp = tmp_path_factory.mktemp("tab-fit")
+    settings = Settings(
+        data_dir=tmp / "data",
+        models_dir=PROJECT_ROOT / "models",
+        allow_remote=False,
+        grader="offline",
+        admin_password="team-secret",
+    )
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = calibration.render(services)
+        calibration.wire(panel, services)
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    run, reset = handlers["run"], handlers["reset"]
+    grader = LazyGrader(services)  # what the Interview tab grades with
+    answers = _bank_answers(services.bank)
+    shipped = [grader.grade(services.bank.get(q), a).overall or 0.0 for q, a in answers]
+    chosen = min(range(len(answers)), key=lambda i: abs(shipped[i] - 3.0))
+    question, answer = services.bank.get(answers[chosen][0]), answers[chosen][1]
+    out: dict[str, object] = {"data": tmp / "data", "before": grader.grade(question, answer)}
+    out["signed_in"] = handlers["sign_in"]("team-secret", "", None)
+    agreeing = _scores_file(
+        tmp / "agreeing.jsonl", [(*qa, s) for qa, s in zip(answers, shipped, strict=True)]
+    )
+    out["agreeing"] = run(agreeing, 1, False, True, "team", progress=_no_progress)
+    harsh = [(*qa, round(max(0.0, s - 1.5), 1)) for qa, s in zip(answers, shipped, strict=True)]
+    harsher = _scores_file(tmp / "harsher.jsonl", harsh)
+    out["harsher"] = run(harsher, 1, False, True, "team", progress=_no_progress)
+    out["written"] = (tmp / "data" / "offline_scale.json").exists()
+    out["after"] = grader.grade(question, answer)  # same process: no restart
+    with pytest.raises(gr.Error) as refused:
+        reset("", progress=_no_progress)
+    out["reset_refused"] = refused.value
+    out["reset"] = reset("team", progress=_no_progress)
+    out["restored"] = grader.grade(question, answer)
+    few = _scores_file(
+        tmp / "few.jsonl",
+        [("q04", answers[15][1], 4.0), ("q01", "Two networks play a game.", 2.0)],
+    )
+    out["few"] = run(few, 1, False, True, "team", progress=_no_progress)
+    return out
+
+
+def test_calibration_tab_shows_the_shipped_scale_in_use_at_sign_in(tab_fit) -> None:
+    _, who, _, scale, *_ = tab_fit["signed_in"]
+    assert who and "scale in use:** the shipped one" in scale
+
+
+def test_calibration_tab_fit_that_agrees_no_better_is_not_written(tab_fit) -> None:
+    summary, fit, scale, *_ = tab_fit["agreeing"]
+    assert "QWK" in summary
+    assert "| shipped scale |" in fit and "| fitted scale |" in fit and "partly_threshold" in fit
+    assert "**Not written:** on questions it was not fitted on" in fit
+    assert "the shipped one" in scale
+
+
+def test_calibration_tab_fit_of_a_harsher_team_is_written_and_grades_at_once_on_it(
+    tab_fit,
+) -> None:
+    summary, fit, scale, *_ = tab_fit["harsher"]
+    assert "QWK" in summary
+    assert "46 answers to 5 questions, 5-fold cross-validation by question" in fit
+    assert "**Written** to offline_scale.json in the data folder" in fit and tab_fit["written"]
+    assert "your team's, fitted" in scale and "harsher.jsonl" in scale
+    assert "46 answers to 5 questions, 1 interviewer" in scale
+    # The app's grader, not restarted, grades on the team's scale from now on.
+    before, after = tab_fit["before"], tab_fit["after"]
+    assert after.overall < before.overall
+    assert "team-scale" in after.grader.model and "team-scale" not in before.grader.model
+
+
+def test_calibration_tab_reset_goes_back_to_the_shipped_scale_at_once(tab_fit) -> None:
+    assert "Sign in" in str(tab_fit["reset_refused"].message)
+    scale, fit = tab_fit["reset"]
+    assert scale.startswith("Removed the team's fitted scale: the offline grader uses the shipped")
+    assert "scale in use:** the shipped one" in scale and fit == ""
+    assert not (tab_fit["data"] / "offline_scale.json").exists()
+    restored, before = tab_fit["restored"], tab_fit["before"]
+    assert restored.overall == before.overall and restored.grader.model == before.grader.model
+
+
+def test_calibration_tab_fit_on_too_little_data_says_what_to_add_and_still_calibrates(
+    tab_fit,
+) -> None:
+    summary, fit, *_ = tab_fit["few"]
+    assert "QWK" in summary
+    assert "Scale not fitted.** Too little data to fit the scale: 2 scored answers to 2" in fit
+    assert "Add 38 more scored answers and answers to 3 more questions" in fit
+    assert "Traceback" not in fit and not (tab_fit["data"] / "offline_scale.json").exists()

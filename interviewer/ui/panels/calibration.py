@@ -1,5 +1,8 @@
 """Calibration tab (hiring team only): upload interviewers' scores, see how the automatic grader
-agrees with them, which questions misbehave, and download the report.
+agrees with them, which questions misbehave, and download the report; optionally fit the
+offline grader's scale to the scores (as ``interviewer calibrate FILE --fit``), or go back to
+the shipped scale. The running app grades on the new scale at once
+(:meth:`~interviewer.ui.services.Services.refresh_grading`).
 
 The tab is locked until the team password (``INTERVIEWER_ADMIN_PASSWORD``) is entered; the
 sign-in lasts for this browser tab only.
@@ -11,25 +14,31 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from interviewer.calibration import (
     DISCRIMINATION_NOTE,
     CalibrationResult,
+    answers_and_questions,
     calibrate,
     discrimination_text,
     interval_text,
     load_human_scores,
     session_scores,
 )
-from interviewer.errors import InterviewerError
+from interviewer.errors import InputError, InterviewerError
+from interviewer.grading.scale import Scale, load_team_scale, reset_team_scale
+from interviewer.grading.scale_fit import check_enough
+from interviewer.grading.team_fit import TeamFit, fit_team_scale
 from interviewer.reports.calibration import (
     agreement_chart,
     histograms_chart,
     render_calibration_html,
     scatter_chart,
 )
+from interviewer.text import counted
 from interviewer.ui.panels import bank as bank_panel
 from interviewer.ui.panels._access import (
     SignInBox,
@@ -43,7 +52,10 @@ from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services
 
-__all__ = ["CalibrationPanel", "question_rows", "render", "wire"]
+if TYPE_CHECKING:
+    from interviewer.grading.service import GradingService
+
+__all__ = ["CalibrationPanel", "fit_text", "question_rows", "render", "scale_text", "wire"]
 
 QUESTION_COLUMNS = [
     "Question",
@@ -97,8 +109,12 @@ class CalibrationPanel:
     upload: gr.File
     repeat: gr.Slider
     include_sessions: gr.Checkbox
+    fit: gr.Checkbox
     run: gr.Button
+    scale: gr.Markdown
+    reset: gr.Button
     summary: gr.Markdown
+    fit_result: gr.Markdown
     plots: gr.HTML
     flags: gr.Dataframe
     questions: gr.Dataframe
@@ -146,8 +162,25 @@ def render(services: Services) -> CalibrationPanel:
                 include_sessions = gr.Checkbox(
                     True, label="Include graded interview sessions in the item statistics"
                 )
+                fit = gr.Checkbox(
+                    False,
+                    label="Fit the offline grader's scale to these scores",
+                    info="Used from then on only if it agrees better on questions it was not "
+                    "fitted on. Needs 40 scored answers to 5 questions.",
+                    elem_id="calibration-fit-scale",
+                )
                 run = gr.Button("Run calibration", variant="primary", elem_id="calibration-run")
+        with gr.Row(equal_height=True):
+            scale = gr.Markdown(elem_id="calibration-scale")
+            reset = gr.Button(
+                "Go back to the shipped scale",
+                size="sm",
+                scale=0,
+                min_width=220,
+                elem_id="calibration-reset-scale",
+            )
         summary = gr.Markdown(elem_id="calibration-summary")
+        fit_result = gr.Markdown(elem_id="calibration-fit")
         with gr.Row():
             download_html = gr.DownloadButton(
                 "Download report (HTML)",
@@ -202,8 +235,12 @@ def render(services: Services) -> CalibrationPanel:
         upload,
         repeat,
         include_sessions,
+        fit,
         run,
+        scale,
+        reset,
         summary,
+        fit_result,
         plots,
         flags,
         questions,
@@ -272,12 +309,89 @@ def _summary(result: CalibrationResult) -> str:
     return "\n".join(lines)
 
 
+def scale_text(data_dir: Path) -> str:
+    """Which scale the offline grader uses: the shipped one, or the team's with its origin."""
+    try:
+        team = load_team_scale(data_dir)
+    except InterviewerError as exc:  # a damaged file: grading stops until it is removed
+        return f"**⚠ {esc(exc)}** *Go back to the shipped scale* removes it."
+    if team is None:
+        return (
+            "**Offline grader's scale in use:** the shipped one. Check *Fit the offline "
+            "grader's scale to these scores* and run the calibration to fit it to your "
+            "interviewers."
+        )
+    on = team.fitted_on
+    values = ", ".join(
+        f"{name} {getattr(team.scale, name):g} (shipped {getattr(team.shipped, name):g})"
+        for name in Scale.model_fields
+    )
+    return (
+        f"**Offline grader's scale in use:** your team's, fitted {esc(team.fitted_at)} on "
+        f"{esc(on.file)} ({counted(on.answers, 'answer')} to "
+        f"{counted(on.questions, 'question')}, {counted(on.raters, 'interviewer')}): {values}."
+    )
+
+
+def fit_text(fitted: TeamFit) -> str:
+    """The fit's figures and outcome, in the words of ``interviewer calibrate --fit``."""
+    result = fitted.fit
+    lines = [
+        f"**Scale fit:** {counted(result.answers, 'answer')} to "
+        f"{counted(result.questions, 'question')}, {result.folds}-fold cross-validation by "
+        "question (each question scored by a scale fitted without it):",
+        "",
+        "| | Pearson | QWK | MAE | bias | RMSE | objective |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, label in (("shipped", "shipped scale"), ("fitted", "fitted scale")):
+        f = result.cross_validated[name]
+        lines.append(
+            f"| {label} | {f.pearson:.2f} | {f.qwk:.2f} | {f.mae:.2f} | {f.bias:+.2f} | "
+            f"{f.rmse:.2f} | {f.objective:.3f} |"
+        )
+    lines += [
+        "",
+        f"The final scale on the answers it was fitted on: objective "
+        f"{result.in_sample.objective:.3f} (optimistic).",
+        "",
+        "| | shipped | fitted | |",
+        "|---|---:|---:|---|",
+    ]
+    for field in Scale.model_fields:
+        old, new = getattr(result.shipped, field), getattr(result.fitted, field)
+        lines.append(f"| {field} | {old:g} | {new:g} | {'' if old == new else 'changed'} |")
+    lines.append("")
+    if fitted.written is not None:
+        lines.append(
+            f"**Written** to {esc(fitted.written.name)} in the data folder: offline grades now "
+            "use this scale (grades cached before it are graded again). *Go back to the "
+            "shipped scale* undoes it."
+        )
+    else:
+        lines.append(
+            "**Not written:** on questions it was not fitted on, the fitted scale agrees no "
+            "better with your interviewers than the shipped one (objective "
+            f"{result.cross_validated['fitted'].objective:.3f} against "
+            f"{result.cross_validated['shipped'].objective:.3f}). The grader keeps its "
+            "current scale."
+        )
+    return "\n".join(lines)
+
+
+def _not_fitted(message: str) -> str:
+    gr.Warning(esc(message))
+    return f"**⚠ Scale not fitted.** {esc(message)}"
+
+
 def _failed(message: str, problems: list[list[object]] | None = None) -> list[object]:
     """Outputs of a run that could not calibrate: earlier results cleared, the reason shown
     (and as a toast), the rejected rows listed."""
     gr.Warning(esc(message))
     return [
         f"**⚠ {esc(message)}**",
+        "",
+        gr.skip(),  # the scale in use did not change
         "",
         [],
         [],
@@ -291,18 +405,21 @@ def _failed(message: str, problems: list[list[object]] | None = None) -> list[ob
 def wire(panel: CalibrationPanel, services: Services) -> None:
     """Connect the Calibration tab's events."""
 
+    data_dir = services.settings.data_dir
+
     def sign_in(
         password: str, name: str = "", request: gr.Request | None = None
-    ) -> tuple[str, str, object]:
+    ) -> tuple[str, str, object, str]:
         who, message = sign_in_as(
             services.settings, password or "", name or "", client=client_address(request)
         )
-        return esc(message), who, gr.Column(visible=bool(who))
+        return esc(message), who, gr.Column(visible=bool(who)), scale_text(data_dir) if who else ""
 
     def run(
         path: str | None,
         repeat: float,
         include: bool,
+        fit: bool,
         team: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> list[object]:
@@ -311,13 +428,23 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         if not path:
             return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
         imported = None
+        fitted: TeamFit | str | None = None  # the fit, or why there is none
         try:
             imported = load_human_scores(path, services.bank)
             stored = session_scores(services.repository) if include else []
+            service = services.grading
+            if fit and imported.rows:
+                try:
+                    # Before grading, as the command checks: the calibration still runs.
+                    check_enough(*answers_and_questions(imported))
+                except InputError as exc:
+                    fitted = str(exc)
+                else:
+                    service = _offline_service(services)
             progress(0, desc="Grading answers")
             result = calibrate(
                 imported,
-                services.grading,
+                service,
                 session_scores=stored,
                 repeat=int(repeat),
                 progress=lambda done, total: progress(done / total, desc=f"Graded {done}/{total}"),
@@ -327,6 +454,25 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             # new file's name; the rejected rows are listed as the CLI lists them.
             rows = imported.problems if imported is not None else []
             return _failed(str(exc), [[p.line, p.reason] for p in rows])
+        if fit and fitted is None:
+            try:
+                progress(0, desc="Reading answers for the scale fit")
+                fitted = fit_team_scale(
+                    imported,
+                    result,
+                    service,
+                    scores=Path(path),
+                    data_dir=data_dir,
+                    prompts_dir=services.settings.prompts_dir,
+                    progress=lambda done, total: progress(
+                        done / total, desc=f"Read {done}/{total} answers for the scale fit"
+                    ),
+                )
+                if fitted.written is not None:
+                    progress(1, desc="Grading on the new scale from now on")
+                    services.refresh_grading()
+            except InterviewerError as exc:  # too little data, scores that do not vary
+                fitted = str(exc)
         folder = Path(tempfile.mkdtemp(prefix="interviewer-calibration-"))
         html_path, json_path = folder / "calibration.html", folder / "calibration.json"
         html_path.write_text(render_calibration_html(result), encoding="utf-8")
@@ -351,8 +497,11 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             for r in result.raters
         ]
         problems = [[p.line, p.reason] for p in result.problems]
+        shown = fit_text(fitted) if isinstance(fitted, TeamFit) else fitted or ""
         return [
             _summary(result),
+            _not_fitted(shown) if isinstance(fitted, str) else shown,
+            scale_text(data_dir),
             plots,
             flags,
             question_rows(result),
@@ -362,20 +511,49 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             gr.DownloadButton(value=str(json_path), visible=True),
         ]
 
+    def reset(
+        team: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
+    ) -> tuple[str, str]:
+        if not team:
+            raise refuse("Sign in with the team password first.")
+        try:
+            removed = reset_team_scale(data_dir)
+        except OSError as exc:
+            raise refuse(
+                esc(
+                    f"Cannot remove the team scale ({exc.strerror}): check the data folder's "
+                    "permissions, or run `interviewer calibrate --reset-fit` on the server."
+                )
+            ) from exc
+        if removed is None:
+            message = "No fitted scale: the offline grader already uses the shipped scale."
+        else:
+            progress(0, desc="Going back to the shipped scale")
+            services.refresh_grading()
+            message = (
+                "Removed the team's fitted scale: the offline grader uses the shipped scale again."
+            )
+        gr.Info(message)
+        # The fit shown above ("Written ...: offline grades now use this scale") no longer holds.
+        return f"{message}\n\n{scale_text(data_dir)}", ""
+
     bank_panel.wire(panel.bank, services, panel.team)
 
-    def sign_out() -> tuple[str, str, object]:
-        return "Signed out.", "", gr.Column(visible=False)
+    def sign_out() -> tuple[str, str, object, str]:
+        return "Signed out.", "", gr.Column(visible=False), ""
 
-    team_outputs = [panel.sign_in_status, panel.team, panel.content]
+    team_outputs = [panel.sign_in_status, panel.team, panel.content, panel.scale]
     wire_sign_in(
         panel.login, sign_in, team_outputs, team=panel.team, sign_out=(sign_out, team_outputs)
     )
     panel.run.click(
         run,
-        [panel.upload, panel.repeat, panel.include_sessions, panel.team],
+        [panel.upload, panel.repeat, panel.include_sessions, panel.fit, panel.team],
         [
             panel.summary,
+            panel.fit_result,
+            panel.scale,
             panel.plots,
             panel.flags,
             panel.questions,
@@ -384,6 +562,27 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             panel.download_html,
             panel.download_json,
         ],
-        concurrency_limit=1,  # grading a whole file is heavy: one calibration at a time
+        # Grading a whole file is heavy: one calibration at a time, and a reset of the scale
+        # waits for a fit under way.
+        concurrency_id="calibration",
+        concurrency_limit=1,
         show_progress_on=[panel.summary],
     )
+    panel.reset.click(
+        reset,
+        [panel.team],
+        [panel.scale, panel.fit_result],
+        concurrency_id="calibration",
+        concurrency_limit=1,
+        show_progress_on=[panel.scale],
+    )
+
+
+def _offline_service(services: Services) -> GradingService:
+    """The offline grading service: the app's own, or one for this fit when the app grades with
+    an LLM (the scale fitted is the offline grader's, as ``calibrate --fit`` grades offline)."""
+    if services.settings.effective_grader == "offline":
+        return services.grading
+    from interviewer.grading.service import build_grading_service
+
+    return build_grading_service(services.settings, "offline")
