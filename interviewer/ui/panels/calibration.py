@@ -170,7 +170,7 @@ def render(services: Services) -> CalibrationPanel:
                     elem_id="calibration-fit-scale",
                 )
                 run = gr.Button("Run calibration", variant="primary", elem_id="calibration-run")
-        with gr.Row(equal_height=True):
+        with gr.Row():
             scale = gr.Markdown(elem_id="calibration-scale")
             reset = gr.Button(
                 "Go back to the shipped scale",
