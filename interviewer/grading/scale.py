@@ -106,6 +106,11 @@ class TeamScale(BaseModel):
     shipped: Scale = Field(description="The shipped scale it replaces, at the time of the fit")
     fitted_at: str
     fitted_on: FittedOn
+    grader: str = Field(
+        default="",
+        description="The offline grader it was fitted under (measures_version): after an "
+        "update of the grader's measures the readings move and the scale should be fitted again",
+    )
     method: str
     cross_validation: dict[str, dict[str, float | None]] = Field(
         default_factory=dict,

@@ -105,7 +105,9 @@ __all__ = [
     "key_point_scores",
     "load_params",
     "match_score",
+    "measures_version",
     "sentence_ranges",
+    "stale_team_scale",
 ]
 
 DEFAULT_PARAMS_PATH = Path(__file__).parent / "data" / "offline_params.json"
@@ -326,6 +328,30 @@ class OfflineParams(BaseModel):
     fitted_on: list[str] = Field(default_factory=list)
     method: str = ""
     train_metrics: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+def measures_version(params: OfflineParams | None = None) -> str:
+    """The offline grader's version and the digest of its fitted parameters other than the
+    scale: what a team scale's readings depend on (a team scale records it when fitted)."""
+    params = params or load_params()
+    kept = params.model_dump(exclude={*Scale.model_fields, *_PROVENANCE})
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:10]
+    return f"offline-{_VERSION}+measures-{digest}"
+
+
+def stale_team_scale(team: TeamScale) -> str:
+    """Why a team scale may no longer suit the grader ('' when it was fitted under this one)."""
+    now = measures_version()
+    if not team.grader or team.grader == now:
+        return ""
+    return (
+        f"the team scale was fitted under {team.grader}; the offline grader is now {now}, whose "
+        "measures may differ: fit it again with your scores file (`interviewer calibrate "
+        "SCORES --fit`), or go back to the shipped scale (`--reset-fit`)"
+    )
+
+
+_PROVENANCE = {"fitted_at", "fitted_on", "method", "train_metrics"}
 
 
 def load_params(path: Path | None = None) -> OfflineParams:

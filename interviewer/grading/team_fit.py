@@ -84,7 +84,7 @@ def fit_team_scale(
         InputError: Too little data, or scores that do not vary.
         ConfigError: The service's grader is not the offline grader.
     """
-    from interviewer.grading.similarity import load_params
+    from interviewer.grading.similarity import load_params, measures_version
 
     questions = {row.question.id: row.question for row in imported.rows}
     items = [i for i in result.items if i.auto is not None]
@@ -110,6 +110,7 @@ def fit_team_scale(
             scale=fitted.fitted,
             shipped=fitted.shipped,
             fitted_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            grader=measures_version(params),
             fitted_on=FittedOn(
                 file=scores.name,
                 sha256=hashlib.sha256(scores.read_bytes()).hexdigest()[:16],

@@ -386,6 +386,10 @@ def test_calibrate_fit_of_a_harsher_team_is_cross_validated_better_and_written(t
     assert saved["scale"] == fit["fitted"] != saved["shipped"]
     assert saved["fitted_on"]["file"] == "harsher.jsonl" and saved["fitted_on"]["raters"] == 1
     assert saved["cross_validation"]["fitted"]["objective"] == cv["fitted"]["objective"]
+    # The grader it was fitted under, so an update of the measures can say it is stale.
+    from interviewer.grading.similarity import measures_version
+
+    assert saved["grader"] == measures_version() and saved["grader"].startswith("offline-")
 
 
 def test_grade_after_a_fit_uses_the_team_scale_not_the_cached_grade(team_fit) -> None:

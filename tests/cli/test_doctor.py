@@ -151,3 +151,34 @@ def test_doctor_checks_the_team_auth_file(tmp_path: Path, monkeypatch: pytest.Mo
     auth.chmod(0o644)
     shared = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["team sign-in"]
     assert shared["ok"] is False and "chmod 600" in str(shared["detail"])
+
+
+def test_doctor_says_which_scale_grades_and_when_a_team_scale_is_stale() -> None:
+    """A team scale fitted under other measures (after an update of the grader) kept grading
+    with thresholds chosen for other readings, and nothing said so."""
+    from interviewer.grading.scale import FittedOn, Scale, TeamScale, write_team_scale
+    from interviewer.grading.similarity import measures_version
+    from interviewer.settings import Settings
+
+    data = Settings().data_dir
+    checks = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)
+    assert checks["offline grader's scale"]["detail"] == "the shipped scale"
+    scale = Scale(partly_threshold=0.3, covered_threshold=0.6, depth_low=0.5, depth_high=0.8)
+    team = TeamScale(
+        scale=scale,
+        shipped=scale,
+        fitted_at="2026-11-27 12:00 UTC",
+        fitted_on=FittedOn(file="ours.csv", sha256="0" * 16, answers=40, questions=5, raters=2),
+        grader=measures_version(),
+        method="test",
+    )
+    write_team_scale(data, team)
+    result = runner.invoke(app, ["doctor", "--json"])
+    check = _checks(result.stdout)["offline grader's scale"]
+    assert check["ok"] and "fitted 2026-11-27 12:00 UTC on ours.csv" in str(check["detail"])
+    write_team_scale(data, team.model_copy(update={"grader": "offline-1+measures-0123456789"}))
+    result = runner.invoke(app, ["doctor", "--json"])
+    check = _checks(result.stdout)["offline grader's scale"]
+    assert result.exit_code == 1 and not check["ok"]
+    assert "fitted under offline-1+measures-0123456789" in str(check["detail"])
+    assert "--fit" in str(check["detail"]) and "--reset-fit" in str(check["fix"])

@@ -311,6 +311,8 @@ def _summary(result: CalibrationResult) -> str:
 
 def scale_text(data_dir: Path) -> str:
     """Which scale the offline grader uses: the shipped one, or the team's with its origin."""
+    from interviewer.grading.similarity import stale_team_scale
+
     try:
         team = load_team_scale(data_dir)
     except InterviewerError as exc:  # a damaged file: grading stops until it is removed
@@ -326,11 +328,12 @@ def scale_text(data_dir: Path) -> str:
         f"{name} {getattr(team.scale, name):g} (shipped {getattr(team.shipped, name):g})"
         for name in Scale.model_fields
     )
+    stale = stale_team_scale(team)
     return (
         f"**Offline grader's scale in use:** your team's, fitted {esc(team.fitted_at)} on "
         f"{esc(on.file)} ({counted(on.answers, 'answer')} to "
         f"{counted(on.questions, 'question')}, {counted(on.raters, 'interviewer')}): {values}."
-    )
+    ) + (f" **⚠ Note:** {esc(stale)}." if stale else "")
 
 
 def fit_text(fitted: TeamFit) -> str:
