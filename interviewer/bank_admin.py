@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from interviewer.bank import Bank, Question, load_bank, split_key_points
 from interviewer.errors import BankError, InputError
 from interviewer.retrieval import RetrievedChunk, Retriever
+from interviewer.text import counted
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -507,7 +508,7 @@ class LLMDrafter:
             ).value
         except StructuredReplyError as exc:
             raise BankError(
-                f"{self.model_name} gave no valid draft after {exc.attempts} attempt(s): "
+                f"{self.model_name} gave no valid draft after {counted(exc.attempts, 'attempt')}: "
                 f"{exc.problem}"
             ) from exc
 

@@ -425,7 +425,7 @@ def _check_columns(header: list[str], filename: str) -> None:
         missing.append("question_id or question")
     if missing:
         raise InputError(
-            f"{filename} lacks the column(s) {', '.join(missing)}; "
+            f"{filename} lacks the column{'s' * (len(missing) > 1)} {', '.join(missing)}; "
             f"found {', '.join(header) or 'none'}. "
             "Expected a header with question_id (or question), answer, rater, score and optionally "
             "reference_answer and candidate."
@@ -452,7 +452,7 @@ def _json_rows(text: str) -> list[tuple[int, dict[str, object] | str]]:
         if "question_id" not in value and "question" not in value:
             missing.append("question_id or question")
         if missing:
-            rows.append((number, f"missing field(s): {', '.join(missing)}"))
+            rows.append((number, f"missing field{'s' * (len(missing) > 1)}: {', '.join(missing)}"))
             continue
         rows.append((number, value))
     return rows

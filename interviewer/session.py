@@ -34,7 +34,7 @@ from interviewer.errors import BankError, GradingError, SessionError
 from interviewer.grading.base import Grade, GraderInfo, gap_follow_up, gap_question
 from interviewer.grading.similarity import content_stems
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
-from interviewer.text import cue
+from interviewer.text import counted, cue
 
 __all__ = [
     "COMMANDS",
@@ -215,7 +215,8 @@ def select_questions(bank: Bank, config: SessionConfig) -> list[Question]:
         unknown = sorted(set(config.topics) - set(bank.topics()))
         if unknown:
             raise SessionError(
-                f"Unknown topic(s) {', '.join(unknown)}; choose from: {', '.join(bank.topics())}."
+                f"Unknown topic{'s' * (len(unknown) > 1)} {', '.join(unknown)}; choose from: "
+                f"{', '.join(bank.topics())}."
             )
         pool = [
             q
@@ -1038,7 +1039,8 @@ def _render_summary(summary: Summary) -> str:
     ]
     if summary.pending:
         lines.append(
-            f"{summary.pending} answer(s) are waiting for grading; they will be graded later."
+            f"{counted(summary.pending, 'answer')} {'is' if summary.pending == 1 else 'are'} "
+            "waiting for grading; they will be graded later."
         )
     for result in summary.results:
         score = {

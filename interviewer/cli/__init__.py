@@ -23,7 +23,6 @@ from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError, validation_message
 from interviewer.settings import Settings, file_problem, settings_problem, unknown_settings
-from interviewer.text import counted  # noqa: F401 - the commands import it from here
 
 if TYPE_CHECKING:
     from rich.console import Console

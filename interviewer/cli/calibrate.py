@@ -10,7 +10,6 @@ import typer
 
 from interviewer.cli import (
     app,
-    counted,
     emit_json,
     fill_knowledge_base,
     friendly,
@@ -19,6 +18,7 @@ from interviewer.cli import (
 )
 from interviewer.errors import BankError, InputError
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 if TYPE_CHECKING:
     from interviewer.grading.team_fit import TeamFit
@@ -140,7 +140,8 @@ def calibrate(
         )
     if imported.problems:
         typer.echo(
-            f"{len(imported.problems)} bad row(s) skipped; {len(imported.rows)} kept.", err=True
+            f"{counted(len(imported.problems), 'bad row')} skipped; {len(imported.rows)} kept.",
+            err=True,
         )
     if fit:
         from interviewer.calibration import answers_and_questions
@@ -205,8 +206,10 @@ def calibrate(
     if imported.problems:
         # As `grade --batch` does: a script must not read a half-used file as success.
         raise InputError(
-            f"{len(imported.problems)} row(s) of {file.name} were rejected (listed above); the "
-            f"figures cover the {len(imported.rows)} row(s) kept. Fix those rows and run again."
+            f"{counted(len(imported.problems), 'row')} of {file.name} "
+            f"{'was' if len(imported.problems) == 1 else 'were'} rejected (listed above); the "
+            f"figures cover the {counted(len(imported.rows), 'row')} kept. Fix "
+            f"{'it' if len(imported.problems) == 1 else 'those rows'} and run again."
         )
 
 

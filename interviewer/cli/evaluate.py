@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from interviewer.cli import bank_id, counted, emit_json, eval_app, friendly
+from interviewer.cli import bank_id, emit_json, eval_app, friendly
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 if TYPE_CHECKING:
     from interviewer.grading.evaluation import Agreement
@@ -71,7 +72,9 @@ def eval_grader(
             f" and {len(repeated) - 10} more" if len(repeated) > 10 else ""
         )
         typer.echo(
-            f"Note: {len(repeated)} id(s) appear on more than one row ({shown}). Every row was "
+            f"Note: {counted(len(repeated), 'id')} "
+            f"{'appears' if len(repeated) == 1 else 'appear'} on more than one row ({shown}). "
+            "Every row was "
             "graded and counted; if they are the same answer pasted twice, remove the copies.",
             err=True,
         )
@@ -129,7 +132,7 @@ def _summary(a: Agreement, title: str) -> list[str]:
     if a.per_question_pearson is not None:
         lines.append(
             f"Pearson within a question {f(a.per_question_pearson)} "
-            f"(mean over {a.questions_in_per_question} question(s))"
+            f"(mean over {counted(a.questions_in_per_question, 'question')})"
         )
     if a.label_classes:
         lines.append(

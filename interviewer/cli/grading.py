@@ -419,7 +419,7 @@ def _grade_batch(
     )
     if problems:
         raise InputError(
-            f"{len(problems)} line(s) of {path} could not be graded (listed above); "
+            f"{counted(len(problems), 'line')} of {path} could not be graded (listed above); "
             f"the rest are in {out}."
         )
     if pending:

@@ -19,9 +19,10 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from interviewer.cli import app, counted, emit_json, eval_app, friendly, stdout_console
+from interviewer.cli import app, emit_json, eval_app, friendly, stdout_console
 from interviewer.errors import InputError
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 Format = Literal["table", "json"]
 _err = Console(stderr=True)

@@ -11,10 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.bank import Bank, Question, citation_problems, load_default_bank
-from interviewer.cli import app, bank_id, counted, emit_json, friendly, stdout_console
+from interviewer.cli import app, bank_id, emit_json, friendly, stdout_console
 from interviewer.cli.doctor import CHECKS
 from interviewer.errors import InputError
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 Format = Literal["table", "json"]
 

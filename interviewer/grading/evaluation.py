@@ -25,6 +25,7 @@ from interviewer.errors import BankError, InputError, validation_message
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.grading.rubric import score_levels
 from interviewer.settings import Settings
+from interviewer.text import counted
 
 MIN_QUESTIONS_FOR_INTERVAL = 5
 
@@ -152,7 +153,8 @@ def load_dataset(
         shown = "; ".join(problems[:_LISTED_PROBLEMS])
         more = len(problems) - _LISTED_PROBLEMS
         raise InputError(
-            f"{len(problems)} line(s) of {path.name} are invalid: {shown}"
+            f"{counted(len(problems), 'line')} of {path.name} "
+            f"{'is' if len(problems) == 1 else 'are'} invalid: {shown}"
             + (f"; and {more} more" if more > 0 else "")
             + ". Fix them and run again: agreement over part of a file would mislead."
         )

@@ -51,7 +51,7 @@ from interviewer.grading.similarity import sentence_ranges
 from interviewer.grading.topics import BankTopics, topic_text
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
-from interviewer.text import shorten
+from interviewer.text import counted, shorten
 
 __all__ = [
     "EXPLAINED",
@@ -919,7 +919,8 @@ def check_answer(
         result.answer, result.removed = cleaned, removed
         result.flags.append("injection_attempt")
         result.messages.append(
-            f"{len(removed)} passage(s) {EXPLAINED['injection_attempt']} were removed and not "
+            f"{counted(len(removed), 'passage')} {EXPLAINED['injection_attempt']} "
+            f"{'was' if len(removed) == 1 else 'were'} removed and not "
             "graded; answers are graded as data, never as instructions."
         )
     _reject_checks(result, question, embedder)

@@ -87,7 +87,7 @@ from interviewer.grading.scale import (
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
-from interviewer.text import shorten
+from interviewer.text import counted, shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -1404,7 +1404,8 @@ class SimilarityGrader:
             criterion="correctness",
             score=1.0,
             rationale=(
-                f"The answer appears to contradict {len(contradictions)} key point(s): {quoted}."
+                f"The answer appears to contradict {counted(len(contradictions), 'key point')}: "
+                f"{quoted}."
             ),
         )
 
@@ -1538,7 +1539,7 @@ class SimilarityGrader:
             criterion="communication",
             score=max(0.0, score),
             rationale=(
-                f"Measured from form only: {n} words in {len(sentences)} sentence(s), "
+                f"Measured from form only: {n} words in {counted(len(sentences), 'sentence')}, "
                 f"{distinct:.0%} distinct words; {detail}."
             ),
         )

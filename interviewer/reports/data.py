@@ -27,7 +27,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import cue, shorten
+from interviewer.text import counted, cue, shorten
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -414,7 +414,7 @@ def _focus_areas(
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
     errors = sum(len(q.factual_errors) for q in graded)
     if errors:
-        out.append(f"{errors} factual error(s) to correct: see the per-question details.")
+        out.append(f"{counted(errors, 'factual error')} to correct: see the per-question details.")
     return out
 
 

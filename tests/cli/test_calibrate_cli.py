@@ -88,7 +88,7 @@ def test_calibrate_json_has_overall_and_questions(json_run) -> None:
 def test_calibrate_reports_bad_rows_with_line_numbers(json_run) -> None:
     result, _ = json_run
     assert "scores.csv:11: score '9' is outside 0-5" in result.stderr
-    assert "1 bad row(s) skipped; 9 kept." in result.stderr
+    assert "1 bad row skipped; 9 kept." in result.stderr
 
 
 def test_calibrate_exits_1_after_analysing_the_rows_kept_when_a_row_was_rejected(
@@ -99,7 +99,7 @@ def test_calibrate_exits_1_after_analysing_the_rows_kept_when_a_row_was_rejected
     assert result.exit_code == 1
     assert json.loads(result.stdout)["overall"]["n"] == 6 and report.exists()
     assert (
-        "1 row(s) of scores.csv were rejected (listed above); the figures cover the 9 row(s) kept."
+        "1 row of scores.csv was rejected (listed above); the figures cover the 9 rows kept."
         in " ".join(result.stderr.split())
     )
 
@@ -166,7 +166,7 @@ def test_calibrate_wrong_columns_is_one_line_error(tmp_path: Path) -> None:
     path.write_text("id,text\n1,x\n", encoding="utf-8")
     result = runner.invoke(app, ["calibrate", str(path)])
     assert result.exit_code == 1
-    assert "lacks the column(s)" in result.stderr and "Traceback" not in result.output
+    assert "lacks the columns answer" in result.stderr and "Traceback" not in result.output
 
 
 def test_calibrate_missing_file_is_one_line_error(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def test_eval_grader_names_ids_given_to_more_than_one_row(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert (report["n"], report["duplicate_ids"]) == (6, ["r0", "r1"])
-    assert "2 id(s) appear on more than one row (r0, r1)" in result.stderr
+    assert "2 ids appear on more than one row (r0, r1)" in result.stderr
     unique = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(_dataset(tmp_path))])
     assert "more than one row" not in unique.output
 

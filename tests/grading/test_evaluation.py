@@ -174,7 +174,7 @@ def test_load_dataset_names_every_bad_line_and_takes_no_guessed_value(tmp_path: 
     with pytest.raises(InputError) as caught:
         load_dataset(_write(tmp_path / "d.jsonl", rows))
     message = str(caught.value)
-    assert message.startswith("3 line(s) of d.jsonl are invalid: line 2: ")
+    assert message.startswith("3 lines of d.jsonl are invalid: line 2: ")
     assert "not True" in message and "line 3: " in message and "not '5'" in message
     assert "line 4: answer" in message and "line 5" not in message
 

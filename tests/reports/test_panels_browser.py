@@ -202,7 +202,7 @@ def test_calibration_tab_runs_on_an_upload(tab: Page, tmp_path: Path) -> None:
     tab.locator("#calibration-run").click()
     summary = tab.locator("#calibration-summary")
     expect(summary).to_contain_text("QWK", timeout=180_000)
-    expect(summary).to_contain_text("1 row(s) rejected")
+    expect(summary).to_contain_text("1 row rejected")
     # Five questions: the QWK comes with how far it could move with other questions.
     interval = re.compile(r"QWK [0-9.]+ \(90% [0-9.]+–[0-9.]+ over questions\)")
     expect(summary).to_contain_text(interval)

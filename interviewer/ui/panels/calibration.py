@@ -288,8 +288,8 @@ def _summary(result: CalibrationResult) -> str:
     o = result.overall
     lines = [
         f"**{o.answers} answer{'' if o.answers == 1 else 's'}**, {o.ratings} score"
-        f"{'' if o.ratings == 1 else 's'} by {o.raters} interviewer(s), "
-        f"{len(result.questions)} question(s); grader: {esc(result.grader)}.",
+        f"{'' if o.ratings == 1 else 's'} by {counted(o.raters, 'interviewer')}, "
+        f"{counted(len(result.questions), 'question')}; grader: {esc(result.grader)}.",
         "",
         f"Grader vs interviewers: **QWK {_f(o.qwk)}**{interval_text(o.qwk_interval)} · "
         f"Pearson {_f(o.pearson)} · "
@@ -303,9 +303,15 @@ def _summary(result: CalibrationResult) -> str:
         "the grader disagrees with you more than you disagree with each other.",
     ]
     if o.pending:
-        lines += ["", f"{o.pending} answer(s) could not be graded automatically and are left out."]
+        lines += [
+            "",
+            f"{counted(o.pending, 'answer')} could not be graded automatically: left out.",
+        ]
     if result.problems:
-        lines += ["", f"{len(result.problems)} row(s) rejected: see *Import problems* below."]
+        lines += [
+            "",
+            f"{counted(len(result.problems), 'row')} rejected: see *Import problems* below.",
+        ]
     return "\n".join(lines)
 
 
