@@ -55,7 +55,6 @@ __all__ = [
     "TurnStatus",
     "UnsentTranscript",
     "is_session_id",
-    "new_session_id",
 ]
 
 TurnStatus = Literal["asked", "answered", "follow_up", "follow_up_answered", "done", "skipped"]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from interviewer.bank import Question, load_default_bank
 from interviewer.grading.service import GradingService, build_grading_service
@@ -87,17 +87,16 @@ def team_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 @pytest.fixture
-def tab(team_app: AppServer) -> Iterator[Page]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser: Browser = driver.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        context = browser.new_context(viewport={"width": 1360, "height": 1100})
-        yield open_tab(context, team_app.url)
-        context.close()
-        browser.close()
+def tab(team_app: AppServer, playwright_driver: Playwright) -> Iterator[Page]:
+    # The session's driver: a second sync_playwright() in one process fails once the first
+    # runs ("using Playwright Sync API inside the asyncio loop").
+    browser: Browser = playwright_driver.chromium.launch(
+        executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+    )
+    context = browser.new_context(viewport={"width": 1360, "height": 1100})
+    yield open_tab(context, team_app.url)
+    context.close()
+    browser.close()
 
 
 def test_calibration_tab_fits_the_scale_and_the_next_grade_uses_it_without_a_restart(

@@ -153,7 +153,7 @@ def test_feedback_card_explains_an_injection_and_a_cut_once() -> None:
     )
     assert {"injection_attempt", "truncated", "low_confidence_transcript"} <= set(checked.flags)
     card = feedback_card(_grade(flags=checked.flags, message=" ".join(checked.messages)))
-    assert "addressed to the grader were removed" in card and "were ignored" not in card
+    assert "1 passage addressed to the grader was removed" in card and "were ignored" not in card
     assert "words, up to" in card and "was cut before grading" not in card
     assert card.count("Speech recognition") == 1 and "hard to recognise" not in card
 
