@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from team_scores import bank_answers, write_scores
 from typer.testing import CliRunner
 
 from interviewer.cli import app
@@ -286,33 +287,6 @@ def test_calibrate_summary_keeps_each_figure_with_its_label(capsys) -> None:
 # --- --fit: the team's own scale ---------------------------------------------------------------
 
 
-def _bank_answers() -> list[tuple[str, str]]:
-    """Answers of every kind to five bank questions: complete, key points alone or in pairs,
-    one sentence, vague (46 answers)."""
-    from interviewer.bank import load_default_bank
-    from interviewer.settings import Settings
-
-    rows = []
-    for question in load_default_bank(Settings()).questions[:5]:
-        points = question.key_points
-        answers = [question.model_answer, *points, f"{points[0]} {points[-1]}"]
-        answers += [question.model_answer.split(". ")[0] + "."]
-        answers += ["It is something about neural networks that learn from data and images."]
-        rows += [(question.id, a) for a in answers]
-    return rows
-
-
-def _scores_file(path: Path, rows: list[tuple[str, str, float]]) -> Path:
-    lines = [
-        json.dumps(
-            {"question_id": q, "candidate": f"c{n}", "answer": a, "rater": "ann", "score": s}
-        )
-        for n, (q, a, s) in enumerate(rows)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def _grade(question: str, answer: str) -> dict:
     result = runner.invoke(
         app, ["grade", "-q", question, "-a", answer, "--grader", "offline", "--format", "json"]
@@ -338,16 +312,17 @@ def team_fit(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("INTERVIEWER_GRADER", "offline")
         service = build_grading_service(Settings(), "offline")
         bank = load_default_bank(Settings())
-        answers = _bank_answers()
+        answers = bank_answers(bank.questions[:5])
+        out["answered"] = len(answers)
         shipped = [service.grade(bank.get(q), a).overall or 0.0 for q, a in answers]
-        agreeing = _scores_file(
+        agreeing = write_scores(
             tmp / "agreeing.jsonl", [(q, a, s) for (q, a), s in zip(answers, shipped, strict=True)]
         )
         out["agreeing"] = runner.invoke(app, ["calibrate", str(agreeing), "--fit", "--no-sessions"])
         harsh = [
             (q, a, round(max(0.0, s - 1.5), 1)) for (q, a), s in zip(answers, shipped, strict=True)
         ]
-        harsher = _scores_file(tmp / "harsher.jsonl", harsh)
+        harsher = write_scores(tmp / "harsher.jsonl", harsh)
         # A mid-range answer, graded (and cached) before the fit.
         chosen = min(range(len(answers)), key=lambda i: abs(shipped[i] - 3.0))
         out["answer"] = answers[chosen]
@@ -380,7 +355,7 @@ def test_calibrate_fit_of_a_harsher_team_is_cross_validated_better_and_written(t
     cv = fit["cross_validated"]
     assert cv["fitted"]["objective"] > cv["shipped"]["objective"]
     assert abs(cv["fitted"]["bias"]) < abs(cv["shipped"]["bias"])
-    assert fit["folds"] == 5 and fit["answers"] == len(_bank_answers()) and fit["questions"] == 5
+    assert fit["folds"] == 5 and fit["answers"] == team_fit["answered"] and fit["questions"] == 5
     assert fit["written"] == str(team_fit["data"] / "offline_scale.json")
     saved = team_fit["saved"]
     assert saved["scale"] == fit["fitted"] != saved["shipped"]
@@ -408,7 +383,7 @@ def test_calibrate_reset_fit_restores_the_shipped_grades(team_fit) -> None:
 
 
 def test_calibrate_fit_refuses_too_little_data_before_grading(tmp_path: Path) -> None:
-    scores = _scores_file(
+    scores = write_scores(
         tmp_path / "few.jsonl", [("q04", GOOD, 4.0), ("q01", "Two networks play a game.", 2.0)]
     )
     result = runner.invoke(app, ["calibrate", str(scores), "--fit", "--no-sessions"])

@@ -4,15 +4,15 @@ scale."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
+from team_scores import answers_to, write_scores
 
-from interviewer.bank import Question, load_default_bank
+from interviewer.bank import load_default_bank
 from interviewer.grading.service import GradingService, build_grading_service
 from interviewer.settings import PROJECT_ROOT, Settings
 
@@ -22,15 +22,6 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "team-pass-5c1e"
 RUN_MS = 600_000  # grading 46 answers, reading them again and rebuilding the grader, at load
-
-
-def _answers(question: Question) -> list[str]:
-    """Answers of every kind to one question: complete, key points alone or in pairs, one
-    sentence, vague (as tests/cli/test_calibrate_cli.py's harsh team scores)."""
-    points = question.key_points
-    answers = [question.model_answer, *points, f"{points[0]} {points[-1]}"]
-    answers += [question.model_answer.split(". ")[0] + "."]
-    return [*answers, "It is something about neural networks that learn from data and images."]
 
 
 @pytest.fixture(scope="module")
@@ -50,21 +41,10 @@ def harsher_scores(tmp_path_factory: pytest.TempPathFactory, shipped: GradingSer
     """Five bank questions' answers, each scored 1.5 below the shipped grade: a fit improves."""
     rows = []
     for question in load_default_bank(Settings()).questions[:5]:
-        for answer in _answers(question):
+        for answer in answers_to(question):
             score = shipped.grade(question, answer).overall or 0.0
             rows.append((question.id, answer, round(max(0.0, score - 1.5), 1)))
-    path = tmp_path_factory.mktemp("scores") / "harsher.jsonl"
-    path.write_text(
-        "\n".join(
-            json.dumps(
-                {"question_id": q, "candidate": f"c{n}", "answer": a, "rater": "ann", "score": s}
-            )
-            for n, (q, a, s) in enumerate(rows)
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    return path
+    return write_scores(tmp_path_factory.mktemp("scores") / "harsher.jsonl", rows)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +121,7 @@ def test_calibration_tab_fits_the_scale_and_the_next_grade_uses_it_without_a_res
     bank = {" ".join(q.text.split()): q for q in load_default_bank(Settings()).questions}
     question = bank[" ".join(asked.split())]
     # A mid-range answer on the shipped scale: the harsher team's scale gives it less.
-    graded = [(shipped.grade(question, a).overall or 0.0, a) for a in _answers(question)]
+    graded = [(shipped.grade(question, a).overall or 0.0, a) for a in answers_to(question)]
     before, answer = min(graded, key=lambda pair: abs(pair[0] - 3.0))
     box = tab.locator("#answer textarea")
     box.fill(answer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from team_scores import bank_answers, write_scores
 
 from interviewer.calibration import CalibrationResult, OverallStats, QuestionStats
 from interviewer.ui.panels.calibration import QUESTION_COLUMNS, _summary, question_rows
@@ -86,32 +87,6 @@ def _no_progress(*args: object, **kwargs: object) -> None:
     return None
 
 
-def _bank_answers(bank) -> list[tuple[str, str]]:
-    """Answers of every kind to five bank questions (46), as in tests/cli/test_calibrate_cli.py:
-    complete, key points alone or in pairs, one sentence, vague."""
-    rows = []
-    for question in bank.questions[:5]:
-        points = question.key_points
-        answers = [question.model_answer, *points, f"{points[0]} {points[-1]}"]
-        answers += [question.model_answer.split(". ")[0] + "."]
-        answers += ["It is something about neural networks that learn from data and images."]
-        rows += [(question.id, a) for a in answers]
-    return rows
-
-
-def _scores_file(path, rows) -> str:
-    import json
-
-    lines = [
-        json.dumps(
-            {"question_id": q, "candidate": f"c{n}", "answer": a, "rater": "ann", "score": s}
-        )
-        for n, (q, a, s) in enumerate(rows)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return str(path)
-
-
 @pytest.fixture(scope="module")
 def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """The tab's handlers in one app process: sign-in, a fit by a team that agrees with the
@@ -138,18 +113,18 @@ def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
     run, reset = handlers["run"], handlers["reset"]
     grader = LazyGrader(services)  # what the Interview tab grades with
-    answers = _bank_answers(services.bank)
+    answers = bank_answers(services.bank.questions[:5])
     shipped = [grader.grade(services.bank.get(q), a).overall or 0.0 for q, a in answers]
     chosen = min(range(len(answers)), key=lambda i: abs(shipped[i] - 3.0))
     question, answer = services.bank.get(answers[chosen][0]), answers[chosen][1]
     out: dict[str, object] = {"data": tmp / "data", "before": grader.grade(question, answer)}
     out["signed_in"] = handlers["sign_in"]("team-secret", "", None)
-    agreeing = _scores_file(
+    agreeing = write_scores(
         tmp / "agreeing.jsonl", [(*qa, s) for qa, s in zip(answers, shipped, strict=True)]
     )
     out["agreeing"] = run(agreeing, 1, False, True, "team", progress=_no_progress)
     harsh = [(*qa, round(max(0.0, s - 1.5), 1)) for qa, s in zip(answers, shipped, strict=True)]
-    harsher = _scores_file(tmp / "harsher.jsonl", harsh)
+    harsher = write_scores(tmp / "harsher.jsonl", harsh)
     out["harsher"] = run(harsher, 1, False, True, "team", progress=_no_progress)
     out["written"] = (tmp / "data" / "offline_scale.json").exists()
     out["after"] = grader.grade(question, answer)  # same process: no restart
@@ -158,7 +133,7 @@ def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out["reset_refused"] = refused.value
     out["reset"] = reset("team", progress=_no_progress)
     out["restored"] = grader.grade(question, answer)
-    few = _scores_file(
+    few = write_scores(
         tmp / "few.jsonl",
         [("q04", answers[15][1], 4.0), ("q01", "Two networks play a game.", 2.0)],
     )
