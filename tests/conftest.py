@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
 from sqlalchemy import create_engine, text
 
 from interviewer.settings import PROJECT_ROOT, Settings
@@ -72,3 +73,11 @@ def postgres_schema_url(postgres_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    """The one Playwright driver of the run: a second sync_playwright() in the process fails
+    while the first runs ("using Playwright Sync API inside the asyncio loop")."""
+    with sync_playwright() as driver:
+        yield driver

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 from ui.conftest import ARTIFACTS, CHROMIUM_ARGS, AppServer, open_tab
 
 from interviewer.access import add_login
@@ -50,17 +50,11 @@ def team_app(
     shutil.copytree(PROJECT_ROOT / "knowledge", root / "knowledge")
     # Personal logins next to the shared password: Alice has her own.
     add_login(root / "team-auth", "alice", ALICE_PASSWORD)
-    server = AppServer(root / "data", "http://127.0.0.1:9")
-    for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
-        server.env.pop(key, None)
-    server.env.update(
-        {
-            "INTERVIEWER_GRADER": "offline",
-            "INTERVIEWER_ALLOW_REMOTE": "false",
-            "INTERVIEWER_ADMIN_PASSWORD": PASSWORD,
-            "INTERVIEWER_ADMIN_AUTH_FILE": str(root / "team-auth"),
-            "INTERVIEWER_KNOWLEDGE_DIR": str(root / "knowledge"),
-        }
+    server = AppServer.offline_team(
+        root / "data",
+        PASSWORD,
+        INTERVIEWER_ADMIN_AUTH_FILE=str(root / "team-auth"),
+        INTERVIEWER_KNOWLEDGE_DIR=str(root / "knowledge"),
     )
     server.start()
     yield server, stored
@@ -68,13 +62,12 @@ def team_app(
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
+    browser = playwright_driver.chromium.launch(
+        executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

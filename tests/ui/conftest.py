@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 from interviewer.chat.server import FakeOpenAIServer
 from interviewer.knowledge.index import ensure_ingested
@@ -76,6 +76,23 @@ class AppServer:
             "INTERVIEWER_ALLOW_REMOTE": "true",
         }
         self.process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def offline_team(cls, data_dir: Path, password: str, **env: str) -> AppServer:
+        """The app with the offline grader (no LLM, nothing remote) and the team ``password``;
+        ``env``: more settings."""
+        server = cls(data_dir, "http://127.0.0.1:9")
+        for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
+            server.env.pop(key, None)
+        server.env.update(
+            {
+                "INTERVIEWER_GRADER": "offline",
+                "INTERVIEWER_ALLOW_REMOTE": "false",
+                "INTERVIEWER_ADMIN_PASSWORD": password,
+                **env,
+            }
+        )
+        return server
 
     @property
     def url(self) -> str:
@@ -164,12 +181,6 @@ def spoken_answer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return wav
-
-
-@pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
 
 
 def launch_with_microphone(driver: Playwright, wav: Path) -> Browser:

@@ -51,16 +51,7 @@ def harsher_scores(tmp_path_factory: pytest.TempPathFactory, shipped: GradingSer
 def team_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """The app with the offline grader and the team password."""
     root = tmp_path_factory.mktemp("fit-app")
-    server = AppServer(root / "data", "http://127.0.0.1:9")
-    for key in ("INTERVIEWER_LLM_BASE_URL", "INTERVIEWER_LLM_API_KEY", "INTERVIEWER_LLM_MODEL"):
-        server.env.pop(key, None)
-    server.env.update(
-        {
-            "INTERVIEWER_GRADER": "offline",
-            "INTERVIEWER_ALLOW_REMOTE": "false",
-            "INTERVIEWER_ADMIN_PASSWORD": PASSWORD,
-        }
-    )
+    server = AppServer.offline_team(root / "data", PASSWORD)
     server.start()
     yield server
     server.stop()
@@ -68,8 +59,6 @@ def team_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 @pytest.fixture
 def tab(team_app: AppServer, playwright_driver: Playwright) -> Iterator[Page]:
-    # The session's driver: a second sync_playwright() in one process fails once the first
-    # runs ("using Playwright Sync API inside the asyncio loop").
     browser: Browser = playwright_driver.chromium.launch(
         executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
     )
