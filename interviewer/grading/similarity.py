@@ -639,6 +639,8 @@ class _Read:
     baseline: PeerBaseline | None
     matches: list[KeyPointMatch]
     contradictions: list[tuple[str, str, str]]
+    communication: CriterionScore  # as assessed when a key point is found
+    unfound: CriterionScore  # ... and when none is
     reading: Reading
 
 
@@ -1090,15 +1092,17 @@ class SimilarityGrader:
         contradictions = self._contradictions(matches, baseline)
         # A key point the answer contradicts is missed, not covered by the contradicting quote.
         contradicted = {kp for kp, _, _ in contradictions}
-        found = self._communication(request.answer).score
-        unfound = self._communication(request.answer, found=False).score
+        found = self._communication(request.answer)
+        unfound = self._communication(request.answer, found=False)
         reading = replace(
             reading,
             contradicted=tuple(kp in contradicted for kp in measures.key_points),
-            communication=found,
-            communication_unfound=unfound,
+            communication=found.score,
+            communication_unfound=unfound.score,
         )
-        return _Read(graded, measures, m, baseline, matches, contradictions, reading)
+        return _Read(
+            graded, measures, m, baseline, matches, contradictions, found, unfound, reading
+        )
 
     def grade(self, request: GradeRequest) -> Grade:
         """Grade one answer by its alignment with the reference and the key points."""
@@ -1123,7 +1127,7 @@ class SimilarityGrader:
                 ),
             ),
             depth,
-            self._communication(request.answer, found=found),
+            read.communication if found else read.unfound,
         ]
         return Grade(
             question_id=question.id,
