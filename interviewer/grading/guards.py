@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import itertools
 import re
 import unicodedata
@@ -1044,6 +1045,12 @@ class GuardedGrader:
         self._embedder = embedder
         self._max_answer_tokens = max_answer_tokens
         self._topics = topics
+
+    def wrapping(self, inner: Grader) -> GuardedGrader:
+        """The same guards around another grader."""
+        other = copy.copy(self)
+        other.inner, other.name = inner, inner.name
+        return other
 
     def _check(self, request: GradeRequest) -> GuardResult:
         return check_answer(

@@ -7,10 +7,11 @@ back ``pending`` (overall None) or, when chosen, from the offline grader flagged
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from interviewer.bank import Question
 from interviewer.errors import ConfigError, GradingError, StoreError
@@ -18,7 +19,7 @@ from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
 from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
 from interviewer.grading.guards import GuardedGrader
 from interviewer.grading.rubric import prompt_version
-from interviewer.grading.scale import Reading
+from interviewer.grading.scale import Reading, TeamScale
 from interviewer.grading.topics import BankTopics
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever, relevance_floor
@@ -95,6 +96,18 @@ class GradingService:
             embedder=embedder,
             topics=self._topics,
         )
+
+    def with_team_scale(self, team_scale: TeamScale | None) -> GradingService:
+        """This service with its offline grader (the main one, or the LLM's fallback) on
+        ``team_scale`` (None: the shipped scale). Everything else is shared: the knowledge
+        index, the cache, the bank's topics and the questions the grader has prepared, so the
+        switch takes no time (see :meth:`SimilarityGrader.with_team_scale`)."""
+        other = copy.copy(self)
+        other.grader = _on_scale(self.grader, team_scale)
+        other._guarded = self._guarded.wrapping(other.grader)
+        if self._fallback is not None:
+            other._fallback = self._fallback.wrapping(_on_scale(self._fallback.inner, team_scale))
+        return other
 
     @property
     def model_id(self) -> str:
@@ -287,6 +300,12 @@ def build_grading_service(
         bank=bank_questions(settings),
         min_evidence_score=relevance_floor(settings.embedding),
     )
+
+
+def _on_scale(grader: Grader, team_scale: TeamScale | None) -> Grader:
+    """``grader`` on ``team_scale`` when it has a scale (the offline grader), else itself."""
+    rescale = getattr(grader, "with_team_scale", None)
+    return grader if rescale is None else cast(Grader, rescale(team_scale))
 
 
 class _LazyRetriever:

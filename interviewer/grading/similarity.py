@@ -28,6 +28,7 @@ for five rules).
 from __future__ import annotations
 
 import bisect
+import copy
 import difflib
 import functools
 import hashlib
@@ -905,23 +906,41 @@ class SimilarityGrader:
         self._prompts_dir = prompts_dir
         self._rubric = load_rubric(prompts_dir)
         self._version = prompt_version(prompts_dir)
-        self.params = load_params(params_path)
+        self._shipped = load_params(params_path)
         self._weights = {c: self._rubric.weight(c) for c in CRITERIA}
-        # What a grade records as its model: the scale a team fitted is named, with its date,
-        # so a grade says which scale made it (the shipped one is the default, unnamed).
-        self._model = f"{embedder.name}+{sentences.name}"
-        if team_scale is not None:
-            self.params = self.params.model_copy(update=team_scale.scale.model_dump())
-            scale_digest = hashlib.sha256(team_scale.scale.model_dump_json().encode()).hexdigest()
-            self._model += f"+team-scale-{team_scale.fitted_at[:10]}-{scale_digest[:8]}"
-        # The digest covers the scale: a refit misses every grade cached before it.
-        digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        self._name = f"{embedder.name}+{sentences.name}+offline-{_VERSION}+params-{digest}"
+        self._use_scale(team_scale)
         self._questions: OrderedDict[tuple[str, ...], _QuestionSide] = OrderedDict()
         self._lock = threading.Lock()  # graders are shared by parallel batch grading
         self._peers = BankReader(peers, "Offline grader: no peer baseline")
         self._peer_tokens: dict[str, TokenVectors] = {}
         self._baselines: dict[tuple[str, ...], PeerBaseline | None] = {}
+
+    def _use_scale(self, team_scale: TeamScale | None) -> None:
+        """Put the grader on ``team_scale`` (None: the shipped scale)."""
+        self.params = self._shipped
+        # What a grade records as its model: the scale a team fitted is named, with its date,
+        # so a grade says which scale made it (the shipped one is the default, unnamed).
+        self._model = f"{self._embedder.name}+{self._sentences.name}"
+        if team_scale is not None:
+            self.params = self._shipped.model_copy(update=team_scale.scale.model_dump())
+            scale_digest = hashlib.sha256(team_scale.scale.model_dump_json().encode()).hexdigest()
+            self._model += f"+team-scale-{team_scale.fitted_at[:10]}-{scale_digest[:8]}"
+        # The digest covers the scale: a refit misses every grade cached before it.
+        digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
+        encoders = f"{self._embedder.name}+{self._sentences.name}"
+        self._name = f"{encoders}+offline-{_VERSION}+params-{digest}"
+
+    def with_team_scale(self, team_scale: TeamScale | None) -> SimilarityGrader:
+        """This grader on another scale (None: the shipped one), at once.
+
+        The copy shares everything the scale does not enter: the questions' embedded
+        references and key points, the peers' model answers and the peer baselines (made of
+        the match ``m``, which the scale's four numbers do not change). Building a new grader
+        instead re-prepared the bank, about 15 s, on every fit or reset.
+        """
+        other = copy.copy(self)
+        other._use_scale(team_scale)
+        return other
 
     @property
     def scale(self) -> Scale:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interviewer.bank import Bank, load_default_bank
@@ -66,6 +67,8 @@ class Services:
     _grading: GradingService | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The team scale file as the grading service last read it (None: there was none).
+    _scale_stamp: tuple[int, int, int] | None = field(default=None, repr=False)
     _knowledge: KnowledgeIndex | None = field(default=None, repr=False)
     _knowledge_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Set when the warm-up's knowledge ingest is over (filled or failed); None without warm-up.
@@ -73,35 +76,50 @@ class Services:
 
     @property
     def grading(self) -> GradingService:
-        """The grading service, built on first use (it opens the knowledge index)."""
+        """The grading service, built on first use (it opens the knowledge index), on the
+        team scale in the data folder as it is now.
+
+        Raises:
+            ConfigError: The service cannot be built, or the team scale file was damaged
+                after the app started (the message names ``--reset-fit``).
+        """
         if self._grading is None:
             with self._lock:
                 if self._grading is None:
                     from interviewer.grading.service import build_grading_service
 
+                    stamp = _team_scale_stamp(self.settings.data_dir)
                     self._grading = build_grading_service(self.settings)
+                    self._scale_stamp = stamp
+        if _team_scale_stamp(self.settings.data_dir) != self._scale_stamp:
+            self.refresh_grading()
         return self._grading
 
     def refresh_grading(self) -> None:
-        """Build the grading service again and use it for every grade from now on: the offline
-        grader reads the team's scale only when it is built, and a fit or a reset in the
-        Calibration tab changed nothing until a restart.
+        """Read the team scale again and grade on it from now on.
 
-        The new service is built and its bank questions prepared before it replaces the old
-        one, so a grade under way finishes on the old service (its grade is cached under the
-        old scale's model name) and no candidate waits for the rebuild. Refreshes run one at
-        a time, so the last one reads the newest scale.
+        The offline grader reads the team's scale when it is built, so a fit or a reset, in
+        the Calibration tab or by `interviewer calibrate` while the app ran, changed nothing
+        until a restart. :attr:`grading` calls this when the scale file has changed.
+
+        The switch is a copy of the service on the new scale, sharing everything else (the
+        prepared bank, the knowledge index, the cache): a grade under way finishes on the old
+        one (its grade is cached under the old scale's model name) and nobody waits.
 
         Raises:
             ConfigError: The team scale cannot be read; the old service stays in use.
         """
-        from interviewer.grading.service import build_grading_service
+        from interviewer.grading.scale import load_team_scale
 
+        if self._grading is None:
+            self.grading  # noqa: B018 - built on the scale as it is now
+            return
         with self._refresh_lock:
-            fresh = build_grading_service(self.settings)
-            fresh.prepare(self.bank.questions)
+            stamp = _team_scale_stamp(self.settings.data_dir)
+            team = load_team_scale(self.settings.data_dir)
             with self._lock:
-                self._grading = fresh
+                self._grading = self._grading.with_team_scale(team)
+                self._scale_stamp = stamp
 
     def knowledge(self) -> KnowledgeIndex:
         """The knowledge index, filled when empty: opened once per process, one caller at a time.
@@ -226,6 +244,17 @@ class LazyGrader:
         return self.services.grading.grade(
             question, answer, transcript_confidence=transcript_confidence
         )
+
+
+def _team_scale_stamp(data_dir: Path) -> tuple[int, int, int] | None:
+    """What changes when the team scale file is written or removed (one stat per grade)."""
+    from interviewer.grading.scale import TEAM_SCALE_FILE
+
+    try:
+        info = (data_dir / TEAM_SCALE_FILE).stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def _sleep_unless_exiting(seconds: float, stop: threading.Event) -> bool:

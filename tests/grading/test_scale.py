@@ -148,6 +148,23 @@ def test_rescoring_with_another_scale_gives_what_a_grader_on_that_scale_grades(
     assert [g.overall for g in grades] != [g.overall for g in before]
 
 
+def test_a_service_switched_to_a_scale_grades_as_one_built_on_it_and_back(
+    bank, sample, shipped
+) -> None:
+    """The running app switches scales this way after a fit (no rebuild, no re-prepared bank)."""
+    service, before, _ = shipped
+    switched = service.with_team_scale(_team(OTHER))
+    built = _service(bank, _team(OTHER))
+    for (question, answer), old in zip(sample, before, strict=True):
+        on_other, expected = switched.grade(question, answer), built.grade(question, answer)
+        assert on_other.model_dump(exclude={"grader"}) == expected.model_dump(exclude={"grader"})
+        assert on_other.grader.model == expected.grader.model
+        back = switched.with_team_scale(None).grade(question, answer)
+        assert back.overall == old.overall and back.grader.model == old.grader.model
+    assert "team-scale" in on_other.grader.model
+    assert service.grade(*sample[0]).grader.model == before[0].grader.model  # left as it was
+
+
 def test_rounded_rounds_as_python_does() -> None:
     rng = random.Random(0)
     values = [rng.uniform(0, 5) for _ in range(2000)]

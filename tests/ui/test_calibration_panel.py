@@ -6,6 +6,7 @@ import pytest
 from team_scores import bank_answers, write_scores
 
 from interviewer.calibration import CalibrationResult, OverallStats, QuestionStats
+from interviewer.errors import ConfigError
 from interviewer.ui.panels.calibration import QUESTION_COLUMNS, _summary, question_rows
 
 
@@ -126,7 +127,9 @@ def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     harsh = [(*qa, round(max(0.0, s - 1.5), 1)) for qa, s in zip(answers, shipped, strict=True)]
     harsher = write_scores(tmp / "harsher.jsonl", harsh)
     out["harsher"] = run(harsher, 1, False, True, "team", progress=_no_progress)
-    out["written"] = (tmp / "data" / "offline_scale.json").exists()
+    scale_file = tmp / "data" / "offline_scale.json"
+    out["written"] = scale_file.exists()
+    fitted = scale_file.read_text(encoding="utf-8") if scale_file.exists() else ""
     out["after"] = grader.grade(question, answer)  # same process: no restart
     with pytest.raises(gr.Error) as refused:
         reset("", progress=_no_progress)
@@ -138,6 +141,16 @@ def tab_fit(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         [("q04", answers[15][1], 4.0), ("q01", "Two networks play a game.", 2.0)],
     )
     out["few"] = run(few, 1, False, True, "team", progress=_no_progress)
+    # `interviewer calibrate FILE --fit` and `--reset-fit` run while the app does: they write
+    # and remove the file, and the tab is not involved.
+    scale_file.write_text(fitted, encoding="utf-8")
+    out["cli_fit"] = grader.grade(question, answer)
+    scale_file.write_text("{ damaged", encoding="utf-8")
+    with pytest.raises(ConfigError) as damaged:
+        grader.grade(question, answer)
+    out["damaged"] = damaged.value
+    scale_file.unlink()
+    out["cli_reset"] = grader.grade(question, answer)
     return out
 
 
@@ -177,6 +190,18 @@ def test_calibration_tab_reset_goes_back_to_the_shipped_scale_at_once(tab_fit) -
     assert not (tab_fit["data"] / "offline_scale.json").exists()
     restored, before = tab_fit["restored"], tab_fit["before"]
     assert restored.overall == before.overall and restored.grader.model == before.grader.model
+
+
+def test_a_fit_or_reset_from_the_command_line_is_used_by_the_running_app_at_once(
+    tab_fit,
+) -> None:
+    """The app read the team scale only at start-up: after `calibrate --fit` it graded on the
+    old scale until a restart, with nothing on the page to say so."""
+    before, after = tab_fit["before"], tab_fit["after"]
+    cli_fit, cli_reset = tab_fit["cli_fit"], tab_fit["cli_reset"]
+    assert cli_fit.overall == after.overall and cli_fit.grader.model == after.grader.model
+    assert "--reset-fit" in str(tab_fit["damaged"])  # a damaged file stops grading, as at start
+    assert cli_reset.overall == before.overall and cli_reset.grader.model == before.grader.model
 
 
 def test_calibration_tab_fit_on_too_little_data_says_what_to_add_and_still_calibrates(
