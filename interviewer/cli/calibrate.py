@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -162,38 +163,47 @@ def calibrate(
         if done == total or done % max(1, total // 10) == 0:
             typer.echo(f"graded {done}/{counted(total, 'answer')}", err=True)
 
-    parallel = workers if service.grader.name == "llm" else 1
-    result = run(
-        imported, service, session_scores=stored, repeat=repeat, progress=progress, workers=parallel
-    )
-    if report is not None:
-        from interviewer.reports.calibration import render_calibration_html
-
-        try:  # its folder was made by _check_report_path, before grading
-            report.write_text(render_calibration_html(result), encoding="utf-8")
-        except OSError as exc:
-            raise InputError(
-                f"Cannot write {report}: {exc.strerror}. Choose another path."
-            ) from exc
-        typer.echo(f"Calibration report written to {report}.", err=True)
-    fitted = None
-    if fit:
-        from interviewer.grading.team_fit import fit_team_scale
-
-        def read(done: int, total: int) -> None:
-            if done == total or done % max(1, total // 10) == 0:
-                typer.echo(f"read {done}/{counted(total, 'answer')} for the scale fit", err=True)
-
-        fitted = fit_team_scale(
+    # A fit reads each answer the calibration grades: kept from the grade, not read twice.
+    with service.keeping_readings() if fit else nullcontext():
+        parallel = workers if service.grader.name == "llm" else 1
+        result = run(
             imported,
-            result,
             service,
-            scores=file,
-            data_dir=settings.data_dir,
-            prompts_dir=settings.prompts_dir,
-            force=force,
-            progress=read,
+            session_scores=stored,
+            repeat=repeat,
+            progress=progress,
+            workers=parallel,
         )
+        if report is not None:
+            from interviewer.reports.calibration import render_calibration_html
+
+            try:  # its folder was made by _check_report_path, before grading
+                report.write_text(render_calibration_html(result), encoding="utf-8")
+            except OSError as exc:
+                raise InputError(
+                    f"Cannot write {report}: {exc.strerror}. Choose another path."
+                ) from exc
+            typer.echo(f"Calibration report written to {report}.", err=True)
+        fitted = None
+        if fit:
+            from interviewer.grading.team_fit import fit_team_scale
+
+            def read(done: int, total: int) -> None:
+                if done == total or done % max(1, total // 10) == 0:
+                    typer.echo(
+                        f"read {done}/{counted(total, 'answer')} for the scale fit", err=True
+                    )
+
+            fitted = fit_team_scale(
+                imported,
+                result,
+                service,
+                scores=file,
+                data_dir=settings.data_dir,
+                prompts_dir=settings.prompts_dir,
+                force=force,
+                progress=read,
+            )
     if fmt == "json":
         data = result.to_json()
         if fitted is not None:

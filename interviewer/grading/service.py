@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -191,6 +192,15 @@ class GradingService:
             ConfigError: The service's grader is not the offline grader.
         """
         return self._guarded.reading(GradeRequest(question=question, answer=answer))
+
+    def keeping_readings(self) -> AbstractContextManager[None]:
+        """While open, the offline grader keeps each grade's reading for :meth:`reading` (see
+        :meth:`SimilarityGrader.keeping_readings`); with no offline grader, nothing is kept."""
+        for grader in (self.grader, self._fallback.inner if self._fallback else None):
+            keeping = getattr(grader, "keeping_readings", None)
+            if keeping is not None:
+                return cast(AbstractContextManager[None], keeping())
+        return nullcontext()
 
     def _retrieve(self, question: Question, answer: str) -> tuple[list[RetrievedChunk], str]:
         if self._retriever is None:

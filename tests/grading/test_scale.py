@@ -165,6 +165,33 @@ def test_a_service_switched_to_a_scale_grades_as_one_built_on_it_and_back(
     assert service.grade(*sample[0]).grader.model == before[0].grader.model  # left as it was
 
 
+def test_a_fit_reads_each_answer_once_when_its_calibration_has_just_graded_it(
+    bank, sample, shipped
+) -> None:
+    """`calibrate --fit` graded every answer, then read it again through the models for the
+    fit: 8 minutes for 4,969 answers where 4 would do."""
+    _, _, readings = shipped
+    service = _service(bank)
+    grader = service.grader
+    reads = []
+    read = grader._read  # type: ignore[attr-defined]
+    grader._read = lambda request: reads.append(request.answer) or read(request)  # type: ignore[attr-defined]
+    with service.keeping_readings():
+        for question, answer in sample:
+            service.grade(question, answer)
+        graded = len(reads)
+        kept = Readings.of([service.reading(q, a) for q, a in sample])
+    assert graded == int((~readings.rejected).sum())  # the guards' rejects never reach it
+    assert len(reads) == graded  # no answer read a second time
+    for scale in (OTHER, service.grader.scale):  # type: ignore[attr-defined]
+        assert (
+            apply_scale(kept, scale, _weights()).overall.tolist()
+            == apply_scale(readings, scale, _weights()).overall.tolist()
+        )
+    service.reading(*sample[0])  # once the fit is over, nothing is kept
+    assert len(reads) == graded + 1
+
+
 def test_rounded_rounds_as_python_does() -> None:
     rng = random.Random(0)
     values = [rng.uniform(0, 5) for _ in range(2000)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -438,50 +439,56 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
             return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
         imported = None
         fitted: TeamFit | str | None = None  # the fit, or why there is none
-        try:
-            imported = load_human_scores(path, services.bank)
-            stored = session_scores(services.repository) if include else []
-            service = services.grading
-            if fit and imported.rows:
-                try:
-                    # Before grading, as the command checks: the calibration still runs.
-                    check_enough(*answers_and_questions(imported))
-                except InputError as exc:
-                    fitted = str(exc)
-                else:
-                    service = _offline_service(services)
-            progress(0, desc="Grading answers")
-            result = calibrate(
-                imported,
-                service,
-                session_scores=stored,
-                repeat=int(repeat),
-                progress=lambda done, total: progress(done / total, desc=f"Graded {done}/{total}"),
-            )
-        except InterviewerError as exc:
-            # The page shows this file's problems, not the last good run's figures under the
-            # new file's name; the rejected rows are listed as the CLI lists them.
-            rows = imported.problems if imported is not None else []
-            return _failed(str(exc), [[p.line, p.reason] for p in rows])
-        if fit and fitted is None:
+        with ExitStack() as keeping:
             try:
-                progress(0, desc="Reading answers for the scale fit")
-                fitted = fit_team_scale(
+                imported = load_human_scores(path, services.bank)
+                stored = session_scores(services.repository) if include else []
+                service = services.grading
+                if fit and imported.rows:
+                    try:
+                        # Before grading, as the command checks: the calibration still runs.
+                        check_enough(*answers_and_questions(imported))
+                    except InputError as exc:
+                        fitted = str(exc)
+                    else:
+                        service = _offline_service(services)
+                        # The fit reads each answer graded here: kept from its grade, not read
+                        # again through the models.
+                        keeping.enter_context(service.keeping_readings())
+                progress(0, desc="Grading answers")
+                result = calibrate(
                     imported,
-                    result,
                     service,
-                    scores=Path(path),
-                    data_dir=data_dir,
-                    prompts_dir=services.settings.prompts_dir,
+                    session_scores=stored,
+                    repeat=int(repeat),
                     progress=lambda done, total: progress(
-                        done / total, desc=f"Read {done}/{total} answers for the scale fit"
+                        done / total, desc=f"Graded {done}/{total}"
                     ),
                 )
-                if fitted.written is not None:
-                    progress(1, desc="Grading on the new scale from now on")
-                    services.refresh_grading()
-            except InterviewerError as exc:  # too little data, scores that do not vary
-                fitted = str(exc)
+            except InterviewerError as exc:
+                # The page shows this file's problems, not the last good run's figures under the
+                # new file's name; the rejected rows are listed as the CLI lists them.
+                rows = imported.problems if imported is not None else []
+                return _failed(str(exc), [[p.line, p.reason] for p in rows])
+            if fit and fitted is None:
+                try:
+                    progress(0, desc="Reading answers for the scale fit")
+                    fitted = fit_team_scale(
+                        imported,
+                        result,
+                        service,
+                        scores=Path(path),
+                        data_dir=data_dir,
+                        prompts_dir=services.settings.prompts_dir,
+                        progress=lambda done, total: progress(
+                            done / total, desc=f"Read {done}/{total} answers for the scale fit"
+                        ),
+                    )
+                    if fitted.written is not None:
+                        progress(1, desc="Grading on the new scale from now on")
+                        services.refresh_grading()
+                except InterviewerError as exc:  # too little data, scores that do not vary
+                    fitted = str(exc)
         folder = Path(tempfile.mkdtemp(prefix="interviewer-calibration-"))
         html_path, json_path = folder / "calibration.html", folder / "calibration.json"
         html_path.write_text(render_calibration_html(result), encoding="utf-8")
