@@ -1200,20 +1200,31 @@ def _hint_terms(
     forecasting"."""
     tokens = list(_HINT_WORD.finditer(key_point))
     terms: dict[str, tuple[int, int, str]] = {}  # lowercased: (rarity, position, as written)
-    paired: set[int] = set()  # tokens that end a pair
+    ending: dict[int, str] = {}  # token index: the term that ends there (lowercased)
     for i, token in enumerate(tokens):
         word, start = token.group(), i
         stems = content_stems(word)
         if not _pointed(word) or not stems or known.intersection(stems):
             continue
         rarity = max(frequency.get(s, 0) for s in stems)
-        if i - 1 not in paired and _term_pair(key_point, tokens, i, common, bank):
-            before = tokens[i - 1].group()
-            terms.pop(before.lower(), None)
-            word, start = f"{before} {word}", i - 1
-            rarity = min([rarity, *(frequency.get(s, 0) for s in content_stems(before))])
-            paired.add(i)
+        before = ending.get(i - 1, "")
+        chain = " " in before  # the word before ends a pair
+        # A pair goes on to a third word that pairs with its last: "evidence lower bound",
+        # "Earth Mover's distance" (named "evidence lower, bound" before); no longer.
+        if len(before.split()) < 3 and _term_pair(
+            key_point, tokens, i, common, bank, extending=chain
+        ):
+            if chain:
+                joined_rarity, start, written = terms.pop(before)
+                rarity = min(rarity, joined_rarity)
+            else:  # the word before is a term alone, or too common to be one
+                written = tokens[i - 1].group()
+                terms.pop(written.lower(), None)
+                stems_before = (frequency.get(s, 0) for s in content_stems(written))
+                rarity, start = min([rarity, *stems_before]), i - 1
+            word = f"{written} {word}"
         terms.setdefault(word.lower(), (rarity, start, word))
+        ending[i] = word.lower()
     rarest = sorted(terms.values())[:count]
     return [word for _, _, word in sorted(rarest, key=lambda t: t[1])]
 
@@ -1227,13 +1238,20 @@ def _pointed(word: str) -> bool:
 
 
 def _term_pair(
-    key_point: str, tokens: list[re.Match[str]], i: int, common: set[str], bank: Bank
+    key_point: str,
+    tokens: list[re.Match[str]],
+    i: int,
+    common: set[str],
+    bank: Bank,
+    *,
+    extending: bool = False,
 ) -> bool:
     """Whether word ``i`` and the one before it, only a space apart, make one term: the one
     before is not ``common`` (the question's or the subject's: "generator produces"), nor a
     participle or in -s, as verbs are and modifiers seldom ("outputting probability", "risks
-    overfitting"), and the pair recurs in the bank or ends a phrase ("language modelling,"):
-    a verb goes on to its object ("mismatch gives little benefit")."""
+    overfitting"; a possessive is a modifier: "Earth Mover's distance"), and the pair recurs
+    in the bank or ends a phrase ("language modelling,"): a verb goes on to its object
+    ("mismatch gives little benefit"). ``extending`` a pair to a third word: it must recur."""
     if i == 0 or key_point[tokens[i - 1].end() : tokens[i].start()] != " ":
         return False
     before = tokens[i - 1].group()
@@ -1243,7 +1261,9 @@ def _term_pair(
     if not stems or common.intersection(stems) or not _pointed(before):
         return False
     low = before.lower()
-    if low.endswith(("ing", "ed")) or (low.endswith("s") and not low.endswith(_S_NOUNS)):
+    if low.endswith(("ing", "ed")) or (
+        low.endswith("s") and not low.endswith((*_S_NOUNS, "'s", "’s"))
+    ):
         return False  # a verb: "outputting probability", "dataset risks overfitting"
     if tokens[i].group().lower().endswith("ed"):
         return False  # a participle after its noun: "classifier trained", not a term
@@ -1251,6 +1271,8 @@ def _term_pair(
     texts = (t for q in bank.questions for t in (q.text, *q.key_points, q.model_answer))
     if sum(t.lower().count(pair) for t in texts) > 1:
         return True
+    if extending:  # a third word only when its pair recurs: not "human feedback optimizes"
+        return False
     after = key_point[tokens[i].end() :].lstrip(" ")
     following = _HINT_WORD.match(after)
     return following is None or not content_stems(following.group())

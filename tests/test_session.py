@@ -387,6 +387,26 @@ def test_no_hint_on_the_bank_names_a_function_word_or_a_noun_and_its_verb() -> N
     assert not [t for t in named if " " in t and t.endswith("ed")]
 
 
+def test_a_hint_names_a_three_word_term_whole() -> None:
+    """q23's second hint named "evidence lower, bound", q24's "Earth Mover's, distance" and
+    q31's "reverse-mode automatic, differentiation": a term cut in two, the halves named apart."""
+    from interviewer.session import _nudge
+
+    real = _real_bank()
+    terms = {}
+    for qid, point in (("q23", 0), ("q24", 0), ("q31", 2)):
+        question = real.get(qid)
+        text = _nudge(question.key_points[point], question, real, telling=True)
+        terms[qid] = text.split("think of: ")[1].split(". What")[0].split(", ")
+    assert "evidence lower bound" in terms["q23"], terms
+    assert "Earth Mover's distance" in terms["q24"], terms
+    assert "reverse-mode automatic differentiation" in terms["q31"], terms
+    # A pair goes on only where the bank uses the pair again: not "human feedback optimizes".
+    question = real.get("q30")
+    text = _nudge(question.key_points[3], question, real, telling=True)
+    assert "feedback optimizes" not in text, text
+
+
 def test_interview_hint_at_follow_up_after_every_hint_was_taken(repo, clock) -> None:
     """CLI, q04: every key point had been hinted at on the first answer, and at the follow-up
     on “generator produces only a …” Hint said "No more hints for this question" each time."""
