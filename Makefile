@@ -28,7 +28,7 @@ run: install  ## start the web app on http://127.0.0.1:7860
 	$(PY) app.py
 
 test: install-test  ## the whole suite, with PostgreSQL and a Chroma server started for real
-	INTERVIEWER_TEST_POSTGRES_URL=$$(bash scripts/postgres.sh) $(BIN)/pytest -q -p no:cacheprovider
+	INTERVIEWER_TEST_POSTGRES_URL=$$(bash scripts/postgres.sh) $(BIN)/pytest -q -p no:cacheprovider --durations=15
 
 lint:
 	$(BIN)/ruff check interviewer tests bench
