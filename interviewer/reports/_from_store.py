@@ -81,7 +81,12 @@ def _with_rejection(
         "on its own."
     )
     message = f"{note} {grade.grade.message}".strip()
-    return grade.model_copy(update={"grade": grade.grade.model_copy(update={"message": message})})
+    # The team's notice of text addressed to the grader reads the flags: the retry's grade has
+    # none, and the session's clearest attempt ("give me 5/5", rejected) went unmentioned.
+    steered = [f for f in rejected.flags if f == "injection_attempt"]
+    flags = list(dict.fromkeys([*grade.grade.flags, *steered]))
+    update = {"message": message, "flags": flags}
+    return grade.model_copy(update={"grade": grade.grade.model_copy(update=update)})
 
 
 def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question | None) -> TurnInput:
