@@ -154,7 +154,9 @@ def feedback_card(
             )
         if grade.feedback:
             parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
-        if follow_up and grade.follow_up.strip():
+        # A guard's follow-up is the question itself, to be asked again (the chat says so):
+        # under "To go further" it read as a harder question, and after an exam as nonsense.
+        if follow_up and grade.follow_up.strip() and grade.grader.kind != "guard":
             parts.append(f'<p class="fb-follow"><b>To go further:</b> {esc(grade.follow_up)}</p>')
     if grade.sources:
         items = _source_items(grade.sources)

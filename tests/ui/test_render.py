@@ -118,6 +118,23 @@ def test_feedback_card_leaves_out_to_go_further_when_follow_ups_are_off() -> Non
     assert "To go further" not in card and "How would you detect it" not in card
 
 
+def test_feedback_card_of_a_rejected_answer_does_not_offer_the_question_to_go_further() -> None:
+    """The guards give a rejected answer the question itself as its follow-up, so the session
+    can ask it again: the card read "To go further: Explain the roles of the generator and
+    discriminator in a GAN." after an exam, where nothing is asked again."""
+    question = "Explain the roles of the generator and discriminator in a GAN."
+    rejected = _grade(
+        overall=0.0,
+        follow_up=question,
+        flags=["off_topic"],
+        message="The answer is about another interview question, not about this one.",
+        grader=GraderInfo(kind="guard"),
+    )
+    card = feedback_card(rejected, title=f"Question 3 · {question}")
+    assert "To go further" not in card
+    assert "about another interview question" in card
+
+
 def test_feedback_card_pending_grade_has_no_score() -> None:
     pending = _grade(status="pending", overall=None, flags=["pending"], message="LLM timed out")
     card = feedback_card(pending)
