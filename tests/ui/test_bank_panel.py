@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest
@@ -35,6 +36,22 @@ def test_bank_panel_draft_state_names_the_llm_that_wrote_it() -> None:
 def test_bank_panel_draft_state_says_when_the_llm_failed_and_extraction_was_used() -> None:
     q = _question(status="draft", drafted_by="extracted", draft_note="LLM draft failed (timeout)")
     assert _draft_state(q) == "draft, extracted from the references; LLM draft failed (timeout)"
+
+
+def test_bank_panel_question_list_cuts_a_long_question_at_a_word_with_an_ellipsis() -> None:
+    """The picker showed "q34 · What is the vanishing gradient problem, and how does it impact
+    trainin": a question cut mid-word, with nothing to say it was cut."""
+    long = _question().model_copy(
+        update={
+            "id": "q34",
+            "text": "What is the vanishing gradient problem, and how does it impact training of "
+            "deep networks?",
+        }
+    )
+    services = SimpleNamespace(bank=SimpleNamespace(questions=[_question(), long]))
+    labels = dict((v, k) for k, v in bank_panel._choices(services))  # type: ignore[arg-type]
+    assert labels["q90"] == "q90 · What is a GAN?"
+    assert labels["q34"] == "q34 · What is the vanishing gradient problem, and how does it impact…"
 
 
 def test_bank_panel_approve_is_the_main_action_only_for_a_draft(form: Form) -> None:

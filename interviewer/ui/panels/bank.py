@@ -29,7 +29,7 @@ from interviewer.bank_admin import (
 )
 from interviewer.errors import InterviewerError
 from interviewer.retrieval import relevance_floor
-from interviewer.text import counted
+from interviewer.text import clip, counted
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
@@ -153,7 +153,8 @@ def _editor(services: Services) -> BankEditor:
 
 def _choices(services: Services) -> list[tuple[str, str]]:
     return [("+ New question", NEW_QUESTION)] + [
-        (f"{q.id} · {'DRAFT · ' if q.status == 'draft' else ''}{q.text[:70]}", q.id)
+        # Cut at a word, with "…": "... how does it impact trainin" read as broken text.
+        (f"{q.id} · {'DRAFT · ' if q.status == 'draft' else ''}{clip(q.text, 70)}", q.id)
         for q in services.bank.questions
     ]
 
