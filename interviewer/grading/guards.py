@@ -64,6 +64,10 @@ __all__ = [
     "strip_injections",
 ]
 
+# Part of the grade cache's key (GradingService.model_id): raise it whenever the guards would
+# treat an answer differently, or grades cached before keep the old verdict (an answer once
+# cut as a plea kept its flag after the pattern was mended).
+GUARDS_VERSION = 2
 MAX_ANSWER_TOKENS = 700  # ~500 words, a long spoken answer; beyond that we grade the start
 LOW_TRANSCRIPT_CONFIDENCE = 0.6
 # Words of the message the guards add for each flag they raise on a graded answer: the UI shows
@@ -205,7 +209,13 @@ _DETECTORS: dict[str, list[str]] = {
         r"\b(appreciate|hope for|hoping for|would like|wish for|grateful for)\b[^.!?\n]{0,20}"
         r"\b(high|higher|good|full|perfect|top|great|passing|generous)\s+"
         r"(scores?|grades?|marks?|ratings?|points)\b",
-        r"\bmy (family|kids|children|grandmother|grandma|career|visa)\b|\b(will|would) be fired\b",
+        # Family and career only with what a plea asks or stakes on them: "I cook pasta with
+        # my family" or "in my career I trained GANs" was removed from answers as a plea.
+        r"\bmy (family|kids|children|career|visa|future)\b[^.!?\n]{0,60}"
+        r"\b(depends?|depending|counting on|relies|rely|on the line|at stake|riding on|mercy"
+        r"|hire me|hired)\b|\bmy (grandmother|grandma)\b|\b(will|would) be fired\b",
+        r"\b(for|feed|support|sake of|think of|think about) my (family|kids|children)\b"
+        r"[^.!?\n]{0,40}\b(pass|score|grade|marks?|points|hire|job)\b",
         r"\b(round|bump|push)\s+(my|the|this)\s+(grade|score|mark)s?\s+up\b"
         r"|\boverlook (the|any|my) (gaps|mistakes|errors|omissions)\b",
     ],

@@ -18,7 +18,7 @@ from interviewer.bank import Question
 from interviewer.errors import ConfigError, GradingError, StoreError
 from interviewer.grading.base import Grade, Grader, GradeRequest, GraderInfo
 from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
-from interviewer.grading.guards import GuardedGrader
+from interviewer.grading.guards import GUARDS_VERSION, GuardedGrader
 from interviewer.grading.rubric import prompt_version
 from interviewer.grading.scale import Reading, TeamScale
 from interviewer.grading.topics import BankTopics
@@ -120,6 +120,7 @@ class GradingService:
         model = f"{self.grader.name}:{getattr(self.grader, 'model_name', '')}"
         if endpoint := getattr(self.grader, "endpoint", ""):
             model += f"@{endpoint}"
+        model += f"+guards-{GUARDS_VERSION}"  # what the guards cut or reject is in the grade
         return model if self._topics is None else f"{model}+bank-{self._topics.digest()}"
 
     def prepare(self, questions: Iterable[Question]) -> None:

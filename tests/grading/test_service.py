@@ -120,6 +120,19 @@ def test_service_cache_is_per_server_as_well_as_per_model_name(question):
     assert len(first.calls) == 1 and len(other.calls) == 4
 
 
+def test_service_cache_misses_grades_made_under_other_guards(question, monkeypatch):
+    """What the guards cut or reject is part of the grade: mending a guard pattern left the
+    grades cached before it (with the sentence cut and the flag) served for the same answer."""
+    from interviewer.grading import service as service_module
+
+    chat = FakeChatModel()
+    service = _service(make_grader(chat), cache=MemoryGradeCache())
+    service.grade(question, STRONG)
+    monkeypatch.setattr(service_module, "GUARDS_VERSION", service_module.GUARDS_VERSION + 1)
+    service.grade(question, STRONG)
+    assert len(chat.calls) == 2
+
+
 def test_service_pending_grades_are_not_cached(question):
     chat = FakeChatModel(script=[FakeFault(kind="empty")] * 4)
     service = _service(make_grader(chat), cache=MemoryGradeCache())
