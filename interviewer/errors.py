@@ -60,7 +60,19 @@ def _rebuilt(cls: type[InterviewerError], args: tuple[object, ...]) -> Interview
 
 
 class ConfigError(InterviewerError):
-    """A setting, a model file or an external service is missing or wrong."""
+    """A setting, a model file or an external service is missing or wrong.
+
+    As for :class:`StoreError`, ``public`` is what a candidate in the web app is told when the
+    message is for whoever runs the app (a server path, a command to run).
+    """
+
+    def __init__(self, message: str, *, public: str | None = None) -> None:
+        super().__init__(message)
+        self._public = public or message
+
+    @property
+    def public(self) -> str:
+        return self._public
 
 
 class BankError(InterviewerError):

@@ -22,6 +22,7 @@ from interviewer.errors import (
 RAISED = [
     InterviewerError("Something failed: run `interviewer doctor`."),
     ConfigError("INTERVIEWER_MODEL is not set."),
+    ConfigError("/srv/data/offline_scale.json is damaged.", public="Grading is paused."),
     BankError("questions.yaml: q04: unknown topic."),
     GradingError("No valid grade after 3 attempts.", attempts=3, last_reply='{"score": "x"}'),
     StoreError("db.internal:5432 refused the connection.", public="Saving is unavailable."),

@@ -56,6 +56,11 @@ _JUST_BELOW = 0.999  # a held key point scores just under the covered threshold:
 # which aligns with a key point at ~0.1, got partial credit through the answer-level match.
 MIN_PARTLY = 0.25
 TEAM_SCALE_FILE = "offline_scale.json"
+# What a candidate is told instead of the file's path and the commands (the Interview tab).
+DAMAGED_PUBLIC = (
+    "Grading is paused: the hiring team's grading settings need fixing. Your answer is still "
+    "in the box; send it again later, or tell the team."
+)
 RESET_HINT = (
     "Run `interviewer calibrate --reset-fit` to go back to the shipped scale, or fit it again "
     "with `interviewer calibrate SCORES --fit`."
@@ -132,18 +137,22 @@ def load_team_scale(data_dir: Path) -> TeamScale | None:
         # No file, or no data folder at all: the folder's own check reports the latter.
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the team scale {path} ({exc}). {RESET_HINT}") from exc
+        raise ConfigError(
+            f"Cannot read the team scale {path} ({exc}). {RESET_HINT}", public=DAMAGED_PUBLIC
+        ) from exc
     try:
         return TeamScale.model_validate(json.loads(text))
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"The team scale {path} is not valid JSON ({exc.msg}, line {exc.lineno}). {RESET_HINT}"
+            f"The team scale {path} is not valid JSON ({exc.msg}, line {exc.lineno}). {RESET_HINT}",
+            public=DAMAGED_PUBLIC,
         ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the file"
         raise ConfigError(
-            f"The team scale {path} is invalid ({where}: {first['msg']}). {RESET_HINT}"
+            f"The team scale {path} is invalid ({where}: {first['msg']}). {RESET_HINT}",
+            public=DAMAGED_PUBLIC,
         ) from exc
 
 

@@ -200,7 +200,14 @@ def test_a_fit_or_reset_from_the_command_line_is_used_by_the_running_app_at_once
     before, after = tab_fit["before"], tab_fit["after"]
     cli_fit, cli_reset = tab_fit["cli_fit"], tab_fit["cli_reset"]
     assert cli_fit.overall == after.overall and cli_fit.grader.model == after.grader.model
-    assert "--reset-fit" in str(tab_fit["damaged"])  # a damaged file stops grading, as at start
+    damaged = tab_fit["damaged"]
+    assert "--reset-fit" in str(damaged)  # a damaged file stops grading, as at start
+    # The candidate, whose answer stays in the box, is not shown the server's path and commands.
+    from interviewer.ui.panels.interview import _told
+
+    told = _told(damaged)
+    assert "still in the box" in told and "offline_scale.json" not in told
+    assert "calibrate" not in told and str(tab_fit["data"]) not in told
     assert cli_reset.overall == before.overall and cli_reset.grader.model == before.grader.model
 
 

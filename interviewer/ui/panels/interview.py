@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 import gradio as gr
 from pydantic import ValidationError
 
-from interviewer.errors import InterviewerError, StoreError
+from interviewer.errors import ConfigError, InterviewerError, StoreError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
@@ -648,7 +648,7 @@ def _told(exc: Exception, what: str = "Interview tab") -> str:
     """What the candidate is told of a failure; the operator's side of it goes to the log
     (with PostgreSQL stopped the log had said nothing, and the notice named the database's host
     and settings to the candidate)."""
-    if isinstance(exc, StoreError):
+    if isinstance(exc, StoreError | ConfigError):  # the operator's side: hosts, paths, commands
         log.warning("%s: %s", what, exc)
     if isinstance(exc, InterviewerError):
         return exc.public
