@@ -25,6 +25,7 @@ def report_from_store(
     session = repository.get_session(session_id)
     grades = repository.session_grades(session_id)
     bank = _bank_questions(settings)
+    finished = session.state == "finished" or session.finished_at is not None
     turns = [
         _turn_input(
             turn,
@@ -32,8 +33,10 @@ def report_from_store(
             bank.get(turn.question_id),
         )
         for turn in repository.turns(session_id)
-        # The question on screen but not answered yet is not part of the report.
-        if turn.answer is not None or turn.status == "skipped"
+        # The question on screen of a live session is still being answered; once the session
+        # has ended it was asked and not answered. Left out, the report said "4 questions"
+        # where the chat's summary said "Answered 3 of 5" and listed it as not answered.
+        if turn.answer is not None or turn.status == "skipped" or finished
     ]
     report = assemble_report(
         session.id,
@@ -43,7 +46,7 @@ def report_from_store(
         mode=str(session.config.get("mode", "")),
         started_at=session.created_at,
         finished_at=session.finished_at,
-        finished=session.state == "finished" or session.finished_at is not None,
+        finished=finished,
     )
     report.trend = _trend(repository, session, report.overall, trend_among)
     return report
@@ -103,6 +106,7 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question |
         follow_up_question=turn.follow_up_question or "",
         follow_up_answer=turn.follow_up_answer or "",
         skipped=turn.status == "skipped",
+        unanswered=turn.answer is None and turn.status != "skipped",
         grade=grade.grade if grade else None,
         hints=list(turn.hints),
         seconds=seconds,

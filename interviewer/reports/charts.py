@@ -107,7 +107,8 @@ def criteria_chart(criteria: Sequence[CriterionRow]) -> str:
 
 
 def questions_chart(questions: Sequence[QuestionRow]) -> str:
-    """Vertical bars: score per question; pending and skipped ones labelled instead of drawn."""
+    """Vertical bars: score per question; pending, skipped and unanswered ones labelled instead
+    of drawn."""
     if not questions:
         return ""
     width = max(4.6, min(9.0, 0.45 * len(questions) + 1.5))
@@ -116,7 +117,7 @@ def questions_chart(questions: Sequence[QuestionRow]) -> str:
     values = [q.score if q.score is not None else 0.0 for q in questions]
     bars = ax.bar(labels, values, color=[score_color(q.score) for q in questions], width=0.6)
     for bar, q in zip(bars, questions, strict=True):
-        text = f"{q.score:.1f}" if q.score is not None else q.status
+        text = f"{q.score:.1f}" if q.score is not None else q.status_label
         ax.text(
             bar.get_x() + bar.get_width() / 2,
             bar.get_height() + 0.08,

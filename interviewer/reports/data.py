@@ -45,7 +45,9 @@ __all__ = [
     "build_report",
 ]
 
-QuestionStatus = Literal["graded", "pending", "skipped"]
+QuestionStatus = Literal["graded", "pending", "skipped", "unanswered"]
+# As the chat's end-of-interview summary words each status.
+_STATUS_LABELS: dict[str, str] = {"unanswered": "not answered"}
 
 # A strength scores 4 or more (the rubric's "most key points, clearly stated"); anything under
 # 4 is a focus area, weakest first. With focus areas only under 3 (criteria) and 2.5 (answers),
@@ -67,6 +69,9 @@ class TurnInput(BaseModel):
     follow_up_question: str = ""
     follow_up_answer: str = ""
     skipped: bool = False
+    unanswered: bool = Field(
+        default=False, description="Asked and shown, but the interview ended before an answer"
+    )
     grade: Grade | None = None
     hints: list[str] = Field(default_factory=list)
     seconds: float | None = Field(default=None, ge=0)
@@ -143,6 +148,11 @@ class QuestionRow(BaseModel):
     def hints_used(self) -> int:
         """Number of hints the candidate asked for."""
         return len(self.hints)
+
+    @property
+    def status_label(self) -> str:
+        """The status in words: ``not answered``, ``skipped``, ``pending``, ``graded``."""
+        return _STATUS_LABELS.get(self.status, self.status)
 
     @property
     def rejected(self) -> bool:
@@ -291,7 +301,9 @@ def build_report(
 def _question_row(number: int, turn: TurnInput) -> QuestionRow:
     grade = turn.grade
     status: QuestionStatus
-    if turn.skipped and (grade is None or not turn.answer.strip()):
+    if turn.unanswered and grade is None:
+        status = "unanswered"
+    elif turn.skipped and (grade is None or not turn.answer.strip()):
         status = "skipped"
     elif grade is None or grade.status == "pending":
         status = "pending"

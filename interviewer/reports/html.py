@@ -66,7 +66,7 @@ th { background: #f8f9f9; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 .pill { display: inline-block; border-radius: 10px; padding: 1px 9px; color: #fff;
   font-weight: 600; font-size: 9pt; white-space: nowrap; }
-.pill.pending { background: #7f8c8d; } .pill.skipped { background: #aab7b8; }
+.pill.pending { background: #7f8c8d; } .pill.skipped, .pill.unanswered { background: #aab7b8; }
 .chart { margin: 8px 0; page-break-inside: avoid; }
 .chart svg { max-width: 100%; height: auto; }
 .charts { margin-top: 10px; }

@@ -79,7 +79,7 @@ def render_markdown(report: ReportData) -> str:
         "|---:|---|---:|---:|---:|",
     ]
     for q in report.questions:
-        score = _score(q.score) if q.status == "graded" else q.status
+        score = _score(q.score) if q.status == "graded" else q.status_label
         out.append(
             f"| {q.number} | {md_escape(_one_line(q.text))} | {score} | {q.hints_used} | "
             f"{_duration(q.seconds)} |"
@@ -120,7 +120,7 @@ def render_markdown(report: ReportData) -> str:
 
 
 def _question(q: QuestionRow) -> list[str]:
-    status = f"{_score(q.score)} / 5" if q.status == "graded" else q.status.upper()
+    status = f"{_score(q.score)} / 5" if q.status == "graded" else q.status_label.upper()
     out = [f"### Q{q.number}. {md_escape(_one_line(q.text))} ({status})", ""]
     grader = f" · graded by {q.grader.kind}" if q.grader else ""
     fallback = " · **fallback grade**" if "fallback" in q.flags else ""
@@ -147,6 +147,8 @@ def _question(q: QuestionRow) -> list[str]:
         ]
     if q.status == "pending":
         out += ["*Waiting for a grade: regenerate the report once it is graded.*", ""]
+    if q.status == "unanswered":
+        out += ["*The interview ended before this question was answered.*", ""]
     if q.criteria:
         out += [
             " · ".join(

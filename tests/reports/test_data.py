@@ -466,3 +466,36 @@ def test_report_names_a_second_hint_on_the_same_point_as_such(rubric):
     (row,) = report.questions
     assert row.hints == ["“Generator”", "“Generator” (a second hint)"]
     assert row.hints_used == 2
+
+
+def test_report_lists_the_question_on_screen_at_the_end_as_not_answered(stored):
+    """End pressed with Q2 on screen: the chat's summary said "Answered 1 of 3" and listed Q2
+    as not answered, the report said "1 question" and left Q2 out."""
+    from interviewer.reports import render_report
+    from interviewer.session import Interview
+
+    summary = Interview.load(
+        stored.repository, stored.bank, stored.service, stored.anonymous
+    ).summary()
+    assert [r.outcome for r in summary.results] == ["graded", "unanswered"]
+    report = build_report(stored.repository, stored.anonymous, stored.settings)
+    assert [q.status for q in report.questions] == ["graded", "unanswered"]
+    assert report.graded == summary.graded == 1 and report.overall == summary.mean_overall
+    markdown = render_report(report, "md").decode()
+    assert "| 2 | What is mode collapse" in markdown and "| not answered |" in markdown
+    assert "(NOT ANSWERED)" in markdown
+    html = render_report(report, "html").decode()
+    assert "2 questions" in html and ">not answered</span>" in html
+    assert "ended before this question was answered" in html
+    assert '"status": "unanswered"' in render_report(report, "json").decode()
+
+
+def test_report_of_a_live_session_leaves_out_the_question_being_answered(stored):
+    """Not "not answered" while the candidate may still be typing it."""
+    from interviewer.session import Interview, SessionConfig
+
+    config = SessionConfig(question_ids=["q01", "q04"], follow_ups=False)
+    interview = Interview.create(stored.repository, stored.bank, stored.service, config)
+    interview.start()
+    report = build_report(stored.repository, interview.session_id, stored.settings)
+    assert report.questions == [] and not report.finished

@@ -70,7 +70,7 @@ class _Repository:
         return [t for t, _ in self.attempts if t.session_id == session_id]
 
     def session_grades(self, session_id: str) -> dict[int, GradeRecord]:
-        return {g.turn_id: g for t, g in self.attempts if t.session_id == session_id}
+        return {g.turn_id: g for t, g in self.attempts if t.session_id == session_id and g}
 
 
 def test_attempts_trend_runs_from_the_oldest_to_the_newest_attempt() -> None:
@@ -114,3 +114,22 @@ def test_a_pasted_text_that_cannot_be_a_session_id_is_told_without_a_database_er
         assert known == gr.skip()  # the browser's list is left as it was
     rows, _ = handlers["refresh"](["a\x00b", interview.session_id])
     assert [row[1] for row in rows] == [interview.session_id]
+
+
+def test_session_feedback_shows_the_question_on_screen_at_the_end_as_not_answered() -> None:
+    """The chat's summary and the report list it as not answered; History showed no card."""
+    answered, grade = _attempt("s1", 1, 5, 4.6)
+    on_screen = answered.model_copy(
+        update={"id": 2, "position": 1, "question_text": "What is mode collapse?", "answer": None}
+    )
+
+    class Ended(_Repository):
+        def get_session(self, session_id: str) -> SimpleNamespace:
+            return SimpleNamespace(
+                id=session_id, state="finished", candidate="", config={}, finished_at=T0
+            )
+
+    services = SimpleNamespace(repository=Ended([(answered, grade), (on_screen, None)]))
+    html = history.session_feedback_html(services, "s1")  # type: ignore[arg-type]
+    assert "Question 2 · What is mode collapse?" in html
+    assert "Not answered: the interview ended before an answer was sent." in html

@@ -137,7 +137,8 @@ def _turn_grades(
 
 
 def session_feedback_html(services: Services, session_id: str) -> str:
-    """Every answered question of a session as feedback cards."""
+    """Every asked question of a session as feedback cards (the one on screen of a live
+    session left out)."""
     record = services.repository.get_session(session_id)
     cards = [
         f'<p class="fb-muted">Session {esc(record.id)} · {esc(record.state)}'
@@ -163,6 +164,14 @@ def session_feedback_html(services: Services, session_id: str) -> str:
             cards.append(
                 f'<div class="fb-card fb-pending"><div class="fb-title">{esc(title)}</div>'
                 '<p class="fb-muted">Answered; the grade is pending.</p></div>'
+            )
+        elif record.state == "finished" or record.finished_at is not None:
+            # Said as the chat's summary and the report say it; the card was missing, so the
+            # History tab showed one question fewer than the summary listed.
+            cards.append(
+                f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
+                '<p class="fb-muted">Not answered: the interview ended before an answer was '
+                "sent.</p></div>"
             )
     if len(cards) == 1:
         cards.append('<p class="fb-muted">No answers yet in this session.</p>')
