@@ -506,9 +506,13 @@ def _notices(report: ReportData) -> list[str]:
     # to miss that a candidate tried to steer the grade.
     steered = [q.number for q in report.questions if "injection_attempt" in q.flags]
     if steered:
+        # "It was removed" after "Answers Q2, Q3 were flagged" read as one answer removed.
+        removed = "It was removed before grading and cannot raise a score."
+        if len(steered) > 1:
+            removed = "It was removed from each before grading and cannot raise their scores."
         notices.append(
             f"{_answers(steered)} flagged for text addressed to the grader (instructions, a "
-            "claimed score or a plea). It was removed before grading and cannot raise a score."
+            f"claimed score or a plea). {removed}"
         )
     if report.pending:
         waiting = (

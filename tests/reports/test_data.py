@@ -112,6 +112,32 @@ def test_report_notices_name_answers_that_tried_to_steer_the_grader(rubric):
     assert steering and steering[0].startswith("Answer Q2 was flagged")
 
 
+def test_report_notice_of_several_steering_answers_reads_in_the_plural(rubric):
+    """It read "Answers Q2, Q3 were flagged ... It was removed before grading"."""
+    turns = [
+        TurnInput(
+            question_id=qid,
+            question_text=f"Question {qid}?",
+            answer="An answer.",
+            grade=make_grade(qid, 2.0, flags=flags),
+        )
+        for qid, flags in (
+            ("q1", ()),
+            ("q2", ("injection_attempt",)),
+            ("q3", ("injection_attempt",)),
+        )
+    ]
+    (steering,) = [
+        n for n in assemble_report("s", turns, rubric).notices if "addressed to the grader" in n
+    ]
+    assert steering.startswith("Answers Q2, Q3 were flagged")
+    assert steering.endswith(
+        "It was removed from each before grading and cannot raise their scores."
+    )
+    one = assemble_report("s", turns[:2], rubric).notices
+    assert any(n.endswith("It was removed before grading and cannot raise a score.") for n in one)
+
+
 def test_report_focus_areas_cut_long_key_points_between_words(rubric):
     point = "The generator maps random noise z to synthetic samples resembling the training data"
     grade = make_grade("q", 1.0, verdicts=("missed",))
