@@ -12,6 +12,7 @@ from interviewer.errors import InputError
 from interviewer.knowledge.loader import parse_document
 from interviewer.knowledge.normalize import normalize_text
 from interviewer.knowledge.seeds import render_document
+from interviewer.settings import Settings
 
 documents_app = typer.Typer(help="Knowledge documents: import and clean.", no_args_is_help=True)
 app.add_typer(documents_app, name="documents")
@@ -21,7 +22,13 @@ app.add_typer(documents_app, name="documents")
 @friendly
 def import_documents(
     files: list[Path] = typer.Argument(..., help="Raw .txt or .md files to import."),  # noqa: B008
-    out: Path = typer.Option(Path("knowledge"), "--out", help="Folder for the clean Markdown."),  # noqa: B008
+    out: Path | None = typer.Option(  # noqa: B008
+        None,
+        "--out",
+        help="Folder for the clean Markdown (default: the knowledge folder, "
+        "INTERVIEWER_KNOWLEDGE_DIR, which `interviewer ingest` reads).",
+        show_default=False,
+    ),
     title: str = typer.Option("", "--title", help="Title (one file only); default: from the text."),
     origin: str = typer.Option("", "--origin", help="URL or publication (one file only)."),
     force: bool = typer.Option(False, "--force", help="Overwrite existing documents."),
@@ -33,12 +40,23 @@ def import_documents(
     """
     if (title or origin) and len(files) > 1:
         raise InputError("--title and --origin apply to one file; import the files one at a time")
-    out.mkdir(parents=True, exist_ok=True)
+    # The default was ./knowledge, wherever the command ran: a document imported from another
+    # folder, or with INTERVIEWER_KNOWLEDGE_DIR set, was never seen by `interviewer ingest`.
+    folder = Settings().knowledge_dir if out is None else out
+    # Every file is read and checked before any is written, so a bad one leaves no half import
+    # (and no empty folder) behind.
+    ready: list[tuple[Path, Path, str]] = []
     for path in files:
-        target = out / f"{_slug(path.stem)}.md"
+        target = folder / f"{_slug(path.stem)}.md"
         if target.exists() and not force:
             raise InputError(f"{target} already exists; pass --force to overwrite it")
-        text = import_text(path.name, _read(path), title=title, origin=origin)
+        if any(target == earlier for _, earlier, _ in ready):
+            raise InputError(f"two of the files would both be {target}; rename one of them")
+        ready.append(
+            (path, target, import_text(path.name, _read(path), title=title, origin=origin))
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, target, text in ready:
         target.write_text(text, encoding="utf-8")
         typer.echo(f"{path} -> {target}")
 

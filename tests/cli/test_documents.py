@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
@@ -70,3 +71,27 @@ def test_documents_import_out_that_is_a_file_is_a_message_not_a_traceback(tmp_pa
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "cannot use" in result.output and str(blocker) in result.output
     assert blocker.read_text(encoding="utf-8") == "keep me"
+
+
+def test_documents_import_writes_into_the_knowledge_folder_that_ingest_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --out the document went to ./knowledge, wherever the command ran: imported
+    from any other folder (or with INTERVIEWER_KNOWLEDGE_DIR set) it was never ingested."""
+    knowledge = tmp_path / "kb"
+    knowledge.mkdir()
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(knowledge))
+    elsewhere = tmp_path / "downloads"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (elsewhere / "notes.txt").write_text("Wasserstein GANs train a critic.\n", encoding="utf-8")
+    result = runner.invoke(app, ["documents", "import", "notes.txt"])
+    assert result.exit_code == 0, result.output
+    assert (knowledge / "notes.md").is_file()
+    assert not (elsewhere / "knowledge").exists()
+    # A file that cannot be read stops the import before anything is written.
+    failed = runner.invoke(app, ["documents", "import", "notes.txt", "missing.txt", "--force"])
+    assert failed.exit_code == 1
+    assert "cannot read missing.txt" in failed.output
+    assert (knowledge / "notes.md").read_text(encoding="utf-8").count("critic") == 1
+    assert sorted(p.name for p in knowledge.iterdir()) == ["notes.md"]
