@@ -86,6 +86,8 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
+# Where a row with an unknown question_id is pointed for the bank's ids, on the command line.
+_CLI_BANK_IDS = "`interviewer questions list` shows them"
 REQUIRED = ("answer", "rater", "score")
 OPTIONAL = ("question_id", "question", "reference_answer", "candidate")
 
@@ -205,8 +207,12 @@ def _number(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def load_human_scores(path: str, bank: Bank | None = None) -> ImportResult:
+def load_human_scores(
+    path: str, bank: Bank | None = None, *, bank_ids: str = _CLI_BANK_IDS
+) -> ImportResult:
     """Read and validate a CSV or JSONL file of human scores.
+
+    ``bank_ids`` is as in :func:`parse_human_scores`.
 
     Raises:
         InputError: The file is missing, too large, not UTF-8, or lacks required columns.
@@ -223,10 +229,12 @@ def load_human_scores(path: str, bank: Bank | None = None) -> ImportResult:
         raise InputError(f"{file} does not exist. Give the path of a CSV or JSONL file.") from exc
     except IsADirectoryError as exc:
         raise InputError(f"{file} is a folder. Give the path of a CSV or JSONL file.") from exc
-    return parse_human_scores(content, file.name, bank)
+    return parse_human_scores(content, file.name, bank, bank_ids=bank_ids)
 
 
-def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) -> ImportResult:
+def parse_human_scores(
+    content: bytes, filename: str, bank: Bank | None = None, *, bank_ids: str = _CLI_BANK_IDS
+) -> ImportResult:
     """Validate human scores from the bytes of a CSV or JSONL file.
 
     Args:
@@ -234,6 +242,8 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
         filename: Its name; ``.jsonl``/``.ndjson``/``.json`` mean JSON lines, anything else is
             sniffed (a first character ``{`` means JSON lines, else CSV).
         bank: The question bank, to resolve ``question_id`` and bank question texts.
+        bank_ids: Where the reader finds the bank's ids, told with an unknown ``question_id``
+            (the command line's by default; the Calibration tab names its own list).
 
     Raises:
         InputError: Too large, not UTF-8, empty, the header lacks required columns, or the
@@ -270,7 +280,7 @@ def parse_human_scores(content: bytes, filename: str, bank: Bank | None = None) 
     else:
         result.ignored_columns, raw_rows = _csv_rows(text, filename)
     _check_scale(raw_rows, filename)
-    resolver = _QuestionResolver(bank)
+    resolver = _QuestionResolver(bank, bank_ids)
     seen: dict[tuple[str, str, str, str], int] = {}
     for line, raw in raw_rows:
         if len(result.rows) + len(result.problems) >= MAX_ROWS:
@@ -472,8 +482,9 @@ def _norm(text: str) -> str:
 class _QuestionResolver:
     """Maps a row to a bank question (by id or by text) or an ad-hoc one (text + reference)."""
 
-    def __init__(self, bank: Bank | None) -> None:
+    def __init__(self, bank: Bank | None, bank_ids: str = _CLI_BANK_IDS) -> None:
         self.bank = bank
+        self.bank_ids = bank_ids
         self.adhoc: dict[tuple[str, str], Question] = {}
 
     def _bank_text(self, text: str) -> Question | None:
@@ -521,8 +532,7 @@ class _QuestionResolver:
                 if not (row.question and row.reference_answer):
                     raise BankError(
                         f"unknown question_id {row.question_id!r}{self._closest(row.question_id)}:"
-                        " use an id of the bank "
-                        "(`interviewer questions list` shows them), or give question text and "
+                        f" use an id of the bank ({self.bank_ids}), or give question text and "
                         "reference_answer for a question outside the bank"
                     ) from None
             else:

@@ -219,3 +219,27 @@ def test_calibration_tab_fit_on_too_little_data_says_what_to_add_and_still_calib
     assert "Scale not fitted.** Too little data to fit the scale: 2 scored answers to 2" in fit
     assert "Add 38 more scored answers and answers to 3 more questions" in fit
     assert "Traceback" not in fit and not (tab_fit["data"] / "offline_scale.json").exists()
+
+
+def test_calibration_tab_import_problems_point_at_the_bank_on_the_page(settings, tmp_path) -> None:
+    """A row with an unknown question_id told a web user to run `interviewer questions list`;
+    the table, unsized, cut that reason at its right edge and split its header "Lin/e"."""
+    import gradio as gr
+
+    from interviewer.ui.panels import calibration
+    from interviewer.ui.services import build_services
+
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = calibration.render(services)
+        calibration.wire(panel, services)
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    scores = tmp_path / "scores.csv"
+    scores.write_text("question_id,answer,rater,score\nq99,x,rita,3\n", encoding="utf-8")
+    problems = handlers["run"](str(scores), 1, False, False, "team", progress=_no_progress)[7]
+    [(line, reason)] = problems
+    assert line == 2 and "use an id of the bank (the Question bank section below lists" in reason
+    assert "interviewer questions list" not in reason
+    widths = panel.problems.column_widths
+    assert widths and len(widths) == len(calibration.PROBLEM_COLUMNS)
+    assert all(str(w).endswith("%") for w in widths)

@@ -98,6 +98,13 @@ RATER_COLUMNS = [
     "Grader − interviewer",
 ]
 PROBLEM_COLUMNS = ["Line", "Reason"]
+# Unsized, the reason column took its text's whole width: the table ran past its frame, cut
+# the reason at the right edge and split "Lin/e". In %: a column left unsized, or sized in px,
+# keeps the overflow; 15% holds "Line" on a phone.
+PROBLEM_WIDTHS: list[str | int] = ["15%", "85%"]
+# A row with an unknown question_id was told to run `interviewer questions list`, a command a
+# web user has no access to; the bank is listed further down this tab.
+_BANK_IDS = "the Question bank section below lists them, under 'Add, edit or approve a question'"
 
 
 @dataclass
@@ -225,6 +232,7 @@ def render(services: Services) -> CalibrationPanel:
             value=[],
             interactive=False,
             wrap=True,
+            column_widths=PROBLEM_WIDTHS,
             elem_id="calibration-problems",
         )
         bank = bank_panel.render(services)
@@ -441,7 +449,7 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         fitted: TeamFit | str | None = None  # the fit, or why there is none
         with ExitStack() as keeping:
             try:
-                imported = load_human_scores(path, services.bank)
+                imported = load_human_scores(path, services.bank, bank_ids=_BANK_IDS)
                 stored = session_scores(services.repository) if include else []
                 service = services.grading
                 if fit and imported.rows:
