@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import typer
+from pydantic import ValidationError
 
 from interviewer.cli import app, emit_json, friendly
-from interviewer.settings import Settings, unknown_settings
+from interviewer.settings import Settings, settings_problem, unknown_settings
 from interviewer.text import counted
 
 Check = Callable[[Settings], str]
@@ -133,14 +134,47 @@ CHECKS: list[tuple[str, Check, str]] = [
 ]
 
 
+def _settings() -> tuple[Settings | None, str]:
+    """The settings, and what is wrong with them if a value is invalid.
+
+    An invalid value (``INTERVIEWER_GRADER=ofline``) stopped doctor before its first check, and
+    ``--json`` printed no JSON: it is now the settings check's failure, and the other checks run
+    with that setting at its default (none run if even that fails).
+    """
+    try:
+        return Settings(), ""
+    except ValidationError as exc:
+        problem = settings_problem(exc)
+        fields = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        defaults = {
+            name: field.get_default(call_default_factory=True)
+            for name, field in Settings.model_fields.items()
+            if name in fields
+        }
+        try:
+            settings = Settings(**defaults)  # type: ignore[arg-type]
+        except ValidationError:
+            return None, problem
+        default = "the default in its place" if len(defaults) == 1 else "defaults in their place"
+        return settings, f"{problem} The other checks ran with {default}."
+
+
 @app.command()
 @friendly  # for a closed pipe (`| head`); every check's own failure is reported below
 def doctor(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Check every component and say what to do for each that fails."""
-    settings = Settings()
+    settings, invalid = _settings()
     results = []
     for name, check, remedy in CHECKS:
+        if settings is None and name != "settings":
+            continue
         try:
+            if name == "settings" and invalid:
+                ignored = unknown_settings()
+                raise RuntimeError(
+                    invalid + (f" Not settings, so ignored: {'; '.join(ignored)}." * bool(ignored))
+                )
+            assert settings is not None  # only the settings check runs without them
             results.append({"check": name, "ok": True, "detail": check(settings)})
         except Exception as exc:  # noqa: BLE001 - doctor reports every failure, whatever it is
             results.append({"check": name, "ok": False, "detail": str(exc), "fix": remedy})

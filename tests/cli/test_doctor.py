@@ -116,6 +116,20 @@ def test_doctor_names_a_misspelt_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     )
 
 
+def test_doctor_reports_an_invalid_setting_and_still_checks_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An invalid value stopped doctor before its first check, and --json printed no JSON."""
+    monkeypatch.setenv("INTERVIEWER_GRADER", "ofline")
+    result = runner.invoke(app, ["doctor", "--json"])
+    assert result.exit_code == 1
+    checks = _checks(result.stdout)
+    assert checks["settings"]["ok"] is False
+    assert "INTERVIEWER_GRADER='ofline'" in str(checks["settings"]["detail"])
+    assert checks["database"]["ok"] is True  # the other checks ran with the default grader
+    assert checks["llm endpoint"]["ok"] is True
+
+
 def test_doctor_names_a_misspelt_setting_in_dot_env(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
