@@ -79,7 +79,9 @@ def _print_grade(grade: Grade) -> None:
     if grade.follow_up:
         typer.echo(f"Follow-up: {grade.follow_up}")
     if grade.sources:
-        typer.echo("Read: " + "; ".join(s.label() for s in grade.sources))
+        # Labelled as in `interviewer interview`: "Read:" came twice, once inside the offline
+        # grader's feedback (its shortened headings) and again here, with a different list.
+        typer.echo("Sources: " + "; ".join(s.label() for s in grade.sources))
     if grade.flags:
         typer.echo(f"Flags: {', '.join(grade.flags)}")
     if grade.message:

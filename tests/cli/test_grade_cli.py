@@ -95,6 +95,18 @@ def test_grade_cli_bank_question_text_output(fake_llm):
     assert "Overall:" in result.output and "Feedback:" in result.output
 
 
+def test_grade_cli_text_output_says_read_once_and_lists_the_sources():
+    """The offline grade's feedback ends with 'Read: ...', and the sources line under it began
+    'Read: ' too, with another list of the same documents."""
+    result = CliRunner().invoke(app, ["grade", "-q", "q04", "-a", ANSWERS[0]])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    feedback = next(line for line in lines if line.startswith("Feedback: "))
+    assert "Read: " in feedback
+    assert result.stdout.count("Read: ") == 1
+    assert any(line.startswith("Sources: ") and ".md › " in line for line in lines)
+
+
 def test_grade_cli_unknown_question_says_what_to_do(fake_llm):
     result = CliRunner().invoke(app, ["grade", "-q", "no-such-id", "-a", "x", "--grader", "llm"])
     assert result.exit_code == 1 and "--reference" in result.output
