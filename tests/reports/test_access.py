@@ -73,3 +73,45 @@ def test_team_sign_in_with_a_broken_auth_file_says_what_is_wrong(
     assert who == "" and "misconfigured" in message
     assert str(tmp_path) not in message  # no server path for a visitor; the log has it
     assert "Line 1" in caplog.text and "team add" in caplog.text
+
+
+@pytest.mark.parametrize("tab", ["calibration", "report"])
+def test_team_sign_in_form_gives_way_to_sign_out_while_signed_in(settings, tab) -> None:
+    """Signed in, the password box and "Sign in" stayed beside "Sign out" and still invited a
+    sign-in; a wrong password keeps the form, and signing out brings it back."""
+    import gradio as gr
+
+    from interviewer.ui.panels import calibration, report
+    from interviewer.ui.services import build_services
+
+    settings.admin_password = SecretStr("team-secret")
+    services = build_services(settings)
+    module = {"calibration": calibration, "report": report}[tab]
+    with gr.Blocks() as demo:
+        panel = module.render(services)
+        module.wire(panel, services)
+    fns = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    parts = {
+        part: getattr(panel.login, part) for part in ("name", "password", "button", "sign_out")
+    }
+    visible = {part: block.visible for part, block in parts.items()}
+
+    def shown(name: str, *args: object) -> dict[str, bool]:
+        # What the page shows after the event: a part it does not update stays as it was.
+        updates = dict(zip(fns[name].outputs, fns[name].fn(*args), strict=True))
+        for part, block in parts.items():
+            visible[part] = getattr(updates.get(block), "visible", visible[part])
+        return dict(visible)
+
+    form = {"name": False, "password": True, "button": True, "sign_out": False}
+    assert shown("sign_in", "guess", "", None) == form
+    assert shown("sign_in", "team-secret", "", None) == {
+        "name": False,
+        "password": False,
+        "button": False,
+        "sign_out": True,
+    }
+    assert shown("signed_out") == form
+    answer = fns["sign_in"].fn("team-secret", "", None)
+    updates = dict(zip(fns["sign_in"].outputs, answer, strict=True))
+    assert updates[parts["password"]].value == ""  # not left on the page to come back

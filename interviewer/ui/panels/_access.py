@@ -128,13 +128,24 @@ def client_address(request: gr.Request | None) -> str:
 
 @dataclass
 class SignInBox:
-    """The sign-in row: login name (shown only with an auth file), password, button, and the
-    sign-out button (shown while signed in)."""
+    """The sign-in row: login name (shown only with an auth file), password and button (shown
+    while signed out), and the sign-out button (shown while signed in)."""
 
     name: gr.Textbox
     password: gr.Textbox
     button: gr.Button
     sign_out: gr.Button
+    named: bool = False  # whether the name box is part of the form (an auth file is set)
+
+    def shown(self, *, signed_in: bool) -> tuple[object, ...]:
+        """Updates of (name, password, button, sign out): the form or the sign-out button.
+        Signed in, the form stayed beside "Sign out" and still invited a sign-in."""
+        return (
+            gr.Textbox(visible=self.named and not signed_in),
+            gr.Textbox(value="", visible=not signed_in),
+            gr.Button(visible=not signed_in),
+            gr.Button(visible=signed_in),
+        )
 
 
 def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
@@ -163,10 +174,16 @@ def render_sign_in(prefix: str, *, settings: Settings) -> SignInBox:
         interactive=enabled,
     )
     button = gr.Button("Sign in", scale=1, elem_id=f"{prefix}-sign-in", interactive=enabled)
+    # Shown alone (the form hides while signed in): at its own width, not across the row.
     sign_out = gr.Button(
-        "Sign out", scale=1, elem_id=f"{prefix}-sign-out", variant="secondary", visible=False
+        "Sign out",
+        scale=0,
+        min_width=160,
+        elem_id=f"{prefix}-sign-out",
+        variant="secondary",
+        visible=False,
     )
-    return SignInBox(name, password, button, sign_out)
+    return SignInBox(name, password, button, sign_out, named=named)
 
 
 def wire_sign_in(
@@ -194,21 +211,17 @@ def wire_sign_in(
         # anyone at the screen to reuse. Emptied with the status, not after it: a password typed
         # again as soon as "Wrong password" showed was wiped by a later step.
         result = handler(password, name, request)
-        return (*result, "", gr.Button(visible=bool(result[at])))
+        return (*result, *box.shown(signed_in=bool(result[at])))
 
+    form = [box.name, box.password, box.button, box.sign_out]
     for trigger in (box.button.click, box.password.submit, box.name.submit):
-        trigger(
-            signed,
-            [box.password, box.name],
-            [*outputs, box.password, box.sign_out],
-            concurrency_limit=2,
-        )
+        trigger(signed, [box.password, box.name], [*outputs, *form], concurrency_limit=2)
 
     # On a shared screen the team's pages stayed open until the tab was closed.
     def signed_out() -> tuple[object, ...]:
-        return (*sign_out[0](), gr.Button(visible=False))
+        return (*sign_out[0](), *box.shown(signed_in=False))
 
-    box.sign_out.click(signed_out, None, [*sign_out[1], box.sign_out], api_visibility="private")
+    box.sign_out.click(signed_out, None, [*sign_out[1], *form], api_visibility="private")
 
 
 def exam_in_progress(repository: Repository, session_id: str) -> bool:
