@@ -67,7 +67,7 @@ __all__ = [
 # Part of the grade cache's key (GradingService.model_id): raise it whenever the guards would
 # treat an answer differently, or grades cached before keep the old verdict (an answer once
 # cut as a plea kept its flag after the pattern was mended).
-GUARDS_VERSION = 2
+GUARDS_VERSION = 3
 MAX_ANSWER_TOKENS = 700  # ~500 words, a long spoken answer; beyond that we grade the start
 LOW_TRANSCRIPT_CONFIDENCE = 0.6
 # Words of the message the guards add for each flag they raise on a graded answer: the UI shows
@@ -1119,7 +1119,9 @@ class GuardedGrader:
             key_points=[
                 KeyPointVerdict(key_point=kp, verdict="missed") for kp in question.key_points
             ],
-            feedback=f"{reason} A strong answer covers: {'; '.join(question.key_points[:3])}.",
+            feedback=f"{reason} A strong answer covers: "
+            + "; ".join(kp.rstrip(" .") for kp in question.key_points[:3])
+            + ".",  # a key point's own full stop made "samples.."
             model_answer=question.model_answer,
             follow_up=question.text,
             flags=verdict.flags,

@@ -152,8 +152,13 @@ def feedback_card(
                 + "".join(f"<li>{esc(e)}</li>" for e in grade.factual_errors)
                 + "</ul>"
             )
-        if grade.feedback:
-            parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(grade.feedback)}</p>')
+        feedback = grade.feedback.strip()
+        if grade.message and feedback.startswith(grade.message.strip()):
+            # A guard's feedback opens with its reason, already the card's notice: the reason
+            # read twice in a row ("The answer is too short to grade: ..." under both).
+            feedback = feedback[len(grade.message.strip()) :].strip()
+        if feedback:
+            parts.append(f'<h4>Feedback</h4><p class="fb-feedback">{esc(feedback)}</p>')
         # A guard's follow-up is the question itself, to be asked again (the chat says so):
         # under "To go further" it read as a harder question, and after an exam as nonsense.
         if follow_up and grade.follow_up.strip() and grade.grader.kind != "guard":

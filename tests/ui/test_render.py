@@ -154,6 +154,31 @@ def test_feedback_card_of_a_guard_grade_gives_its_reason_once() -> None:
     assert "No reference material was found" in graded
 
 
+def test_feedback_card_of_a_too_short_answer_says_why_once_and_what_to_cover() -> None:
+    """The card read "The answer is too short to grade: ..." as its notice and again as the
+    start of its Feedback, which ended "... low diversity samples.." (the key point's stop)."""
+    from interviewer.bank import adhoc_question
+    from interviewer.grading.base import GradeRequest
+    from interviewer.grading.guards import GuardedGrader
+    from interviewer.settings import PROJECT_ROOT
+
+    class _Never:
+        name = "never"
+
+        def grade(self, request: GradeRequest) -> Grade:
+            raise AssertionError("a rejected answer reaches no grader")
+
+    question = adhoc_question("What is mode collapse?", "The generator gives low diversity.")
+    guarded = GuardedGrader(
+        _Never(), prompts_dir=PROJECT_ROOT / "prompts", models_dir=PROJECT_ROOT / "models"
+    )
+    card = feedback_card(guarded.grade(GradeRequest(question=question, answer="GAN")))
+    feedback = card.split('class="fb-feedback">')[1].split("</p>")[0]
+    assert feedback == "A strong answer covers: The generator gives low diversity."
+    notice = card.split('class="fb-notice">')[1].split("</div>")[0]
+    assert "too short to grade" in notice
+
+
 def test_feedback_card_explains_an_injection_and_a_cut_once() -> None:
     """The guards' own sentences say what was removed and cut; the flags' generic notes
     ("…contained instructions…", "…was cut…") only repeated them."""
