@@ -60,7 +60,7 @@ from interviewer.grading.rubric import (
 from interviewer.knowledge.tokens import count_tokens, truncate_tokens
 from interviewer.prompts import render_prompt
 from interviewer.retrieval import RetrievedChunk
-from interviewer.text import repeats
+from interviewer.text import counted, repeats
 
 __all__ = [
     "PROMPT_TOKEN_BUDGET",
@@ -444,7 +444,8 @@ class LLMGrader:
         judged["coverage"] = CriterionScore(
             criterion="coverage",
             score=coverage_score(verdicts),
-            rationale=f"{covered} of {len(verdicts)} key points covered (computed in code).",
+            rationale=f"{covered} of {counted(len(verdicts), 'key point')} covered (computed in "
+            "code).",
         )
         # A criterion the model did not score is "not assessed", never guessed.
         criteria = [

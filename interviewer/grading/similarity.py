@@ -1473,7 +1473,7 @@ class SimilarityGrader:
         # Plain words: the card's reader is a candidate, not the fit script's author (it read
         # "aligned ... by word vectors ... for 25% of it compared whole by a second model").
         return (
-            f"{counts['covered']} of {len(verdicts)} key points covered, "
+            f"{counts['covered']} of {counted(len(verdicts), 'key point')} covered, "
             f"{counts['partly']} partly, {counts['missed']} missed. A key point counts as "
             "covered when the answer's own words carry it (compared by meaning, so other "
             "wording counts; repeating the question earns nothing), and as partly covered when "

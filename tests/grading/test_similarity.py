@@ -633,3 +633,16 @@ def test_similarity_a_hedge_sentence_does_not_dilute_a_correct_answer(
     # An unrelated answer gains nothing from the rule: it has no related sentence to keep.
     off = grader.grade(GradeRequest(question=question, answer="We used a magnet." + hedge))
     assert off.overall is not None and off.overall < plain.overall - 1
+
+
+def test_similarity_coverage_rationale_counts_one_key_point_in_the_singular(
+    grader: SimilarityGrader,
+) -> None:
+    """A one-sentence reference has one key point: the card read "1 of 1 key points covered"."""
+    question = adhoc_question(
+        "How did you separate the salt from the water?", "The water was evaporated."
+    )
+    answer = "We let the water evaporate and the salt stayed behind in the dish."
+    coverage = grader.grade(GradeRequest(question=question, answer=answer)).criterion("coverage")
+    assert coverage is not None and len(question.key_points) == 1
+    assert coverage.rationale.startswith(("1 of 1 key point covered,", "0 of 1 key point covered,"))
