@@ -12,7 +12,9 @@ from interviewer.reports.data import QuestionRow, ReportData
 
 __all__ = ["md_escape", "render_markdown"]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
+# Not "(" and ")": a link needs "[...]" before them, and brackets are escaped; escaped, every
+# score read "Communication \(5.0/5\)" in the file as text.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|<>~])")
 
 
 def md_escape(text: str) -> str:

@@ -61,13 +61,13 @@ def test_recommended_reading_quotes_each_passage(sample_report):
     html = render_report(report, "html").decode()
     assert '<div class="excerpt">D and G play a &lt;minimax&gt; game.\nG maximizes' in html
     md = render_report(report, "md").decode()
-    assert "  > D and G play a \\<minimax\\> game.\n  > G maximizes log D\\(G\\(z\\)\\)." in md
+    assert "  > D and G play a \\<minimax\\> game.\n  > G maximizes log D(G(z))." in md
 
 
 def test_markdown_escapes_markup_and_keeps_structure(sample_report):
     md = render_report(sample_report, "md").decode()
     assert "<img" not in md.replace("\\<img", "")
-    assert "> \\<img src=x onerror=alert\\(1\\)\\>" in md
+    assert "> \\<img src=x onerror=alert(1)\\>" in md
     assert "## Overall score: 3.0 / 5 (3 graded, 1 pending)" in md
     assert "### Q4. What are challenges in training GANs? (PENDING)" in md
     assert "| Coverage | 35% | 3.0 | Level 3:" in md
@@ -76,7 +76,8 @@ def test_markdown_escapes_markup_and_keeps_structure(sample_report):
 
 
 def test_md_escape_neutralizes_links_and_headings():
-    assert md_escape("[x](http://e) # h") == "\\[x\\]\\(http://e\\) \\# h"
+    assert md_escape("[x](http://e) # h") == "\\[x\\](http://e) \\# h"
+    assert md_escape("Communication (5.0/5)") == "Communication (5.0/5)"  # read as plain text
 
 
 def test_json_report_round_trips_with_counts(sample_report):
