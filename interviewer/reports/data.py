@@ -375,7 +375,8 @@ def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[Criterion
                 level=level,
                 descriptor=crit.levels[level]
                 if level is not None
-                else "Not assessed by this grader.",
+                # With no answer graded, "by this grader" blamed a grader that never ran.
+                else ("Not assessed by this grader." if judged else "No answer graded yet."),
                 assessed=len(scores),
                 answers=len(judged),
             )

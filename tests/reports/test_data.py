@@ -49,6 +49,18 @@ def test_report_criterion_never_assessed_says_so(rubric):
     assert correctness.score is None and "Not assessed" in correctness.descriptor
 
 
+def test_report_with_no_answer_graded_yet_does_not_blame_the_grader(rubric):
+    """A session whose only answer is still pending read "Not assessed by this grader." under
+    every criterion, although no grader had run."""
+    pending = make_grade("q", 0.0).model_copy(
+        update={"status": "pending", "overall": None, "criteria": []}
+    )
+    report = assemble_report(
+        "s", [TurnInput(question_id="q", question_text="What?", answer="x", grade=pending)], rubric
+    )
+    assert {c.descriptor for c in report.criteria} == {"No answer graded yet."}
+
+
 def _judged_and_empty_turns() -> list[TurnInput]:
     """Q1 graded 4.0; Q2 an empty answer the guards rejected (0, with their message)."""
     rejected = make_grade("b", 0.0, kind="guard", flags=("empty",)).model_copy(
