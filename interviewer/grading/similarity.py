@@ -925,16 +925,16 @@ class SimilarityGrader:
     def _use_scale(self, team_scale: TeamScale | None) -> None:
         """Put the grader on ``team_scale`` (None: the shipped scale)."""
         self.params = self._shipped
+        encoders = f"{self._embedder.name}+{self._sentences.name}"
         # What a grade records as its model: the scale a team fitted is named, with its date,
         # so a grade says which scale made it (the shipped one is the default, unnamed).
-        self._model = f"{self._embedder.name}+{self._sentences.name}"
+        self._model = encoders
         if team_scale is not None:
             self.params = self._shipped.model_copy(update=team_scale.scale.model_dump())
             scale_digest = hashlib.sha256(team_scale.scale.model_dump_json().encode()).hexdigest()
             self._model += f"+team-scale-{team_scale.fitted_at[:10]}-{scale_digest[:8]}"
         # The digest covers the scale: a refit misses every grade cached before it.
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        encoders = f"{self._embedder.name}+{self._sentences.name}"
         self._name = f"{encoders}+offline-{_VERSION}+params-{digest}"
 
     def with_team_scale(self, team_scale: TeamScale | None) -> SimilarityGrader:
