@@ -34,6 +34,7 @@ __all__ = [
     "Bank",
     "BankReader",
     "Question",
+    "QuestionInput",
     "SourceRef",
     "adhoc_question",
     "bank_path",
@@ -384,17 +385,32 @@ def citation_problems(bank: Bank, knowledge_dir: Path) -> list[str]:
     return problems
 
 
+QuestionInput = Literal["options", "batch", "dataset"]
+"""Where :func:`resolve_question`'s caller read the question: ``grade``'s options, a ``grade
+--batch`` line or an ``eval grader`` dataset row."""
+
+# How each gives (reference answer or key points, other accepted answers).
+_HOW: dict[QuestionInput, tuple[str, str]] = {
+    "options": ("its reference answer (--reference) or key points (--key-point)", "--alternative"),
+    "batch": ("reference_answer or key_points in the line", "alternative_answers in the line"),
+    "dataset": ("reference_answer or key_points in the row", "alternative_answers in the row"),
+}
+
+
 def resolve_question(
     bank: Bank | None,
     question: str,
     reference: str | None = None,
     key_points: list[str] | None = None,
     alternatives: list[str] | None = None,
+    *,
+    given_in: QuestionInput = "options",
 ) -> Question:
     """What a caller names as a question: a bank question by id, or by its text when no
     reference answer or key points are given (see :meth:`Bank.find`), else a free-text question
     built from its reference answer or key points. ``alternatives`` (other accepted answers) are
-    added to either. One rule for ``grade``, ``grade --batch`` and ``eval grader``.
+    added to either. One rule for ``grade``, ``grade --batch`` and ``eval grader``;
+    ``given_in`` says which, so a remedy names the options or fields that command has.
 
     Raises:
         InputError: Neither a bank question nor a question with a reference answer or key
@@ -407,10 +423,11 @@ def resolve_question(
             found = bank.find(question)
         except BankError as exc:
             raise InputError(f"{exc}.") from exc
+    reference_how, alternative_how = _HOW[given_in]
     if found is not None and (reference or key_points):
         raise InputError(
             f"{question!r} is a bank question: grade it without a reference answer or key points "
-            "(add other accepted answers with --alternative), or give the question's text to "
+            f"(add other accepted answers with {alternative_how}), or give the question's text to "
             "grade it as a free-text question."
         )
     if found is not None:
@@ -431,9 +448,17 @@ def resolve_question(
         missing = " (no question bank found: check INTERVIEWER_KNOWLEDGE_DIR)"
     else:
         missing = bank.closest_note(question)
+    # One word reads as a mistyped id; anything else as a question's text ("What is love?"
+    # was called an id).
+    if re.fullmatch(QUESTION_ID, question.strip()):
+        raise InputError(
+            f"{question!r} is not a question id in the bank{missing}: "
+            "`interviewer questions list` shows the ids. To grade a question of your own, "
+            f"give its text with {reference_how}."
+        )
     raise InputError(
-        f"{question!r} is not a question id in the bank{missing}; for a free-text question also "
-        "give a reference answer (--reference, or reference_answer / key_points in a batch line)."
+        f"{question!r} is not a question in the bank{missing}: to grade it as a question of "
+        f"your own, also give {reference_how}."
     )
 
 

@@ -197,9 +197,7 @@ def test_bank_resolve_question_with_a_reference_keeps_bank_text_free_text(bank: 
 def test_bank_resolve_question_names_the_closest_bank_question(bank: Bank) -> None:
     with pytest.raises(InputError) as near_text:
         resolve_question(bank, "Could you describe the architecture of a simple GAN?")
-    assert "is not a question id in the bank (closest: q02 'Could you describe" in str(
-        near_text.value
-    )
+    assert "is not a question in the bank (closest: q02 'Could you describe" in str(near_text.value)
     with pytest.raises(InputError, match=r"'q4' is not a question id in the bank \(closest: q04 "):
         resolve_question(bank, "q4")
     with pytest.raises(InputError) as far:

@@ -246,6 +246,7 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
                 line.reference_answer,
                 line.key_points,
                 line.alternative_answers,
+                given_in="batch",
             )
         except ValidationError as exc:
             problems.append(f"line {number}: {validation_message(exc)}")

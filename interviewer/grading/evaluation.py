@@ -185,6 +185,7 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
             item.reference_answer,
             item.key_points,
             item.alternative_answers,
+            given_in="dataset",
         )
     except (InputError, BankError) as exc:
         raise InputError(f"Row {item.id}: {exc}") from exc

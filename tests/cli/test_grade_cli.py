@@ -112,6 +112,24 @@ def test_grade_cli_unknown_question_says_what_to_do(fake_llm):
     assert result.exit_code == 1 and "--reference" in result.output
 
 
+def test_grade_cli_unknown_question_text_is_not_called_an_id_and_names_the_commands_fields(
+    tmp_path,
+):
+    # It read "'What is love?' is not a question id in the bank; ... (--reference, or
+    # reference_answer / key_points in a batch line)" for both, and a batch has no --reference.
+    single = CliRunner().invoke(app, ["grade", "-q", "What is love?", "-a", "x"])
+    assert single.exit_code == 1
+    assert "'What is love?' is not a question in the bank" in single.output
+    assert "--reference" in single.output and "batch line" not in single.output
+    typo = CliRunner().invoke(app, ["grade", "-q", "q999", "-a", "x"])
+    assert "'q999' is not a question id in the bank" in typo.output
+    assert "`interviewer questions list` shows the ids" in typo.output
+    line = {"id": 1, "question": "What is love?", "answer": "x"}
+    code, output, _ = _run_batch(tmp_path, "love", [line], grader="offline")
+    assert code == 1 and "line 1: 'What is love?' is not a question in the bank" in output
+    assert "reference_answer or key_points in the line" in output and "--reference" not in output
+
+
 @pytest.mark.parametrize(
     "typed",
     [
