@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from interviewer.reports._from_store import with_rejected_first_answer
 from interviewer.reports.data import (
     CriterionRow,
     GraderSummary,
@@ -40,6 +41,7 @@ __all__ = [
     "render_markdown",
     "render_pdf",
     "render_report",
+    "with_rejected_first_answer",
 ]
 
 ReportFormat = Literal["html", "pdf", "md", "json"]

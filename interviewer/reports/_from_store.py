@@ -29,7 +29,7 @@ def report_from_store(
     turns = [
         _turn_input(
             turn,
-            _with_rejection(repository, turn, grades.get(turn.id or -1)),
+            with_rejected_first_answer(repository, turn, grades.get(turn.id or -1)),
             bank.get(turn.question_id),
         )
         for turn in repository.turns(session_id)
@@ -64,13 +64,13 @@ def _bank_questions(settings: Settings) -> dict[str, Question]:
         return {}
 
 
-def _with_rejection(
+def with_rejected_first_answer(
     repository: Repository, turn: TurnRecord, grade: GradeRecord | None
 ) -> GradeRecord | None:
     """The turn's grade, saying why its first answer got nothing when the guards rejected it
     and the follow-up (the question asked again) was graded on its own. The report showed a
     full answer at 0 with only the follow-up's note ("This answer is short..."), and nothing
-    of "about another question of the bank"."""
+    of "about another question of the bank"; the History tab's card shows it the same way."""
     from interviewer.session import rejected_first_answer
 
     if grade is None or turn.grade_stage != "combined":

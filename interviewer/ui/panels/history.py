@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from interviewer.errors import InterviewerError
+from interviewer.reports import with_rejected_first_answer
 from interviewer.store.repository import GradeRecord, TurnRecord, is_session_id
 from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
 from interviewer.ui.render import esc, feedback_card
@@ -144,8 +145,11 @@ def session_feedback_html(services: Services, session_id: str) -> str:
         f'<p class="fb-muted">Session {esc(record.id)} · {esc(record.state)}'
         f"{' · ' + esc(record.candidate) if record.candidate else ''}</p>"
     ]
-    for turn, grade in _turn_grades(services, session_id):
+    for turn, stored in _turn_grades(services, session_id):
         title = f"Question {turn.position + 1} · {turn.question_text}"
+        # As the report says it: the card showed only the retry's grade, and nothing of the
+        # first answer the guards rejected before the question was asked again.
+        grade = with_rejected_first_answer(services.repository, turn, stored)
         if turn.status == "skipped":
             cards.append(
                 f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
