@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from interviewer.cli import bank_id, emit_json, eval_app, friendly
+from interviewer.cli import emit_json, eval_app, friendly
 from interviewer.settings import Settings
 from interviewer.text import counted
 
@@ -57,9 +57,9 @@ def eval_grader(
     settings = Settings()
     bank_file = settings.knowledge_dir / "questions.yaml"
     bank = load_bank(bank_file) if bank_file.exists() else None
-    items = load_dataset(dataset, split=split, limit=limit)
-    # "Q04" names the bank's q04, as in `interviewer grade`.
-    items = [i.model_copy(update={"question": bank_id(bank, i.question)}) for i in items]
+    # Every row's question is checked with the format, before the grader's models load; "Q04"
+    # names the bank's q04, as in `interviewer grade`.
+    items = load_dataset(dataset, split=split, limit=limit, bank=bank, check_questions=True)
     agreement = evaluate(items, build_scorer(settings, kind), bank=bank)
     report = agreement.model_dump()
     repeated = duplicate_ids(items)

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
-from interviewer.bank import Bank, resolve_question
+from interviewer.bank import Bank, Question, resolve_question
 from interviewer.errors import BankError, InputError, validation_message
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.grading.rubric import score_levels
@@ -108,12 +108,22 @@ class Agreement(BaseModel):
 
 
 def load_dataset(
-    path: Path, *, split: str | None = None, limit: int | None = None
+    path: Path,
+    *,
+    split: str | None = None,
+    limit: int | None = None,
+    bank: Bank | None = None,
+    check_questions: bool = False,
 ) -> list[EvalItem]:
     """Read a JSON Lines dataset, optionally one split and the first ``limit`` rows of it.
 
+    With ``check_questions``, each row's question is resolved now as :func:`to_request` will
+    (a bank id typed in another case becomes the ``bank``'s id), and a row naming no question
+    is reported with the other bad lines, before any grading.
+
     Raises:
-        InputError: The file is missing, or a line is not valid (its number is given).
+        InputError: The file is missing, a line is not valid (its number is given), or no row
+            is left (the splits the file has are named).
     """
     try:
         # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
@@ -129,6 +139,7 @@ def load_dataset(
         raise InputError(f"Cannot read {path} as UTF-8 text: {exc}.") from exc
     items: list[EvalItem] = []
     problems: list[str] = []  # every bad line is named at once, not one per run
+    splits: set[str | None] = set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -145,8 +156,20 @@ def load_dataset(
         except ValidationError as exc:
             problems.append(f"line {number}: {validation_message(exc, whole='line')}")
             continue
-        if split is None or item.split == split:
-            items.append(item)
+        splits.add(item.split)
+        if split is not None and item.split != split:
+            continue
+        if check_questions:
+            # An unknown question was found only after the format errors were fixed and the
+            # models loaded, and named by the row's id where the other errors give its line.
+            if bank is not None:
+                item = item.model_copy(update={"question": bank.id_for(item.question)})
+            try:
+                _question(item, bank)
+            except (InputError, BankError) as exc:
+                problems.append(f"line {number}: {str(exc).rstrip('.')}")
+                continue
+        items.append(item)
         if limit is not None and len(items) >= limit:
             break
     if problems:
@@ -159,9 +182,23 @@ def load_dataset(
             + ". Fix them and run again: agreement over part of a file would mislead."
         )
     if not items:
-        where = f" with split {split!r}" if split else ""
-        raise InputError(f"No rows{where} in {path}. Check the file and the --split value.")
+        raise InputError(_no_rows(path, split, splits))
     return items
+
+
+def _no_rows(path: Path, split: str | None, splits: set[str | None]) -> str:
+    """Why nothing is left: an empty file, or which splits the file has instead of ``split``
+    (the message named --split when none was given)."""
+    if split is None or not splits:
+        return f"{path} has no rows: give one JSON object per line (id, question, answer, score)."
+    named = sorted(s for s in splits if s is not None)
+    if not named:
+        return f"No row of {path} has a split: leave out --split to use every row."
+    unsplit = " (and rows with none)" if None in splits else ""
+    return (
+        f"No row of {path} has split {split!r}; its splits are {', '.join(named)}{unsplit}: "
+        "give one of those with --split, or leave it out to use every row."
+    )
 
 
 def duplicate_ids(items: Sequence[EvalItem]) -> list[str]:
@@ -179,17 +216,21 @@ def to_request(item: EvalItem, bank: Bank | None = None) -> GradeRequest:
         InputError: The row's question cannot be resolved (its id is given).
     """
     try:
-        question = resolve_question(
-            bank,
-            item.question,
-            item.reference_answer,
-            item.key_points,
-            item.alternative_answers,
-            given_in="dataset",
-        )
+        question = _question(item, bank)
     except (InputError, BankError) as exc:
         raise InputError(f"Row {item.id}: {exc}") from exc
     return GradeRequest(question=question, answer=item.answer)
+
+
+def _question(item: EvalItem, bank: Bank | None) -> Question:
+    return resolve_question(
+        bank,
+        item.question,
+        item.reference_answer,
+        item.key_points,
+        item.alternative_answers,
+        given_in="dataset",
+    )
 
 
 # --- kappa (shared with calibration: scores rounded to the rubric's levels alike) ----------

@@ -225,3 +225,38 @@ def test_eval_grader_says_which_scale_graded_and_uses_the_teams_fit(tmp_path: Pa
     assert "Scale: shipped" in shipped_text and shipped[1] == "shipped"
     assert "Scale: the team's fit of 2026-11-27 12:00 UTC" in team_text and team[1] == "team"
     assert team[0] < shipped[0]
+
+
+def test_eval_grader_reports_an_unknown_question_with_the_format_errors_by_line(
+    tmp_path: Path,
+) -> None:
+    # 'q99' was reported only once the bad JSON was fixed, as "Row 1: ..." where the other
+    # errors say "line", and its remedy offered --reference, which eval grader does not have.
+    path = tmp_path / "mixed.jsonl"
+    unknown = {"id": 1, "question": "q99", "answer": "x", "score": 1}
+    text = {"id": 2, "question": "What is love?", "answer": "x", "score": 1}
+    path.write_text(f"{json.dumps(unknown)}\n{{not json\n{json.dumps(text)}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 1
+    error = result.stderr
+    assert error.startswith("Error: 3 lines of mixed.jsonl are invalid: ")
+    assert "line 1: 'q99' is not a question id in the bank" in error and "line 2: " in error
+    assert "line 3: 'What is love?' is not a question in the bank" in error
+    assert "reference_answer or key_points in the row" in error
+    assert "--reference" not in error and "Row 1" not in error
+
+
+def test_eval_grader_with_no_rows_names_the_splits_the_file_has(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(empty)])
+    # It read "Check the file and the --split value." with no --split given.
+    assert result.exit_code == 1 and "empty.jsonl has no rows" in result.stderr
+    assert "--split" not in result.stderr
+    other = CliRunner().invoke(
+        app, ["eval", "grader", "--dataset", str(_dataset(tmp_path)), "--split", "train"]
+    )
+    assert other.exit_code == 1
+    assert "No row of " in other.stderr and "has split 'train'; its splits are test_uq:" in (
+        other.stderr
+    )
