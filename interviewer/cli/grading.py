@@ -203,10 +203,12 @@ def grade(
 
 
 def _stdin_text() -> str:
-    """The answer piped on standard input (``--answer -``), decoded as UTF-8."""
+    """The answer piped on standard input (``--answer -``), decoded as UTF-8, without the
+    whitespace around it: a file or ``echo`` ends in a newline, which the length check counted
+    (105,001 characters where the interview, which trims an answer, said 104,999)."""
     raw = sys.stdin.buffer.read()
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig").strip()
     except UnicodeDecodeError as exc:
         raise InputError(
             f"The answer on standard input is not UTF-8 text (byte {raw[exc.start]:#04x} at "

@@ -487,6 +487,15 @@ def test_grade_cli_reads_the_answer_from_stdin(fake_llm):
     assert grade["overall"] > 0 and any(v["evidence"] for v in grade["key_points"])
 
 
+def test_grade_cli_answer_from_stdin_is_measured_without_its_final_newline(fake_llm):
+    # A file piped in ends in a newline: it was counted, "20,002 characters long".
+    result = CliRunner().invoke(
+        app, ["grade", "-q", "q04", "-a", "-", "--grader", "llm"], input="a" * 20_001 + "\n"
+    )
+    assert result.exit_code == 1
+    assert "The answer is 20,001 characters long; the limit is 20,000." in result.stderr
+
+
 def test_grade_cli_batch_looks_ahead_a_bounded_window_in_input_order():
     import threading
     from concurrent.futures import ThreadPoolExecutor
