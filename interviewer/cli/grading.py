@@ -417,16 +417,17 @@ def _grade_batch(
         "later with --force to grade them"
     ] * bool(pending)
     # "Graded 5 of 5" over a 10-line input hid the 5 lines it skipped.
-    notes += [f"; {counted(len(problems), 'line')} not graded (listed above)"] * bool(problems)
+    notes += [
+        f"; {counted(len(problems), 'line')} of {path} not graded (listed above): fix them and "
+        "run the batch again with --force (grades already made come from the cache)"
+    ] * bool(problems)
     typer.echo(
         f"Graded {written - pending} of {counted(total, 'answer')} in {out}{''.join(notes)}.",
         err=True,
     )
     if problems:
-        raise InputError(
-            f"{counted(len(problems), 'line')} of {path} could not be graded (listed above); "
-            f"the rest are in {out}."
-        )
+        # The summary says it: a second "Error: 4 lines ... could not be graded" repeated it.
+        raise typer.Exit(1)
     if pending:
         raise typer.Exit(PENDING_EXIT)
 

@@ -209,7 +209,10 @@ def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_pat
     assert "line 3" in output and "line 4" in output and "line 5" in output
     assert [r["id"] for r in rows] == [0, 1]
     # The summary counts every line, not only those graded ("Graded 2 of 2" hid the rest).
-    assert "Graded 2 of 5 answers" in output and "3 lines not graded" in output
+    assert "Graded 2 of 5 answers" in output and "3 lines of " in output
+    assert "not graded (listed above): fix them and run the batch again with --force" in output
+    # Once: an "Error: 3 lines ... could not be graded" followed the summary, saying it again.
+    assert output.count("not graded") == 1 and "could not be graded" not in output
     assert all(isinstance(r["score"], float) for r in rows)
 
 
