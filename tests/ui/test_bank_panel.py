@@ -111,7 +111,11 @@ ALTERNATIVES = [
 
 
 @pytest.fixture
-def form(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Form:
+def section(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[bank_panel.BankPanel, gr.Blocks, Path]:
+    """The section signed in as alice, on a copy of the knowledge folder (in the returned
+    folder's ``knowledge``)."""
     shutil.copytree(PROJECT_ROOT / "knowledge", tmp_path / "knowledge")
     # Re-preparing the offline grader after an edit is background CPU these tests do not need.
     monkeypatch.setattr(bank_panel, "_prepare_quietly", lambda services: None)
@@ -119,8 +123,14 @@ def form(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     with gr.Blocks() as demo:
         panel = bank_panel.render(services)
         bank_panel.wire(panel, services, gr.State("alice"))
+    return panel, demo, tmp_path
+
+
+@pytest.fixture
+def form(section: tuple[bank_panel.BankPanel, gr.Blocks, Path]) -> Form:
+    panel, demo, folder = section
     handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
-    return Form(panel, handlers, tmp_path / "knowledge")
+    return Form(panel, handlers, folder / "knowledge")
 
 
 class Form:
@@ -273,3 +283,35 @@ def test_bank_panel_new_question_keeps_its_alternatives(form: Form) -> None:
     form.pick(new_id)
     assert form.fields["text"] == "Why does a GAN generator need a latent prior?"
     assert form.fields["alternatives"] == "\n".join(ALTERNATIVES)
+
+
+# The "Import a question list" section, driven through its Preview handler.
+
+
+def test_bank_panel_import_error_is_told_under_the_preview_button_and_the_old_preview_cleared(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """A list repeating q01 was refused only by a toast at the top right of the page, bare
+    "Error" badges far below, and the previous file's preview still ready to be added."""
+    panel, demo, folder = section
+    (event,) = [f for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "preview"]
+    where = event.outputs.index(panel.import_status)
+    assert panel.import_status.parent is panel.preview_button.parent  # right under the button
+    good = folder / "good.md"
+    good.write_text("# Mine\n1. What is the Wasserstein distance and why does WGAN use it?\n")
+    rows, pending, note = event.fn(str(good), "imported", "alice")
+    assert len(rows) == len(pending) == 1 and "1 question read" in note
+    repeated = folder / "repeated.md"
+    repeated.write_text("# Mine\n1. What are Generative Adversarial Networks (GANs)?\n")
+    outputs = event.fn(str(repeated), "imported", "alice")  # no gr.Error raised
+    assert "asks the same question as q01" in outputs[where]
+    assert outputs[where].startswith("**⚠ ")
+    rows, pending, _ = outputs
+    assert rows == [] and pending == []  # "Add to the bank" no longer holds good.md's question
+    unknown = folder / "unknown.md"
+    unknown.write_text("# Mine\n1. What is spectral normalization?\n")
+    assert "no reference material matches it" in event.fn(str(unknown), "", "alice")[where]
+    assert "Upload a Markdown or YAML question list first." in event.fn(None, "", "alice")[where]
+    (add,) = [f for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "add"]
+    told = add.fn(pending, "alice")[add.outputs.index(panel.status)]  # under "Add to the bank"
+    assert told == "**⚠ Preview a question list first.**"

@@ -52,6 +52,7 @@ class BankPanel:
     list_file: gr.File
     topic: gr.Textbox
     preview_button: gr.Button
+    import_status: gr.Markdown
     preview: gr.Dataframe
     pending: gr.State
     add: gr.Button
@@ -86,6 +87,9 @@ def render(services: Services) -> BankPanel:
             with gr.Column(scale=2):
                 topic = gr.Textbox(label="Topic for new questions", value="imported")
                 preview_button = gr.Button("Preview with drafts", elem_id="bank-preview")
+                # The preview's outcome under its button: an error was only a toast at the top
+                # of the page, with bare "Error" badges on the table and status below.
+                import_status = gr.Markdown(elem_id="bank-import-status")
         preview = gr.Dataframe(
             headers=PREVIEW_COLUMNS,
             value=[],
@@ -127,6 +131,7 @@ def render(services: Services) -> BankPanel:
         list_file,
         topic,
         preview_button,
+        import_status,
         preview,
         gr.State([]),
         add,
@@ -189,7 +194,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     ) -> tuple[list[list[str]], list[dict[str, object]], str]:
         guard(signed_in)
         if not path:
-            raise refuse("Upload a Markdown or YAML question list first.")
+            return [], [], _problem("Upload a Markdown or YAML question list first.")
         try:
             content = Path(path).read_text(encoding="utf-8")
             imported = parse_question_list(content, Path(path).name)
@@ -208,10 +213,12 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                 )
                 for i, q in enumerate(imported)
             ]
+        # Told here and the last preview cleared: raised, the error was a toast at the top of
+        # the page, and "Add to the bank" still held the previous file's questions.
         except UnicodeDecodeError:
-            raise refuse("The file is not UTF-8 text: save it as UTF-8.") from None
+            return [], [], _problem("The file is not UTF-8 text: save it as UTF-8.")
         except InterviewerError as exc:
-            raise refuse(esc(str(exc))) from None
+            return [], [], _problem(str(exc))
         rows = [[q.id, _draft_state(q), q.text, " • ".join(q.key_points)] for q in drafted]
         drafts = sum(q.status == "draft" for q in drafted)
         note = (
@@ -223,13 +230,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def add(pending: list[dict[str, object]], signed_in: str) -> tuple[str, object, list[object]]:
         author = guard(signed_in)
         if not pending:
-            raise refuse("Preview a question list first.")
+            return _problem("Preview a question list first."), gr.skip(), gr.skip()
         try:
             questions = [Question.model_validate(q) for q in pending]
             changed = _editor(services).save(questions, author=author)
             _reload(services)
         except InterviewerError as exc:
-            raise refuse(esc(str(exc))) from None
+            return _problem(str(exc)), gr.skip(), gr.skip()
         return (
             f"Added {counted(len(changed), 'question')}: {', '.join(changed)}.",
             gr.update(choices=_choices(services)),
@@ -369,13 +376,13 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     panel.preview_button.click(
         preview,
         [panel.list_file, panel.topic, team],
-        [panel.preview, panel.pending, panel.status],
+        [panel.preview, panel.pending, panel.import_status],
         concurrency_limit=1,
     )
     panel.add.click(
         add,
         [panel.pending, team],
-        [panel.status, panel.question, panel.pending],
+        [panel.status, panel.question, panel.pending],  # right under its button
         concurrency_limit=1,
     )
     # The list as the bank is now: a page opened after another one added a question showed
@@ -473,6 +480,11 @@ def _add_new(
     if question.status == "draft":
         message += f" It is a **draft**: {esc(_draft_line(question))}"
     return message, gr.update(choices=_choices(services), value=question_id)
+
+
+def _problem(message: str) -> str:
+    """Why an import did not go through, as the import's status (Markdown)."""
+    return f"**⚠ {esc(message)}**"
 
 
 # The form's names for the fields a team member can get wrong.
