@@ -14,6 +14,7 @@ import typer
 
 from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly
 from interviewer.cli.doctor import CHECKS
+from interviewer.errors import InputError
 from interviewer.settings import Settings
 from interviewer.text import counted
 
@@ -175,15 +176,22 @@ def regrade(
         bool,
         typer.Option("--pending", help="Grade every answer whose grade is pending or missing."),
     ] = False,
-    session: Annotated[str | None, typer.Option("--session", help="Only this session.")] = None,
+    session: Annotated[
+        str | None,
+        typer.Option("--session", help="Only this session's pending or missing grades."),
+    ] = None,
     grader: Annotated[GraderChoice | None, typer.Option("--grader")] = None,
 ) -> None:
-    """Finish grades that could not be computed (LLM down, process killed)."""
+    """Finish grades that could not be computed (LLM down, process killed): every session's
+    with --pending, one session's with --session ID."""
     from interviewer.session import regrade_pending
 
-    if not pending:
-        typer.echo("Nothing to do: pass --pending to grade pending or missing grades.", err=True)
-        raise typer.Exit(2)
+    # `--session ID` alone asked for that session's regrade and did nothing ("pass --pending").
+    if not pending and session is None:
+        raise InputError(
+            "Say which grades to finish: `interviewer regrade --pending` for every session, "
+            "`interviewer regrade --session ID` for one (`interviewer sessions list` shows ids)."
+        )
     settings = Settings()
     repository = _repository(settings)
     if session is not None:

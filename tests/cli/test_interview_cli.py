@@ -208,6 +208,21 @@ def test_regrade_pending_completes_pending_grades(
     assert "Regraded 0 of 0" in runner.invoke(app, ["regrade", "--pending"]).stdout
 
 
+def test_regrade_session_alone_finishes_that_sessions_pending_grades(
+    knowledge: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `regrade --session ID` did nothing: "Nothing to do: pass --pending ...", exit status 2.
+    monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: PendingGrader())
+    run = runner.invoke(app, ["interview", "-n", "1"], input="alpha1 beta1\n")
+    monkeypatch.setattr(interview_cli, "_grader", lambda settings, kind: KeywordGrader())
+    result = runner.invoke(app, ["regrade", "--session", _session_id(run.stdout)])
+    assert result.exit_code == 0, result.output
+    assert "Regraded 1 of 1 pending answer; 0 still pending." in result.stdout
+    neither = runner.invoke(app, ["regrade"])
+    assert neither.exit_code == 1
+    assert "`interviewer regrade --session ID` for one" in neither.stderr
+
+
 def test_interview_cli_with_grading_service_and_fake_llm(
     knowledge: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
