@@ -96,8 +96,8 @@ def interview(
     else:
         config = SessionConfig(
             candidate=name,
-            question_ids=[bank_id(bank, q) for q in _split(questions)],
-            topics=_split(topics),
+            question_ids=[bank_id(bank, q) for q in _listed(questions, "--questions")],
+            topics=_listed(topics, "--topics"),
             num_questions=count,
             difficulty=difficulty,
             order=order.value,
@@ -295,6 +295,19 @@ def _render(reply: Reply) -> str:
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _listed(value: str | None, option: str) -> list[str]:
+    """The comma-separated values of ``option``; given empty (``--questions ""``, an unset
+    shell variable) it is refused, where it was taken as no choice and drew any questions."""
+    parts = _split(value)
+    if value is not None and not parts:
+        what = "question ids (q01,q04)" if option == "--questions" else "topics"
+        raise InputError(
+            f"{option} is empty: give {what} separated by commas (`interviewer questions "
+            f"list` shows them), or leave {option} out to draw from the whole bank."
+        )
+    return parts
 
 
 def _load_bank(settings: Settings) -> Bank:

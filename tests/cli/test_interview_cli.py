@@ -223,6 +223,15 @@ def test_regrade_session_alone_finishes_that_sessions_pending_grades(
     assert "`interviewer regrade --session ID` for one" in neither.stderr
 
 
+@pytest.mark.parametrize("option", ["--questions", "--topics"])
+def test_interview_refuses_an_empty_question_or_topic_list(knowledge: Path, option: str) -> None:
+    # `--questions ""` (an unset shell variable) was taken as no choice: any 5 questions.
+    result = runner.invoke(app, ["interview", option, " , "], input="x\n")
+    assert result.exit_code == 1
+    assert f"{option} is empty: give " in result.stderr and "Q1" not in result.stdout
+    assert _repo().list_sessions() == []
+
+
 def test_interview_cli_with_grading_service_and_fake_llm(
     knowledge: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
