@@ -115,3 +115,35 @@ def test_team_sign_in_form_gives_way_to_sign_out_while_signed_in(settings, tab) 
     answer = fns["sign_in"].fn("team-secret", "", None)
     updates = dict(zip(fns["sign_in"].outputs, answer, strict=True))
     assert updates[parts["password"]].value == ""  # not left on the page to come back
+
+
+def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> None:
+    """Signed in, "Sign in as the hiring team to open any candidate's report." stayed above
+    "Signed in as the hiring team."; it comes back on sign-out, as the form does."""
+    import gradio as gr
+
+    from interviewer.ui.panels import report
+    from interviewer.ui.services import build_services
+
+    settings.admin_password = SecretStr("team-secret")
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = report.render(services)
+        report.wire(panel, services)
+    fns = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    invitation = next(
+        block
+        for block in demo.blocks.values()
+        if isinstance(block, gr.Markdown) and "Sign in as the hiring team" in str(block.value)
+    )
+    visible = invitation.visible
+
+    def after(name: str, *args: object) -> bool:
+        nonlocal visible
+        update = dict(zip(fns[name].outputs, fns[name].fn(*args), strict=True)).get(invitation)
+        visible = getattr(update, "visible", visible)  # not updated: stays as it was
+        return bool(visible)
+
+    assert after("sign_in", "guess", "", None) is True
+    assert after("sign_in", "team-secret", "", None) is False
+    assert after("signed_out") is True

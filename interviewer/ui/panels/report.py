@@ -55,6 +55,7 @@ class ReportPanel:
     sign_in_status: gr.Markdown
     everyone: gr.Dropdown
     team: gr.State
+    team_intro: gr.Markdown
 
 
 def write_report_files(
@@ -174,12 +175,13 @@ def render(services: Services) -> ReportPanel:
     timer = gr.Timer(REFRESH_SECONDS, active=False)
     with gr.Accordion("Hiring team", open=False, elem_id="report-team"):
         enabled = team_pages_enabled(services.settings)
-        gr.Markdown(
+        team_intro = gr.Markdown(
             "Sign in as the hiring team to open any candidate's report."
             if enabled
             # A candidate reads this tab: not the server's settings (the docs name them).
             else "Opening any candidate's report is for the hiring team and is not enabled on "
-            "this server."
+            "this server.",
+            elem_id="report-team-intro",
         )
         with gr.Row(equal_height=True):
             login = render_sign_in("report", settings=services.settings)
@@ -202,6 +204,7 @@ def render(services: Services) -> ReportPanel:
         sign_in_status,
         everyone,
         team,
+        team_intro,
     )
 
 
@@ -276,12 +279,14 @@ def wire(panel: ReportPanel, services: Services) -> None:
 
     def sign_in(
         password: str, name: str = "", request: gr.Request | None = None
-    ) -> tuple[str, str, object]:
+    ) -> tuple[str, str, object, object]:
         who, message = sign_in_as(
             services.settings, password or "", name or "", client=client_address(request)
         )
+        # The invitation to sign in goes with the form: it stayed above "Signed in as ...".
+        intro = gr.Markdown(visible=not who)
         if not who:
-            return esc(message), "", gr.update(visible=False, choices=[])
+            return esc(message), "", gr.update(visible=False, choices=[]), intro
         listings = services.repository.list_sessions(limit=500)
         choices = [
             (
@@ -291,7 +296,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
             )
             for item in listings
         ]
-        return esc(message), who, gr.update(visible=True, choices=choices, value=None)
+        return esc(message), who, gr.update(visible=True, choices=choices, value=None), intro
 
     def load_mine(known: list[str] | None) -> object:
         try:
@@ -358,17 +363,15 @@ def wire(panel: ReportPanel, services: Services) -> None:
     def sign_out() -> list[object]:
         # Nothing the team opened stays on the screen: no list, no id, no report.
         everyone = gr.Dropdown(visible=False, choices=[], value=None)
-        return ["Signed out.", "", everyone, "", *cleared("")]
+        return ["Signed out.", "", everyone, gr.Markdown(visible=True), "", *cleared("")]
 
+    team_outputs = [panel.sign_in_status, panel.team, panel.everyone, panel.team_intro]
     wire_sign_in(
         panel.login,
         sign_in,
-        [panel.sign_in_status, panel.team, panel.everyone],
+        team_outputs,
         team=panel.team,
-        sign_out=(
-            sign_out,
-            [panel.sign_in_status, panel.team, panel.everyone, panel.session_id, *outputs],
-        ),
+        sign_out=(sign_out, [*team_outputs, panel.session_id, *outputs]),
     )
 
 
