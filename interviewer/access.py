@@ -18,6 +18,7 @@ import hmac
 import os
 import re
 import secrets
+import shlex
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ __all__ = [
     "hash_password",
     "read_auth_file",
     "remove_login",
+    "team_command",
     "team_login_configured",
     "verify_password",
 ]
@@ -76,8 +78,17 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def read_auth_file(path: Path) -> dict[str, str]:
-    """The logins of an auth file: name -> password hash.
+def team_command(args: str, path: Path, *, given: bool) -> str:
+    """``interviewer team ARGS`` to type, for a hint: with ``--auth-file PATH`` when ``given``
+    (the path came from that option), since without it the command reads
+    INTERVIEWER_ADMIN_AUTH_FILE, which may be unset or another file."""
+    option = f" --auth-file {shlex.quote(str(path))}" if given else ""
+    return f"`interviewer team {args}{option}`"
+
+
+def read_auth_file(path: Path, *, given: bool = False) -> dict[str, str]:
+    """The logins of an auth file: name -> password hash. ``given``: the path came from
+    ``--auth-file``, not INTERVIEWER_ADMIN_AUTH_FILE (hints then name it).
 
     Raises:
         ConfigError: The file is missing or unreadable, or a line is not ``name:scrypt$...``.
@@ -85,9 +96,10 @@ def read_auth_file(path: Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        unset = "" if given else ", or unset INTERVIEWER_ADMIN_AUTH_FILE"
         raise ConfigError(
             f"The team auth file {path} does not exist: create it with "
-            "`interviewer team add NAME`, or unset INTERVIEWER_ADMIN_AUTH_FILE."
+            f"{team_command('add NAME', path, given=given)}{unset}."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read the team auth file {path}: {exc}.") from None
@@ -99,10 +111,11 @@ def read_auth_file(path: Path) -> dict[str, str]:
             continue
         name, _, encoded = line.partition(":")
         if not _NAME.fullmatch(name) or not encoded.startswith(f"{_SCHEME}$"):
+            # `team add` reads the file first and refused it too: the line has to go first.
             raise ConfigError(
                 f"Line {number} of the team auth file {path} is not 'name:scrypt$...' "
-                "(passwords are never stored in clear): write logins with "
-                "`interviewer team add NAME`."
+                "(passwords are never stored in clear): delete that line, then add its login "
+                f"again with {team_command('add NAME', path, given=given)}."
             )
         logins[name] = encoded
     return logins
@@ -115,7 +128,7 @@ def _check_mode(path: Path) -> None:
     if mode & 0o022:
         raise ConfigError(
             f"The team auth file {path} can be changed by other users (mode {mode:o}), so "
-            f"anyone on this machine could add a login: run `chmod 600 {path}`."
+            f"anyone on this machine could add a login: run `chmod 600 {shlex.quote(str(path))}`."
         )
 
 
@@ -182,16 +195,19 @@ def add_login(path: Path, name: str, password: str) -> bool:
     return new
 
 
-def remove_login(path: Path, name: str) -> None:
-    """Remove a login from the auth file.
+def remove_login(path: Path, name: str, *, given: bool = False) -> None:
+    """Remove a login from the auth file (``given``: as for :func:`read_auth_file`).
 
     Raises:
         InputError: No login with that name.
         ConfigError: The file is missing or malformed.
     """
-    logins = read_auth_file(path)
+    logins = read_auth_file(path, given=given)
     if name not in logins:
-        raise InputError(f"No login named {name!r} in {path}: `interviewer team list` shows them.")
+        raise InputError(
+            f"No login named {name!r} in {path}: {team_command('list', path, given=given)} "
+            "shows them."
+        )
     del logins[name]
     _write(path, logins)
 

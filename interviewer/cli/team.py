@@ -43,16 +43,17 @@ def _at_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _password(name: str) -> str:
+def _password(name: str, add: str) -> str:
     """Asked twice at a terminal; from a pipe, its first line (and a second, if given, must
-    match). Prompting a pipe printed Python's GetPassWarning and "may be echoed" twice."""
+    match). Prompting a pipe printed Python's GetPassWarning and "may be echoed" twice.
+    ``add``: the ``team add`` command to show in a hint."""
     if _at_terminal():
         return str(typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True))
     lines = sys.stdin.read().splitlines()
     if not lines or not lines[0]:
         raise ConfigError(
             f"No password on standard input for {name}: pipe it in "
-            f"(printf '%s\\n' \"$PASSWORD\" | interviewer team add {name}), or run the command "
+            f"(printf '%s\\n' \"$PASSWORD\" | {add.strip('`')}), or run the command "
             "at a terminal to type it."
         )
     if len(lines) > 1 and lines[1] != lines[0]:
@@ -68,14 +69,15 @@ def add(
 ) -> None:
     """Add a login, or set a new password for an existing one (asked twice, never echoed; or
     piped in on standard input)."""
-    from interviewer.access import add_login, check_login_name, read_auth_file
+    from interviewer.access import add_login, check_login_name, read_auth_file, team_command
 
     path = _path(auth_file)
+    given = auth_file is not None  # hints then name the file, as the command used it
     # A bad name or a malformed file is found before the password is typed twice, not after.
     check_login_name(name)
     if path.exists():
-        read_auth_file(path)
-    password = _password(name)
+        read_auth_file(path, given=given)
+    password = _password(name, team_command(f"add {name}", path, given=given))
     new = add_login(path, name, password)
     verb = "Added" if new else "Changed the password of"
     typer.echo(f"{verb} {name} in {path}. The app reads the file at each sign-in.", err=True)
@@ -90,7 +92,7 @@ def remove(
     from interviewer.access import remove_login
 
     path = _path(auth_file)
-    remove_login(path, name)
+    remove_login(path, name, given=auth_file is not None)
     typer.echo(f"Removed {name} from {path}.", err=True)
 
 
@@ -100,5 +102,5 @@ def list_logins(auth_file: AuthFile = None) -> None:
     """Print the login names (never the hashes)."""
     from interviewer.access import read_auth_file
 
-    for name in sorted(read_auth_file(_path(auth_file))):
+    for name in sorted(read_auth_file(_path(auth_file), given=auth_file is not None)):
         typer.echo(name)

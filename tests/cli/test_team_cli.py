@@ -88,3 +88,38 @@ def test_team_add_refuses_a_bad_name_before_asking_for_the_password(tmp_path: Pa
     result = runner.invoke(app, ["team", "add", "ada lovelace", "--auth-file", str(path)])
     assert result.exit_code == 1 and "not a valid login name" in result.stderr
     assert "Password" not in result.output and not path.exists()
+
+
+def _hinted(message: str, name: str = "NAME") -> list[str]:
+    """The command a message tells to type (between backticks), as the shell would split it."""
+    import shlex
+
+    command = shlex.split(message.split("`")[1].replace("NAME", name))
+    assert command[0] == "interviewer"
+    return command[1:]
+
+
+def test_team_hints_work_as_written_with_an_auth_file_option(tmp_path: Path, monkeypatch) -> None:
+    # `team remove zed --auth-file F` hinted `interviewer team list`, which then failed with
+    # "No auth file"; a missing --auth-file said "or unset INTERVIEWER_ADMIN_AUTH_FILE".
+    monkeypatch.delenv("INTERVIEWER_ADMIN_AUTH_FILE", raising=False)
+    path = tmp_path / "team auth.txt"
+    missing = runner.invoke(app, ["team", "list", "--auth-file", str(path)])
+    assert missing.exit_code == 1 and "INTERVIEWER_ADMIN_AUTH_FILE" not in missing.stderr
+    create = runner.invoke(app, _hinted(missing.stderr, "alice"), input="a-long-secret\n")
+    assert create.exit_code == 0, create.output
+    unknown = runner.invoke(app, ["team", "remove", "zed", "--auth-file", str(path)])
+    assert unknown.exit_code == 1
+    listed = runner.invoke(app, _hinted(unknown.stderr))
+    assert listed.exit_code == 0 and listed.stdout.split() == ["alice"]
+    # A damaged line: `team add` refused the file too, so the hint says to delete the line.
+    path.write_text(path.read_text() + "bob:plain-password\n")
+    damaged = runner.invoke(app, ["team", "list", "--auth-file", str(path)])
+    assert damaged.exit_code == 1 and "delete that line" in damaged.stderr
+    path.write_text(path.read_text().replace("bob:plain-password\n", ""))
+    fixed = runner.invoke(app, _hinted(damaged.stderr, "bob"), input="a-long-secret\n")
+    assert fixed.exit_code == 0, fixed.output
+    no_password = runner.invoke(app, ["team", "add", "carol", "--auth-file", str(path)], input="")
+    assert no_password.exit_code == 1
+    piped = no_password.stderr.split('"$PASSWORD" | ')[1].split(")")[0]
+    assert piped.endswith(f"--auth-file '{path}'")
