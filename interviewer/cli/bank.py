@@ -160,7 +160,8 @@ def approve(question_ids: Annotated[list[str], typer.Argument(help="Ids to appro
 @bank_app.command("history")
 @friendly
 def history(question_id: Annotated[str, typer.Argument(help="Question id.")]) -> None:
-    """Earlier versions of a question (old grades point at these by version hash)."""
+    """Earlier versions of a question as JSON (old grades point at these by version hash); none
+    yet is said on stderr."""
     editor = _editor(Settings())
     rows = editor.history(question_id)
     if not rows and all(q.id != question_id for q in editor.load().questions):
@@ -169,3 +170,9 @@ def history(question_id: Annotated[str, typer.Argument(help="Question id.")]) ->
             "(`interviewer questions list`)."
         )
     emit_json(rows)
+    if not rows:  # a bare "[]" read as an error; on stderr, so stdout stays JSON for scripts
+        typer.echo(
+            f"No earlier version of {question_id}: it has not been changed since it was added "
+            f"(`interviewer questions show {question_id}` shows it as it is).",
+            err=True,
+        )
