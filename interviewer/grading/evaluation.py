@@ -135,8 +135,14 @@ def load_dataset(
         ) from exc
     except IsADirectoryError as exc:
         raise InputError(f"{path} is a folder: give a JSON Lines file with --dataset.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {path} as UTF-8 text: {exc}.") from exc
+    except UnicodeDecodeError as exc:
+        # Worded as `grade --batch` words it, not Python's "'utf-8' codec can't decode ...".
+        raise InputError(
+            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
+            "Save it as UTF-8 and run again."
+        ) from exc
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
     items: list[EvalItem] = []
     problems: list[str] = []  # every bad line is named at once, not one per run
     splits: set[str | None] = set()

@@ -260,3 +260,13 @@ def test_eval_grader_with_no_rows_names_the_splits_the_file_has(tmp_path: Path) 
     assert "No row of " in other.stderr and "has split 'train'; its splits are test_uq:" in (
         other.stderr
     )
+
+
+def test_eval_grader_names_a_file_that_is_not_utf8_as_grade_batch_does(tmp_path: Path) -> None:
+    # It showed Python's "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte".
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(b"\xff{}\n")
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 1
+    assert "is not UTF-8 text (byte 0xff at offset 0). Save it as UTF-8" in result.stderr
+    assert "codec" not in result.stderr
