@@ -40,12 +40,21 @@ def validation_message(exc: ValidationError, *, whole: str = "") -> str:
 
 
 class InterviewerError(Exception):
-    """Base of every error interviewer raises on purpose; the message is shown to the user."""
+    """Base of every error interviewer raises on purpose; the message is shown to the user.
+
+    ``public``, when the message is for whoever runs the app (a host, a server path, a command
+    to run), is what a candidate in the web app is told instead (see :class:`StoreError`).
+    """
+
+    def __init__(self, *args: object, public: str | None = None) -> None:
+        super().__init__(*args)
+        self._public = public
 
     @property
     def public(self) -> str:
-        """The message for a candidate in the web app (see :class:`StoreError`)."""
-        return str(self)
+        """The message for a candidate in the web app."""
+        # getattr: an error rebuilt by pickle from an older process has no such field.
+        return getattr(self, "_public", None) or str(self)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickle (an error from a worker process) calls cls(*args) by default: a subclass with
@@ -60,19 +69,7 @@ def _rebuilt(cls: type[InterviewerError], args: tuple[object, ...]) -> Interview
 
 
 class ConfigError(InterviewerError):
-    """A setting, a model file or an external service is missing or wrong.
-
-    As for :class:`StoreError`, ``public`` is what a candidate in the web app is told when the
-    message is for whoever runs the app (a server path, a command to run).
-    """
-
-    def __init__(self, message: str, *, public: str | None = None) -> None:
-        super().__init__(message)
-        self._public = public or message
-
-    @property
-    def public(self) -> str:
-        return self._public
+    """A setting, a model file or an external service is missing or wrong."""
 
 
 class BankError(InterviewerError):
@@ -99,14 +96,6 @@ class StoreError(InterviewerError):
     The message is for whoever runs the app (logs, the CLI): it names hosts, settings and
     commands. ``public`` is what a candidate in the web app is told instead.
     """
-
-    def __init__(self, message: str, *, public: str | None = None) -> None:
-        super().__init__(message)
-        self._public = public or message
-
-    @property
-    def public(self) -> str:
-        return self._public
 
 
 class SessionError(InterviewerError):
