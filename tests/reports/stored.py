@@ -12,7 +12,7 @@ from interviewer.grading import build_grader
 from interviewer.grading.base import Grade, GraderInfo
 from interviewer.grading.service import GradingService
 from interviewer.retrieval import RetrievedChunk
-from interviewer.session import Interview, SessionConfig
+from interviewer.session import Interview, Reply, SessionConfig
 from interviewer.settings import PROJECT_ROOT, Settings
 from interviewer.store import Repository, create_db_engine, upgrade
 
@@ -82,6 +82,37 @@ class StepClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=40)
         return self.now
+
+
+@dataclass
+class AskedAgain:
+    """A stored q01 interview whose first answer the guards rejected, so the question was asked
+    again, and the answer given to it then."""
+
+    settings: Settings
+    repository: Repository
+    session_id: str
+    replies: list[Reply]  # to the rejected answer
+
+
+def asked_again(data_dir: Path, candidate: str, rejected: str, retry: str) -> AskedAgain:
+    """Run and store (SQLite under ``data_dir``) an interview on q01 answered ``rejected``,
+    then ``retry`` to the question asked again."""
+    settings = Settings(
+        data_dir=data_dir, models_dir=MODELS_DIR, allow_remote=False, grader="offline"
+    )
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    clock = StepClock(datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    repo = Repository(engine, clock=clock)
+    config = SessionConfig(candidate=candidate, question_ids=["q01"], follow_ups=True)
+    interview = Interview.create(
+        repo, load_default_bank(settings), offline_service(settings), config, clock=clock
+    )
+    interview.start()
+    replies = interview.submit(rejected)
+    interview.submit(retry)
+    return AskedAgain(settings, repo, interview.session_id, replies)
 
 
 @dataclass

@@ -141,26 +141,15 @@ def test_session_feedback_says_the_first_answer_was_rejected_and_the_question_as
 ) -> None:
     """The guards rejected a copy of the question and asked it again: the report said "The
     first answer was not graded (...)", History's card showed only the retry's grade."""
-    from reports.stored import MODELS_DIR, StepClock, offline_service
+    from reports.stored import asked_again
 
-    from interviewer.bank import load_default_bank
-    from interviewer.store import Repository, create_db_engine, upgrade
-
-    settings = Settings(
-        data_dir=tmp_path, models_dir=MODELS_DIR, allow_remote=False, grader="offline"
+    session = asked_again(
+        tmp_path,
+        "Alan",
+        "What are Generative Adversarial Networks (GANs)?",
+        "I am not sure, something about training.",
     )
-    engine = create_db_engine(settings.effective_database_url)
-    upgrade(engine)
-    clock = StepClock(T0)
-    repo = Repository(engine, clock=clock)
-    config = SessionConfig(candidate="Alan", question_ids=["q01"], follow_ups=True)
-    interview = Interview.create(
-        repo, load_default_bank(settings), offline_service(settings), config, clock=clock
-    )
-    interview.start()
-    interview.submit("What are Generative Adversarial Networks (GANs)?")
-    interview.submit("I am not sure, something about training.")
-    services = SimpleNamespace(repository=repo)
-    html = history.session_feedback_html(services, interview.session_id)  # type: ignore[arg-type]
+    services = SimpleNamespace(repository=session.repository)
+    html = history.session_feedback_html(services, session.session_id)  # type: ignore[arg-type]
     assert "The first answer was not graded (The answer repeats the question" in html
     assert "the follow-up answer was graded on its own." in html
