@@ -25,7 +25,6 @@ def report_from_store(
     session = repository.get_session(session_id)
     grades = repository.session_grades(session_id)
     bank = _bank_questions(settings)
-    finished = session.state == "finished" or session.finished_at is not None
     turns = [
         _turn_input(
             turn,
@@ -36,7 +35,7 @@ def report_from_store(
         # The question on screen of a live session is still being answered; once the session
         # has ended it was asked and not answered. Left out, the report said "4 questions"
         # where the chat's summary said "Answered 3 of 5" and listed it as not answered.
-        if turn.answer is not None or turn.status == "skipped" or finished
+        if turn.answer is not None or turn.status == "skipped" or session.ended
     ]
     report = assemble_report(
         session.id,
@@ -46,7 +45,7 @@ def report_from_store(
         mode=str(session.config.get("mode", "")),
         started_at=session.created_at,
         finished_at=session.finished_at,
-        finished=finished,
+        finished=session.ended,
     )
     report.trend = _trend(repository, session, report.overall, trend_among)
     return report

@@ -121,6 +121,12 @@ class SessionRecord(BaseModel):
     updated_at: datetime
     finished_at: datetime | None = None
 
+    @property
+    def ended(self) -> bool:
+        """Whether the interview is over (End, or its last question answered): the question on
+        screen then was asked and not answered, where in a live session it is being answered."""
+        return self.state == "finished" or self.finished_at is not None
+
 
 class TurnRecord(BaseModel):
     """One question of a session with its answer, follow-up, hints and timings.

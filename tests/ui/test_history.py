@@ -11,7 +11,7 @@ import gradio as gr
 from interviewer.grading.base import Grade, GraderInfo
 from interviewer.session import Interview, SessionConfig
 from interviewer.settings import Settings
-from interviewer.store.repository import GradeRecord, TurnRecord
+from interviewer.store.repository import GradeRecord, SessionRecord, TurnRecord
 from interviewer.ui.panels import history
 from interviewer.ui.panels.history import attempts_rows
 from interviewer.ui.services import LazyGrader, build_services
@@ -125,9 +125,9 @@ def test_session_feedback_shows_the_question_on_screen_at_the_end_as_not_answere
     )
 
     class Ended(_Repository):
-        def get_session(self, session_id: str) -> SimpleNamespace:
-            return SimpleNamespace(
-                id=session_id, state="finished", candidate="", config={}, finished_at=T0
+        def get_session(self, session_id: str) -> SessionRecord:
+            return SessionRecord(
+                id=session_id, state="finished", created_at=T0, updated_at=T0, finished_at=T0
             )
 
     services = SimpleNamespace(repository=Ended([(answered, grade), (on_screen, None)]))

@@ -169,7 +169,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 f'<div class="fb-card fb-pending"><div class="fb-title">{esc(title)}</div>'
                 '<p class="fb-muted">Answered; the grade is pending.</p></div>'
             )
-        elif record.state == "finished" or record.finished_at is not None:
+        elif record.ended:
             # Said as the chat's summary and the report say it; the card was missing, so the
             # History tab showed one question fewer than the summary listed.
             cards.append(
