@@ -27,6 +27,7 @@ __all__ = [
     "InterviewerError",
     "SessionError",
     "StoreError",
+    "not_utf8",
     "validation_message",
 ]
 
@@ -104,3 +105,12 @@ class SessionError(InterviewerError):
 
 class InputError(InterviewerError):
     """User input (a file, an upload, an id) is invalid."""
+
+
+def not_utf8(path: object, exc: UnicodeDecodeError, *, again: str = "run again") -> InputError:
+    """The error for a file that is not UTF-8 text: where its first bad byte is, and to save it
+    as UTF-8 and ``again`` (one wording for every JSON Lines input, not Python's codec error)."""
+    return InputError(
+        f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
+        f"Save it as UTF-8 and {again}."
+    )

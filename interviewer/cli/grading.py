@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, load_bank, resolve_question
 from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly, same_file
-from interviewer.errors import BankError, InputError, InterviewerError, validation_message
+from interviewer.errors import (
+    BankError,
+    InputError,
+    InterviewerError,
+    not_utf8,
+    validation_message,
+)
 from interviewer.grading.base import Grade
 from interviewer.settings import Settings
 from interviewer.text import counted
@@ -227,10 +233,7 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
-            "Save it as UTF-8 and run the batch again."
-        ) from exc
+        raise not_utf8(path, exc, again="run the batch again") from exc
     items: list[_Item] = []
     problems: list[str] = []
     first_line_of: dict[str, int] = {}

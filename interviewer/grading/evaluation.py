@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from interviewer.bank import Bank, Question, resolve_question
-from interviewer.errors import BankError, InputError, validation_message
+from interviewer.errors import BankError, InputError, not_utf8, validation_message
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.grading.rubric import score_levels
 from interviewer.settings import Settings
@@ -137,10 +137,7 @@ def load_dataset(
         raise InputError(f"{path} is a folder: give a JSON Lines file with --dataset.") from exc
     except UnicodeDecodeError as exc:
         # Worded as `grade --batch` words it, not Python's "'utf-8' codec can't decode ...".
-        raise InputError(
-            f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
-            "Save it as UTF-8 and run again."
-        ) from exc
+        raise not_utf8(path, exc) from exc
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
     items: list[EvalItem] = []
