@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from interviewer.bank import Question
 from interviewer.retrieval import Citation, RetrievedChunk
@@ -247,6 +247,15 @@ class Grade(BaseModel):
     @classmethod
     def _one_decimal(cls, value: float | None) -> float | None:
         return None if value is None else round(value, 1)
+
+    @model_validator(mode="after")
+    def _guards_judge_no_criterion(self) -> Grade:
+        # A rejected answer's 0 is the guards' verdict on the whole answer: no criterion was
+        # judged. Grades stored before they said so hold 0.0 for each, which a card showed as
+        # "Correctness 0.0 / 5", read as "you were wrong"; they read as not assessed here.
+        if self.grader.kind == "guard" and any(c.score is not None for c in self.criteria):
+            self.criteria = [c.model_copy(update={"score": None}) for c in self.criteria]
+        return self
 
     def criterion(self, name: CriterionName) -> CriterionScore | None:
         """The score of one criterion, if present."""

@@ -1111,10 +1111,10 @@ class GuardedGrader:
         return Grade(
             question_id=question.id,
             question_version=question.version,
+            # The 0 is the guards' verdict on the answer as a whole; no criterion was judged.
             overall=0.0,
             criteria=[
-                CriterionScore(criterion=c, score=0.0, rationale=f"Not graded: {reason}")
-                for c in CRITERIA
+                CriterionScore(criterion=c, rationale=f"Not graded: {reason}") for c in CRITERIA
             ],
             key_points=[
                 KeyPointVerdict(key_point=kp, verdict="missed") for kp in question.key_points

@@ -197,6 +197,20 @@ def test_grade_cli_text_output_shows_the_grades_flags(fake_llm):
     assert "Flags: truncated" in result.stdout
 
 
+def test_grade_cli_rejected_answer_judges_no_criterion_in_json_and_text(fake_llm):
+    """The LLM grader's path goes through the same guards: a too-short answer scores 0 with
+    its flag and message, and no criterion reads 0.0 ("you were wrong"), in JSON or text."""
+    args = ["grade", "-q", "q04", "-a", "GAN.", "--grader", "llm"]
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    grade = json.loads(result.stdout)
+    assert grade["overall"] == 0 and "too_short" in grade["flags"] and grade["message"]
+    assert [c["score"] for c in grade["criteria"]] == [None] * 4
+    text = CliRunner().invoke(app, args).stdout
+    assert "Overall: 0.0 / 5" in text and text.count("not assessed") == 4
+    assert " 0.0 " not in text.replace("Overall: 0.0 / 5", "")
+
+
 def test_grade_cli_batch_reports_bad_lines_and_grades_the_rest(fake_llm, tmp_path):
     lines: list[object] = [
         *_lines(ANSWERS[:2]),

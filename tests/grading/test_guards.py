@@ -144,6 +144,23 @@ def test_guard_rejects_without_grading(question, answer, flag):
     assert grade.message and grade.feedback
     assert grade.grader.kind == "guard"
     assert spy.seen == []
+    # The 0 is the guards' own: "correctness 0.0" read as "you were wrong", never judged.
+    assert [c.score for c in grade.criteria] == [None] * 4
+    assert all(c.rationale == f"Not graded: {grade.message}" for c in grade.criteria)
+
+
+def test_guard_grade_stored_with_zero_criteria_reads_them_as_not_assessed(question):
+    """Grades the guards stored before (in the store and the grade cache) hold 0.0 for each
+    criterion: read back, they say "not assessed" as a fresh rejection does, overall still 0."""
+    grade = GuardedGrader(_Spy(), prompts_dir=PROMPTS, models_dir=MODELS).grade(
+        GradeRequest(question=question, answer="")
+    )
+    stored = grade.model_dump(mode="json")
+    for criterion in stored["criteria"]:
+        criterion["score"] = 0.0
+    read = Grade.model_validate_json(json.dumps(stored))
+    assert read.overall == 0 and read.flags == ["empty"] and read.message == grade.message
+    assert [c.score for c in read.criteria] == [None] * 4
 
 
 @pytest.mark.parametrize(

@@ -179,6 +179,39 @@ def test_feedback_card_of_a_too_short_answer_says_why_once_and_what_to_cover() -
     assert "too short to grade" in notice
 
 
+def test_feedback_card_of_a_rejected_answer_shows_no_criterion_score() -> None:
+    """The card of a copied question read "Correctness 0.0 / 5" and "Communication 0.0 / 5",
+    "you were wrong" to a candidate, though the guards judged no criterion: each says "not
+    assessed" as on other cards, also for a grade stored with 0.0 before; the overall stays 0."""
+    from interviewer.bank import adhoc_question
+    from interviewer.grading.base import GradeRequest
+    from interviewer.grading.guards import GuardedGrader
+    from interviewer.settings import PROJECT_ROOT
+
+    class _Never:
+        name = "never"
+
+        def grade(self, request: GradeRequest) -> Grade:
+            raise AssertionError("a rejected answer reaches no grader")
+
+    question = adhoc_question("What is mode collapse in GANs?", "The generator gives few modes.")
+    guarded = GuardedGrader(
+        _Never(), prompts_dir=PROJECT_ROOT / "prompts", models_dir=PROJECT_ROOT / "models"
+    )
+    fresh = guarded.grade(GradeRequest(question=question, answer=question.text))
+    stored = fresh.model_dump(mode="json")
+    stored["criteria"] = [{**c, "score": 0.0} for c in stored["criteria"]]
+    for grade in (fresh, Grade.model_validate(stored)):
+        card = feedback_card(grade)
+        scores = [
+            row.split('class="fb-crit-score">')[1].split("<")[0]
+            for row in card.split('<tr class="fb-crit"')[1:]
+        ]
+        assert scores == ["not assessed"] * 4
+        assert "fb-track" not in card and 'data-overall="0.0"' in card
+        assert "repeats the question" in card.split('class="fb-notice">')[1]
+
+
 def test_feedback_card_explains_an_injection_and_a_cut_once() -> None:
     """The guards' own sentences say what was removed and cut; the flags' generic notes
     ("…contained instructions…", "…was cut…") only repeated them."""
