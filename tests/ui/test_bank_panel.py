@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 
 import gradio as gr
 import pytest
+from gradio.blocks import BlockFunction
 
 from interviewer.bank import Question, load_bank
 from interviewer.settings import PROJECT_ROOT, Settings
@@ -144,11 +146,12 @@ class Form:
         self.fields: dict[str, object] = {}
 
     def pick(self, question_id: str) -> None:
-        state, text, topic, level, points, answer, others, approve = self._load(
+        state, text, topic, level, points, answer, others, approve, told = self._load(
             question_id, "alice"
         )
         self.question_id = question_id
         self.approve = approve
+        self.told = told  # under the form's buttons
         self.fields = {
             "state": state,
             "text": text,
@@ -160,17 +163,23 @@ class Form:
         }
 
     def refusal(self) -> str:
-        """What Save says when it refuses the form as it is (a gr.Error). Gradio writes the
-        traceback of every error to the server log unless told not to: each refused form put
-        one there (nine in a walkthrough's log), burying real failures."""
-        with pytest.raises(gr.Error) as error:
-            self.save()
-        assert error.value.print_exception is False
-        return str(error.value.message)
+        """What Save says, under the form's buttons, when it refuses the form as it is (no
+        gr.Error raised): the status above and the picker are left alone, so the fields keep
+        what was typed."""
+        status, picked, told = self._press_save()
+        assert status == picked == gr.skip()  # no value: the picker does not reload the fields
+        assert told.startswith("**⚠ ") and told.endswith("**"), told
+        return html.unescape(told.removeprefix("**⚠ ").removesuffix("**"))
 
     def save(self) -> str:
+        """What Save says in the status when it saves; the form's last refusal is cleared."""
+        message, _, told = self._press_save()
+        assert told == "", told
+        return str(message)
+
+    def _press_save(self) -> tuple[object, object, str]:
         f = self.fields
-        message, _ = self._save(
+        status, picked, told = self._save(
             self.question_id,
             f["text"],
             f["topic"],
@@ -180,7 +189,7 @@ class Form:
             f["alternatives"],
             "alice",
         )
-        return message
+        return status, picked, told
 
 
 def test_bank_panel_form_has_a_box_for_other_accepted_answers(form: Form) -> None:
@@ -315,3 +324,86 @@ def test_bank_panel_import_error_is_told_under_the_preview_button_and_the_old_pr
     (add,) = [f for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "add"]
     told = add.fn(pending, "alice")[add.outputs.index(panel.status)]  # under "Add to the bank"
     assert told == "**⚠ Preview a question list first.**"
+
+
+# The form's refusals: told under its buttons, not in a toast, and nothing typed is lost.
+
+
+def _event(demo: gr.Blocks, name: str) -> BlockFunction:
+    (event,) = [f for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == name]
+    return event
+
+
+def test_bank_panel_a_refused_save_is_told_under_the_form_and_keeps_what_was_typed(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path], form: Form
+) -> None:
+    """A save refused for a missing key point was only a toast at the top right of the page,
+    gone in seconds, while the team member was halfway down a long question."""
+    panel, demo, _ = section
+    form_box = panel.save.parent.parent  # the "Add, edit or approve a question" accordion
+    assert form_box is not None
+    row = form_box.children.index(panel.save.parent)
+    assert form_box.children[row + 1] is panel.form_status  # right under Save and Approve
+    save = _event(demo, "save")
+    fields = [panel.text, panel.q_topic, panel.difficulty, panel.key_points, panel.model_answer]
+    assert not set(save.outputs) & {*fields, panel.alternatives}  # a refusal cannot clear them
+    form.pick("q01")
+    long_text = "What are GANs, " + "and why do they need two networks " * 8 + "?"
+    form.fields.update(text=long_text, points="")
+    assert form.refusal() == "Not saved. Key points: write at least one (one per line)."
+    assert form.fields["text"] == long_text  # still in the form, to be fixed and saved
+    form.fields["points"] = "A generator and a discriminator"
+    assert form.save() == "Saved q01."  # and the refusal under the form is cleared
+    assert load_bank(form.bank_file).get("q01").text == long_text.strip()
+
+
+def test_bank_panel_save_without_a_question_or_text_is_told_under_the_form(form: Form) -> None:
+    form.question_id = ""
+    form.fields = dict.fromkeys(("text", "topic", "points", "answer", "alternatives"), "")
+    form.fields["difficulty"] = 2
+    assert form.refusal() == "Pick a question first."
+    form.pick(bank_panel.NEW_QUESTION)
+    assert form.told == ""
+    form.fields["topic"] = "gan-training"
+    assert form.refusal() == "Write the question's text first."
+
+
+def test_bank_panel_a_refused_approval_is_told_under_the_form(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """The refusals "Pick a question first." and "Save the new question first, then approve
+    it." were toasts; a store error is escaped, and the next approval clears the message."""
+    panel, demo, _ = section
+    approve = _event(demo, "approve")
+    where = approve.outputs.index(panel.form_status)
+    for question_id, message in (
+        (None, "Pick a question first."),
+        (bank_panel.NEW_QUESTION, "Save the new question first, then approve it."),
+    ):
+        outputs = approve.fn(question_id, "alice")  # no gr.Error raised
+        assert outputs[where] == f"**⚠ {message}**"
+        assert all(out == gr.skip() for i, out in enumerate(outputs) if i != where)
+    told = approve.fn("<b>q99</b>", "alice")[where]
+    assert "No question with id" in told and "&lt;b&gt;q99&lt;/b&gt;" in told
+    assert "<b>" not in told
+    outputs = approve.fn("q01", "alice")
+    assert outputs[approve.outputs.index(panel.status)] == "q01 approved."
+    assert outputs[where] == ""
+    # Not signed in stays a refusal (a gr.Error), as on every team page.
+    with pytest.raises(gr.Error, match="Sign in with the team password first."):
+        approve.fn("q01", "")
+
+
+def test_bank_panel_a_refused_upload_is_told_under_its_button(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    panel, demo, folder = section
+    ingest = _event(demo, "ingest")
+    assert ingest.outputs == [panel.ingest_status]
+    assert panel.ingest_status.parent is panel.ingest.parent
+    told = ingest.fn(None, "alice", progress=lambda *a, **k: None)  # no gr.Error raised
+    assert told == "**⚠ Upload one or more text or Markdown documents first.**"
+    latin = folder / "notes.txt"
+    latin.write_bytes("Réseaux antagonistes génératifs".encode("latin-1"))
+    told = ingest.fn([str(latin)], "alice", progress=lambda *a, **k: None)
+    assert told == "**⚠ A document is not UTF-8 text: save it as UTF-8.**"

@@ -67,6 +67,7 @@ class BankPanel:
     q_status: gr.Markdown
     save: gr.Button
     approve: gr.Button
+    form_status: gr.Markdown
     documents: gr.File
     ingest: gr.Button
     ingest_status: gr.Markdown
@@ -117,6 +118,9 @@ def render(services: Services) -> BankPanel:
             save = gr.Button("Save changes", elem_id="bank-save")
             # Until a draft is picked (see _approve_button).
             approve = gr.Button("Approve draft", interactive=False, elem_id="bank-approve")
+        # Why a save or an approval was refused, next to the fields: it was only a toast at the
+        # top of the page, gone in seconds, far from the long question being written.
+        form_status = gr.Markdown(elem_id="bank-form-status")
     with gr.Accordion("Upload source documents", open=False):
         documents = gr.File(
             label="Text or Markdown documents",
@@ -146,6 +150,7 @@ def render(services: Services) -> BankPanel:
         q_status,
         save,
         approve,
+        form_status,
         documents,
         ingest,
         ingest_status,
@@ -246,14 +251,14 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
     def load(question_id: str | None, signed_in: str) -> list[object]:
         guard(signed_in)
         if not question_id:
-            return [gr.update()] * 8
+            return [gr.update()] * 9
         if question_id == NEW_QUESTION:
             note = (
                 "**New question**: write its text, and its key points and model answer if you "
                 "have them; what is missing is drafted from the reference material (or by the "
                 "LLM when one is configured) and the question stays a draft until approved."
             )
-            return [note, "", "", 2, "", "", "", _approve_button(None)]
+            return [note, "", "", 2, "", "", "", _approve_button(None), ""]
         q = services.bank.get(question_id)
         state = (
             f"**Draft**: {esc(_draft_line(q))}"
@@ -271,6 +276,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             q.model_answer,
             "\n".join(_one_line(a) for a in q.alternative_answers),
             _approve_button(q),
+            "",  # another question: the last one's refusal no longer applies
         ]
 
     def save(
@@ -282,10 +288,10 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         answer: str,
         alternatives: str,
         signed_in: str,
-    ) -> tuple[str, object]:
+    ) -> tuple[object, ...]:
         author = guard(signed_in)
         if not question_id:
-            raise refuse("Pick a question first.")
+            return _not_done("Pick a question first.")
         if question_id == NEW_QUESTION:
             return _add_new(
                 services, author, text, topic, int(difficulty), points, answer, alternatives
@@ -307,31 +313,31 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             changed = _editor(services).save([edited], author=author)
             _reload(services)
         except ValidationError as exc:
-            raise refuse(esc(_invalid(exc))) from None
+            return _not_done(_invalid(exc))
         except (InterviewerError, ValueError) as exc:
-            raise refuse(esc(str(exc))) from None
+            return _not_done(str(exc))
         message = f"Saved {question_id}." if changed else "Nothing changed."
-        return message + _topic_note(topic), gr.update(
-            choices=_choices(services), value=question_id
-        )
+        picked = gr.update(choices=_choices(services), value=question_id)
+        return message + _topic_note(topic), picked, ""
 
-    def approve(question_id: str | None, signed_in: str) -> tuple[str, object, str, object]:
+    def approve(question_id: str | None, signed_in: str) -> tuple[object, ...]:
         author = guard(signed_in)
         if not question_id:
-            raise refuse("Pick a question first.")
+            return _not_done("Pick a question first.", untouched=4)
         if question_id == NEW_QUESTION:
-            raise refuse("Save the new question first, then approve it.")
+            return _not_done("Save the new question first, then approve it.", untouched=4)
         try:
             _editor(services).set_status(question_id, "approved", author=author)
             _reload(services)
         except InterviewerError as exc:
-            raise refuse(esc(str(exc))) from None
+            return _not_done(str(exc), untouched=4)
         # The picker keeps its value, so its change event would not refresh the draft notice.
         return (
             f"{question_id} approved.",
             gr.update(choices=_choices(services), value=question_id),
             f"Approved by {esc(author)}.",
             _approve_button(services.bank.get(question_id)),
+            "",
         )
 
     def ingest(
@@ -340,8 +346,10 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - how Gradio injects progress
     ) -> str:
         guard(signed_in)
+        # Refusals are told in the status under the button, like its outcome: a toast at the
+        # top of the page was gone in seconds.
         if not paths:
-            raise refuse("Upload one or more text or Markdown documents first.")
+            return _problem("Upload one or more text or Markdown documents first.")
         from interviewer.cli.documents import import_text
 
         knowledge = services.settings.knowledge_dir
@@ -364,9 +372,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                 ),
             )
         except UnicodeDecodeError:
-            raise refuse("A document is not UTF-8 text: save it as UTF-8.") from None
+            return _problem("A document is not UTF-8 text: save it as UTF-8.")
         except InterviewerError as exc:
-            raise refuse(esc(str(exc))) from None
+            return _problem(str(exc))
         names = ", ".join(p.name for p in written)
         message = f"Added {names} to the knowledge base ({report.chunks} chunks)."
         if replaced:
@@ -407,6 +415,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             panel.model_answer,
             panel.alternatives,
             panel.approve,
+            panel.form_status,
         ],
     )
     panel.save.click(
@@ -421,13 +430,14 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             panel.alternatives,
             team,
         ],
-        [panel.status, panel.question],
+        # A refusal goes under the form's buttons and leaves the fields as typed.
+        [panel.status, panel.question, panel.form_status],
         concurrency_limit=1,
     )
     panel.approve.click(
         approve,
         [panel.question, team],
-        [panel.status, panel.question, panel.q_status, panel.approve],
+        [panel.status, panel.question, panel.q_status, panel.approve, panel.form_status],
         concurrency_limit=1,
     )
     panel.ingest.click(ingest, [panel.documents, team], [panel.ingest_status], concurrency_limit=1)
@@ -442,10 +452,13 @@ def _add_new(
     points: str,
     answer: str,
     alternatives: str,
-) -> tuple[str, object]:
-    """Add a question written in the form; missing key points or model answer are drafted."""
+) -> tuple[object, ...]:
+    """Add a question written in the form; missing key points or model answer are drafted.
+
+    Returns the Save outputs (see ``wire``): status, picker, the form's refusal.
+    """
     if not text.strip():
-        raise refuse("Write the question's text first.")
+        return _not_done("Write the question's text first.")
     key_points = [p.strip(" -•\t") for p in points.splitlines() if p.strip()]
     try:
         editor = _editor(services)
@@ -473,18 +486,24 @@ def _add_new(
         editor.save([question], author=author)
         _reload(services)
     except ValidationError as exc:
-        raise refuse(esc(_invalid(exc))) from None
+        return _not_done(_invalid(exc))
     except (InterviewerError, ValueError) as exc:
-        raise refuse(esc(str(exc))) from None
+        return _not_done(str(exc))
     message = f"Added {question_id}.{_topic_note(topic)}"
     if question.status == "draft":
         message += f" It is a **draft**: {esc(_draft_line(question))}"
-    return message, gr.update(choices=_choices(services), value=question_id)
+    return message, gr.update(choices=_choices(services), value=question_id), ""
 
 
 def _problem(message: str) -> str:
-    """Why an import did not go through, as the import's status (Markdown)."""
+    """Why an action did not go through, as the status under its button (Markdown)."""
     return f"**⚠ {esc(message)}**"
+
+
+def _not_done(message: str, *, untouched: int = 2) -> tuple[object, ...]:
+    """A refused Save or Approve: ``untouched`` outputs skipped (status, picker, ...), so the
+    picker keeps its value and the fields what was typed, then ``message`` under the form."""
+    return (*[gr.skip()] * untouched, _problem(message))
 
 
 # The form's names for the fields a team member can get wrong.
