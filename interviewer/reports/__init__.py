@@ -54,10 +54,14 @@ FORMATS: dict[ReportFormat, tuple[str, str]] = {
 
 
 def render_json(report: ReportData) -> str:
-    """The report as JSON (every field of :class:`ReportData`, plus pending/graded counts)."""
+    """The report as JSON (every field of :class:`ReportData`, plus the counts and the line the
+    other formats' headers say them in)."""
     data = report.model_dump(mode="json")
     data["graded"] = report.graded
     data["pending"] = report.pending
+    data["answered"] = report.answered
+    data["asked"] = len(report.questions)
+    data["questions_line"] = report.questions_line
     import json
 
     return json.dumps(data, indent=2, ensure_ascii=False)

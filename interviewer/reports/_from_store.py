@@ -46,6 +46,8 @@ def report_from_store(
         started_at=session.created_at,
         finished_at=session.finished_at,
         finished=session.ended,
+        # The chat's summary counts answers against the plan ("Answered 1 of 10").
+        planned=len(session.question_ids),
     )
     report.trend = _trend(repository, session, report.overall, trend_among)
     return report

@@ -202,6 +202,9 @@ class ReportData(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     finished: bool = True
+    planned: int = Field(
+        default=0, ge=0, description="Questions in the session's plan; 0 when not known"
+    )
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     overall: float | None = None
     criteria: list[CriterionRow] = Field(default_factory=list)
@@ -223,6 +226,34 @@ class ReportData(BaseModel):
         """Number of graded answers."""
         return sum(1 for q in self.questions if q.status == "graded")
 
+    @property
+    def answered(self) -> int:
+        """Number of questions answered, graded or not (as the chat's summary counts them)."""
+        return sum(1 for q in self.questions if q.status in ("graded", "pending"))
+
+    @property
+    def questions_line(self) -> str:
+        """How far the interview went, as every format's header says it: ``1 of 10 planned
+        questions answered; 2 asked (1 not answered)``.
+
+        The header said "2 questions" (those asked) where the chat's summary said "Answered 1
+        of 10" (of the plan): the same interview told two stories.
+        """
+        asked = len(self.questions)
+        planned = max(self.planned, asked)
+        line = f"{self.answered} of {counted(planned, 'planned question')} answered"
+        left = [
+            f"{n} {label}"
+            for label, n in (
+                ("skipped", sum(1 for q in self.questions if q.status == "skipped")),
+                ("not answered", sum(1 for q in self.questions if q.status == "unanswered")),
+            )
+            if n
+        ]
+        if asked < planned:
+            return f"{line}; {asked} asked" + (f" ({', '.join(left)})" if left else "")
+        return f"{line}; {', '.join(left)}" if left else line
+
 
 def assemble_report(
     session_id: str,
@@ -234,6 +265,7 @@ def assemble_report(
     started_at: datetime | None = None,
     finished_at: datetime | None = None,
     finished: bool = True,
+    planned: int = 0,
     trend: Sequence[TrendPoint] = (),
 ) -> ReportData:
     """Build the report content from a session's turns and grades.
@@ -248,6 +280,7 @@ def assemble_report(
         started_at: When the session started.
         finished_at: When it ended (None while in progress).
         finished: Whether the session is over.
+        planned: How many questions the session planned to ask (0: those in ``turns``).
         trend: The candidate's sessions (this one included) for the trend chart.
     """
     questions = [_question_row(i, turn) for i, turn in enumerate(turns, start=1)]
@@ -261,6 +294,7 @@ def assemble_report(
         started_at=started_at,
         finished_at=finished_at,
         finished=finished,
+        planned=max(planned, len(questions)),
         overall=overall,
         criteria=criteria,
         questions=questions,

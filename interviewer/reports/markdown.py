@@ -42,6 +42,7 @@ def render_markdown(report: ReportData) -> str:
     meta.append(f"**Session:** `{report.session_id}`")
     if report.mode:
         meta.append(f"**Mode:** {report.mode}")
+    meta.append(f"**Questions:** {report.questions_line}")
     out += ["  \n".join(meta), ""]
     pending = f", {report.pending} pending" if report.pending else ""
     out += [f"## Overall score: {_score(report.overall)} / 5 ({report.graded} graded{pending})", ""]

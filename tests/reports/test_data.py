@@ -491,7 +491,8 @@ def test_report_lists_the_question_on_screen_at_the_end_as_not_answered(stored):
     assert "| 2 | What is mode collapse" in markdown and "| not answered |" in markdown
     assert "(NOT ANSWERED)" in markdown
     html = render_report(report, "html").decode()
-    assert "2 questions" in html and ">not answered</span>" in html
+    assert "1 of 3 planned questions answered; 2 asked (1 not answered)" in html
+    assert ">not answered</span>" in html
     assert "ended before this question was answered" in html
     assert '"status": "unanswered"' in render_report(report, "json").decode()
 
@@ -505,3 +506,22 @@ def test_report_of_a_live_session_leaves_out_the_question_being_answered(stored)
     interview.start()
     report = build_report(stored.repository, interview.session_id, stored.settings)
     assert report.questions == [] and not report.finished
+
+
+def test_report_header_counts_answers_against_the_plan_as_the_chat_does(rubric):
+    """The chat's summary said "Answered 1 of 10"; the report's header, "2 questions" (those
+    asked), with nothing of the plan or of how many were answered."""
+    turns = [
+        TurnInput(question_id="q01", question_text="What?", answer="x", grade=make_grade("q01", 3)),
+        TurnInput(question_id="q04", question_text="Why?", unanswered=True),
+    ]
+    ended = assemble_report("s", turns, rubric, planned=10)
+    assert ended.planned == 10 and ended.answered == 1
+    assert ended.questions_line == "1 of 10 planned questions answered; 2 asked (1 not answered)"
+    skipped = [turns[0], TurnInput(question_id="q04", question_text="Why?", skipped=True)]
+    done = assemble_report("s", skipped, rubric, planned=2)
+    assert done.questions_line == "1 of 2 planned questions answered; 1 skipped"
+    # Built without a plan, the questions asked are the plan.
+    assert assemble_report("s", turns[:1], rubric).questions_line == (
+        "1 of 1 planned question answered"
+    )

@@ -133,6 +133,38 @@ def test_pdf_shows_overall_score(stored_pdf):
     assert f"{report.overall:.1f}" in _pdf_text(path)
 
 
+def test_every_format_counts_the_questions_as_the_chat_summary_does(stored, tmp_path):
+    """An interview ended with one answer of a three-question plan: the chat's summary said
+    "Answered 1 of 3", the report's header "2 questions" (HTML, PDF) or nothing (Markdown, the
+    Report tab)."""
+    from interviewer.session import Interview
+
+    summary = Interview.load(
+        stored.repository, stored.bank, stored.service, stored.anonymous
+    ).summary()
+    assert (summary.answered, summary.total) == (1, 3)
+    report = build_report(stored.repository, stored.anonymous, stored.settings)
+    line = "1 of 3 planned questions answered; 2 asked (1 not answered)"
+    assert f"**Questions:** {line}" in render_report(report, "md").decode()
+    assert line in render_report(report, "html").decode()
+    path = tmp_path / "report.pdf"
+    path.write_bytes(render_report(report, "pdf"))
+    # Read in reading order: with -layout the overall box beside it cuts into the wrapped line.
+    pdf = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    assert line in " ".join(pdf.stdout.split())
+    data = json.loads(render_report(report, "json"))
+    assert (data["answered"], data["asked"], data["planned"]) == (1, 2, 3)
+    assert data["questions_line"] == line
+    # And the Report tab's status line above it.
+    from interviewer.ui.panels.report import _outputs
+
+    files = {fmt: tmp_path / f"report.{fmt}" for fmt in ("html", "md", "json")} | {"pdf": path}
+    for fmt, file in files.items():
+        file.write_bytes(render_report(report, fmt))
+    status = _outputs(report, files)[0]
+    assert status == f"**Overall {report.overall:.1f} / 5** · {line} · 1 graded"
+
+
 def test_pdf_repeats_a_long_tables_header_on_each_page(sample_report, tmp_path):
     """A table that ran onto the next page continued there without its column names."""
     from interviewer.reports.data import ReadingItem

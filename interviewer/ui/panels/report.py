@@ -378,7 +378,7 @@ def wire(panel: ReportPanel, services: Services) -> None:
 def _outputs(data: ReportData, files: dict[str, Path]) -> list[object]:
     pending = data.pending
     score = "–" if data.overall is None else f"{data.overall:.1f} / 5"
-    status = f"**Overall {score}** · {data.graded} graded"
+    status = f"**Overall {score}** · {data.questions_line} · {data.graded} graded"
     if pending:
         status += f" · {pending} still being graded: this page refreshes until they are done"
     buttons = [
