@@ -16,10 +16,11 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
 from pydantic import ValidationError
+from typer.models import OptionInfo
 
 from interviewer.errors import InterviewerError, validation_message
 from interviewer.settings import Settings, file_problem, settings_problem, unknown_settings
@@ -136,6 +137,39 @@ def emit_json(data: object) -> None:
     """Print JSON to stdout."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()  # a closed pipe fails here, inside the command, not at exit
+
+
+OutputFormat = Literal["text", "json"]
+# "table" was the text format's name in `questions`, `ingest`, `search` and `eval retrieval`:
+# still accepted so scripts written for it keep working.
+_FORMATS: dict[str, OutputFormat] = {"text": "text", "json": "json", "table": "text"}
+
+
+def _output_format(value: str) -> OutputFormat:
+    """Every command's --format check, run as the option is parsed: one message everywhere.
+
+    Some commands took text|json and some table|json, each checked its own way (a framed
+    usage error, or its own sentence), so `--format text` failed on half of them.
+    """
+    try:
+        return _FORMATS[value.strip().lower()]
+    except KeyError:
+        message = f"Unknown format {value!r}: use --format text or --format json."
+        typer.echo(f"Error: {message}", err=True)
+        raise typer.Exit(2) from None  # 2: an option value outside its choices, as click's
+
+
+def format_option(*aliases: str) -> OptionInfo:
+    """The --format option (text or json) of every command; ``aliases`` adds short names.
+
+    The command receives "text" or "json" (typed ``str``: the check runs before the call).
+    """
+    return typer.Option(
+        "--format", *aliases, help="text or json.", metavar="<text|json>", callback=_output_format
+    )
+
+
+FormatOption = Annotated[str, format_option()]
 
 
 # --- settings and set-up -------------------------------------------------------------------

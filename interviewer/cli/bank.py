@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, emit_json, friendly
+from interviewer.cli import FormatOption, app, emit_json, friendly
 from interviewer.errors import InputError, validation_message
 from interviewer.settings import Settings
 from interviewer.text import counted
@@ -36,9 +36,7 @@ def import_questions(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write to the bank (default: preview).")
     ] = False,
-    fmt: Annotated[
-        str, typer.Option("--format", help="text or json.", metavar="<text|json>")
-    ] = "text",
+    fmt: FormatOption = "text",
     replace: Annotated[
         bool,
         typer.Option(
@@ -60,8 +58,6 @@ def import_questions(
     from interviewer.knowledge.index import ensure_ingested
     from interviewer.retrieval import relevance_floor
 
-    if fmt not in ("text", "json"):
-        raise InputError(f"Unknown format {fmt!r}: choose text or json.")
     try:
         # utf-8-sig: a byte-order mark would hide the first question's number.
         content = file.read_text(encoding="utf-8-sig")

@@ -13,6 +13,7 @@ from interviewer.cli import (
     app,
     emit_json,
     fill_knowledge_base,
+    format_option,
     friendly,
     same_file,
     stdout_console,
@@ -39,9 +40,7 @@ def calibrate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write an HTML report with plots here.")
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text or json.", metavar="<text|json>")
-    ] = "text",
+    fmt: Annotated[str, format_option("-f")] = "text",
     grader: Annotated[
         str | None,
         typer.Option(
@@ -98,8 +97,6 @@ def calibrate(
     from interviewer.calibration import load_human_scores, session_scores
     from interviewer.grading.service import build_grading_service
 
-    if fmt not in ("text", "json"):
-        raise InputError(f"Unknown format {fmt!r}: choose text or json.")
     if grader not in (None, "offline", "llm"):
         raise InputError(f"Unknown grader {grader!r}: choose offline or llm.")
     if reset_fit:

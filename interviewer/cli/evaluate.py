@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from interviewer.cli import emit_json, eval_app, friendly
+from interviewer.cli import FormatOption, emit_json, eval_app, friendly
 from interviewer.settings import Settings
 from interviewer.text import counted
 
@@ -34,9 +34,7 @@ def eval_grader(
     limit: Annotated[
         int | None, typer.Option(min=1, help="Only the first N rows (after --split)")
     ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", help="text or json", metavar="<text|json>")
-    ] = "text",
+    output_format: FormatOption = "text",
 ) -> None:
     """Grade every answer of a dataset and print agreement with the human scores."""
     from interviewer.errors import InputError
@@ -49,8 +47,6 @@ def eval_grader(
 
     if grader not in ("offline", "llm"):
         raise InputError(f"Unknown grader {grader!r}: use --grader offline or --grader llm.")
-    if output_format not in ("text", "json"):
-        raise InputError(f"Unknown format {output_format!r}: use --format text or --format json.")
     kind: Literal["offline", "llm"] = "offline" if grader == "offline" else "llm"
     from interviewer.bank import load_bank
 

@@ -9,13 +9,21 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Annotated, NamedTuple, TextIO
 
 import typer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interviewer.bank import Bank, Question, load_bank, resolve_question
-from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly, same_file
+from interviewer.cli import (
+    FormatOption,
+    app,
+    bank_id,
+    emit_json,
+    fill_knowledge_base,
+    friendly,
+    same_file,
+)
 from interviewer.errors import (
     BankError,
     InputError,
@@ -146,9 +154,7 @@ def grade(
             "--grader", help="offline or llm (default: from settings).", metavar="<offline|llm>"
         ),
     ] = None,
-    output_format: Annotated[
-        Literal["text", "json"], typer.Option("--format", help="text or json.")
-    ] = "text",
+    output_format: FormatOption = "text",
     force: Annotated[
         bool, typer.Option("--force", help="Replace the grades already in --out.")
     ] = False,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
-from interviewer.cli import app, bank_id, emit_json, fill_knowledge_base, friendly
+from interviewer.cli import FormatOption, app, bank_id, emit_json, fill_knowledge_base, friendly
 from interviewer.cli.doctor import CHECKS
 from interviewer.errors import InputError
 from interviewer.settings import Settings
@@ -46,13 +46,6 @@ class OrderChoice(StrEnum):
 
     bank = "bank"
     shuffled = "shuffled"
-
-
-class FormatChoice(StrEnum):
-    """Output format."""
-
-    text = "text"
-    json = "json"
 
 
 @app.command()
@@ -120,7 +113,7 @@ def sessions_list(
         str | None,
         typer.Option("--candidate", help="Only candidates whose name contains this (any case)."),
     ] = None,
-    output: Annotated[FormatChoice, typer.Option("--format")] = FormatChoice.text,
+    output: FormatOption = "text",
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
 ) -> None:
     """List stored sessions, newest first."""
@@ -130,7 +123,7 @@ def sessions_list(
         wanted = " ".join(candidate.split()).casefold()
         listings = [s for s in listings if wanted in (s.session.candidate or "").casefold()]
         listings = listings[:limit]
-    if output is FormatChoice.json:
+    if output == "json":
         emit_json(
             [
                 {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,12 +19,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from interviewer.cli import app, emit_json, eval_app, friendly, stdout_console
+from interviewer.cli import FormatOption, app, emit_json, eval_app, friendly, stdout_console
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 from interviewer.text import counted
 
-Format = Literal["table", "json"]
 _err = Console(stderr=True)
 
 
@@ -70,7 +69,7 @@ def ingest(
         list[Path] | None,
         typer.Argument(help="Files or folders to ingest; default: the knowledge folder."),
     ] = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOption = "text",
 ) -> None:
     """Chunk, embed and store knowledge documents (only new or changed ones).
 
@@ -86,7 +85,7 @@ def ingest(
         raise InputError(f"No such file or folder: {', '.join(missing)}.")
     whole_folder = all(p.resolve() == settings.knowledge_dir.resolve() for p in targets)
     index = open_index(settings)
-    with _progress_bar(output == "table") as update:
+    with _progress_bar(output == "text") as update:
         report = index.ingest_paths(targets, prune=whole_folder, progress=update)
     for skip in report.skipped:
         typer.echo(f"Skipped {skip.path}: {skip.reason}", err=True)
@@ -119,7 +118,7 @@ def ingest(
 def search(
     text: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=50, help="Number of results.")] = 5,
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOption = "text",
 ) -> None:
     """Search the knowledge base; shows the closest chunks with score and citation."""
     from interviewer.knowledge.index import ensure_ingested
@@ -127,7 +126,7 @@ def search(
     if not text.strip():
         raise InputError("The search text is empty: give some words to look for.")
     settings = Settings()
-    with _progress_bar(output == "table") as update:
+    with _progress_bar(output == "text") as update:
         index = ensure_ingested(settings, progress=update)
     results = index.retrieve(text, k)
     if output == "json":
@@ -150,7 +149,7 @@ def search(
 @eval_app.command("retrieval")
 @friendly
 def eval_retrieval(
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOption = "text",
 ) -> None:
     """Recall@1, recall@5 and MRR: each bank question must retrieve one of its sources."""
     from interviewer.bank import load_bank
@@ -158,7 +157,7 @@ def eval_retrieval(
 
     settings = Settings()
     bank = load_bank(settings.knowledge_dir / "questions.yaml")
-    with _progress_bar(output == "table") as update:
+    with _progress_bar(output == "text") as update:
         index = ensure_ingested(settings, progress=update)
     result = evaluate_retrieval(index, bank, k=5)
     if output == "json":

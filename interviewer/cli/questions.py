@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Group
@@ -11,13 +11,11 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.bank import Bank, Question, citation_problems, load_default_bank
-from interviewer.cli import app, bank_id, emit_json, friendly, stdout_console
+from interviewer.cli import FormatOption, app, bank_id, emit_json, friendly, stdout_console
 from interviewer.cli.doctor import CHECKS
 from interviewer.errors import InputError
 from interviewer.settings import Settings
 from interviewer.text import counted
-
-Format = Literal["table", "json"]
 
 questions_app = typer.Typer(help="Browse the question bank.", no_args_is_help=True)
 app.add_typer(questions_app, name="questions")
@@ -40,7 +38,7 @@ def list_questions(
     difficulty: Annotated[
         int | None, typer.Option("--difficulty", "-d", min=1, max=3, help="Only this level (1-3).")
     ] = None,
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOption = "text",
 ) -> None:
     """List the questions of the bank, optionally filtered by topic and difficulty."""
     bank = load_default_bank(Settings())
@@ -64,7 +62,7 @@ def list_questions(
 @friendly
 def show_question(
     question_id: Annotated[str, typer.Argument(metavar="ID", help="Question id, e.g. q04.")],
-    output: Annotated[Format, typer.Option("--format", help="table or json")] = "table",
+    output: FormatOption = "text",
 ) -> None:
     """Show one question: key points, model answer, other accepted answers and sources."""
     bank = load_default_bank(Settings())
