@@ -1,20 +1,25 @@
-"""`interviewer documents import`: turn raw text or Markdown into clean knowledge documents."""
+"""`interviewer documents`: import raw text or Markdown as clean knowledge documents, and list
+or remove the documents in the knowledge store."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from interviewer.cli import app, friendly
+from interviewer.cli import FormatOption, app, emit_json, friendly
 from interviewer.errors import InputError
 from interviewer.knowledge.loader import parse_document
 from interviewer.knowledge.normalize import normalize_text
 from interviewer.knowledge.seeds import render_document
 from interviewer.settings import Settings
+from interviewer.text import counted
 
-documents_app = typer.Typer(help="Knowledge documents: import and clean.", no_args_is_help=True)
+documents_app = typer.Typer(
+    help="Knowledge documents: import and clean, list and remove.", no_args_is_help=True
+)
 app.add_typer(documents_app, name="documents")
 
 
@@ -59,6 +64,64 @@ def import_documents(
     for path, target, text in ready:
         target.write_text(text, encoding="utf-8")
         typer.echo(f"{path} -> {target}")
+
+
+@documents_app.command("list")
+@friendly
+def list_documents(output: FormatOption = "text") -> None:
+    """List the documents in the knowledge store: name, chunks and the file each came from."""
+    from interviewer.knowledge.index import open_index
+
+    stored = open_index(Settings()).stored_documents()
+    if output == "json":
+        emit_json([d.model_dump() for d in stored])
+        return
+    if not stored:
+        typer.echo("No documents stored yet: run `interviewer ingest`.")
+        return
+    for doc in stored:
+        typer.echo(
+            f"{doc.name}  {counted(doc.chunks, 'chunk')}  {doc.source or '(file not recorded)'}"
+        )
+
+
+@documents_app.command("remove")
+@friendly
+def remove_documents(
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="NAME...", help="Stored document names, e.g. notes.md (`documents list`)."
+        ),
+    ],
+) -> None:
+    """Remove documents from the knowledge store; their files are left alone.
+
+    A document ingested from outside the knowledge folder stays through `interviewer ingest`
+    while its file exists: this removes it. One still in the knowledge folder comes back with
+    the next `interviewer ingest`: delete its file instead.
+    """
+    from interviewer.knowledge.index import open_index
+
+    settings = Settings()
+    index = open_index(settings)
+    stored = {d.name: d for d in index.stored_documents()}
+    unknown = [n for n in names if n not in stored]
+    if unknown:
+        raise InputError(
+            f"No stored document named {', '.join(map(repr, unknown))}: "
+            "`interviewer documents list` shows the stored ones."
+        )
+    folder = settings.knowledge_dir.resolve()
+    for name in index.remove(names):
+        typer.echo(f"Removed {name} ({counted(stored[name].chunks, 'chunk')}).")
+        source = Path(stored[name].source)
+        if stored[name].source and source.is_file() and source.is_relative_to(folder):
+            typer.echo(
+                f"Note: {source} is still in the knowledge folder, so the next "
+                "`interviewer ingest` adds it back: delete the file to keep it out.",
+                err=True,
+            )
 
 
 def import_text(name: str, raw: str, *, title: str = "", origin: str = "") -> str:

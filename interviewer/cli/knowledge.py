@@ -73,8 +73,10 @@ def ingest(
 ) -> None:
     """Chunk, embed and store knowledge documents (only new or changed ones).
 
-    Without PATHS the whole knowledge folder is ingested and documents removed from it are
-    removed from the store too. Unreadable, binary or empty files are reported and skipped.
+    Without PATHS the whole knowledge folder is ingested, and documents deleted from it are
+    removed from the store too. Documents ingested from elsewhere (`interviewer ingest
+    ~/notes.md`) stay while their files exist; `interviewer documents remove NAME` removes one.
+    Unreadable, binary or empty files are reported and skipped.
     """
     from interviewer.knowledge.index import open_index
 
@@ -108,9 +110,12 @@ def ingest(
         ("added", report.added),
         ("updated", report.updated),
         ("removed", report.removed),
+        ("kept (ingested from outside the folder)", report.kept),
     ):
         for name in names:
             typer.echo(f"  {label}: {name}")
+    if report.kept:
+        typer.echo("  `interviewer documents remove NAME` removes a kept document.")
 
 
 @app.command()

@@ -5,7 +5,9 @@ Chroma runs embedded (``PersistentClient`` in the data directory) or as a server
 collection, named after it, so vectors of different models never mix; the embedder is the
 collection's embedding function. Ingest is incremental per document: a document whose SHA-256,
 chunking rules and chunk count match what is stored is left alone, a changed one has its chunks
-replaced, and (when a whole folder is ingested) a document no longer there loses its chunks.
+replaced, and (when a whole folder is ingested) a document that came from that folder and is no
+longer there loses its chunks. A document ingested from elsewhere stays until its file is gone or
+it is removed by name (:meth:`KnowledgeIndex.remove`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ __all__ = [
     "Progress",
     "RetrievalEval",
     "RetrievalMiss",
+    "StoredDocument",
     "build_embedder",
     "collection_name",
     "ensure_ingested",
@@ -110,8 +113,21 @@ class IngestReport(BaseModel):
     updated: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
+    kept: list[str] = Field(
+        default_factory=list,
+        description="Not in this ingest but kept: ingested from outside the pruned folder, and "
+        "their files still exist",
+    )
     skipped: list[Skipped] = Field(default_factory=list)
     collection: str = ""
+
+
+class StoredDocument(BaseModel):
+    """A document in the store, as `interviewer documents list` shows it."""
+
+    name: str
+    chunks: int
+    source: str = Field(description='File it was ingested from; "" when not recorded')
 
 
 class _StoredDoc(BaseModel):
@@ -120,6 +136,18 @@ class _StoredDoc(BaseModel):
     expected: int = -1  # chunks the manifest says were written; -1: no manifest entry
     ids: list[str] = Field(default_factory=list)
     tokens: int = 0
+    source: str = ""  # absolute path; "" in manifests written before it was recorded
+
+    def prunable(self, roots: Sequence[Path]) -> bool:
+        """Whether a whole-folder ingest of ``roots`` that did not find it may remove it.
+
+        Only a document from one of ``roots``, or whose file is gone, or with no recorded
+        source (as before sources were recorded): one ingested from elsewhere is the user's.
+        """
+        if not self.source:
+            return True
+        path = Path(self.source)
+        return not path.is_file() or any(path.is_relative_to(r.resolve()) for r in roots)
 
 
 class KnowledgeIndex:
@@ -176,11 +204,32 @@ class KnowledgeIndex:
         """Stored documents and their chunk counts."""
         return {name: len(doc.ids) for name, doc in self._stored().items()}
 
+    def stored_documents(self) -> list[StoredDocument]:
+        """Stored documents by name, with their chunk counts and source files."""
+        return [
+            StoredDocument(name=name, chunks=len(doc.ids), source=doc.source)
+            for name, doc in sorted(self._stored().items())
+        ]
+
+    def remove(self, names: Sequence[str]) -> list[str]:
+        """Remove documents and their chunks by name; returns the names that were stored."""
+        with self._lock:
+            stored = self._stored()
+            found = [n for n in dict.fromkeys(names) if n in stored]
+            with self._translate("remove documents"):
+                ids = [i for n in found for i in stored[n].ids]
+                if ids:
+                    self._collection.delete(ids=ids)
+                if found:
+                    self._manifest.delete(ids=found)
+        return found
+
     def ingest(
         self,
         documents: Sequence[Document],
         *,
         prune: bool = False,
+        roots: Sequence[Path] = (),
         progress: Progress | None = None,
     ) -> IngestReport:
         """Store the chunks of ``documents``, skipping those already stored unchanged.
@@ -188,7 +237,9 @@ class KnowledgeIndex:
         Args:
             documents: Documents to store.
             prune: Remove stored documents that are not in ``documents`` (use it when
-                ``documents`` is the whole knowledge folder).
+                ``documents`` is the whole knowledge folder) and came from ``roots``, or whose
+                file is gone; documents ingested from elsewhere are kept (``report.kept``).
+            roots: The folders ``documents`` were read from.
             progress: Called with (chunks done, chunks to do) as chunks are written.
         """
         start = time.perf_counter()
@@ -199,14 +250,20 @@ class KnowledgeIndex:
             )
             pending: list[Chunk] = []
             stale: list[str] = []
+            # Manifest entries to write, with their chunk counts: changed documents, and
+            # unchanged ones read from another file than recorded (or recorded without one).
+            entries: dict[str, int] = {}
             for doc in _dedupe(documents):
                 old = stored.get(doc.name)
                 if old is not None and self._is_current(old, doc):
                     report.unchanged.append(doc.name)
                     report.chunks += len(old.ids)
                     report.tokens += old.tokens
+                    if old.source != doc.source:
+                        entries[doc.name] = len(old.ids)
                     continue
                 chunks = self.chunker.chunk(doc)
+                entries[doc.name] = len(chunks)
                 (report.updated if old is not None else report.added).append(doc.name)
                 report.chunks += len(chunks)
                 report.tokens += sum(c.tokens for c in chunks)
@@ -217,9 +274,13 @@ class KnowledgeIndex:
             if prune:
                 names = {d.name for d in documents}
                 for name, old in sorted(stored.items()):
-                    if name not in names:
+                    if name in names:
+                        continue
+                    if old.prunable(roots):
                         report.removed.append(name)
                         stale.extend(old.ids)
+                    else:
+                        report.kept.append(name)
             docs = {d.name: d for d in documents}
             self._write(pending, docs, progress)
             with self._translate("delete old chunks"):
@@ -227,7 +288,7 @@ class KnowledgeIndex:
                     self._collection.delete(ids=stale)
                 if report.removed:
                     self._manifest.delete(ids=report.removed)
-            self._write_manifest([docs[name] for name in [*report.added, *report.updated]], pending)
+            self._write_manifest([docs[name] for name in entries], entries)
         report.chunks_written = len(pending)
         report.seconds = time.perf_counter() - start
         return report
@@ -235,10 +296,14 @@ class KnowledgeIndex:
     def ingest_paths(
         self, paths: Sequence[Path], *, prune: bool = False, progress: Progress | None = None
     ) -> IngestReport:
-        """Load files and folders, then :meth:`ingest` them; skipped files are in the report."""
+        """Load files and folders, then :meth:`ingest` them; skipped files are in the report.
+
+        With ``prune``, stored documents that came from ``paths`` and are gone from them are
+        removed (see :meth:`ingest`).
+        """
         start = time.perf_counter()
         docs, skipped = load_documents(paths)
-        report = self.ingest(docs, prune=prune, progress=progress)
+        report = self.ingest(docs, prune=prune, roots=paths, progress=progress)
         report.skipped = skipped
         report.seconds = time.perf_counter() - start
         return report
@@ -290,14 +355,12 @@ class KnowledgeIndex:
             entry.doc_sha256 = str(meta.get("doc_sha256", ""))
             entry.chunker = str(meta.get("chunker", ""))
             entry.expected = int(meta.get("chunks", -1))  # type: ignore[arg-type]
+            entry.source = str(meta.get("source", ""))
         return out
 
-    def _write_manifest(self, docs: list[Document], chunks: list[Chunk]) -> None:
+    def _write_manifest(self, docs: list[Document], per_doc: dict[str, int]) -> None:
         if not docs:
             return
-        per_doc = {d.name: 0 for d in docs}
-        for chunk in chunks:
-            per_doc[chunk.document] += 1
         with self._translate("record ingested documents"):
             self._manifest.upsert(
                 ids=[d.name for d in docs],
@@ -309,6 +372,7 @@ class KnowledgeIndex:
                         "chunks": per_doc[d.name],
                         "title": d.title,
                         "origin": d.origin,
+                        "source": d.source,
                     }
                     for d in docs
                 ],

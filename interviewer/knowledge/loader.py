@@ -29,6 +29,9 @@ class Document(BaseModel):
     origin: str = ""
     text: str  # normalized Markdown body without front matter
     sha256: str  # of the raw file bytes: a changed file replaces its chunks
+    # Absolute path of the file it was read from ("" when built from text): a whole-folder
+    # ingest removes only documents that came from the folder, or whose file is gone.
+    source: str = ""
 
 
 class Skipped(BaseModel):
@@ -55,7 +58,7 @@ def load_documents(paths: Iterable[Path]) -> tuple[list[Document], list[Skipped]
     return docs, skipped
 
 
-def parse_document(name: str, raw: str, sha256: str = "") -> Document:
+def parse_document(name: str, raw: str, sha256: str = "", *, source: str = "") -> Document:
     """Build a Document from raw Markdown text (front matter optional)."""
     meta: dict[str, object] = {}
     # A byte-order mark or Windows line endings must not hide the front matter.
@@ -79,6 +82,7 @@ def parse_document(name: str, raw: str, sha256: str = "") -> Document:
         origin=str(meta.get("origin") or ""),
         text=text,
         sha256=sha256 or hashlib.sha256(raw_text.encode()).hexdigest(),
+        source=source,
     )
 
 
@@ -111,7 +115,9 @@ def _load_one(path: Path) -> Document:
         raise ValueError("is not UTF-8 text; convert it to UTF-8") from exc
     if not raw.strip():
         raise ValueError("is empty")
-    doc = parse_document(path.name, raw, hashlib.sha256(data).hexdigest())
+    doc = parse_document(
+        path.name, raw, hashlib.sha256(data).hexdigest(), source=str(path.resolve())
+    )
     if not doc.text.strip():
         raise ValueError("has no text after its front matter")
     return doc

@@ -1,7 +1,8 @@
-"""`interviewer documents import`."""
+"""`interviewer documents import`, `documents list` and `documents remove`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,50 @@ def test_documents_import_writes_into_the_knowledge_folder_that_ingest_reads(
     assert "cannot read missing.txt" in failed.output
     assert (knowledge / "notes.md").read_text(encoding="utf-8").count("critic") == 1
     assert sorted(p.name for p in knowledge.iterdir()) == ["notes.md"]
+
+
+def test_documents_remove_takes_out_notes_that_ingest_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain `interviewer ingest` keeps a document ingested from outside the knowledge folder
+    # while its file exists: this is how a user takes it out.
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "gans.md").write_text("# GANs\n\n## Idea\n\nTwo networks play a minimax game.\n")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# My notes\n\n## WGAN\n\nWeight clipping keeps the critic Lipschitz.\n")
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    runner.invoke(app, ["ingest"])
+    runner.invoke(app, ["ingest", str(notes)])
+    listed = runner.invoke(app, ["documents", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert f"notes.md  1 chunk  {notes.resolve()}" in listed.stdout
+
+    unknown = runner.invoke(app, ["documents", "remove", "note.md"])
+    assert unknown.exit_code == 1
+    assert "No stored document named 'note.md'" in unknown.stderr
+    assert "`interviewer documents list`" in unknown.stderr
+
+    removed = runner.invoke(app, ["documents", "remove", "notes.md"])
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == "Removed notes.md (1 chunk).\n" and removed.stderr == ""
+    assert notes.exists()  # the store forgets it; the file is the user's
+    runner.invoke(app, ["ingest"])
+    stored = json.loads(runner.invoke(app, ["documents", "list", "--format", "json"]).stdout)
+    assert [d["name"] for d in stored] == ["gans.md"]
+
+
+def test_documents_remove_warns_that_a_file_in_the_knowledge_folder_comes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "gans.md").write_text("# GANs\n\n## Idea\n\nTwo networks play a minimax game.\n")
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    runner.invoke(app, ["ingest"])
+    result = runner.invoke(app, ["documents", "remove", "gans.md"])
+    assert result.exit_code == 0, result.output
+    assert "still in the knowledge folder" in result.stderr
+    assert "delete the file" in result.stderr

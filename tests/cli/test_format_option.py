@@ -34,6 +34,7 @@ ARGS: dict[str, list[str]] = {
     "bank import": ["list.md"],
     "calibrate": ["scores.csv", "--grader", "offline", "--no-sessions"],
     "sessions list": [],
+    "documents list": [],
 }
 OWN_FORMATS = {"report"}  # html, pdf, md or json: a file format, not text or json
 # Commands that called their text format "table": scripts that say so keep working.

@@ -85,6 +85,27 @@ def test_ingest_removed_document_disappears_from_search(knowledge: Path) -> None
     assert all(h["document"] != "metrics.md" for h in hits)
 
 
+def test_ingest_of_the_folder_keeps_notes_ingested_from_elsewhere(
+    knowledge: Path, tmp_path: Path
+) -> None:
+    # `interviewer ingest ~/notes.md`, then a plain `interviewer ingest`: the notes were
+    # removed from the store without a word.
+    notes = tmp_path / "notes.md"
+    notes.write_text("# My notes\n\n## WGAN\n\nWeight clipping keeps the critic Lipschitz.\n")
+    runner.invoke(app, ["ingest"])
+    runner.invoke(app, ["ingest", str(notes)])
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 0, result.output
+    assert "removed 0" in result.stdout
+    assert "kept (ingested from outside the folder): notes.md" in result.stdout
+    assert "`interviewer documents remove NAME`" in result.stdout
+    hits = json.loads(runner.invoke(app, ["search", "weight clipping", "--format", "json"]).stdout)
+    assert hits[0]["document"] == "notes.md"
+    notes.unlink()  # its file is gone: the next whole-folder ingest removes it
+    result = runner.invoke(app, ["ingest", "--format", "json"])
+    assert json.loads(result.stdout)["removed"] == ["notes.md"]
+
+
 def test_ingest_missing_path_fails_with_message(knowledge: Path) -> None:
     result = runner.invoke(app, ["ingest", str(knowledge / "nope.md")])
     assert result.exit_code == 1

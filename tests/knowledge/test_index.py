@@ -107,6 +107,57 @@ def test_ingest_folder_removes_chunks_of_deleted_document(
     assert all(r.document != "evaluation.md" for r in index.retrieve("FID Inception", k=10))
 
 
+def test_ingest_folder_keeps_a_document_from_elsewhere_until_its_file_is_gone(
+    index: KnowledgeIndex, knowledge: Path, tmp_path: Path
+) -> None:
+    # A user's own notes, ingested by path, were dropped by the next whole-folder ingest.
+    notes = tmp_path / "elsewhere" / "notes.md"
+    notes.parent.mkdir()
+    notes.write_text("# My notes\n\n## Spectral norm\n\nSpectral normalization bounds D.\n")
+    index.ingest_paths([knowledge], prune=True)
+    index.ingest_paths([notes])
+    (knowledge / "evaluation.md").unlink()
+    report = index.ingest_paths([knowledge], prune=True)
+    assert report.removed == ["evaluation.md"] and report.kept == ["notes.md"]
+    assert index.retrieve("spectral normalization", k=1)[0].document == "notes.md"
+    notes.unlink()
+    report = index.ingest_paths([knowledge], prune=True)
+    assert report.removed == ["notes.md"] and report.kept == []
+    assert set(index.documents()) == {"failure-modes.md", "training.md"}
+
+
+def test_ingest_folder_prunes_an_entry_stored_without_its_file_as_before(
+    index: KnowledgeIndex, knowledge: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# My notes\n\n## Spectral norm\n\nSpectral normalization bounds D.\n")
+    index.ingest_paths([knowledge], prune=True)
+    index.ingest_paths([notes])
+    # A manifest written before sources were recorded: its entries have no "source".
+    entries = index._manifest.get(include=["metadatas"])
+    index._manifest.update(
+        ids=entries["ids"],
+        metadatas=[{**m, "source": ""} for m in entries["metadatas"]],
+    )
+    report = index.ingest_paths([knowledge], prune=True)
+    assert report.removed == ["notes.md"] and report.kept == []
+    # The folder's unchanged documents get their files recorded without being embedded again.
+    assert report.chunks_written == 0
+    assert {d.name: d.source for d in index.stored_documents()} == {
+        name: str((knowledge / name).resolve())
+        for name in ("evaluation.md", "failure-modes.md", "training.md")
+    }
+
+
+def test_remove_takes_a_document_and_its_chunks_out_of_the_store(
+    index: KnowledgeIndex, knowledge: Path
+) -> None:
+    index.ingest_paths([knowledge], prune=True)
+    assert index.remove(["evaluation.md", "nope.md"]) == ["evaluation.md"]
+    assert set(index.documents()) == {"failure-modes.md", "training.md"}
+    assert all(r.document != "evaluation.md" for r in index.retrieve("FID Inception", k=10))
+
+
 def test_ingest_single_file_keeps_other_documents(index: KnowledgeIndex, knowledge: Path) -> None:
     index.ingest_paths([knowledge], prune=True)
     report = index.ingest_paths([knowledge / "training.md"])
