@@ -164,10 +164,11 @@ class Form:
 
     def refusal(self) -> str:
         """What Save says, under the form's buttons, when it refuses the form as it is (no
-        gr.Error raised): the status above and the picker are left alone, so the fields keep
-        what was typed."""
+        gr.Error raised): the status above is cleared (an earlier "Saved ..." read as if this
+        save went through) and the picker is left alone, so the fields keep what was typed."""
         status, picked, told = self._press_save()
-        assert status == picked == gr.skip()  # no value: the picker does not reload the fields
+        assert status == ""
+        assert picked == gr.skip()  # no value: the picker does not reload the fields
         assert told.startswith("**⚠ ") and told.endswith("**"), told
         return html.unescape(told.removeprefix("**⚠ ").removesuffix("**"))
 
@@ -382,7 +383,9 @@ def test_bank_panel_a_refused_approval_is_told_under_the_form(
     ):
         outputs = approve.fn(question_id, "alice")  # no gr.Error raised
         assert outputs[where] == f"**⚠ {message}**"
-        assert all(out == gr.skip() for i, out in enumerate(outputs) if i != where)
+        status = approve.outputs.index(panel.status)
+        assert outputs[status] == ""  # no "q01 approved." left standing over the refusal
+        assert all(out == gr.skip() for i, out in enumerate(outputs) if i not in (where, status))
     told = approve.fn("<b>q99</b>", "alice")[where]
     assert "No question with id" in told and "&lt;b&gt;q99&lt;/b&gt;" in told
     assert "<b>" not in told

@@ -501,9 +501,11 @@ def _problem(message: str) -> str:
 
 
 def _not_done(message: str, *, untouched: int = 2) -> tuple[object, ...]:
-    """A refused Save or Approve: ``untouched`` outputs skipped (status, picker, ...), so the
-    picker keeps its value and the fields what was typed, then ``message`` under the form."""
-    return (*[gr.skip()] * untouched, _problem(message))
+    """A refused Save or Approve: the status above the form cleared (an earlier "Saved q01."
+    standing over the refusal read as if this one went through), the next ``untouched - 1``
+    outputs skipped so the picker keeps its value and the fields what was typed, then
+    ``message`` under the form."""
+    return ("", *[gr.skip()] * (untouched - 1), _problem(message))
 
 
 # The form's names for the fields a team member can get wrong.
