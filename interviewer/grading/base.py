@@ -30,6 +30,7 @@ __all__ = [
     "Verdict",
     "gap_follow_up",
     "gap_question",
+    "gives_example",
     "going_further",
 ]
 
@@ -173,6 +174,13 @@ def going_further(answer: str, question: str = "") -> tuple[str, str]:
     if not failure:
         return _FURTHER["failure" if trade_off else "failure or trade-off"]
     return _FURTHER["alternative" if trade_off else "trade-off"]
+
+
+def gives_example(answer: str) -> bool:
+    """Whether ``answer`` gives an example, read from its wording as :func:`going_further` reads
+    it, so the feedback never credits an example that the follow-up then asks for. (Its failure
+    and trade-off terms are too loose to credit: "the JS divergence" reads as a failure.)"""
+    return _said(_EXAMPLE, answer)
 
 
 def _said(pattern: re.Pattern[str], answer: str) -> bool:

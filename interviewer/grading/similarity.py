@@ -69,6 +69,7 @@ from interviewer.grading.base import (
     KeyPointVerdict,
     Verdict,
     gap_follow_up,
+    gives_example,
     going_further,
 )
 from interviewer.grading.language import foreign_language
@@ -89,7 +90,7 @@ from interviewer.grading.scale import (
 )
 from interviewer.knowledge.embeddings import Embedder, TokenEmbedder, TokenVectors, Vectors
 from interviewer.retrieval import Citation
-from interviewer.text import counted, shorten
+from interviewer.text import counted, repeats, shorten
 
 __all__ = [
     "DEFAULT_PARAMS_PATH",
@@ -1189,7 +1190,11 @@ class SimilarityGrader:
                 f"Contradicts the key point: {kp} ({why})" for kp, _, why in contradictions
             ],
             feedback=self._feedback(
-                verdicts, request, contradictions, deep=(depth.score or 0.0) >= _DEEP
+                verdicts,
+                request,
+                contradictions,
+                deep=(depth.score or 0.0) >= _DEEP,
+                paraphrased=int(scaled.paraphrased.sum()),
             ),
             model_answer=question.model_answer or " ".join(question.key_points),
             follow_up=gap_follow_up(
@@ -1607,6 +1612,7 @@ class SimilarityGrader:
         contradictions: list[tuple[str, str, str]],
         *,
         deep: bool,
+        paraphrased: int = 0,
     ) -> str:
         missed = [v.key_point for v in verdicts if v.verdict == "missed"]
         partly = [v.key_point for v in verdicts if v.verdict == "partly"]
@@ -1635,20 +1641,60 @@ class SimilarityGrader:
                 asks.append(f"state more precisely: {'; '.join(shorten(k) for k in said)}")
             sentence = ", and ".join(asks)
             parts.append(sentence[:1].upper() + sentence[1:] + ".")
+        reading = _reading_list(_sources(request))
         if not missed and not partly and not contradictions:
-            parts.append("Every key point is there.")
-            if not deep:  # "go deeper" next to depth 5/5 contradicted the card
-                # The same ask as the follow-up: "add ... an example" after one was given, above
-                # "To go further: what is its trade-off", read as two graders.
-                what = going_further(request.answer, request.question.text)[0]
-                parts.append(f"To go deeper, add {what}.")
-        sources = _sources(request)
-        if sources and (missed or partly):
-            reading = "; ".join(_reading(c) for c in sources[:3])
-            parts.append(f"Read: {reading}" + ("" if reading.endswith("…") else "."))
+            parts += _complete_feedback(verdicts, request, paraphrased, deep=deep, reading=reading)
+        elif reading and (missed or partly):
+            parts.append(f"Read: {reading}")
         if len(parts) < 2:  # the rubric asks for 2-4 sentences
             parts.append(FEEDBACK_FALLBACK)
         return " ".join(parts)
+
+
+def _complete_feedback(
+    verdicts: list[KeyPointVerdict],
+    request: GradeRequest,
+    paraphrased: int,
+    *,
+    deep: bool,
+    reading: str,
+) -> list[str]:
+    """Feedback on an answer with every key point covered: what it did (:func:`_covered_note`)
+    and where to go beyond the model answer. "Every key point is there. Compare your answer with
+    the model answer, point by point." was the same for every strong answer and told the
+    candidate nothing to do."""
+    parts = [_covered_note(verdicts, request, paraphrased)]
+    # The same ask as the follow-up: "add ... an example" after one was given, above "To go
+    # further: what is its trade-off", read as two graders.
+    what = going_further(request.answer, request.question.text)[0]
+    if not deep:  # "go deeper" next to depth 5/5 contradicted the card
+        parts.append(f"To go deeper, add {what}.")
+    if reading:
+        # Listed only for a gap before: a complete answer was sent back to the model answer.
+        parts.append(f"To go beyond the model answer, read: {reading}")
+    elif deep:
+        parts.append(f"To go beyond the model answer, you could add {what}.")
+    return parts
+
+
+def _covered_note(verdicts: list[KeyPointVerdict], request: GradeRequest, paraphrased: int) -> str:
+    """What a complete answer did, as measured: how many key points, in its own words (not when
+    it repeats an accepted answer), how many stated in other words than the model answer (the
+    coverage rationale's count), and whether it gives an example. It praises no fact: the
+    offline grader measures similarity, not correctness."""
+    n = len(verdicts)
+    covers = "the key point" if n == 1 else "both key points" if n == 2 else f"all {n} key points"
+    question = request.question
+    accepted = [question.model_answer, *question.alternative_answers]
+    if any(repeats(request.answer, a) for a in accepted if a):
+        own = ""
+    elif not paraphrased:
+        own = " in its own words"
+    else:  # as the coverage rationale counts them: "2 of them stated in other words"
+        some = "" if n == 1 else "each " if paraphrased >= n else f"{paraphrased} of them "
+        own = f" in its own words, {some}stated in other words than the model answer"
+    example = ", and gives an example" if gives_example(request.answer) else ""
+    return f"Your answer covers {covers}{own}{example}."
 
 
 def _words_in_term_lists(answer: str, sentences: list[tuple[int, int]]) -> int:
@@ -1674,6 +1720,12 @@ def _words_in_term_lists(answer: str, sentences: list[tuple[int, int]]) -> int:
         if commas or (bare and english):
             listed += len(words)
     return listed
+
+
+def _reading_list(sources: list[Citation]) -> str:
+    """The first three sources as the feedback lists them, ending the sentence; "" for none."""
+    reading = "; ".join(_reading(c) for c in sources[:3])
+    return reading if not reading or reading.endswith("…") else f"{reading}."
 
 
 def _reading(citation: Citation) -> str:

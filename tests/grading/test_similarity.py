@@ -569,6 +569,91 @@ def test_similarity_feedback_has_two_to_four_sentences(grader: SimilarityGrader)
         assert ".." not in grade.feedback
 
 
+# Full-mark answers in a candidate's own words to two bank questions (every key point covered).
+OWN_WORDS = {
+    "q03": (
+        "The generator takes random noise and turns it into fake samples; it is trained so that "
+        "the discriminator calls them real. The discriminator is a classifier that learns to "
+        "separate real training data from generated samples. The generator never sees real data "
+        "directly: everything it learns comes from gradients flowing back through the "
+        "discriminator, so the discriminator is effectively a learned, adaptive loss. The two "
+        "must stay balanced: if the discriminator gets too strong the generator's gradients "
+        "vanish, and if it is too weak its feedback is useless. For example, in a DCGAN on "
+        "faces, a discriminator trained too long early on rejects every sample."
+    ),
+    "q08": (
+        "DCGAN, from Radford and colleagues in 2016, swaps the fully connected multilayer "
+        "perceptrons of the first GAN for convolutional networks. Pooling is gone: the "
+        "discriminator downsamples with strided convolutions and the generator upsamples with "
+        "transposed convolutions. Both networks use batch normalization everywhere except the "
+        "generator's output layer and the discriminator's input layer. The generator uses ReLU "
+        "and a tanh output, the discriminator LeakyReLU, and there are no fully connected hidden "
+        "layers. The payoff is training that is far more stable and a latent space you can "
+        "interpolate in smoothly or do vector arithmetic with."
+    ),
+}
+
+
+def test_similarity_feedback_on_a_complete_answer_says_what_it_did_and_what_to_read() -> None:
+    """Every full-mark answer got the same two sentences, "Every key point is there. Compare
+    your answer with the model answer, point by point.": nothing on this answer, nothing to do.
+    It now says what the answer did and names this question's sources to go beyond it, without
+    repeating the follow-up word for word."""
+    from interviewer.bank import load_bank
+    from interviewer.grading.rubric import FEEDBACK_FALLBACK
+    from interviewer.settings import PROJECT_ROOT
+
+    knowledge = PROJECT_ROOT / "knowledge"
+    bank = {q.id: q for q in load_bank(knowledge / "questions.yaml", knowledge).questions}
+    grader = SimilarityGrader(
+        sentences=shared_sentence_encoder(MODELS),
+        embedder=shared_embedder(MODELS),
+        prompts_dir=PROMPTS,
+        peers=lambda: list(bank.values()),
+    )
+    grades = {
+        qid: grader.grade(GradeRequest(question=bank[qid], answer=answer))
+        for qid, answer in OWN_WORDS.items()
+    }
+    for grade in grades.values():
+        assert all(v.verdict == "covered" for v in grade.key_points), grade.key_points
+        assert "Every key point is there" not in grade.feedback
+        assert FEEDBACK_FALLBACK not in grade.feedback
+        assert grade.follow_up not in grade.feedback
+    balance = grades["q03"].feedback  # deep enough: no "go deeper", which the card contradicted
+    assert balance.startswith(
+        "Your answer covers all 5 key points in its own words, and gives an example. "
+    )
+    assert "To go beyond the model answer, read: " in balance
+    assert "The Delicate Balance of Generator and Discriminator." in balance
+    assert "To go deeper" not in balance
+    dcgan = grades["q08"].feedback
+    assert dcgan == (
+        "Your answer covers all 5 key points in its own words. To go deeper, add a concrete "
+        "example or a failure case. To go beyond the model answer, read: ref-dcgan.md › "
+        "Reference: Deep Convolutional GANs (DCGAN)."
+    )
+
+
+def test_similarity_feedback_on_a_complete_answer_without_sources_asks_for_more(
+    grader: SimilarityGrader,
+) -> None:
+    """With no source to read, a complete answer is not sent back to the model answer it
+    matched: the feedback names what the answer could add beyond it. Key points stated in
+    other words are counted as the coverage rationale counts them."""
+    question, strong, _ = BANK_LIKE[1]  # no sources
+    grade = grader.grade(GradeRequest(question=question, answer=strong))
+    assert all(v.verdict == "covered" for v in grade.key_points)
+    assert grade.feedback.startswith("Your answer covers all 3 key points in its own words. ")
+    assert "To go deeper, add a concrete example." in grade.feedback  # depth is low here
+    request = GradeRequest(question=question, answer=strong)
+    deep = grader._feedback(grade.key_points, request, [], deep=True, paraphrased=2)
+    assert deep == (
+        "Your answer covers all 3 key points in its own words, 2 of them stated in other words "
+        "than the model answer. To go beyond the model answer, you could add a concrete example."
+    )
+
+
 def test_similarity_feedback_names_a_source_by_its_innermost_heading(
     grader: SimilarityGrader,
 ) -> None:
