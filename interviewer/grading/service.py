@@ -322,7 +322,11 @@ def _on_scale(grader: Grader, team_scale: TeamScale | None) -> Grader:
 class _LazyRetriever:
     """Opens the knowledge index on first use, so a missing index only costs the evidence.
 
-    An empty index is an error, not "nothing relevant": the grade then says how to fill it.
+    An empty index is an error, not "nothing relevant": the grade then says how to fill it. A
+    search that fails on the index opened earlier is tried once on a fresh one: a Chroma server
+    rebuilt since (new data, then `interviewer ingest`) holds a new collection under the same
+    name, and the old one is gone for good, so every later answer was graded without evidence
+    until the app restarted.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -331,16 +335,23 @@ class _LazyRetriever:
         self._filled = False
 
     def retrieve(self, query: str, k: int = 4) -> list[RetrievedChunk]:
-        if self._index is None:
-            from interviewer.knowledge.index import open_index  # type: ignore[import-not-found,unused-ignore]
+        if self._index is not None:
+            try:
+                return self._search(self._index, query, k)
+            except StoreError:
+                self._index, self._filled = None, False
+        from interviewer.knowledge.index import open_index  # type: ignore[import-not-found,unused-ignore]
 
-            self._index = open_index(self._settings)
+        self._index = open_index(self._settings)
+        return self._search(self._index, query, k)
+
+    def _search(self, index: KnowledgeIndex, query: str, k: int) -> list[RetrievedChunk]:
         if not self._filled:
             # Checked until filled: the app fills it in the background at start-up.
-            if self._index.count() == 0:
+            if index.count() == 0:
                 raise StoreError(
                     "the knowledge base is empty (the app fills it at start-up; "
                     "`interviewer ingest` fills it by hand)"
                 )
             self._filled = True
-        return self._index.retrieve(query, k)
+        return index.retrieve(query, k)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from grading_support import MODELS, PROMPTS, STRONG, make_grader
+from grading_support import MODELS, PROMPTS, STRONG, WEAK, make_grader
 
 from interviewer.chat.fake import FakeChatModel, FakeFault
 from interviewer.errors import ConfigError
@@ -202,3 +202,42 @@ def test_service_empty_knowledge_base_says_how_to_fill_it(question, tmp_path):
     assert "knowledge base is empty" in grade.diagnostics
     assert "interviewer ingest" in grade.diagnostics
     assert "none was relevant" not in grade.message  # it was not searched
+
+
+@pytest.mark.chroma_server
+def test_service_finds_evidence_again_once_a_rebuilt_chroma_server_is_ingested(question, tmp_path):
+    """A Chroma server whose data was lost and rebuilt (a fresh `chroma run`, then `interviewer
+    ingest`, as docs/deploy.md says) holds a new collection: a running app kept searching the
+    old one and graded every answer without reference material until it was restarted."""
+    from interviewer.grading.service import _LazyRetriever
+    from interviewer.knowledge.chroma_server import free_port, run_chroma_server
+    from interviewer.knowledge.index import open_index
+    from interviewer.settings import Settings
+
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "failure-modes.md").write_text(
+        "# Failure modes\n\n## Mode collapse\n\nMode collapse: the generator produces a small "
+        "set of outputs regardless of the noise input.\n"
+    )
+    port = free_port()
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        models_dir=MODELS,
+        knowledge_dir=knowledge,
+        allow_remote=False,
+        embedding="fake",
+        chroma_host="127.0.0.1",
+        chroma_port=port,
+    )
+    service = _service(make_grader(FakeChatModel()), retriever=_LazyRetriever(settings))
+    with run_chroma_server(tmp_path / "first", port=port):
+        open_index(settings).ingest_paths([knowledge], prune=True)
+        before = service.grade(question, STRONG)
+    with run_chroma_server(tmp_path / "rebuilt", port=port):
+        open_index(settings).ingest_paths([knowledge], prune=True)
+        after = service.grade(question, WEAK)
+
+    assert [c.document for c in before.sources] == ["failure-modes.md"]
+    assert "no_evidence" not in after.flags, after.diagnostics
+    assert [c.document for c in after.sources] == ["failure-modes.md"]
