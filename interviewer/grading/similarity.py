@@ -133,9 +133,13 @@ _NEGATIONS = frozenset(
 # Verbs and adjectives that state an absence: "fails to represent" and "does not represent" say
 # the same thing, so both count as negated when polarities are compared (only there: they are
 # content words for the alignment).
+# "Except" and "excluding" too: "batch normalization in both networks, except the generator
+# output" is what "..., but not at the generator's output layer" says (q08's correct answer was
+# marked as contradicting it, correctness 1 of 5).
 _NEGATIVE_WORDS = frozenset(
     """fail fails failed failing lack lacks lacked lacking unable absent missing
-    prevent prevents prevented avoid avoids avoided ignore ignores ignored""".split()
+    prevent prevents prevented avoid avoids avoided ignore ignores ignored
+    except excluding""".split()
 )
 # Pairs whose swap turns a statement into its contradiction; kept short and general on purpose
 # (compared by stem, see _contradicts).
@@ -221,8 +225,14 @@ _SENTENCE_END = re.compile(
 _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 # A formula's marks: a run of symbols without function words is maths, not a list of terms.
 _FORMULA = re.compile(r"[0-9=+*/^<>()\[\]{}]")
-# Part of the grade cache's key with the parameters: bump it when a change alters grades.
-_VERSION = 20  # bumped when the same measures give a different grade: cached grades are redone
+# Part of the grade cache's key with the parameters: bump it when a change alters grades (a
+# rule or a wording), so cached grades are redone.
+_GRADE_VERSION = 21
+# What a hiring team's fitted scale depends on (measures_version): bump it only when the
+# scale-free reading of answers changes (the measures, the key points' alignments), which tells
+# the team to fit again. It was one number with _GRADE_VERSION, so a change of wording could
+# not refresh cached grades without marking every team scale stale.
+_MEASURES_VERSION = 20
 _MIN_PEERS = 5  # fewer other bank questions than this make no baseline
 _DEEP = 4.5  # depth from which the feedback no longer asks to go deeper
 _QUOTE_SLACK = 0.03  # alignment a shorter quote may give up against the best-aligned span
@@ -339,7 +349,7 @@ def measures_version(params: OfflineParams | None = None) -> str:
     params = params or load_params()
     kept = params.model_dump(exclude={*Scale.model_fields, *_PROVENANCE})
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:10]
-    return f"offline-{_VERSION}+measures-{digest}"
+    return f"offline-{_MEASURES_VERSION}+measures-{digest}"
 
 
 def stale_team_scale(team: TeamScale) -> str:
@@ -936,7 +946,7 @@ class SimilarityGrader:
             self._model += f"+team-scale-{team_scale.fitted_at[:10]}-{scale_digest[:8]}"
         # The digest covers the scale: a refit misses every grade cached before it.
         digest = hashlib.sha256(self.params.model_dump_json().encode()).hexdigest()[:10]
-        self._name = f"{encoders}+offline-{_VERSION}+params-{digest}"
+        self._name = f"{encoders}+offline-{_GRADE_VERSION}+params-{digest}"
 
     def with_team_scale(self, team_scale: TeamScale | None) -> SimilarityGrader:
         """This grader on another scale (None: the shipped one), at once.

@@ -546,6 +546,24 @@ def test_a_plain_negation_of_a_bank_key_point_is_a_contradiction_and_not_covered
     assert not _grade(with_peers, q31, right).factual_errors
 
 
+def test_not_at_states_a_bank_key_points_except(
+    with_peers: SimilarityGrader, bank: list[Question]
+) -> None:
+    """A walkthrough: q08's correct "..., but not at the generator's output layer" was read as
+    contradicting "Batch normalization in both networks, except the generator output ...":
+    correctness 1 of 5, that key point missed."""
+    q08 = _question(bank, "q08")
+    answer = (
+        "DCGAN replaces the MLPs of the original GAN with convolutional networks. Both networks "
+        "use batch normalization, but not at the generator's output layer or the "
+        "discriminator's input layer."
+    )
+    grade = _grade(with_peers, q08, answer)
+    assert not grade.factual_errors
+    batch_norm = next(v for v in grade.key_points if "Batch normalization" in v.key_point)
+    assert batch_norm.verdict != "missed"
+
+
 def test_fast_against_slowly_is_a_contradiction_of_a_bank_key_point(
     with_peers: SimilarityGrader, bank: list[Question]
 ) -> None:
