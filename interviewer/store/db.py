@@ -193,6 +193,17 @@ def store_errors(action: str) -> Iterator[None]:
             f"{action}. Reload the session and send your answer again."
         ) from exc
     except SQLAlchemyError as exc:
+        if _lacks_privilege(exc):
+            # A database created without OWNER: PostgreSQL 15's public schema takes no tables
+            # from other users, and "restarting the app migrates it" sent operators in circles.
+            raise StoreError(
+                f"The database user in INTERVIEWER_DATABASE_URL lacks a privilege while "
+                f"{action} ({_short(exc)}). Make that user the database's owner, as "
+                "docs/deploy.md (section 1) creates it: as a PostgreSQL superuser, `ALTER "
+                "DATABASE name OWNER TO user;` with the names from the URL.",
+                public=f"The app cannot use its database while {action}: tell whoever runs it. "
+                "Nothing typed was lost.",
+            ) from exc
         raise StoreError(
             f"Database error while {action} ({_short(exc)}). Run `interviewer doctor`; if the "
             "schema is out of date, restarting the app migrates it.",
@@ -212,6 +223,11 @@ _REFUSED_LOGIN = re.compile(
 def _refused_login(exc: OperationalError) -> bool:
     """The database refused the login or does not exist: waiting will not help."""
     return bool(_REFUSED_LOGIN.search(str(getattr(exc, "orig", None) or exc)))
+
+
+def _lacks_privilege(exc: SQLAlchemyError) -> bool:
+    """PostgreSQL's insufficient_privilege (SQLSTATE 42501): permission denied."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) == "42501"
 
 
 def _short(exc: SQLAlchemyError) -> str:

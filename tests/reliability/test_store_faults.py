@@ -400,6 +400,41 @@ def test_store_postgres_wrong_password_or_database_says_so(postgres_url: str) ->
         assert "not-the-password-9" not in message
 
 
+def test_store_postgres_user_without_create_right_is_told_to_own_the_database(
+    postgres_url: str,
+) -> None:
+    """A database created without OWNER (PostgreSQL 15: its public schema takes no tables from
+    other users) failed with "Run `interviewer doctor`; if the schema is out of date, restarting
+    the app migrates it": doctor said the same, and no restart helps (real PostgreSQL)."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD 'pw-{name}'"))
+        conn.execute(text(f"CREATE SCHEMA {name}"))  # owned by the admin: no CREATE for the role
+        conn.execute(text(f"GRANT USAGE ON SCHEMA {name} TO {name}"))
+    url = make_url(postgres_url).set(
+        username=name, password=f"pw-{name}", query={"options": f"-csearch_path={name}"}
+    )
+    try:
+        with pytest.raises(StoreError) as info:
+            open_database(Settings(database_url=url.render_as_string(hide_password=False)))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+            conn.execute(text(f"DROP ROLE {name}"))
+        admin.dispose()
+    message = str(info.value)
+    assert "permission denied for schema" in message
+    assert "OWNER TO" in message and "docs/deploy.md" in message
+    assert "restarting the app migrates it" not in message
+    assert "tell whoever runs it" in info.value.public  # the candidate gets no SQL
+
+
 def test_store_locked_in_the_app_keeps_the_answer_and_tells_the_log(running_app, client) -> None:  # type: ignore[no-untyped-def]
     """With the database down the candidate was told, but the server's log said nothing: the
     operator had no trace of the outage."""
