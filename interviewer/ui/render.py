@@ -189,7 +189,10 @@ def feedback_card(
 
 def _rationales(grade: Grade) -> str:
     """Each criterion's rationale, collapsed under the scores: the card gave "Depth 3.0 / 5" or
-    "Coverage 2.5 / 5" with no word on why (the CLI's text output had the reasons)."""
+    "Coverage 2.5 / 5" with no word on why (the CLI's text output had the reasons). None for an
+    answer the guards rejected: the notice says why, and each criterion only repeated it."""
+    if grade.grader.kind == "guard":
+        return ""
     items = [
         f'<dt>{esc(name.capitalize())}</dt><dd data-criterion="{name}">{esc(crit.rationale)}</dd>'
         for name in CRITERIA

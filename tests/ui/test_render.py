@@ -210,6 +210,8 @@ def test_feedback_card_of_a_rejected_answer_shows_no_criterion_score() -> None:
         assert scores == ["not assessed"] * 4
         assert "fb-track" not in card and 'data-overall="0.0"' in card
         assert "repeats the question" in card.split('class="fb-notice">')[1]
+        # The notice says why once: "Why these scores" repeated "Not graded: <why>" four times.
+        assert card.count("repeats the question") == 1 and "Why these scores" not in card
 
 
 def test_feedback_card_explains_an_injection_and_a_cut_once() -> None:
