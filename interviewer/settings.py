@@ -124,6 +124,20 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://, e.g. http://127.0.0.1:11434/v1")
         return value.strip() if value else value
 
+    @field_validator("chroma_host")
+    @classmethod
+    def _host_alone(cls, value: str | None) -> str | None:
+        # "10.0.0.5:8000" failed at the first search as "Invalid port: '8000:8000'", and the
+        # remedy offered `chroma run --host 10.0.0.5:8000`. (A URL, "http://host:port", is
+        # Chroma's own form and works.)
+        host, colon, port = (value or "").strip().rpartition(":")
+        if colon and host and ":" not in host and "/" not in host and port.isdigit():
+            raise ValueError(
+                f"holds a port: set INTERVIEWER_CHROMA_HOST={host} and "
+                f"INTERVIEWER_CHROMA_PORT={port}"
+            )
+        return value
+
     def masked(self) -> dict[str, object]:
         """Settings as a dict with secrets masked, for `interviewer config`."""
         out: dict[str, object] = {}

@@ -93,6 +93,26 @@ def test_settings_llm_base_url_needs_a_scheme(monkeypatch: pytest.MonkeyPatch, u
     assert Settings().llm_base_url == f"http://{url}"
 
 
+def test_settings_chroma_host_with_a_port_says_where_the_port_goes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A host with its port, 10.0.0.5:8000, failed at the first search as "Invalid port:
+    '8000:8000'", and the remedy offered `chroma run --host 10.0.0.5:8000`, no address either."""
+    from pydantic import ValidationError
+
+    from interviewer.settings import settings_problem
+
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "10.0.0.5:8001")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    problem = settings_problem(info.value)
+    assert problem.startswith("Invalid setting INTERVIEWER_CHROMA_HOST='10.0.0.5:8001'")
+    assert "INTERVIEWER_CHROMA_HOST=10.0.0.5 and INTERVIEWER_CHROMA_PORT=8001" in problem
+    for host in ("10.0.0.5", "chroma.internal", "http://10.0.0.5:8001"):  # URLs keep working
+        monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", host)
+        assert Settings().chroma_host == host
+
+
 def test_the_web_app_names_a_bad_setting_in_one_line(tmp_path: Path) -> None:
     """`make run` with a bad INTERVIEWER_* value printed a pydantic traceback."""
     import os
