@@ -1034,13 +1034,16 @@ def render_feedback(grade: Grade) -> str:
 def _render_summary(summary: Summary) -> str:
     mean = f"{summary.mean_overall:.1f}/5" if summary.mean_overall is not None else "n/a"
     lines = [
-        f"Interview finished. Answered {summary.answered} of {summary.total} "
-        f"(skipped {summary.skipped}); mean score {mean}; hints used {summary.hints_used}."
+        # "(skipped 0)" was said after every interview with nothing skipped.
+        f"Interview finished. Answered {summary.answered} of {summary.total}"
+        f"{f' (skipped {summary.skipped})' if summary.skipped else ''}; mean score {mean}; "
+        f"hints used {summary.hints_used}."
     ]
     if summary.pending:
+        one = summary.pending == 1
         lines.append(
-            f"{counted(summary.pending, 'answer')} {'is' if summary.pending == 1 else 'are'} "
-            "waiting for grading; they will be graded later."
+            f"{counted(summary.pending, 'answer')} {'is' if one else 'are'} waiting for grading; "
+            f"{'it' if one else 'they'} will be graded later."
         )
     for result in summary.results:
         score = {

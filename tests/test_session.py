@@ -822,3 +822,35 @@ def test_interview_any_text_is_stored_cleanly_or_refused(tmp_path: Path) -> None
 
     check()
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("skipped", "pending", "said"),
+    [
+        (0, 0, "Interview finished. Answered 2 of 2; mean score 3.0/5; hints used 0."),
+        (1, 0, "Interview finished. Answered 2 of 3 (skipped 1); mean score 3.0/5; hints used 0."),
+        (0, 1, "1 answer is waiting for grading; it will be graded later."),
+        (0, 2, "2 answers are waiting for grading; they will be graded later."),
+    ],
+)
+def test_summary_says_skips_and_pending_answers_as_they_are(
+    skipped: int, pending: int, said: str
+) -> None:
+    """The summary said "(skipped 0)" after every interview with nothing skipped, and "1 answer
+    is waiting for grading; they will be graded later"."""
+    from interviewer.session import Summary, _render_summary
+
+    summary = Summary(
+        session_id="s1",
+        mode="practice",
+        total=2 + skipped,
+        answered=2,
+        skipped=skipped,
+        graded=2 - pending,
+        pending=pending,
+        mean_overall=3.0,
+        hints_used=0,
+        ended_early=False,
+        results=[],
+    )
+    assert said in _render_summary(summary).splitlines()

@@ -541,7 +541,7 @@ def _grading_error(exc: StructuredReplyError, spent: int = 0) -> GradingError:
         message = f"The LLM request failed: {exc.problem}"
     else:
         message = (
-            f"The LLM gave no valid grade after {attempts} attempts (last problem: "
+            f"The LLM gave no valid grade after {counted(attempts, 'attempt')} (last problem: "
             f"{exc.problem}). Check the model and INTERVIEWER_LLM_BASE_URL, or grade offline."
         )
     return GradingError(message, attempts=attempts, last_reply=exc.last_reply)

@@ -113,6 +113,14 @@ def test_judge_gives_up_after_four_attempts_with_last_reply(fake_chat, question)
     assert len(fake_chat.calls) == 4
 
 
+def test_judge_gives_up_after_one_attempt_in_the_singular(fake_chat, question):
+    """A server set to one attempt was reported "after 1 attempts"."""
+    fake_chat.push(FakeFault(kind="prose"))
+    with pytest.raises(GradingError) as info:
+        make_grader(fake_chat, max_attempts=1).grade(_request(question, STRONG))
+    assert "no valid grade after 1 attempt (" in str(info.value), str(info.value)
+
+
 def test_judge_waits_with_backoff_between_attempts(question):
     waits: list[float] = []
     chat = FakeChatModel(script=[FakeFault(kind="empty")] * 3)

@@ -339,11 +339,11 @@ def test_the_end_of_an_interview_is_said_in_words() -> None:
 
     summary = Reply(
         kind="summary",
-        text="Interview finished. Answered 2 of 2 (skipped 0); mean score 3.5/5; hints used 1.\n"
+        text="Interview finished. Answered 2 of 2; mean score 3.5/5; hints used 1.\n"
         "1. What are GANs? — 4.0/5",
     )
     assert _last_spoken([summary]) == (
-        "Interview finished. Answered 2 of 2 (skipped 0); mean score 3.5 out of 5; hints used 1."
+        "Interview finished. Answered 2 of 2; mean score 3.5 out of 5; hints used 1."
     )
     hint = Reply(kind="hint", text="Hint: a strong answer says something about **mode collapse**.")
     spoken = _last_spoken([hint])
