@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -110,6 +111,7 @@ def fill_knowledge_base(settings: Settings) -> None:
 
     A store that cannot be filled only costs the evidence: one warning, not one per answer.
     """
+    from interviewer.grading.service import log as grading_log
     from interviewer.knowledge.index import ensure_ingested
 
     def announce(done: int, total: int) -> None:
@@ -120,6 +122,16 @@ def fill_knowledge_base(settings: Settings) -> None:
         ensure_ingested(settings, progress=announce)
     except InterviewerError as exc:
         typer.echo(f"Warning: grading without reference material: {exc}", err=True)
+        # Said once: the grading service's log line repeated it for every answer (each grade
+        # still gives its reason, under "Why:"). The same function each time: added once.
+        grading_log.addFilter(_told_already)
+
+
+def _told_already(record: logging.LogRecord) -> bool:
+    """Keep a log record unless it is a retrieval failure that the CLI has warned of."""
+    from interviewer.grading.service import EVIDENCE_LOST
+
+    return not getattr(record, EVIDENCE_LOST, False)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -29,9 +29,12 @@ from interviewer.settings import Settings
 if TYPE_CHECKING:
     from interviewer.knowledge.index import KnowledgeIndex
 
-__all__ = ["GradingService", "build_grading_service"]
+__all__ = ["EVIDENCE_LOST", "GradingService", "build_grading_service"]
 
 log = logging.getLogger(__name__)
+# Attribute of the log record of a retrieval failure (each grade also says it, in its
+# diagnostics): a caller that has warned once filters these out.
+EVIDENCE_LOST = "evidence_lost"
 
 
 class GradingService:
@@ -209,7 +212,10 @@ class GradingService:
         try:
             chunks = self._retriever.retrieve(f"{question.text}\n{answer[:500]}", self._k)
         except Exception as exc:  # noqa: BLE001 - any retrieval failure: grade without evidence
-            log.warning("retrieval failed, grading without evidence: %s", exc)
+            # Marked: a caller that has told the user once (the CLI's start-up warning) drops it.
+            log.warning(
+                "retrieval failed, grading without evidence: %s", exc, extra={EVIDENCE_LOST: True}
+            )
             return [], f"retrieval failed ({type(exc).__name__}: {exc})"
         return [c for c in chunks if c.score >= self._min_evidence_score], ""
 

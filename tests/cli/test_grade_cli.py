@@ -672,3 +672,29 @@ def test_a_data_folder_that_cannot_be_made_names_its_setting(monkeypatch, tmp_pa
     )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"Check INTERVIEWER_DATA_DIR={blocker / 'data'}." in result.output
+
+
+def test_grade_cli_says_once_that_the_knowledge_base_is_unreachable(tmp_path, caplog):
+    """With the Chroma server down, a batch printed the start-up warning, then the same
+    300-character reason again for every answer (the grading service's log line); each grade
+    still gives it in its own diagnostics."""
+    lines = _lines(ANSWERS[:3])
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    unreachable = {
+        "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
+        "INTERVIEWER_CHROMA_HOST": "127.0.0.1",
+        "INTERVIEWER_CHROMA_PORT": "9",  # discard: nothing answers there
+    }
+    with caplog.at_level("WARNING"):
+        result = CliRunner().invoke(
+            app,
+            ["grade", "--batch", str(src), "--out", str(out), "--grader", "offline"],
+            env=unreachable,
+        )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Warning: grading without reference material") == 1
+    assert not [r for r in caplog.records if "retrieval failed" in r.getMessage()]
+    grades = [json.loads(x)["grade"] for x in out.read_text().splitlines()]
+    assert len(grades) == 3
+    assert all("retrieval failed" in g["diagnostics"] for g in grades)
