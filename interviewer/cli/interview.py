@@ -202,7 +202,9 @@ def regrade(
     for reason in report.failed:
         typer.echo(f"  {reason}", err=True)
     if report.still_pending:
-        raise typer.Exit(1)
+        # 3, as `grade` leaves an answer pending: with 1, shared with "the database is down", a
+        # timer told to accept "still pending" also hid a database outage.
+        raise typer.Exit(3)
 
 
 # --- helpers ----------------------------------------------------------------------------------
