@@ -21,6 +21,7 @@ from interviewer.grading.cache import GradeCache, SQLiteGradeCache, cache_key
 from interviewer.grading.guards import GUARDS_VERSION, GuardedGrader
 from interviewer.grading.rubric import prompt_version
 from interviewer.grading.scale import Reading, TeamScale
+from interviewer.grading.similarity import LLM_POINTERS
 from interviewer.grading.topics import BankTopics
 from interviewer.knowledge.embeddings import Embedder
 from interviewer.retrieval import Citation, RetrievedChunk, Retriever, relevance_floor
@@ -233,7 +234,7 @@ class GradingService:
                         "flags": [*grade.flags, "fallback"],
                         # "Failed": unreachable, or it answered with no valid grade.
                         "message": "The LLM grader failed, so the offline grader graded this "
-                        f"answer. {grade.message}".strip(),
+                        f"answer. {_without_llm_pointers(grade.message)}".strip(),
                         "diagnostics": f"The LLM grader failed: {reason}",
                     }
                 )
@@ -253,6 +254,14 @@ class GradingService:
                     attempts=exc.attempts,
                 ),
             )
+
+
+def _without_llm_pointers(message: str) -> str:
+    """The offline grade's message without its pointers to an LLM grader "when the team sets
+    one up": on a fallback grade the team has one, and it has just failed."""
+    for pointer in LLM_POINTERS:
+        message = message.replace(pointer, "")
+    return message
 
 
 def _confidence_bucket(confidence: float | None) -> str:

@@ -95,6 +95,7 @@ from interviewer.text import counted, repeats, shorten
 __all__ = [
     "DEFAULT_PARAMS_PATH",
     "FEATURES",
+    "LLM_POINTERS",
     "CachedEmbedder",
     "KeyPointMatch",
     "Measures",
@@ -247,6 +248,12 @@ _SHORT_ANSWER_WORDS = 30
 # 0.13-0.15 on q01, q04, q05 and q10, "I am not sure, maybe something about neural networks?"
 # 0.23; one-line correct answers 0.33-0.59 (q03, q04, q05, q10, q17, q29).
 _SHORT_NOTE_MATCH = 0.25
+# Where the offline grade's message points to an LLM grader the team may set up. Left out of a
+# grade made as the LLM grader's fallback (GradingService): there the team has one, it has just
+# failed, and "An LLM grader, when the team sets one up, judges accuracy" read as if it had not.
+_LLM_GRADER_NOTE = " An LLM grader, when the team sets one up, judges accuracy."
+_USE_THE_LLM = ", or use the LLM grader"
+LLM_POINTERS = (_LLM_GRADER_NOTE, _USE_THE_LLM)
 # On a bank question, a key point the second encoder reads in the answer more closely than in
 # any other question's model answer, by this much, is covered: stated in other words. Blended
 # with the answer-level match, a one-line paraphrase ("the generator maps many noise vectors to
@@ -1216,8 +1223,8 @@ class SimilarityGrader:
                 # vectors ... Use the LLM grader" named a choice the candidate does not have.
                 "Automatic similarity-based grade (offline): the answer is compared by meaning "
                 "with the model answer and the key points; whether its facts are right is not "
-                "judged, unless it contradicts a key point. An LLM grader, when the team sets "
-                "one up, judges accuracy."
+                "judged, unless it contradicts a key point."
+                + _LLM_GRADER_NOTE
                 + _accepted_note(question, graded)
                 + _short_answer_note(request.answer, baseline, m)
             ),
@@ -1754,7 +1761,7 @@ def _short_answer_note(answer: str, baseline: PeerBaseline | None, m: float) -> 
         return ""
     return (
         " This answer is short and the model answer long: the offline grader can score a "
-        "concise correct answer low here, so read its verdicts, or use the LLM grader."
+        f"concise correct answer low here, so read its verdicts{_USE_THE_LLM}."
     )
 
 

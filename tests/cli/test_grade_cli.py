@@ -334,6 +334,34 @@ def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, 
     assert "LLM grader failed" in grade["message"] and "INTERVIEWER_" not in grade["message"]
 
 
+def test_grade_cli_fallback_grade_does_not_say_the_team_has_no_llm_grader(llm_server, tmp_path):
+    """A fallback grade's notice read "The LLM grader failed, so the offline grader graded this
+    answer. ... An LLM grader, when the team sets one up, judges accuracy. ... so read its
+    verdicts, or use the LLM grader.": the team had set one up, and the candidate has no such
+    choice."""
+    from interviewer.chat.server import ServerFault
+
+    llm_server.wait_idle()
+    llm_server.push_fault(*[ServerFault(kind="500")] * 4)
+    short = "Mode collapse: the generator keeps producing nearly the same sample, so no diversity."
+    result = CliRunner().invoke(
+        app,
+        ["grade", "-q", "q04", "-a", short, "--grader", "llm", "--format", "json"],
+        env={
+            "INTERVIEWER_DATA_DIR": str(tmp_path / "data"),
+            **_server_env(llm_server, INTERVIEWER_ON_LLM_FAILURE="fallback"),
+        },
+    )
+    assert result.exit_code == 0, result.output
+    grade = json.loads(result.stdout)
+    assert "fallback" in grade["flags"] and grade["grader"]["kind"] == "offline"
+    message = grade["message"]
+    assert message.startswith("The LLM grader failed, so the offline grader graded this answer.")
+    assert "whether its facts are right is not judged" in message  # what the grade means stays
+    assert "so read its verdicts." in message  # the short answer's caveat stays, without the choice
+    assert "when the team sets one up" not in message and "use the LLM grader" not in message
+
+
 def test_grade_cli_batch_grades_through_the_real_client(llm_server, tmp_path):
     llm_server.wait_idle()
     llm_server.requests.clear()
