@@ -122,10 +122,17 @@ def render_markdown(report: ReportData) -> str:
     return "\n".join(out)
 
 
+def _grader(q: QuestionRow) -> str:
+    """Who graded the answer; a pending one read "(PENDING) ... graded by llm"."""
+    if q.grader is None or q.grader.kind == "pending":  # "pending": the stand-in of no grader
+        return ""
+    return f" · {'no grade yet from' if q.status == 'pending' else 'graded by'} {q.grader.kind}"
+
+
 def _question(q: QuestionRow) -> list[str]:
     status = f"{_score(q.score)} / 5" if q.status == "graded" else q.status_label.upper()
     out = [f"### Q{q.number}. {md_escape(_one_line(q.text))} ({status})", ""]
-    grader = f" · graded by {q.grader.kind}" if q.grader else ""
+    grader = _grader(q)
     fallback = " · **fallback grade**" if "fallback" in q.flags else ""
     out += [
         f"*{md_escape(q.question_id)} · time {_duration(q.seconds)} · hints used: "

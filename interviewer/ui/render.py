@@ -174,17 +174,29 @@ def feedback_card(
             f'<details><summary>Your answer</summary><p class="fb-answer">{esc(answer)}'
             "</p></details>"
         )
+    if meta := _grader_line(grade):
+        parts.append(f'<div class="fb-meta">{meta}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _grader_line(grade: Grade) -> str:
+    """What produced the grade, as recorded (the report's footer had it, the card did not). A
+    pending card read "Graded by llm · gpt-4o-mini" under "Overall pending"."""
     info = grade.grader
-    # What produced the grade, as recorded (the report's footer had it, the card did not).
+    if grade.status == "pending":
+        # Kind "pending" names no grader: the session's stand-in when grading raised.
+        if info.kind == "pending":
+            return ""
+        model = f" · {esc(info.model)}" if info.model else ""
+        return f"No grade yet from {esc(info.kind)}{model}"
     meta = [f"Graded by {esc(info.kind)}"]
     meta += [esc(info.model)] if info.model else []
     meta += [f"prompt {esc(info.prompt_version)}"] if info.prompt_version else []
     if info.latency_ms:  # an offline grade takes ~0.04 s: "0.0 s" said nothing
         ms = info.latency_ms
         meta.append(f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s")
-    parts.append(f'<div class="fb-meta">{" · ".join(meta)}</div>')
-    parts.append("</div>")
-    return "".join(parts)
+    return " · ".join(meta)
 
 
 def _rationales(grade: Grade) -> str:

@@ -70,6 +70,10 @@ def test_markdown_escapes_markup_and_keeps_structure(sample_report):
     assert "> \\<img src=x onerror=alert(1)\\>" in md
     assert "## Overall score: 3.0 / 5 (3 graded, 1 pending)" in md
     assert "### Q4. What are challenges in training GANs? (PENDING)" in md
+    # A pending answer's line said "graded by llm" under "(PENDING)".
+    q4 = md[md.index("### Q4.") :]
+    line = next(line for line in q4.splitlines() if "hints used" in line)
+    assert line.endswith("hints used: 0 · no grade yet from llm*"), line
     assert "| Coverage | 35% | 3.0 | Level 3:" in md
     # Each covered key point with the answer's words quoted, as in the HTML and PDF reports.
     assert "- ✓ q01 point 1  \n  *“the generator maps noise”*" in md

@@ -143,6 +143,19 @@ def test_feedback_card_pending_grade_has_no_score() -> None:
     assert "fb-criteria" not in card
 
 
+def test_feedback_card_of_a_pending_grade_does_not_say_it_was_graded() -> None:
+    """Under "Overall pending" the card's last line read "Graded by llm · fake-grader · prompt
+    40023255d94c" (seen with the LLM server stopped)."""
+    info = GraderInfo(kind="llm", model="gpt-4o-mini", prompt_version="abc123def456", attempts=4)
+    waiting = _grade(status="pending", overall=None, flags=["pending"], grader=info)
+    card = feedback_card(waiting)
+    assert "Graded by" not in card
+    assert '<div class="fb-meta">No grade yet from llm · gpt-4o-mini</div>' in card
+    # The session's stand-in when grading raised names no grader at all: no line.
+    raised = waiting.model_copy(update={"grader": GraderInfo(kind="pending")})
+    assert "fb-meta" not in feedback_card(raised)
+
+
 def test_feedback_card_of_a_guard_grade_gives_its_reason_once() -> None:
     reason = "The answer is about another question of the bank (q28: RNNs), not about this one."
     rejected = _grade(
