@@ -375,7 +375,7 @@ class LLMGrader:
         except StructuredReplyError as exc:
             with self._lock:
                 self._unreachable = (self._clock(), exc.problem) if exc.unreachable else None
-            raise _grading_error(exc, spent) from exc
+            raise _grading_error(exc, spent, endpoint=self.endpoint) from exc
         with self._lock:
             self._unreachable = None
         info = GraderInfo(
@@ -534,11 +534,22 @@ def _refused(exc: StructuredReplyError, max_attempts: int) -> bool:
     return exc.gave_up_early and exc.status_code in (400, 422) and exc.attempts < max_attempts
 
 
-def _grading_error(exc: StructuredReplyError, spent: int = 0) -> GradingError:
-    """``spent``: attempts made before ``exc``'s loop (a JSON-schema request the server refused)."""
+def _grading_error(
+    exc: StructuredReplyError, spent: int = 0, *, endpoint: str = ""
+) -> GradingError:
+    """``spent``: attempts made before ``exc``'s loop (a JSON-schema request the server refused);
+    ``endpoint``: the server's base URL ('' for the API's default)."""
     attempts = spent + exc.attempts
     if exc.gave_up_early:
         message = f"The LLM request failed: {exc.problem}"
+    elif exc.unreachable:
+        # "The LLM gave no valid grade ... Check the model" sent a stopped server's operator to
+        # look at the model: nothing had answered at all.
+        message = (
+            f"No LLM server answered at {endpoint or 'https://api.openai.com/v1'} "
+            f"({counted(attempts, 'attempt')}; {exc.problem}). Start it or correct "
+            "INTERVIEWER_LLM_BASE_URL, or grade offline."
+        )
     else:
         message = (
             f"The LLM gave no valid grade after {counted(attempts, 'attempt')} (last problem: "

@@ -262,6 +262,7 @@ def test_llm_server_that_is_not_there_leaves_the_next_answers_pending_at_once(
         prompts_dir=settings.prompts_dir,
         models_dir=MODELS,
         model_name="fake-grader",
+        endpoint=settings.llm_base_url or "",
         backoff_s=0.25,
         sleep=sleeps,
         clock=lambda: now[0],
@@ -273,6 +274,13 @@ def test_llm_server_that_is_not_there_leaves_the_next_answers_pending_at_once(
 
     first = service.grade(question, STRONG)
     assert first.status == "pending" and first.grader.attempts == 4 and len(sleeps) == 3
+    # Nothing answered: it read "The LLM gave no valid grade after 4 attempts (last problem:
+    # OpenAIConnectionError: Connection error.). Check the model and ...".
+    assert first.diagnostics.startswith(
+        f"No LLM server answered at http://127.0.0.1:{port}/v1 (4 attempts; "
+    ), first.diagnostics
+    assert "Start it or correct INTERVIEWER_LLM_BASE_URL" in first.diagnostics
+    assert "Check the model" not in first.diagnostics
     now[0] += 5
     second = service.grade(question, STRONG + " Also seen in practice.")
     assert second.status == "pending" and second.overall is None
