@@ -35,7 +35,11 @@ def report_from_store(
         # The question on screen of a live session is still being answered; once the session
         # has ended it was asked and not answered. Left out, the report said "4 questions"
         # where the chat's summary said "Answered 3 of 5" and listed it as not answered.
-        if turn.answer is not None or turn.status == "skipped" or session.ended
+        # So is one whose follow-up is open: its missed key points, shown now, were the
+        # follow-up's answer to paste.
+        if (turn.answer is not None and turn.status != "follow_up")
+        or turn.status == "skipped"
+        or session.ended
     ]
     report = assemble_report(
         session.id,

@@ -153,3 +153,32 @@ def test_session_feedback_says_the_first_answer_was_rejected_and_the_question_as
     html = history.session_feedback_html(services, session.session_id)  # type: ignore[arg-type]
     assert "The first answer was not graded (The answer repeats the question" in html
     assert "the follow-up answer was graded on its own." in html
+
+
+def test_session_feedback_waits_for_an_open_follow_up(settings: Settings) -> None:
+    """History's card of a question whose follow-up was still open listed the missed key point
+    the follow-up asks about, word for word: the follow-up's answer, one tab away. The report
+    leaves that question out until it is done, as it does the question on screen."""
+    from interviewer.reports import build_report
+
+    services = build_services(settings.model_copy(update={"grader": "offline"}))
+    interview = Interview.create(
+        services.repository,
+        services.bank,
+        LazyGrader(services),
+        SessionConfig(num_questions=2, grader="offline"),
+    )
+    interview.start()
+    (asked,) = interview.submit("A GAN has a generator that makes fake images.")
+    assert asked.kind == "follow_up" and "GAN is a generative" in asked.text
+    point = "A GAN is a generative model that learns to produce new samples"
+    html = history.session_feedback_html(services, interview.session_id)
+    assert point not in html
+    assert "comes after your answer to its follow-up, or press Skip in the Interview tab" in html
+    report = build_report(services.repository, interview.session_id, settings)
+    assert report.questions == []
+
+    interview.submit("skip")  # the first answer's grade stands, and is shown
+    assert point in history.session_feedback_html(services, interview.session_id)
+    (question,) = build_report(services.repository, interview.session_id, settings).questions
+    assert any(v.key_point.startswith(point) for v in question.missed)

@@ -1,6 +1,6 @@
 """What a candidate is told when a resume link or a pasted session id cannot be opened, through
 the handlers the Interview tab wires to the page load and the Resume button (the browser flow
-of an unknown id is in test_app.py)."""
+of an unknown id is in test_app.py), and what the tab shows as answers are sent."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from interviewer.session import Interview
 from interviewer.settings import Settings
 from interviewer.ui.panels import interview as interview_panel
 from interviewer.ui.services import build_services
+
+# The view's outputs, in the order the handlers return them (``view_outputs`` in wire).
+_VIEW = ["session_id", "chat", "status", "cards", "sources", "speak", "known", "indicator"]
+_VIEW += ["clock", "seen", "sid_text"]
 
 
 @dataclass
@@ -39,6 +43,18 @@ class Tab:
         """Paste an id and press Resume: what the id box is told ('' when it opens)."""
         verdict = self.handlers["check_resume"](session_id, [])[0]
         return "" if verdict["is_valid"] else str(verdict["message"])
+
+    def start(self, questions: int = 2) -> dict[str, Any]:
+        """Press Start (practice, follow-ups on): the view's outputs by name."""
+        out = self.handlers["start"]("", [], questions, "any", "practice", True, False, 0, [])
+        return dict(zip(_VIEW, out, strict=False))
+
+    def send(self, text: str, shown: dict[str, Any]) -> dict[str, Any]:
+        """Send an answer from the view ``shown`` (the grading step): the new view by name."""
+        out = self.handlers["grade"](
+            text, shown["session_id"], shown["chat"], None, [], shown["seen"]
+        )
+        return dict(zip(_VIEW, out, strict=False))
 
     def start_and_end(self) -> str:
         interview = Interview.create(
@@ -131,3 +147,24 @@ def test_interview_panel_a_nul_in_a_link_is_no_database_failure_on_postgresql(
     assert "database" not in toast.lower()
     assert _unchanged(shown["status"])
     assert "not a valid session id" in tab.paste("fFCui7Hwmsy8\x00cysqsA1Ijw")
+
+
+def test_interview_panel_a_follow_up_is_not_answered_by_its_own_feedback_card(tab: Tab) -> None:
+    """The first answer's card showed beside its follow-up, listing the missed key point the
+    follow-up asks about word for word (and the model answer under Sources): pasted back as
+    the follow-up answer it took q01 from 0.0 to 3.0. The card comes once the follow-up is
+    answered or skipped."""
+    shown = tab.start()
+    shown = tab.send("A GAN has a generator that makes fake images.", shown)
+    assert shown["seen"].startswith("follow_up:")
+    follow_up = shown["chat"][-1]["content"]
+    assert "GAN is a generative" in follow_up  # it asks about this point by its first words
+    point = "A GAN is a generative model that learns to produce new samples"
+    assert point not in shown["cards"] and point not in shown["sources"]
+    assert "Model answer" not in shown["sources"]
+    assert "comes after your answer to its follow-up, or press Skip" in shown["cards"]
+
+    shown = tab.send("I am not sure.", shown)  # the follow-up answered: the card is there
+    assert shown["status"].startswith("**Question 2 of 2**")
+    assert point in shown["cards"] and "Model answer" in shown["sources"]
+    assert "comes after your answer to its follow-up" not in shown["cards"]

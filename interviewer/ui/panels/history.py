@@ -20,7 +20,14 @@ from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, ex
 from interviewer.ui.render import esc, feedback_card
 from interviewer.ui.services import Services
 
-__all__ = ["HistoryPanel", "known_session_rows", "render", "session_feedback_html", "wire"]
+__all__ = [
+    "HistoryPanel",
+    "follow_up_open_card",
+    "known_session_rows",
+    "render",
+    "session_feedback_html",
+    "wire",
+]
 
 MAX_KNOWN = 50
 _STATE_LABELS = {
@@ -137,6 +144,18 @@ def _turn_grades(
     return [(t, grades.get(t.id) if t.id is not None else None) for t in turns]
 
 
+def follow_up_open_card(title: str, *, where: str = "") -> str:
+    """The card of a question whose follow-up is still open: its feedback waits for the
+    follow-up answer. Shown beside the follow-up, the card listed the missed key point the
+    follow-up asks about, word for word; pasted back as the follow-up answer, q01's grade went
+    from 0.0 to 3.0. ``where``: where Skip is, when not on the same page."""
+    return (
+        f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
+        '<p class="fb-muted">Feedback on this question comes after your answer to its '
+        f"follow-up, or press Skip{esc(where)} to see it without one.</p></div>"
+    )
+
+
 def session_feedback_html(services: Services, session_id: str) -> str:
     """Every asked question of a session as feedback cards (the one on screen of a live
     session left out)."""
@@ -155,6 +174,8 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
                 '<p class="fb-muted">Skipped.</p></div>'
             )
+        elif turn.status == "follow_up" and not record.ended:
+            cards.append(follow_up_open_card(title, where=" in the Interview tab"))
         elif grade is not None:
             cards.append(
                 feedback_card(

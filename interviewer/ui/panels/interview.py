@@ -27,7 +27,7 @@ from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOK
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
 from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, Transcript, speakable_text
 from interviewer.store import UnsentTranscript, is_session_id
-from interviewer.ui.panels.history import remember
+from interviewer.ui.panels.history import follow_up_open_card, remember
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
 from interviewer.ui.services import LazyGrader, Services
@@ -523,6 +523,9 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
         if turn.status not in ("done", "follow_up"):
             continue
         title = f"Question {turn.position + 1} · {turn.question_text}"
+        if turn.status == "follow_up" and not interview.finished:
+            cards.append(follow_up_open_card(title))  # nor its model answer under Sources
+            continue
         cards.append(
             feedback_card(
                 record.grade,
