@@ -453,10 +453,12 @@ def _check_llm(settings: Settings) -> str:
         return "deterministic fake model (no network)"
     build_chat_model(settings)  # refuses remote endpoints unless allowed, checks the key
     base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+    given = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
     try:
         response = httpx.get(
-            f"{base}/models", headers={"Authorization": f"Bearer {key}"}, timeout=10
+            f"{base}/models",
+            headers={"Authorization": f"Bearer {given or 'not-needed'}"},
+            timeout=10,
         )
     except httpx.ConnectError:
         raise RuntimeError(f"nothing answers at {base}: is the LLM server running?") from None
@@ -464,6 +466,12 @@ def _check_llm(settings: Settings) -> str:
         raise RuntimeError(f"{base} did not answer within 10 s") from None
     # The HTTP library's own text ("Client error '401 Unauthorized' for url ...", and a link
     # on a second line) named no setting.
+    if response.status_code in (401, 403) and not given:
+        # "refused the key" with none set sent the operator to look for a key they never gave.
+        raise RuntimeError(
+            f"{base} asks for an API key (HTTP {response.status_code}) and none is set: set "
+            "INTERVIEWER_LLM_API_KEY"
+        )
     if response.status_code in (401, 403):
         raise RuntimeError(f"{base} refused the key (HTTP {response.status_code})")
     if response.status_code == 404:

@@ -95,6 +95,12 @@ def test_doctor_llm_check_names_the_real_problem(monkeypatch: pytest.MonkeyPatch
         assert "has no model 'nope'; it lists fake-grader" in str(missing["detail"])
         wrong_key = llm_check(INTERVIEWER_LLM_API_KEY="wrong", INTERVIEWER_LLM_MODEL="x")
         assert wrong_key["ok"] is False and "refused the key (HTTP 401)" in str(wrong_key["detail"])
+        # With no key set it also said "refused the key": there was none to refuse.
+        no_key = llm_check(INTERVIEWER_LLM_API_KEY="")
+        assert no_key["ok"] is False and "refused" not in str(no_key["detail"])
+        assert "asks for an API key (HTTP 401) and none is set: set INTERVIEWER_LLM_API_KEY" in str(
+            no_key["detail"]
+        )
         url = server.url
     stopped = llm_check(INTERVIEWER_LLM_BASE_URL=url, INTERVIEWER_LLM_API_KEY="test-key")
     assert stopped["ok"] is False
