@@ -383,7 +383,7 @@ def _grade_batch(
     for problem in problems:
         typer.echo(f"Skipped {problem}", err=True)
     total = len(items) + len(problems)  # every answer line of the input, bad ones included
-    written = pending = 0
+    written = pending = fallback = 0
     # A terminal gets a live bar; a log (not a terminal) a line every tenth of the batch.
     live = sys.stderr.isatty()
     step = max(1, len(items) // 10)
@@ -410,6 +410,7 @@ def _grade_batch(
                     handle.flush()
                     written += 1
                     pending += result.overall is None
+                    fallback += "fallback" in result.flags
                 progress.advance(task)
                 if not live and (done % step == 0 or done == len(items)):
                     typer.echo(f"Graded {done}/{len(items)}", err=True)
@@ -421,7 +422,13 @@ def _grade_batch(
                 err=True,
             )
             raise typer.Exit(130) from None
+    # Offline grades among the LLM's were told only by a flag inside each row's JSON; they are
+    # not cached, so a re-run asks the LLM for them.
     notes = [
+        f"; {fallback} of them by the offline grader because the LLM failed (flag fallback), "
+        "run the batch again with --force to grade them with the LLM"
+    ] * bool(fallback)
+    notes += [
         f"; {pending} pending (score null: the LLM gave no valid grade), run the batch again "
         "later with --force to grade them"
     ] * bool(pending)

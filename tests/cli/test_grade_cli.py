@@ -332,6 +332,13 @@ def test_grade_cli_batch_llm_failure_falls_back_offline_when_chosen(llm_server, 
     assert grade["grader"]["kind"] == "offline" and "LLM grader failed" in grade["diagnostics"]
     # The candidate's notice names no server or setting.
     assert "LLM grader failed" in grade["message"] and "INTERVIEWER_" not in grade["message"]
+    # The summary said "Graded 1 of 1 answer", as if the LLM had graded it.
+    assert (
+        "Graded 1 of 1 answer in " in output
+        and "; 1 of them by the offline grader because the LLM failed (flag fallback), run the "
+        "batch again with --force to grade them with the LLM."
+        in output
+    ), output
 
 
 def test_grade_cli_fallback_grade_does_not_say_the_team_has_no_llm_grader(llm_server, tmp_path):
