@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from interviewer.session import Interview
 from interviewer.settings import Settings
+from interviewer.speech import Transcript
 from interviewer.ui.panels import interview as interview_panel
 from interviewer.ui.services import build_services
 
@@ -168,3 +170,44 @@ def test_interview_panel_a_follow_up_is_not_answered_by_its_own_feedback_card(ta
     assert shown["status"].startswith("**Question 2 of 2**")
     assert point in shown["cards"] and "Model answer" in shown["sources"]
     assert "comes after your answer to its follow-up" not in shown["cards"]
+
+
+class _SentMeanwhile:
+    """A transcriber during whose work the candidate sends a typed answer from the page."""
+
+    name = "fake"
+
+    def __init__(self, tab: Tab, shown: dict[str, Any]) -> None:
+        self.tab, self.shown = tab, shown
+
+    def transcribe(self, audio_path: Path) -> Transcript:
+        if self.shown:
+            self.tab.send("A GAN has a generator that makes fake images.", self.shown)
+        return Transcript(text="Mode collapse is when the generator", confidence=0.9, duration_s=9)
+
+
+def test_interview_panel_a_recording_transcribed_after_the_interview_moved_on_stays_out(
+    tab: Tab, tmp_path: Path
+) -> None:
+    """Stop, then a typed answer sent while the (long) recording was transcribed: the recording's
+    text came back into the follow-up's box, for the follow-up's answer."""
+    shown = tab.start()
+    recorded_at = (shown["session_id"], shown["seen"])
+    wav = tmp_path / "audio.wav"
+    wav.write_bytes(b"RIFF")
+    tab.services.transcriber = _SentMeanwhile(tab, shown)
+    box, note, heard = tab.handlers["transcribe_recording"](
+        str(wav), "", recorded_at, shown["session_id"], shown["seen"]
+    )
+    assert _unchanged(box) and heard is None
+    assert note.startswith("⚠️ That recording was still being transcribed when the interview")
+    assert "not put in the answer box. It heard: “Mode collapse is when the generator”" in note
+    assert tab.services.repository.unsent_transcript(shown["session_id"]) is None  # nor later
+
+    # Where the interview still is, the text goes into the box as before.
+    shown = tab.start()
+    tab.services.transcriber = _SentMeanwhile(tab, {})
+    box, note, heard = tab.handlers["transcribe_recording"](
+        str(wav), "", (shown["session_id"], shown["seen"]), shown["session_id"], shown["seen"]
+    )
+    assert box == "Mode collapse is when the generator" and note.startswith("Transcribed 9 s")

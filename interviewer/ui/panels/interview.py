@@ -1021,26 +1021,44 @@ def wire(
         seen: str,
     ) -> tuple[Any, ...]:
         """As ``transcribe``, but a recording begun elsewhere (left running while a typed
-        answer was sent, or a new interview started) stays out of this question's box."""
+        answer was sent, or a new interview started) stays out of this question's box, and so
+        does one the interview moved on from while it was transcribed."""
         now = _where_recorded(session_id, seen)
-        if not (path and recorded_at and recorded_at != now):
-            keep = None
-            if path and session_id and seen and not Interview.finished_at(seen):
-                recording = _quietly(lambda: services.repository.begin_transcript(session_id, seen))
-                keep = (session_id, recording) if recording else None
-            return transcribe(path, text, keep)
-        _, note, heard = transcribe(path, "")
-        said = f" It heard: “{esc(heard['text'])}”" if heard else ""
-        where = (
-            "before the interview moved on to this question"
-            if recorded_at[0] == session_id
-            else "in another interview"
-        )
+        if path and recorded_at and recorded_at != now:
+            where = (
+                "before the interview moved on to this question"
+                if recorded_at[0] == session_id
+                else "in another interview"
+            )
+            return kept_out(transcribe(path, ""), f"began {where}")
+        keep = None
+        if path and session_id and seen and not Interview.finished_at(seen):
+            recording = _quietly(lambda: services.repository.begin_transcript(session_id, seen))
+            keep = (session_id, recording) if recording else None
+        heard = transcribe(path, text, keep)
+        # A typed answer sent (or Skip pressed) while a long recording was transcribed: its
+        # text came back into the follow-up's or the next question's box.
+        if path and session_id and seen and moved_since(session_id, seen):
+            if keep is not None:
+                _quietly(lambda: services.repository.drop_transcript(*keep))
+            return kept_out(heard, "was still being transcribed when the interview moved on")
+        return heard
+
+    def moved_since(session_id: str, seen: str) -> bool:
+        """Whether the stored interview is no longer at ``seen`` (unknown: not moved)."""
+        position = _quietly(lambda: load(session_id).position)
+        return position is not None and position != seen
+
+    def kept_out(heard: tuple[Any, ...], why: str) -> tuple[Any, ...]:
+        """A transcription's outputs (see ``transcribe``) for a recording that is not this
+        question's: the box is left alone and the note shows what it heard."""
+        _, note, state = heard
+        said = f" It heard: “{esc(state['text'])}”" if state and state.get("text") else ""
         moved = (
-            f"⚠️ That recording began {where}, so it is not put in the answer box.{said} "
+            f"⚠️ That recording {why}, so it is not put in the answer box.{said} "
             "Record again to answer this question."
         )
-        return gr.skip(), moved if heard or note.startswith("⚠️") else note, None
+        return gr.skip(), moved if said or str(note).startswith("⚠️") else note, None
 
     def received(session_id: str, heard: dict | None) -> None:  # type: ignore[type-arg]
         """The page has the transcript (it keeps it as its draft): the stored copy goes."""
