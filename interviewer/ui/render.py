@@ -27,8 +27,11 @@ _FLAG_NOTES: dict[str, str] = {
     "truncated": "The answer was too long and was cut before grading.",
     "no_evidence": "No reference material was found; graded without it.",
     "fallback": "The LLM grader failed; the offline grader produced this grade.",
-    "pending": "Your answer is saved and is graded automatically once the grader is back: "
-    "reload the page or open the Report tab to see the grade.",
+    # The app's background pass leaves an answer five minutes to the request grading it
+    # (ui/services.REGRADE_SETTLED): a reload as soon as the grader was back showed "pending".
+    "pending": "Your answer is saved and is graded automatically once the grader is back; that "
+    "can take a few minutes more. Open the Report tab (it refreshes until the grade is in) or "
+    "reload the page later to see it.",
     "low_confidence_transcript": "The spoken answer was hard to recognise; the transcript may be "
     "inaccurate.",
 }

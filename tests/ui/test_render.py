@@ -156,6 +156,16 @@ def test_feedback_card_of_a_pending_grade_does_not_say_it_was_graded() -> None:
     assert "fb-meta" not in feedback_card(raised)
 
 
+def test_feedback_card_of_a_pending_grade_says_the_grade_can_take_minutes() -> None:
+    """It said to reload "once the grader is back"; the app grades a pending answer only five
+    minutes after it was sent, so a reload then still showed "pending" (LLM server restarted a
+    few seconds after the interview; graded 5 min 18 s later)."""
+    waiting = _grade(status="pending", overall=None, flags=["pending"])
+    notice = feedback_card(waiting).split('<div class="fb-notice">')[1].split("</div>")[0]
+    assert "that can take a few minutes more" in notice
+    assert "Open the Report tab (it refreshes until the grade is in)" in notice
+
+
 def test_feedback_card_of_a_guard_grade_gives_its_reason_once() -> None:
     reason = "The answer is about another question of the bank (q28: RNNs), not about this one."
     rejected = _grade(
