@@ -182,3 +182,33 @@ def test_session_feedback_waits_for_an_open_follow_up(settings: Settings) -> Non
     assert point in history.session_feedback_html(services, interview.session_id)
     (question,) = build_report(services.repository, interview.session_id, settings).questions
     assert any(v.key_point.startswith(point) for v in question.missed)
+
+
+def test_history_table_says_how_many_answers_wait_for_a_grade(settings: Settings) -> None:
+    """With the LLM server down, a finished interview's row read "2 of 2" answered and "–" for
+    its mean, as if nothing had been sent; once one was graded, nothing said the other was
+    still waiting."""
+    from interviewer.errors import GradingError
+
+    class Down:
+        def grade(self, question, answer, **kwargs):  # type: ignore[no-untyped-def]
+            raise GradingError("No LLM server answered at http://127.0.0.1:9/v1.", attempts=4)
+
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = history.render()
+        history.wire(panel, services, gr.BrowserState([]))
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    config = SessionConfig(num_questions=2, follow_ups=False)
+    interview = Interview.create(services.repository, services.bank, Down(), config)
+    interview.start()
+    interview.submit("A generator and a discriminator are trained against each other.")
+    interview.submit("The discriminator outputs the probability that its input is real.")
+    rows, _ = handlers["refresh"]([interview.session_id])
+    assert rows[0][4:] == ["2 of 2", "2 pending"]
+
+    turn = services.repository.turns(interview.session_id)[0]
+    graded = Grade(question_id=turn.question_id, overall=3.0, grader=GraderInfo(kind="offline"))
+    services.repository.save_grade(turn, graded)
+    rows, _ = handlers["refresh"]([interview.session_id])
+    assert rows[0][5] == "3.0 (1 pending)"

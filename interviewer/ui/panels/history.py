@@ -116,7 +116,7 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
             g.overall for g in grades.values() if g.status == "graded" and g.overall is not None
         ]
         answered = sum(1 for t in turns if t.answer is not None)
-        mean = f"{sum(scores) / len(scores):.1f}" if scores else "–"
+        mean = _mean_cell(scores, _pending(turns, grades))
         if exam_running(record):  # an exam's scores come at its end, here as everywhere
             mean = _AFTER_EXAM
         rows.append(
@@ -134,6 +134,25 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
         )
     rows.sort(key=lambda r: str(r[0]), reverse=True)
     return [r[1] for r in rows]
+
+
+def _pending(turns: list[TurnRecord], grades: dict[int, GradeRecord]) -> int:
+    """Answers sent and not graded yet (the LLM was down, or the grade is under way)."""
+    return sum(
+        1
+        for t in turns
+        if t.answer is not None and (t.id not in grades or grades[t.id].status == "pending")
+    )
+
+
+def _mean_cell(scores: list[float], pending: int) -> str:
+    """The mean of the graded answers, and how many wait for a grade: a session whose answers
+    were all pending read "–", as if none had been sent."""
+    mean = f"{sum(scores) / len(scores):.1f}" if scores else ""
+    waiting = f"{pending} pending" if pending else ""
+    if mean and waiting:
+        return f"{mean} ({waiting})"
+    return mean or waiting or "–"
 
 
 def _turn_grades(
