@@ -42,6 +42,8 @@ __all__ = [
 T = TypeVar("T")
 ResponseFormat = Literal["json_schema", "tool_calling", "json_mode", "none"]
 MAX_WAIT_S = 8.0
+# Timeouts in a row after which a request is not tried again (see structured_call).
+TIMEOUTS_IN_A_ROW = 2
 MAX_ATTEMPTS = 4  # requests per answer in all, the client library's own retries included
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -128,13 +130,17 @@ def ask_structured(
     last_raw = ""
     problem = ""
     unreachable = False
+    timeouts = 0  # in a row
     for attempt in range(1, max_attempts + 1):
         try:
             message = model.invoke(conversation)
         except Exception as exc:  # noqa: BLE001 - any client/transport error is retried, then translated
             problem = _describe_failure(exc)
             unreachable = _unreachable(exc)
-            if not _retryable(exc):
+            timeouts = timeouts + 1 if _timed_out(exc) else 0
+            # A server that let the whole timeout pass twice is hung or too slow for it: two
+            # more attempts kept an answer waiting 4 minutes (at the default 60 s) for nothing.
+            if not _retryable(exc) or timeouts >= TIMEOUTS_IN_A_ROW:
                 raise StructuredReplyError(
                     problem,
                     attempts=attempt,
@@ -287,6 +293,13 @@ def _status_code(exc: Exception) -> int | None:
     return code if isinstance(code, int) else None
 
 
+def _timed_out(exc: Exception) -> bool:
+    import httpx
+    import openai
+
+    return isinstance(exc, openai.APITimeoutError | httpx.TimeoutException)
+
+
 def _unreachable(exc: Exception) -> bool:
     """No server answered at all (a timeout is a server that may yet answer)."""
     import httpx
@@ -328,5 +341,7 @@ def _describe_failure(exc: Exception) -> str:
         )
     elif code == 404:
         hint = " (check INTERVIEWER_LLM_MODEL and INTERVIEWER_LLM_BASE_URL)"
+    elif _timed_out(exc):
+        hint = " (a slow local model may need a longer INTERVIEWER_LLM_TIMEOUT)"
     text = " ".join(str(exc).split())[:300]
     return f"{type(exc).__name__}{f' {code}' if code else ''}: {text}{hint}"
