@@ -211,3 +211,34 @@ def test_interview_panel_a_recording_transcribed_after_the_interview_moved_on_st
         str(wav), "", (shown["session_id"], shown["seen"]), shown["session_id"], shown["seen"]
     )
     assert box == "Mode collapse is when the generator" and note.startswith("Transcribed 9 s")
+
+
+class _Heard:
+    """A transcriber that hears a recording of a given length."""
+
+    name = "fake"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def transcribe(self, audio_path: Path) -> Transcript:
+        return Transcript(text="Mode collapse is", confidence=0.9, duration_s=self.seconds)
+
+
+def test_interview_panel_the_recording_limit_is_said_before_and_when_reached(
+    tab: Tab, tmp_path: Path
+) -> None:
+    """A recording over 3 minutes was refused once spoken ("the limit is 3 minutes"), and one
+    of 6 minutes (over the upload size) vanished without a word: the limit was said nowhere.
+    The browser now stops a recording at the limit, and the notes say so."""
+    assert "A recording stops at 3 minutes." in str(tab.panel.mic_notice.value)
+    shown = tab.start()
+    wav = tmp_path / "audio.wav"
+    wav.write_bytes(b"RIFF")
+    where = (shown["session_id"], shown["seen"])
+    for seconds, at_limit in ((60.0, False), (177.4, True)):
+        tab.services.transcriber = _Heard(seconds)
+        box, note, _ = tab.handlers["transcribe_recording"](str(wav), "", where, *where)
+        assert box == "Mode collapse is"
+        stopped = "It stopped at the 3-minute limit: to add the rest, clear the recording (×)"
+        assert (stopped in note) is at_limit, note

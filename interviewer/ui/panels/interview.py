@@ -25,7 +25,13 @@ from interviewer.errors import ConfigError, InterviewerError, StoreError
 from interviewer.grading.base import Grade
 from interviewer.grading.guards import LOW_TRANSCRIPT_CONFIDENCE, MAX_ANSWER_TOKENS
 from interviewer.session import Interview, Progress, Reply, SessionConfig, too_long
-from interviewer.speech import BROWSER_SPEAK_JS, PiperSpeaker, Transcript, speakable_text
+from interviewer.speech import (
+    BROWSER_SPEAK_JS,
+    MAX_AUDIO_SECONDS,
+    PiperSpeaker,
+    Transcript,
+    speakable_text,
+)
 from interviewer.store import UnsentTranscript, is_session_id
 from interviewer.ui.panels.history import follow_up_open_card, remember
 from interviewer.ui.refusal import refuse
@@ -310,11 +316,38 @@ def render(services: Services) -> InterviewPanel:
     )
 
 
+_LIMIT_MINUTES = f"{MAX_AUDIO_SECONDS / 60:.0f}"
+# The browser stops a recording a little before the limit (its clock shows whole seconds and
+# the recorder stops a moment after the click), so it is never refused for its length.
+_STOP_AT_LIMIT_S = int(MAX_AUDIO_SECONDS) - 3
+_STOP_AT_LIMIT_JS = f"""() => {{
+  clearInterval(window.__recordingLimit);
+  window.__recordingLimit = setInterval(() => {{
+    const shown = document.querySelector("#mic time.duration")?.textContent || "";
+    const [m, s] = shown.split(":").map(Number);
+    if (!(m * 60 + s >= {_STOP_AT_LIMIT_S})) return;  // also while the clock is not shown
+    clearInterval(window.__recordingLimit);
+    [...document.querySelectorAll("#mic .stop-button, #mic .stop-button-paused")]
+      .find((button) => button.offsetParent !== null)?.click();
+  }}, 500);
+}}"""
+_STOPPED_JS = """() => { clearInterval(window.__recordingLimit); }"""
+_AT_LIMIT = (
+    f" It stopped at the {_LIMIT_MINUTES}-minute limit: to add the rest, clear the recording (×) "
+    "and record again (its text goes after this one), or type it."
+)
+
+
 def _mic_help(services: Services) -> str:
     """The note under the microphone when no transcript is under review."""
     if services.transcriber_problem:
         return esc(services.transcriber_problem)
-    return "Record, then check the transcript in the answer box before sending."
+    # The limit is said before recording: a longer one was refused after the candidate had
+    # spoken it all, and one over the upload size (6 minutes) vanished without a word.
+    return (
+        "Record, then check the transcript in the answer box before sending. A recording "
+        f"stops at {_LIMIT_MINUTES} minutes."
+    )
 
 
 # Keyboard users: after Start, Send, Resume or a transcript, the cursor was on the page body,
@@ -1009,6 +1042,8 @@ def wire(
             else f"Transcribed {heard.duration_s:.0f} s of speech (confidence "
             f"{heard.confidence:.0%}). Correct it if needed, then send."
         )
+        if heard.duration_s >= _STOP_AT_LIMIT_S - 2:
+            note += _AT_LIMIT
         confidence = min(heard.confidence, 0.3) if heard.low_confidence else heard.confidence
         state = {"text": heard.text, "confidence": confidence}
         return joined, note, {**state, "recording": keep[1]} if keep else state
@@ -1220,6 +1255,8 @@ def wire(
                 concurrency_limit=SESSION_CONCURRENCY,
             )
         )
+    panel.mic.start_recording(None, None, None, js=_STOP_AT_LIMIT_JS, queue=False)
+    panel.mic.stop_recording(None, None, None, js=_STOPPED_JS, queue=False)
     panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False).then(
         _where_recorded,
         [panel.session_id, panel.seen],
