@@ -242,3 +242,21 @@ def test_interview_panel_the_recording_limit_is_said_before_and_when_reached(
         assert box == "Mode collapse is"
         stopped = "It stopped at the 3-minute limit: to add the rest, clear the recording (×)"
         assert (stopped in note) is at_limit, note
+
+
+def test_interview_panel_notes_beside_the_chat_are_read_by_screen_readers(
+    settings: Settings,
+) -> None:
+    """Only the chat was a live region: after a recording of silence the cursor went to the
+    empty answer box and "No speech was recognised" was never read, nor "Grading your
+    answer…". The page load makes both notes live, without Gradio's progress line in them.
+    (Checked in Chromium: both wrappers are role=status after a transcription and a send.)"""
+    services = build_services(settings.model_copy(update={"grader": "offline"}))
+    with gr.Blocks() as demo:
+        panel = interview_panel.render(services)
+        interview_panel.wire(panel, services, gr.BrowserState([]), demo)
+    on_load = [f.js or "" for f in demo.fns.values() if ("load" in str(f.targets))]
+    (live,) = [js for js in on_load if "aria-live" in js]
+    for note in (panel.mic_notice, panel.indicator):
+        assert f"'{note.elem_id}'" in live
+    assert 'setAttribute("role", "status")' in live and '"aria-hidden", "true"' in live

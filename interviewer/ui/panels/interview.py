@@ -375,6 +375,21 @@ _FOCUS_ANSWER = """() => {
   setTimeout(tick, 100);
 }"""
 
+# Screen readers announce the chat (a live log) but not the notes beside it: after a
+# recording of silence the cursor went to the empty answer box and "No speech was recognised"
+# was never read, nor "Grading your answer…". The wrappers stay in the page, so they are made
+# live regions once, without Gradio's progress line in them ("processing | 0.2s", rewritten
+# ten times a second); the clock and the word count would speak every second or keystroke.
+_LIVE_NOTES = ("mic-notice", "grading-indicator")
+_LIVE_NOTES_JS = f"""() => {{
+  for (const id of {list(_LIVE_NOTES)!r}) {{
+    const note = document.getElementById(id);
+    note?.setAttribute("role", "status");
+    note?.setAttribute("aria-live", "polite");
+    note?.querySelector("[data-testid=status-tracker]")?.setAttribute("aria-hidden", "true");
+  }}
+}}"""
+
 # The question read aloud stops when the candidate starts recording (the microphone took it
 # in) or unticks "Read questions aloud" (it went on to the end).
 _STOP_SPEAKING_JS = """() => { window.speechSynthesis?.cancel(); }"""
@@ -1360,6 +1375,7 @@ def wire(
         show_progress="hidden",
         api_visibility="private",
     )
+    demo.load(None, None, None, js=_LIVE_NOTES_JS, queue=False)
     loaded = demo.load(
         on_page_load,
         [known],
