@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from interviewer.bank import Bank, Question
 from interviewer.errors import BankError, GradingError, SessionError
 from interviewer.grading.base import Grade, GraderInfo, gap_follow_up, gap_question
+from interviewer.grading.rubric import mean_score
 from interviewer.grading.similarity import content_stems
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
 from interviewer.text import counted, cue
@@ -894,7 +895,7 @@ class Interview:
             skipped=skipped,
             graded=sum(1 for r in results if r.outcome == "graded"),
             pending=sum(1 for r in results if r.outcome == "pending"),
-            mean_overall=round(sum(scores) / len(scores), 1) if scores else None,
+            mean_overall=mean_score(scores),
             hints_used=sum(len(r.hints) for r in results),
             ended_early=ended_early or answered + skipped < total,
             results=results,

@@ -32,6 +32,7 @@ from interviewer.errors import (
     validation_message,
 )
 from interviewer.grading.base import Grade
+from interviewer.grading.rubric import one_decimal
 from interviewer.settings import Settings
 from interviewer.text import counted
 
@@ -81,7 +82,7 @@ def _print_grade(grade: Grade) -> None:
         + (f", {grade.grader.model})" if grade.grader.model else ")")
     )
     for c in grade.criteria:
-        value = "not assessed" if c.score is None else f"{c.score:.1f}"
+        value = "not assessed" if c.score is None else f"{one_decimal(c.score):.1f}"
         typer.echo(f"  {c.criterion:<14} {value:<13} {c.rationale}")
     for v in grade.key_points:
         quote = f' — "{v.evidence}"' if v.evidence else ""

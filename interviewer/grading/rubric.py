@@ -4,13 +4,16 @@
 - The overall score is the weighted mean of the *assessed* criteria (a criterion a grader
   could not judge is left out and the remaining weights renormalized), clamped to 0-5 and
   rounded to one decimal.
+- Every score a person reads has one decimal, rounded half up by :func:`one_decimal`, and
+  every mean of scores comes from :func:`mean_score`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +32,8 @@ __all__ = [
     "clamp_score",
     "coverage_score",
     "load_rubric",
+    "mean_score",
+    "one_decimal",
     "overall_score",
     "prompt_version",
     "round_score",
@@ -123,6 +128,32 @@ def clamp_score(value: float) -> float:
 def round_score(value: float) -> int:
     """Round a 0-5 score half up to an integer level (2.5 -> 3, unlike Python's round)."""
     return int(min(5, max(0, math.floor(value + 0.5))))
+
+
+_TENTH = Decimal("0.1")
+
+
+def one_decimal(value: float) -> float:
+    """A score to one decimal, a tie rounded up as the number reads (3.25 -> 3.3).
+
+    ``f"{3.25:.1f}"`` and ``round`` work on the binary value, half to even: 3.25 gave 3.2 and
+    3.35 gave 3.4. Every score shown goes through here, so a figure never reads two ways.
+    """
+    return float(Decimal(repr(float(value))).quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+
+def mean_score(scores: Iterable[float]) -> float | None:
+    """The mean of scores to one decimal, half up (3.3 and 3.4 give 3.4); None without scores.
+
+    Summed as the decimals they read as: in floats 3.3 + 3.4 is 6.699999999999999, so the same
+    two grades averaged 3.3 in the chat's summary, History and the report, and 3.4 in
+    ``sessions list`` and the report's trend, which rounded the mean to two decimals first.
+    """
+    values = [Decimal(repr(float(s))) for s in scores]
+    if not values:
+        return None
+    mean = sum(values, Decimal(0)) / len(values)
+    return float(mean.quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 def score_levels(scores: np.ndarray | Sequence[float]) -> np.ndarray:

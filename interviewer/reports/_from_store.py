@@ -147,7 +147,7 @@ def _trend(
             TrendPoint(
                 session_id=item.session.id,
                 started_at=item.session.created_at,
-                overall=None if score is None else round(score, 1),
+                overall=score,
                 current=current,
             )
         )

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
-from statistics import fmean
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
@@ -25,7 +24,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
 )
-from interviewer.grading.rubric import Rubric, round_score
+from interviewer.grading.rubric import Rubric, mean_score, round_score
 from interviewer.retrieval import Citation
 from interviewer.text import counted, cue, shorten
 
@@ -285,7 +284,7 @@ def assemble_report(
     """
     questions = [_question_row(i, turn) for i, turn in enumerate(turns, start=1)]
     graded = [q for q in questions if q.status == "graded" and q.score is not None]
-    overall = round(fmean(q.score for q in graded if q.score is not None), 1) if graded else None
+    overall = mean_score(q.score for q in graded if q.score is not None)
     criteria = _criterion_rows(graded, rubric)
     report = ReportData(
         session_id=session_id,
@@ -398,7 +397,7 @@ def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[Criterion
             for c in q.criteria
             if c.criterion == name and c.score is not None
         ]
-        mean = round(fmean(scores), 1) if scores else None
+        mean = mean_score(scores)
         level = None if mean is None else round_score(mean)
         rows.append(
             CriterionRow(

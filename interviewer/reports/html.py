@@ -10,6 +10,7 @@ from __future__ import annotations
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from interviewer.grading.rubric import one_decimal
 from interviewer.reports.charts import criteria_chart, questions_chart, score_color, trend_chart
 from interviewer.reports.data import ReportData
 
@@ -19,7 +20,7 @@ _ENV = Environment(
     loader=PackageLoader("interviewer.reports", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
-_ENV.filters["score"] = lambda v: "–" if v is None else f"{v:.1f}"
+_ENV.filters["score"] = lambda v: "–" if v is None else f"{one_decimal(v):.1f}"
 _ENV.filters["color"] = score_color
 _ENV.filters["duration"] = lambda s: (
     "–" if s is None else (f"{int(s // 60)} min {int(s % 60):02d} s" if s >= 60 else f"{s:.0f} s")

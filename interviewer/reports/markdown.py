@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from interviewer.grading.rubric import one_decimal
 from interviewer.reports.data import QuestionRow, ReportData
 
 __all__ = ["md_escape", "render_markdown"]
@@ -23,7 +24,7 @@ def md_escape(text: str) -> str:
 
 
 def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else f"{one_decimal(value):.1f}"
 
 
 def _quote(text: str) -> list[str]:

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from interviewer.errors import SessionError
 from interviewer.grading.base import Grade
+from interviewer.grading.rubric import mean_score
 from interviewer.store.db import store_errors
 from interviewer.store.tables import (
     CandidateRow,
@@ -193,7 +194,7 @@ class SessionListing(BaseModel):
     answered: int
     graded: int
     pending: int
-    mean_overall: float | None
+    mean_overall: float | None = Field(description="Mean of the graded answers, one decimal")
 
 
 class UnsentTranscript(BaseModel):
@@ -712,7 +713,7 @@ def _listing(
         answered=answered,
         graded=sum(1 for status, _ in grades if status == "graded"),
         pending=sum(1 for status, _ in grades if status == "pending"),
-        mean_overall=round(sum(scores) / len(scores), 2) if scores else None,
+        mean_overall=mean_score(scores),
     )
 
 

@@ -11,6 +11,7 @@ import re
 
 from interviewer.grading.base import CRITERIA, Grade
 from interviewer.grading.guards import EXPLAINED
+from interviewer.grading.rubric import one_decimal
 from interviewer.retrieval import Citation
 
 __all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line"]
@@ -67,7 +68,7 @@ def status_line(session_id: str | None, index: int, total: int, state: str = "")
 
 
 def _score_text(score: float | None) -> str:
-    return "not assessed" if score is None else f"{score:.1f} / 5"
+    return "not assessed" if score is None else f"{one_decimal(score):.1f} / 5"
 
 
 def feedback_card(

@@ -5,7 +5,13 @@ import shutil
 from pathlib import Path
 
 from interviewer.grading.base import CriterionScore
-from interviewer.grading.rubric import load_rubric, overall_score, prompt_version
+from interviewer.grading.rubric import (
+    load_rubric,
+    mean_score,
+    one_decimal,
+    overall_score,
+    prompt_version,
+)
 
 PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
@@ -50,3 +56,16 @@ def test_overall_leaves_a_criterion_not_assessed_out_instead_of_counting_it_as_z
     assert overall_score(_criteria(5.0), rubric) == 3.5
     nothing = [CriterionScore(criterion="depth", score=None)]
     assert overall_score(nothing, rubric) is None
+
+
+def test_mean_score_rounds_a_tie_half_up_whatever_the_float_sum():
+    # In floats 3.3 + 3.4 is 6.699999999999999: the same mean read 3.3 in one place, 3.4 in
+    # another. Order and float noise no longer decide.
+    assert mean_score([3.3, 3.4]) == mean_score([3.4, 3.3]) == 3.4
+    assert (mean_score([0.1, 0.2]), mean_score([2.3, 2.4]), mean_score([4.1, 4.2])) == (
+        0.2,
+        2.4,
+        4.2,
+    )
+    assert mean_score([4.166666666666667, 4.5]) == 4.3 and mean_score([]) is None
+    assert (one_decimal(3.25), one_decimal(3.75), one_decimal(3.24)) == (3.3, 3.8, 3.2)

@@ -178,3 +178,43 @@ def make_stored_sessions(data_dir: Path) -> StoredSessions:
         newer=newer,
         anonymous=anonymous,
     )
+
+
+class ScoreGrader:
+    """Grades each answer with the next of the given overall scores (offline, no criteria)."""
+
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = iter(scores)
+
+    def grade(
+        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+    ) -> Grade:
+        return Grade(
+            question_id=question.id,
+            question_version=question.version,
+            overall=next(self.scores),
+            grader=GraderInfo(kind="offline", model="fixed"),
+        )
+
+
+def scored_session(
+    settings: Settings, candidate: str, scores: list[float], *, skip_last: bool = False
+) -> tuple[Repository, str, list[Reply]]:
+    """Store (SQLite under ``settings.data_dir``) an interview whose answers are graded with
+    ``scores`` in turn, one more question skipped if ``skip_last``; returns the repository,
+    the session id and the replies to the last line (with the chat's summary)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    repo = Repository(engine)
+    bank = load_default_bank(settings)
+    ids = [q.id for q in bank.questions[: len(scores) + skip_last]]
+    config = SessionConfig(candidate=candidate, question_ids=ids, follow_ups=False)
+    interview = Interview.create(repo, bank, ScoreGrader(scores), config)
+    interview.start()
+    replies: list[Reply] = []
+    for n in range(len(scores)):
+        replies = interview.submit(f"Answer {n + 1}: a generator and a discriminator compete.")
+    if skip_last:
+        replies = interview.submit("skip")
+    return repo, interview.session_id, replies

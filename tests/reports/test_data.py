@@ -525,3 +525,50 @@ def test_report_header_counts_answers_against_the_plan_as_the_chat_does(rubric):
     assert assemble_report("s", turns[:1], rubric).questions_line == (
         "1 of 1 planned question answered"
     )
+
+
+def test_a_mean_of_3_35_reads_3_4_in_the_summary_report_list_history_and_trend(settings):
+    """Graded 3.3 and 3.4: the chat's summary, History and the report said 3.3, `sessions list`
+    and the next report's trend 3.4 (float sums and a mean rounded to two decimals first)."""
+    import json
+    from types import SimpleNamespace
+
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+    from interviewer.reports import render_report
+    from interviewer.ui.panels.history import known_session_rows
+
+    from .stored import scored_session
+
+    repo, first, replies = scored_session(settings, "Ada", [3.3, 3.4])
+    assert "mean score 3.4/5" in replies[-1].text
+    report = build_report(repo, first, settings)
+    assert report.overall == 3.4
+    assert "## Overall score: 3.4 / 5" in render_report(report, "md").decode()
+    listed = CliRunner().invoke(app, ["sessions", "list"]).stdout
+    assert "mean 3.4/5" in listed, listed
+    rows = json.loads(CliRunner().invoke(app, ["sessions", "list", "--format", "json"]).stdout)
+    assert rows[0]["mean_overall"] == 3.4
+    assert known_session_rows(SimpleNamespace(repository=repo), [first])[0][5] == "3.4"
+
+    _, second, _ = scored_session(settings, "Ada", [2.3, 2.4])
+    trend = build_report(repo, second, settings).trend
+    assert [(t.overall, t.current) for t in trend] == [(3.4, False), (2.4, True)]
+
+
+def test_a_criterion_score_reads_the_same_on_its_answer_and_in_the_criterion_table(rubric):
+    """Depth 3.25 on the only answer: a mean rounded half up (3.3) beside the answer's own
+    score, rounded half to even (3.2), would read as two different figures; the feedback card
+    says it as the report does."""
+    from interviewer.reports import render_report
+    from interviewer.ui.render import feedback_card
+
+    grade = make_grade("q", 3.0, scores={"depth": 3.25})
+    turn = TurnInput(question_id="q", question_text="What?", answer="x", grade=grade)
+    report = assemble_report("s", [turn], rubric)
+    markdown = render_report(report, "md").decode()
+    assert "| Depth | 20% | 3.3 |" in markdown and "Depth: 3.3 ·" in markdown
+    html = render_report(report, "html").decode()
+    assert "Depth: 3.3</span>" in html and ">3.3</span>" in html
+    assert "3.3 / 5" in feedback_card(grade) and "3.2 / 5" not in feedback_card(grade)

@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from interviewer.errors import InterviewerError
+from interviewer.grading.rubric import mean_score
 from interviewer.reports import with_rejected_first_answer
 from interviewer.store.repository import GradeRecord, TurnRecord, is_session_id
 from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
@@ -148,7 +149,7 @@ def _pending(turns: list[TurnRecord], grades: dict[int, GradeRecord]) -> int:
 def _mean_cell(scores: list[float], pending: int) -> str:
     """The mean of the graded answers, and how many wait for a grade: a session whose answers
     were all pending read "–", as if none had been sent."""
-    mean = f"{sum(scores) / len(scores):.1f}" if scores else ""
+    mean = "" if (value := mean_score(scores)) is None else f"{value:.1f}"
     waiting = f"{pending} pending" if pending else ""
     if mean and waiting:
         return f"{mean} ({waiting})"
