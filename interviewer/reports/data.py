@@ -154,6 +154,16 @@ class QuestionRow(BaseModel):
         return _STATUS_LABELS.get(self.status, self.status)
 
     @property
+    def grader_label(self) -> str:
+        """``graded by llm``; ``no grade yet from llm`` while pending ("graded by" under a
+        pending pill said it had been); empty when no grader was asked."""
+        if self.grader is None or self.grader.kind == "pending":  # the stand-in of no grader
+            return ""
+        return (
+            f"{'no grade yet from' if self.status == 'pending' else 'graded by'} {self.grader.kind}"
+        )
+
+    @property
     def rejected(self) -> bool:
         """Whether the guards rejected the answer (empty, copied, about another question...):
         it scores 0 but was judged on no criterion."""

@@ -125,9 +125,7 @@ def render_markdown(report: ReportData) -> str:
 
 def _grader(q: QuestionRow) -> str:
     """Who graded the answer; a pending one read "(PENDING) ... graded by llm"."""
-    if q.grader is None or q.grader.kind == "pending":  # "pending": the stand-in of no grader
-        return ""
-    return f" · {'no grade yet from' if q.status == 'pending' else 'graded by'} {q.grader.kind}"
+    return f" · {q.grader_label}" if q.grader_label else ""
 
 
 def _question(q: QuestionRow) -> list[str]:

@@ -187,3 +187,15 @@ def test_pdf_repeats_a_long_tables_header_on_each_page(sample_report, tmp_path):
     for page in with_rows:
         header = page.index("For questions")
         assert header < page.index("notes-")  # the column names come before the first row
+
+
+def test_html_and_pdf_say_a_pending_answer_has_no_grade_yet(sample_report):
+    """Under its "pending" pill, the HTML (and so the PDF) said "graded by llm (gpt-4o-mini)",
+    where the Markdown said "no grade yet from llm"."""
+    html = render_report(sample_report, "html").decode()
+    q4 = html[html.index('id="q4"') :]
+    start = q4.index('class="facts"')
+    facts = " ".join(q4[start : q4.index("</div>", start)].split())
+    assert "· no grade yet from llm (gpt-4o-mini)" in facts and "graded by" not in facts, facts
+    q1 = html[html.index('id="q1"') : html.index('id="q2"')]
+    assert "· graded by llm (gpt-4o-mini)" in " ".join(q1.split())
