@@ -1025,12 +1025,12 @@ def calibrate(
     # A stored answer the team also scored in the file is one answer, not two: counted twice,
     # it doubled the question's histogram and weighed twice in its statistics.
     imported_answers = {(i.question_id, _norm(i.answer)) for i in items}
-    entries += [
+    stored = [
         (s.question_id, s.candidate, s.score)
         for s in session_scores
         if not s.answer or (s.question_id, _norm(s.answer)) not in imported_answers
     ]
-    item_stats = item_statistics(entries)
+    item_stats = item_statistics(entries + stored)
 
     per_question = []
     for question_id, question in questions.items():
@@ -1077,7 +1077,9 @@ def calibrate(
         problems=imported.problems,
         ignored_columns=imported.ignored_columns,
         grader=grader_label,
-        session_answers=len(session_scores),
+        # Those the statistics shown took in: "also count 7 stored answers" was said when all
+        # 7 were the file's own answers, counted once, and of questions the file has none of.
+        session_answers=sum(1 for question_id, _, _ in stored if question_id in questions),
         repeat=repeat,
     )
 

@@ -652,6 +652,30 @@ def test_calibrate_counts_a_stored_answer_also_in_the_file_once(bank):
     assert q01.items.answers == 4  # three from the file, one stored answer not in it
 
 
+def test_calibrate_says_how_many_stored_answers_its_statistics_took_in(bank, capsys):
+    """Every stored answer had been scored in the file (so counted once, as the file's): the
+    text said "also count 4 graded answers of stored interview sessions", the HTML "plus 4
+    graded session answers", where one was added, and none of a question not in the file."""
+    from interviewer.cli.calibrate import _print_text
+    from interviewer.reports.calibration import render_calibration_html
+
+    spec = [("q01", f"c{i}", f"answer number {i}", "ann", float(i + 1)) for i in range(3)]
+    imported = parse_human_scores(_rows(spec), "s.csv", bank)
+    stored = [
+        SessionScore(question_id="q01", candidate=f"c{i}", score=2.0, answer=f"answer number {i}")
+        for i in range(2)
+    ] + [
+        SessionScore(question_id="q01", candidate="c9", score=4.0, answer="another answer"),
+        SessionScore(question_id="q04", candidate="c9", score=4.0, answer="mode collapse"),
+    ]
+    grader = TableGrader({f"answer number {i}": 2.0 for i in range(3)})
+    result = calibrate(imported, grader, session_scores=stored)
+    _print_text(result)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "also count 1 graded answer of stored interview sessions" in out, out
+    assert "plus 1 graded session answer in the item statistics" in render_calibration_html(result)
+
+
 def test_calibrate_repeat_measures_spread_per_question(known_run):
     result, grader = known_run
     q01 = next(q for q in result.questions if q.question_id == "q01")
