@@ -58,6 +58,12 @@ class Tab:
         )
         return dict(zip(_VIEW, out, strict=False))
 
+    def transcribe(self, *args: Any) -> list[tuple[Any, ...]]:
+        """Stop a recording (``transcribe_recording``'s inputs): what the page is sent, in
+        order (a step may send more than one update)."""
+        sent = self.handlers["transcribe_recording"](*args)
+        return [sent] if isinstance(sent, tuple) else list(sent)
+
     def start_and_end(self) -> str:
         interview = Interview.create(
             self.services.repository,
@@ -93,6 +99,18 @@ def tab(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Tab:
 
 def _unchanged(value: object) -> bool:
     return isinstance(value, dict) and value == {"__type__": "update"}
+
+
+def _update(box: Any) -> dict[str, Any]:
+    """What an output changes in the answer box: its value, whether it can be typed in."""
+    if isinstance(box, str):
+        return {"value": box}
+    return box if isinstance(box, dict) else dict(box.constructor_args)
+
+
+def _text(box: Any) -> str:
+    """The text an update puts in the answer box."""
+    return str(_update(box)["value"])
 
 
 def test_interview_panel_an_unknown_link_says_to_copy_the_whole_link_or_start_anew(
@@ -196,10 +214,10 @@ def test_interview_panel_a_recording_transcribed_after_the_interview_moved_on_st
     wav = tmp_path / "audio.wav"
     wav.write_bytes(b"RIFF")
     tab.services.transcriber = _SentMeanwhile(tab, shown)
-    box, note, heard = tab.handlers["transcribe_recording"](
+    *_, (box, note, heard) = tab.transcribe(
         str(wav), "", recorded_at, shown["session_id"], shown["seen"]
     )
-    assert _unchanged(box) and heard is None
+    assert "value" not in _update(box) and heard is None
     assert note.startswith("⚠️ That recording was still being transcribed when the interview")
     assert "not put in the answer box. It heard: “Mode collapse is when the generator”" in note
     assert tab.services.repository.unsent_transcript(shown["session_id"]) is None  # nor later
@@ -207,10 +225,11 @@ def test_interview_panel_a_recording_transcribed_after_the_interview_moved_on_st
     # Where the interview still is, the text goes into the box as before.
     shown = tab.start()
     tab.services.transcriber = _SentMeanwhile(tab, {})
-    box, note, heard = tab.handlers["transcribe_recording"](
+    *_, (box, note, heard) = tab.transcribe(
         str(wav), "", (shown["session_id"], shown["seen"]), shown["session_id"], shown["seen"]
     )
-    assert box == "Mode collapse is when the generator" and note.startswith("Transcribed 9 s")
+    assert _text(box) == "Mode collapse is when the generator"
+    assert note.startswith("Transcribed 9 s")
 
 
 class _Heard:
@@ -238,8 +257,8 @@ def test_interview_panel_the_recording_limit_is_said_before_and_when_reached(
     where = (shown["session_id"], shown["seen"])
     for seconds, at_limit in ((60.0, False), (177.4, True)):
         tab.services.transcriber = _Heard(seconds)
-        box, note, _ = tab.handlers["transcribe_recording"](str(wav), "", where, *where)
-        assert box == "Mode collapse is"
+        *_, (box, note, _) = tab.transcribe(str(wav), "", where, *where)
+        assert _text(box) == "Mode collapse is"
         stopped = "It stopped at the 3-minute limit: to add the rest, clear the recording (×)"
         assert (stopped in note) is at_limit, note
 
@@ -260,3 +279,46 @@ def test_interview_panel_notes_beside_the_chat_are_read_by_screen_readers(
     for note in (panel.mic_notice, panel.indicator):
         assert f"'{note.elem_id}'" in live
     assert 'setAttribute("role", "status")' in live and '"aria-hidden", "true"' in live
+
+
+class _EndedMeanwhile:
+    """A transcriber during whose work the candidate presses End in another tab."""
+
+    name = "fake"
+
+    def __init__(self, tab: Tab, session_id: str) -> None:
+        self.tab, self.session_id = tab, session_id
+
+    def transcribe(self, audio_path: Path) -> Transcript:
+        if self.session_id:
+            interview = Interview.load(
+                self.tab.services.repository,
+                self.tab.services.bank,
+                interview_panel.LazyGrader(self.tab.services),
+                self.session_id,
+            )
+            interview.submit("end")
+        return Transcript(text="Mode collapse is", confidence=0.9, duration_s=9)
+
+
+def test_interview_panel_a_recording_says_it_is_transcribed_and_locks_the_box_meanwhile(
+    tab: Tab, tmp_path: Path
+) -> None:
+    """A 2-minute answer took 50 s to transcribe under the note "Record, then check the
+    transcript ..." and "processing | 4.8/1.5s" (an estimate from short clips), and words typed
+    in the box meanwhile were replaced by the transcript when it came."""
+    shown = tab.start()
+    wav = tmp_path / "audio.wav"
+    wav.write_bytes(b"RIFF")
+    where = (shown["session_id"], shown["seen"])
+    tab.services.transcriber = _EndedMeanwhile(tab, "")
+    (locked, note, _), (box, done, _) = tab.transcribe(str(wav), "Typed first.", where, *where)
+    assert note == "Transcribing your recording… its text will appear in the answer box."
+    assert _update(locked) == {"interactive": False}
+    assert _update(box) == {"value": "Typed first. Mode collapse is", "interactive": True}
+    assert done.startswith("Transcribed 9 s")
+
+    # Ended while it ran (End in another tab): the box stays locked, as the ended page shows it.
+    tab.services.transcriber = _EndedMeanwhile(tab, shown["session_id"])
+    *_, (box, _, _) = tab.transcribe(str(wav), "", where, *where)
+    assert _update(box)["interactive"] is False

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +71,10 @@ _UNSTARTED_PLACEHOLDER = "Start an interview (set-up above) to answer here."
 _FINISHED_MIC_NOTE = "The interview has ended: start a new one to answer aloud."
 _RESTORED = (
     "Your spoken answer was transcribed while you were away from this page; check it and send."
+)
+_TRANSCRIBING = "Transcribing your recording… its text will appear in the answer box."
+_TRANSCRIPTION_FAILED = (
+    "⚠️ The recording could not be transcribed just now. Record it again, or type your answer."
 )
 _STILL_TRANSCRIBING = (
     "Your recording is still being transcribed: its text will appear in the answer box."
@@ -1064,6 +1068,33 @@ def wire(
         return joined, note, {**state, "recording": keep[1]} if keep else state
 
     def transcribe_recording(
+        path: str | None,
+        text: str,
+        recorded_at: tuple[str, str] | None,
+        session_id: str,
+        seen: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Say that the recording is being transcribed, then put its text in the box (see
+        :func:`recording_text`). A 2-minute answer took 50 s on a busy machine, under the note
+        "Record, then check the transcript ..." and Gradio's "processing | 4.8/1.5s". The box
+        is locked meanwhile: what was typed there was replaced by the transcript."""
+        if not path:
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
+        yield gr.Textbox(interactive=False), _TRANSCRIBING, gr.skip()
+        try:
+            box, note, heard = recording_text(path, text, recorded_at, session_id, seen)
+        except Exception:  # noqa: BLE001 - the box must not stay locked
+            log.exception("Transcription failed")
+            box, note, heard = gr.skip(), _TRANSCRIPTION_FAILED, None
+        # Open again, as answer_controls has it: not if the interview ended meanwhile (End
+        # pressed in another tab while it ran).
+        at = (_quietly(lambda: load(session_id).position) if session_id else None) or seen
+        live = bool(at) and not Interview.finished_at(at)
+        value = {} if isinstance(box, dict) else {"value": box}  # gr.skip() is a dict
+        yield gr.Textbox(interactive=live, **value), note, heard
+
+    def recording_text(
         path: str | None,
         text: str,
         recorded_at: tuple[str, str] | None,
