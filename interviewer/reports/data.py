@@ -263,6 +263,35 @@ class ReportData(BaseModel):
             return f"{line}; {asked} asked" + (f" ({', '.join(left)})" if left else "")
         return f"{line}; {', '.join(left)}" if left else line
 
+    @property
+    def scoring_note(self) -> str:
+        """What the overall score is a mean of and what it leaves out, as every format's
+        footer says it. The Markdown said nothing of it, the HTML "averaged over the graded
+        answers": whether a skipped question counted as 0 was left to guess."""
+        note = "Scores run from 0 to 5."
+        if not self.graded:
+            return note
+        note += (
+            f" The overall score is the mean of the {counted(self.graded, 'graded answer')}, "
+            "each the weighted mean of its assessed criteria (weights above)"
+        )
+        skipped = sum(q.status == "skipped" for q in self.questions)
+        unanswered = sum(q.status == "unanswered" for q in self.questions)
+        left = [
+            f"{n} {noun if n == 1 else nouns}"
+            for n, noun, nouns in (
+                (skipped, "skipped question", "skipped questions"),
+                (unanswered, "question not answered", "questions not answered"),
+                (self.pending, "answer waiting for a grade", "answers waiting for a grade"),
+            )
+            if n
+        ]
+        if not left:
+            return f"{note}."
+        listed = f"{', '.join(left[:-1])} and {left[-1]}" if len(left) > 1 else left[0]
+        verb = "is" if skipped + unanswered + self.pending == 1 else "are"
+        return f"{note}; {listed} {verb} not counted."
+
 
 def assemble_report(
     session_id: str,

@@ -206,7 +206,7 @@ def _provenance(report: ReportData) -> str:
         if g.prompt_version:
             text += f", prompt version `{g.prompt_version}`"
         parts.append(f"{text} ({g.answers} answer{'s' if g.answers != 1 else ''})")
-    return "*Produced by " + "; ".join(parts) + ". Scores run from 0 to 5.*"
+    return f"*Produced by {'; '.join(parts)}. {md_escape(report.scoring_note)}*"
 
 
 def _one_line(text: str) -> str:

@@ -7,11 +7,11 @@ import subprocess
 
 import pytest
 
-from interviewer.reports import build_report, render_report
+from interviewer.reports import TurnInput, assemble_report, build_report, render_report
 from interviewer.reports.charts import criteria_chart, questions_chart, trend_chart
 from interviewer.reports.markdown import md_escape
 
-from .conftest import XSS
+from .conftest import XSS, make_grade, pending_grade
 
 
 def test_html_escapes_answers_and_names(sample_report):
@@ -199,3 +199,27 @@ def test_html_and_pdf_say_a_pending_answer_has_no_grade_yet(sample_report):
     assert "· no grade yet from llm (gpt-4o-mini)" in facts and "graded by" not in facts, facts
     q1 = html[html.index('id="q1"') : html.index('id="q2"')]
     assert "· graded by llm (gpt-4o-mini)" in " ".join(q1.split())
+
+
+def test_every_format_says_what_the_overall_score_leaves_out(rubric):
+    """Graded 4.0 and 2.0, one question skipped, one not answered, one pending: the overall
+    3.0 is the mean of two answers, not of five. The Markdown said nothing of it, the HTML
+    "averaged over the graded answers": whether a skip counted as 0 was left to guess."""
+    turns = [
+        TurnInput(question_id="a", question_text="A?", answer="x", grade=make_grade("a", 4.0)),
+        TurnInput(question_id="b", question_text="B?", answer="y", grade=make_grade("b", 2.0)),
+        TurnInput(question_id="c", question_text="C?", skipped=True),
+        TurnInput(question_id="d", question_text="D?", answer="z", grade=pending_grade("d")),
+        TurnInput(question_id="e", question_text="E?", unanswered=True),
+    ]
+    report = assemble_report("s", turns, rubric)
+    said = (
+        "The overall score is the mean of the 2 graded answers, each the weighted mean of its "
+        "assessed criteria (weights above); 1 skipped question, 1 question not answered and "
+        "1 answer waiting for a grade are not counted."
+    )
+    assert report.overall == 3.0 and said in report.scoring_note
+    assert said in " ".join(render_report(report, "md").decode().split())
+    assert said in " ".join(render_report(report, "html").decode().split())
+    one = assemble_report("s", turns[:3], rubric).scoring_note
+    assert one.endswith("; 1 skipped question is not counted."), one
