@@ -155,7 +155,8 @@ def sessions_list(
     for item in listings:
         score = f"{item.mean_overall:.1f}/5" if item.mean_overall is not None else "-"
         typer.echo(
-            f"{item.session.id}  {item.session.created_at:%Y-%m-%d %H:%M}  "
+            # UTC, as the reports and History say: without a zone it read as local time.
+            f"{item.session.id}  {item.session.created_at:%Y-%m-%d %H:%M} UTC  "
             f"{item.session.candidate or '(anonymous)'}  {item.session.state}  "
             f"{item.answered}/{item.questions} answered  mean {score}"
             + (f"  {item.pending} pending" if item.pending else "")

@@ -190,6 +190,22 @@ def test_sessions_list_json_and_candidate_filter(knowledge: Path, keyword_grader
     assert "No session of candidate 'Nobody'" in nobody and "stored yet" not in nobody
 
 
+def test_sessions_are_listed_with_their_time_zone(knowledge: Path, keyword_grader: None) -> None:
+    """`sessions list` (and the Report tab's list) said "2026-11-28 02:28", read as local time,
+    where the report of the same session says "02:28 UTC"."""
+    from types import SimpleNamespace
+
+    from interviewer.ui.panels.report import session_choices
+
+    run = runner.invoke(app, ["interview", "--name", "Ada", "-n", "1"], input="alpha1 beta1\n")
+    session = _repo().get_session(_session_id(run.stdout))
+    when = f"{session.created_at:%Y-%m-%d %H:%M} UTC"
+    listed = runner.invoke(app, ["sessions", "list"]).stdout
+    assert f"{session.id}  {when}  Ada" in listed, listed
+    [(label, _)] = session_choices(SimpleNamespace(repository=_repo()), [session.id])
+    assert label.startswith(f"{when} · Ada"), label
+
+
 def test_regrade_pending_completes_pending_grades(
     knowledge: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

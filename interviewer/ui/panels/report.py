@@ -125,7 +125,8 @@ def session_choices(services: Services, ids: list[str] | None) -> list[tuple[str
 
 
 def _label(created: object, candidate: str | None, session_id: str) -> str:
-    when = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else ""
+    # UTC, as the report it opens says (and History's columns): without a zone, local time.
+    when = created.strftime("%Y-%m-%d %H:%M UTC") if hasattr(created, "strftime") else ""
     return f"{when} · {candidate or 'anonymous'} · {session_id[:8]}…"
 
 
