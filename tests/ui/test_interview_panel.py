@@ -322,3 +322,17 @@ def test_interview_panel_a_recording_says_it_is_transcribed_and_locks_the_box_me
     tab.services.transcriber = _EndedMeanwhile(tab, shown["session_id"])
     *_, (box, _, _) = tab.transcribe(str(wav), "", where, *where)
     assert _update(box)["interactive"] is False
+
+
+def test_interview_panel_recording_silences_the_offline_voice(settings: Settings) -> None:
+    """With INTERVIEWER_TTS=piper a hint read aloud played on over the candidate's recording
+    (Chromium: the question audio's time ran on after Record); the browser's voice stopped.
+    Recording now pauses the Piper voice's audio too."""
+    services = build_services(settings.model_copy(update={"grader": "offline", "tts": "piper"}))
+    with gr.Blocks() as demo:
+        panel = interview_panel.render(services)
+        interview_panel.wire(panel, services, gr.BrowserState([]), demo)
+    assert panel.voice is not None
+    on_record = [f.js or "" for f in demo.fns.values() if "start_recording" in str(f.targets)]
+    voice = f'document.getElementById("{panel.voice.elem_id}")'
+    assert any(voice in js and "node.pause()" in js for js in on_record), on_record

@@ -276,7 +276,9 @@ def render(services: Services) -> InterviewPanel:
     spoken_wait = gr.Timer(1.0, active=False)
     voice = None
     if services.settings.tts == "piper":
-        voice = gr.Audio(label="Question audio", autoplay=True, interactive=False)
+        voice = gr.Audio(
+            label="Question audio", autoplay=True, interactive=False, elem_id=_VOICE_ID
+        )
     return InterviewPanel(
         session_id,
         transcript,
@@ -395,9 +397,20 @@ _LIVE_NOTES_JS = f"""() => {{
 }}"""
 
 # The question read aloud stops when the candidate starts recording (the microphone took it
-# in) or unticks "Read questions aloud" (it went on to the end).
-_STOP_SPEAKING_JS = """() => { window.speechSynthesis?.cancel(); }"""
-_STOP_SPEAKING_IF_OFF_JS = """(on) => { if (!on) window.speechSynthesis?.cancel(); return on; }"""
+# in) or unticks "Read questions aloud" (it went on to the end): the browser's voice, and the
+# Piper voice's audio, which played on over the recording (its player keeps the <audio> in a
+# shadow root).
+_VOICE_ID = "question-voice"
+_SILENCE = f"""const silence = () => {{
+    window.speechSynthesis?.cancel();
+    const pause = (root) => root?.querySelectorAll("*").forEach((node) => {{
+      if (node instanceof HTMLMediaElement) node.pause();
+      pause(node.shadowRoot);
+    }});
+    pause(document.getElementById("{_VOICE_ID}"));
+  }};"""
+_STOP_SPEAKING_JS = f"""() => {{ {_SILENCE} silence(); }}"""
+_STOP_SPEAKING_IF_OFF_JS = f"""(on) => {{ {_SILENCE} if (!on) silence(); return on; }}"""
 
 # An unsent answer is kept in this browser (per session, with the position it was typed at):
 # a reload, or a closed tab opened again from its link, lost it. Only the question it was
