@@ -495,7 +495,8 @@ def _focus_areas(
         detail = f" To work on: {missed}{'' if missed.endswith('…') else '.'}" if missed else ""
         if q.rejected and q.message:
             # Why it got 0 (empty, another question's answer, ...), not every key point missed.
-            detail = f" {shorten(q.message, 160)}."
+            why = shorten(q.message, 160)
+            detail = f" {why}{'' if why.endswith('…') else '.'}"  # not "another…."
         out.append(f"Q{q.number} ({_short(q.text)}) scored {q.score:.1f}/5.{detail}")
     errors = sum(len(q.factual_errors) for q in graded)
     if errors:

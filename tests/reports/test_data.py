@@ -103,6 +103,22 @@ def test_report_focus_area_says_why_a_rejected_answer_got_zero(rubric):
     assert "about another question of the bank (q04" in focus and "To work on:" not in focus
 
 
+def test_report_focus_area_of_a_rejected_answer_cut_short_ends_without_a_stray_full_stop(
+    rubric,
+):
+    """A long reason, cut at 160 characters, ended "... The answer is about another…." in the
+    summary's focus areas."""
+    why = (
+        "The first answer was not graded (The answer repeats the question: answer it instead); "
+        "the follow-up answer was graded on its own. The answer is about another interview "
+        "question, not about this one: answer the question asked."
+    )
+    rejected = make_grade("b", 0.0, kind="guard").model_copy(update={"message": why})
+    turns = [TurnInput(question_id="b", question_text="Why?", answer="x", grade=rejected)]
+    focus = next(f for f in assemble_report("s", turns, rubric).focus_areas if f.startswith("Q1"))
+    assert focus.endswith("about another…"), focus
+
+
 def test_report_notices_name_offline_fallback_and_pending(sample_report):
     text = " ".join(sample_report.notices)
     assert "Answer Q3 was graded by the offline grader as a fallback" in text
