@@ -212,3 +212,31 @@ def test_history_table_says_how_many_answers_wait_for_a_grade(settings: Settings
     services.repository.save_grade(turn, graded)
     rows, _ = handlers["refresh"]([interview.session_id])
     assert rows[0][5] == "3.0 (1 pending)"
+
+
+def test_history_table_leaves_out_a_score_whose_follow_up_is_open(settings: Settings) -> None:
+    """With a follow-up on screen, History's row read "2.0" for the session: the first answer's
+    grade, which its card and the report hold back until the follow-up is answered."""
+    from interviewer.grading.base import KeyPointVerdict
+
+    class Missing:
+        def grade(self, question, answer, **kwargs):  # type: ignore[no-untyped-def]
+            missed = [KeyPointVerdict(key_point=k, verdict="missed") for k in question.key_points]
+            return Grade(
+                question_id=question.id,
+                overall=2.0,
+                key_points=missed,
+                grader=GraderInfo(kind="offline"),
+            )
+
+    services = build_services(settings)
+    config = SessionConfig(question_ids=["q01", "q04"], follow_ups=True)
+    interview = Interview.create(services.repository, services.bank, Missing(), config)
+    interview.start()
+    (asked,) = interview.submit("A GAN has two networks that compete.")
+    assert asked.kind == "follow_up"
+    (row,) = history.known_session_rows(services, [interview.session_id])
+    assert row[4:] == ["1 of 2", "–"], row
+    interview.submit("skip")  # the first answer's grade stands, and is shown
+    (row,) = history.known_session_rows(services, [interview.session_id])
+    assert row[5] == "2.0", row

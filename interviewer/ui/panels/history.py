@@ -113,8 +113,13 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
             continue
         turns = services.repository.turns(session_id)
         grades = services.repository.session_grades(session_id)
+        # A question whose follow-up is open has its first answer's grade stored, but its card
+        # and the report wait for the follow-up: counted here, its score showed as the mean.
+        waiting = {t.id for t in turns if t.status == "follow_up" and not record.ended}
         scores = [
-            g.overall for g in grades.values() if g.status == "graded" and g.overall is not None
+            g.overall
+            for turn_id, g in grades.items()
+            if turn_id not in waiting and g.status == "graded" and g.overall is not None
         ]
         answered = sum(1 for t in turns if t.answer is not None)
         mean = _mean_cell(scores, _pending(turns, grades))
