@@ -336,3 +336,14 @@ def test_interview_panel_recording_silences_the_offline_voice(settings: Settings
     on_record = [f.js or "" for f in demo.fns.values() if "start_recording" in str(f.targets)]
     voice = f'document.getElementById("{panel.voice.elem_id}")'
     assert any(voice in js and "node.pause()" in js for js in on_record), on_record
+
+
+def test_interview_panel_keyboard_focus_goes_to_stop_once_a_recording_runs(tab: Tab) -> None:
+    """Enter on Record hid the button and dropped the cursor to the page body, about 20 Tabs
+    from Stop while the microphone was on (walked in Chromium with the keyboard only; the
+    transcript then puts it in the answer box, as before)."""
+    with gr.Blocks() as demo:
+        panel = interview_panel.render(tab.services)
+        interview_panel.wire(panel, tab.services, gr.BrowserState([]), demo)
+    on_record = [f.js or "" for f in demo.fns.values() if "start_recording" in str(f.targets)]
+    assert any('#mic .stop-button"' in js and ".focus()" in js for js in on_record), on_record

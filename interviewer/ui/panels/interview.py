@@ -338,6 +338,14 @@ _STOP_AT_LIMIT_JS = f"""() => {{
   }}, 500);
 }}"""
 _STOPPED_JS = """() => { clearInterval(window.__recordingLimit); }"""
+# Keyboard users: Record hides itself once the recording runs, and the cursor fell to the page
+# body, about 20 Tabs from Stop while the microphone was on. It goes to Stop.
+_FOCUS_STOP_JS = """() => {
+  setTimeout(() => {
+    [...document.querySelectorAll("#mic .stop-button")]
+      .find((button) => button.offsetParent !== null)?.focus();
+  }, 50);
+}"""
 _AT_LIMIT = (
     f" It stopped at the {_LIMIT_MINUTES}-minute limit: to add the rest, clear the recording (×) "
     "and record again (its text goes after this one), or type it."
@@ -1315,6 +1323,7 @@ def wire(
             )
         )
     panel.mic.start_recording(None, None, None, js=_STOP_AT_LIMIT_JS, queue=False)
+    panel.mic.start_recording(None, None, None, js=_FOCUS_STOP_JS, queue=False)
     panel.mic.stop_recording(None, None, None, js=_STOPPED_JS, queue=False)
     panel.mic.start_recording(None, None, None, js=_STOP_SPEAKING_JS, queue=False).then(
         _where_recorded,
