@@ -33,7 +33,10 @@ __all__ = [
 ]
 
 MAX_AUDIO_SECONDS = 180.0
-MAX_AUDIO_BYTES = 25 * 1024 * 1024
+# The longest recording allowed, as the browser may send it: 16-bit WAV at 48 kHz in stereo
+# (a laptop microphone's usual format), plus a margin. At 25 MB, a stereo recording was
+# refused at 2.3 minutes as "larger than 25 MB; keep spoken answers under 3 minutes".
+MAX_AUDIO_BYTES = int(MAX_AUDIO_SECONDS * 48_000 * 2 * 2) + 2 * 1024 * 1024
 # Below this confidence (or this share of speech) a transcript is flagged, not trusted.
 # Same value as grading.guards.LOW_TRANSCRIPT_CONFIDENCE, so the UI and the grade agree.
 LOW_CONFIDENCE = 0.6

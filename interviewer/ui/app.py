@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from interviewer.errors import InterviewerError
 from interviewer.settings import Settings, file_problem, settings_problem
+from interviewer.speech.stt import MAX_AUDIO_BYTES
 from interviewer.ui.panels import calibration, history, interview, report
 from interviewer.ui.services import Services, build_services
 from interviewer.ui.style import CSS, theme
@@ -117,7 +118,9 @@ def launch_kwargs() -> dict[str, Any]:
         "css": CSS,
         "show_error": False,  # errors are gr.Error with escaped text, never tracebacks
         "footer_links": [],
-        "max_file_size": "30mb",
+        # Above the longest recording the transcriber takes (MAX_AUDIO_BYTES): a larger upload
+        # is dropped by Gradio before any handler can say why.
+        "max_file_size": f"{MAX_AUDIO_BYTES // (1024 * 1024) + 4}mb",
     }
 
 

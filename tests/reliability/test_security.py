@@ -167,9 +167,12 @@ def test_security_team_state_cannot_be_forged_over_http(
 def test_security_uploads_over_the_size_limit_are_refused(
     running_app: AppServer, tmp_path: Path
 ) -> None:
+    from interviewer.ui.app import launch_kwargs
+
+    limit_mb = int(launch_kwargs()["max_file_size"].removesuffix("mb"))
     big = tmp_path / "scores.csv"
     with big.open("wb") as handle:
-        handle.truncate(31 * 1024 * 1024)  # over the app's 30 MB limit
+        handle.truncate((limit_mb + 1) * 1024 * 1024)  # over the app's limit
     with big.open("rb") as handle:
         response = httpx.post(
             f"{running_app.url}/gradio_api/upload",

@@ -135,3 +135,24 @@ def test_transcriber_threshold_matches_the_grader_flag() -> None:
     from interviewer.speech.stt import LOW_CONFIDENCE
 
     assert LOW_CONFIDENCE == LOW_TRANSCRIPT_CONFIDENCE
+
+
+def test_a_near_limit_stereo_recording_is_not_refused_for_its_size(tmp_path: Path) -> None:
+    """A laptop microphone's 48 kHz stereo WAV of 2.5 minutes (29 MB) was refused as "larger
+    than 25 MB. Keep spoken answers under 3 minutes.", and over 30 MB the app's upload limit
+    dropped it with no message at all."""
+    from interviewer.speech.stt import MAX_AUDIO_BYTES, load_audio
+    from interviewer.ui.app import launch_kwargs
+
+    seconds, rate = 175, 48_000
+    path = tmp_path / "stereo.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0\0\0" * rate * seconds)  # silence: only the size matters here
+    size = path.stat().st_size
+    _, duration = load_audio(path)  # no InputError
+    assert round(duration) == seconds
+    upload_limit = int(launch_kwargs()["max_file_size"].removesuffix("mb")) * 1024 * 1024
+    assert size <= MAX_AUDIO_BYTES < upload_limit
