@@ -347,3 +347,23 @@ def test_interview_panel_keyboard_focus_goes_to_stop_once_a_recording_runs(tab: 
         interview_panel.wire(panel, tab.services, gr.BrowserState([]), demo)
     on_record = [f.js or "" for f in demo.fns.values() if "start_recording" in str(f.targets)]
     assert any('#mic .stop-button"' in js and ".focus()" in js for js in on_record), on_record
+
+
+def test_a_pending_grades_chat_line_says_it_can_take_minutes() -> None:
+    """The chat said "reload the page to see it" while the card said a few minutes: the app
+    grades a pending answer again only after a few minutes, so a reload still showed pending."""
+    from interviewer.grading.base import Grade, GraderInfo
+    from interviewer.ui.panels.interview import _feedback_line
+
+    grade = Grade(
+        question_id="q01",
+        question_version="v1",
+        status="pending",
+        overall=None,
+        criteria=[],
+        flags=["pending"],
+        grader=GraderInfo(kind="llm", model="m", prompt_version="p"),
+    )
+    line = _feedback_line(grade)
+    assert "a few minutes" in line and "nothing is lost" in line
+    assert "reload the page to see it" not in line

@@ -533,9 +533,12 @@ def _feedback_line(grade: Grade, progress: Progress | None = None) -> str:
     # Named by question: an exam's feedback comes as a run of lines at the end.
     which = f"Question {progress.current}: " if progress is not None else ""
     if grade.status == "pending":
+        # As the card's notice says it: the app retries a pending grade only after a few
+        # minutes (REGRADE_SETTLED), so "reload the page to see it" showed it still pending.
         saved = (
             "your answer is saved, but it could not be graded right now; it is graded again "
-            "automatically (reload the page to see it), and nothing is lost."
+            "automatically once the grader is back, which can take a few minutes (the Report "
+            "tab shows it when it is in), and nothing is lost."
         )
         return f"{which}{saved}" if which else saved[0].upper() + saved[1:]
     score = "n/a" if grade.overall is None else f"{grade.overall:.1f} / 5"
