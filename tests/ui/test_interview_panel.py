@@ -323,6 +323,11 @@ def test_interview_panel_a_recording_says_it_is_transcribed_and_locks_the_box_me
     *_, (box, _, _) = tab.transcribe(str(wav), "", where, *where)
     assert _update(box)["interactive"] is False
 
+    # Outside an interview (the API's /transcribe) the box is not locked, nor left locked.
+    tab.services.transcriber = _EndedMeanwhile(tab, "")
+    (first, _, _), (box, _, _) = tab.transcribe(str(wav), "", None, "", "")
+    assert "interactive" not in _update(first) and "interactive" not in _update(box)
+
 
 def test_interview_panel_recording_silences_the_offline_voice(settings: Settings) -> None:
     """With INTERVIEWER_TTS=piper a hint read aloud played on over the candidate's recording

@@ -1105,12 +1105,19 @@ def wire(
         if not path:
             yield gr.skip(), gr.skip(), gr.skip()
             return
-        yield gr.Textbox(interactive=False), _TRANSCRIBING, gr.skip()
+        # Locked only in an interview: a call of the API without one has no box to open again
+        # (it got the box back locked, where it was left as it was before).
+        in_interview = bool(session_id)
+        locked = gr.Textbox(interactive=False) if in_interview else gr.skip()
+        yield locked, _TRANSCRIBING, gr.skip()
         try:
             box, note, heard = recording_text(path, text, recorded_at, session_id, seen)
         except Exception:  # noqa: BLE001 - the box must not stay locked
             log.exception("Transcription failed")
             box, note, heard = gr.skip(), _TRANSCRIPTION_FAILED, None
+        if not in_interview:
+            yield box, note, heard
+            return
         # Open again, as answer_controls has it: not if the interview ended meanwhile (End
         # pressed in another tab while it ran).
         at = (_quietly(lambda: load(session_id).position) if session_id else None) or seen
