@@ -98,18 +98,24 @@ def test_documents_import_writes_into_the_knowledge_folder_that_ingest_reads(
     assert sorted(p.name for p in knowledge.iterdir()) == ["notes.md"]
 
 
+def _knowledge_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A knowledge folder of one document, gans.md, set as the app's (hashed vectors: quick)."""
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "gans.md").write_text("# GANs\n\n## Idea\n\nTwo networks play a minimax game.\n")
+    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    return folder
+
+
 def test_documents_remove_takes_out_notes_that_ingest_keeps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A plain `interviewer ingest` keeps a document ingested from outside the knowledge folder
     # while its file exists: this is how a user takes it out.
-    folder = tmp_path / "kb"
-    folder.mkdir()
-    (folder / "gans.md").write_text("# GANs\n\n## Idea\n\nTwo networks play a minimax game.\n")
+    _knowledge_folder(tmp_path, monkeypatch)
     notes = tmp_path / "notes.md"
     notes.write_text("# My notes\n\n## WGAN\n\nWeight clipping keeps the critic Lipschitz.\n")
-    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
-    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
     runner.invoke(app, ["ingest"])
     runner.invoke(app, ["ingest", str(notes)])
     listed = runner.invoke(app, ["documents", "list"])
@@ -133,11 +139,7 @@ def test_documents_remove_takes_out_notes_that_ingest_keeps(
 def test_documents_remove_warns_that_a_file_in_the_knowledge_folder_comes_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "kb"
-    folder.mkdir()
-    (folder / "gans.md").write_text("# GANs\n\n## Idea\n\nTwo networks play a minimax game.\n")
-    monkeypatch.setenv("INTERVIEWER_KNOWLEDGE_DIR", str(folder))
-    monkeypatch.setenv("INTERVIEWER_EMBEDDING", "fake")
+    _knowledge_folder(tmp_path, monkeypatch)
     runner.invoke(app, ["ingest"])
     result = runner.invoke(app, ["documents", "remove", "gans.md"])
     assert result.exit_code == 0, result.output

@@ -177,9 +177,8 @@ def test_feedback_card_of_a_guard_grade_gives_its_reason_once() -> None:
     assert "No reference material was found" in graded
 
 
-def test_feedback_card_of_a_too_short_answer_says_why_once_and_what_to_cover() -> None:
-    """The card read "The answer is too short to grade: ..." as its notice and again as the
-    start of its Feedback, which ended "... low diversity samples.." (the key point's stop)."""
+def _guards_grade(question_text: str, reference: str, answer: str | None = None) -> Grade:
+    """The guards' grade of ``answer`` (the question itself when None), which they reject."""
     from interviewer.bank import adhoc_question
     from interviewer.grading.base import GradeRequest
     from interviewer.grading.guards import GuardedGrader
@@ -191,11 +190,19 @@ def test_feedback_card_of_a_too_short_answer_says_why_once_and_what_to_cover() -
         def grade(self, request: GradeRequest) -> Grade:
             raise AssertionError("a rejected answer reaches no grader")
 
-    question = adhoc_question("What is mode collapse?", "The generator gives low diversity.")
+    question = adhoc_question(question_text, reference)
     guarded = GuardedGrader(
         _Never(), prompts_dir=PROJECT_ROOT / "prompts", models_dir=PROJECT_ROOT / "models"
     )
-    card = feedback_card(guarded.grade(GradeRequest(question=question, answer="GAN")))
+    return guarded.grade(GradeRequest(question=question, answer=answer or question.text))
+
+
+def test_feedback_card_of_a_too_short_answer_says_why_once_and_what_to_cover() -> None:
+    """The card read "The answer is too short to grade: ..." as its notice and again as the
+    start of its Feedback, which ended "... low diversity samples.." (the key point's stop)."""
+    card = feedback_card(
+        _guards_grade("What is mode collapse?", "The generator gives low diversity.", "GAN")
+    )
     feedback = card.split('class="fb-feedback">')[1].split("</p>")[0]
     assert feedback == "A strong answer covers: The generator gives low diversity."
     notice = card.split('class="fb-notice">')[1].split("</div>")[0]
@@ -206,22 +213,7 @@ def test_feedback_card_of_a_rejected_answer_shows_no_criterion_score() -> None:
     """The card of a copied question read "Correctness 0.0 / 5" and "Communication 0.0 / 5",
     "you were wrong" to a candidate, though the guards judged no criterion: each says "not
     assessed" as on other cards, also for a grade stored with 0.0 before; the overall stays 0."""
-    from interviewer.bank import adhoc_question
-    from interviewer.grading.base import GradeRequest
-    from interviewer.grading.guards import GuardedGrader
-    from interviewer.settings import PROJECT_ROOT
-
-    class _Never:
-        name = "never"
-
-        def grade(self, request: GradeRequest) -> Grade:
-            raise AssertionError("a rejected answer reaches no grader")
-
-    question = adhoc_question("What is mode collapse in GANs?", "The generator gives few modes.")
-    guarded = GuardedGrader(
-        _Never(), prompts_dir=PROJECT_ROOT / "prompts", models_dir=PROJECT_ROOT / "models"
-    )
-    fresh = guarded.grade(GradeRequest(question=question, answer=question.text))
+    fresh = _guards_grade("What is mode collapse in GANs?", "The generator gives few modes.")
     stored = fresh.model_dump(mode="json")
     stored["criteria"] = [{**c, "score": 0.0} for c in stored["criteria"]]
     for grade in (fresh, Grade.model_validate(stored)):
