@@ -317,13 +317,13 @@ class Repository:
                 .group_by(GradeRow.turn_id)
                 .scalar_subquery()
             )
-            grades: dict[str, list[tuple[str, float | None]]] = {}
-            for session_id, status, overall in db.execute(
-                select(GradeRow.session_id, GradeRow.status, GradeRow.overall).where(
-                    GradeRow.id.in_(latest)
-                )
+            grades: dict[str, list[tuple[str, float | None, str]]] = {}
+            for session_id, status, overall, turn_status in db.execute(
+                select(GradeRow.session_id, GradeRow.status, GradeRow.overall, TurnRow.status)
+                .join(TurnRow, TurnRow.id == GradeRow.turn_id)
+                .where(GradeRow.id.in_(latest))
             ).all():
-                grades.setdefault(session_id, []).append((status, overall))
+                grades.setdefault(session_id, []).append((status, overall, turn_status))
             return [
                 _listing(
                     _session_record(row, name), answered.get(row.id, 0), grades.get(row.id, [])
@@ -704,15 +704,24 @@ def _clean_name(name: str | None) -> str | None:
 
 
 def _listing(
-    session: SessionRecord, answered: int, grades: list[tuple[str, float | None]]
+    session: SessionRecord, answered: int, grades: list[tuple[str, float | None, str]]
 ) -> SessionListing:
-    scores = [overall for status, overall in grades if status == "graded" and overall is not None]
+    """``grades``: each turn's latest grade as (status, overall, the turn's status)."""
+    # A first answer whose follow-up is open is left out of the mean, as History's row, its
+    # card and the report hold it back until the follow-up is answered or skipped.
+    scores = [
+        overall
+        for status, overall, turn in grades
+        if status == "graded"
+        and overall is not None
+        and not (turn == "follow_up" and not session.ended)
+    ]
     return SessionListing(
         session=session,
         questions=len(session.question_ids),
         answered=answered,
-        graded=sum(1 for status, _ in grades if status == "graded"),
-        pending=sum(1 for status, _ in grades if status == "pending"),
+        graded=sum(1 for status, _, _ in grades if status == "graded"),
+        pending=sum(1 for status, _, _ in grades if status == "pending"),
         mean_overall=mean_score(scores),
     )
 

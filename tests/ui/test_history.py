@@ -237,6 +237,9 @@ def test_history_table_leaves_out_a_score_whose_follow_up_is_open(settings: Sett
     assert asked.kind == "follow_up"
     (row,) = history.known_session_rows(services, [interview.session_id])
     assert row[4:] == ["1 of 2", "–"], row
+    # `sessions list` (the team's list) agrees: it had the held-back score as the mean.
+    assert [s.mean_overall for s in services.repository.list_sessions()] == [None]
     interview.submit("skip")  # the first answer's grade stands, and is shown
     (row,) = history.known_session_rows(services, [interview.session_id])
     assert row[5] == "2.0", row
+    assert [s.mean_overall for s in services.repository.list_sessions()] == [2.0]
