@@ -37,7 +37,7 @@ def report_from_store(
         # where the chat's summary said "Answered 3 of 5" and listed it as not answered.
         # So is one whose follow-up is open: its missed key points, shown now, were the
         # follow-up's answer to paste.
-        if (turn.answer is not None and turn.status != "follow_up")
+        if (turn.answer is not None and not session.holds_back(turn.status))
         or turn.status == "skipped"
         or session.ended
     ]

@@ -128,6 +128,13 @@ class SessionRecord(BaseModel):
         screen then was asked and not answered, where in a live session it is being answered."""
         return self.state == "finished" or self.finished_at is not None
 
+    def holds_back(self, turn_status: str) -> bool:
+        """Whether a turn's grade is held back from the candidate and the team: its follow-up
+        is open in this live session. Shown beside the follow-up, the first answer's missed key
+        points were the follow-up's answer to paste (q01: 0.0 to 3.0); the card, History, the
+        report and `sessions list` all wait for the follow-up's answer or Skip."""
+        return turn_status == "follow_up" and not self.ended
+
 
 class TurnRecord(BaseModel):
     """One question of a session with its answer, follow-up, hints and timings.
@@ -707,14 +714,11 @@ def _listing(
     session: SessionRecord, answered: int, grades: list[tuple[str, float | None, str]]
 ) -> SessionListing:
     """``grades``: each turn's latest grade as (status, overall, the turn's status)."""
-    # A first answer whose follow-up is open is left out of the mean, as History's row, its
-    # card and the report hold it back until the follow-up is answered or skipped.
+    # A first answer whose follow-up is open is left out of the mean (SessionRecord.holds_back).
     scores = [
         overall
         for status, overall, turn in grades
-        if status == "graded"
-        and overall is not None
-        and not (turn == "follow_up" and not session.ended)
+        if status == "graded" and overall is not None and not session.holds_back(turn)
     ]
     return SessionListing(
         session=session,

@@ -115,7 +115,7 @@ def known_session_rows(services: Services, known: list[str] | None) -> list[list
         grades = services.repository.session_grades(session_id)
         # A question whose follow-up is open has its first answer's grade stored, but its card
         # and the report wait for the follow-up: counted here, its score showed as the mean.
-        waiting = {t.id for t in turns if t.status == "follow_up" and not record.ended}
+        waiting = {t.id for t in turns if record.holds_back(t.status)}
         scores = [
             g.overall
             for turn_id, g in grades.items()
@@ -199,7 +199,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
                 '<p class="fb-muted">Skipped.</p></div>'
             )
-        elif turn.status == "follow_up" and not record.ended:
+        elif record.holds_back(turn.status):
             cards.append(follow_up_open_card(title, where=" in the Interview tab"))
         elif grade is not None:
             cards.append(
