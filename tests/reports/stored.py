@@ -92,7 +92,6 @@ class AskedAgain:
     settings: Settings
     repository: Repository
     session_id: str
-    replies: list[Reply]  # to the rejected answer
 
 
 def asked_again(data_dir: Path, candidate: str, rejected: str, retry: str) -> AskedAgain:
@@ -111,8 +110,9 @@ def asked_again(data_dir: Path, candidate: str, rejected: str, retry: str) -> As
     )
     interview.start()
     replies = interview.submit(rejected)
+    assert any(r.kind == "follow_up" for r in replies), "the question is asked again"
     interview.submit(retry)
-    return AskedAgain(settings, repo, interview.session_id, replies)
+    return AskedAgain(settings, repo, interview.session_id)
 
 
 @dataclass
