@@ -58,6 +58,9 @@ def start_interview(
     expect(page.locator("#status-bar")).to_contain_text(
         f"Question 1 of {questions}", timeout=30_000
     )
+    # The box opens in a second round trip after the question shows (see answer_controls):
+    # an Enter pressed in between fell on a disabled box, so CI saw no "empty answer" message.
+    expect(page.locator("#answer textarea")).to_be_editable(timeout=10_000)
     return session_id(page)
 
 
