@@ -26,6 +26,7 @@ from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable
 from pydantic import BaseModel, Field, ValidationError
+from pydantic.json_schema import JsonDict
 
 from interviewer.bank import Question
 from interviewer.chat.structured import (
@@ -99,12 +100,28 @@ class KeyPointReply(BaseModel):
     quote: str = ""
 
 
+# What the schema sent to the server says of a score: the rubric's integer levels 0-5. A server
+# that enforces the schema (vLLM's guided decoding, llama.cpp grammars) then cannot return 9, as
+# it could with "number" alone; one that only reads it (OpenAI, strict off) is told the range.
+# Grammar back-ends differ in which keywords they honour, hence both the enum and the bounds.
+_SCORE_SCHEMA: JsonDict = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 5,
+    "enum": [0, 1, 2, 3, 4, 5],
+}
+
+
 class CriterionReply(BaseModel):
-    """The model's reasoning, then score, for one criterion it judges."""
+    """The model's reasoning, then score, for one criterion it judges.
+
+    ``score`` is validated as any number, whatever the schema says: a server that ignores the
+    schema may send 9 or 3.5, and the grade clamps (and says so) rather than asking again.
+    """
 
     criterion: Literal["correctness", "depth", "communication"]
     reasoning: str = Field(min_length=1)
-    score: float
+    score: float = Field(json_schema_extra=_SCORE_SCHEMA)
 
 
 class GradeReply(BaseModel):
@@ -434,11 +451,12 @@ class LLMGrader:
             if said is None and index < len(reply.key_points):
                 said = reply.key_points[index]  # models often shorten the key point's text
             verdicts.append(_checked_verdict(point, said, request.answer))
+        scored = _dedupe(reply.criteria)
         judged: dict[CriterionName, CriterionScore] = {
             c.criterion: CriterionScore(
                 criterion=c.criterion, score=clamp_score(c.score), rationale=c.reasoning
             )
-            for c in _dedupe(reply.criteria)
+            for c in scored
         }
         covered = sum(v.verdict == "covered" for v in verdicts)
         judged["coverage"] = CriterionScore(
@@ -463,8 +481,22 @@ class LLMGrader:
             feedback=_feedback(reply.feedback, verdicts),
             model_answer=question.model_answer,
             follow_up=_follow_up(reply.follow_up, verdicts, request),
+            diagnostics=_clamped(scored),
             grader=info,
         )
+
+
+def _clamped(criteria: list[CriterionReply]) -> str:
+    """Which scores the model gave outside 0-5 and what was stored instead ('' if none), so a
+    clamped 5 is not taken for the model's own verdict."""
+    moved = [
+        f"{c.criterion} {c.score:g} as {clamp_score(c.score):g}"
+        for c in criteria
+        if clamp_score(c.score) != c.score
+    ]
+    if not moved:
+        return ""
+    return "The LLM scored outside 0-5; stored at the nearest bound: " + ", ".join(moved) + "."
 
 
 def _follow_up(text: str, verdicts: list[KeyPointVerdict], request: GradeRequest) -> str:

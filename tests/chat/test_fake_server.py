@@ -206,6 +206,34 @@ def test_server_tool_calling_carries_the_grade_as_the_function_arguments(
     assert len(server.requests) == 2
 
 
+def _criterion_score(schema: dict) -> dict:
+    """The score's schema inside a grade schema, its ``$ref`` followed."""
+    items = schema["properties"]["criteria"]["items"]
+    name = items["$ref"].rsplit("/", 1)[-1]
+    return schema["$defs"][name]["properties"]["score"]
+
+
+@pytest.mark.parametrize("structured", ["json_schema", "tool_calling"])
+def test_server_is_sent_the_rubric_levels_of_a_criterion_score(
+    server, settings, question, structured
+):
+    """The schema said only "number": a server that enforces it (vLLM, llama.cpp grammars,
+    OpenAI) could not keep the model within 0-5, and a 9 was clamped to 5 afterwards."""
+    server.requests.clear()
+    grader = _grader_for(server, settings, structured=structured)
+    grader.grade(GradeRequest(question=question, answer=ANSWER))
+    body = server.requests[0]["body"]
+    schema = (
+        body["response_format"]["json_schema"]["schema"]
+        if structured == "json_schema"
+        else body["tools"][0]["function"]["parameters"]
+    )
+    score = _criterion_score(schema)
+    assert score["type"] == "integer"
+    assert (score["minimum"], score["maximum"]) == (0, 5)
+    assert score["enum"] == [0, 1, 2, 3, 4, 5]
+
+
 def test_server_without_tools_is_asked_for_json_mode_from_then_on(settings, question, caplog):
     with FakeOpenAIServer(models_dir=PROJECT_ROOT / "models", tools=False) as srv:
         grader = _grader_for(srv, settings, structured="tool_calling")

@@ -81,6 +81,15 @@ def test_judge_clamps_out_of_range_scores(fake_chat, question):
     scores = [c.score for c in grade.criteria]
     assert all(s is not None and 0 <= s <= 5 for s in scores)
     assert grade.grader.attempts == 1
+    # The stored 5 and 0 were indistinguishable from the model's own verdicts.
+    assert grade.diagnostics == (
+        "The LLM scored outside 0-5; stored at the nearest bound: correctness 9 as 5, "
+        "depth -2 as 0, communication 9 as 5."
+    )
+
+
+def test_judge_notes_nothing_for_scores_in_range(llm_grader, question):
+    assert llm_grader.grade(_request(question, STRONG)).diagnostics == ""
 
 
 def test_judge_downgrades_quotes_not_in_answer(fake_chat, question):
