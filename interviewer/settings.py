@@ -9,6 +9,7 @@ import difflib
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -128,15 +129,45 @@ class Settings(BaseSettings):
     @classmethod
     def _host_alone(cls, value: str | None) -> str | None:
         # "10.0.0.5:8000" failed at the first search as "Invalid port: '8000:8000'", and the
-        # remedy offered `chroma run --host 10.0.0.5:8000`. (A URL, "http://host:port", is
-        # Chroma's own form and works.)
-        host, colon, port = (value or "").strip().rpartition(":")
+        # remedy offered `chroma run --host 10.0.0.5:8000`. A URL, "http://host:port", is
+        # Chroma's own form and works; its port, when it has none, is INTERVIEWER_CHROMA_PORT.
+        text = (value or "").strip()
+        if "://" in text:
+            url = urlsplit(text)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValueError(
+                    "must be a host (10.0.0.5) or an http:// or https:// URL (http://10.0.0.5:8000)"
+                )
+            try:
+                url.port  # noqa: B018 - raises on a port that is not a number
+            except ValueError as exc:
+                raise ValueError(f"has a bad port ({exc}): write http://HOST:PORT") from exc
+            return text
+        host, colon, port = text.rpartition(":")
         if colon and host and ":" not in host and "/" not in host and port.isdigit():
             raise ValueError(
                 f"holds a port: set INTERVIEWER_CHROMA_HOST={host} and "
                 f"INTERVIEWER_CHROMA_PORT={port}"
             )
         return value
+
+    @property
+    def chroma_url(self) -> str | None:
+        """The Chroma server's base URL with its port, or None for the embedded store.
+
+        A host, or a URL without a port, gets ``chroma_port``: Chroma's client gave a URL
+        without one the scheme's port, so ``http://10.0.0.5`` was looked for on port 80 while
+        ``chroma run`` listens on 8000.
+        """
+        text = (self.chroma_host or "").strip()
+        if not text:
+            return None
+        if "://" not in text:
+            text = f"http://[{text}]" if ":" in text else f"http://{text}"  # IPv6 in brackets
+        url = urlsplit(text)
+        if url.port is None:
+            url = url._replace(netloc=f"{url.netloc}:{self.chroma_port}")
+        return urlunsplit(url).rstrip("/")
 
     def masked(self) -> dict[str, object]:
         """Settings as a dict with secrets masked, for `interviewer config`."""

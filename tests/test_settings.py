@@ -113,6 +113,40 @@ def test_settings_chroma_host_with_a_port_says_where_the_port_goes(
         assert Settings().chroma_host == host
 
 
+def test_settings_chroma_url_without_a_port_uses_chroma_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """INTERVIEWER_CHROMA_HOST=http://10.0.0.5 was looked for on port 80 (the scheme's), while
+    `chroma run` listens on 8000: a URL without a port now takes INTERVIEWER_CHROMA_PORT."""
+    expected = {
+        None: None,
+        "10.0.0.5": "http://10.0.0.5:8000",
+        "http://10.0.0.5": "http://10.0.0.5:8000",
+        "https://chroma.example.com/": "https://chroma.example.com:8000",
+        "https://chroma.example.com:443": "https://chroma.example.com:443",
+        "http://10.0.0.5:8001/chroma": "http://10.0.0.5:8001/chroma",
+    }
+    for host, url in expected.items():
+        assert Settings(chroma_host=host).chroma_url == url
+    assert Settings(chroma_host="http://10.0.0.5", chroma_port=9000).chroma_url == (
+        "http://10.0.0.5:9000"
+    )
+
+
+def test_settings_chroma_host_with_another_scheme_says_what_to_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tcp://10.0.0.5 was accepted and failed at the first search with Chroma's own words."""
+    from pydantic import ValidationError
+
+    from interviewer.settings import settings_problem
+
+    monkeypatch.setenv("INTERVIEWER_CHROMA_HOST", "tcp://10.0.0.5")
+    with pytest.raises(ValidationError) as info:
+        Settings()
+    assert "an http:// or https:// URL (http://10.0.0.5:8000)" in settings_problem(info.value)
+
+
 def test_the_web_app_names_a_bad_setting_in_one_line(tmp_path: Path) -> None:
     """`make run` with a bad INTERVIEWER_* value printed a pydantic traceback."""
     import os

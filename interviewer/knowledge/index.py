@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
@@ -488,9 +489,11 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Knowl
         models_dir=settings.models_dir,
     )
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        host, port = settings.chroma_host, settings.chroma_port
-        where = f"the Chroma server at {host}:{port}"
+    if settings.chroma_url:
+        url = settings.chroma_url
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+        where = f"the Chroma server at {url}"
         remedy = (
             # Its own folder: "data/chroma" started an empty server in the embedded store's
             # place, whatever the data folder was.
@@ -499,10 +502,11 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Knowl
             "or unset INTERVIEWER_CHROMA_HOST to use the embedded store."
         )
         try:
-            client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+            # The whole URL, port included: Chroma reads the port of a URL from the URL alone.
+            client = chromadb.HttpClient(host=url, settings=chroma_settings)
         except Exception as exc:  # foreign errors enter here
             raise StoreError(
-                f"Chroma server at {host}:{port} is unreachable ({_first_line(exc)}). {remedy}"
+                f"Chroma server at {url} is unreachable ({_first_line(exc)}). {remedy}"
             ) from exc
     else:
         path = settings.chroma_path

@@ -10,6 +10,7 @@ import pytest
 
 from interviewer.errors import StoreError
 from interviewer.knowledge.chroma_server import free_port, run_chroma_server
+from interviewer.knowledge.embeddings import FakeEmbedder
 from interviewer.knowledge.index import open_index
 from interviewer.settings import Settings
 
@@ -68,3 +69,14 @@ def test_index_on_chroma_server_ingests_incrementally_and_retrieves(
     assert 0.0 < top.score <= 1.0
     # The embedded store in the data directory was not touched.
     assert not settings.chroma_path.exists()
+
+
+def test_index_on_chroma_server_named_by_a_url_without_port_uses_chroma_port(
+    chroma_server: tuple[str, int], settings: Settings
+) -> None:
+    """INTERVIEWER_CHROMA_HOST=http://HOST reached port 80, not INTERVIEWER_CHROMA_PORT."""
+    host, port = chroma_server
+    remote = settings.model_copy(update={"chroma_host": f"http://{host}", "chroma_port": port})
+    index = open_index(remote, embedder=FakeEmbedder())
+    index.count()  # raised StoreError: nothing listens on port 80
+    assert index.where == f"the Chroma server at http://{host}:{port}"
