@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -50,6 +51,8 @@ class FakeOpenAIServer:
         tools: Whether tool calling is supported; when True a request naming a function in
             ``tool_choice`` gets the model's reply as that function's arguments, when False
             a request with ``tools`` gets HTTP 400.
+        listed: The names ``/v1/models`` lists (default: ``model_name`` alone), e.g. an
+            Ollama's tagged names.
 
     Use as a context manager; ``url`` is the ``base_url`` for clients, ``requests`` records
     every chat request (headers and JSON body).
@@ -65,8 +68,10 @@ class FakeOpenAIServer:
         model_name: str = "fake-grader",
         json_schema: bool = True,
         tools: bool = True,
+        listed: Sequence[str] | None = None,
     ) -> None:
         self.model = model or FakeChatModel()
+        self.listed = list(listed) if listed is not None else [model_name]
         self.json_schema = json_schema
         self.tools = tools
         self.api_key = api_key
@@ -160,7 +165,9 @@ class FakeOpenAIServer:
             return JSONResponse(
                 {
                     "object": "list",
-                    "data": [{"id": self.model_name, "object": "model", "owned_by": "fake"}],
+                    "data": [
+                        {"id": name, "object": "model", "owned_by": "fake"} for name in self.listed
+                    ],
                 }
             )
 

@@ -12,7 +12,25 @@ from interviewer.cli import app, emit_json, friendly
 from interviewer.settings import Settings, settings_problem, unknown_settings
 from interviewer.text import counted
 
+__all__ = ["CHECKS", "Check", "CheckFailed", "doctor"]
+
 Check = Callable[[Settings], str]
+
+
+class CheckFailed(RuntimeError):
+    """A check's failure with the fix for what it saw.
+
+    A check may fail in several ways that want different remedies (a server down, a key refused,
+    a model not served); the fix registered with the check only fits them all by naming every
+    setting at once.
+
+    Attributes:
+        fix: What to do, shown on the check's "fix:" line instead of the registered remedy.
+    """
+
+    def __init__(self, problem: str, *, fix: str) -> None:
+        super().__init__(problem)
+        self.fix = fix
 
 
 def _check_models(settings: Settings) -> str:
@@ -106,7 +124,8 @@ def _check_team_sign_in(settings: Settings) -> str:
     return "; ".join(parts)
 
 
-# Other modules append (name, check, remedy) here when they add a component worth checking.
+# Other modules append (name, check, remedy) here when they add a component worth checking; a
+# check raises CheckFailed when the remedy depends on how it failed.
 CHECKS: list[tuple[str, Check, str]] = [
     ("settings", _check_settings, "fix or unset the variables named above"),
     (
@@ -177,7 +196,8 @@ def doctor(json_output: bool = typer.Option(False, "--json", help="Print JSON.")
             assert settings is not None  # only the settings check runs without them
             results.append({"check": name, "ok": True, "detail": check(settings)})
         except Exception as exc:  # noqa: BLE001 - doctor reports every failure, whatever it is
-            results.append({"check": name, "ok": False, "detail": str(exc), "fix": remedy})
+            fix = exc.fix if isinstance(exc, CheckFailed) else remedy
+            results.append({"check": name, "ok": False, "detail": str(exc), "fix": fix})
     if json_output:
         emit_json(results)
     else:

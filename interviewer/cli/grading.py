@@ -24,8 +24,10 @@ from interviewer.cli import (
     friendly,
     same_file,
 )
+from interviewer.cli.doctor import CheckFailed
 from interviewer.errors import (
     BankError,
+    ConfigError,
     InputError,
     InterviewerError,
     not_utf8,
@@ -450,53 +452,170 @@ def _grade_batch(
 
 
 def _check_llm(settings: Settings) -> str:
-    """Doctor check: the configured LLM endpoint answers ``/models`` with our key."""
-    import httpx
+    """Doctor check: the configured LLM endpoint lists the configured model, asked with our key.
 
-    from interviewer.chat import FAKE_MODEL, build_chat_model
+    Only ``/models`` is called: a check run on every deploy must not spend tokens. Each failure
+    carries its own fix (see :class:`interviewer.cli.doctor.CheckFailed`).
+    """
+    from interviewer.chat import FAKE_MODEL
 
     if settings.effective_grader != "llm":
         return "not used (offline grader; set INTERVIEWER_LLM_BASE_URL or a key to use one)"
     if settings.llm_model == FAKE_MODEL:
         return "deterministic fake model (no network)"
-    build_chat_model(settings)  # refuses remote endpoints unless allowed, checks the key
+    _check_client(settings)
     base = (settings.llm_base_url or "https://api.openai.com/v1").rstrip("/")
-    given = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    return _model_listed(settings.llm_model, _listed_models(base, key), base)
+
+
+def _check_client(settings: Settings) -> None:
+    """The client can be built: a remote endpoint is allowed, and has a key."""
+    from interviewer.chat import build_chat_model, is_local_url
+
+    try:
+        build_chat_model(settings)
+    except ConfigError as exc:
+        if not is_local_url(settings.llm_base_url) and not settings.allow_remote:
+            fix = (
+                "set INTERVIEWER_ALLOW_REMOTE=true to send answers to that server, or point "
+                "INTERVIEWER_LLM_BASE_URL at one on this machine"
+            )
+        else:
+            fix = "set INTERVIEWER_LLM_API_KEY (or OPENAI_API_KEY) to the server's key"
+        raise CheckFailed(str(exc), fix=f"{fix}; or set INTERVIEWER_GRADER=offline") from None
+
+
+def _listed_models(base: str, key: str) -> list[str]:
+    """The model names ``{base}/models`` lists; a failure says what was seen and what to do.
+
+    The HTTP library's own text ("Client error '401 Unauthorized' for url ...", and a link on a
+    second line) named no setting.
+    """
+    import httpx
+
     try:
         response = httpx.get(
-            f"{base}/models",
-            headers={"Authorization": f"Bearer {given or 'not-needed'}"},
-            timeout=10,
+            f"{base}/models", headers={"Authorization": f"Bearer {key or 'not-needed'}"}, timeout=10
         )
     except httpx.ConnectError:
-        raise RuntimeError(f"nothing answers at {base}: is the LLM server running?") from None
+        raise _unreachable(base) from None
     except httpx.TimeoutException:
-        raise RuntimeError(f"{base} did not answer within 10 s") from None
-    # The HTTP library's own text ("Client error '401 Unauthorized' for url ...", and a link
-    # on a second line) named no setting.
-    if response.status_code in (401, 403) and not given:
+        raise CheckFailed(
+            f"{base} did not answer within 10 s",
+            fix=f"see whether the LLM server at {base} is hung or overloaded (its log), and that "
+            "no firewall drops the connection",
+        ) from None
+    except httpx.HTTPError as exc:
+        raise CheckFailed(
+            f"{base}/models failed: {exc}",
+            fix="set INTERVIEWER_LLM_BASE_URL to the server's OpenAI-compatible URL, e.g. "
+            "http://127.0.0.1:11434/v1",
+        ) from None
+    _check_status(response.status_code, base, key)
+    try:
+        return [str(m["id"]) for m in response.json()["data"]]
+    except (ValueError, KeyError, TypeError):
+        raise CheckFailed(
+            f"{base}/models answered, but not with a list of models: is it an OpenAI-compatible "
+            "API?",
+            fix="set INTERVIEWER_LLM_BASE_URL to the server's OpenAI-compatible base URL (it "
+            "usually ends in /v1)",
+        ) from None
+
+
+def _unreachable(base: str) -> CheckFailed:
+    """Nothing answered: an unknown host is a wrong URL, a refused connection a stopped server
+    (or a wrong port)."""
+    import socket
+    from urllib.parse import urlparse
+
+    host = urlparse(base).hostname or ""
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return CheckFailed(
+            f"the host {host!r} of {base} is not known",
+            fix=f"correct the host in INTERVIEWER_LLM_BASE_URL (now {base})",
+        )
+    return CheckFailed(
+        f"nothing answers at {base}: is the LLM server running?",
+        fix=f"start the LLM server so that it listens at {base} (e.g. `ollama serve`, or `vllm "
+        "serve MODEL --port PORT`), or set INTERVIEWER_LLM_BASE_URL to the URL of the one that "
+        "runs; INTERVIEWER_GRADER=offline grades without it",
+    )
+
+
+def _check_status(code: int, base: str, key: str) -> None:
+    """Refuse an HTTP error from ``/models`` with the setting that fixes it."""
+    if code in (401, 403) and not key:
         # "refused the key" with none set sent the operator to look for a key they never gave.
-        raise RuntimeError(
-            f"{base} asks for an API key (HTTP {response.status_code}) and none is set: set "
-            "INTERVIEWER_LLM_API_KEY"
+        raise CheckFailed(
+            f"{base} asks for an API key (HTTP {code}) and none is set: set "
+            "INTERVIEWER_LLM_API_KEY",
+            fix=f"set INTERVIEWER_LLM_API_KEY to the key the server at {base} expects (vLLM: "
+            "its --api-key)",
         )
-    if response.status_code in (401, 403):
-        raise RuntimeError(f"{base} refused the key (HTTP {response.status_code})")
-    if response.status_code == 404:
-        raise RuntimeError(
+    if code in (401, 403):
+        raise CheckFailed(
+            f"{base} refused the key (HTTP {code})",
+            fix=f"set INTERVIEWER_LLM_API_KEY to a key that {base} accepts: the one set now "
+            "(INTERVIEWER_LLM_API_KEY, or OPENAI_API_KEY while that is unset) is refused",
+        )
+    if code == 404:
+        fix = (
+            f"set INTERVIEWER_LLM_BASE_URL={base}/v1"
+            if not base.endswith("/v1")
+            else f"check the host and port in INTERVIEWER_LLM_BASE_URL: what answers at {base} "
+            "is not an OpenAI-compatible API"
+        )
+        raise CheckFailed(
             f"{base}/models was not found (HTTP 404): OpenAI-compatible base URLs usually end "
-            "in /v1"
+            "in /v1",
+            fix=fix,
         )
-    response.raise_for_status()
-    names = [m.get("id", "?") for m in response.json().get("data", [])]
-    if names and settings.llm_model not in names:
-        # Every grade would fail on this: a deploy check must not pass it.
-        raise RuntimeError(
-            f"{base} answers, but it has no model {settings.llm_model!r}; it lists "
-            + ", ".join(names[:8])
-            + (" …" if len(names) > 8 else "")
+    if code >= 400:
+        raise CheckFailed(
+            f"{base}/models answered HTTP {code}",
+            fix=f"see the LLM server's log for why it answers {code}",
         )
-    return f"{base} answers; model {settings.llm_model} listed"
+
+
+def _model_listed(model: str, names: list[str], base: str) -> str:
+    """Whether ``model`` is among the names the server lists; a failure names the close ones.
+
+    Every grade would fail on a model the server does not have: a deploy check must not pass it.
+    """
+    if not names:
+        return f"{base} answers but lists no models, so model {model} is first tried by a grade"
+    if model in names:
+        return f"{base} answers; model {model} listed"
+    if f"{model}:latest" in names:
+        # Ollama reads a name without a tag as the :latest one, and lists it so.
+        return f"{base} answers; model {model} listed (as {model}:latest)"
+    close = _close_models(model, names)
+    ordered = list(dict.fromkeys([*close, *names]))
+    listed = ", ".join(ordered[:8]) + (" …" if len(ordered) > 8 else "")
+    mean = f"; did you mean {' or '.join(close[:3])}? It lists " if close else "; it lists "
+    raise CheckFailed(
+        f"{base} answers, but it has no model {model!r}{mean}{listed}",
+        fix=f"set INTERVIEWER_LLM_MODEL to a name {base} lists ({listed}), or load {model!r} "
+        "on the server",
+    )
+
+
+def _close_models(model: str, names: list[str]) -> list[str]:
+    """Listed names like ``model``: the same name with another tag or folder ("llama3" and
+    "llama3:8b", "Qwen2.5-7B" and "Qwen/Qwen2.5-7B"), then near spellings."""
+    import difflib
+
+    def bare(name: str) -> str:
+        return name.rsplit("/", 1)[-1].split(":", 1)[0].casefold()
+
+    same = [n for n in names if bare(n) == bare(model)]
+    folded = {n.casefold(): n for n in names}
+    near = difflib.get_close_matches(model.casefold(), list(folded), n=3, cutoff=0.75)
+    return list(dict.fromkeys([*same, *(folded[n] for n in near)]))
 
 
 def _register_doctor_check() -> None:

@@ -107,6 +107,80 @@ def test_doctor_llm_check_names_the_real_problem(monkeypatch: pytest.MonkeyPatch
     assert f"nothing answers at {url}" in str(stopped["detail"])
 
 
+def test_doctor_llm_check_names_the_close_models_when_the_model_is_not_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ollama lists tagged names: "llama3" failed with the whole list and a fix line naming
+    every LLM setting; and the check asks /models only, spending no tokens."""
+    from interviewer.chat.server import FakeOpenAIServer
+
+    with FakeOpenAIServer(listed=["mistral:7b", "llama3:8b", "llama3:70b"]) as server:
+        monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("INTERVIEWER_LLM_API_KEY", "test-key")
+        monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "llama3")
+        result = runner.invoke(app, ["doctor"])
+        assert server.requests == []  # no chat request: no tokens spent
+    assert result.exit_code == 1
+    assert (
+        f"[FAIL] llm endpoint: {server.url} answers, but it has no model 'llama3'; did you mean "
+        "llama3:8b or llama3:70b? It lists llama3:8b, llama3:70b, mistral:7b" in result.stdout
+    )
+    assert (
+        f"fix: set INTERVIEWER_LLM_MODEL to a name {server.url} lists (llama3:8b, llama3:70b, "
+        "mistral:7b), or load 'llama3' on the server" in result.stdout
+    )
+
+
+def test_doctor_llm_check_passes_a_name_ollama_completes_with_latest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ollama serves "llama3" as "llama3:latest", the name it lists: doctor failed it."""
+    from interviewer.chat.server import FakeOpenAIServer
+
+    with FakeOpenAIServer(listed=["llama3:latest"]) as server:
+        monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("INTERVIEWER_LLM_API_KEY", "test-key")
+        monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "llama3")
+        check = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["llm endpoint"]
+    assert check["ok"] is True
+    assert check["detail"] == f"{server.url} answers; model llama3 listed (as llama3:latest)"
+
+
+def test_doctor_llm_fix_line_fits_the_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every failure got one fix line naming INTERVIEWER_LLM_BASE_URL, _API_KEY and _MODEL at
+    once, whatever had failed."""
+    from interviewer.chat.server import FakeOpenAIServer
+
+    def fix(**env: str) -> str:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        check = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["llm endpoint"]
+        assert check["ok"] is False
+        return str(check["fix"])
+
+    with FakeOpenAIServer() as server:
+        url = server.url
+        root = url.removesuffix("/v1")
+        monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "fake-grader")
+        no_key = fix(INTERVIEWER_LLM_BASE_URL=url, INTERVIEWER_LLM_API_KEY="")
+        assert no_key == (
+            f"set INTERVIEWER_LLM_API_KEY to the key the server at {url} expects (vLLM: its "
+            "--api-key)"
+        )
+        wrong_key = fix(INTERVIEWER_LLM_API_KEY="wrong")
+        assert wrong_key.startswith(f"set INTERVIEWER_LLM_API_KEY to a key that {url} accepts")
+        no_v1 = fix(INTERVIEWER_LLM_BASE_URL=root, INTERVIEWER_LLM_API_KEY="test-key")
+        assert no_v1 == f"set INTERVIEWER_LLM_BASE_URL={root}/v1"
+        missing = fix(INTERVIEWER_LLM_BASE_URL=url, INTERVIEWER_LLM_MODEL="nope")
+        assert missing.startswith(f"set INTERVIEWER_LLM_MODEL to a name {url} lists (fake-grader)")
+        assert server.requests == []
+    stopped = fix(INTERVIEWER_LLM_MODEL="fake-grader")
+    assert stopped.startswith(f"start the LLM server so that it listens at {url} (e.g. `ollama")
+    assert "or set INTERVIEWER_LLM_BASE_URL to the URL of the one that runs" in stopped
+    for seen in (no_key, wrong_key, no_v1, stopped):
+        assert "INTERVIEWER_LLM_MODEL" not in seen, seen
+
+
 def test_doctor_names_a_misspelt_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     """INTERVIEWER_GRADR=llm was silently ignored: the grader stayed offline."""
     monkeypatch.setenv("INTERVIEWER_GRADR", "llm")
