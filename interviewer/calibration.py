@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import Repository
 
 __all__ = [
+    "AGREEMENT_NOTE",
     "AnswerGrader",
     "CalibrationItem",
     "CalibrationResult",
@@ -60,6 +61,7 @@ __all__ = [
     "HumanScore",
     "ImportResult",
     "MAX_BYTES",
+    "MIN_AGREEMENT",
     "Agreement",
     "ItemStats",
     "QuestionFlag",
@@ -82,6 +84,7 @@ __all__ = [
     "rater_biases",
     "round_score",
     "session_scores",
+    "too_few_text",
 ]
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -101,6 +104,12 @@ GRADER_MAE = 1.0
 GRADER_BIAS = 0.75
 ALPHA_TENTATIVE = 0.667  # Krippendorff: below this, not even tentative conclusions
 RATER_MAD = 1.0
+# QWK, Pearson and Spearman are withheld below this many scored answers (human and grader):
+# with no relation at all between the two scores, the Pearson of 3 answers lies beyond +-0.9
+# about 29% of the time and that of 4 is as likely anywhere in -1..1 (density of r is
+# (1 - r^2)^((n - 4) / 2)); from 5 on it gathers about 0. "QWK 1.00" over two answers read as
+# agreement. Discrimination, also a correlation, waits for MIN_CANDIDATES (5) too.
+MIN_AGREEMENT = 5
 
 FlagCode = Literal[
     "too_easy", "too_hard", "no_discrimination", "grader_disagrees", "raters_disagree"
@@ -563,6 +572,10 @@ class Agreement(BaseModel):
     """Grader-vs-human agreement on paired scores."""
 
     n: int
+    too_few: str | None = Field(
+        default=None,
+        description="Why QWK, Pearson and Spearman are null: fewer than MIN_AGREEMENT answers",
+    )
     qwk: float | None = None
     pearson: float | None = None
     spearman: float | None = None
@@ -578,25 +591,40 @@ def interval_text(bounds: tuple[float, float] | None) -> str:
     return "" if bounds is None else f" (90% {bounds[0]:.2f}–{bounds[1]:.2f} over questions)"
 
 
+def too_few_text(n: int) -> str:
+    """Shown instead of QWK and the correlations of ``n`` answers, below :data:`MIN_AGREEMENT`."""
+    return f"too few scored answers (n = {n}; at least {MIN_AGREEMENT} needed)"
+
+
+AGREEMENT_NOTE = (
+    f"QWK, Pearson and Spearman need {MIN_AGREEMENT} answers scored by both an interviewer and "
+    "the grader: over fewer, scores that have nothing to do with each other reach ±1 as easily "
+    "as 0."
+)
+
+
 def agreement(grader: Sequence[float], human: Sequence[float]) -> Agreement:
     """Agreement between grader scores and human scores of the same answers.
 
-    Correlations are None when either side is constant or fewer than three pairs exist (two
-    points always lie on a line: a question scored on two answers showed Pearson -1.00); kappa
-    is None when it is undefined (both sides one single level) or rests on one answer.
+    Kappa and correlations are None, with ``too_few`` saying why, below
+    :data:`MIN_AGREEMENT` pairs (a question scored on two answers showed QWK 1.00, and Pearson
+    -1.00 before); correlations also when either side is constant, kappa when it is undefined
+    (both sides one single level).
     """
     from scipy.stats import pearsonr, spearmanr
     from sklearn.metrics import confusion_matrix
 
     n = len(grader)
+    too_few = too_few_text(n) if n < MIN_AGREEMENT else None
     if n == 0:
-        return Agreement(n=0)
+        return Agreement(n=0, too_few=too_few)
     g = np.asarray(grader, dtype=float)
     h = np.asarray(human, dtype=float)
-    qwk = quadratic_kappa(h, g) if n >= 2 else None
-    varied = n >= 3 and float(np.std(g)) > 0 and float(np.std(h)) > 0
+    qwk = None if too_few else quadratic_kappa(h, g)
+    varied = not too_few and float(np.std(g)) > 0 and float(np.std(h)) > 0
     return Agreement(
         n=n,
+        too_few=too_few,
         qwk=_r(qwk),
         pearson=_r(_finite(pearsonr(g, h).statistic)) if varied else None,
         spearman=_r(_finite(spearmanr(g, h).statistic)) if varied else None,
@@ -807,6 +835,10 @@ class QuestionStats(BaseModel):
     question_id: str
     text: str
     n: int = Field(description="Answers with both a human and an automatic score")
+    too_few: str | None = Field(
+        default=None,
+        description="Why QWK, Pearson and Spearman are null: fewer than MIN_AGREEMENT answers",
+    )
     qwk: float | None = None
     pearson: float | None = None
     spearman: float | None = None

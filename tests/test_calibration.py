@@ -88,16 +88,17 @@ def test_round_score_rounds_half_up():
 
 
 def test_agreement_matches_hand_computed_figures():
-    # Hand computation: QWK = 1 - 0.04/0.56; Pearson = 6.5/sqrt(5*8.75); ranks identical.
-    result = agreement([1, 2, 3, 4], [1, 2, 3, 5])
-    assert result.n == 4
-    assert result.qwk == pytest.approx(1 - 0.04 / 0.56, abs=1e-3)
-    assert result.pearson == pytest.approx(6.5 / math.sqrt(43.75), abs=1e-3)
+    # Hand computation: QWK = 1 - mean (h - g)^2 / (var g + var h + (mean h - mean g)^2)
+    # = 1 - 0.2 / (2 + 2.96 + 0.04); Pearson = 12 / sqrt(10 * 14.8); ranks identical.
+    result = agreement([0, 1, 2, 3, 4], [0, 1, 2, 3, 5])
+    assert result.n == 5 and result.too_few is None
+    assert result.qwk == pytest.approx(1 - 0.2 / 5.0, abs=1e-3)
+    assert result.pearson == pytest.approx(12 / math.sqrt(148), abs=1e-3)
     assert result.spearman == pytest.approx(1.0)
-    assert result.mae == pytest.approx(0.25)
-    assert result.bias == pytest.approx(-0.25)
+    assert result.mae == pytest.approx(0.2)
+    assert result.bias == pytest.approx(-0.2)
     assert result.confusion[5][4] == 1 and result.confusion[1][1] == 1
-    assert sum(map(sum, result.confusion)) == 4
+    assert sum(map(sum, result.confusion)) == 5
 
 
 def test_kappa_matches_scikit_learn_on_random_scores():
@@ -119,7 +120,7 @@ def test_kappa_matches_scikit_learn_on_random_scores():
 
 
 def test_agreement_is_undefined_not_invented_for_constant_scores():
-    result = agreement([3, 3, 3], [3, 3, 3])
+    result = agreement([3, 3, 3, 3, 3], [3, 3, 3, 3, 3])
     assert result.qwk is None and result.pearson is None and result.spearman is None
     assert result.mae == 0
 
@@ -136,8 +137,20 @@ def test_agreement_of_two_answers_has_no_correlation():
     """Two points always lie on a line: a question scored on two answers showed Pearson -1.00."""
     two = agreement([1.0, 4.0], [3.0, 2.0])
     assert two.pearson is None and two.spearman is None and two.mae == pytest.approx(2.0)
-    three = agreement([1.0, 4.0, 2.0], [3.0, 2.0, 2.5])
-    assert three.pearson == pytest.approx(-0.982, abs=1e-3) and three.spearman == -1.0
+
+
+def test_agreement_under_five_answers_says_too_few_instead_of_a_figure():
+    """Two answers scored alike by the team and the grader showed QWK 1.00; unrelated scores
+    over three or four answers reach +-1 as easily as 0 (three showed Pearson -0.98)."""
+    two = agreement([1.0, 4.0], [1.0, 4.0])
+    assert two.qwk is None and two.pearson is None
+    assert two.too_few == "too few scored answers (n = 2; at least 5 needed)"
+    four = agreement([1.0, 4.0, 2.0, 3.0], [3.0, 2.0, 2.5, 1.0])
+    assert four.qwk is None and four.pearson is None and four.spearman is None
+    assert four.too_few == "too few scored answers (n = 4; at least 5 needed)"
+    assert four.mae == pytest.approx(1.625)  # an average error still means what it says
+    five = agreement([1.0, 4.0, 2.0, 3.0, 0.0], [3.0, 2.0, 2.5, 1.0, 0.0])
+    assert five.too_few is None and five.qwk is not None and five.pearson is not None
 
 
 def test_human_alpha_matches_hand_computed_interval_alpha():
@@ -551,7 +564,8 @@ def test_calibrate_reports_known_per_question_agreement(known_run):
     result, _ = known_run
     q01 = next(q for q in result.questions if q.question_id == "q01")
     assert q01.n == 4
-    assert q01.qwk == pytest.approx(0.929, abs=1e-3)
+    assert q01.qwk is None and q01.too_few == "too few scored answers (n = 4; at least 5 needed)"
+    assert result.overall.n == 12 and result.overall.qwk is not None
     assert q01.mae == pytest.approx(0.25) and q01.bias == pytest.approx(-0.25)
     assert q01.alpha == pytest.approx(1.0)  # both raters always agree
     assert q01.flags == []

@@ -308,6 +308,7 @@ def _print_text(result: object) -> None:
     from rich.text import Text
 
     from interviewer.calibration import (
+        AGREEMENT_NOTE,
         DISCRIMINATION_NOTE,
         CalibrationResult,
         discrimination_text,
@@ -325,10 +326,17 @@ def _print_text(result: object) -> None:
         # Written to a file or a pipe: no screen to fit, so do not squeeze the table to 80.
         console = stdout_console(width=120)
     head = f"Overall ({counted(o.n, 'answer')}, grader {result.grader}):"
+    correlations = (
+        [f"QWK, Pearson, Spearman: {o.too_few}"]
+        if o.too_few
+        else [
+            f"QWK {f(o.qwk)}{interval_text(o.qwk_interval)}",
+            f"Pearson {f(o.pearson)}",
+            f"Spearman {f(o.spearman)}",
+        ]
+    )
     figures = [
-        f"QWK {f(o.qwk)}{interval_text(o.qwk_interval)}",
-        f"Pearson {f(o.pearson)}",
-        f"Spearman {f(o.spearman)}",
+        *correlations,
         f"MAE {f(o.mae)}",
         f"bias {f(o.bias, True)}",
         f"interviewers' alpha {f(o.alpha)} (MAD {f(o.human_mad)})",
@@ -358,7 +366,7 @@ def _print_text(result: object) -> None:
         cells = [
             q.question_id,
             str(q.n),
-            f(q.qwk),
+            "too few" if q.too_few else f(q.qwk),
             f(q.mae),
             f(q.bias, True),
             f(q.alpha),
@@ -369,6 +377,8 @@ def _print_text(result: object) -> None:
             cells.append(f(q.consistency.mean_sd) if q.consistency else "–")
         table.add_row(*cells, ", ".join(fl.code.replace("_", " ") for fl in q.flags))
     console.print(table)
+    if any(q.too_few for q in result.questions):
+        console.print(f"QWK: {AGREEMENT_NOTE}", highlight=False)
     if any(discrimination_text(q.items) == "too few" for q in result.questions):
         console.print(DISCRIMINATION_NOTE, highlight=False)
     if repeated:

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from interviewer.calibration import (
+    AGREEMENT_NOTE,
     DISCRIMINATION_NOTE,
     CalibrationResult,
     QuestionStats,
@@ -150,6 +151,7 @@ def render_calibration_html(result: CalibrationResult) -> str:
         charts=charts,
         css=Markup(REPORT_CSS),
         verdict=_verdict(result),
+        agreement_note=AGREEMENT_NOTE,
         discrimination_note=DISCRIMINATION_NOTE,
     )
 

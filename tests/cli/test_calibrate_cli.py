@@ -135,8 +135,47 @@ def test_calibrate_report_marks_discrimination_over_three_candidates_as_too_few(
     _, report = json_run
     html = report.read_text(encoding="utf-8")
     rows = html.split('<table class="questions">')[1].split("</table>")[0]
-    assert rows.count(">too few</td>") == 2
+    assert rows.count('<td class="num">too few</td>') == 2  # the Discr. column
     assert "needs 5 candidates who answered the question and another one" in html
+
+
+def test_calibrate_withholds_qwk_and_correlations_of_three_answers(json_run) -> None:
+    """Each question had three scored answers, and its QWK and Pearson were given as figures."""
+    result, report = json_run
+    data = json.loads(result.stdout)
+    assert data["overall"]["n"] == 6 and data["overall"]["too_few"] is None
+    for question in data["questions"]:
+        assert question["qwk"] is None and question["pearson"] is None
+        assert question["too_few"] == "too few scored answers (n = 3; at least 5 needed)"
+    html = report.read_text(encoding="utf-8")
+    rows = html.split('<table class="questions">')[1].split("</table>")[0]
+    too_few = '<td class="num" title="too few scored answers (n = 3; at least 5 needed)">too few'
+    assert rows.count(too_few) == 4  # QWK and Pearson / Spearman of both questions
+    assert "QWK, Pearson and Spearman need 5 answers scored by both" in html
+
+
+def test_calibrate_of_two_answers_says_too_few_instead_of_qwk(tmp_path: Path) -> None:
+    """Two answers, scored alike by the interviewer and the grader: `calibrate` said QWK 1.00."""
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "question_id,candidate,answer,rater,score\n"
+        f'q04,c1,"{GOOD}",ann,4\n'
+        "q04,c2,It is when the loss becomes NaN.,ann,0\n",
+        encoding="utf-8",
+    )
+    base = ["calibrate", str(path), "--grader", "offline", "--no-sessions"]
+    text = runner.invoke(app, base)
+    assert text.exit_code == 0, text.output
+    out = " ".join(text.stdout.split())
+    assert "QWK, Pearson, Spearman: too few scored answers (n = 2; at least 5 needed)" in out
+    assert "QWK –" not in out and "QWK 1.00" not in out
+    q04 = next(line for line in text.stdout.splitlines() if " q04 " in line)
+    assert "too few" in q04
+    assert "QWK: QWK, Pearson and Spearman need 5 answers scored by both" in out
+    data = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)["overall"]
+    assert data["qwk"] is None and data["pearson"] is None and data["spearman"] is None
+    assert data["too_few"] == "too few scored answers (n = 2; at least 5 needed)"
+    assert data["mae"] is not None
 
 
 def test_calibrate_text_output_shows_table(tmp_path: Path) -> None:

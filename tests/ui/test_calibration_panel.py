@@ -214,8 +214,15 @@ def test_a_fit_or_reset_from_the_command_line_is_used_by_the_running_app_at_once
 def test_calibration_tab_fit_on_too_little_data_says_what_to_add_and_still_calibrates(
     tab_fit,
 ) -> None:
-    summary, fit, *_ = tab_fit["few"]
-    assert "QWK" in summary
+    summary, fit, _, _, _, questions, *_ = tab_fit["few"]
+    # Two scored answers: QWK 1.00 was shown, a figure two answers cannot support.
+    assert "QWK, Pearson, Spearman: **too few scored answers (n = 2; at least 5 needed)**" in (
+        summary
+    )
+    assert "QWK 1.00" not in summary and "Pearson 1.00" not in summary
+    for row in questions:
+        qwk, correlations = row[QUESTION_COLUMNS.index("QWK") : QUESTION_COLUMNS.index("MAE")]
+        assert (qwk, correlations) == ("too few", "too few")
     assert "Scale not fitted.** Too little data to fit the scale: 2 scored answers to 2" in fit
     assert "Add 38 more scored answers and answers to 3 more questions" in fit
     assert "Traceback" not in fit and not (tab_fit["data"] / "offline_scale.json").exists()

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING
 import gradio as gr
 
 from interviewer.calibration import (
+    AGREEMENT_NOTE,
     DISCRIMINATION_NOTE,
     CalibrationResult,
+    OverallStats,
     answers_and_questions,
     calibrate,
     discrimination_text,
@@ -221,6 +223,7 @@ def render(services: Services) -> CalibrationPanel:
             column_widths=QUESTION_WIDTHS,
             elem_id="calibration-questions",
         )
+        gr.Markdown(AGREEMENT_NOTE, elem_id="calibration-agreement-note")
         gr.Markdown(DISCRIMINATION_NOTE, elem_id="calibration-discrimination-note")
         gr.Markdown("### Interviewers")
         raters = gr.Dataframe(
@@ -278,8 +281,8 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
         [
             f"{q.question_id}: {_short(q.text)}",
             q.n,
-            _f(q.qwk),
-            f"{_f(q.pearson)} / {_f(q.spearman)}",
+            "too few" if q.too_few else _f(q.qwk),
+            "too few" if q.too_few else f"{_f(q.pearson)} / {_f(q.spearman)}",
             _f(q.mae),
             _f(q.bias, True),
             _f(q.alpha),
@@ -293,6 +296,15 @@ def question_rows(result: CalibrationResult) -> list[list[object]]:
     ]
 
 
+def _correlations(o: OverallStats) -> str:
+    if o.too_few:
+        return f"QWK, Pearson, Spearman: **{o.too_few}**"
+    return (
+        f"**QWK {_f(o.qwk)}**{interval_text(o.qwk_interval)} · Pearson {_f(o.pearson)} · "
+        f"Spearman {_f(o.spearman)}"
+    )
+
+
 def _summary(result: CalibrationResult) -> str:
     o = result.overall
     lines = [
@@ -300,9 +312,8 @@ def _summary(result: CalibrationResult) -> str:
         f"{'' if o.ratings == 1 else 's'} by {counted(o.raters, 'interviewer')}, "
         f"{counted(len(result.questions), 'question')}; grader: {esc(result.grader)}.",
         "",
-        f"Grader vs interviewers: **QWK {_f(o.qwk)}**{interval_text(o.qwk_interval)} · "
-        f"Pearson {_f(o.pearson)} · "
-        f"Spearman {_f(o.spearman)} · MAE {_f(o.mae)} · bias {_f(o.bias, True)} (n = {o.n}).",
+        f"Grader vs interviewers: {_correlations(o)} · MAE {_f(o.mae)} · "
+        f"bias {_f(o.bias, True)} (n = {o.n}).",
         "",
         f"Interviewers among themselves: **Krippendorff's α {_f(o.alpha)}** · two interviewers "
         f"differ by {_f(o.human_mad)} points on the same answer."
