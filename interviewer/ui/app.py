@@ -44,6 +44,20 @@ _QUEUE_ANALYTICS_ENV = {
 }
 
 
+# Gradio draws a radio group as a <fieldset> whose label is a <span>, not a <legend>: screen
+# readers announced Difficulty and Mode as unnamed groups. Every group is named by its label
+# once the page has loaded (a Radio inside something hidden at load would need this again).
+_NAME_RADIO_GROUPS_JS = """() => {
+  document.querySelectorAll("fieldset:has(input[type=radio])").forEach((group, n) => {
+    const label = group.querySelector("[data-testid=block-info]");
+    if (!label) return;
+    label.id ||= `radio-group-label-${n}`;
+    group.setAttribute("role", "radiogroup");
+    group.setAttribute("aria-labelledby", label.id);
+  });
+}"""
+
+
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
     """Build the web app (not launched).
 
@@ -92,6 +106,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
             " b?.click(); b?.focus(); }, 50); }",
             queue=False,
         )
+        demo.load(None, None, None, js=_NAME_RADIO_GROUPS_JS, queue=False)
         # History's "Resume" switches to the Interview tab and resumes there.
         history_panel.resume.click(
             lambda sid: (sid, gr.Tabs(selected="interview")),

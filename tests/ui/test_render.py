@@ -332,6 +332,21 @@ def test_build_app_has_every_tab(settings: Settings) -> None:
     assert {"Interview", "History", "Report", "Calibration"} <= labels
 
 
+def test_build_app_names_every_radio_group_by_its_label(settings: Settings) -> None:
+    """Gradio draws a radio group as a fieldset labelled by a span: screen readers announced
+    Difficulty and Mode as unnamed groups. The page load names each group by its visible
+    label (checked in Chromium: the set-up's aria snapshot reads radiogroup "Difficulty" and
+    radiogroup "Mode", before and after an interview starts)."""
+    demo = build_app(settings)
+    radios = [block for block in demo.blocks.values() if isinstance(block, gr.Radio)]
+    assert {radio.label for radio in radios} >= {"Difficulty", "Mode"}
+    assert all(radio.label and radio.show_label for radio in radios)  # the name it is given
+    on_load = [f.js or "" for f in demo.fns.values() if "load" in str(f.targets)]
+    (named,) = [js for js in on_load if "aria-labelledby" in js]
+    assert "fieldset:has(input[type=radio])" in named and "[data-testid=block-info]" in named
+    assert 'setAttribute("role", "radiogroup")' in named
+
+
 def test_a_fallback_card_says_once_that_the_llm_failed_and_names_no_setting() -> None:
     """The card gave the LLM's error with "Check ... INTERVIEWER_LLM_BASE_URL" to the
     candidate, then its flag's note said the same failure again."""
