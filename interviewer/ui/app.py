@@ -58,6 +58,31 @@ _NAME_RADIO_GROUPS_JS = """() => {
 }"""
 
 
+# Gradio gives each radio button its own ``name``, so the browser sees one-option groups: the
+# arrow keys did not move to the next option (as they do in any native radio group) and
+# Difficulty and Mode could be changed only by mouse. Svelte renders the names again on each
+# update, so the keys are handled once, on the document, rather than by renaming the inputs.
+_RADIO_ARROW_KEYS_JS = """() => {
+  if (window.__radioArrowKeys) return;
+  window.__radioArrowKeys = true;
+  const steps = {ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1};
+  document.addEventListener("keydown", (event) => {
+    const radio = event.target;
+    const step = steps[event.key];
+    if (!step || !(radio instanceof HTMLInputElement) || radio.type !== "radio") return;
+    const group = radio.closest("fieldset");
+    if (!group || event.altKey || event.ctrlKey || event.metaKey) return;
+    const options = [...group.querySelectorAll("input[type=radio]:not(:disabled)")];
+    const at = options.indexOf(radio);
+    if (at < 0 || options.length < 2) return;
+    event.preventDefault();
+    const next = options[(at + step + options.length) % options.length];
+    next.focus();
+    next.click();
+  });
+}"""
+
+
 def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks:
     """Build the web app (not launched).
 
@@ -107,6 +132,7 @@ def build_app(settings: Settings, services: Services | None = None) -> gr.Blocks
             queue=False,
         )
         demo.load(None, None, None, js=_NAME_RADIO_GROUPS_JS, queue=False)
+        demo.load(None, None, None, js=_RADIO_ARROW_KEYS_JS, queue=False)
         # History's "Resume" switches to the Interview tab and resumes there.
         history_panel.resume.click(
             lambda sid: (sid, gr.Tabs(selected="interview")),

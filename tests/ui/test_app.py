@@ -623,8 +623,13 @@ def test_app_keyboard_focus_on_a_checkbox_is_plain_to_see(page: Page, artifacts:
     # A selected radio (accent background): the ring goes round the whole option, where on
     # the input it was drawn accent on accent.
     page.locator("#mode input[type=radio]").first.focus()
+    # The arrow keys move between the options, as in any radio group (Gradio's one name per
+    # button had made each option a group of its own: ArrowDown stayed on "Practice").
     page.keyboard.press("ArrowDown")
+    expect(page.locator("#mode input[value=exam]")).to_be_checked()
+    expect(page.locator("#mode input[value=exam]")).to_be_focused()
     page.keyboard.press("ArrowUp")  # back on "Practice", selected, by keyboard
+    expect(page.locator("#mode input[value=practice]")).to_be_checked()
     option = page.locator("#mode label").filter(has=page.locator("input:focus-visible"))
     expect(option).to_have_count(1)
     assert option.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
