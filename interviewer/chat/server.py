@@ -53,6 +53,7 @@ class FakeOpenAIServer:
             a request with ``tools`` gets HTTP 400.
         listed: The names ``/v1/models`` lists (default: ``model_name`` alone), e.g. an
             Ollama's tagged names.
+        owned_by: The owner ``/v1/models`` gives each name ("llamacpp" as llama.cpp's server).
 
     Use as a context manager; ``url`` is the ``base_url`` for clients, ``requests`` records
     every chat request (headers and JSON body).
@@ -69,9 +70,11 @@ class FakeOpenAIServer:
         json_schema: bool = True,
         tools: bool = True,
         listed: Sequence[str] | None = None,
+        owned_by: str = "fake",
     ) -> None:
         self.model = model or FakeChatModel()
         self.listed = list(listed) if listed is not None else [model_name]
+        self.owned_by = owned_by
         self.json_schema = json_schema
         self.tools = tools
         self.api_key = api_key
@@ -166,7 +169,8 @@ class FakeOpenAIServer:
                 {
                     "object": "list",
                     "data": [
-                        {"id": name, "object": "model", "owned_by": "fake"} for name in self.listed
+                        {"id": name, "object": "model", "owned_by": self.owned_by}
+                        for name in self.listed
                     ],
                 }
             )

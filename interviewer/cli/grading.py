@@ -469,6 +469,12 @@ def _check_llm(settings: Settings) -> str:
     return _model_listed(settings.llm_model, _listed_models(base, key), base)
 
 
+# llama.cpp's server, run with one model, lists that model (its file name or --alias) as owned
+# by "llamacpp" and answers whatever model name a request gives: a name unlike the file's is
+# no fault there. Run with several (router mode) it lists each and routes by name.
+_SERVES_ANY_NAME = "llamacpp"
+
+
 def _check_client(settings: Settings) -> None:
     """The client can be built: a remote endpoint is allowed, and has a key."""
     from interviewer.chat import build_chat_model, is_local_url
@@ -486,8 +492,9 @@ def _check_client(settings: Settings) -> None:
         raise CheckFailed(str(exc), fix=f"{fix}; or set INTERVIEWER_GRADER=offline") from None
 
 
-def _listed_models(base: str, key: str) -> list[str]:
-    """The model names ``{base}/models`` lists; a failure says what was seen and what to do.
+def _listed_models(base: str, key: str) -> dict[str, str]:
+    """The model names ``{base}/models`` lists, each with its owner; a failure says what was
+    seen and what to do.
 
     The HTTP library's own text ("Client error '401 Unauthorized' for url ...", and a link on a
     second line) named no setting.
@@ -514,7 +521,7 @@ def _listed_models(base: str, key: str) -> list[str]:
         ) from None
     _check_status(response.status_code, base, key)
     try:
-        return [str(m["id"]) for m in response.json()["data"]]
+        return {str(m["id"]): str(m.get("owned_by", "")) for m in response.json()["data"]}
     except (ValueError, KeyError, TypeError):
         raise CheckFailed(
             f"{base}/models answered, but not with a list of models: is it an OpenAI-compatible "
@@ -581,15 +588,21 @@ def _check_status(code: int, base: str, key: str) -> None:
         )
 
 
-def _model_listed(model: str, names: list[str], base: str) -> str:
+def _model_listed(model: str, owners: dict[str, str], base: str) -> str:
     """Whether ``model`` is among the names the server lists; a failure names the close ones.
 
     Every grade would fail on a model the server does not have: a deploy check must not pass it.
     """
+    names = list(owners)
     if not names:
         return f"{base} answers but lists no models, so model {model} is first tried by a grade"
     if model in names:
         return f"{base} answers; model {model} listed"
+    if len(names) == 1 and owners[names[0]] == _SERVES_ANY_NAME:
+        return (
+            f"{base} answers; it is llama.cpp serving one model ({names[0]}), which answers "
+            f"requests for {model} too"
+        )
     if f"{model}:latest" in names:
         # Ollama reads a name without a tag as the :latest one, and lists it so.
         return f"{base} answers; model {model} listed (as {model}:latest)"

@@ -146,6 +146,31 @@ def test_doctor_llm_check_passes_a_name_ollama_completes_with_latest(
     assert check["detail"] == f"{server.url} answers; model llama3 listed (as llama3:latest)"
 
 
+def test_doctor_llm_check_passes_any_name_for_llama_cpp_serving_one_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """llama.cpp's server lists its one model by file name and answers any name asked for:
+    doctor failed a set-up that grades fine. Serving several, it routes by name, so a name it
+    does not list still fails."""
+    from interviewer.chat.server import FakeOpenAIServer
+
+    monkeypatch.setenv("INTERVIEWER_LLM_API_KEY", "test-key")
+    monkeypatch.setenv("INTERVIEWER_LLM_MODEL", "qwen")
+    with FakeOpenAIServer(listed=["qwen2.5-7b-instruct-q4_k_m.gguf"], owned_by="llamacpp") as one:
+        monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", one.url)
+        check = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["llm endpoint"]
+    assert check["ok"] is True
+    assert check["detail"] == (
+        f"{one.url} answers; it is llama.cpp serving one model "
+        "(qwen2.5-7b-instruct-q4_k_m.gguf), which answers requests for qwen too"
+    )
+    with FakeOpenAIServer(listed=["mistral.gguf", "phi.gguf"], owned_by="llamacpp") as router:
+        monkeypatch.setenv("INTERVIEWER_LLM_BASE_URL", router.url)
+        check = _checks(runner.invoke(app, ["doctor", "--json"]).stdout)["llm endpoint"]
+    assert check["ok"] is False
+    assert "has no model 'qwen'" in str(check["detail"])
+
+
 def test_doctor_llm_fix_line_fits_the_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every failure got one fix line naming INTERVIEWER_LLM_BASE_URL, _API_KEY and _MODEL at
     once, whatever had failed."""
