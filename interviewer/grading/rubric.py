@@ -5,7 +5,7 @@
   could not judge is left out and the remaining weights renormalized), clamped to 0-5 and
   rounded to one decimal.
 - Every score a person reads has one decimal, rounded half up by :func:`one_decimal`, and
-  every mean of scores comes from :func:`mean_score`.
+  every mean of scores comes from :func:`mean_score`, which averages the scores as shown.
 """
 
 from __future__ import annotations
@@ -143,13 +143,17 @@ def one_decimal(value: float) -> float:
 
 
 def mean_score(scores: Iterable[float]) -> float | None:
-    """The mean of scores to one decimal, half up (3.3 and 3.4 give 3.4); None without scores.
+    """The mean of scores as they are shown, to one decimal, half up (3.3 and 3.4 give 3.4);
+    None without scores.
 
-    Summed as the decimals they read as: in floats 3.3 + 3.4 is 6.699999999999999, so the same
-    two grades averaged 3.3 in the chat's summary, History and the report, and 3.4 in
-    ``sessions list`` and the report's trend, which rounded the mean to two decimals first.
+    Each score is first taken to the one decimal it is shown with (:func:`one_decimal`), so
+    whoever averages the figures on the page gets the mean printed: coverage 2.14, 2.14 and
+    2.22 read 2.1, 2.1 and 2.2 on their answers and averaged 2.2 beside them. Summed as the
+    decimals they read as: in floats 3.3 + 3.4 is 6.699999999999999, so the same two grades
+    averaged 3.3 in the chat's summary, History and the report, and 3.4 in ``sessions list``
+    and the report's trend, which rounded the mean to two decimals first.
     """
-    values = [Decimal(repr(float(s))) for s in scores]
+    values = [Decimal(repr(one_decimal(s))) for s in scores]
     if not values:
         return None
     mean = sum(values, Decimal(0)) / len(values)

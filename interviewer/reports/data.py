@@ -24,7 +24,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
 )
-from interviewer.grading.rubric import Rubric, mean_score, round_score
+from interviewer.grading.rubric import Rubric, mean_score, one_decimal, round_score
 from interviewer.retrieval import Citation
 from interviewer.text import counted, cue, shorten
 
@@ -86,7 +86,8 @@ class CriterionRow(BaseModel):
     weight: float
     description: str
     score: float | None = Field(
-        description="Mean over answers where assessed; None if never assessed"
+        description="Mean of the answers' scores as shown (one decimal), over the answers "
+        "where assessed; None if never assessed"
     )
     level: int | None = None
     descriptor: str = ""
@@ -267,8 +268,9 @@ class ReportData(BaseModel):
     def scoring_note(self) -> str:
         """What the overall score is a mean of and what it leaves out, as every format's
         footer says it. The Markdown said nothing of it, the HTML "averaged over the graded
-        answers": whether a skipped question counted as 0 was left to guess."""
-        note = "Scores run from 0 to 5."
+        answers": whether a skipped question counted as 0 was left to guess. It says too that
+        a mean is of the scores as shown, which is what a reader adding them up gets."""
+        note = "Scores run from 0 to 5, shown to one decimal; every mean is of the scores as shown."
         if not self.graded:
             return note
         note += (
@@ -414,12 +416,20 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
     row.score = grade.overall
     # A rejected answer (empty, copied, gibberish...) was judged on no criterion: its notice
     # says why it scored 0; a line of "Correctness: 0.0 · Coverage: 0.0 ..." read as a verdict.
-    row.criteria = [] if grade.grader.kind == "guard" else list(grade.criteria)
+    row.criteria = [] if grade.grader.kind == "guard" else [_as_shown(c) for c in grade.criteria]
     row.covered = [v for v in grade.key_points if v.verdict == "covered"]
     row.missed = [v for v in grade.key_points if v.verdict != "covered"]
     row.factual_errors = list(grade.factual_errors)
     row.feedback = grade.feedback
     return row
+
+
+def _as_shown(score: CriterionScore) -> CriterionScore:
+    """The criterion score to the one decimal every format shows it with (the JSON too), so
+    the criterion means, taken of these, add up from the figures on the page."""
+    if score.score is None:
+        return score
+    return score.model_copy(update={"score": one_decimal(score.score)})
 
 
 def _criterion_rows(graded: list[QuestionRow], rubric: Rubric) -> list[CriterionRow]:

@@ -586,3 +586,37 @@ def test_a_criterion_score_reads_the_same_on_its_answer_and_in_the_criterion_tab
     html = render_report(report, "html").decode()
     assert "Depth: 3.3</span>" in html and ">3.3</span>" in html
     assert "3.3 / 5" in feedback_card(grade) and "3.2 / 5" not in feedback_card(grade)
+
+
+def test_a_criterion_mean_is_the_mean_of_the_scores_its_answers_show(rubric):
+    """Coverage 15/7, 15/7 and 20/9 (3 of 7 and 4 of 9 key points) read 2.1, 2.1 and 2.2 on
+    their answers: the criterion table said 2.2, the mean of the unrounded scores, where
+    anyone adding up the figures shown gets 2.1; the JSON listed 2.142857142857143."""
+    import json
+    import re
+
+    from interviewer.reports import render_report
+
+    turns = [
+        TurnInput(
+            question_id=q,
+            question_text="What?",
+            answer="x",
+            grade=make_grade(q, 2.0, scores={"coverage": coverage}),
+        )
+        for q, coverage in (("a", 15 / 7), ("b", 15 / 7), ("c", 20 / 9))
+    ]
+    report = assemble_report("s", turns, rubric)
+    markdown = render_report(report, "md").decode()
+    assert "| Coverage | 35% | 2.1 |" in markdown, markdown
+    assert re.findall(r"Coverage: (\S+) ·", markdown) == ["2.1", "2.1", "2.2"]
+    html = " ".join(render_report(report, "html").decode().split())
+    coverage_row = html[html.index("<strong>Coverage</strong>") :]
+    assert ">2.1</span>" in coverage_row[: coverage_row.index("</tr>")]
+    data = json.loads(render_report(report, "json"))
+    shown = [
+        c["score"] for q in data["questions"] for c in q["criteria"] if c["criterion"] == "coverage"
+    ]
+    assert shown == [2.1, 2.1, 2.2]
+    assert [c["score"] for c in data["criteria"] if c["criterion"] == "coverage"] == [2.1]
+    assert "every mean is of the scores as shown" in report.scoring_note
