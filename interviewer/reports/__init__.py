@@ -19,6 +19,7 @@ from interviewer.reports.data import (
     TurnInput,
     assemble_report,
     build_report,
+    distinct_times,
 )
 from interviewer.reports.html import render_html
 from interviewer.reports.markdown import render_markdown
@@ -36,6 +37,7 @@ __all__ = [
     "TurnInput",
     "assemble_report",
     "build_report",
+    "distinct_times",
     "render_html",
     "render_json",
     "render_markdown",

@@ -13,7 +13,7 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from interviewer.reports.data import CriterionRow, QuestionRow, TrendPoint
+from interviewer.reports.data import CriterionRow, QuestionRow, TrendPoint, distinct_times
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -153,15 +153,22 @@ def trend_chart(trend: Sequence[TrendPoint]) -> str:
         )
         if point.current:
             ax.plot([x], [point.overall or 0.0], marker="o", markersize=9, color="#2471a3")
-    ax.set_xticks(xs, [_attempt_label(i, p) for i, p in enumerate(points, start=1)], fontsize=7.5)
+    ax.set_xticks(xs, _attempt_labels(points), fontsize=7.5)
+    ax.set_xlabel("Session started (UTC)", fontsize=7.5, color=_INK)
     _score_axis(ax, horizontal=False)
     ax.set_title("Overall score over attempts", loc="left", fontsize=10, color=_INK)
     return figure_svg(fig)
 
 
-def _attempt_label(index: int, point: TrendPoint) -> str:
-    date = point.started_at.strftime("%d %b") if point.started_at else ""
-    return f"#{index}\n{date}" if date else f"#{index}"
+# The day, then the time under it, then to the second: the first that tells the points apart.
+_STARTED = ("%d %b", "%d %b\n%H:%M", "%d %b\n%H:%M:%S")
+
+
+def _attempt_labels(points: Sequence[TrendPoint]) -> list[str]:
+    """``#1`` and when the session started, with the time (UTC) once two share a day: two
+    attempts on one day read "#1 28 Nov" and "#2 28 Nov", told apart by number only."""
+    started = distinct_times([p.started_at for p in points], _STARTED)
+    return [f"#{i}\n{when}" if when else f"#{i}" for i, when in enumerate(started, start=1)]
 
 
 def _score_axis(ax: Axes, *, horizontal: bool) -> None:

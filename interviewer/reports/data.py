@@ -42,6 +42,7 @@ __all__ = [
     "TurnInput",
     "assemble_report",
     "build_report",
+    "distinct_times",
 ]
 
 QuestionStatus = Literal["graded", "pending", "skipped", "unanswered"]
@@ -370,6 +371,16 @@ def build_report(
     from interviewer.reports._from_store import report_from_store
 
     return report_from_store(repository, session_id, settings, trend_among=trend_among)
+
+
+def distinct_times(times: Sequence[datetime | None], formats: Sequence[str]) -> list[str]:
+    """Each time in the first of ``formats`` (coarsest first) that tells them all apart, or in
+    the last; '' for a missing one. Two attempts on one day read "28 Nov" twice, with nothing
+    but their order to tell which was which."""
+    known = [t for t in times if t is not None]
+    fmt = next((f for f in formats if len({t.strftime(f) for t in known}) == len(known)), None)
+    fmt = fmt or formats[-1]
+    return ["" if t is None else t.strftime(fmt) for t in times]
 
 
 def _question_row(number: int, turn: TurnInput) -> QuestionRow:

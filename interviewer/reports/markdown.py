@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 
 from interviewer.grading.rubric import one_decimal
-from interviewer.reports.data import QuestionRow, ReportData
+from interviewer.reports.data import QuestionRow, ReportData, distinct_times
 
 __all__ = ["md_escape", "render_markdown"]
 
 # Not "(" and ")": a link needs "[...]" before them, and brackets are escaped; escaped, every
 # score read "Communication \(5.0/5\)" in the file as text.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|<>~])")
+# A session's start to the minute, or to the second when two started in the same minute.
+_STARTED = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
 
 def md_escape(text: str) -> str:
@@ -94,11 +96,12 @@ def render_markdown(report: ReportData) -> str:
             "",
             "## Progress over attempts",
             "",
-            "| Attempt | Date | Overall |",
+            # With the time: two attempts on one day read as one date twice.
+            "| Attempt | Started (UTC) | Overall |",
             "|---:|---|---:|",
         ]
-        for i, t in enumerate(scored, start=1):
-            when = f"{t.started_at:%Y-%m-%d}" if t.started_at else ""
+        started = distinct_times([t.started_at for t in scored], _STARTED)
+        for i, (t, when) in enumerate(zip(scored, started, strict=True), start=1):
             mark = " (this session)" if t.current else ""
             out.append(f"| {i} | {when} | {_score(t.overall)}{mark} |")
 

@@ -97,6 +97,38 @@ def test_charts_are_empty_when_there_is_nothing_to_draw(sample_report):
     assert criteria_chart(sample_report.criteria).startswith("<svg")
 
 
+def test_trend_tells_two_attempts_on_one_day_apart_by_their_time(sample_report):
+    """Two sessions on 28 Nov read "#2 28 Nov" and "#3 28 Nov" under the chart and "2026-11-28"
+    twice in the Markdown: which came first, and when, was left to the number."""
+    import re
+    from datetime import UTC, datetime
+
+    from interviewer.reports import TrendPoint
+
+    trend = [
+        TrendPoint(session_id="a", started_at=datetime(2026, 11, 27, 18, tzinfo=UTC), overall=1.0),
+        TrendPoint(
+            session_id="b", started_at=datetime(2026, 11, 28, 9, 5, tzinfo=UTC), overall=2.0
+        ),
+        TrendPoint(
+            session_id="c",
+            started_at=datetime(2026, 11, 28, 15, 40, tzinfo=UTC),
+            overall=3.5,
+            current=True,
+        ),
+    ]
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", trend_chart(trend))
+    assert ["#2", "28 Nov", "09:05", "#3", "28 Nov", "15:40"] == labels[3:9], labels
+    assert "Session started (UTC)" in labels
+    markdown = render_report(sample_report.model_copy(update={"trend": trend}), "md").decode()
+    assert "| Attempt | Started (UTC) | Overall |" in markdown
+    assert "| 2 | 2026-11-28 09:05 | 2.0 |" in markdown
+    assert "| 3 | 2026-11-28 15:40 | 3.5 (this session) |" in markdown
+    # Sessions on different days keep the chart's labels to the day.
+    apart = re.findall(r"<text[^>]*>([^<]*)</text>", trend_chart(sample_report.trend))
+    assert apart[:6] == ["#1", "01 Nov", "#2", "10 Nov", "#3", "25 Nov"], apart
+
+
 def _pdf_text(path) -> str:
     return subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True

@@ -86,6 +86,19 @@ def test_attempts_trend_runs_from_the_oldest_to_the_newest_attempt() -> None:
     assert trend == "From **4.6** to **1.7** over 3 attempts (down)."
 
 
+def test_attempts_in_the_same_minute_are_told_apart_by_their_time() -> None:
+    """Two attempts at q01 answered 15 s apart both read "2026-11-27 01:11": the time goes to
+    the second then, and stays to the minute when the minutes differ."""
+    same_minute = [_attempt("s1", 1, 5, 4.6), _attempt("s2", 2, 20, 3.0)]
+    services = SimpleNamespace(repository=_Repository(same_minute))
+    rows, _ = attempts_rows(services, ["s2", "s1"], "q01")  # type: ignore[arg-type]
+    assert [r[0] for r in rows] == ["2026-11-27 01:11:05", "2026-11-27 01:11:20"]
+    apart = [_attempt("s1", 1, 5, 4.6), _attempt("s3", 3, 300, 3.0)]
+    services = SimpleNamespace(repository=_Repository(apart))
+    rows, _ = attempts_rows(services, ["s3", "s1"], "q01")  # type: ignore[arg-type]
+    assert [r[0] for r in rows] == ["2026-11-27 01:11", "2026-11-27 01:16"]
+
+
 def test_an_exam_still_running_shows_no_score_among_the_attempts() -> None:
     """Mid-exam, History's attempts showed the exam's answer as "Score 3.1 · 1 of 6"."""
     attempts = [_attempt("s1", 1, 5, 4.6), _attempt("exam", 2, 20, 3.1)]

@@ -15,7 +15,7 @@ import gradio as gr
 
 from interviewer.errors import InterviewerError
 from interviewer.grading.rubric import mean_score
-from interviewer.reports import with_rejected_first_answer
+from interviewer.reports import distinct_times, with_rejected_first_answer
 from interviewer.store.repository import GradeRecord, TurnRecord, is_session_id
 from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
 from interviewer.ui.render import esc, feedback_card
@@ -41,6 +41,8 @@ _STATE_LABELS = {
 _COLUMNS = ["Started (UTC)", "Session", "Candidate", "Status", "Answered", "Mean of graded"]
 _ATTEMPT_COLUMNS = ["Answered (UTC)", "Session", "Score", "Key points covered", "Hints"]
 _AFTER_EXAM = "after the exam"  # what History shows of an exam still running
+# An attempt's time to the minute, or to the second when two were answered in the same minute.
+_ANSWERED = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
 
 @dataclass
@@ -244,7 +246,7 @@ def attempts_rows(
     # (answered at, row, score): sorted by the time itself, so the trend runs oldest to newest;
     # it read scores in the order of this browser's sessions (newest first) and printed
     # "From 1.7 to 4.6 (up)" when the newest attempt was the 1.7.
-    attempts: list[tuple[datetime, list[object], float | None]] = []
+    attempts: list[tuple[datetime | None, list[object], float | None]] = []
     for session_id in known[:MAX_KNOWN]:
         record = services.repository.find_session(session_id)
         if record is None:
@@ -266,11 +268,15 @@ def attempts_rows(
             if shown is not None and shown.grade.key_points:
                 kps = shown.grade.key_points
                 covered = f"{sum(k.verdict == 'covered' for k in kps)} of {len(kps)}"
-            when = _when(turn.answered_at)
             overall = shown.overall if shown is not None else None
-            row: list[object] = [when, session_id, score, covered, len(turn.hints)]
-            attempts.append((turn.answered_at or _NEVER, row, overall))
-    attempts.sort(key=lambda a: a[0])
+            row: list[object] = ["", session_id, score, covered, len(turn.hints)]
+            attempts.append((turn.answered_at, row, overall))
+    attempts.sort(key=lambda a: a[0] or _NEVER)
+    # Two attempts in one minute both read "04:46": the time then goes to the second.
+    for (_, row, _), when in zip(
+        attempts, distinct_times([a[0] for a in attempts], _ANSWERED), strict=True
+    ):
+        row[0] = when
     scores = [a[2] for a in attempts if a[2] is not None]
     trend = ""
     if len(scores) >= 2:
