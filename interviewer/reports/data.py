@@ -270,8 +270,12 @@ class ReportData(BaseModel):
         """What the overall score is a mean of and what it leaves out, as every format's
         footer says it. The Markdown said nothing of it, the HTML "averaged over the graded
         answers": whether a skipped question counted as 0 was left to guess. It says too that
-        a mean is of the scores as shown, which is what a reader adding them up gets."""
-        note = "Scores run from 0 to 5, shown to one decimal; every mean is of the scores as shown."
+        the overall and the criterion means are of the scores as shown, which is what a reader
+        adding them up gets (an answer's own score is weighed from its unrounded criteria)."""
+        note = (
+            "Scores run from 0 to 5, shown to one decimal; the overall score and the scores by "
+            "criterion are means of the scores as shown."
+        )
         if not self.graded:
             return note
         note += (

@@ -619,4 +619,4 @@ def test_a_criterion_mean_is_the_mean_of_the_scores_its_answers_show(rubric):
     ]
     assert shown == [2.1, 2.1, 2.2]
     assert [c["score"] for c in data["criteria"] if c["criterion"] == "coverage"] == [2.1]
-    assert "every mean is of the scores as shown" in report.scoring_note
+    assert "the scores by criterion are means of the scores as shown" in report.scoring_note
