@@ -81,11 +81,13 @@ class _TimedGrader:
         self._lock = threading.Lock()
 
     def grade(
-        self, question: Any, answer: str, *, transcript_confidence: float | None = None
+        self, question: Any, answer: str, *, transcript_confidence: float | None = None, **more: Any
     ) -> Any:
         start, cpu, thread_cpu = time.perf_counter(), time.process_time(), time.thread_time()
         try:
-            return self.inner.grade(question, answer, transcript_confidence=transcript_confidence)
+            return self.inner.grade(
+                question, answer, transcript_confidence=transcript_confidence, **more
+            )
         finally:
             with self._lock:
                 self.seconds.append(time.perf_counter() - start)

@@ -23,7 +23,7 @@ import random
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -51,6 +51,7 @@ __all__ = [
     "Summary",
     "TurnResult",
     "graded_text",
+    "hints_shown",
     "regrade_pending",
     "rejected_first_answer",
     "render_feedback",
@@ -87,11 +88,17 @@ class AnswerGrader(Protocol):
     """What the engine needs from grading (``GradingService`` satisfies it).
 
     A grader that cannot grade should return a ``pending`` grade; a ``GradingError`` is
-    turned into one by the engine.
+    turned into one by the engine. ``hints`` (the hints shown before the answer, as shown) is
+    passed only when the candidate took some.
     """
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         """Grade one answer to one question."""
         ...
@@ -733,14 +740,7 @@ class Interview:
 
     def _grade(self, turn: TurnRecord) -> Grade:
         question = self._question(turn.question_id)
-        try:
-            return self._grader.grade(
-                question,
-                graded_text(self._repo, turn),
-                transcript_confidence=turn.transcript_confidence,
-            )
-        except GradingError as exc:
-            return _pending_grade(question, str(exc))
+        return _grade_turn(self._grader, self._repo, self._bank, turn, question)
 
     def _save(
         self,
@@ -902,6 +902,39 @@ class Interview:
         )
 
 
+def _grade_turn(
+    grader: AnswerGrader, repo: Repository, bank: Bank, turn: TurnRecord, question: Question
+) -> Grade:
+    """Grade the turn's text (:func:`graded_text`) with the hints it was shown; a grader's
+    failure is a pending grade."""
+    shown = hints_shown(turn, question, bank)
+    # Without hints the grader is called as it always was: graders written before hints (a
+    # team's own, the tests' fakes) serve every answer that took none.
+    extra: dict[str, list[str]] = {"hints": shown} if shown else {}
+    try:
+        return grader.grade(
+            question,
+            graded_text(repo, turn),
+            transcript_confidence=turn.transcript_confidence,
+            **extra,
+        )
+    except GradingError as exc:
+        return _pending_grade(question, str(exc))
+
+
+def hints_shown(turn: TurnRecord, question: Question, bank: Bank) -> list[str]:
+    """The hints the turn's candidate was shown, as shown, in order: each key point's first
+    hint, and its second, telling one when the point was hinted at twice (at a follow-up). Only
+    the key points are stored, and a hint is made from its point, its question and the bank
+    (:func:`_nudge`). The grader credits none of their words: an answer that strung the hints
+    together scored 1.0-4.0 of 5 on the real bank with the offline grader."""
+    shown: list[str] = []
+    for i, key_point in enumerate(turn.hints):
+        telling = key_point in turn.hints[:i]
+        shown.append(_nudge(key_point, question, bank, telling=telling))
+    return shown
+
+
 def graded_text(repo: Repository, turn: TurnRecord) -> str:
     """The text a turn is graded on: the answer plus the follow-up answer, or the follow-up
     answer alone when the first answer was rejected (about another question, empty...): the
@@ -968,12 +1001,7 @@ def regrade_pending(
         except BankError:
             failed.append(f"{turn.question_id}: no longer in the bank")
             continue
-        try:
-            grade = grader.grade(
-                question, graded_text(repo, turn), transcript_confidence=turn.transcript_confidence
-            )
-        except GradingError as exc:
-            grade = _pending_grade(question, str(exc))
+        grade = _grade_turn(grader, repo, bank, turn, question)
         if grade.status == "graded" or not _already_pending(repo, turn):
             # A pass during an outage adds no row per attempt (the app tries every minute).
             repo.save_grade(turn, grade)

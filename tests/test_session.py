@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -311,7 +311,12 @@ class VerdictGrader:
         self.verdicts, self.follow_up = verdicts, follow_up
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         return Grade(
             question_id=question.id,
@@ -351,6 +356,102 @@ def test_interview_hint_at_follow_up_is_about_its_point_even_when_hinted_before(
     assert summary.results[0].hints == [generator, generator] and summary.hints_used == 2
     reloaded = Interview.load(repo, real, grader, interview.session_id, clock=clock).history()
     assert "Hints taken on this question: “Generator” (twice)." in [r.text for r in reloaded]
+
+
+class HintsSeen(VerdictGrader):
+    """A :class:`VerdictGrader` that records the hints each grade was given (None: called
+    without them), and leaves the answers ``pending`` while ``down``."""
+
+    def __init__(self, verdicts: dict[int, str]) -> None:
+        super().__init__(verdicts)
+        self.seen: list[list[str] | None] = []
+        self.down = False
+
+    def grade(self, question, answer, *, transcript_confidence=None, hints=None):  # type: ignore[no-untyped-def]
+        self.seen.append(hints)
+        if self.down:
+            return PendingGrader().grade(question, answer)
+        return super().grade(question, answer)
+
+
+def test_interview_grades_an_answer_with_the_hints_it_was_shown(repo, clock) -> None:
+    """An answer that strung together the hints it was shown was credited for the
+    interviewer's words: the grader is now given the hints, as the candidate read them, to
+    leave their words out. The answer and its follow-up are graded with every hint of the
+    question, the second, telling one included (also when graded later), and an answer that
+    took none is graded as before."""
+    real = _real_bank()
+    grader = HintsSeen({0: "missed", 2: "missed"})
+    interview = _start(repo, real, grader, clock, question_ids=["q02", "q04"])
+    first = interview.submit("hint")[0].text
+    interview.submit("The discriminator classifies real and fake samples.")
+    assert grader.seen == [[first]]
+    second = interview.submit("hint")[0].text
+    assert second.startswith("Another hint on “Generator”")
+    grader.down = True
+    interview.submit("The generator maps noise to a sample.")
+    assert grader.seen[-1] == [first, second]
+    interview.submit("Mode collapse is when the generator gives few outputs.")
+    assert grader.seen[-1] is None  # q04: no hint taken
+    grader.down = False
+    grader.seen.clear()
+    assert regrade_pending(repo, real, grader).completed == 2
+    assert sorted(grader.seen, key=bool) == [None, [first, second]]
+
+
+def test_interview_answer_made_of_its_hints_scores_as_one_that_says_nothing(repo, clock) -> None:
+    """The offline grader, as the app runs it: an answer that strung together the hints it
+    was shown (every key point's) scored 1.0-4.0 of 5 on the real bank; it now scores as an
+    answer that says nothing. A strong answer written after a hint keeps its score."""
+    from interviewer.grading import shared_embedder, shared_sentence_encoder
+    from interviewer.grading.service import GradingService
+    from interviewer.grading.similarity import SimilarityGrader
+    from interviewer.settings import PROJECT_ROOT
+
+    real = _real_bank()
+    models, prompts = PROJECT_ROOT / "models", PROJECT_ROOT / "prompts"
+    offline = SimilarityGrader(
+        embedder=shared_embedder(models),
+        sentences=shared_sentence_encoder(models),
+        prompts_dir=prompts,
+        peers=lambda: real.questions,
+    )
+    service = GradingService(grader=offline, retriever=None, prompts_dir=prompts, models_dir=models)
+    interview = _start(repo, real, service, clock, question_ids=["q34"], follow_ups=False)
+    hints = [interview.submit("hint")[0].text for _ in real.get("q34").key_points]
+    given = []  # what each hint gave: the point's opening words, and the terms to think of
+    for hint in hints:
+        opening = hint.split("“")[1].split("”")[0].strip(" …")
+        terms = hint.split("think of: ")[1].split(". What")[0] if "think of: " in hint else ""
+        given.append(f"{opening}: {terms}." if terms else f"{opening}.")
+    parroted = " ".join(given)
+    nothing = "I am not sure, I have heard of it but I cannot remember what it is."
+    [feedback, _summary] = interview.submit(parroted)
+    assert feedback.grade is not None and feedback.grade.overall is not None
+    question = real.get("q34")
+    blank = service.grade(question, nothing, hints=hints).overall or 0.0
+    assert (service.grade(question, parroted).overall or 0.0) >= 2.0  # without the hints
+    assert feedback.grade.overall <= blank + 0.5, (parroted, feedback.grade.overall)
+    coverage = feedback.grade.criterion("coverage")
+    assert coverage is not None  # the card's "Why these scores" says why
+    assert "The words of the 5 hints shown were not counted" in coverage.rationale
+
+    strong = (
+        "When you backpropagate through many layers, the gradient is a product of many local "
+        "derivatives, and if those are smaller than one it shrinks exponentially with depth. "
+        "Sigmoid and tanh saturate and the sigmoid's derivative is at most 0.25, so repeated "
+        "multiplication kills the signal. As a result the early layers barely update and deep "
+        "networks train very slowly or not at all. The usual fixes are ReLU activations, "
+        "careful initialization like Xavier or He, batch normalization, residual connections, "
+        "and gating in LSTMs. The opposite problem, exploding gradients, is handled with "
+        "gradient clipping."
+    )
+    again = _start(repo, real, service, clock, question_ids=["q34"], follow_ups=False)
+    again.submit("hint")
+    [feedback, _summary] = again.submit(strong)
+    alone = service.grade(question, strong).overall
+    assert feedback.grade is not None and feedback.grade.overall is not None and alone
+    assert abs(feedback.grade.overall - alone) <= 0.3, (alone, feedback.grade.overall)
 
 
 def test_a_second_hint_on_a_point_always_tells_more_than_the_first(repo, clock) -> None:

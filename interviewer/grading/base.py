@@ -9,6 +9,7 @@ quoted evidence). The overall score is computed in code from criterion scores an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -32,6 +33,7 @@ __all__ = [
     "gap_question",
     "gives_example",
     "going_further",
+    "hints_phrase",
 ]
 
 CriterionName = Literal["correctness", "coverage", "depth", "communication"]
@@ -226,6 +228,19 @@ class GradeRequest(BaseModel):
     transcript_confidence: float | None = Field(
         default=None, description="Speech recognition confidence in [0, 1] for spoken answers"
     )
+    hints: list[str] = Field(
+        default_factory=list,
+        description="The interviewer's hints shown before this answer, as shown (data): the "
+        "candidate is not credited for the words they gave",
+    )
+
+
+def hints_phrase(hints: Sequence[str]) -> str:
+    """How a grade names the hints shown before its answer: "the hint shown", "the 2 hints
+    shown"; '' without hints."""
+    if not hints:
+        return ""
+    return "the hint shown" if len(hints) == 1 else f"the {len(hints)} hints shown"
 
 
 class Grade(BaseModel):

@@ -1,5 +1,8 @@
 """Grade cache keyed by (question version, answer, prompt version, grader and model).
 
+The answer's part also holds what else its grade depends on: whether a spoken answer's
+transcript is trusted, and the hints shown before it (see ``GradingService.grade``).
+
 The same answer is never paid for twice, and a stored grade is returned byte for byte, which
 also makes repeated grading stable. Only finished grades are cached (never ``pending`` ones).
 """

@@ -49,6 +49,7 @@ from interviewer.grading.base import (
     GraderInfo,
     KeyPointVerdict,
     gap_follow_up,
+    hints_phrase,
 )
 from interviewer.grading.rubric import (
     FEEDBACK_FALLBACK,
@@ -187,7 +188,7 @@ def build_grading_messages(
         prompts_dir, "grade_system", rubric=load_rubric(prompts_dir).as_text(), tag=tag
     )
     values = {
-        "question": question.text,
+        "question": _question_text(request, prompts_dir),
         "key_points": "\n".join(f"{i}. {kp}" for i, kp in enumerate(question.key_points, start=1)),
         "model_answer": _model_answer(reference, MODEL_ANSWER_TOKENS, models_dir),
         "answer": _neutralize(request.answer),
@@ -204,6 +205,17 @@ def build_grading_messages(
         if excess <= 0 or budget == 0:
             return [SystemMessage(content=system), HumanMessage(content=user)]
         budget = max(0, budget - excess)
+
+
+def _question_text(request: GradeRequest, prompts_dir: Path) -> str:
+    """The question, followed by the hints shown before the answer when there were some, as
+    data: the model credits their words no more than the question's. Without hints the prompt
+    is the one it always was."""
+    if not request.hints:
+        return request.question.text
+    hints = "\n".join(f"- {' '.join(h.split())}" for h in request.hints)
+    shown = render_prompt(prompts_dir, "grade_hints", question=request.question.text, hints=hints)
+    return shown.rstrip("\n")  # the user prompt's blank line before KEY POINTS stays one
 
 
 def _reference_text(question: Question, prompts_dir: Path) -> str:
@@ -463,7 +475,13 @@ class LLMGrader:
             criterion="coverage",
             score=coverage_score(verdicts),
             rationale=f"{covered} of {counted(len(verdicts), 'key point')} covered (computed in "
-            "code).",
+            "code)."
+            + (
+                f" The grader was told of {hints_phrase(request.hints)}, and that repeating a "
+                "hint earns nothing."
+                if request.hints
+                else ""
+            ),
         )
         # A criterion the model did not score is "not assessed", never guessed.
         criteria = [

@@ -147,6 +147,7 @@ class GradingService:
         answer: str,
         *,
         transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
         use_cache: bool = True,
     ) -> Grade:
         """Grade one answer (from the cache when the same answer was graded before).
@@ -155,6 +156,9 @@ class GradingService:
             question: A bank question or :func:`interviewer.bank.adhoc_question`.
             answer: The candidate's answer, typed or transcribed (treated as data only).
             transcript_confidence: Speech recognition confidence in [0, 1], for spoken answers.
+            hints: The interviewer's hints shown before the answer, as shown: their words earn
+                nothing (the offline grader leaves them out as it does the question's; the LLM
+                is told which hints were shown).
             use_cache: False grades afresh and leaves the cache alone (calibration's
                 ``--repeat`` measures how much the grader itself varies).
 
@@ -164,7 +168,7 @@ class GradingService:
         version = prompt_version(self._prompts_dir)
         key = cache_key(
             question_version=question.version,
-            answer=f"{answer}\x1e{_confidence_bucket(transcript_confidence)}",
+            answer=f"{answer}\x1e{_confidence_bucket(transcript_confidence)}" + _hints_part(hints),
             prompt_version=version,
             model=self.model_id,
         )
@@ -178,6 +182,7 @@ class GradingService:
             evidence=evidence,
             evidence_error=evidence_error,
             transcript_confidence=transcript_confidence,
+            hints=list(hints),
         )
         grade = self._grade(request, version)
         grade = _with_evidence(grade, evidence, evidence_error)
@@ -262,6 +267,12 @@ def _without_llm_pointers(message: str) -> str:
     for pointer in LLM_POINTERS:
         message = message.replace(pointer, "")
     return message
+
+
+def _hints_part(hints: Sequence[str]) -> str:
+    """The hints' part of the cache key: the same answer graded after hints is another grade,
+    and without hints the key is the one it always was (no cached grade is lost)."""
+    return "".join(f"\x1ehint:{h}" for h in hints)
 
 
 def _confidence_bucket(confidence: float | None) -> str:

@@ -6,7 +6,8 @@ point (:mod:`interviewer.grading.alignment`): recall = how much of the reference
 carries, precision = how much of the answer is about the reference. A second, independent
 encoder (the Universal Sentence Encoder) compares the answer with the reference as whole texts.
 Words of the question are left out on both sides (the largest single gain measured on the
-development data): restating the question earns nothing.
+development data): restating the question earns nothing. In an interview, so are the words of
+the hints shown before the answer: repeating a hint earns nothing either.
 
 A small logistic model, fitted by ``bench/fit_offline.py`` on the train splits of three public
 human-graded datasets (pooled, each dataset weighted equally) combines these few measures into
@@ -71,6 +72,7 @@ from interviewer.grading.base import (
     gap_follow_up,
     gives_example,
     going_further,
+    hints_phrase,
 )
 from interviewer.grading.language import foreign_language
 from interviewer.grading.rubric import (
@@ -106,6 +108,7 @@ __all__ = [
     "answer_spans",
     "content_stems",
     "depth_score",
+    "hint_stems",
     "key_point_scores",
     "load_params",
     "match_score",
@@ -464,11 +467,26 @@ def content_stems(text: str) -> list[str]:
     return out
 
 
-def without_words_of(text: str, stems: set[str]) -> str:
+def without_words_of(
+    text: str, stems: set[str], *, hinted: frozenset[str] = frozenset(), own: bool = False
+) -> str:
     """``text``'s words less those whose stem is in ``stems`` (the question's), or the whole
-    text when nothing else is left (an answer that picks one of the question's options)."""
-    kept = [w for w in _words(text) if _stem(w.lower()) not in stems]
-    return " ".join(kept) if kept else text
+    text when nothing else is left (an answer that picks one of the question's options).
+
+    With ``hinted`` words (:func:`hint_stems`, also in ``stems``) what is left must hold a
+    content word: the hints' words strung together left "as as very or" of an answer, which
+    the sentence encoder read as close to a key point left as "as they are through many or
+    time". A reference's text with none is then compared whole; the candidate's ``own`` text
+    keeps its hinted words out even then, and is '' when it says nothing of its own.
+    """
+    if not hinted:
+        kept = [w for w in _words(text) if _stem(w.lower()) not in stems]
+        return " ".join(kept) if kept else text
+    for left_out in (stems, set(hinted) if own else set()):
+        kept = [w for w in _words(text) if _stem(w.lower()) not in left_out]
+        if content_stems(" ".join(kept)):
+            return " ".join(kept)
+    return "" if own else text
 
 
 def answer_spans(answer: str, *, max_sentences_with_clauses: int = 4) -> list[str]:
@@ -665,7 +683,15 @@ class _Read:
 
 
 def _reading_key(request: GradeRequest) -> tuple[str, str, str]:
-    return request.question.id, request.question.version, request.answer
+    said = "\x1e".join([request.answer, *request.hints])  # the answer alone without hints
+    return request.question.id, request.question.version, said
+
+
+def hint_stems(hints: Sequence[str]) -> frozenset[str]:
+    """Stems of the words of ``hints``: an answer is credited for them no more than for the
+    question's words. Their framing too ("a strong answer says something about ..."): a
+    candidate who pasted a whole hint was credited for "strong" and "says"."""
+    return frozenset(content_stems(" ".join(hints)))
 
 
 def _quote(alignment: np.ndarray, i: int, spans: list[str]) -> int:
@@ -714,10 +740,11 @@ class Measures:
 class _QuestionSide:
     reference: Aligned
     key_points: list[Aligned]
-    stems: set[str]
-    reference_full: Aligned  # question words kept: for recall_full
+    stems: set[str]  # the question's words and the hinted ones: left out on both sides
+    reference_full: Aligned  # question words kept (hinted ones not): for recall_full
     reference_sentence: Vectors  # the sentence encoder's vector, question words left out
     key_point_sentences: list[Vectors]  # the same, of each key point
+    hinted: frozenset[str] = frozenset()  # words the hints shown gave (see hint_stems)
 
     def key_point_cosines(self, sentence: Vectors) -> list[float]:
         """The second encoder's cosine of each key point with a text's vector (below 0 as 0)."""
@@ -891,6 +918,13 @@ def accepted_variants(question: Question) -> list[Question]:
     ]
 
 
+def _side_key(question: Question, hinted: frozenset[str]) -> tuple[str, ...]:
+    """What a question's aligned side depends on: its text, reference and key points, and the
+    hinted words left out with the question's (none: the key as it was before hints)."""
+    key = (question.text, _reference(question), *question.key_points)
+    return (*key, "\x1fhinted:" + " ".join(sorted(hinted))) if hinted else key
+
+
 # --- the grader ------------------------------------------------------------------------------
 
 
@@ -1020,30 +1054,34 @@ class SimilarityGrader:
         ``answer_sentence``: the answer's token vectors and its sentence vector (question words
         left out) when the caller has them already.
         """
-        side = self._question_side(request.question)
+        side = self._question_side(request.question, hint_stems(request.hints))
         # A short answer made only of the question's words (choosing one of its options: "in
         # parallel") is compared whole; a longer one restates the question and aligns with
         # nothing (a plain copy is rejected by the guards before this).
         short = len(_words(request.answer)) <= _OPTION_ANSWER_WORDS
         tokens = tokens if tokens is not None else self._tokens(request.answer)
-        answer = self._content(tokens, side.stems, keep_if_empty=short)
+        answer = self._content(tokens, side.stems, keep_if_empty=short, hinted=side.hinted)
         spans = answer_spans(request.answer)
         ranges = [_span_range(request.answer, s) for s in spans]
-        answer_full = self._content(tokens, set())
+        answer_full = self._content(tokens, set(side.hinted))
         # Computed once: both the unrelated sentences and recall_full read them.
         full_sims = cosines([side.reference_full], answer_full)[0]
         unrelated = unrelated_sentences(request.answer, full_sims, answer_full)
         kept = None
         if unrelated:  # the whole-text measures read the answer less its unrelated sentences
             related = _without_ranges(request.answer, unrelated)
-            answer_sentence = self._sentence(without_words_of(related, side.stems))
+            answer_sentence = self._sentence(
+                without_words_of(related, side.stems, hinted=side.hinted, own=True)
+            )
             kept = _outside(answer, unrelated)
         elif answer_sentence is None:
-            answer_sentence = self._sentence(without_words_of(request.answer, side.stems))
+            answer_sentence = self._sentence(
+                without_words_of(request.answer, side.stems, hinted=side.hinted, own=True)
+            )
         features, kp_sims = _alignment_features(side, answer, full_sims, answer_sentence, kept)
         kp_align = [recall(sims) for sims in kp_sims]
         span_align = np.array([span_recalls(sims, answer, ranges) for sims in kp_sims])
-        lexical = self._lexical(request.question.key_points, spans, side.stems)
+        lexical = self._lexical(request.question.key_points, spans, side.stems, side.hinted)
         features["lexical"] = float(lexical.max(axis=1).mean()) if lexical.size else 0.0
         return Measures(
             features,
@@ -1064,8 +1102,10 @@ class SimilarityGrader:
         # The answer is read once, whatever the references: they share the question's text, so
         # the same words are left out of it for each.
         tokens = self._tokens(request.answer)
-        stems = self._question_side(request.question).stems
-        sentence = self._sentence(without_words_of(request.answer, stems))
+        side = self._question_side(request.question, hint_stems(request.hints))
+        sentence = self._sentence(
+            without_words_of(request.answer, side.stems, hinted=side.hinted, own=True)
+        )
         for question in accepted_variants(request.question):
             variant = request.model_copy(update={"question": question})
             measures = self.measures(variant, tokens, sentence)
@@ -1075,28 +1115,33 @@ class SimilarityGrader:
         assert best is not None  # accepted_variants() always holds the question itself
         return best
 
-    def baseline(self, question: Question) -> PeerBaseline | None:
+    def baseline(
+        self, question: Question, hinted: frozenset[str] = frozenset()
+    ) -> PeerBaseline | None:
         """What the bank's other questions' model answers get on ``question`` (None when it is
-        not a bank question or the bank has too few peers). Computed once per question version.
+        not a bank question or the bank has too few peers). Computed once per question version
+        (and set of ``hinted`` words, left out of the peers' answers as of the candidate's).
         """
         bank = self._peers.questions()
         peers = [p for p in bank if p.id != question.id and p.model_answer]
         if len(peers) < _MIN_PEERS or not any(p.id == question.id for p in bank):
             return None
-        key = (question.id, question.text, _reference(question), *question.key_points)
+        key = (question.id, *_side_key(question, hinted))
         with self._lock:
             if key in self._baselines:
                 return self._baselines[key]
         self._embed_peers(peers)
-        side = self._question_side(question)
+        side = self._question_side(question, hinted)
         values = []
         key_point_cosines = np.zeros(len(side.key_point_sentences))
         alignments = []  # peers x key points
         for peer in peers:
             tokens = self._tokens(peer.model_answer)
             answer = self._content(tokens, side.stems)
-            sentence = self._sentence(without_words_of(peer.model_answer, side.stems))
-            full_sims = cosines([side.reference_full], self._content(tokens, set()))[0]
+            sentence = self._sentence(
+                without_words_of(peer.model_answer, side.stems, hinted=side.hinted, own=True)
+            )
+            full_sims = cosines([side.reference_full], self._content(tokens, set(side.hinted)))[0]
             features, kp_sims = _alignment_features(side, answer, full_sims, sentence)
             values.append(match_score(features, self.params))
             key_point_cosines = np.maximum(key_point_cosines, side.key_point_cosines(sentence))
@@ -1151,7 +1196,7 @@ class SimilarityGrader:
 
     def _read(self, request: GradeRequest) -> _Read:
         graded, measures, m = self.best_reference(request)
-        baseline = self.baseline(graded.question)
+        baseline = self.baseline(graded.question, hint_stems(request.hints))
         matches, reading = self._reading_of(
             measures, m, baseline, self._sentence_cosines(graded, baseline)
         )
@@ -1191,7 +1236,10 @@ class SimilarityGrader:
                 criterion="coverage",
                 score=coverage_score(verdicts),
                 rationale=self._coverage_rationale(
-                    verdicts, int(scaled.paraphrased.sum()), int(scaled.held.sum())
+                    verdicts,
+                    int(scaled.paraphrased.sum()),
+                    int(scaled.held.sum()),
+                    hints=request.hints,
                 ),
             ),
             depth,
@@ -1266,26 +1314,39 @@ class SimilarityGrader:
         return self._sentences.embed([text])[0]
 
     def _content(
-        self, whole: TokenVectors, stems: set[str], *, keep_if_empty: bool = False
+        self,
+        whole: TokenVectors,
+        stems: set[str],
+        *,
+        keep_if_empty: bool = False,
+        hinted: frozenset[str] = frozenset(),
     ) -> Aligned:
         """The content pieces of ``whole``, leaving out ``stems`` (the question's words)."""
         aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=stems, stem=_stem)
         if aligned.empty and stems and keep_if_empty:
             # A text made only of question words (common when a one-sentence reference restates
-            # the question) is compared whole rather than never matching at all.
-            aligned = content_tokens(whole, skip_words=_SKIP_WORDS, skip_stems=set(), stem=_stem)
+            # the question) is compared whole rather than never matching at all; an answer's
+            # ``hinted`` words stay out even then (see without_words_of).
+            aligned = content_tokens(
+                whole, skip_words=_SKIP_WORDS, skip_stems=set(hinted), stem=_stem
+            )
         return aligned
 
-    def _question_side(self, question: Question) -> _QuestionSide:
-        """The reference's and key points' aligned pieces, computed once per question version."""
-        key = (question.text, _reference(question), *question.key_points)
+    def _question_side(
+        self, question: Question, hinted: frozenset[str] = frozenset()
+    ) -> _QuestionSide:
+        """The reference's and key points' aligned pieces, computed once per question version
+        and set of ``hinted`` words (:func:`hint_stems`), left out as the question's are."""
+        key = _side_key(question, hinted)
         with self._lock:
             side = self._questions.get(key)
             if side is not None:
                 self._questions.move_to_end(key)
                 return side
-        stems = set(content_stems(question.text))
+        stems = set(content_stems(question.text)) | hinted
         reference = self._tokens(_reference(question))
+        # A key point made only of the question's and the hints' words is compared whole, as
+        # one of the question's alone: the answer must then carry it in words of its own.
         side = _QuestionSide(
             self._content(reference, stems, keep_if_empty=True),
             [
@@ -1293,9 +1354,13 @@ class SimilarityGrader:
                 for kp in question.key_points
             ],
             stems,
-            self._content(reference, set()),
-            self._sentence(without_words_of(_reference(question), stems)),
-            [self._sentence(without_words_of(kp, stems)) for kp in question.key_points],
+            self._content(reference, set(hinted)),
+            self._sentence(without_words_of(_reference(question), stems, hinted=hinted)),
+            [
+                self._sentence(without_words_of(kp, stems, hinted=hinted))
+                for kp in question.key_points
+            ],
+            hinted,
         )
         with self._lock:
             self._questions[key] = side
@@ -1304,15 +1369,21 @@ class SimilarityGrader:
         return side
 
     @staticmethod
-    def _lexical(key_points: list[str], spans: list[str], q_stems: set[str]) -> np.ndarray:
-        """Share of each key point's content words (beyond the question) found in each span."""
+    def _lexical(
+        key_points: list[str],
+        spans: list[str],
+        q_stems: set[str],
+        hinted: frozenset[str] = frozenset(),
+    ) -> np.ndarray:
+        """Share of each key point's content words (beyond the question and the hints) found in
+        each span; the answer's hinted words never count."""
         span_stems = [set(content_stems(s)) for s in spans]
         lex = np.zeros((len(key_points), len(spans)), dtype=np.float32)
         for i, kp in enumerate(key_points):
             kp_stems = set(content_stems(kp)) - q_stems
             stems_of = [st - q_stems for st in span_stems]
             if not kp_stems:
-                kp_stems, stems_of = set(content_stems(kp)), span_stems
+                kp_stems, stems_of = set(content_stems(kp)), [st - hinted for st in span_stems]
             for j, stems in enumerate(stems_of):
                 lex[i, j] = len(kp_stems & stems) / len(kp_stems) if kp_stems else 0.0
         return lex
@@ -1332,8 +1403,11 @@ class SimilarityGrader:
         ranges = sentence_ranges(request.answer)
         if baseline is None or len(ranges) < 2:
             return None
-        side = self._question_side(request.question)
-        texts = [without_words_of(request.answer[a:b], side.stems) for a, b in ranges]
+        side = self._question_side(request.question, hint_stems(request.hints))
+        texts = [
+            without_words_of(request.answer[a:b], side.stems, hinted=side.hinted, own=True)
+            for a, b in ranges
+        ]
         vectors = self._sentences.embed([t for t in texts if t.strip()])
         best = np.zeros(len(side.key_point_sentences))
         for vector in vectors:
@@ -1486,7 +1560,12 @@ class SimilarityGrader:
         )
 
     def _coverage_rationale(
-        self, verdicts: list[KeyPointVerdict], paraphrased: int, held: int
+        self,
+        verdicts: list[KeyPointVerdict],
+        paraphrased: int,
+        held: int,
+        *,
+        hints: Sequence[str] = (),
     ) -> str:
         counts = {
             v: sum(1 for x in verdicts if x.verdict == v) for v in ("covered", "partly", "missed")
@@ -1518,6 +1597,12 @@ class SimilarityGrader:
                 f"{'it' if unquoted == 1 else 'them'}; the credit comes from how close the "
                 "answer as a whole is to the model answer."
                 if unquoted
+                else ""
+            )
+            + (
+                f" The words of {hints_phrase(hints)} were not counted, as the question's "
+                "are not: repeating a hint earns nothing."
+                if hints
                 else ""
             )
         )

@@ -12,7 +12,7 @@ import atexit
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -238,11 +238,16 @@ class LazyGrader:
         self.services = services
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         self.services.wait_for_knowledge()  # an answer in the first seconds gets its evidence
         return self.services.grading.grade(
-            question, answer, transcript_confidence=transcript_confidence
+            question, answer, transcript_confidence=transcript_confidence, hints=hints
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,12 @@ class KeywordGrader:
     """Covers a key point when the answer contains its first word."""
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         verdicts = [
             KeyPointVerdict(

@@ -447,3 +447,51 @@ def test_a_follow_up_asks_first_about_a_partly_covered_point_the_answer_never_qu
     assert gap_follow_up(verdicts) == (
         "Your answer did not say “Cause” explicitly: what can you say about it?"
     )
+
+
+_HINTS = [
+    "Hint: a strong answer says something about the point that starts “generator produces a "
+    "…”; think of: outputs, regardless, noise. What would you add?",
+    "Another hint on the point that starts “generator produces a …”: it begins “The generator "
+    "produces a small set …”.",
+]
+_PARROTED = "The generator produces a small set of outputs regardless of the noise."
+
+
+def test_judge_prompt_names_the_hints_shown_as_data(question):
+    """The model is told which hints the candidate was shown, after the question and outside
+    the answer's block; without hints the prompt says nothing of them."""
+    hinted = build_grading_messages(
+        _request(question, _PARROTED, hints=_HINTS),
+        prompts_dir=PROMPTS,
+        models_dir=MODELS,
+        evidence_tokens=300,
+    )
+    user = str(hinted[1].content)
+    shown = user.split("QUESTION:")[1].split("KEY POINTS:")[0]
+    assert "HINTS SHOWN TO THE CANDIDATE BEFORE THIS ANSWER" in shown and "data" in shown
+    assert all(f"- {hint}" in shown for hint in _HINTS)
+    assert "repeating them earns nothing" in shown
+    tag = answer_tag(_PARROTED)
+    assert "HINTS SHOWN" not in user.split(f"<{tag}>")[1]
+    plain = build_grading_messages(
+        _request(question, _PARROTED), prompts_dir=PROMPTS, models_dir=MODELS, evidence_tokens=300
+    )
+    assert "HINTS SHOWN" not in str(plain[1].content)
+
+
+def test_judge_credits_no_hint_words_and_says_the_grader_knew_of_the_hints(llm_grader, question):
+    """The fake model, like the prompt asks, counts the hints' words as the question's: the
+    point given away by the hints and pasted back is no longer covered."""
+    alone = llm_grader.grade(_request(question, _PARROTED))
+    hinted = llm_grader.grade(_request(question, _PARROTED, hints=_HINTS))
+    assert alone.key_points[0].verdict == "covered"
+    assert hinted.key_points[0].verdict != "covered"
+    assert hinted.overall is not None and alone.overall is not None
+    assert hinted.overall < alone.overall
+    coverage = hinted.criterion("coverage")
+    assert coverage is not None
+    assert "The grader was told of the 2 hints shown, and that repeating a hint" in (
+        coverage.rationale
+    )
+    assert "hint" not in str(alone.criterion("coverage"))

@@ -106,6 +106,24 @@ def test_service_cache_avoids_a_second_llm_call(question):
     assert len(chat.calls) == 2
 
 
+def test_service_cache_keeps_a_grade_after_hints_apart_from_one_without(question):
+    """The same answer graded after hints is another grade (their words earn nothing): neither
+    is served for the other, and each is served again for its own."""
+    chat = FakeChatModel()
+    service = _service(make_grader(chat), cache=MemoryGradeCache())
+    hint = "Hint: a strong answer says something about “Remedies”. What would you add?"
+    alone = service.grade(question, STRONG)
+    hinted = service.grade(question, STRONG, hints=[hint])
+    assert len(chat.calls) == 2
+    assert "hint" not in str(alone.criterion("coverage"))
+    assert "the hint shown" in str(hinted.criterion("coverage"))
+    assert service.grade(question, STRONG, hints=[hint]) == hinted
+    assert service.grade(question, STRONG) == alone
+    assert len(chat.calls) == 2
+    service.grade(question, STRONG, hints=[hint, hint.replace("Remedies", "Cause")])
+    assert len(chat.calls) == 3
+
+
 def test_service_cache_is_per_server_as_well_as_per_model_name(question):
     """Two servers may serve models of one name ("llama3" on Ollama and on vLLM): a grade one
     made was served as the other's, even with the other one down."""

@@ -731,3 +731,55 @@ def test_similarity_coverage_rationale_counts_one_key_point_in_the_singular(
     coverage = grader.grade(GradeRequest(question=question, answer=answer)).criterion("coverage")
     assert coverage is not None and len(question.key_points) == 1
     assert coverage.rationale.startswith(("1 of 1 key point covered,", "0 of 1 key point covered,"))
+
+
+# Hints as the interview shows them on the `question` fixture (q04), one per key point.
+_HINTS = [
+    "Hint: a strong answer says something about the point that starts “generator produces a "
+    "…”; think of: outputs, regardless, noise. What would you add?",
+    "Hint: a strong answer says something about the point that starts “happens when the …”; "
+    "think of: exploits, weakness. What would you add?",
+    "Hint: a strong answer says something about the point that starts “Remedies include "
+    "minibatch …”; think of: unrolled, Wasserstein. What would you add?",
+]
+
+
+def test_similarity_words_of_the_hints_shown_earn_nothing(
+    grader: SimilarityGrader, question: Question
+) -> None:
+    """An answer that strung together the hints it was shown scored 1.3-3.2 of 5 (3.5 here):
+    the candidate was credited for the interviewer's words. They now count as the question's
+    do, and such an answer scores as one that says nothing."""
+    parroted = (
+        "The generator produces outputs regardless of the noise. It happens when it exploits a "
+        "weakness. Remedies include minibatch, unrolled and Wasserstein."
+    )
+    nothing = "I am not sure, I have heard of it but I cannot remember what it is."
+
+    def overall(answer: str, hints: list[str]) -> float:
+        grade = grader.grade(GradeRequest(question=question, answer=answer, hints=hints))
+        assert grade.overall is not None
+        return grade.overall
+
+    assert overall(parroted, []) >= 2.5  # without the hints, these are the candidate's words
+    assert overall(parroted, _HINTS) <= overall(nothing, _HINTS) + 0.5
+    pasted = " ".join(_HINTS)  # the hints pasted whole, framing and all
+    assert overall(pasted, _HINTS) <= overall(nothing, _HINTS) + 0.5
+
+
+def test_similarity_own_words_after_a_hint_keep_their_credit(
+    grader: SimilarityGrader, question: Question
+) -> None:
+    """A strong answer written after hints scores about as it does without them, and its grade
+    says that the hints' words were not counted."""
+    alone = grader.grade(GradeRequest(question=question, answer=STRONG))
+    hinted = grader.grade(GradeRequest(question=question, answer=STRONG, hints=_HINTS))
+    assert alone.overall is not None and hinted.overall is not None
+    assert abs(hinted.overall - alone.overall) <= 0.5, (alone.overall, hinted.overall)
+    assert all(v.verdict == "covered" for v in hinted.key_points)
+    coverage = hinted.criterion("coverage")
+    assert coverage is not None
+    assert "The words of the 3 hints shown were not counted" in coverage.rationale
+    one = grader.grade(GradeRequest(question=question, answer=STRONG, hints=_HINTS[:1]))
+    assert "The words of the hint shown were not counted" in str(one.criterion("coverage"))
+    assert "hint" not in str(alone.criterion("coverage"))

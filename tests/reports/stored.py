@@ -3,6 +3,7 @@ grader behind the grading service, a fixed retriever (so sources are cited), and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +60,12 @@ class PendingFor:
         self.pending = pending
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         if question.id in self.pending:
             return Grade(
@@ -70,7 +76,9 @@ class PendingFor:
                 message="The LLM grader did not answer; this answer will be graded later.",
                 grader=GraderInfo(kind="llm", model="fake"),
             )
-        return self.inner.grade(question, answer, transcript_confidence=transcript_confidence)
+        return self.inner.grade(
+            question, answer, transcript_confidence=transcript_confidence, hints=hints
+        )
 
 
 class StepClock:

@@ -6,7 +6,7 @@ its own schema, dropped afterwards, so tests never see each other's rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,7 +61,12 @@ class KeywordGrader:
         self.calls: list[tuple[str, str]] = []
 
     def grade(
-        self, question: Question, answer: str, *, transcript_confidence: float | None = None
+        self,
+        question: Question,
+        answer: str,
+        *,
+        transcript_confidence: float | None = None,
+        hints: Sequence[str] = (),
     ) -> Grade:
         self.calls.append((question.id, answer))
         verdicts = [

@@ -56,6 +56,32 @@ def test_an_answer_sent_during_the_start_up_fill_is_graded_with_evidence(
     warm_up.join()  # it goes on to prepare the bank; not left running into later tests
 
 
+def test_the_app_grades_an_answer_with_the_hints_its_candidate_was_shown() -> None:
+    """The interview gives the grader the hints shown before an answer, so their words earn
+    nothing; the app's grader must pass them on to the grading service."""
+    from interviewer.bank import adhoc_question
+    from interviewer.grading.base import Grade, GraderInfo
+    from interviewer.ui.services import LazyGrader
+
+    seen: dict[str, object] = {}
+
+    class Grading:
+        def grade(self, question, answer, **kwargs):  # type: ignore[no-untyped-def]
+            seen.update(kwargs)
+            return Grade(question_id=question.id, grader=GraderInfo(kind="offline"))
+
+    class Services:
+        grading = Grading()
+
+        def wait_for_knowledge(self) -> None:
+            pass
+
+    question = adhoc_question("What is mode collapse?", "The generator gives few outputs.")
+    hint = "Hint: a strong answer says something about the point that starts “generator …”."
+    LazyGrader(Services()).grade(question, "It gives few outputs.", hints=[hint])  # type: ignore[arg-type]
+    assert seen["hints"] == [hint]
+
+
 def test_a_bank_draft_during_the_start_up_fill_opens_the_knowledge_base_once(
     settings: Settings,
 ) -> None:
