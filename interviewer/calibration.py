@@ -47,6 +47,7 @@ from interviewer.grading.base import Grade
 from interviewer.grading.evaluation import quadratic_kappa, question_interval
 from interviewer.grading.rubric import LEVELS, round_score, score_levels
 from interviewer.text import clip
+from interviewer.textfile import decode_text
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.store.repository import Repository
@@ -247,7 +248,7 @@ def parse_human_scores(
     """Validate human scores from the bytes of a CSV or JSONL file.
 
     Args:
-        content: The file's bytes (UTF-8; a BOM is accepted).
+        content: The file's bytes (UTF-8 with or without a BOM, or UTF-16 with one).
         filename: Its name; ``.jsonl``/``.ndjson``/``.json`` mean JSON lines, anything else is
             sniffed (a first character ``{`` means JSON lines, else CSV).
         bank: The question bank, to resolve ``question_id`` and bank question texts.
@@ -265,7 +266,8 @@ def parse_human_scores(
             f"{filename} is a spreadsheet workbook (Excel or LibreOffice), not CSV: save the "
             "sheet as CSV (in Excel: File > Save As > 'CSV UTF-8') and import that file."
         )
-    text = _decode(content, filename)
+    # Excel's "Unicode Text" (UTF-16, tab separated) too: it was refused on its first byte.
+    text = decode_text(content, filename, again="import it again (in Excel: 'CSV UTF-8')")
     if not text.strip():
         raise InputError(f"{filename} is empty: it needs a header and one row per score.")
     named_json = filename.lower().endswith((".jsonl", ".ndjson", ".json"))
@@ -384,17 +386,6 @@ def _too_big(size: int) -> str:
         f"The file is {size / 1_048_576:.1f} MB; the limit is {MAX_BYTES // 1_048_576} MB. "
         "Split it into smaller files and import them one by one."
     )
-
-
-def _decode(content: bytes, filename: str) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{filename} is not UTF-8 text (byte {content[exc.start]:#04x} on line {line}). "
-            "Save it as UTF-8 (in Excel: 'CSV UTF-8') and import it again."
-        ) from exc
 
 
 def _csv_rows(text: str, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str] | str]]]:

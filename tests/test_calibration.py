@@ -518,6 +518,31 @@ def test_parse_rejects_non_utf8_with_the_line(bank):
         parse_human_scores(content, "s.csv", bank)
 
 
+def test_parse_reads_excels_unicode_text_export(bank):
+    """Excel's "Save as Unicode Text" writes UTF-16 with a byte-order mark, tab separated, with
+    Windows line endings: it was refused as "not UTF-8 text (byte 0xff on line 1)"."""
+    rows = "question_id\tanswer\trater\tscore\r\nq01\tcaf\u00e9 au lait\tZo\u00eb\t3,5\r\n"
+    for encoding in ("utf-16", "utf-16-be"):  # "utf-16" writes a little-endian BOM
+        content = rows.encode(encoding)
+        if encoding == "utf-16-be":
+            content = b"\xfe\xff" + content
+        result = parse_human_scores(content, "scores.txt", bank)
+        assert result.problems == []
+        (row,) = result.rows
+        assert (row.question.id, row.answer, row.rater, row.score) == (
+            "q01",
+            "caf\u00e9 au lait",
+            "Zo\u00eb",
+            3.5,
+        )
+
+
+def test_parse_calls_an_image_a_binary_file_not_a_bad_byte(bank):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
+    with pytest.raises(InputError, match=r"scores.csv is a binary file .*not text\. Save it as"):
+        parse_human_scores(png, "scores.csv", bank)
+
+
 def test_parse_rejects_a_huge_file(bank, monkeypatch):
     monkeypatch.setattr(calibration, "MAX_BYTES", 100)
     with pytest.raises(InputError, match="limit.*Split it"):

@@ -74,10 +74,11 @@ def calibrate(
 ) -> None:
     """Compare automatic grades with interviewers' scores, and find questions that misbehave.
 
-    FILE is CSV (comma, semicolon or tab separated, UTF-8) or JSON Lines (one object per line)
-    with the columns question_id or question (the bank's text; case, spacing, punctuation, quote
-    and dash style may differ), answer, rater, score (0-5), and optionally candidate (needed for
-    discrimination) and reference_answer (for a question outside the bank).
+    FILE is CSV (comma, semicolon or tab separated; UTF-8, or UTF-16 as Excel's "Unicode
+    Text") or JSON Lines (one object per line) with the columns question_id or question (the
+    bank's text; case, spacing, punctuation, quote and dash style may differ), answer, rater,
+    score (0-5), and optionally candidate (needed for discrimination) and reference_answer (for
+    a question outside the bank).
 
     With --fit (offline grader, at least 40 scored answers to 5 questions) the grader's scale,
     its two verdict thresholds and its depth bounds, is then fitted to the interviewers' mean

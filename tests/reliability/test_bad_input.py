@@ -234,7 +234,8 @@ def test_bad_input_app_transcribe_refuses_a_file_it_cannot_use_with_a_message(
     ("content", "message"),
     [
         (b"name,grade\nAda,5\n", "answer"),  # wrong columns: says which are needed
-        ("answer,rater,score\ncafé,r1,3\n".encode("utf-16"), "UTF-8"),
+        # Read (Excel's "Unicode Text" is UTF-16): refused for its columns, as in UTF-8.
+        ("answer,rater,score\ncafé,r1,3\n".encode("utf-16"), "question_id or question"),
         ("answer,rater,score\ncafé,r1,3\n".encode("latin-1"), "UTF-8"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200), "UTF-8"),
         (b"", "empty"),

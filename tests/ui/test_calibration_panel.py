@@ -250,3 +250,25 @@ def test_calibration_tab_import_problems_point_at_the_bank_on_the_page(settings,
     widths = panel.problems.column_widths
     assert widths and len(widths) == len(calibration.PROBLEM_COLUMNS)
     assert all(str(w).endswith("%") for w in widths)
+
+
+def test_calibration_tab_takes_excels_unicode_text_export(settings, tmp_path) -> None:
+    """Excel's "Unicode Text" export is a UTF-16 .txt: the upload box did not offer .txt files,
+    and the file was refused as "not UTF-8 text (byte 0xff on line 1)"."""
+    import gradio as gr
+
+    from interviewer.ui.panels import calibration
+    from interviewer.ui.services import build_services
+
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = calibration.render(services)
+        calibration.wire(panel, services)
+    assert ".txt" in (panel.upload.file_types or [])
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    scores = tmp_path / "scores.txt"
+    scores.write_bytes("question_id\tanswer\trater\tscore\r\nq99\tx\trita\t3\r\n".encode("utf-16"))
+    outputs = handlers["run"](str(scores), 1, False, False, "team", progress=_no_progress)
+    assert "UTF-8" not in outputs[0]
+    [(line, reason)] = outputs[7]  # read: its one row is checked, and its line named
+    assert line == 2 and "q99" in reason

@@ -160,7 +160,8 @@ def render(services: Services) -> CalibrationPanel:
         with gr.Row(equal_height=True):
             upload = gr.File(
                 label="Scores file",
-                file_types=[".csv", ".jsonl", ".ndjson", ".json"],
+                # .txt/.tsv: Excel's "Unicode Text" export (UTF-16, tab separated) is a .txt.
+                file_types=[".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json"],
                 type="filepath",
                 scale=3,
                 elem_id="calibration-upload",
