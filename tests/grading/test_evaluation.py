@@ -251,6 +251,7 @@ def test_qwk_rounds_half_up_as_calibrate_does() -> None:
     half-to-even rounding it was level 2 here and 3 there, so one file gave two kappas."""
     from interviewer import calibration
 
-    human, predicted = [2.5, 4.5, 0.0, 1.5], [3.0, 5.0, 0.0, 2.0]
-    assert agreement(human, predicted, ["q"] * 4).qwk == 1.0
+    # Five pairs: calibrate withholds a kappa of fewer (calibration.MIN_AGREEMENT).
+    human, predicted = [2.5, 4.5, 0.0, 1.5, 3.5], [3.0, 5.0, 0.0, 2.0, 4.0]
+    assert agreement(human, predicted, ["q"] * 5).qwk == 1.0
     assert calibration.agreement(predicted, human).qwk == 1.0
