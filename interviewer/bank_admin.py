@@ -103,6 +103,9 @@ def parse_question_list(content: str, filename: str) -> list[ImportedQuestion]:
     Raises:
         InputError: Nothing that looks like a question was found, or the YAML is invalid.
     """
+    # A byte-order mark (Notepad, Excel) before "1." or "## Question 1" hid the first
+    # question: it was dropped without a word and the second one became "Question 1".
+    content = content.removeprefix("\ufeff")
     if filename.lower().endswith((".yaml", ".yml")):
         questions = _parse_yaml(content, filename)
     else:

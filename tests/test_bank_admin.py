@@ -324,6 +324,23 @@ def test_cli_bank_import_previews_then_applies(tmp_path: Path, monkeypatch: pyte
     assert none_left.stdout == "" and "No drafts waiting for approval." in none_left.stderr
 
 
+def test_cli_bank_import_says_where_a_list_is_not_text(tmp_path: Path):
+    """A Latin-1 list was "not UTF-8 text: save it as UTF-8." with no line, and an image was
+    told the same."""
+    from interviewer.cli import app
+
+    latin = tmp_path / "list.md"
+    latin.write_bytes("1. What is a GAN?\n2. What is a caf\u00e9 GAN?\n".encode("latin-1"))
+    image = tmp_path / "list.yaml"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    runner = CliRunner()
+    told = runner.invoke(app, ["bank", "import", str(latin)])
+    assert told.exit_code == 1
+    assert "list.md is not UTF-8 text (byte 0xe9 on line 2). Save it as UTF-8" in told.stderr
+    told = runner.invoke(app, ["bank", "import", str(image)])
+    assert told.exit_code == 1 and "list.yaml is a binary file" in told.stderr
+
+
 def test_cli_bank_import_never_replaces_a_question_silently(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

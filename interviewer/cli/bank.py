@@ -11,6 +11,7 @@ from interviewer.cli import FormatOption, app, emit_json, friendly
 from interviewer.errors import InputError, validation_message
 from interviewer.settings import Settings
 from interviewer.text import counted
+from interviewer.textfile import decode_text
 
 __all__ = ["approve", "drafts", "history", "import_questions"]
 
@@ -59,14 +60,12 @@ def import_questions(
     from interviewer.retrieval import relevance_floor
 
     try:
-        # utf-8-sig: a byte-order mark would hide the first question's number.
-        content = file.read_text(encoding="utf-8-sig")
+        data = file.read_bytes()
     except FileNotFoundError as exc:
-        raise InputError(f"{file} does not exist.") from exc
+        raise InputError(f"{file} does not exist: give the question list's file.") from exc
     except IsADirectoryError as exc:
         raise InputError(f"{file} is a folder: give the question list's file.") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file} is not UTF-8 text: save it as UTF-8.") from exc
+    content = decode_text(data, file, again="import it again")
     settings = Settings()
     editor = _editor(settings)
     imported = parse_question_list(content, file.name)

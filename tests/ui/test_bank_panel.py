@@ -410,3 +410,39 @@ def test_bank_panel_a_refused_upload_is_told_under_its_button(
     latin.write_bytes("Réseaux antagonistes génératifs".encode("latin-1"))
     told = ingest.fn([str(latin)], "alice", progress=lambda *a, **k: None)
     assert told == "**⚠ A document is not UTF-8 text: save it as UTF-8.**"
+
+
+def test_bank_panel_import_keeps_the_first_question_of_a_list_saved_by_notepad(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """A list saved with a byte-order mark and Windows line endings lost its first question
+    without a word (the mark hid its "1."), and the second was previewed as the first; a UTF-16
+    list (Notepad's "Unicode") was refused as not UTF-8."""
+    _, demo, folder = section
+    preview = _event(demo, "preview")
+    listing = (
+        "1. What is the Wasserstein distance and why does WGAN use it?\r\n"
+        "Answer: It measures how far the generated distribution is from the real one.\r\n"
+        "2. Why does a GAN generator need a latent prior?\r\n"
+        "Answer: The prior gives the generator randomness to map into varied samples.\r\n"
+    )
+    for encoding in ("utf-8-sig", "utf-16"):
+        path = folder / f"list-{encoding}.md"
+        path.write_bytes(listing.encode(encoding))
+        rows, pending, note = preview.fn(str(path), "imported", "alice")
+        assert [row[2] for row in rows] == [
+            "What is the Wasserstein distance and why does WGAN use it?",
+            "Why does a GAN generator need a latent prior?",
+        ], note
+        assert len(pending) == 2
+
+
+def test_bank_panel_import_names_a_binary_upload(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    _, demo, folder = section
+    image = folder / "list.md"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    rows, pending, note = _event(demo, "preview").fn(str(image), "imported", "alice")
+    assert rows == [] and pending == []
+    assert note.startswith("**⚠ list.md is a binary file") and "upload it again" in note

@@ -30,6 +30,7 @@ from interviewer.bank_admin import (
 from interviewer.errors import InterviewerError
 from interviewer.retrieval import relevance_floor
 from interviewer.text import clip, counted
+from interviewer.textfile import decode_text
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
@@ -201,8 +202,9 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         if not path:
             return [], [], _problem("Upload a Markdown or YAML question list first.")
         try:
-            content = Path(path).read_text(encoding="utf-8")
-            imported = parse_question_list(content, Path(path).name)
+            name = Path(path).name
+            content = decode_text(Path(path).read_bytes(), name, again="upload it again")
+            imported = parse_question_list(content, name)
             refuse_repeated_imports(imported, _editor(services).load().questions)
             ids = _editor(services).next_ids(len(imported))
             retriever = services.knowledge()
@@ -220,8 +222,6 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
             ]
         # Told here and the last preview cleared: raised, the error was a toast at the top of
         # the page, and "Add to the bank" still held the previous file's questions.
-        except UnicodeDecodeError:
-            return [], [], _problem("The file is not UTF-8 text: save it as UTF-8.")
         except InterviewerError as exc:
             return [], [], _problem(str(exc))
         rows = [[q.id, _draft_state(q), q.text, " • ".join(q.key_points)] for q in drafted]
