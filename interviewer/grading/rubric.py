@@ -34,6 +34,7 @@ __all__ = [
     "load_rubric",
     "mean_score",
     "one_decimal",
+    "overall_decimal",
     "overall_score",
     "prompt_version",
     "round_score",
@@ -179,4 +180,12 @@ def overall_score(criteria: list[CriterionScore], rubric: Rubric) -> float | Non
     if not assessed or total_weight == 0:
         return None
     value = sum(rubric.weight(c.criterion) * clamp_score(c.score or 0.0) for c in assessed)
-    return round(clamp_score(value / total_weight), 1)
+    return overall_decimal(clamp_score(value / total_weight))
+
+
+def overall_decimal(value: float) -> float:
+    """A weighted mean to one decimal, half up as :func:`one_decimal`, a tie within float error
+    counting as one: coverage 3 and communication 2 weigh to 1.25 exactly, which the floats
+    make 1.2499999999999998, and ``round`` (half to even on that binary value) showed 1.2 where
+    the rubric's arithmetic gives 1.3."""
+    return one_decimal(round(value, 9))

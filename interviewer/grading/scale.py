@@ -267,6 +267,19 @@ def rounded(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
+def overall_rounded(values: np.ndarray) -> np.ndarray:
+    """Each overall to one decimal as :func:`interviewer.grading.rubric.overall_decimal`
+    rounds it (a tie up); only values near a tie take that slower road."""
+    from interviewer.grading.rubric import overall_decimal
+
+    scaled = values * 10.0
+    out = np.rint(scaled) / 10.0
+    near = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if near.any():
+        out[near] = [overall_decimal(float(v)) for v in values[near]]
+    return out
+
+
 def apply_scale(r: Readings, scale: Scale, weights: Mapping[CriterionName, float]) -> Scaled:
     """Verdicts, criteria and overall of every reading under ``scale``.
 
@@ -329,7 +342,7 @@ def apply_scale(r: Readings, scale: Scale, weights: Mapping[CriterionName, float
         w = weights[name]
         total = total + np.where(assessed, w * np.clip(np.nan_to_num(criterion), 0.0, 5.0), 0.0)
         weight = weight + np.where(assessed, w, 0.0)
-    overall = rounded(np.clip(total / weight, 0.0, 5.0), 1)
+    overall = overall_rounded(np.clip(total / weight, 0.0, 5.0))
     return Scaled(
         scores=scores,
         paraphrased=paraphrased,

@@ -231,7 +231,7 @@ _SKIP_WORDS = _STOPWORDS | _NEGATIONS
 _FORMULA = re.compile(r"[0-9=+*/^<>()\[\]{}]")
 # Part of the grade cache's key with the parameters: bump it when a change alters grades (a
 # rule or a wording), so cached grades are redone.
-_GRADE_VERSION = 21
+_GRADE_VERSION = 22
 # What a hiring team's fitted scale depends on (measures_version): bump it only when the
 # scale-free reading of answers changes (the measures, the key points' alignments), which tells
 # the team to fit again. It was one number with _GRADE_VERSION, so a change of wording could

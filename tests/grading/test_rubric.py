@@ -48,11 +48,21 @@ def _criteria(correctness: float | None) -> list[CriterionScore]:
     return [CriterionScore(criterion=name, score=s) for name, s in scores.items()]  # type: ignore[arg-type]
 
 
+def test_overall_rounds_a_tie_up_as_every_shown_score_does():
+    """Coverage 3 and communication 2 with nothing else weigh to 1.25 (0.35 * 3 + 0.1 * 2),
+    which the floats make 1.2499999999999998: the card showed 1.2 where the rubric gives 1.3,
+    while every other figure rounds a tie up."""
+    rubric = load_rubric(PROMPTS)
+    scores = {"correctness": 0.0, "coverage": 3.0, "depth": 0.0, "communication": 2.0}
+    criteria = [CriterionScore(criterion=k, score=v) for k, v in scores.items()]  # type: ignore[arg-type]
+    assert overall_score(criteria, rubric) == 1.3
+
+
 def test_overall_leaves_a_criterion_not_assessed_out_instead_of_counting_it_as_zero():
     rubric = load_rubric(PROMPTS)
     # Weights 0.35 / 0.35 / 0.2 / 0.1: coverage 5 alone over the assessed weight 0.65.
     assert overall_score(_criteria(None), rubric) == 2.7
-    assert overall_score(_criteria(0.0), rubric) in (1.7, 1.8)  # 1.75, rounded to one decimal
+    assert overall_score(_criteria(0.0), rubric) == 1.8  # 1.75, a tie: half up, as shown
     assert overall_score(_criteria(5.0), rubric) == 3.5
     nothing = [CriterionScore(criterion="depth", score=None)]
     assert overall_score(nothing, rubric) is None
