@@ -34,7 +34,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from interviewer.bank import Bank, Question, load_bank, split_key_points
-from interviewer.errors import BankError, InputError
+from interviewer.errors import BankError, InputError, validation_message
 from interviewer.retrieval import RetrievedChunk, Retriever
 from interviewer.text import counted
 
@@ -59,6 +59,7 @@ __all__ = [
 ]
 
 HISTORY_FILE = "questions.history.jsonl"
+MAX_KEY_POINTS = 8  # Question.key_points' max_length
 # Reference chunks given to the drafting LLM, and the characters kept of each: enough for the
 # closest sections without a tokenizer (grading budgets tokens; a draft prompt is one-off).
 DRAFT_CHUNKS = 6
@@ -186,7 +187,7 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
     try:
         raw = yaml.safe_load(content)
     except yaml.YAMLError as exc:
-        raise InputError(f"{filename} is not valid YAML: {exc}") from exc
+        raise InputError(f"{filename} is not valid YAML{_yaml_place(exc)}.") from None
     items = raw.get("questions") if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         raise InputError(f"{filename} must hold a list of questions (or a 'questions' list).")
@@ -194,33 +195,94 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
     for number, item in enumerate(items, start=1):
         if isinstance(item, str):
             item = {"text": item}
+        where = f"Question #{number} in {filename}"
         if not isinstance(item, dict) or not str(item.get("text", "")).strip():
-            raise InputError(f"Question #{number} in {filename} has no 'text'.")
-        try:
-            out.append(
-                ImportedQuestion(
-                    number=number,
-                    text=_clean(str(item["text"])),
-                    answer=_answer_text(
-                        [str(item.get("model_answer") or item.get("answer") or "")]
-                    ),
-                    key_points=[str(k) for k in item.get("key_points") or []],
-                    alternative_answers=_strings(item.get("alternative_answers")),
-                    topic=str(item.get("topic") or ""),
-                    difficulty=item.get("difficulty"),
-                    id=str(item.get("id") or ""),
-                )
+            raise InputError(f"{where} has no 'text'.")
+        _check_fields(item, where)
+        key_points = _texts(item.get("key_points"), f"{where}: key_points")
+        if len(key_points) > MAX_KEY_POINTS:
+            # They were cut to the first 8 without a word.
+            raise InputError(
+                f"{where} has {len(key_points)} key points; a bank question holds at most "
+                f"{MAX_KEY_POINTS}: merge or drop some."
             )
-        except ValidationError as exc:
-            raise InputError(f"Question #{number} in {filename} is invalid: {exc}") from exc
+        out.append(
+            ImportedQuestion(
+                number=number,
+                text=_clean(str(item["text"])),
+                answer=_answer_text([str(item.get("model_answer") or item.get("answer") or "")]),
+                key_points=key_points,
+                alternative_answers=_texts(
+                    item.get("alternative_answers"), f"{where}: alternative_answers"
+                ),
+                topic=str(item.get("topic") or ""),
+                difficulty=_difficulty(item.get("difficulty"), where),
+                id=str(item.get("id") or ""),
+            )
+        )
     return out
 
 
-def _strings(value: object) -> list[str]:
-    # One alternative written as a plain string, not a list, is one answer (not its letters).
+def _yaml_place(exc: yaml.YAMLError) -> str:
+    """Where and what the YAML error is, without PyYAML's '"<unicode string>"' and caret
+    drawing."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return f": {exc}"
+    where = f": {problem} on line {mark.line + 1}, column {mark.column + 1}"
+    # An unclosed quote is found at the end of the file: where it opened is the line to fix.
+    start, context = getattr(exc, "context_mark", None), getattr(exc, "context", None)
+    if start is not None and context and start.line != mark.line:
+        where += f", {context} that starts on line {start.line + 1}, column {start.column + 1}"
+    return where
+
+
+# What an imported entry may hold: the bank's own fields (a list copied from a bank) and
+# "answer". Any other key is a typo whose content would be dropped ("keypoints:" lost the key
+# points, which were then drafted from the references as if none were given).
+_IMPORT_FIELDS = frozenset(Question.model_fields) | {"answer"}
+
+
+def _check_fields(item: dict[object, object], where: str) -> None:
+    import difflib
+
+    unknown = [str(k) for k in item if str(k) not in _IMPORT_FIELDS]
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], sorted(_IMPORT_FIELDS), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise InputError(
+        f"{where} has an unknown field {unknown[0]!r}{hint}: an entry holds text, and optionally "
+        "id, topic, difficulty, key_points, answer (or model_answer) and alternative_answers."
+    )
+
+
+def _texts(value: object, where: str) -> list[str]:
+    """A list of texts as given: one text written as a plain string is one item (its letters
+    were taken as one key point each)."""
     if value is None or value == "":
         return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, list) and all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
+    ):
+        return [str(v) for v in value]
+    raise InputError(f"{where} must be a list of texts, one per line starting with '- '.")
+
+
+def _difficulty(value: object, where: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip() in ("1", "2", "3"):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3:
+        return value
+    raise InputError(
+        f"{where}: difficulty must be 1 (fundamentals), 2 (working knowledge) or 3 (in depth), "
+        f"not {value!r}; leave it out to use the import's difficulty."
+    )
 
 
 def _content_words(text: str) -> set[str]:
@@ -261,7 +323,38 @@ def draft_question(
 
     Raises:
         BankError: Nothing to draft from (no answer and no usable reference material).
+        InputError: The question would not be a valid bank question (too short a text, more
+            than 8 key points): the question is named, as in the bank's own errors.
     """
+    try:
+        return _draft(
+            imported,
+            question_id=question_id,
+            retriever=retriever,
+            topic=topic,
+            difficulty=difficulty,
+            drafter=drafter,
+            min_score=min_score,
+        )
+    except ValidationError as exc:
+        # Unnamed, "list.yaml: text: String should have at least 5 characters" did not say which
+        # question, and the Calibration tab's preview failed with a bare "Error".
+        raise InputError(
+            f"Question {imported.number} ({imported.text[:60]}) cannot be a bank question: "
+            f"{validation_message(exc)}."
+        ) from None
+
+
+def _draft(
+    imported: ImportedQuestion,
+    *,
+    question_id: str,
+    retriever: Retriever | None,
+    topic: str,
+    difficulty: int,
+    drafter: LLMDrafter | None,
+    min_score: float,
+) -> Question:
     key_points = [k.strip() for k in imported.key_points if k.strip()]
     model_answer = imported.answer
     base = Question.model_construct(
@@ -337,7 +430,7 @@ def _question(
         text=base.text,
         topic=base.topic,
         difficulty=base.difficulty,
-        key_points=key_points[:8],
+        key_points=key_points[:MAX_KEY_POINTS],
         model_answer=model_answer,
         alternative_answers=base.alternative_answers,
         status=status,

@@ -107,6 +107,51 @@ def test_parse_yaml_list():
     assert questions[1].text == "What is a critic?"
 
 
+def test_parse_yaml_takes_one_key_point_written_as_a_string_whole():
+    """`key_points: "The generator covers few modes"` became 30 key points, one per letter."""
+    content = "- text: What is mode collapse?\n  key_points: The generator covers few modes\n"
+    (question,) = parse_question_list(content, "list.yaml")
+    assert question.key_points == ["The generator covers few modes"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        # A traceback ("TypeError: 'dict' object is not iterable" for a mapping).
+        ("  key_points: {a: b}", "Question #1 in list.yaml: key_points must be a list of texts"),
+        # Pydantic's dump: "1 validation error for ImportedQuestion ... errors.pydantic.dev".
+        ("  difficulty: hard", "difficulty must be 1 (fundamentals), 2 (working knowledge) or 3"),
+        # Dropped without a word, and key points drafted as if none were given.
+        ("  keypoints: [few modes]", "unknown field 'keypoints' (did you mean 'key_points'?)"),
+        # Cut to the first 8 without a word.
+        ("  key_points: [a, b, c, d, e, f, g, h, i]", "has 9 key points; a bank question holds"),
+    ],
+    ids=["key-points-mapping", "difficulty-word", "typo", "nine-key-points"],
+)
+def test_parse_yaml_refuses_a_bad_field_naming_the_question(entry: str, message: str):
+    content = f"- text: What is mode collapse?\n{entry}\n"
+    with pytest.raises(InputError, match=re.escape(message)) as told:
+        parse_question_list(content, "list.yaml")
+    assert "pydantic" not in str(told.value) and "Question #1 in list.yaml" in str(told.value)
+
+
+def test_parse_yaml_error_names_the_line_an_unclosed_quote_opens_on():
+    with pytest.raises(InputError) as told:
+        parse_question_list('- text: "What is\n  - : : [\n', "list.yaml")
+    assert str(told.value) == (
+        "list.yaml is not valid YAML: found unexpected end of stream on line 3, column 1, while "
+        "scanning a quoted scalar that starts on line 1, column 9."
+    )
+
+
+def test_draft_names_the_question_that_cannot_be_a_bank_question():
+    """A three-letter question raised a bare ValidationError: the Calibration tab's preview
+    failed with "Error", and the command said "list.md: text: String should have ..."."""
+    (imported,) = parse_question_list("1. Why?\nAnswer: The generator covers few modes.\n", "l.md")
+    with pytest.raises(InputError, match=r"^Question 1 \(Why\?\) cannot be a bank question: text"):
+        draft_question(imported, question_id="q90", retriever=None)
+
+
 def test_parse_rejects_a_file_without_questions():
     with pytest.raises(InputError, match="No questions found"):
         parse_question_list("just some prose\n", "notes.md")

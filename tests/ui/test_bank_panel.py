@@ -446,3 +446,24 @@ def test_bank_panel_import_names_a_binary_upload(
     rows, pending, note = _event(demo, "preview").fn(str(image), "imported", "alice")
     assert rows == [] and pending == []
     assert note.startswith("**⚠ list.md is a binary file") and "upload it again" in note
+
+
+def test_bank_panel_import_of_a_bad_entry_is_told_under_the_button(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """A YAML entry with `key_points: {a: b}`-like values, or a question too short for the bank,
+    raised past the handler: the page showed a bare "Error"."""
+    _, demo, folder = section
+    preview = _event(demo, "preview")
+    for name, content, told in (
+        (
+            "list.yaml",
+            "- text: What is mode collapse?\n  key_points: 5\n  difficulty: [1]\n",
+            "difficulty",
+        ),
+        ("list.md", "1. Why?\nAnswer: The generator covers few modes.\n", "Question 1 (Why?)"),
+    ):
+        path = folder / name
+        path.write_text(content, encoding="utf-8")
+        rows, pending, note = preview.fn(str(path), "imported", "alice")
+        assert rows == [] and pending == [] and note.startswith("**⚠ ") and told in note
