@@ -219,6 +219,22 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _heard(avg_logprob: float, no_speech_prob: float) -> float:
+    """How well one segment's words were heard: its mean token probability, exp(avg_logprob).
+
+    Whisper's no-speech probability says nothing of that: it is read once per 30-s window, and
+    pauses in clear speech raise it (0.1-0.7 on clear espeak-ng answers), so a longer or slower
+    answer drew more of it. Multiplied in, it flagged 6 of 8 clear answers of 6-170 s as hard to
+    understand (Whisper base: 30 s at 0.54 with 78% of words right, 170 s at 0.38 with 87%).
+    exp(avg_logprob) alone gives those 0.67-0.75, and 21 noisy, garbled or foreign-voiced ones
+    (at most 60% right) 0-0.59, so all are still flagged. It counts only as Whisper's own
+    silence rule uses it: above 0.6 with avg_logprob below -1.
+    """
+    if no_speech_prob > 0.6 and avg_logprob < -1.0:
+        return 0.0
+    return math.exp(min(avg_logprob, 0.0))
+
+
 def _summarise(
     parts: list[tuple[str, float, float, float]], duration: float, speech_s: float, *, engine: str
 ) -> Transcript:
@@ -237,8 +253,7 @@ def _summarise(
             engine=engine,
         )
     weights = [max(p[1], 0.01) for p in parts]
-    # exp(avg_logprob) is the mean token probability; discount segments Whisper thinks are silent.
-    per_segment = [math.exp(min(p[2], 0.0)) * (1.0 - p[3]) for p in parts]
+    per_segment = [_heard(avg_logprob, no_speech) for _, _, avg_logprob, no_speech in parts]
     confidence = sum(w * c for w, c in zip(weights, per_segment, strict=True)) / sum(weights)
     low = confidence < LOW_CONFIDENCE or speech_ratio < MIN_SPEECH_RATIO
     message = ""

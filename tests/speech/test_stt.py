@@ -35,6 +35,21 @@ def test_whisper_transcriber_flags_silence(whisper_base, audio_dir: Path) -> Non
     assert "silence" in result.message
 
 
+def test_whisper_transcriber_flags_noise_but_not_pauses(whisper_base, audio_dir: Path) -> None:
+    # 41 s read slowly with pauses, 84% of words as written (4 misses are US spellings): the
+    # candidate was told it was "hard to understand" (0.43, no-speech probability multiplied in).
+    paced = whisper_base.transcribe(audio_dir / "paced.wav")
+    for expected in ("overfitting", "dropout", "early stopping", "validation loss"):
+        assert expected in paced.text.lower()
+    assert not paced.low_confidence
+    assert paced.message == ""
+    assert paced.confidence >= 0.65
+    # The sentence under noise as loud as itself is still flagged.
+    noisy = whisper_base.transcribe(audio_dir / "noisy.wav")
+    assert noisy.low_confidence
+    assert "hard to understand" in noisy.message
+
+
 def test_whisper_transcriber_rejects_corrupt_audio(whisper_base, audio_dir: Path) -> None:
     with pytest.raises(InputError, match="could not be read"):
         whisper_base.transcribe(audio_dir / "corrupt.wav")
@@ -86,9 +101,11 @@ def test_build_transcriber_openai_needs_a_key(settings: Settings) -> None:
 
 
 class _Segment:
-    def __init__(self, text: str, start: float, end: float, logprob: float) -> None:
+    def __init__(
+        self, text: str, start: float, end: float, logprob: float, no_speech: float = 0.01
+    ) -> None:
         self.text, self.start, self.end = text, start, end
-        self.avg_logprob, self.no_speech_prob = logprob, 0.01
+        self.avg_logprob, self.no_speech_prob = logprob, no_speech
 
 
 class _FakeAudioAPI:
@@ -118,6 +135,17 @@ def test_openai_transcriber_uses_segment_confidence(audio_dir: Path) -> None:
     assert not result.low_confidence
     unsure = OpenAITranscriber(_fake_client([_Segment("mumble", 0, 2, -2.5)]))
     assert unsure.transcribe(audio_dir / "speech.wav").low_confidence
+
+
+def test_transcript_confidence_ignores_pauses_but_not_silence(audio_dir: Path) -> None:
+    # Pauses in clear speech raise Whisper's no-speech probability (0.45 on a 41-s answer).
+    paused = OpenAITranscriber(_fake_client([_Segment("Dropout removes units", 0, 9, -0.3, 0.45)]))
+    heard = paused.transcribe(audio_dir / "speech.wav")
+    assert not heard.low_confidence
+    assert heard.confidence == pytest.approx(0.741, abs=0.001)
+    # Whisper's own rule for a silent window: no-speech above 0.6 and avg_logprob below -1.
+    silent = OpenAITranscriber(_fake_client([_Segment("Thank you.", 0, 2, -1.2, 0.9)]))
+    assert silent.transcribe(audio_dir / "speech.wav").confidence == 0.0
 
 
 def test_transcript_starts_with_a_capital_letter(audio_dir: Path) -> None:
