@@ -27,7 +27,6 @@ __all__ = [
     "InterviewerError",
     "SessionError",
     "StoreError",
-    "not_utf8",
     "validation_message",
 ]
 
@@ -37,7 +36,9 @@ def validation_message(exc: ValidationError, *, whole: str = "") -> str:
     object when the problem is not in one field)."""
     err = exc.errors()[0]
     where = ".".join(map(str, err["loc"])) or whole
-    return f"{where}: {err['msg']}" if where else str(err["msg"])
+    # A validator's own message, not "score: Value error, the human score must be ...".
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 class InterviewerError(Exception):
@@ -105,12 +106,3 @@ class SessionError(InterviewerError):
 
 class InputError(InterviewerError):
     """User input (a file, an upload, an id) is invalid."""
-
-
-def not_utf8(path: object, exc: UnicodeDecodeError, *, again: str = "run again") -> InputError:
-    """The error for a file that is not UTF-8 text: where its first bad byte is, and to save it
-    as UTF-8 and ``again`` (one wording for every JSON Lines input, not Python's codec error)."""
-    return InputError(
-        f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}). "
-        f"Save it as UTF-8 and {again}."
-    )

@@ -1,4 +1,5 @@
-"""Users' text files as text: UTF-8 with or without a byte-order mark, or UTF-16 with one.
+"""Users' text files as text: UTF-8 with or without a byte-order mark, or UTF-16 with one;
+and the lines of a JSON Lines file as objects.
 
 Excel's "Unicode Text" export and Notepad's "Unicode" save write UTF-16 with a BOM: read as
 UTF-8 it failed on its first byte ("byte 0xff"), and its NUL bytes passed for a binary file.
@@ -10,12 +11,14 @@ Mac Roman, and a wrong guess would change the text without a word).
 from __future__ import annotations
 
 import codecs
+import json
+from collections.abc import Sequence
 
 from interviewer.errors import InputError
 
-__all__ = ["decode_text"]
+__all__ = ["decode_text", "json_object", "refuse_csv"]
 
-# A file whose first block holds NUL bytes (and no UTF-16 BOM) is not text at all.
+# A file that is not UTF-8 and whose first block holds NUL bytes is not text at all.
 _SNIFF_BYTES = 8192
 
 
@@ -37,16 +40,61 @@ def decode_text(data: bytes, name: object, *, again: str = "try again") -> str:
             return data.decode("utf-16")  # the BOM gives the byte order and is dropped
         except UnicodeDecodeError:
             pass  # a BOM-like start of a binary file: refused below
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise InputError(
-            f"{name} is a binary file (an image, a PDF or a document?), not text. Save it as "
-            f"UTF-8 text and {again}."
-        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if b"\x00" in data[:_SNIFF_BYTES]:
+            raise InputError(
+                f"{name} is a binary file (an image, a PDF or a document?), not text. Save it "
+                f"as UTF-8 text and {again}."
+            ) from None
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
             f"{name} is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}). Save it as "
             f"UTF-8 and {again}."
         ) from None
+
+
+def json_object(line: str) -> dict[str, object]:
+    """One line of a JSON Lines file as an object.
+
+    Raises:
+        InputError: The line is not JSON, or not an object; the reason reads after "line N: "
+            (Python's own said "Expecting value: line 1 column 1 (char 0)" of line 2).
+    """
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        # Some messages end in "at" ("Unterminated string starting at"): not "at at".
+        raise InputError(
+            f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
+        ) from None
+    if not isinstance(value, dict):
+        kind = "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.40}"
+        raise InputError(f"not a JSON object but {kind}: write one object {{...}} per line")
+    return value
+
+
+def refuse_csv(text: str, name: object, fields: Sequence[str]) -> None:
+    """Refuse a CSV file given as JSON Lines: each of its lines was reported as bad JSON.
+
+    Args:
+        text: The file's text.
+        name: The file as the user knows it.
+        fields: The fields a line holds: a CSV header names one of them.
+
+    Raises:
+        InputError: The first line is a header of comma, semicolon or tab separated names,
+            one of them a field of ``fields``.
+    """
+    first = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    if first.startswith(("{", "[")):
+        return
+    names = {
+        n.strip().strip('"').lower() for n in first.replace(";", ",").replace("\t", ",").split(",")
+    }
+    if len(names) > 1 and names & set(fields):
+        raise InputError(
+            f"{name} holds CSV (its first line is {first[:80]!r}), not JSON Lines: write one "
+            f"JSON object per line, with {', '.join(fields)}."
+        )

@@ -30,13 +30,13 @@ from interviewer.errors import (
     ConfigError,
     InputError,
     InterviewerError,
-    not_utf8,
     validation_message,
 )
 from interviewer.grading.base import Grade
 from interviewer.grading.rubric import one_decimal
 from interviewer.settings import Settings
 from interviewer.text import counted
+from interviewer.textfile import decode_text, json_object, refuse_csv
 
 if TYPE_CHECKING:
     from interviewer.grading.service import GradingService
@@ -236,13 +236,15 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
     from interviewer.session import too_long
 
     try:
-        # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
-        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark.
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
-    except UnicodeDecodeError as exc:
-        raise not_utf8(path, exc, again="run the batch again") from exc
+        raise InputError(
+            f"Cannot read {path}: {exc.strerror}. Give --batch a JSON Lines file."
+        ) from exc
+    text = decode_text(data, path, again="run the batch again")
+    refuse_csv(text, path, ("id", "question", "answer"))
+    # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
+    lines = text.split("\n")
     items: list[_Item] = []
     problems: list[str] = []
     first_line_of: dict[str, int] = {}
@@ -250,7 +252,7 @@ def _read_batch(path: Path, bank: Bank | None) -> tuple[list[_Item], list[str]]:
         if not raw.strip():
             continue
         try:
-            line = BatchLine.model_validate_json(raw)
+            line = BatchLine.model_validate(json_object(raw))
             if length := too_long(line.answer):
                 problems.append(f"line {number}: the answer is {length}; shorten it")
                 continue

@@ -9,7 +9,6 @@ only the per-question mean and the label mapping are written here.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -21,11 +20,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 
 from interviewer.bank import Bank, Question, resolve_question
-from interviewer.errors import BankError, InputError, not_utf8, validation_message
+from interviewer.errors import BankError, InputError, validation_message
 from interviewer.grading.base import Grader, GradeRequest
 from interviewer.grading.rubric import score_levels
 from interviewer.settings import Settings
 from interviewer.text import counted
+from interviewer.textfile import decode_text, json_object, refuse_csv
 
 MIN_QUESTIONS_FOR_INTERVAL = 5
 
@@ -126,20 +126,20 @@ def load_dataset(
             is left (the splits the file has are named).
     """
     try:
-        # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
-        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark.
-        lines = path.read_text(encoding="utf-8-sig").split("\n")
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(
             f"Dataset not found: {path}. Give a JSON Lines file with --dataset."
         ) from exc
     except IsADirectoryError as exc:
         raise InputError(f"{path} is a folder: give a JSON Lines file with --dataset.") from exc
-    except UnicodeDecodeError as exc:
-        # Worded as `grade --batch` words it, not Python's "'utf-8' codec can't decode ...".
-        raise not_utf8(path, exc) from exc
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from exc
+    # Worded as `grade --batch` words it, not Python's "'utf-8' codec can't decode ...".
+    text = decode_text(data, path, again="run again")
+    refuse_csv(text, path, ("id", "question", "answer", "score"))
+    # Split on "\n" only: splitlines() also breaks inside JSON strings holding U+2028 etc.
+    lines = text.split("\n")
     items: list[EvalItem] = []
     problems: list[str] = []  # every bad line is named at once, not one per run
     splits: set[str | None] = set()
@@ -147,15 +147,13 @@ def load_dataset(
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
+            # Not a dict: pydantic named its internal model for a list or a string.
+            row = json_object(line)
+        except InputError as exc:
             problems.append(f"line {number}: {exc}")
             continue
-        if not isinstance(data, dict):  # pydantic named its internal model for a list or a string
-            problems.append(f"line {number}: not a JSON object")
-            continue
         try:
-            item = EvalItem.model_validate(data)
+            item = EvalItem.model_validate(row)
         except ValidationError as exc:
             problems.append(f"line {number}: {validation_message(exc, whole='line')}")
             continue

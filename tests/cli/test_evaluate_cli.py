@@ -264,9 +264,35 @@ def test_eval_grader_with_no_rows_names_the_splits_the_file_has(tmp_path: Path) 
 
 def test_eval_grader_names_a_file_that_is_not_utf8_as_grade_batch_does(tmp_path: Path) -> None:
     # It showed Python's "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte".
+    # Then "byte 0xff at offset 14": the line, which an editor shows, is what to give.
     path = tmp_path / "latin.jsonl"
-    path.write_bytes(b"\xff{}\n")
+    path.write_bytes(b'{"id": "a1"}\n\xff{}\n')
     result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
     assert result.exit_code == 1
-    assert "is not UTF-8 text (byte 0xff at offset 0). Save it as UTF-8" in result.stderr
+    assert "is not UTF-8 text (byte 0xff on line 2). Save it as UTF-8" in result.stderr
     assert "codec" not in result.stderr
+
+
+def test_eval_grader_says_which_line_is_bad_json_in_its_own_numbering(tmp_path: Path) -> None:
+    """Line 2 was "line 2: Expecting value: line 1 column 1 (char 0)", a score in words
+    "score: Value error, the human score ...", and a CSV file one bad-JSON error per line."""
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{"id": "a1", "question": "q01", "answer": "Two networks.", "score": 4}\n'
+        "not json\n"
+        '{"id": "a3", "question": "q01", "answer": "Two networks.", "score": "four"}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 1
+    told = " ".join(result.stderr.split())
+    assert "line 2: not valid JSON (Expecting value at column 1)" in told
+    assert "line 3: score: the human score must be a number from 0 to 5, not 'four'" in told
+    assert "line 1 column" not in told and "Value error" not in told
+    path.write_text("id,question,answer,score\na1,q01,Two networks.,4\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert result.exit_code == 1
+    assert (
+        "data.jsonl holds CSV (its first line is 'id,question,answer,score'), not JSON Lines"
+        in (" ".join(result.stderr.split()))
+    )

@@ -733,3 +733,29 @@ def test_grade_cli_says_once_that_the_knowledge_base_is_unreachable(tmp_path, ca
     grades = [json.loads(x)["grade"] for x in out.read_text().splitlines()]
     assert len(grades) == 3
     assert all("retrieval failed" in g["diagnostics"] for g in grades)
+
+
+def test_grade_cli_batch_names_bad_json_by_its_own_line_and_reads_utf16(tmp_path):
+    """Line 2 of a batch was "line 2: Invalid JSON: expected value at line 1 column 1"; a UTF-16
+    file (Notepad's "Unicode") was "not UTF-8 text (byte 0xff at offset 0)"; a CSV file was one
+    bad-JSON line per row."""
+    code, output, rows = _run_batch(
+        tmp_path, "bad", ['{"id": 1, "question": "q01"', "not json", '["a"]'], grader="offline"
+    )
+    told = " ".join(output.split())
+    assert code == 1 and rows == []
+    assert "line 1: not valid JSON (Expecting ',' delimiter at column 28)" in told
+    assert "line 2: not valid JSON (Expecting value at column 1)" in told
+    assert "line 3: not a JSON object but a list: write one object {...} per line" in told
+    assert "line 1 column" not in told
+    src, out = tmp_path / "utf16.jsonl", tmp_path / "utf16.out.jsonl"
+    src.write_bytes('{"id": 1, "question": "q99", "answer": "x"}\r\n'.encode("utf-16"))
+    result = CliRunner().invoke(app, ["grade", "--batch", str(src), "--out", str(out)])
+    assert result.exit_code == 1 and "line 1: 'q99' is not a question id" in result.stderr
+    src.write_text("id,question,answer\n1,q01,Two networks.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["grade", "--batch", str(src), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "holds CSV (its first line is 'id,question,answer'), not JSON Lines" in " ".join(
+        result.stderr.split()
+    )
+    assert not out.exists()
