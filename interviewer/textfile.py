@@ -16,10 +16,11 @@ from collections.abc import Sequence
 
 from interviewer.errors import InputError
 
-__all__ = ["decode_text", "json_object", "refuse_csv"]
+__all__ = ["decode_text", "json_object", "refuse_csv", "text_of"]
 
-# A file that is not UTF-8 and whose first block holds NUL bytes is not text at all.
+# A file whose first block holds NUL bytes is not text at all.
 _SNIFF_BYTES = 8192
+_BINARY = "is a binary file (an image, a PDF or a document?), not text"
 
 
 def decode_text(data: bytes, name: object, *, again: str = "try again") -> str:
@@ -35,23 +36,34 @@ def decode_text(data: bytes, name: object, *, again: str = "try again") -> str:
             message names the line of the first bad byte and says to save the file as UTF-8
             (``again`` follows, e.g. "import it again").
     """
+    try:
+        return text_of(data)
+    except ValueError as exc:
+        raise InputError(f"{name} {exc}. Save it as UTF-8 and {again}.") from None
+
+
+def text_of(data: bytes, *, nul_is_binary: bool = False) -> str:
+    """The text of a file's bytes, without a byte-order mark, or ``ValueError`` saying why the
+    bytes are not text (a reason to follow the file's name: "is not UTF-8 text (...)").
+
+    ``nul_is_binary``: a NUL byte near the start makes the file binary even when it decodes
+    (a PDF's first bytes may be valid UTF-8); otherwise only bytes that do not decode count.
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")  # the BOM gives the byte order and is dropped
         except UnicodeDecodeError:
-            pass  # a BOM-like start of a binary file: refused below
+            raise ValueError(_BINARY) from None  # a BOM-like start of a binary file
+    if nul_is_binary and b"\x00" in data[:_SNIFF_BYTES]:
+        raise ValueError(_BINARY)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if b"\x00" in data[:_SNIFF_BYTES]:
-            raise InputError(
-                f"{name} is a binary file (an image, a PDF or a document?), not text. Save it "
-                f"as UTF-8 text and {again}."
-            ) from None
+            raise ValueError(_BINARY) from None
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{name} is not UTF-8 text (byte {data[exc.start]:#04x} on line {line}). Save it as "
-            f"UTF-8 and {again}."
+        raise ValueError(
+            f"is not UTF-8 text (byte {data[exc.start]:#04x} on line {line})"
         ) from None
 
 

@@ -16,6 +16,7 @@ from interviewer.knowledge.normalize import normalize_text
 from interviewer.knowledge.seeds import render_document
 from interviewer.settings import Settings
 from interviewer.text import counted
+from interviewer.textfile import text_of
 
 documents_app = typer.Typer(
     help="Knowledge documents: import and clean, list and remove.", no_args_is_help=True
@@ -149,12 +150,11 @@ def _read(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path} ({exc.strerror or exc}); check the path") from exc
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{path} is a binary file; import text or Markdown files only")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 text; convert it to UTF-8 first") from exc
+        # UTF-16 with a byte-order mark (Notepad's "Unicode") too: it was called binary.
+        return text_of(data, nul_is_binary=True)
+    except ValueError as exc:
+        raise InputError(f"{path} {exc}; import text or Markdown files saved as UTF-8") from None
 
 
 def _slug(stem: str) -> str:

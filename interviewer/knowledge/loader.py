@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel
 
 from interviewer.knowledge.normalize import normalize_text
+from interviewer.textfile import text_of
 
 __all__ = ["Document", "Skipped", "load_documents", "parse_document"]
 
@@ -107,12 +108,11 @@ def _load_one(path: Path) -> Document:
         raise ValueError(
             f"is larger than {MAX_BYTES // 1_000_000} MB; split it into smaller documents"
         )
-    if b"\x00" in data[:8192]:
-        raise ValueError("is a binary file, not text")
     try:
-        raw = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError("is not UTF-8 text; convert it to UTF-8") from exc
+        # UTF-16 with a byte-order mark (Notepad's "Unicode") too: its NUL bytes read as binary.
+        raw = text_of(data, nul_is_binary=True)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; save it as UTF-8") from None
     if not raw.strip():
         raise ValueError("is empty")
     doc = parse_document(

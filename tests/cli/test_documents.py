@@ -145,3 +145,30 @@ def test_documents_remove_warns_that_a_file_in_the_knowledge_folder_comes_back(
     assert result.exit_code == 0, result.output
     assert "still in the knowledge folder" in result.stderr
     assert "delete the file" in result.stderr
+
+
+def test_documents_import_and_ingest_read_utf16_and_name_a_bad_byte_by_line(
+    tmp_path: Path,
+) -> None:
+    """Notepad's "Unicode" (UTF-16 with a byte-order mark) was "a binary file; import text or
+    Markdown files only", and a Latin-1 file was "not UTF-8 text" with no place given."""
+    unicode = tmp_path / "lipschitz.txt"
+    unicode.write_bytes(
+        "# Lipschitz\r\n\r\nThe critic's gradient norm stays near 1.\r\n".encode("utf-16")
+    )
+    result = runner.invoke(
+        app, ["documents", "import", str(unicode), "--out", str(tmp_path / "kb")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "The critic's gradient norm stays near 1." in (tmp_path / "kb" / "lipschitz.md").read_text()
+    )
+    docs, skipped = load_documents([unicode])
+    assert skipped == [] and "gradient norm stays near 1" in docs[0].text
+    latin = tmp_path / "notes.md"
+    latin.write_bytes("# Notes\n\nR\u00e9seaux antagonistes.\n".encode("latin-1"))
+    result = runner.invoke(app, ["documents", "import", str(latin), "--out", str(tmp_path / "kb")])
+    assert result.exit_code == 1
+    assert "notes.md is not UTF-8 text (byte 0xe9 on line 3)" in result.stderr
+    _, skipped = load_documents([latin])
+    assert skipped[0].reason == "is not UTF-8 text (byte 0xe9 on line 3); save it as UTF-8"

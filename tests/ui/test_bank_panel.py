@@ -409,7 +409,40 @@ def test_bank_panel_a_refused_upload_is_told_under_its_button(
     latin = folder / "notes.txt"
     latin.write_bytes("Réseaux antagonistes génératifs".encode("latin-1"))
     told = ingest.fn([str(latin)], "alice", progress=lambda *a, **k: None)
-    assert told == "**⚠ A document is not UTF-8 text: save it as UTF-8.**"
+    assert told == (
+        "**⚠ notes.txt is not UTF-8 text (byte 0xe9 on line 1): save it as UTF-8 and upload it "
+        "again. No document was added.**"
+    )
+
+
+def test_bank_panel_upload_with_one_bad_document_adds_none_and_names_it(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """A good document uploaded with an image was written to the knowledge folder (and not
+    ingested) under "A document is not UTF-8 text", naming neither; two uploads bound for the
+    same file kept only the second; a UTF-16 document (Notepad's "Unicode") was refused."""
+    _, demo, folder = section
+    ingest = _event(demo, "ingest")
+    knowledge = sorted(p.name for p in (folder / "knowledge").iterdir())
+    good = folder / "wgan-notes.md"
+    good.write_text("# WGAN\n\nThe critic must be 1-Lipschitz.\n", encoding="utf-8")
+    image = folder / "diagram.md"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    told = ingest.fn([str(good), str(image)], "alice", progress=lambda *a, **k: None)
+    assert told.startswith("**⚠ diagram.md is a binary file") and "No document was added" in told
+    same = folder / "WGAN_notes.txt"
+    same.write_text("WGAN notes, second copy.\n", encoding="utf-8")
+    told = ingest.fn([str(good), str(same)], "alice", progress=lambda *a, **k: None)
+    assert "wgan-notes.md and WGAN_notes.txt would both be wgan-notes.md" in told
+    assert sorted(p.name for p in (folder / "knowledge").iterdir()) == knowledge
+    unicode = folder / "lipschitz.txt"
+    unicode.write_bytes(
+        "# Lipschitz\n\nThe critic's gradient norm stays near 1.\n".encode("utf-16")
+    )
+    told = ingest.fn([str(unicode)], "alice", progress=lambda *a, **k: None)
+    assert told.startswith("Added lipschitz.md to the knowledge base"), told
+    written = (folder / "knowledge" / "lipschitz.md").read_text(encoding="utf-8")
+    assert "The critic's gradient norm stays near 1." in written
 
 
 def test_bank_panel_import_keeps_the_first_question_of_a_list_saved_by_notepad(

@@ -27,10 +27,10 @@ from interviewer.bank_admin import (
     parse_question_list,
     refuse_repeated_imports,
 )
-from interviewer.errors import InterviewerError
+from interviewer.errors import InputError, InterviewerError
 from interviewer.retrieval import relevance_floor
 from interviewer.text import clip, counted
-from interviewer.textfile import decode_text
+from interviewer.textfile import decode_text, text_of
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import esc
 from interviewer.ui.services import Services, exiting, start_background
@@ -184,6 +184,35 @@ def _prepare_quietly(services: Services) -> None:
     except Exception as exc:  # noqa: BLE001 - grading re-prepares on the next answer anyway
         if not exiting():
             log.warning("Could not prepare the edited bank for grading: %s", exc)
+
+
+def _converted(paths: list[str], knowledge: Path) -> dict[Path, str]:
+    """Each upload's clean Markdown by the file it will be in the knowledge folder.
+
+    Raises:
+        InputError: An upload is not text, has no text, or would be written over by another
+            (the upload is named, and nothing is added).
+    """
+    from interviewer.cli.documents import import_text
+
+    ready: dict[Path, str] = {}
+    first: dict[Path, str] = {}
+    for path in paths:
+        source = Path(path)
+        target = knowledge / f"{_slug(source.stem)}.md"
+        if (earlier := first.setdefault(target, source.name)) != source.name:
+            raise InputError(
+                f"{earlier} and {source.name} would both be {target.name}: rename one and "
+                "upload them again. No document was added."
+            )
+        try:
+            text = text_of(source.read_bytes(), nul_is_binary=True)
+        except ValueError as exc:
+            raise InputError(
+                f"{source.name} {exc}: save it as UTF-8 and upload it again. No document was added."
+            ) from None
+        ready[target] = import_text(source.name, text)
+    return ready
 
 
 def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
@@ -350,19 +379,16 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         # top of the page was gone in seconds.
         if not paths:
             return _problem("Upload one or more text or Markdown documents first.")
-        from interviewer.cli.documents import import_text
-
         knowledge = services.settings.knowledge_dir
         written, replaced = [], []
         try:
-            for path in paths:
-                source = Path(path)
-                target = knowledge / f"{_slug(source.stem)}.md"
+            # Every upload is read and converted before any is written: a bad one among good
+            # ones left those in the knowledge folder, not ingested, under "not UTF-8 text".
+            ready = _converted(paths, knowledge)
+            for target, text in ready.items():
                 if target.exists():
                     replaced.append(target.name)  # its old chunks are dropped on ingest
-                target.write_text(
-                    import_text(source.name, source.read_text(encoding="utf-8")), encoding="utf-8"
-                )
+                target.write_text(text, encoding="utf-8")
                 written.append(target)
             index = services.knowledge()
             report = index.ingest_paths(
@@ -371,8 +397,6 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
                     done / max(total, 1), desc=f"Embedding chunks {done}/{total}"
                 ),
             )
-        except UnicodeDecodeError:
-            return _problem("A document is not UTF-8 text: save it as UTF-8.")
         except InterviewerError as exc:
             return _problem(str(exc))
         names = ", ".join(p.name for p in written)
