@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from interviewer.errors import ConfigError, InputError
+from interviewer.textfile import text_of
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -93,16 +94,30 @@ def read_auth_file(path: Path, *, given: bool = False) -> dict[str, str]:
     Raises:
         ConfigError: The file is missing or unreadable, or a line is not ``name:scrypt$...``.
     """
+    unset = "" if given else ", or unset INTERVIEWER_ADMIN_AUTH_FILE"
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        unset = "" if given else ", or unset INTERVIEWER_ADMIN_AUTH_FILE"
         raise ConfigError(
             f"The team auth file {path} does not exist: create it with "
             f"{team_command('add NAME', path, given=given)}{unset}."
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the team auth file {path}: {exc}.") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"The team auth file {path} is a folder: give the path of a file{unset}."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the team auth file {path}: {exc.strerror}.") from None
+    try:
+        # A byte-order mark (the file saved in Notepad) made line 1 "not 'name:scrypt$...'",
+        # with the advice to delete a good login.
+        text = text_of(data)
+    except ValueError as exc:  # Python's "'utf-8' codec can't decode byte 0x89 in position 0"
+        raise ConfigError(
+            f"The team auth file {path} {exc}: it holds 'name:scrypt$...' lines written by "
+            f"{team_command('add NAME', path, given=given)}; restore it, or remove it and add "
+            "the logins again."
+        ) from None
     _check_mode(path)
     logins: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -63,6 +63,27 @@ def test_read_auth_file_names_the_line_of_a_clear_text_password(tmp_path: Path) 
         read_auth_file(path)
 
 
+def test_read_auth_file_saved_by_notepad_keeps_its_logins(tmp_path: Path) -> None:
+    """A byte-order mark and Windows line endings made line 1 "not 'name:scrypt$...'", with the
+    advice to delete that (good) login."""
+    path = tmp_path / "auth"
+    alice, bob = hash_password("pw-of-alice-1"), hash_password("pw-of-bob-22")
+    path.write_bytes(f"alice:{alice}\r\nbob:{bob}\r\n".encode("utf-8-sig"))
+    path.chmod(0o600)
+    assert read_auth_file(path) == {"alice": alice, "bob": bob}
+    assert add_login(path, "carol", "pw-of-carol-333")  # `team add` reads it first
+    assert sorted(read_auth_file(path)) == ["alice", "bob", "carol"]
+
+
+def test_read_auth_file_that_is_not_text_says_what_it_should_hold(tmp_path: Path) -> None:
+    path = tmp_path / "auth"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ConfigError) as told:
+        read_auth_file(path)
+    assert "is a binary file" in str(told.value) and "codec" not in str(told.value)
+    assert "'name:scrypt$...' lines written by `interviewer team add NAME`" in str(told.value)
+
+
 def test_read_auth_file_missing_says_how_to_create_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist.*interviewer team add"):
         read_auth_file(tmp_path / "nope")
