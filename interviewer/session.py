@@ -35,7 +35,7 @@ from interviewer.grading.base import Grade, GraderInfo, gap_follow_up, gap_quest
 from interviewer.grading.rubric import mean_score
 from interviewer.grading.similarity import content_stems
 from interviewer.store.repository import GradeRecord, Repository, SessionRecord, TurnRecord
-from interviewer.text import counted, cue
+from interviewer.text import counted, cue, in_seconds
 
 __all__ = [
     "COMMANDS",
@@ -799,10 +799,10 @@ class Interview:
         return limit is not None and seconds > limit
 
     def _time_notice(self, seconds: float) -> Reply:
+        limit = self.config.time_limit_s
         return self._info(
-            f"Time limit exceeded: {seconds:.0f} s for a limit of "
-            f"{self.config.time_limit_s:.0f} s. Your answer is still graded; "
-            "the overrun is noted in the report."
+            f"Time limit exceeded: {in_seconds(seconds, over=limit)} for a limit of "
+            f"{limit:.0f} s. Your answer is still graded; the overrun is noted in the report."
         )
 
     def _greeting(self) -> Reply:
@@ -814,7 +814,7 @@ class Interview:
             else "an exam: feedback at the end"
         )
         limit = (
-            f" You have {self.config.time_limit_s:.0f} seconds per answer."
+            f" You have {counted(round(self.config.time_limit_s), 'second')} per answer."
             if self.config.time_limit_s
             else ""
         )

@@ -3,9 +3,10 @@ opening words of a key point, to point at it without giving it away."""
 
 from __future__ import annotations
 
+import math
 import re
 
-__all__ = ["clip", "counted", "cue", "opening", "repeats", "shorten"]
+__all__ = ["clip", "counted", "cue", "in_seconds", "opening", "repeats", "shorten"]
 
 _WORD = re.compile(r"\w+")
 
@@ -30,6 +31,15 @@ def counted(n: int, noun: str) -> str:
     """``1 answer``, ``3 answers``: a count with its noun in the right number ("answer(s)" read
     as a form, not as a sentence)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def in_seconds(value: float, *, over: float | None = None) -> str:
+    """``95 s``: a time in whole seconds. A time over the limit ``over`` that whole seconds
+    would show as the limit itself is given to the tenth, rounded up: the chat said "Time limit
+    exceeded: 1 s for a limit of 1 s" of an answer sent after 1.4 s."""
+    if over is not None and value > over and round(value) <= over:
+        return f"{math.ceil(value * 10) / 10:.1f} s"
+    return f"{value:.0f} s"
 
 
 def opening(key_point: str) -> str:

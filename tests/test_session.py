@@ -641,6 +641,22 @@ def test_interview_time_limit_exceeded_is_flagged_and_still_graded(
     assert interview.summary().results[0].time_limit_exceeded
 
 
+def test_interview_time_notice_never_shows_an_overrun_as_the_limit(
+    repo, bank, grader, clock
+) -> None:
+    """Sent 1.4 s into a 1 s limit, the chat said "Time limit exceeded: 1 s for a limit of
+    1 s", and the greeting "You have 1 seconds per answer"."""
+    interview = Interview.create(
+        repo, bank, grader, SessionConfig(time_limit_s=1, follow_ups=False), clock=clock
+    )
+    assert "You have 1 second per answer." in interview.start()[0].text
+    clock.advance(1.4)
+    replies = interview.submit("alpha1 beta1")
+    assert replies[0].text.startswith("Time limit exceeded: 1.4 s for a limit of 1 s.")
+    clock.advance(1.01)
+    assert "1.1 s for a limit of 1 s" in interview.submit("alpha2 beta2")[0].text  # rounded up
+
+
 def test_interview_follow_up_over_time_limit_is_flagged(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, grader, clock, time_limit_s=60)
     interview.submit("alpha1")
