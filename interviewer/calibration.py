@@ -268,9 +268,11 @@ def parse_human_scores(
         )
     # Excel's "Unicode Text" (UTF-16, tab separated) too: it was refused on its first byte.
     text = decode_text(content, filename, again="import it again (in Excel: 'CSV UTF-8')")
-    if not text.strip():
-        raise InputError(f"{filename} is empty: it needs a header and one row per score.")
     named_json = filename.lower().endswith((".jsonl", ".ndjson", ".json"))
+    if not text.strip():
+        # JSON Lines has no header line: "it needs a header" misled there.
+        needs = "one JSON object per score" if named_json else "a header and one row per score"
+        raise InputError(f"{filename} is empty: it needs {needs}.")
     first_line = text.lstrip().split("\n", 1)[0].strip()
     if named_json and _csv_header(first_line):
         # Each CSV line was reported as "not valid JSON (Expecting value at column 1)".
@@ -367,6 +369,9 @@ def _check_scale(rows: Sequence[tuple[int, Mapping[str, object] | str]], filenam
     )
 
 
+# A semicolon file (Excel where the decimal mark is a comma) was told of "a comma inside an
+# unquoted answer".
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # How .xlsx/.ods (zip) and .xls (OLE) files begin: read as CSV, their bytes named no column.
 _WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
@@ -419,7 +424,7 @@ def _csv_rows(text: str, filename: str) -> tuple[list[str], list[tuple[int, dict
                     (
                         line,
                         f"{len(values)} fields where the header has {len(header)} "
-                        "(a comma inside an unquoted answer?)",
+                        f"(a {_SEPARATORS[delimiter]} inside an answer not in double quotes?)",
                     )
                 )
                 continue

@@ -543,6 +543,18 @@ def test_parse_calls_an_image_a_binary_file_not_a_bad_byte(bank):
         parse_human_scores(png, "scores.csv", bank)
 
 
+def test_parse_names_the_files_own_separator_in_a_row_with_too_many_fields(bank):
+    """A semicolon file (Excel where the decimal mark is a comma) was told of "a comma inside
+    an unquoted answer", and an empty JSON Lines file that it needed a header."""
+    content = b"question_id;answer;rater;score\r\nq01;Bias; then variance;ann;3\r\n"
+    (problem,) = parse_human_scores(content, "s.csv", bank).problems
+    assert problem.line == 2 and problem.reason == (
+        "5 fields where the header has 4 (a semicolon inside an answer not in double quotes?)"
+    )
+    with pytest.raises(InputError, match=r"^s.jsonl is empty: it needs one JSON object per score"):
+        parse_human_scores(b"\n", "s.jsonl", bank)
+
+
 def test_parse_rejects_a_huge_file(bank, monkeypatch):
     monkeypatch.setattr(calibration, "MAX_BYTES", 100)
     with pytest.raises(InputError, match="limit.*Split it"):
