@@ -60,6 +60,8 @@ __all__ = [
 
 HISTORY_FILE = "questions.history.jsonl"
 MAX_KEY_POINTS = 8  # Question.key_points' max_length
+MAX_IMPORT_CHARS = 5_000_000  # as a knowledge document (knowledge/loader.py)
+MAX_IMPORT_QUESTIONS = 500
 # Reference chunks given to the drafting LLM, and the characters kept of each: enough for the
 # closest sections without a tokenizer (grading budgets tokens; a draft prompt is one-off).
 DRAFT_CHUNKS = 6
@@ -102,15 +104,30 @@ def parse_question_list(content: str, filename: str) -> list[ImportedQuestion]:
     """Read questions from a Markdown or YAML list.
 
     Raises:
-        InputError: Nothing that looks like a question was found, or the YAML is invalid.
+        InputError: Nothing that looks like a question was found, the YAML is invalid, or the
+            list is too large (over 5 million characters or 500 questions).
     """
     # A byte-order mark (Notepad, Excel) before "1." or "## Question 1" hid the first
     # question: it was dropped without a word and the second one became "Question 1".
     content = content.removeprefix("\ufeff")
+    if len(content) > MAX_IMPORT_CHARS:
+        # A 50 MB list ran for minutes without a word before drafting began.
+        raise InputError(
+            f"{filename} holds {len(content) / 1_000_000:.1f} million characters; a question "
+            f"list takes at most {MAX_IMPORT_CHARS // 1_000_000} million: split it into smaller "
+            "lists and import them one by one."
+        )
     if filename.lower().endswith((".yaml", ".yml")):
         questions = _parse_yaml(content, filename)
     else:
         questions = _parse_markdown(content)
+    if len(questions) > MAX_IMPORT_QUESTIONS:
+        # Each is drafted from the references (or by the LLM) and reviewed before approval.
+        raise InputError(
+            f"{filename} holds {len(questions)} questions; one import takes at most "
+            f"{MAX_IMPORT_QUESTIONS}, each drafted and then reviewed: split the list and import "
+            "the parts one by one."
+        )
     if not questions:
         raise InputError(
             f"No questions found in {filename}. Use '## Question N' sections with the question in "

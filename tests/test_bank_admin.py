@@ -152,6 +152,15 @@ def test_draft_names_the_question_that_cannot_be_a_bank_question():
         draft_question(imported, question_id="q90", retriever=None)
 
 
+def test_parse_refuses_a_list_too_large_to_draft_before_drafting():
+    """A 50 MB list ran for minutes without a word (130,000 questions, each to draft)."""
+    many = "".join(f"{i % 999 + 1}. What does question {i} ask about GANs?\n" for i in range(501))
+    with pytest.raises(InputError, match=r"holds 501 questions; one import takes at most 500"):
+        parse_question_list(many, "list.md")
+    with pytest.raises(InputError, match=r"5.0 million characters.*split it"):
+        parse_question_list("1. What is a GAN?\n" + "x" * 5_000_000, "list.md")
+
+
 def test_parse_rejects_a_file_without_questions():
     with pytest.raises(InputError, match="No questions found"):
         parse_question_list("just some prose\n", "notes.md")
