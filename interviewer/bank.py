@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from interviewer.errors import BankError, InputError, InterviewerError, validation_message
 from interviewer.text import clip
+from interviewer.textfile import text_of, yaml_place
 
 if TYPE_CHECKING:
     from interviewer.settings import Settings
@@ -257,14 +258,23 @@ def load_bank(path: Path, knowledge_dir: Path | None = None) -> Bank:
         BankError: The file is missing, not YAML, or an entry is invalid (the entry is named).
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise BankError(
             f"Question bank not found at {path}: check INTERVIEWER_KNOWLEDGE_DIR (the folder "
             "that holds questions.yaml and the source documents)."
         ) from exc
+    try:
+        # Python's "a file is not UTF-8 text ('utf-8' codec can't decode ...)" named no file.
+        text = text_of(data)
+    except ValueError as exc:
+        raise BankError(
+            f"{path} {exc}: save it as UTF-8 (or restore it from version control)."
+        ) from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise BankError(f"{path} is not valid YAML: {exc}") from exc
+        raise BankError(f"{path} is not valid YAML{yaml_place(exc)}.") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("questions"), list):
         raise BankError(f"{path} must be a mapping with a 'questions' list.")
     questions: list[Question] = []

@@ -37,6 +37,7 @@ from interviewer.bank import Bank, Question, load_bank, split_key_points
 from interviewer.errors import BankError, InputError, validation_message
 from interviewer.retrieval import RetrievedChunk, Retriever
 from interviewer.text import counted
+from interviewer.textfile import yaml_place
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -204,7 +205,7 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
     try:
         raw = yaml.safe_load(content)
     except yaml.YAMLError as exc:
-        raise InputError(f"{filename} is not valid YAML{_yaml_place(exc)}.") from None
+        raise InputError(f"{filename} is not valid YAML{yaml_place(exc)}.") from None
     items = raw.get("questions") if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         raise InputError(f"{filename} must hold a list of questions (or a 'questions' list).")
@@ -238,21 +239,6 @@ def _parse_yaml(content: str, filename: str) -> list[ImportedQuestion]:
             )
         )
     return out
-
-
-def _yaml_place(exc: yaml.YAMLError) -> str:
-    """Where and what the YAML error is, without PyYAML's '"<unicode string>"' and caret
-    drawing."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is None or not problem:
-        return f": {exc}"
-    where = f": {problem} on line {mark.line + 1}, column {mark.column + 1}"
-    # An unclosed quote is found at the end of the file: where it opened is the line to fix.
-    start, context = getattr(exc, "context_mark", None), getattr(exc, "context", None)
-    if start is not None and context and start.line != mark.line:
-        where += f", {context} that starts on line {start.line + 1}, column {start.column + 1}"
-    return where
 
 
 # What an imported entry may hold: the bank's own fields (a list copied from a bank) and

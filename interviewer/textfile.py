@@ -1,5 +1,5 @@
 """Users' text files as text: UTF-8 with or without a byte-order mark, or UTF-16 with one;
-and the lines of a JSON Lines file as objects.
+the lines of a JSON Lines file as objects; where a YAML file is wrong.
 
 Excel's "Unicode Text" export and Notepad's "Unicode" save write UTF-16 with a BOM: read as
 UTF-8 it failed on its first byte ("byte 0xff"), and its NUL bytes passed for a binary file.
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from interviewer.errors import InputError
 
-__all__ = ["decode_text", "json_object", "refuse_csv", "text_of"]
+__all__ = ["decode_text", "json_object", "refuse_csv", "text_of", "yaml_place"]
 
 # A file whose first block holds NUL bytes is not text at all.
 _SNIFF_BYTES = 8192
@@ -110,3 +110,18 @@ def refuse_csv(text: str, name: object, fields: Sequence[str]) -> None:
             f"{name} holds CSV (its first line is {first[:80]!r}), not JSON Lines: write one "
             f"JSON object per line, with {', '.join(fields)}."
         )
+
+
+def yaml_place(exc: Exception) -> str:
+    """Where and what a PyYAML error is, to follow "X is not valid YAML": its problem, line and
+    column, without PyYAML's '"<unicode string>"' and caret drawing."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return f": {exc}"
+    where = f": {problem} on line {mark.line + 1}, column {mark.column + 1}"
+    # An unclosed quote is found at the end of the file: where it opened is the line to fix.
+    start, context = getattr(exc, "context_mark", None), getattr(exc, "context", None)
+    if start is not None and context and start.line != mark.line:
+        where += f", {context} that starts on line {start.line + 1}, column {start.column + 1}"
+    return where

@@ -267,6 +267,27 @@ def test_bank_missing_or_malformed_file_is_a_bank_error(tmp_path: Path) -> None:
         load_bank(broken)
 
 
+def test_bank_file_not_in_utf8_names_itself_and_utf16_loads(tmp_path: Path) -> None:
+    """A bank saved in Latin-1 stopped every command with "a file is not UTF-8 text ('utf-8'
+    codec can't decode byte 0xe9 in position 312 ...)", naming no file; a bad YAML line came
+    with PyYAML's '"<unicode string>"' and a caret drawing."""
+    path = _write_bank(tmp_path, [])
+    entry = VALID_ENTRY | {"model_answer": "Un r\u00e9seau."}
+    text = yaml.safe_dump({"questions": [entry]}, allow_unicode=True)
+    path.write_bytes(text.encode("utf-16"))
+    assert load_bank(path).get("x1").model_answer == "Un r\u00e9seau."
+    path.write_bytes(text.encode("latin-1"))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "r\u00e9seau" in row)
+    with pytest.raises(BankError) as told:
+        load_bank(path)
+    assert str(told.value).startswith(f"{path} is not UTF-8 text (byte 0xe9 on line {line})")
+    path.write_text('questions:\n  - id: x1\n    text: "What\n', encoding="utf-8")
+    with pytest.raises(BankError) as told:
+        load_bank(path)
+    assert "unicode string" not in str(told.value)
+    assert "that starts on line 3, column 11" in str(told.value)
+
+
 def test_bank_citation_problems_name_missing_headings_and_documents(tmp_path: Path) -> None:
     entries = [
         VALID_ENTRY,
