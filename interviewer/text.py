@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["clip", "counted", "cue", "in_seconds", "opening", "repeats", "shorten"]
+__all__ = ["clip", "counted", "cue", "duration", "in_seconds", "opening", "repeats", "shorten"]
 
 _WORD = re.compile(r"\w+")
 
@@ -38,8 +38,17 @@ def in_seconds(value: float, *, over: float | None = None) -> str:
     would show as the limit itself is given to the tenth, rounded up: the chat said "Time limit
     exceeded: 1 s for a limit of 1 s" of an answer sent after 1.4 s."""
     if over is not None and value > over and round(value) <= over:
-        return f"{math.ceil(value * 10) / 10:.1f} s"
+        return f"{math.ceil(round(value * 10, 6)) / 10:.1f} s"  # 1.1 * 10 is 11.000000000000002
     return f"{value:.0f} s"
+
+
+def duration(value: float, *, over: float | None = None) -> str:
+    """``45 s`` or ``2 min 05 s``; over the limit ``over``, never shown as the limit itself
+    (see :func:`in_seconds`)."""
+    if value < 60 or (over is not None and value > over and round(value) <= over):
+        return in_seconds(value, over=over)
+    whole = round(value)
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def opening(key_point: str) -> str:

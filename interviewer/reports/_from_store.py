@@ -41,6 +41,7 @@ def report_from_store(
         or turn.status == "skipped"
         or session.ended
     ]
+    limit = session.config.get("time_limit_s")
     report = assemble_report(
         session.id,
         turns,
@@ -52,6 +53,7 @@ def report_from_store(
         finished=session.ended,
         # The chat's summary counts answers against the plan ("Answered 1 of 10").
         planned=len(session.question_ids),
+        time_limit_s=float(limit) if isinstance(limit, int | float) else None,
     )
     report.trend = _trend(repository, session, report.overall, trend_among)
     return report
@@ -115,6 +117,7 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question |
         grade=grade.grade if grade else None,
         hints=list(turn.hints),
         seconds=seconds,
+        over_time_limit=turn.time_limit_exceeded,
     )
 
 

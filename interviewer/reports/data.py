@@ -26,7 +26,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, mean_score, one_decimal, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import counted, cue, shorten
+from interviewer.text import counted, cue, duration, shorten
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -75,6 +75,9 @@ class TurnInput(BaseModel):
     grade: Grade | None = None
     hints: list[str] = Field(default_factory=list)
     seconds: float | None = Field(default=None, ge=0)
+    over_time_limit: bool = Field(
+        default=False, description="The answer or its follow-up answer took longer than the limit"
+    )
     model_answer: str = Field(
         default="", description="The bank's model answer, if the grade has none"
     )
@@ -138,6 +141,9 @@ class QuestionRow(BaseModel):
         description="Each hint as the candidate saw it: the opening words of a key point",
     )
     seconds: float | None = None
+    over_time_limit: bool = Field(
+        default=False, description="The answer or its follow-up answer took longer than the limit"
+    )
     flags: list[str] = Field(default_factory=list)
     message: str = ""
     grader: GraderInfo | None = None
@@ -216,6 +222,9 @@ class ReportData(BaseModel):
     planned: int = Field(
         default=0, ge=0, description="Questions in the session's plan; 0 when not known"
     )
+    time_limit_s: float | None = Field(
+        default=None, description="Seconds allowed per answer (a follow-up answer has its own)"
+    )
     generated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     overall: float | None = None
     criteria: list[CriterionRow] = Field(default_factory=list)
@@ -265,6 +274,21 @@ class ReportData(BaseModel):
             return f"{line}; {asked} asked" + (f" ({', '.join(left)})" if left else "")
         return f"{line}; {', '.join(left)}" if left else line
 
+    def time_of(self, question: QuestionRow) -> str:
+        """The time a question took, in words: ``1 min 35 s``, ``1.4 s (over the 1 s limit)``,
+        ``–`` when not known. The chat promised "the overrun is noted in the report", and the
+        report said only "time 10 s" of an answer over a 1 s limit."""
+        if question.seconds is None:
+            return "–"
+        limit = self.time_limit_s if question.over_time_limit else None
+        taken = duration(question.seconds, over=limit)
+        return f"{taken} (over the {duration(limit)} limit)" if limit is not None else taken
+
+    @property
+    def limit_line(self) -> str:
+        """``1 min per answer`` under a time limit, else ''."""
+        return f"{duration(self.time_limit_s)} per answer" if self.time_limit_s else ""
+
     @property
     def scoring_note(self) -> str:
         """What the overall score is a mean of and what it leaves out, as every format's
@@ -311,6 +335,7 @@ def assemble_report(
     finished_at: datetime | None = None,
     finished: bool = True,
     planned: int = 0,
+    time_limit_s: float | None = None,
     trend: Sequence[TrendPoint] = (),
 ) -> ReportData:
     """Build the report content from a session's turns and grades.
@@ -326,6 +351,7 @@ def assemble_report(
         finished_at: When it ended (None while in progress).
         finished: Whether the session is over.
         planned: How many questions the session planned to ask (0: those in ``turns``).
+        time_limit_s: The seconds allowed per answer, if the session had a limit.
         trend: The candidate's sessions (this one included) for the trend chart.
     """
     questions = [_question_row(i, turn) for i, turn in enumerate(turns, start=1)]
@@ -340,6 +366,7 @@ def assemble_report(
         finished_at=finished_at,
         finished=finished,
         planned=max(planned, len(questions)),
+        time_limit_s=time_limit_s,
         overall=overall,
         criteria=criteria,
         questions=questions,
@@ -415,6 +442,7 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
             for i, h in enumerate(turn.hints)
         ],
         seconds=turn.seconds,
+        over_time_limit=turn.over_time_limit,
         model_answer=turn.model_answer,
     )
     asked = row.question_version
@@ -612,6 +640,14 @@ def _notices(report: ReportData) -> list[str]:
         notices.append(
             f"{_answers(steered)} flagged for text addressed to the grader (instructions, a "
             f"claimed score or a plea). {removed}"
+        )
+    over = [q.number for q in report.questions if q.over_time_limit]
+    if over and report.time_limit_s:
+        one = len(over) == 1
+        notices.append(
+            f"{_answers(over)} sent after the time limit of {report.limit_line} (a follow-up "
+            f"answer gets the same time again). {'It is' if one else 'They are'} graded as any "
+            "other; the time taken is beside each question."
         )
     if report.pending:
         waiting = (

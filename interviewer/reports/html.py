@@ -22,9 +22,6 @@ _ENV = Environment(
 )
 _ENV.filters["score"] = lambda v: "–" if v is None else f"{one_decimal(v):.1f}"
 _ENV.filters["color"] = score_color
-_ENV.filters["duration"] = lambda s: (
-    "–" if s is None else (f"{int(s // 60)} min {int(s % 60):02d} s" if s >= 60 else f"{s:.0f} s")
-)
 _ENV.filters["qlabel"] = lambda n: f"Q{n}"
 _ENV.filters["when"] = lambda d: "" if d is None else d.strftime("%d %b %Y, %H:%M UTC")
 

@@ -45,6 +45,8 @@ def render_markdown(report: ReportData) -> str:
     meta.append(f"**Session:** `{report.session_id}`")
     if report.mode:
         meta.append(f"**Mode:** {report.mode}")
+    if report.limit_line:
+        meta.append(f"**Time limit:** {report.limit_line}")
     meta.append(f"**Questions:** {report.questions_line}")
     out += ["  \n".join(meta), ""]
     pending = f", {report.pending} pending" if report.pending else ""
@@ -88,7 +90,7 @@ def render_markdown(report: ReportData) -> str:
         score = _score(q.score) if q.status == "graded" else q.status_label
         out.append(
             f"| {q.number} | {md_escape(_one_line(q.text))} | {score} | {q.hints_used} | "
-            f"{_duration(q.seconds)} |"
+            f"{report.time_of(q)} |"
         )
     scored = [t for t in report.trend if t.overall is not None]
     if len(scored) >= 2:
@@ -107,7 +109,7 @@ def render_markdown(report: ReportData) -> str:
 
     out += ["", "## Question by question"]
     for q in report.questions:
-        out += ["", *_question(q)]
+        out += ["", *_question(q, report.time_of(q))]
 
     out += ["", "## Recommended reading", ""]
     if report.reading:
@@ -131,13 +133,13 @@ def _grader(q: QuestionRow) -> str:
     return f" · {q.grader_label}" if q.grader_label else ""
 
 
-def _question(q: QuestionRow) -> list[str]:
+def _question(q: QuestionRow, time: str) -> list[str]:
     status = f"{_score(q.score)} / 5" if q.status == "graded" else q.status_label.upper()
     out = [f"### Q{q.number}. {md_escape(_one_line(q.text))} ({status})", ""]
     grader = _grader(q)
     fallback = " · **fallback grade**" if "fallback" in q.flags else ""
     out += [
-        f"*{md_escape(q.question_id)} · time {_duration(q.seconds)} · hints used: "
+        f"*{md_escape(q.question_id)} · time {time} · hints used: "
         f"{q.hints_used}{grader}{fallback}*",
         "",
     ]
@@ -214,13 +216,3 @@ def _provenance(report: ReportData) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    return (
-        f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-        if seconds >= 60
-        else f"{seconds:.0f} s"
-    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from interviewer.grading.rubric import round_score
 from interviewer.reports import assemble_report, build_report, render_json
 from interviewer.reports.data import TurnInput
@@ -620,3 +622,48 @@ def test_a_criterion_mean_is_the_mean_of_the_scores_its_answers_show(rubric):
     assert shown == [2.1, 2.1, 2.2]
     assert [c["score"] for c in data["criteria"] if c["criterion"] == "coverage"] == [2.1]
     assert "the scores by criterion are means of the scores as shown" in report.scoring_note
+
+
+def test_report_notes_the_time_limit_and_each_answer_sent_after_it(settings):
+    """The chat said "Your answer is still graded; the overrun is noted in the report", and the
+    report said only "time 1 s" of an answer sent 1.4 s into a 1 s limit: nothing of the limit,
+    in any format."""
+    from datetime import UTC, datetime, timedelta
+
+    from interviewer.bank import load_default_bank
+    from interviewer.reports import render_report
+    from interviewer.session import Interview, SessionConfig
+    from interviewer.store import Repository, create_db_engine, upgrade
+
+    from .stored import ScoreGrader
+
+    now = [datetime(2026, 11, 1, 9, 0, tzinfo=UTC)]
+    settings.data_dir.mkdir(parents=True)
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    repo = Repository(engine, clock=lambda: now[0])
+    bank = load_default_bank(settings)
+    config = SessionConfig(
+        question_ids=["q01", "q02"], mode="exam", time_limit_s=1, follow_ups=False
+    )
+    interview = Interview.create(repo, bank, ScoreGrader([4.0, 3.0]), config, clock=lambda: now[0])
+    interview.start()
+    now[0] += timedelta(seconds=1.4)
+    interview.submit("A generator and a discriminator compete.")
+    now[0] += timedelta(seconds=0.5)
+    interview.submit("Two networks.")
+
+    report = build_report(repo, interview.session_id, settings)
+    assert report.time_limit_s == 1
+    assert [q.over_time_limit for q in report.questions] == [True, False]
+    notice = "Answer Q1 was sent after the time limit of 1 s per answer"
+    assert any(n.startswith(notice) for n in report.notices), report.notices
+    md = render_report(report, "md").decode()
+    assert "**Time limit:** 1 s per answer" in md
+    assert "| 1.4 s (over the 1 s limit) |" in md and "| 0 s |" in md
+    assert "*q01 · time 1.4 s (over the 1 s limit) · hints used: 0" in md
+    html = render_report(report, "html").decode()
+    assert "time limit 1 s per answer" in html and "time 1.4 s (over the 1 s limit)" in html
+    assert notice in html
+    data = json.loads(render_report(report, "json"))
+    assert data["time_limit_s"] == 1 and data["questions"][0]["over_time_limit"] is True
