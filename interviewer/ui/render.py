@@ -72,7 +72,13 @@ def _score_text(score: float | None) -> str:
 
 
 def feedback_card(
-    grade: Grade, *, title: str = "", answer: str = "", follow_up: bool = True
+    grade: Grade,
+    *,
+    title: str = "",
+    answer: str = "",
+    follow_up: bool = True,
+    asked: str = "",
+    follow_up_answer: str | None = None,
 ) -> str:
     """The feedback card of one graded answer, as self-contained HTML.
 
@@ -82,6 +88,8 @@ def feedback_card(
         answer: The candidate's answer, shown escaped in a collapsed section when given.
         follow_up: Whether to end with the grade's "To go further" question; False when the
             candidate turned follow-up questions off.
+        asked: The follow-up question the candidate was asked, if any (shown with ``answer``).
+        follow_up_answer: Its answer (None: not answered, the follow-up skipped or left open).
     """
     pending = grade.status == "pending"
     overall = "pending" if pending else _score_text(grade.overall)
@@ -174,14 +182,31 @@ def feedback_card(
             f'<ul class="fb-sources">{items}</ul></details>'
         )
     if answer:
-        parts.append(
-            f'<details><summary>Your answer</summary><p class="fb-answer">{esc(answer)}'
-            "</p></details>"
-        )
+        parts.append(_answers(answer, asked, follow_up_answer))
     if meta := _grader_line(grade):
         parts.append(f'<div class="fb-meta">{meta}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _answers(answer: str, asked: str, follow_up_answer: str | None) -> str:
+    """The answer, and the follow-up with its answer: the card of a turn with a follow-up showed
+    both answers run together under "Your answer", with the question it asked nowhere, so a
+    5.0 after a first answer the chat had put at 1.2 read as the first answer's score."""
+    first = f'<p class="fb-answer">{esc(answer)}</p>'
+    if not asked:
+        return f"<details><summary>Your answer</summary>{first}</details>"
+    given = follow_up_answer is not None and follow_up_answer.strip()
+    then = (
+        f'<p class="fb-answer">{esc(follow_up_answer)}</p>'
+        if given
+        else '<p class="fb-muted">Not answered: this grade is of the first answer alone.</p>'
+    )
+    summary = "Your answer and follow-up answer" if given else "Your answer"
+    return (
+        f"<details><summary>{summary}</summary>{first}"
+        f'<p class="fb-asked"><b>Follow-up:</b> {esc(asked)}</p>{then}</details>'
+    )
 
 
 def _grader_line(grade: Grade) -> str:

@@ -190,6 +190,28 @@ def test_interview_panel_a_follow_up_is_not_answered_by_its_own_feedback_card(ta
     assert "comes after your answer to its follow-up" not in shown["cards"]
 
 
+def test_interview_panel_the_card_after_a_follow_up_shows_it_and_both_answers(tab: Tab) -> None:
+    """The card of an answer and its follow-up answer ran both together under "Your answer",
+    and the follow-up question was nowhere on it: its 5.0 read as the first answer's, which the
+    chat had just put at 1.2. History's card of the session is the same."""
+    from interviewer.ui.panels.history import session_feedback_html
+
+    shown = tab.start()
+    shown = tab.send("A GAN has a generator that makes fake images.", shown)
+    assert shown["seen"].startswith("follow_up:")
+    shown = tab.send("It is a generative model of the training data.", shown)
+    for card in (shown["cards"], session_feedback_html(tab.services, shown["session_id"])):
+        mine = card[card.index("Your answer and follow-up answer") :]
+        first = mine.index("A GAN has a generator that makes fake images.")
+        question = mine.index("<b>Follow-up:</b> Your answer did not cover")
+        assert first < question < mine.index("It is a generative model of the training data.")
+
+    shown = tab.send("skip", tab.send("Two networks.", shown))  # a follow-up skipped
+    card = shown["cards"][: shown["cards"].index("Question 1 ·")]
+    assert "<b>Follow-up:</b>" in card
+    assert "Not answered: this grade is of the first answer alone." in card
+
+
 class _SentMeanwhile:
     """A transcriber during whose work the candidate sends a typed answer from the page."""
 

@@ -208,8 +208,10 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 feedback_card(
                     grade.grade,
                     title=title,
-                    answer=turn.graded_answer,
+                    answer=turn.answer or "",
                     follow_up=bool(record.config.get("follow_ups", True)),
+                    asked=turn.follow_up_question or "",
+                    follow_up_answer=turn.follow_up_answer,
                 )
             )
         elif turn.answer is not None:

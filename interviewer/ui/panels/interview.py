@@ -606,8 +606,10 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
             feedback_card(
                 record.grade,
                 title=title,
-                answer=turn.graded_answer,
+                answer=turn.answer or "",
                 follow_up=interview.config.follow_ups,  # off: no "To go further" either
+                asked=turn.follow_up_question or "",
+                follow_up_answer=turn.follow_up_answer,
             )
         )
         latest = latest or record.grade
