@@ -1035,15 +1035,16 @@ def calibrate(
         return grader.grade(questions[item.question_id], item.answer)
 
     # LLM graders wait on the network: a few requests in flight; results keep the input order.
+    grades: list[Grade] = []
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for index, (item, grade) in enumerate(zip(items, pool.map(grade_one, items), strict=True)):
             if grade.status == "graded" and grade.overall is not None:
                 item.auto = grade.overall
             item.grader_flags = [str(f) for f in grade.flags]
-            if not grader_label:
-                grader_label = _label(grade)
+            grades.append(grade)
             if progress:
                 progress(index + 1, len(items))
+    grader_label = grader_label or _grader_label(grades)
     consistency = (
         _consistency(grader, questions, items, repeat, repeat_sample) if repeat > 1 else {}
     )
@@ -1200,6 +1201,17 @@ def _consistency(
                 max_range=_r(max(ranges)) or 0.0,
             )
     return out
+
+
+def _grader_label(grades: Sequence[Grade]) -> str:
+    """Who graded the file: the first grade the grader itself made. The first answer's grade
+    had named it, so a file opening with an empty or off-topic answer read "grader guard" (the
+    checks that turned it away) and one opening with an LLM failure "grader offline"."""
+    chosen = next(
+        (g for g in grades if g.grader.kind != "guard" and "fallback" not in g.flags),
+        next((g for g in grades if g.grader.kind != "guard"), grades[0] if grades else None),
+    )
+    return _label(chosen) if chosen else ""
 
 
 def _label(grade: Grade) -> str:

@@ -822,3 +822,24 @@ def test_calibrate_qwk_interval_shows_how_much_questions_disagree(known_run):
         assert overall.qwk is not None and low <= overall.qwk <= high
     width = [o.qwk_interval[1] - o.qwk_interval[0] for o in (steady, mixed)]
     assert width[0] < width[1]
+
+
+def test_calibrate_names_the_grader_not_the_guard_that_turned_the_first_answer_away(bank):
+    """The first answer's grade named the grader: a file opening with a too-short answer
+    read "grader guard" (the checks that refused it), another file "grader offline"."""
+
+    class GuardedGrader(TableGrader):
+        def grade(self, question: Question, answer: str, *, use_cache: bool = True) -> Grade:
+            if answer == "idk":
+                return Grade(
+                    question_id=question.id,
+                    overall=0.0,
+                    flags=["too_short"],
+                    grader=GraderInfo(kind="guard", prompt_version="p1"),
+                )
+            return super().grade(question, answer, use_cache=use_cache)
+
+    good = "A generator and a discriminator are trained against each other."
+    rows = _rows([("q01", "c1", "idk", "ann", 0), ("q01", "c2", good, "ann", 4)])
+    result = calibrate(parse_human_scores(rows, "s.csv", bank), GuardedGrader({good: 4.0}))
+    assert result.grader == "offline, minilm, prompt p1"
