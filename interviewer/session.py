@@ -818,10 +818,16 @@ class Interview:
             if self.config.time_limit_s
             else ""
         )
+        # The set-up's "Follow-up questions" ticked, and an exam asked none, without a word.
+        none = (
+            " Follow-up questions are for practice: an exam asks none."
+            if self.config.mode == "exam" and self.config.follow_ups
+            else ""
+        )
         text = (
-            f"Hello{name}. This is {mode}, {total} question{'s' if total != 1 else ''}.{limit} "
-            "Answer in your own words. Type `hint` for a nudge, `skip` to move on, `repeat` to "
-            "see the question again, or `end` to finish."
+            f"Hello{name}. This is {mode}, {total} question{'s' if total != 1 else ''}.{none}"
+            f"{limit} Answer in your own words. Type `hint` for a nudge, `skip` to move on, "
+            "`repeat` to see the question again, or `end` to finish."
         )
         return Reply(kind="greeting", text=text, progress=Progress(current=0, total=total))
 

@@ -619,6 +619,18 @@ def test_interview_exam_mode_gives_feedback_only_at_the_end(repo, bank, grader, 
     assert replies[-1].summary is not None and replies[-1].summary.mean_overall == 3.8
 
 
+def test_interview_exam_greeting_says_it_asks_no_follow_up(repo, bank, grader, clock) -> None:
+    """Follow-up questions ticked in the set-up of an exam: none came, and nothing said why."""
+    exam = Interview.create(repo, bank, grader, SessionConfig(mode="exam"), clock=clock)
+    assert "Follow-up questions are for practice: an exam asks none." in exam.start()[0].text
+    practice = Interview.create(repo, bank, grader, SessionConfig(), clock=clock)
+    assert "Follow-up questions are for practice" not in practice.start()[0].text
+    quiet = Interview.create(
+        repo, bank, grader, SessionConfig(mode="exam", follow_ups=False), clock=clock
+    )
+    assert "Follow-up" not in quiet.start()[0].text
+
+
 def test_interview_records_time_taken(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, grader, clock, follow_ups=False)
     clock.advance(42.5)

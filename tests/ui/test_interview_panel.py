@@ -212,6 +212,14 @@ def test_interview_panel_the_card_after_a_follow_up_shows_it_and_both_answers(ta
     assert "Not answered: this grade is of the first answer alone." in card
 
 
+def test_interview_panel_follow_ups_can_be_ticked_in_practice_only(tab: Tab) -> None:
+    """Exam chosen, "Follow-up questions" stayed ticked and open, and the exam asked none."""
+    exam = _update(tab.handlers["follow_ups_control"]("exam"))
+    assert exam["interactive"] is False and exam["info"] == "Practice mode only"
+    practice = _update(tab.handlers["follow_ups_control"]("practice"))
+    assert practice["interactive"] is True and not practice["info"]
+
+
 class _SentMeanwhile:
     """A transcriber during whose work the candidate sends a typed answer from the page."""
 

@@ -40,6 +40,7 @@ from interviewer.ui.services import LazyGrader, Services
 
 __all__ = [
     "InterviewPanel",
+    "follow_ups_control",
     "reply_messages",
     "render",
     "restored_transcript",
@@ -653,6 +654,13 @@ def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any,
         gr.Audio(interactive=live),
         note,
     )
+
+
+def follow_ups_control(mode: str) -> Any:
+    """The set-up's "Follow-up questions" box for ``mode``: open in practice only. Ticked for an
+    exam, it stayed ticked and open, and the exam asked none."""
+    exam = mode == "exam"
+    return gr.Checkbox(interactive=not exam, info="Practice mode only" if exam else "")
 
 
 def _joined(text: str | None, heard: str) -> str:
@@ -1405,6 +1413,14 @@ def wire(
         js=_RESTORE_DRAFT_JS,
         queue=False,
         show_progress="hidden",
+    )
+    panel.mode.change(
+        follow_ups_control,
+        [panel.mode],
+        [panel.follow_ups],
+        queue=False,
+        show_progress="hidden",
+        api_visibility="private",
     )
     # The bank's topics now: one added since the server started (the bank editor) was missing.
     panel.topics.focus(
