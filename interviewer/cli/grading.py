@@ -305,8 +305,7 @@ def _run_batch(
         )
     items, problems = _read_batch(batch, _bank(settings))
     if not items:
-        for problem in problems:
-            typer.echo(f"Skipped {problem}", err=True)
+        _echo_skipped(problems)
         raise InputError(
             f"No line of {batch} can be graded: fix the lines above."
             if problems
@@ -367,6 +366,22 @@ def _in_order(
         fill()
 
 
+# Bad lines listed one by one, up to this many: a 50 MB file of broken lines printed 86,000.
+_SKIPPED_SHOWN = 50
+
+
+def _echo_skipped(problems: list[str]) -> None:
+    """The lines not graded, with why: the first :data:`_SKIPPED_SHOWN`, then how many more."""
+    for problem in problems[:_SKIPPED_SHOWN]:
+        typer.echo(f"Skipped {problem}", err=True)
+    if len(problems) > _SKIPPED_SHOWN:
+        more = len(problems) - _SKIPPED_SHOWN
+        typer.echo(
+            f"Skipped {counted(more, 'more line')} (only the first {_SKIPPED_SHOWN} are listed).",
+            err=True,
+        )
+
+
 def _grade_batch(
     service: GradingService,
     files: tuple[Path, Path, TextIO],
@@ -385,8 +400,7 @@ def _grade_batch(
     from rich.progress import Progress
 
     path, out, handle = files
-    for problem in problems:
-        typer.echo(f"Skipped {problem}", err=True)
+    _echo_skipped(problems)
     total = len(items) + len(problems)  # every answer line of the input, bad ones included
     written = pending = fallback = 0
     # A terminal gets a live bar; a log (not a terminal) a line every tenth of the batch.

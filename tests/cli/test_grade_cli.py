@@ -759,3 +759,15 @@ def test_grade_cli_batch_names_bad_json_by_its_own_line_and_reads_utf16(tmp_path
         result.stderr.split()
     )
     assert not out.exists()
+
+
+def test_grade_cli_lists_the_first_fifty_bad_lines_and_counts_the_rest(fake_llm, tmp_path):
+    """A large file of broken lines printed one "Skipped" line each (86,000 for 50 MB)."""
+    lines = [*_lines(ANSWERS[:1]), *({"id": i, "question": "q04"} for i in range(1, 61))]
+    code, output, rows = _run_batch(tmp_path, "broken", lines)
+    assert code == 1
+    skipped = [line for line in output.splitlines() if line.startswith("Skipped line")]
+    assert len(skipped) == 50 and skipped[0].startswith("Skipped line 2:")
+    assert "Skipped 10 more lines (only the first 50 are listed)." in output
+    assert "60 lines of" in output  # the summary still counts every one
+    assert [r["id"] for r in rows] == [0]
