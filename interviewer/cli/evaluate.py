@@ -121,7 +121,9 @@ def _summary(a: Agreement, title: str) -> list[str]:
     )
     lines = [
         f"{title}: {counted(a.n, 'answer')}{pending}",
-        f"Pearson {f(a.pearson)}{interval} · Spearman {f(a.spearman)} · QWK {f(a.qwk)}",
+        f"Pearson, Spearman, QWK: {a.too_few}"
+        if a.too_few
+        else f"Pearson {f(a.pearson)}{interval} · Spearman {f(a.spearman)} · QWK {f(a.qwk)}",
         f"MAE {f(a.mae)} · RMSE {f(a.rmse)} · mean score {f(a.mean_predicted)} "
         f"(humans {f(a.mean_human)})",
     ]

@@ -105,6 +105,11 @@ class Agreement(BaseModel):
     macro_f1: float | None = None
     label_classes: list[str] | None = None
     pending: int = Field(default=0, description="Answers the grader left pending (excluded)")
+    too_few: str | None = Field(
+        default=None,
+        description="Why Pearson, Spearman, QWK and the per-question Pearson are null: fewer "
+        "answers than calibrate takes them from (calibration.MIN_AGREEMENT; eval grader only)",
+    )
 
 
 def load_dataset(
@@ -423,7 +428,28 @@ def evaluate(
         labels if all(lab is not None for lab in labels) else None,
     )
     report.pending = len(items) - len(kept)
-    return report
+    return withheld_below_minimum(report)
+
+
+def withheld_below_minimum(report: Agreement) -> Agreement:
+    """``report`` without the correlations and kappa when it has fewer answers than calibrate
+    takes them from (``calibration.MIN_AGREEMENT``), with why: ``eval grader`` printed
+    "Pearson 1.00 · QWK 0.23" over two answers."""
+    from interviewer.calibration import MIN_AGREEMENT, too_few_text
+
+    if report.n >= MIN_AGREEMENT:
+        return report
+    return report.model_copy(
+        update={
+            "pearson": None,
+            "spearman": None,
+            "qwk": None,
+            "pearson_interval": None,
+            "per_question_pearson": None,
+            "questions_in_per_question": 0,
+            "too_few": too_few_text(report.n),
+        }
+    )
 
 
 def constant_baseline(train: Sequence[EvalItem], test: Sequence[EvalItem]) -> dict[str, float]:

@@ -24,6 +24,8 @@ ROWS = [
     ("The loss saturates and the gradient vanishes.", 3.0),
     ("The discriminator rejects the generated samples.", 2.5),
     ("GANs generate images from noise with two networks.", 0.0),
+    # A fifth: below five answers no correlation or kappa is printed.
+    ("Early on the discriminator wins, so the generator's gradient vanishes.", 5.0),
 ]
 
 
@@ -63,7 +65,7 @@ def test_eval_grader_prints_agreement_as_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["n"] == 4
+    assert report["n"] == 5
     for key in ("pearson", "spearman", "qwk", "rmse", "mae", "per_question_pearson"):
         assert key in report
     assert report["pearson"] > 0
@@ -87,6 +89,8 @@ def test_eval_grader_accepts_bank_ids_and_number_ids_as_grade_batch_lines_do(
         (strong, 5.0),
         ("The generator makes few kinds of samples.", 2.0),
         ("GANs have two networks.", 0.5),
+        ("Mode collapse: the generator maps many latent vectors to one output.", 3.0),
+        ("Overfitting of the discriminator.", 0.0),
     ]
     path = tmp_path / "bank.jsonl"
     path.write_text(
@@ -100,7 +104,7 @@ def test_eval_grader_accepts_bank_ids_and_number_ids_as_grade_batch_lines_do(
     result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["n"] == 3 and report["pearson"] > 0
+    assert report["n"] == 5 and report["pearson"] > 0
 
 
 def test_eval_grader_llm_grades_each_distinct_answer_once(tmp_path: Path) -> None:
@@ -137,8 +141,8 @@ def test_eval_grader_llm_grades_each_distinct_answer_once(tmp_path: Path) -> Non
         )
         requests = len(server.requests)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["n"] == 6
-    assert requests == len(ROWS)  # 6 rows, 4 distinct answers
+    assert json.loads(result.stdout)["n"] == 7
+    assert requests == len(ROWS)  # 7 rows, 5 distinct answers
 
 
 def test_eval_grader_names_ids_given_to_more_than_one_row(tmp_path: Path) -> None:
@@ -150,7 +154,7 @@ def test_eval_grader_names_ids_given_to_more_than_one_row(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["n"], report["duplicate_ids"]) == (6, ["r0", "r1"])
+    assert (report["n"], report["duplicate_ids"]) == (7, ["r0", "r1"])
     assert "2 ids appear on more than one row (r0, r1)" in result.stderr
     unique = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(_dataset(tmp_path))])
     assert "more than one row" not in unique.output
@@ -161,7 +165,7 @@ def test_eval_grader_names_a_line_that_is_not_a_json_object(tmp_path: Path) -> N
     path.write_text(path.read_text(encoding="utf-8") + "[1, 2]\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
     assert result.exit_code == 1
-    assert "line 5: not a JSON object" in result.stderr and "EvalItem" not in result.stderr
+    assert "line 6: not a JSON object" in result.stderr and "EvalItem" not in result.stderr
 
 
 def test_eval_grader_text_output_has_short_labels(tmp_path: Path) -> None:
@@ -190,7 +194,7 @@ def test_eval_grader_text_output_has_short_labels(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("offline grader on five.jsonl: 20 answers\n")
+    assert out.startswith("offline grader on five.jsonl: 25 answers\n")
     assert re.search(
         r"^Pearson -?\d\.\d\d \(90% interval -?[\d.]+--?[\d.]+ over questions\)", out, re.M
     )
@@ -296,3 +300,21 @@ def test_eval_grader_says_which_line_is_bad_json_in_its_own_numbering(tmp_path: 
         "data.jsonl holds CSV (its first line is 'id,question,answer,score'), not JSON Lines"
         in (" ".join(result.stderr.split()))
     )
+
+
+def test_eval_grader_prints_no_correlation_of_fewer_than_five_answers(tmp_path: Path) -> None:
+    """Two answers printed "Pearson 1.00 · QWK 0.23", which calibrate withholds from a team."""
+    path = _dataset(tmp_path)
+    path.write_text("".join(path.read_text(encoding="utf-8").splitlines(True)[:2]), "utf-8")
+    text = CliRunner().invoke(app, ["eval", "grader", "--dataset", str(path)])
+    assert text.exit_code == 0, text.output
+    assert (
+        "Pearson, Spearman, QWK: too few scored answers (n = 2; at least 5 needed)" in text.stdout
+    )
+    assert re.search(r"^MAE \d\.\d\d · RMSE \d\.\d\d", text.stdout, re.M)  # errors still shown
+    as_json = CliRunner().invoke(
+        app, ["eval", "grader", "--dataset", str(path), "--format", "json"]
+    )
+    report = json.loads(as_json.stdout)
+    assert [report[k] for k in ("pearson", "spearman", "qwk", "per_question_pearson")] == [None] * 4
+    assert report["too_few"] == "too few scored answers (n = 2; at least 5 needed)"

@@ -203,13 +203,13 @@ def test_to_request_derives_key_points_and_accepts_terse_questions() -> None:
 
 
 def test_evaluate_leaves_out_pending_grades(tmp_path: Path) -> None:
-    path = _write(tmp_path / "d.jsonl", [_row(i, float(i)) for i in range(5)])
+    path = _write(tmp_path / "d.jsonl", [_row(i, float(i)) for i in range(6)])
     items = load_dataset(path)
-    report = evaluate(items, lambda reqs: [None, 1.0, 2.0, 3.0, 4.0])
-    assert report.n == 4
+    report = evaluate(items, lambda reqs: [None, 1.0, 2.0, 3.0, 4.0, 5.0])
+    assert report.n == 5
     assert report.pending == 1
     assert report.pearson == 1.0
-    assert np.isclose(report.mean_human, 2.5)
+    assert np.isclose(report.mean_human, 3.0)
 
 
 def test_load_dataset_reads_a_file_that_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
