@@ -146,7 +146,15 @@ def import_text(name: str, raw: str, *, title: str = "", origin: str = "") -> st
 
 
 def _read(path: Path) -> str:
+    from interviewer.knowledge.loader import MAX_BYTES
+
     try:
+        # Before reading it: a file over ingest's limit was imported, then skipped by ingest.
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(
+                f"{path} is larger than {MAX_BYTES // 1_000_000} MB, the most `interviewer "
+                "ingest` reads: split it into smaller documents and import those"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {path} ({exc.strerror or exc}); check the path") from exc

@@ -172,3 +172,14 @@ def test_documents_import_and_ingest_read_utf16_and_name_a_bad_byte_by_line(
     assert "notes.md is not UTF-8 text (byte 0xe9 on line 3)" in result.stderr
     _, skipped = load_documents([latin])
     assert skipped[0].reason == "is not UTF-8 text (byte 0xe9 on line 3); save it as UTF-8"
+
+
+def test_documents_import_refuses_a_file_ingest_would_skip_for_its_size(tmp_path: Path) -> None:
+    """A 6 MB document was imported into the knowledge folder, then skipped by every ingest."""
+    big = tmp_path / "big.txt"
+    big.write_text("The generator maps noise to samples. " * 170_000, encoding="utf-8")
+    out = tmp_path / "knowledge"
+    result = runner.invoke(app, ["documents", "import", str(big), "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "is larger than 5 MB, the most `interviewer ingest` reads" in result.output
+    assert not out.exists()  # nothing written
