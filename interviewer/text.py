@@ -6,7 +6,17 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["clip", "counted", "cue", "duration", "in_seconds", "opening", "repeats", "shorten"]
+__all__ = [
+    "clip",
+    "counted",
+    "cue",
+    "duration",
+    "in_seconds",
+    "opening",
+    "repeats",
+    "shorten",
+    "time_taken",
+]
 
 _WORD = re.compile(r"\w+")
 
@@ -85,3 +95,13 @@ def repeats(text: str, reference: str, run: int = 6) -> bool:
         return False
     said = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
     return any(tuple(ref[i : i + n]) in said for i in range(len(ref) - n + 1))
+
+
+def time_taken(value: float | None, *, limit: float | None, over: bool) -> str:
+    """An answer's time as the report and the feedback card give it: ``1 min 35 s``,
+    ``1.4 s (over the 1 s limit)`` when ``over`` the ``limit``, ``–`` when not known."""
+    if value is None:
+        return "–"
+    if not over or limit is None:
+        return duration(value)
+    return f"{duration(value, over=limit)} (over the {duration(limit)} limit)"

@@ -41,7 +41,6 @@ def report_from_store(
         or turn.status == "skipped"
         or session.ended
     ]
-    limit = session.config.get("time_limit_s")
     report = assemble_report(
         session.id,
         turns,
@@ -53,7 +52,7 @@ def report_from_store(
         finished=session.ended,
         # The chat's summary counts answers against the plan ("Answered 1 of 10").
         planned=len(session.question_ids),
-        time_limit_s=float(limit) if isinstance(limit, int | float) else None,
+        time_limit_s=session.time_limit_s,
     )
     report.trend = _trend(repository, session, report.overall, trend_among)
     return report
@@ -100,9 +99,6 @@ def with_rejected_first_answer(
 
 
 def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question | None) -> TurnInput:
-    seconds = None
-    if turn.seconds_taken is not None or turn.follow_up_seconds is not None:
-        seconds = (turn.seconds_taken or 0.0) + (turn.follow_up_seconds or 0.0)
     return TurnInput(
         question_id=turn.question_id,
         question_text=turn.question_text,
@@ -116,7 +112,7 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question |
         unanswered=turn.answer is None and turn.status != "skipped",
         grade=grade.grade if grade else None,
         hints=list(turn.hints),
-        seconds=seconds,
+        seconds=turn.seconds_total,
         over_time_limit=turn.time_limit_exceeded,
     )
 

@@ -26,7 +26,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, mean_score, one_decimal, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import counted, cue, duration, shorten
+from interviewer.text import counted, cue, duration, shorten, time_taken
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -278,11 +278,7 @@ class ReportData(BaseModel):
         """The time a question took, in words: ``1 min 35 s``, ``1.4 s (over the 1 s limit)``,
         ``–`` when not known. The chat promised "the overrun is noted in the report", and the
         report said only "time 10 s" of an answer over a 1 s limit."""
-        if question.seconds is None:
-            return "–"
-        limit = self.time_limit_s if question.over_time_limit else None
-        taken = duration(question.seconds, over=limit)
-        return f"{taken} (over the {duration(limit)} limit)" if limit is not None else taken
+        return time_taken(question.seconds, limit=self.time_limit_s, over=question.over_time_limit)
 
     @property
     def limit_line(self) -> str:

@@ -128,6 +128,12 @@ class SessionRecord(BaseModel):
         screen then was asked and not answered, where in a live session it is being answered."""
         return self.state == "finished" or self.finished_at is not None
 
+    @property
+    def time_limit_s(self) -> float | None:
+        """Seconds allowed per answer (and per follow-up answer), None without a limit."""
+        limit = self.config.get("time_limit_s")
+        return float(limit) if isinstance(limit, int | float) else None
+
     def holds_back(self, turn_status: str) -> bool:
         """Whether a turn's grade is held back from the candidate and the team: its follow-up
         is open in this live session. Shown beside the follow-up, the first answer's missed key
@@ -168,6 +174,13 @@ class TurnRecord(BaseModel):
         """The text graded for this turn: the answer, plus the follow-up answer when given."""
         parts = [self.answer or "", self.follow_up_answer or ""]
         return "\n\n".join(p for p in parts if p.strip())
+
+    @property
+    def seconds_total(self) -> float | None:
+        """The time the answer and the follow-up answer took together, None when unknown."""
+        if self.seconds_taken is None and self.follow_up_seconds is None:
+            return None
+        return (self.seconds_taken or 0.0) + (self.follow_up_seconds or 0.0)
 
     @property
     def grade_stage(self) -> GradeStage:

@@ -13,8 +13,10 @@ from interviewer.grading.base import CRITERIA, Grade
 from interviewer.grading.guards import EXPLAINED
 from interviewer.grading.rubric import one_decimal
 from interviewer.retrieval import Citation
+from interviewer.store.repository import TurnRecord
+from interviewer.text import time_taken
 
-__all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line"]
+__all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line", "turn_facts"]
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 
@@ -79,6 +81,7 @@ def feedback_card(
     follow_up: bool = True,
     asked: str = "",
     follow_up_answer: str | None = None,
+    facts: str = "",
 ) -> str:
     """The feedback card of one graded answer, as self-contained HTML.
 
@@ -90,6 +93,7 @@ def feedback_card(
             candidate turned follow-up questions off.
         asked: The follow-up question the candidate was asked, if any (shown with ``answer``).
         follow_up_answer: Its answer (None: not answered, the follow-up skipped or left open).
+        facts: The time taken and hints used (:func:`turn_facts`), under the title.
     """
     pending = grade.status == "pending"
     overall = "pending" if pending else _score_text(grade.overall)
@@ -124,6 +128,8 @@ def feedback_card(
         f'<div class="fb-overall">Overall <b class="fb-score">{esc(overall)}</b></div>',
         "</div>",
     ]
+    if facts:
+        parts.append(f'<p class="fb-meta fb-facts">{esc(facts)}</p>')
     # A guard's grade says in its message why it was not graded; the generic note of its flag
     # ("The answer seems off topic.") only repeated it less precisely.
     said = grade.grader.kind == "guard" and bool(grade.message)
@@ -187,6 +193,16 @@ def feedback_card(
         parts.append(f'<div class="fb-meta">{meta}</div>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def turn_facts(turn: TurnRecord, time_limit_s: float | None) -> str:
+    """``Time 1.4 s (over the 1 s limit) · hints used: 1``, as the report says it: the card had
+    neither, so an answer sent late or after hints looked like any other until the report."""
+    over = turn.time_limit_exceeded
+    return (
+        f"Time {time_taken(turn.seconds_total, limit=time_limit_s, over=over)}"
+        f" · hints used: {len(turn.hints)}"
+    )
 
 
 def _answers(answer: str, asked: str, follow_up_answer: str | None) -> str:

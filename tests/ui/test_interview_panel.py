@@ -220,6 +220,31 @@ def test_interview_panel_follow_ups_can_be_ticked_in_practice_only(tab: Tab) -> 
     assert practice["interactive"] is True and not practice["info"]
 
 
+def test_interview_panel_a_card_gives_the_time_taken_and_hints_as_the_report_does(
+    tab: Tab,
+) -> None:
+    """The report said "time 1.4 s (over the 1 s limit) · hints used: 1"; the cards (Interview
+    and History) said neither, so an answer sent late or after a hint read like any other."""
+    from datetime import timedelta
+
+    from interviewer.reports import build_report
+    from interviewer.ui.panels.history import session_feedback_html
+
+    out = tab.handlers["start"]("", [], 1, "any", "exam", False, False, 1, [])
+    shown = dict(zip(_VIEW, out, strict=False))
+    repo = tab.services.repository
+    [turn] = repo.turns(shown["session_id"])
+    repo.save_turn(turn.model_copy(update={"started_at": turn.started_at - timedelta(seconds=5)}))
+    shown = tab.send("hint", shown)
+    shown = tab.send("A GAN has a generator and a discriminator.", shown)
+    report = build_report(repo, shown["session_id"], tab.services.settings)
+    said = report.time_of(report.questions[0])
+    assert said.endswith("s (over the 1 s limit)"), said
+    facts = f"Time {said} · hints used: 1"
+    assert facts in shown["cards"]
+    assert facts in session_feedback_html(tab.services, shown["session_id"])
+
+
 class _SentMeanwhile:
     """A transcriber during whose work the candidate sends a typed answer from the page."""
 

@@ -18,7 +18,7 @@ from interviewer.grading.rubric import mean_score
 from interviewer.reports import distinct_times, with_rejected_first_answer
 from interviewer.store.repository import GradeRecord, TurnRecord, is_session_id
 from interviewer.ui.panels._access import EXAM_IN_PROGRESS, exam_in_progress, exam_running
-from interviewer.ui.render import esc, feedback_card
+from interviewer.ui.render import esc, feedback_card, turn_facts
 from interviewer.ui.services import Services
 
 __all__ = [
@@ -212,6 +212,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                     follow_up=bool(record.config.get("follow_ups", True)),
                     asked=turn.follow_up_question or "",
                     follow_up_answer=turn.follow_up_answer,
+                    facts=turn_facts(turn, record.time_limit_s),
                 )
             )
         elif turn.answer is not None:

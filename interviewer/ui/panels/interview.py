@@ -35,7 +35,7 @@ from interviewer.speech import (
 from interviewer.store import UnsentTranscript, is_session_id
 from interviewer.ui.panels.history import follow_up_open_card, remember
 from interviewer.ui.refusal import refuse
-from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html
+from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html, turn_facts
 from interviewer.ui.services import LazyGrader, Services
 
 __all__ = [
@@ -611,6 +611,7 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
                 follow_up=interview.config.follow_ups,  # off: no "To go further" either
                 asked=turn.follow_up_question or "",
                 follow_up_answer=turn.follow_up_answer,
+                facts=turn_facts(turn, interview.config.time_limit_s),
             )
         )
         latest = latest or record.grade
