@@ -245,6 +245,23 @@ def test_interview_panel_a_card_gives_the_time_taken_and_hints_as_the_report_doe
     assert facts in session_feedback_html(tab.services, shown["session_id"])
 
 
+def test_interview_panel_cards_list_every_question_as_the_summary_does(tab: Tab) -> None:
+    """Skip on the first question, End on the second: the summary listed both ("skipped",
+    "not answered") and the Feedback column had no card at all, where History had two."""
+    from interviewer.ui.panels.history import session_feedback_html
+
+    shown = tab.start()
+    shown = tab.send("skip", shown)
+    assert "Skipped." in shown["cards"]
+    shown = tab.send("end", shown)
+    assert "— skipped" in shown["chat"][-1]["content"]
+    assert "— not answered" in shown["chat"][-1]["content"]
+    for cards in (shown["cards"], session_feedback_html(tab.services, shown["session_id"])):
+        assert cards.count('class="fb-card"') == 2
+        assert "Question 2 · " in cards and "Not answered: the interview ended" in cards
+        assert "Question 1 · " in cards and "Skipped." in cards
+
+
 class _SentMeanwhile:
     """A transcriber during whose work the candidate sends a typed answer from the page."""
 

@@ -183,6 +183,24 @@ def follow_up_open_card(title: str, *, where: str = "") -> str:
     )
 
 
+def skipped_card(title: str) -> str:
+    """The card of a skipped question."""
+    return (
+        f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
+        '<p class="fb-muted">Skipped.</p></div>'
+    )
+
+
+def unanswered_card(title: str) -> str:
+    """The card of the question on screen when the interview ended: said as the chat's summary
+    and the report say it (without it, the cards showed one question fewer than the summary)."""
+    return (
+        f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
+        '<p class="fb-muted">Not answered: the interview ended before an answer was '
+        "sent.</p></div>"
+    )
+
+
 def session_feedback_html(services: Services, session_id: str) -> str:
     """Every asked question of a session as feedback cards (the one on screen of a live
     session left out)."""
@@ -197,10 +215,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
         # first answer the guards rejected before the question was asked again.
         grade = with_rejected_first_answer(services.repository, turn, stored)
         if turn.status == "skipped":
-            cards.append(
-                f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
-                '<p class="fb-muted">Skipped.</p></div>'
-            )
+            cards.append(skipped_card(title))
         elif record.holds_back(turn.status):
             cards.append(follow_up_open_card(title, where=" in the Interview tab"))
         elif grade is not None:
@@ -221,13 +236,7 @@ def session_feedback_html(services: Services, session_id: str) -> str:
                 '<p class="fb-muted">Answered; the grade is pending.</p></div>'
             )
         elif record.ended:
-            # Said as the chat's summary and the report say it; the card was missing, so the
-            # History tab showed one question fewer than the summary listed.
-            cards.append(
-                f'<div class="fb-card"><div class="fb-title">{esc(title)}</div>'
-                '<p class="fb-muted">Not answered: the interview ended before an answer was '
-                "sent.</p></div>"
-            )
+            cards.append(unanswered_card(title))
     if len(cards) == 1:
         cards.append('<p class="fb-muted">No answers yet in this session.</p>')
     return "".join(cards)

@@ -33,7 +33,12 @@ from interviewer.speech import (
     speakable_text,
 )
 from interviewer.store import UnsentTranscript, is_session_id
-from interviewer.ui.panels.history import follow_up_open_card, remember
+from interviewer.ui.panels.history import (
+    follow_up_open_card,
+    remember,
+    skipped_card,
+    unanswered_card,
+)
 from interviewer.ui.refusal import refuse
 from interviewer.ui.render import as_chat_text, esc, feedback_card, sources_html, turn_facts
 from interviewer.ui.services import LazyGrader, Services
@@ -595,11 +600,19 @@ def _cards(services: Services, interview: Interview | None) -> tuple[str, str]:
     latest: Grade | None = None
     for turn in sorted(interview.turns, key=lambda t: t.position, reverse=True):
         record = grades.get(turn.id) if turn.id is not None else None
+        title = f"Question {turn.position + 1} · {turn.question_text}"
+        # As History shows them: the tab showed a card fewer than the summary listed per
+        # question skipped or left unanswered at the end.
+        if turn.status == "skipped":
+            cards.append(skipped_card(title))
+            continue
+        if turn.answer is None and interview.finished:
+            cards.append(unanswered_card(title))
+            continue
         if record is None or turn.answer is None:
             continue
         if turn.status not in ("done", "follow_up"):
             continue
-        title = f"Question {turn.position + 1} · {turn.question_text}"
         if turn.status == "follow_up" and not interview.finished:
             cards.append(follow_up_open_card(title))  # nor its model answer under Sources
             continue
