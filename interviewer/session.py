@@ -210,6 +210,18 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# When this process began serving. A resume keeps the answer clock of a question asked since
+# (a reload, the resume link in a second tab): restarting it, as every resume did, gave a
+# candidate fresh time for a reload and erased an overrun already made. A question asked
+# before it lost time to the server's restart, which is not the candidate's: its clock restarts.
+SERVED_SINCE = _utc_now()
+
+
+def _clock_kept(asked: datetime | None) -> bool:
+    """Whether a resumed answer's clock runs on from ``asked`` (see :data:`SERVED_SINCE`)."""
+    return asked is not None and asked >= SERVED_SINCE
+
+
 def select_questions(bank: Bank, config: SessionConfig) -> list[Question]:
     """The questions of a new session, in the order they will be asked.
 
@@ -525,11 +537,12 @@ class Interview:
             return [*back, *self._grade_and_continue(turn, fresh=False)]
         now = self._clock()
         if state == "follow_up":
-            # The clock restarts: time lost to an outage is not the candidate's.
-            turn = self._save(turn.model_copy(update={"follow_up_asked_at": now}))
+            if not _clock_kept(turn.follow_up_asked_at):
+                turn = self._save(turn.model_copy(update={"follow_up_asked_at": now}))
             return [*back, self._follow_up_reply(turn)]
         if turn.status == "asked":
-            turn = self._save(turn.model_copy(update={"started_at": now}))
+            if not _clock_kept(turn.started_at):
+                turn = self._save(turn.model_copy(update={"started_at": now}))
             return [*back, self._question_reply(turn, self.progress)]
         return [*back, *self._advance([])]
 

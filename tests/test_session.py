@@ -736,6 +736,35 @@ def test_interview_resume_mid_question_re_asks_it(repo, bank, grader, clock) -> 
     assert _kinds(loaded.submit("alpha2 beta2")) == ["feedback", "question"]
 
 
+def test_interview_resume_keeps_the_answer_clock_unless_the_server_restarted_since(
+    repo, bank, grader, clock, monkeypatch
+) -> None:
+    """A reload (or the resume link in another tab) restarted the clock: 8 s into a 5 s limit,
+    the answer sent after a reload was stored as within time, the overrun gone. A question
+    asked before the server's restart still gets its clock back: that time was lost to it."""
+    import interviewer.session as session
+
+    monkeypatch.setattr(session, "SERVED_SINCE", clock.now, raising=False)
+    interview = _start(repo, bank, grader, clock, time_limit_s=5, follow_ups=False)
+    clock.advance(8)
+    reloaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    assert reloaded.seconds_left() == -3  # the clock the page shows runs on
+    reloaded.resume()
+    clock.advance(1)
+    assert "Time limit exceeded: 9 s" in reloaded.submit("alpha1 beta1")[0].text
+    turn = repo.turns(interview.session_id)[0]
+    assert turn.time_limit_exceeded and turn.seconds_taken == 9
+
+    clock.advance(8)  # question 2 waits 8 s, then the server restarts
+    monkeypatch.setattr(session, "SERVED_SINCE", clock.now, raising=False)
+    restarted = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    restarted.resume()
+    clock.advance(1)
+    assert _kinds(restarted.submit("alpha2 beta2")) == ["feedback", "question"]
+    second = repo.turns(interview.session_id)[1]
+    assert not second.time_limit_exceeded and second.seconds_taken == 1
+
+
 def test_interview_resume_in_follow_up_re_asks_follow_up(repo, bank, grader, clock) -> None:
     interview = _start(repo, bank, grader, clock)
     follow_up = interview.submit("alpha1")[0]
