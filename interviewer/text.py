@@ -47,18 +47,24 @@ def in_seconds(value: float, *, over: float | None = None) -> str:
     """``95 s``: a time in whole seconds. A time over the limit ``over`` that whole seconds
     would show as the limit itself is given to the tenth, rounded up: the chat said "Time limit
     exceeded: 1 s for a limit of 1 s" of an answer sent after 1.4 s."""
-    if over is not None and value > over and round(value) <= over:
+    if over is not None and value > over and _whole(value) <= over:
         return f"{math.ceil(round(value * 10, 6)) / 10:.1f} s"  # 1.1 * 10 is 11.000000000000002
-    return f"{value:.0f} s"
+    return f"{_whole(value)} s"
 
 
 def duration(value: float, *, over: float | None = None) -> str:
     """``45 s`` or ``2 min 05 s``; over the limit ``over``, never shown as the limit itself
     (see :func:`in_seconds`)."""
-    if value < 60 or (over is not None and value > over and round(value) <= over):
+    whole = _whole(value)
+    if whole < 60 or (over is not None and value > over and whole <= over):
         return in_seconds(value, over=over)
-    whole = round(value)
     return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def _whole(seconds: float) -> int:
+    """Whole seconds, a half rounded up as every score is: ``round`` (half to even) showed
+    0.5 s as "0 s", and 59.6 s read "60 s" where 60 s reads "1 min 00 s"."""
+    return math.floor(seconds + 0.5)
 
 
 def opening(key_point: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from interviewer.text import cue
+from interviewer.text import cue, duration, in_seconds
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,11 @@ from interviewer.text import cue
 )
 def test_cue_names_a_key_point_without_stating_it(key_point: str, named: str) -> None:
     assert cue(key_point) == named
+
+
+def test_times_round_a_half_second_up_and_a_minute_reads_as_one() -> None:
+    """0.5 s read "0 s" (half to even), and 59.6 s "60 s" beside "1 min 00 s" for 60 s."""
+    assert in_seconds(0.5) == "1 s" and in_seconds(2.5) == "3 s" and in_seconds(0.4) == "0 s"
+    assert duration(59.6) == "1 min 00 s" == duration(60)
+    assert duration(59.4) == "59 s" and duration(125.5) == "2 min 06 s"
+    assert duration(1.4, over=1) == "1.4 s"  # over a limit, never shown as the limit itself
