@@ -117,7 +117,8 @@ def test_calibration_tab_fits_the_scale_and_the_next_grade_uses_it_without_a_res
     box.press("Enter")
     card = tab.locator("#feedback-cards .fb-card").first
     expect(card).to_be_visible(timeout=RUN_MS)
-    expect(card.locator(".fb-meta")).to_contain_text("team-scale")
+    # The card's grader line (its other meta line gives the time and hints).
+    expect(card.locator(".fb-meta", has_text="Graded by")).to_contain_text("team-scale")
     after = float(card.locator(".fb-score").inner_text().split("/")[0])
     tab.screenshot(path=str(ARTIFACTS / "calibration-fit-graded.png"), full_page=True)
     assert after < before, (answer, after, before)
