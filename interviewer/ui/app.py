@@ -80,6 +80,29 @@ _RADIO_ARROW_KEYS_JS = """() => {
     next.focus();
     next.click();
   });
+  // Tab leaves the group from its option, and comes into it on the chosen one, as in a native
+  // group: it stopped on every option of Difficulty and Mode, one by one.
+  document.addEventListener("keydown", (event) => {
+    const radio = event.target;
+    if (event.key !== "Tab" || !(radio instanceof HTMLInputElement)) return;
+    const group = radio.type === "radio" && radio.closest("fieldset");
+    if (!group) return;
+    const others = [...group.querySelectorAll("input[type=radio]")].filter((o) => o !== radio);
+    const saved = others.map((o) => o.getAttribute("tabindex"));
+    others.forEach((o) => { o.tabIndex = -1; });
+    const restore = (o, i) => {
+      if (saved[i] === null) o.removeAttribute("tabindex");
+      else o.setAttribute("tabindex", saved[i]);
+    };
+    setTimeout(() => others.forEach(restore), 0);
+  });
+  document.addEventListener("focusin", (event) => {
+    const radio = event.target;
+    if (!(radio instanceof HTMLInputElement) || radio.type !== "radio" || radio.checked) return;
+    const group = radio.closest("fieldset");
+    if (!group || group.contains(event.relatedTarget) || !radio.matches(":focus-visible")) return;
+    group.querySelector("input[type=radio]:checked")?.focus();
+  });
 }"""
 
 

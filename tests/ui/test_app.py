@@ -630,6 +630,12 @@ def test_app_keyboard_focus_on_a_checkbox_is_plain_to_see(page: Page, artifacts:
     expect(page.locator("#mode input[value=exam]")).to_be_focused()
     page.keyboard.press("ArrowUp")  # back on "Practice", selected, by keyboard
     expect(page.locator("#mode input[value=practice]")).to_be_checked()
+    # Tab leaves the group ("Exam" was a stop of its own) and Shift+Tab comes back to the
+    # chosen option.
+    page.keyboard.press("Tab")
+    expect(page.locator("#follow-ups input[type=checkbox]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#mode input[value=practice]")).to_be_focused()
     option = page.locator("#mode label").filter(has=page.locator("input:focus-visible"))
     expect(option).to_have_count(1)
     assert option.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"
