@@ -272,3 +272,27 @@ def test_calibration_tab_takes_excels_unicode_text_export(settings, tmp_path) ->
     assert "UTF-8" not in outputs[0]
     [(line, reason)] = outputs[7]  # read: its one row is checked, and its line named
     assert line == 2 and "q99" in reason
+
+
+def test_calibration_tab_names_the_tab_separated_export_it_takes(settings) -> None:
+    """The box took Excel's "Unicode Text" .txt, but the tab's text and its no-file message
+    named only CSV and JSONL, so a team with that export did not know it would do."""
+    import gradio as gr
+
+    from interviewer.ui.panels import calibration
+    from interviewer.ui.services import build_services
+
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = calibration.render(services)
+        calibration.wire(panel, services)
+    (text,) = [
+        block.value
+        for block in demo.blocks.values()
+        if isinstance(getattr(block, "value", None), str)
+        and block.value.startswith("Upload interviewers' scores")
+    ]
+    assert "tab-separated text" in text and "*Unicode Text*" in text
+    handlers = {f.fn.__name__: f.fn for f in demo.fns.values() if f.fn is not None}
+    summary = handlers["run"](None, 1, False, False, "team", progress=_no_progress)[0]
+    assert "tab-separated text (Excel&#x27;s Unicode Text)" in summary

@@ -150,7 +150,9 @@ def render(services: Services) -> CalibrationPanel:
     )
     with gr.Column(visible=False, elem_id="calibration-content") as content:
         gr.Markdown(
-            "Upload interviewers' scores as **CSV or JSONL** with the columns `question_id` or "
+            # .txt was taken (Excel's "Unicode Text") but the text named CSV and JSONL only.
+            "Upload interviewers' scores as **CSV, tab-separated text or JSONL** (Excel's "
+            "*CSV UTF-8* or *Unicode Text* export as it is) with the columns `question_id` or "
             "`question` (a bank question's text; case, spacing, punctuation, quote and dash "
             "style may differ), `answer`, `rater`, `score` (0-5), and optionally `candidate` "
             "(needed for discrimination) and `reference_answer` (for a question outside the "
@@ -456,7 +458,10 @@ def wire(panel: CalibrationPanel, services: Services) -> None:
         if not team:  # only an API client gets here: the page hides the tab until sign-in
             raise refuse("Sign in with the team password first.")
         if not path:
-            return _failed("Upload a CSV or JSONL file of interviewers' scores first.")
+            return _failed(
+                "Upload a file of interviewers' scores first: CSV, tab-separated text "
+                "(Excel's Unicode Text) or JSONL."
+            )
         imported = None
         fitted: TeamFit | str | None = None  # the fit, or why there is none
         with ExitStack() as keeping:
