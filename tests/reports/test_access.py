@@ -147,3 +147,22 @@ def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> Non
     assert after("sign_in", "guess", "", None) is True
     assert after("sign_in", "team-secret", "", None) is False
     assert after("signed_out") is True
+
+
+def test_report_tab_signed_in_with_no_sessions_stored_says_so(settings) -> None:
+    """Signed in on a server with no sessions, the team saw an empty "All sessions" list and
+    nothing else: it read like a list that had failed to load."""
+    import gradio as gr
+
+    from interviewer.ui.panels import report
+    from interviewer.ui.services import build_services
+
+    settings.admin_password = SecretStr("team-secret")
+    services = build_services(settings)
+    with gr.Blocks() as demo:
+        panel = report.render(services)
+        report.wire(panel, services)
+    fns = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    answer = fns["sign_in"].fn("team-secret", "", None)
+    status = dict(zip(fns["sign_in"].outputs, answer, strict=True))[panel.sign_in_status]
+    assert "No interview sessions are stored yet" in str(getattr(status, "value", status))

@@ -297,6 +297,10 @@ def wire(panel: ReportPanel, services: Services) -> None:
             )
             for item in listings
         ]
+        if not choices:  # an empty list under "All sessions" read like a list that failed
+            message += (
+                " No interview sessions are stored yet: each one is listed here once started."
+            )
         return esc(message), who, gr.update(visible=True, choices=choices, value=None), intro
 
     def load_mine(known: list[str] | None) -> object:
