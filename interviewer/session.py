@@ -405,7 +405,7 @@ class Interview:
         with self._lock:
             if self.state != "greeting":
                 return self._resume()
-            return [self._greeting(), *self._ask(0)]
+            return [self.greeting(), *self._ask(0)]
 
     def resume(self) -> list[Reply]:
         """Continue where the session stood: grade an interrupted answer, or re-ask."""
@@ -456,11 +456,14 @@ class Interview:
             return self._summary(ended_early=False)
 
     def history(self) -> list[Reply]:
-        """The conversation so far rebuilt from storage (to redraw a chat after a reload)."""
+        """The conversation so far rebuilt from storage (to redraw a chat after a reload),
+        from the greeting on: without it a candidate who reloaded mid-exam no longer saw the
+        mode, the time limit per answer or the commands they were under."""
         with self._lock:
             grades = self._repo.session_grades(self.session_id)
             total = len(self._record.question_ids)
-            out: list[Reply] = []
+            # Before the start, resuming greets (a greeting here would be said twice).
+            out: list[Reply] = [] if self.state == "greeting" else [self.greeting()]
             for turn in self._turns:
                 progress = Progress(current=turn.position + 1, total=total)
                 out.append(self._question_reply(turn, progress))
@@ -523,7 +526,7 @@ class Interview:
     def _resume(self, *, greet: bool = True) -> list[Reply]:
         state = self.state
         if state == "greeting":
-            return [self._greeting(), *self._ask(0)]
+            return [self.greeting(), *self._ask(0)]
         if state == "finished":
             return [self._summary_reply(self._summary(ended_early=False))]
         index = self._record.current_index
@@ -818,7 +821,9 @@ class Interview:
             f"{limit:.0f} s. Your answer is still graded; the overrun is noted in the report."
         )
 
-    def _greeting(self) -> Reply:
+    def greeting(self) -> Reply:
+        """The greeting as first shown: the mode, the number of questions, the time limit per
+        answer and the commands (a chat rebuilt after a reload opens with it again)."""
         name = f" {self.config.candidate}" if self.config.candidate else ""
         total = len(self._record.question_ids)
         mode = (

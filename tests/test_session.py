@@ -859,6 +859,7 @@ def test_interview_history_rebuilds_the_conversation(repo, bank, grader, clock) 
     interview.submit("beta1")
     loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
     assert _kinds(loaded.history()) == [
+        "greeting",
         "question",
         "answer",
         "follow_up",
@@ -879,7 +880,7 @@ def test_interview_history_keeps_the_hints_and_the_note_on_a_follow_up(
     interview.submit("only alpha1 here")
     live = interview.submit("and also beta1")
     loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
-    shown = loaded.history()
+    shown = loaded.history()[1:]  # after the greeting
     assert _kinds(shown) == [
         "question",
         "info",
@@ -893,6 +894,28 @@ def test_interview_history_keeps_the_hints_and_the_note_on_a_follow_up(
     assert "alpha1" in shown[1].text and "alpha1 first point" not in shown[1].text
     assert shown[1].text.startswith("Hint taken on this question:")
     assert shown[5].text == live[0].text  # "... graded together with your first answer ..."
+
+
+def test_interview_history_opens_with_the_greeting_as_first_shown(
+    repo, bank, grader, clock
+) -> None:
+    """After a reload mid-exam the chat began at the first question: the greeting that gave the
+    mode, the time limit per answer and the commands was gone, and with it the rules."""
+    interview = Interview.create(
+        repo, bank, grader, SessionConfig(mode="exam", time_limit_s=60), clock=clock
+    )
+    first = interview.start()[0]
+    interview.submit("alpha1 beta1")
+    loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
+    shown = loaded.history()
+    assert shown[0] == first and _kinds(shown[1:]) == ["question", "answer", "question"]
+    assert "an exam" in first.text and "60 seconds per answer" in first.text
+    assert "`hint`" in first.text and "`end`" in first.text
+    # Said once: resuming adds "Welcome back", not the greeting again.
+    assert "greeting" not in _kinds(loaded.resume())
+    # Not yet started: resuming greets, so the history has nothing to say twice.
+    fresh = Interview.create(repo, bank, grader, SessionConfig(), clock=clock)
+    assert fresh.history() == []
 
 
 def test_interview_says_how_long_is_left_for_the_awaited_answer(repo, bank, grader, clock) -> None:
@@ -913,7 +936,7 @@ def test_interview_history_marks_a_skipped_question(repo, bank, grader, clock) -
     interview = _start(repo, bank, grader, clock)
     interview.submit("skip")
     loaded = Interview.load(repo, bank, grader, interview.session_id, clock=clock)
-    shown = loaded.history()
+    shown = loaded.history()[1:]  # after the greeting
     assert _kinds(shown) == ["question", "info", "question"]
     assert shown[1].text == "Skipped."
 

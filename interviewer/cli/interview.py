@@ -85,7 +85,11 @@ def interview(
         kind = stored.config.get("grader")
         answer_grader = _grader(settings, str(kind) if kind else None)
         session = Interview.load(repo, bank, answer_grader, stored.id)
-        replies = session.resume()
+        # The greeting again, as the web chat opens with it: a resume in a new terminal said
+        # only "Welcome back", not the mode, time limit and commands the candidate is under.
+        # Before the start resuming greets anyway; a finished interview only shows its summary.
+        greet = session.state not in ("greeting", "finished")
+        replies = [*([session.greeting()] if greet else []), *session.resume()]
     else:
         config = SessionConfig(
             candidate=name,

@@ -154,6 +154,23 @@ def test_interview_cli_input_ends_early_then_resume(knowledge: Path, keyword_gra
     assert [t.answer for t in _repo().turns(session_id)] == ["alpha1", "alpha2 beta2", None]
 
 
+def test_interview_cli_resume_restates_the_rules_of_the_interview(
+    knowledge: Path, keyword_grader: None
+) -> None:
+    """Resumed in a new terminal, an exam said only "Welcome back": not that it was an exam,
+    nor the time limit per answer, nor the commands, as the web chat's greeting does."""
+    args = ["interview", "--mode", "exam", "--time-limit", "45", "--count", "2"]
+    first = runner.invoke(app, args, input="alpha1\n")
+    assert first.exit_code == 0, first.output
+    session_id = _session_id(first.stdout)
+    second = runner.invoke(app, ["interview", "--resume", session_id], input="end\n")
+    assert second.exit_code == 0, second.output
+    out = second.stdout
+    assert out.count("This is an exam") == 1 and "45 seconds per answer" in out
+    assert "`hint`" in out and "`end`" in out
+    assert out.index("This is an exam") < out.index("Welcome back") < out.index("[Question 2")
+
+
 def test_interview_cli_answer_with_a_byte_that_is_not_utf8_is_kept(
     knowledge: Path, keyword_grader: None
 ) -> None:

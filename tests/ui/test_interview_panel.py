@@ -135,6 +135,21 @@ def test_interview_panel_an_ended_interview_opens_from_its_link_as_finished(tab:
     assert tab.paste(session_id) == ""
 
 
+def test_interview_panel_a_reloaded_exam_still_shows_its_rules_once(tab: Tab) -> None:
+    """Reloaded mid-exam, the chat began at "Question 1": the greeting with the mode, the time
+    limit per answer and the commands was gone, so the candidate no longer saw the rules."""
+    out = tab.handlers["start"]("", [], 2, "any", "exam", False, False, 90, [])
+    shown = dict(zip(_VIEW, out, strict=False))
+    greeting = shown["chat"][0]["content"]
+    assert "This is an exam" in greeting and "90 seconds per answer" in greeting
+    shown = tab.send("A GAN has a generator and a discriminator.", shown)
+    for _ in range(2):  # every reload rebuilds the chat: said once each time, not piled up
+        chat = [m["content"] for m in tab.open_link(shown["session_id"])["chat"]]
+        assert chat[0] == greeting and chat.count(greeting) == 1
+        assert sum("Welcome back" in m for m in chat) == 1
+        assert chat[-1].startswith("**Question 2 of 2**")
+
+
 MALFORMED = ["a\x00b", "x" * 5000, "abc def", "<b>id</b>", "fFCui7Hwmsy8cysqsA1Ijw)."]
 
 
