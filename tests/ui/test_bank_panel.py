@@ -500,3 +500,14 @@ def test_bank_panel_import_of_a_bad_entry_is_told_under_the_button(
         path.write_text(content, encoding="utf-8")
         rows, pending, note = preview.fn(str(path), "imported", "alice")
         assert rows == [] and pending == [] and note.startswith("**⚠ ") and told in note
+
+
+def test_bank_panel_upload_of_a_short_document_counts_its_one_chunk(
+    section: tuple[bank_panel.BankPanel, gr.Blocks, Path],
+) -> None:
+    """A short team note was 'Added team-notes.md to the knowledge base (1 chunks).'"""
+    _, demo, folder = section
+    note = folder / "team-notes.txt"
+    note.write_text("FID compares Inception feature statistics.\r\n", encoding="utf-8-sig")
+    told = _event(demo, "ingest").fn([str(note)], "alice", progress=lambda *a, **k: None)
+    assert told == "Added team-notes.md to the knowledge base (1 chunk).", told

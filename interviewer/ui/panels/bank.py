@@ -400,7 +400,7 @@ def wire(panel: BankPanel, services: Services, team: gr.State) -> None:
         except InterviewerError as exc:
             return _problem(str(exc))
         names = ", ".join(p.name for p in written)
-        message = f"Added {names} to the knowledge base ({report.chunks} chunks)."
+        message = f"Added {names} to the knowledge base ({counted(report.chunks, 'chunk')})."
         if replaced:
             message += f" Replaced the earlier version of {', '.join(replaced)}."
         return message
