@@ -7,6 +7,7 @@ import math
 import re
 
 __all__ = [
+    "answer_time",
     "clip",
     "counted",
     "cue",
@@ -103,11 +104,36 @@ def repeats(text: str, reference: str, run: int = 6) -> bool:
     return any(tuple(ref[i : i + n]) in said for i in range(len(ref) - n + 1))
 
 
+def answer_time(
+    answer: float | None, follow_up: float | None, *, limit: float | None, over: bool
+) -> str:
+    """A question's time as the report and the feedback card give it: the answer's
+    (:func:`time_taken`, ``over`` as stored), or with a follow-up answer each part on its own,
+    ``50 s + 50 s follow-up``, ``50 s + 1 min 05 s follow-up (over the 1 min 00 s limit)``.
+    The limit is per answer: added up, 50 s and 50 s under a 60 s limit read "1 min 40 s",
+    an overrun to the eye with no mark, and the mark of one part went on the sum."""
+    if follow_up is None:
+        return time_taken(answer, limit=limit, over=over)
+    first = _timed(answer, limit, _over(answer, limit))
+    return f"{first} + {_timed(follow_up, limit, _over(follow_up, limit), 'follow-up')}"
+
+
+def _over(seconds: float | None, limit: float | None) -> bool:
+    # As the session judges an answer's time: beyond the limit, not at it.
+    return seconds is not None and limit is not None and seconds > limit
+
+
 def time_taken(value: float | None, *, limit: float | None, over: bool) -> str:
     """An answer's time as the report and the feedback card give it: ``1 min 35 s``,
     ``1.4 s (over the 1 s limit)`` when ``over`` the ``limit``, ``–`` when not known."""
+    return _timed(value, limit, over)
+
+
+def _timed(value: float | None, limit: float | None, over: bool, name: str = "") -> str:
+    """``value`` as :func:`time_taken` says it, ``name`` after the time, before the mark."""
+    named = f" {name}" if name else ""
     if value is None:
-        return "–"
+        return f"–{named}"
     if not over or limit is None:
-        return duration(value)
-    return f"{duration(value, over=limit)} (over the {duration(limit)} limit)"
+        return f"{duration(value)}{named}"
+    return f"{duration(value, over=limit)}{named} (over the {duration(limit)} limit)"

@@ -113,6 +113,8 @@ def _turn_input(turn: TurnRecord, grade: GradeRecord | None, current: Question |
         grade=grade.grade if grade else None,
         hints=list(turn.hints),
         seconds=turn.seconds_total,
+        answer_seconds=turn.seconds_taken,
+        follow_up_seconds=turn.follow_up_seconds,
         over_time_limit=turn.time_limit_exceeded,
     )
 

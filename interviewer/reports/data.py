@@ -26,7 +26,7 @@ from interviewer.grading.base import (
 )
 from interviewer.grading.rubric import Rubric, mean_score, one_decimal, round_score
 from interviewer.retrieval import Citation
-from interviewer.text import counted, cue, duration, shorten, time_taken
+from interviewer.text import answer_time, counted, cue, duration, shorten
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from interviewer.settings import Settings
@@ -74,7 +74,15 @@ class TurnInput(BaseModel):
     )
     grade: Grade | None = None
     hints: list[str] = Field(default_factory=list)
-    seconds: float | None = Field(default=None, ge=0)
+    seconds: float | None = Field(
+        default=None, ge=0, description="The answer's and its follow-up answer's time together"
+    )
+    answer_seconds: float | None = Field(
+        default=None, ge=0, description="The first answer's time (without a follow-up: ``seconds``)"
+    )
+    follow_up_seconds: float | None = Field(
+        default=None, ge=0, description="The follow-up answer's time, None without one"
+    )
     over_time_limit: bool = Field(
         default=False, description="The answer or its follow-up answer took longer than the limit"
     )
@@ -140,7 +148,14 @@ class QuestionRow(BaseModel):
         default_factory=list,
         description="Each hint as the candidate saw it: the opening words of a key point",
     )
-    seconds: float | None = None
+    seconds: float | None = Field(
+        default=None, description="The answer's and its follow-up answer's time together"
+    )
+    # Each on its own: the time limit is per answer (a follow-up answer gets it again).
+    answer_seconds: float | None = Field(default=None, description="The first answer's time")
+    follow_up_seconds: float | None = Field(
+        default=None, description="The follow-up answer's time, None without one"
+    )
     over_time_limit: bool = Field(
         default=False, description="The answer or its follow-up answer took longer than the limit"
     )
@@ -276,9 +291,14 @@ class ReportData(BaseModel):
 
     def time_of(self, question: QuestionRow) -> str:
         """The time a question took, in words: ``1 min 35 s``, ``1.4 s (over the 1 s limit)``,
-        ``–`` when not known. The chat promised "the overrun is noted in the report", and the
-        report said only "time 10 s" of an answer over a 1 s limit."""
-        return time_taken(question.seconds, limit=self.time_limit_s, over=question.over_time_limit)
+        ``50 s + 50 s follow-up``, ``–`` when not known. The chat promised "the overrun is noted
+        in the report", and the report said only "time 10 s" of an answer over a 1 s limit."""
+        return answer_time(
+            question.answer_seconds,
+            question.follow_up_seconds,
+            limit=self.time_limit_s,
+            over=question.over_time_limit,
+        )
 
     @property
     def limit_line(self) -> str:
@@ -410,6 +430,13 @@ def distinct_times(times: Sequence[datetime | None], formats: Sequence[str]) -> 
     return ["" if t is None else t.strftime(fmt) for t in times]
 
 
+def _answer_seconds(turn: TurnInput) -> float | None:
+    """The first answer's time; a turn given only ``seconds`` had no follow-up answer timed."""
+    if turn.answer_seconds is None and turn.follow_up_seconds is None:
+        return turn.seconds
+    return turn.answer_seconds
+
+
 def _question_row(number: int, turn: TurnInput) -> QuestionRow:
     grade = turn.grade
     status: QuestionStatus
@@ -438,6 +465,8 @@ def _question_row(number: int, turn: TurnInput) -> QuestionRow:
             for i, h in enumerate(turn.hints)
         ],
         seconds=turn.seconds,
+        answer_seconds=_answer_seconds(turn),
+        follow_up_seconds=turn.follow_up_seconds,
         over_time_limit=turn.over_time_limit,
         model_answer=turn.model_answer,
     )

@@ -14,7 +14,7 @@ from interviewer.grading.guards import EXPLAINED
 from interviewer.grading.rubric import one_decimal
 from interviewer.retrieval import Citation
 from interviewer.store.repository import TurnRecord
-from interviewer.text import time_taken
+from interviewer.text import answer_time
 
 __all__ = ["as_chat_text", "esc", "feedback_card", "sources_html", "status_line", "turn_facts"]
 
@@ -196,13 +196,16 @@ def feedback_card(
 
 
 def turn_facts(turn: TurnRecord, time_limit_s: float | None) -> str:
-    """``Time 1.4 s (over the 1 s limit) · hints used: 1``, as the report says it: the card had
-    neither, so an answer sent late or after hints looked like any other until the report."""
-    over = turn.time_limit_exceeded
-    return (
-        f"Time {time_taken(turn.seconds_total, limit=time_limit_s, over=over)}"
-        f" · hints used: {len(turn.hints)}"
+    """``Time 1.4 s (over the 1 s limit) · hints used: 1``, ``Time 50 s + 50 s follow-up · ...``,
+    as the report says it: the card had neither, so an answer sent late or after hints looked
+    like any other until the report."""
+    taken = answer_time(
+        turn.seconds_taken,
+        turn.follow_up_seconds,
+        limit=time_limit_s,
+        over=turn.time_limit_exceeded,
     )
+    return f"Time {taken} · hints used: {len(turn.hints)}"
 
 
 def _answers(answer: str, asked: str, follow_up_answer: str | None) -> str:

@@ -667,3 +667,57 @@ def test_report_notes_the_time_limit_and_each_answer_sent_after_it(settings):
     assert notice in html
     data = json.loads(render_report(report, "json"))
     assert data["time_limit_s"] == 1 and data["questions"][0]["over_time_limit"] is True
+
+
+def test_report_gives_an_answer_and_its_follow_up_answer_each_its_own_time(settings):
+    """The time limit is per answer, and the report added the two: 50 s + 50 s under a 60 s
+    limit read "1 min 40 s" with no "over", an overrun that looked unflagged; and of 70 s +
+    10 s it put the "over" on the sum, not on the answer that ran over."""
+    from datetime import UTC, datetime
+
+    from interviewer.bank import load_default_bank
+    from interviewer.reports import render_report
+    from interviewer.session import Interview, SessionConfig
+    from interviewer.store import Repository, create_db_engine, upgrade
+
+    from .stored import ScoreGrader
+
+    now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    settings.data_dir.mkdir(parents=True)
+    engine = create_db_engine(settings.effective_database_url)
+    upgrade(engine)
+    repo = Repository(engine, clock=lambda: now)
+    bank = load_default_bank(settings)
+    config = SessionConfig(question_ids=["q01", "q02"], time_limit_s=60, follow_ups=False)
+    interview = Interview.create(repo, bank, ScoreGrader([4.0, 3.0]), config, clock=lambda: now)
+    interview.start()
+    interview.submit("A generator and a discriminator compete.")
+    interview.submit("Two networks.")
+    # The times of an answer and its follow-up answer, as the session stores them.
+    for turn, (first, then, over) in zip(
+        repo.turns(interview.session_id), [(50, 50, False), (70, 10, True)], strict=True
+    ):
+        repo.save_turn(
+            turn.model_copy(
+                update={
+                    "follow_up_question": "What else?",
+                    "follow_up_answer": "More.",
+                    "seconds_taken": first,
+                    "follow_up_seconds": then,
+                    "time_limit_exceeded": over,
+                }
+            )
+        )
+
+    report = build_report(repo, interview.session_id, settings)
+    within = "50 s + 50 s follow-up"
+    over = "1 min 10 s (over the 1 min 00 s limit) + 10 s follow-up"
+    assert [report.time_of(q) for q in report.questions] == [within, over]
+    md = render_report(report, "md").decode()
+    assert f"| {within} |" in md and f"| {over} |" in md
+    assert f"time {within} · hints used: 0" in md and "1 min 40 s" not in md
+    html = render_report(report, "html").decode()
+    assert f"time {within} · hints used: 0" in html and f"time {over} · hints used" in html
+    data = json.loads(render_report(report, "json"))
+    parts = [(q["answer_seconds"], q["follow_up_seconds"], q["seconds"]) for q in data["questions"]]
+    assert parts == [(50, 50, 100), (70, 10, 80)]  # the total kept for sums

@@ -440,3 +440,31 @@ def test_restored_transcript_is_not_put_twice_or_without_a_page() -> None:
     assert restored_transcript(kept, "asking:0", "Mode collapse.", _NOW)[0] == "drop"
     assert restored_transcript(None, "asking:0", "", _NOW)[0] == "none"
     assert restored_transcript(kept, "", "", _NOW)[0] == "none"  # no interview shown
+
+
+def test_turn_facts_give_an_answer_and_its_follow_up_answer_each_its_own_time() -> None:
+    """The card said "Time 1 min 40 s" of 50 s + 50 s under a 60 s limit per answer: an
+    overrun to the eye, unflagged; it now splits the time as the report does."""
+    from interviewer.store import TurnRecord
+    from interviewer.ui.render import turn_facts
+
+    turn = TurnRecord(
+        session_id="s",
+        position=0,
+        question_id="q01",
+        question_version="v1",
+        question_text="What are GANs?",
+        answer="Two networks.",
+        follow_up_question="What else?",
+        follow_up_answer="A game.",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        seconds_taken=50,
+        follow_up_seconds=50,
+        hints=["Minimax game"],
+    )
+    assert turn_facts(turn, 60) == "Time 50 s + 50 s follow-up · hints used: 1"
+    late = turn.model_copy(update={"follow_up_seconds": 61.4, "time_limit_exceeded": True})
+    said = "Time 50 s + 1 min 01 s follow-up (over the 1 min 00 s limit) · hints used: 1"
+    assert turn_facts(late, 60) == said
+    alone = turn.model_copy(update={"follow_up_seconds": None})
+    assert turn_facts(alone, 60) == "Time 50 s · hints used: 1"  # no follow-up answered
