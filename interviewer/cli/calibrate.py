@@ -270,13 +270,15 @@ def _print_fit(fit: TeamFit) -> None:
         typer.echo(
             f"Written to {written} with --force, although it agrees no better on held-out "
             "questions. Offline grades now use it; `interviewer calibrate --reset-fit` goes "
-            "back to the shipped scale."
+            "back to the shipped scale. The agreement figures above were graded before this "
+            "fit, on the scale then in use."
         )
     elif written:
         typer.echo(
             f"Written to {written}: offline grades now use this scale (grades cached before it "
             "are graded again). `interviewer calibrate --reset-fit` goes back to the shipped "
-            "scale."
+            "scale. The agreement figures above were graded before this fit, on the scale then "
+            "in use: run the calibration again to see them on the new one."
         )
     else:
         typer.echo(

@@ -174,6 +174,8 @@ def test_calibration_tab_fit_of_a_harsher_team_is_written_and_grades_at_once_on_
     assert "QWK" in summary
     assert "46 answers to 5 questions, 5-fold cross-validation by question" in fit
     assert "**Written** to offline_scale.json in the data folder" in fit and tab_fit["written"]
+    # The summary beside it still shows the old scale's figures: the fit says so.
+    assert "The agreement figures above were graded before this fit" in fit
     assert "your team's, fitted" in scale and "harsher.jsonl" in scale
     assert "46 answers to 5 questions, 1 interviewer" in scale
     # The app's grader, not restarted, grades on the team's scale from now on.

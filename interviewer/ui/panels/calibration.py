@@ -398,7 +398,8 @@ def fit_text(fitted: TeamFit) -> str:
         lines.append(
             f"**Written** to {esc(fitted.written.name)} in the data folder: offline grades now "
             "use this scale (grades cached before it are graded again). *Go back to the "
-            "shipped scale* undoes it."
+            "shipped scale* undoes it. The agreement figures above were graded before this "
+            "fit, on the scale then in use: calibrate again to see them on the new one."
         )
     else:
         lines.append(
