@@ -27,6 +27,13 @@ def test_calibration_summary_shows_interviewer_agreement_next_to_the_grader() ->
     assert "Krippendorff's α 0.80" in text and "differ by 0.50 points" in text
 
 
+def test_calibration_summary_says_why_alpha_is_missing_for_one_answer_scored_twice() -> None:
+    """One answer scored by two interviewers read "Krippendorff's α –", unexplained."""
+    text = _summary(_result(answers=4, ratings=5, raters=2, alpha=None, human_mad=0.0))
+    assert "α –" not in text
+    assert "Krippendorff's α not measured (it needs at least two answers scored by two" in text
+
+
 def test_calibration_question_rows_fill_every_column() -> None:
     (row,) = question_rows(_result())
     assert len(row) == len(QUESTION_COLUMNS)

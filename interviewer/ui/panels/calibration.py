@@ -308,6 +308,16 @@ def _correlations(o: OverallStats) -> str:
     )
 
 
+def _alpha(alpha: float | None) -> str:
+    """Krippendorff's α, or why there is none: a bare "–" was shown for one answer scored twice."""
+    if alpha is not None:
+        return f"**Krippendorff's α {_f(alpha)}**"
+    return (
+        "Krippendorff's α not measured (it needs at least two answers scored by two "
+        "interviewers, and scores that vary)"
+    )
+
+
 def _summary(result: CalibrationResult) -> str:
     o = result.overall
     lines = [
@@ -318,8 +328,8 @@ def _summary(result: CalibrationResult) -> str:
         f"Grader vs interviewers: {_correlations(o)} · MAE {_f(o.mae)} · "
         f"bias {_f(o.bias, True)} (n = {o.n}).",
         "",
-        f"Interviewers among themselves: **Krippendorff's α {_f(o.alpha)}** · two interviewers "
-        f"differ by {_f(o.human_mad)} points on the same answer."
+        f"Interviewers among themselves: {_alpha(o.alpha)} · two interviewers differ by "
+        f"{_f(o.human_mad)} points on the same answer."
         if o.human_mad is not None
         else "Interviewers among themselves: not measured, as no answer was scored by two "
         "interviewers. Have a second interviewer score some of the same answers to see whether "
