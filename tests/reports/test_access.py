@@ -117,9 +117,9 @@ def test_team_sign_in_form_gives_way_to_sign_out_while_signed_in(settings, tab) 
     assert updates[parts["password"]].value == ""  # not left on the page to come back
 
 
-def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> None:
-    """Signed in, "Sign in as the hiring team to open any candidate's report." stayed above
-    "Signed in as the hiring team."; it comes back on sign-out, as the form does."""
+def _report_tab(settings):
+    """The Report tab of a server whose team password is "team-secret", and its handlers by
+    name."""
     import gradio as gr
 
     from interviewer.ui.panels import report
@@ -130,7 +130,15 @@ def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> Non
     with gr.Blocks() as demo:
         panel = report.render(services)
         report.wire(panel, services)
-    fns = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    return demo, panel, {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+
+
+def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> None:
+    """Signed in, "Sign in as the hiring team to open any candidate's report." stayed above
+    "Signed in as the hiring team."; it comes back on sign-out, as the form does."""
+    import gradio as gr
+
+    demo, _, fns = _report_tab(settings)
     invitation = next(
         block
         for block in demo.blocks.values()
@@ -152,17 +160,7 @@ def test_report_tab_invitation_to_sign_in_hides_while_signed_in(settings) -> Non
 def test_report_tab_signed_in_with_no_sessions_stored_says_so(settings) -> None:
     """Signed in on a server with no sessions, the team saw an empty "All sessions" list and
     nothing else: it read like a list that had failed to load."""
-    import gradio as gr
-
-    from interviewer.ui.panels import report
-    from interviewer.ui.services import build_services
-
-    settings.admin_password = SecretStr("team-secret")
-    services = build_services(settings)
-    with gr.Blocks() as demo:
-        panel = report.render(services)
-        report.wire(panel, services)
-    fns = {f.fn.__name__: f for f in demo.fns.values() if f.fn is not None}
+    _, panel, fns = _report_tab(settings)
     answer = fns["sign_in"].fn("team-secret", "", None)
     status = dict(zip(fns["sign_in"].outputs, answer, strict=True))[panel.sign_in_status]
     assert "No interview sessions are stored yet" in str(getattr(status, "value", status))
