@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "BANK_FILE",
+    "MAX_KEY_POINTS",
     "QUESTION_ID",
     "Bank",
     "BankReader",
@@ -57,6 +58,9 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
+MAX_KEY_POINTS = 8  # a question's key points at most (imports and drafts are held to it)
+
+
 class SourceRef(BaseModel):
     """Where a question's reference material lives: a knowledge document and a heading in it."""
 
@@ -75,7 +79,7 @@ class Question(BaseModel):
     text: str = Field(min_length=5)
     topic: str = Field(min_length=1)
     difficulty: int = Field(ge=1, le=3)
-    key_points: list[str] = Field(min_length=1, max_length=8)
+    key_points: list[str] = Field(min_length=1, max_length=MAX_KEY_POINTS)
     model_answer: str = ""
     alternative_answers: list[str] = Field(
         default_factory=list,
@@ -479,7 +483,6 @@ def _bank_question(bank: Bank | None, question: str) -> Question | None:
         return None
 
 
-_MAX_KEY_POINTS = 8  # Question.key_points' max_length
 _MAX_ALTERNATIVES = 16  # Question.alternative_answers' max_length
 _MIN_CLAUSE_WORDS = 3  # a reference's clause shorter than this is not a statement of its own
 
@@ -487,7 +490,7 @@ _MIN_CLAUSE_WORDS = 3  # a reference's clause shorter than this is not a stateme
 def reference_key_points(reference: str) -> list[str]:
     """Key points drawn from a reference answer: its sentences (clauses when it is one long
     sentence), as many as a question holds."""
-    return split_key_points(reference)[:_MAX_KEY_POINTS]
+    return split_key_points(reference)[:MAX_KEY_POINTS]
 
 
 def adhoc_question(
@@ -508,9 +511,9 @@ def adhoc_question(
     points = key_points or reference_key_points(reference_answer)
     if not points:
         raise BankError("A question outside the bank needs a reference answer or key points.")
-    if key_points and len(key_points) > _MAX_KEY_POINTS:
+    if key_points and len(key_points) > MAX_KEY_POINTS:
         raise BankError(
-            f"A question holds at most {_MAX_KEY_POINTS} key points; {len(key_points)} were "
+            f"A question holds at most {MAX_KEY_POINTS} key points; {len(key_points)} were "
             "given: merge the closest ones."
         )
     others = [
@@ -530,7 +533,7 @@ def adhoc_question(
         text=stated if len(stated) >= 5 else f"Question: {stated or '(no text)'}",
         topic="adhoc",
         difficulty=2,
-        key_points=points[:_MAX_KEY_POINTS],
+        key_points=points[:MAX_KEY_POINTS],
         model_answer=reference_answer.strip(),
         alternative_answers=others,
     )

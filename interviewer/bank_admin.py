@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from interviewer.bank import Bank, Question, load_bank, split_key_points
+from interviewer.bank import MAX_KEY_POINTS, Bank, Question, load_bank, split_key_points
 from interviewer.errors import BankError, InputError, validation_message
 from interviewer.retrieval import RetrievedChunk, Retriever
 from interviewer.text import counted
@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 HISTORY_FILE = "questions.history.jsonl"
-MAX_KEY_POINTS = 8  # Question.key_points' max_length
 MAX_IMPORT_CHARS = 5_000_000  # as a knowledge document (knowledge/loader.py)
 MAX_IMPORT_QUESTIONS = 500
 # Reference chunks given to the drafting LLM, and the characters kept of each: enough for the
