@@ -370,6 +370,12 @@ class Interview:
         the position, not the interview)."""
         return (position or "").startswith("finished:")
 
+    @staticmethod
+    def running_at(position: str | None) -> bool:
+        """Whether a :attr:`position` a view showed is an interview under way: started (a view
+        before any interview has none) and not at its end."""
+        return bool(position) and not Interview.finished_at(position)
+
     def stale(self, seen: str | None) -> bool:
         """Whether a view that showed ``seen`` is behind: another tab or window moved the
         interview on since. Unknown (``None`` or empty) is not stale, and neither is an answer

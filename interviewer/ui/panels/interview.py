@@ -654,7 +654,7 @@ def answer_controls(seen: str | None, notice: str, help_text: str) -> tuple[Any,
     page) and after its end (a typed answer could only be refused). Once it has ended the note
     under the microphone says so, and goes back to ``help_text`` when a new one starts (another
     note, such as a transcript's, is left as it is)."""
-    live = bool(seen) and not Interview.finished_at(seen)
+    live = Interview.running_at(seen)
     if live:
         placeholder = _ANSWER_PLACEHOLDER
         note: Any = help_text if notice == _FINISHED_MIC_NOTE else gr.skip()
@@ -1145,7 +1145,7 @@ def wire(
         # Open again, as answer_controls has it: not if the interview ended meanwhile (End
         # pressed in another tab while it ran).
         at = (_quietly(lambda: load(session_id).position) if session_id else None) or seen
-        live = bool(at) and not Interview.finished_at(at)
+        live = Interview.running_at(at)
         value = {} if isinstance(box, dict) else {"value": box}  # gr.skip() is a dict
         yield gr.Textbox(interactive=live, **value), note, heard
 
@@ -1168,7 +1168,7 @@ def wire(
             )
             return kept_out(transcribe(path, ""), f"began {where}")
         keep = None
-        if path and session_id and seen and not Interview.finished_at(seen):
+        if path and session_id and Interview.running_at(seen):
             recording = _quietly(lambda: services.repository.begin_transcript(session_id, seen))
             keep = (session_id, recording) if recording else None
         heard = transcribe(path, text, keep)
